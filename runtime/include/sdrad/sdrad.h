@@ -1,0 +1,106 @@
+/*
+ * sdrad/sdrad.h - the native C API of the SDRaD-C++ runtime: fault reports,
+ * counters, backend query.  The SDRaD-compatible API is in <sdrad_api.h>;
+ * the compiler thunk ABI is in <sdrad/abi.h>.
+ */
+#ifndef SDRAD_SDRAD_H
+#define SDRAD_SDRAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What went wrong inside a domain. */
+enum sdrad_fault_kind {
+  SDRAD_FAULT_NONE = 0,
+  SDRAD_FAULT_KEY_VIOLATION = 1,  /* SIGSEGV with SEGV_PKUERR */
+  SDRAD_FAULT_SEGV = 2,           /* other SIGSEGV (unmapped, guard page) */
+  SDRAD_FAULT_STACK_OVERFLOW = 3, /* SIGSEGV on the domain stack guard */
+  SDRAD_FAULT_BUS = 4,            /* SIGBUS */
+  SDRAD_FAULT_ILL = 5,            /* SIGILL */
+  SDRAD_FAULT_FPE = 6,            /* SIGFPE (division by zero, ...) */
+  SDRAD_FAULT_TRAP = 7,           /* SIGTRAP */
+  SDRAD_FAULT_ABORT = 8,          /* SIGABRT: abort(), failed assert */
+  SDRAD_FAULT_STACK_PROTECTOR = 9,/* __stack_chk_fail */
+  SDRAD_FAULT_CANARY = 10,        /* argument copy or domain stack canary */
+  SDRAD_FAULT_EXCEPTION = 11,     /* C++ exception escaped the entry */
+  SDRAD_FAULT_HEAP_CORRUPTION = 12,/* the domain's allocator found its
+                                      metadata corrupted (double free, ...) */
+  SDRAD_FAULT_FOREIGN_FREE = 13,  /* free of memory the domain does not own */
+  SDRAD_FAULT_GATE = 14,          /* a key switch saw an unexpected PKRU */
+};
+
+/* Errors (negative) returned instead of running a domain. */
+enum sdrad_error {
+  SDRAD_OK = 0,
+  SDRAD_E_BAD_HANDLE = -101,     /* unknown / destroyed domain */
+  SDRAD_E_NO_KEY = -102,         /* all protection keys in use */
+  SDRAD_E_NO_MEMORY = -103,      /* could not map domain memory */
+  SDRAD_E_POLICY_CONFLICT = -104,/* same name, different policy */
+  SDRAD_E_TOO_MANY_DOMAINS = -105,
+  SDRAD_E_NESTING = -106,        /* nesting too deep, or re-entering an
+                                    active domain on this thread */
+  SDRAD_E_BAD_ARGUMENT = -107,
+  SDRAD_E_ABI_VERSION = -108,
+  SDRAD_E_NOT_INITIALIZED = -109,/* runtime refused to start
+                                    (SDRAD_REQUIRE_PKU without PKU) */
+};
+
+enum sdrad_backend {
+  SDRAD_BACKEND_UNPROTECTED = 0, /* no hardware isolation (no PKU) */
+  SDRAD_BACKEND_PKU = 1,         /* x86 memory protection keys */
+};
+
+typedef struct sdrad_fault {
+  int32_t kind;          /* enum sdrad_fault_kind */
+  int32_t signo;         /* signal number, 0 for software-detected faults */
+  int32_t si_code;
+  int32_t pkey;          /* si_pkey for key violations, else -1 */
+  uintptr_t addr;        /* faulting address (si_addr), 0 if none */
+  uintptr_t pc;          /* instruction pointer at the fault, 0 if none */
+  int64_t handle;        /* domain handle (native) */
+  uint64_t udi;          /* SDRaD udi of the domain (compat API), else 0 */
+  char domain[48];       /* domain name, truncated */
+} sdrad_fault;
+
+typedef struct sdrad_domain_stats {
+  uint64_t calls;        /* entries on all threads */
+  uint64_t faults;       /* faults recovered */
+  uint64_t heap_high_water; /* largest heap footprint of any instance (bytes) */
+  uint64_t heap_in_use;  /* bytes in use in the calling thread's instance */
+} sdrad_domain_stats;
+
+/* The last fault recovered on the calling thread.  Returns 1 and fills *out
+ * if there was one since the last sdrad_clear_fault(), else 0. */
+int sdrad_last_fault(sdrad_fault *out);
+void sdrad_clear_fault(void);
+
+/* Short stable names: "key-violation", "segv", ... */
+const char *sdrad_fault_kind_name(int32_t kind);
+const char *sdrad_error_name(int32_t err);
+
+int sdrad_backend(void);               /* enum sdrad_backend */
+const char *sdrad_backend_name(void);  /* "pku" or "unprotected" */
+
+/* Native handle of a domain by name, registering it if needed. */
+int64_t sdrad_domain_by_name(const char *name, uint32_t policy);
+int sdrad_get_stats(int64_t handle, sdrad_domain_stats *out);
+
+/* Current nesting depth of the calling thread (0 = root). */
+int sdrad_depth(void);
+
+/* Release the calling thread's instance of a domain (its heap and stack).
+ * Refused (SDRAD_E_NESTING) while that domain is active on this thread. */
+int sdrad_release_instance(int64_t handle);
+
+/* Is `p` inside the heap of the calling thread's instance of `handle`? */
+int sdrad_owns(int64_t handle, const void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SDRAD_SDRAD_H */

@@ -1,0 +1,205 @@
+// Entering and leaving domains: the thunk ABI's __sdrad_call, the normal
+// return path, and the rewind path shared by signals and software faults.
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sdrad/abi.h"
+
+namespace sdrad {
+
+static_assert(offsetof(SharedPage, pku) == 4, "switch.S SP_PKU");
+static_assert(offsetof(SharedPage, root_wd_bits) == 16, "switch.S SP_ROOT_WD");
+static_assert(offsetof(SharedPage, state_base) == 32, "switch.S SP_STATE_BASE");
+static_assert(offsetof(SharedPage, state_size) == 40, "switch.S SP_STATE_SIZE");
+static_assert(offsetof(JmpCtx, rsp) == 48 && offsetof(JmpCtx, rip) == 56, "switch.S CTX");
+static_assert(offsetof(JmpCtx, mxcsr) == 64 && offsetof(JmpCtx, pkru) == 72, "switch.S CTX");
+static_assert(offsetof(Frame, ctx) == 0, "switch.S: Frame starts with its JmpCtx");
+
+namespace {
+
+uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->stack_hi; }
+
+// The domain-visible state of the thread changes only here (and in
+// finish_frame): the malloc target and the PKRU gates drop back to.
+void push_frame(ThreadState *ts, Frame *f, Instance *in) {
+  ts->depth++;
+  in->active = true;
+  in->dom->calls.fetch_add(1, std::memory_order_relaxed);
+  t_heap = in->heap;
+  ts->cur_pkru = in->dom->pkru;
+}
+
+void note_high_water(Instance *in) {
+  uint64_t hw = heap_high_water(in->heap);
+  uint64_t cur = in->dom->high_water.load(std::memory_order_relaxed);
+  while (hw > cur && !in->dom->high_water.compare_exchange_weak(cur, hw)) {
+  }
+}
+
+}  // namespace
+
+void stack_canary_place(Instance *in) {
+  if (in->stack_hi) *(uint64_t *)(in->stack_hi - 16) = canary_for(in);
+}
+
+bool stack_canary_ok(const Instance *in) {
+  return !in->stack_hi || *(const uint64_t *)(in->stack_hi - 16) == canary_for(in);
+}
+
+void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
+  memset(&f, 0, sizeof(f));
+  f.kind = kind;
+  f.pkey = -1;
+  if (ts && ts->depth > 0) {
+    const Frame &fr = ts->frames[ts->depth - 1];
+    f.handle = fr.handle;
+    f.udi = fr.inst->dom->udi;
+    strncpy(f.domain, fr.inst->dom->name, sizeof(f.domain) - 1);
+  }
+}
+
+void record_fault(ThreadState *ts, const sdrad_fault &f) {
+  ts->last_fault = f;
+  ts->has_fault = 1;
+  if (g_shared.log)
+    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx pkey %d",
+        f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
+        (unsigned long)f.addr, (unsigned long)f.pc, f.pkey);
+}
+
+// Pops the innermost frame and jumps back to where it was entered.  A
+// non-zero status discards the instance: its heap and stack are wiped.
+[[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
+  Frame *f = &ts->frames[ts->depth - 1];
+  Instance *in = f->inst;
+  note_high_water(in);
+  int64_t value = status;
+  const JmpCtx *ctx = &f->ctx;
+  if (status != 0) {
+    in->dom->faults.fetch_add(1, std::memory_order_relaxed);
+    instance_discard(in);
+    if (f->kind == kFrameCompat) {
+      // SDRaD semantics: control comes back out of sdrad_init with the udi.
+      in->compat_state = 0;
+      ctx = &in->init_ctx;
+      value = (int32_t)in->dom->udi;
+    }
+  }
+  in->active = false;
+  t_heap = f->parent_heap;
+  ts->cur_pkru = f->parent_pkru;
+  ts->depth--;
+  sdrad_jump(ctx, value);
+}
+
+[[noreturn]] void rewind_innermost(ThreadState *ts, const sdrad_fault &f) {
+  record_fault(ts, f);
+  finish_frame(ts, f.kind);
+}
+
+}  // namespace sdrad
+
+using namespace sdrad;
+
+// Runs on the domain stack with the domain's keys.  Catching here keeps the
+// unwinder from ever walking into the stack switch.
+extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
+  try {
+    fn(arg);
+    return 0;
+  } catch (...) {
+    return SDRAD_FAULT_EXCEPTION;
+  }
+}
+
+// Reached (elevated) from sdrad_enter_and_run when the entry returned.
+extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0) fatal("domain return without an active domain");
+  Frame *f = &ts->frames[ts->depth - 1];
+  if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
+  if (status != 0) {
+    sdrad_fault fl;
+    fault_fill(fl, status, ts);
+    record_fault(ts, fl);
+  }
+  finish_frame(ts, status);
+}
+
+extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
+  ThreadState *ts = thread_state_if_any();
+  if (ts && ts->depth > 0) {
+    sdrad_fault f;
+    fault_fill(f, kind, ts);
+    f.pc = (uintptr_t)__builtin_return_address(0);
+    rewind_innermost(ts, f);
+  }
+  // Root: behave as the program would without us.
+  if (kind == SDRAD_FAULT_STACK_PROTECTOR) {
+    static const char msg[] = "*** stack smashing detected ***: terminated\n";
+    ssize_t r = write(2, msg, sizeof(msg) - 1);
+    (void)r;
+  } else {
+    say("fatal: %s outside any domain", sdrad_fault_kind_name(kind));
+  }
+  abort();
+}
+
+extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_caller_pkru() {
+  ThreadState *ts = thread_state_if_any();
+  return ts ? ts->cur_pkru : g_shared.root_pkru;
+}
+
+extern "C" SDRAD_HIDDEN void sdrad_gate_assert_root() {
+  ThreadState *ts = thread_state_if_any();
+  if (ts && ts->depth > 0) sdrad_gate_violation();
+}
+
+extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  if (!entry) return SDRAD_E_BAD_ARGUMENT;
+  if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
+  int err = 0;
+  Instance *in = instance_get(ts, handle, &err);
+  if (!in) return err;
+  if (in->active || in->dom->is_data) return in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+  Frame *f = &ts->frames[ts->depth];
+  f->inst = in;
+  f->handle = handle;
+  f->kind = kFrameCall;
+  f->parent_pkru = ts->cur_pkru;
+  f->parent_heap = t_heap;
+  f->ctx.pkru = current_pkru();  // elevated here: back to this function
+  push_frame(ts, f, in);
+  return sdrad_enter_and_run(f, in->stack_hi - 64, in->dom->pkru, entry, block);
+}
+
+// Used by the SDRaD API (sdrad_enter): a compat frame keeps running in
+// the caller's function, so only the frame bookkeeping happens here.
+namespace sdrad {
+Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_t root_rsp) {
+  if (ts->depth >= kMaxDepth) return nullptr;
+  Frame *f = &ts->frames[ts->depth];
+  f->inst = in;
+  f->handle = handle;
+  f->kind = kFrameCompat;
+  f->parent_pkru = ts->cur_pkru;
+  f->parent_heap = t_heap;
+  f->compat_root_rsp = root_rsp;
+  push_frame(ts, f, in);
+  return f;
+}
+
+void pop_compat_frame(ThreadState *ts) {
+  Frame *f = &ts->frames[ts->depth - 1];
+  note_high_water(f->inst);
+  f->inst->active = false;
+  t_heap = f->parent_heap;
+  ts->cur_pkru = f->parent_pkru;
+  ts->depth--;
+}
+}  // namespace sdrad

@@ -1,0 +1,186 @@
+// Start-up: environment, backend choice, the shared page, and the order in
+// which the runtime protects the process.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+// The shared page sits alone in its page (SharedPage is page-aligned and
+// page-sized) so that it can stay key 0 and become read-only once set up.
+__attribute__((section(".data.sdrad_shared"))) SharedPage g_shared{};
+
+namespace {
+
+std::atomic<int> g_init_state{0};  // 0 no, 1 in progress, 2 done
+
+size_t env_size(const char *name, size_t dflt, size_t min) {
+  const char *v = getenv(name);
+  if (!v || !*v) return dflt;
+  char *end;
+  unsigned long long n = strtoull(v, &end, 10);
+  if (*end != 0 || n < min) {
+    say("%s=%s is not a size of at least %zu bytes (decimal); using %zu", name, v, min, dflt);
+    return dflt;
+  }
+  return (size_t)n;
+}
+
+bool env_flag(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+void *reserve(size_t size, int prot) {
+  void *p = mmap(nullptr, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) fatal("cannot reserve %zu bytes of address space", size);
+  return p;
+}
+
+void vwrite_line(const char *fmt, va_list ap) {
+  char buf[512];
+  int n = snprintf(buf, sizeof(buf), "sdrad: ");
+  int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+  if (m < 0) m = 0;
+  size_t len = (size_t)n + ((size_t)m < sizeof(buf) - n - 1 ? (size_t)m : sizeof(buf) - n - 2);
+  buf[len++] = '\n';
+  ssize_t r = write(2, buf, len);
+  (void)r;
+}
+
+void choose_backend() {
+  const char *forced = getenv("SDRAD_BACKEND");
+  bool have = pku_probe();
+  bool want_pku = have;
+  if (forced && *forced) {
+    if (!strcmp(forced, "pku")) {
+      if (!have) fatal("SDRAD_BACKEND=pku but protection keys are not available on this CPU/kernel");
+      want_pku = true;
+    } else if (!strcmp(forced, "unprotected")) {
+      want_pku = false;
+    } else {
+      fatal("SDRAD_BACKEND=%s: expected 'pku' or 'unprotected'", forced);
+    }
+  }
+  if (env_flag("SDRAD_REQUIRE_PKU") && !want_pku)
+    fatal("SDRAD_REQUIRE_PKU is set but protection keys are %s; refusing to start "
+          "without memory isolation",
+          have ? "disabled by SDRAD_BACKEND" : "not available on this CPU/kernel");
+  g_shared.pku = want_pku;
+}
+
+void write_pkru(uint32_t v) {
+  if (g_shared.pku) __asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(v), "c"(0), "d"(0) : "memory");
+}
+
+void init_core() {
+  SharedPage &s = g_shared;
+  s.log = env_flag("SDRAD_LOG");
+  s.heap_size = align_up(env_size("SDRAD_HEAP_SIZE", (size_t)1 << 30, 64 * 1024), kPage);
+  s.stack_size = align_up(env_size("SDRAD_STACK_SIZE", (size_t)1 << 20, 64 * 1024), kPage);
+  s.data_size = align_up(env_size("SDRAD_DATA_DOMAIN_SIZE", (size_t)1 << 26, 64 * 1024), kPage);
+  size_t root_heap = align_up(env_size("SDRAD_ROOT_HEAP_SIZE", (size_t)64 << 30, 1 << 20), kPage);
+  choose_backend();
+
+  uint64_t secret = 0;
+  if (syscall(SYS_getrandom, &secret, sizeof(secret), 0) != (long)sizeof(secret))
+    secret = (uint64_t)__builtin_readcyclecounter() * 0x9e3779b97f4a7c15ull;
+  s.canary_secret = secret ^ (uintptr_t)&secret;
+
+  s.root_key = -1;
+  if (s.pku) {
+    s.root_key = key_alloc();
+    if (s.root_key < 0) fatal("no protection key left for the runtime's own memory");
+    s.root_wd_bits = pkru_bits(s.root_key, true, false);
+  }
+  s.root_pkru = 0;  // root code may touch everything
+  write_pkru(s.root_pkru);
+
+  // Runtime state: thread states and the bump area for domains/instances.
+  size_t ts_bytes = align_up(sizeof(ThreadState) * kMaxThreads, kPage);
+  size_t state_bytes = ts_bytes + align_up(sizeof(Domain) * kMaxDomains + sizeof(Instance) * kMaxSlots * 2 + (1 << 20), kPage);
+  void *state = reserve(state_bytes, PROT_READ | PROT_WRITE);
+  s.state_base = (uintptr_t)state;
+  s.state_size = state_bytes;
+  s.ts_base = (uintptr_t)state;
+  s.ts_size = ts_bytes;
+  tag_memory(state, state_bytes, PROT_READ | PROT_WRITE, s.root_key);
+
+  // Root heap.
+  void *rh = reserve(root_heap, PROT_READ | PROT_WRITE);
+  s.root_heap_base = (uintptr_t)rh;
+  s.root_heap_size = root_heap;
+  tag_memory(rh, root_heap, PROT_READ | PROT_WRITE, s.root_key);
+  heap_create(rh, root_heap);
+
+  // Arena of domain instances: power-of-two slots, PROT_NONE until used.
+  size_t need = s.heap_size + s.stack_size + 4 * kPage;
+  if (s.data_size + 2 * kPage > need) need = s.data_size + 2 * kPage;
+  uint32_t shift = 16;
+  while (((size_t)1 << shift) < need) ++shift;
+  s.slot_shift = shift;
+  s.arena_size = (size_t)kMaxSlots << shift;
+  s.arena_base = (uintptr_t)reserve(s.arena_size, PROT_NONE);
+}
+
+}  // namespace
+
+void ensure_initialized() {
+  if (__builtin_expect(g_init_state.load(std::memory_order_acquire) == 2, 1)) return;
+  int expected = 0;
+  if (!g_init_state.compare_exchange_strong(expected, 1)) {
+    // Another thread is initialising (before main: cannot really happen).
+    while (g_init_state.load(std::memory_order_acquire) != 2) __builtin_ia32_pause();
+    return;
+  }
+  init_core();
+  g_shared.initialized = 1;
+  g_init_state.store(2, std::memory_order_release);
+}
+
+// Runs as early as constructors run: protections that need a fully
+// relocated process (the executable's data, the main stack) and the fault
+// handlers.  The shared page becomes read-only last.
+__attribute__((constructor(101))) static void sdrad_constructor() {
+  ensure_initialized();
+  if (g_shared.pku) {
+    protect_executable_data(g_shared.root_key);
+    protect_main_stack(g_shared.root_key);
+  }
+  state_install_hooks();
+  signals_install();
+  mprotect(&g_shared, kPage, PROT_READ);
+  log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
+           g_shared.heap_size, g_shared.stack_size);
+}
+
+[[noreturn]] void fatal(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite_line(fmt, ap);
+  va_end(ap);
+  _exit(70);  // EX_SOFTWARE
+}
+
+void log_line(const char *fmt, ...) {
+  if (!g_shared.log) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite_line(fmt, ap);
+  va_end(ap);
+}
+
+void say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite_line(fmt, ap);
+  va_end(ap);
+}
+
+}  // namespace sdrad

@@ -1,0 +1,194 @@
+// malloc & co. for the whole program.  Inside a domain they are served from
+// the current instance's heap (t_heap), with the domain's own rights and no
+// lock; outside, from the root heap under a lock.  A free of memory the
+// caller does not own is refused: in a domain it is a fault (the domain is
+// rewound), in root it is reported and ignored.
+#include <errno.h>
+#include <new>
+#include <string.h>
+
+#include "internal.h"
+
+using namespace sdrad;
+
+namespace {
+
+struct RootLock {
+  RootLock() { root_lock(); }
+  ~RootLock() { root_unlock(); }
+};
+
+inline Heap *root() {
+  ensure_initialized();
+  return root_heap();
+}
+
+bool in_root_heap(const void *p) {
+  return (uintptr_t)p - g_shared.root_heap_base < g_shared.root_heap_size;
+}
+
+[[noreturn]] void domain_foreign_free() { sdrad_soft_fault_gate(SDRAD_FAULT_FOREIGN_FREE); }
+
+// Root code handing us a pointer we did not allocate from the root heap.
+void root_refuse(const char *what, const void *p) {
+  say("%s(%p) refused: the pointer is not from the root heap%s", what, p,
+      arena_contains(p) ? " (it belongs to a domain)" : "");
+}
+
+void *do_malloc(size_t n) {
+  if (Heap *h = t_heap) return heap_malloc(h, n);
+  Heap *r = root();
+  RootLock lock;
+  return heap_malloc(r, n);
+}
+
+void do_free(void *p, const char *what) {
+  if (!p) return;
+  if (Heap *h = t_heap) {
+    if (!heap_contains(h, p)) domain_foreign_free();
+    heap_free(h, p);
+    return;
+  }
+  if (!in_root_heap(p)) {
+    root_refuse(what, p);
+    return;
+  }
+  RootLock lock;
+  heap_free(root_heap(), p);
+}
+
+void *do_memalign(size_t align, size_t n) {
+  if (Heap *h = t_heap) return heap_memalign(h, align, n);
+  Heap *r = root();
+  RootLock lock;
+  return heap_memalign(r, align, n);
+}
+
+}  // namespace
+
+namespace sdrad {
+
+[[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
+  static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
+  if (h == root_heap()) {
+    root_unlock();
+    say("fatal: %s at %p in the root heap", names[(int)e], p);
+    __builtin_abort();
+  }
+  heap_guard_catch(h);  // a guarded operation from outside the domain
+  log_line("%s at %p in a domain heap", names[(int)e], p);
+  sdrad_soft_fault_gate(SDRAD_FAULT_HEAP_CORRUPTION);
+}
+
+}  // namespace sdrad
+
+extern "C" {
+
+SDRAD_EXPORT void *malloc(size_t n) { return do_malloc(n); }
+
+SDRAD_EXPORT void free(void *p) { do_free(p, "free"); }
+
+SDRAD_EXPORT void *calloc(size_t n, size_t m) {
+  size_t total;
+  if (__builtin_mul_overflow(n, m, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  void *p = do_malloc(total);
+  // Fresh top memory is already zero, but reused chunks are not.
+  if (p) memset(p, 0, total);
+  return p;
+}
+
+SDRAD_EXPORT void *realloc(void *p, size_t n) {
+  if (!p) return do_malloc(n);
+  if (n == 0) {
+    do_free(p, "realloc");
+    return nullptr;
+  }
+  if (Heap *h = t_heap) {
+    if (!heap_contains(h, p)) domain_foreign_free();
+    return heap_realloc(h, p, n);
+  }
+  if (!in_root_heap(p)) {
+    root_refuse("realloc", p);
+    errno = EINVAL;
+    return nullptr;
+  }
+  RootLock lock;
+  return heap_realloc(root_heap(), p, n);
+}
+
+SDRAD_EXPORT void *reallocarray(void *p, size_t n, size_t m) {
+  size_t total;
+  if (__builtin_mul_overflow(n, m, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return realloc(p, total);
+}
+
+SDRAD_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+  if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
+  void *p = do_memalign(align, n);
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+SDRAD_EXPORT void *aligned_alloc(size_t align, size_t n) {
+  if (align == 0 || (align & (align - 1))) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return do_memalign(align, n);
+}
+
+SDRAD_EXPORT void *memalign(size_t align, size_t n) { return aligned_alloc(align, n); }
+SDRAD_EXPORT void *valloc(size_t n) { return do_memalign(kPage, n); }
+SDRAD_EXPORT void *pvalloc(size_t n) { return do_memalign(kPage, align_up(n ? n : 1, kPage)); }
+
+SDRAD_EXPORT size_t malloc_usable_size(void *p) {
+  if (!p) return 0;
+  if (Heap *h = t_heap) {
+    if (!heap_contains(h, p)) domain_foreign_free();
+    return heap_usable_size(h, p);
+  }
+  if (!in_root_heap(p)) return 0;
+  RootLock lock;
+  return heap_usable_size(root_heap(), p);
+}
+
+}  // extern "C"
+
+// C++ allocation goes through the same heaps.
+SDRAD_EXPORT void *operator new(size_t n) {
+  void *p = do_malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+SDRAD_EXPORT void *operator new[](size_t n) { return operator new(n); }
+SDRAD_EXPORT void *operator new(size_t n, const std::nothrow_t &) noexcept { return do_malloc(n ? n : 1); }
+SDRAD_EXPORT void *operator new[](size_t n, const std::nothrow_t &) noexcept { return do_malloc(n ? n : 1); }
+SDRAD_EXPORT void *operator new(size_t n, std::align_val_t a) {
+  void *p = do_memalign((size_t)a, n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+SDRAD_EXPORT void *operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
+SDRAD_EXPORT void *operator new(size_t n, std::align_val_t a, const std::nothrow_t &) noexcept {
+  return do_memalign((size_t)a, n ? n : 1);
+}
+SDRAD_EXPORT void *operator new[](size_t n, std::align_val_t a, const std::nothrow_t &) noexcept {
+  return do_memalign((size_t)a, n ? n : 1);
+}
+SDRAD_EXPORT void operator delete(void *p) noexcept { do_free(p, "operator delete"); }
+SDRAD_EXPORT void operator delete[](void *p) noexcept { do_free(p, "operator delete[]"); }
+SDRAD_EXPORT void operator delete(void *p, size_t) noexcept { do_free(p, "operator delete"); }
+SDRAD_EXPORT void operator delete[](void *p, size_t) noexcept { do_free(p, "operator delete[]"); }
+SDRAD_EXPORT void operator delete(void *p, std::align_val_t) noexcept { do_free(p, "operator delete"); }
+SDRAD_EXPORT void operator delete[](void *p, std::align_val_t) noexcept { do_free(p, "operator delete[]"); }
+SDRAD_EXPORT void operator delete(void *p, size_t, std::align_val_t) noexcept { do_free(p, "operator delete"); }
+SDRAD_EXPORT void operator delete[](void *p, size_t, std::align_val_t) noexcept { do_free(p, "operator delete[]"); }
+SDRAD_EXPORT void operator delete(void *p, const std::nothrow_t &) noexcept { do_free(p, "operator delete"); }
+SDRAD_EXPORT void operator delete[](void *p, const std::nothrow_t &) noexcept { do_free(p, "operator delete[]"); }

@@ -1,0 +1,108 @@
+// Domain memory: slots in one reserved arena, each holding an instance's
+// heap and stack between guard pages, tagged with the domain's key.
+//
+//   slot: [guard][heap ............ heap_size][guard][stack .. stack_size][guard]
+//
+// Pages are committed lazily by the kernel, so a heap "grows on demand" up
+// to heap_size without any call into the runtime.
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+namespace {
+
+std::atomic<uint64_t> g_slot_bits[kMaxSlots / 64];
+
+int slot_alloc() {
+  for (int w = 0; w < kMaxSlots / 64; ++w) {
+    uint64_t bits = g_slot_bits[w].load();
+    while (~bits) {
+      int b = __builtin_ctzll(~bits);
+      if (g_slot_bits[w].compare_exchange_weak(bits, bits | (1ull << b))) return w * 64 + b;
+    }
+  }
+  return -1;
+}
+
+void slot_free(int slot) { g_slot_bits[slot / 64].fetch_and(~(1ull << (slot % 64))); }
+
+bool map_fresh(uintptr_t lo, size_t len, int key) {
+  void *p = mmap((void *)lo, len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;
+  return tag_memory(p, len, PROT_READ | PROT_WRITE, key) == 0;
+}
+
+// Empties [lo, lo+len): small ranges are cleared in place (cheaper than a
+// page-table walk), large ones are given back to the kernel (reads as zero).
+void wipe(uintptr_t lo, size_t len) {
+  if (len <= 128 * 1024) memset((void *)lo, 0, len);
+  else madvise((void *)lo, len, MADV_DONTNEED);
+}
+
+}  // namespace
+
+bool instance_create_memory(Instance *in, const Domain *d) {
+  int slot = slot_alloc();
+  if (slot < 0) return false;
+  uintptr_t base = g_shared.arena_base + ((uintptr_t)slot << g_shared.slot_shift);
+  size_t heap = d->is_data ? g_shared.data_size : g_shared.heap_size;
+  in->slot = slot;
+  in->base = base;
+  in->heap_lo = base + kPage;
+  in->heap_hi = in->heap_lo + heap;
+  if (!map_fresh(in->heap_lo, heap, d->key)) {
+    instance_free_memory(in);
+    return false;
+  }
+  if (!d->is_data) {
+    in->stack_lo = in->heap_hi + kPage;
+    in->stack_hi = in->stack_lo + g_shared.stack_size;
+    if (!map_fresh(in->stack_lo, g_shared.stack_size, d->key)) {
+      instance_free_memory(in);
+      return false;
+    }
+  }
+  in->heap = heap_create((void *)in->heap_lo, heap);
+  return true;
+}
+
+void instance_free_memory(Instance *in) {
+  if (in->slot < 0) return;
+  size_t len = (size_t)1 << g_shared.slot_shift;
+  mmap((void *)in->base, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  slot_free(in->slot);
+  in->slot = -1;
+  in->heap = nullptr;
+}
+
+// After a fault nothing of the failed run may be seen by the next one: the
+// heap is emptied and re-initialised, the stack cleared.
+void instance_discard(Instance *in) {
+  if (!in->heap) return;
+  wipe(in->heap_lo, heap_touched(in->heap));
+  in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
+  if (in->stack_hi) madvise((void *)in->stack_lo, in->stack_hi - in->stack_lo, MADV_DONTNEED);
+  stack_canary_place(in);
+}
+
+Instance *instance_of_pointer(const void *p) {
+  uintptr_t off = (uintptr_t)p - g_shared.arena_base;
+  if (off >= g_shared.arena_size) return nullptr;
+  ThreadState *ts = thread_state_if_any();
+  if (!ts) return nullptr;
+  for (int h = 1; h < kMaxDomains; ++h) {
+    Instance *in = ts->inst[h];
+    if (in && (uintptr_t)p >= in->heap_lo && (uintptr_t)p < in->heap_hi) return in;
+  }
+  return nullptr;
+}
+
+bool arena_contains(const void *p) {
+  return (uintptr_t)p - g_shared.arena_base < g_shared.arena_size;
+}
+
+}  // namespace sdrad

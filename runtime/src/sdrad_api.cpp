@@ -1,0 +1,272 @@
+// The SDRaD-compatible API (sdrad_api.h) on top of the native runtime.
+// Compat domains are found by udi; their instances are per thread.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sdrad/abi.h"
+#include "sdrad_api.h"
+
+namespace sdrad {
+Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_t root_rsp);
+void pop_compat_frame(ThreadState *ts);
+}  // namespace sdrad
+
+using namespace sdrad;
+
+// Implementations behind the API gates (copy.cpp, call.cpp): called
+// directly here because this code already runs elevated.
+extern "C" void *sdrad_impl_block_alloc(int64_t handle, size_t size);
+extern "C" void sdrad_impl_block_free(int64_t handle, void *p);
+extern "C" int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block);
+
+namespace {
+
+// Runs fn with malloc & co. directed at heap h (nullptr: root heap).
+template <class F>
+auto with_heap(Heap *h, F fn) {
+  Heap *saved = t_heap;
+  t_heap = h;
+  auto r = fn();
+  t_heap = saved;
+  return r;
+}
+
+
+bool flags_ok(long flags) {
+  bool exec = flags & SDRAD_EXECUTION_DOMAIN, data = flags & SDRAD_DATA_DOMAIN;
+  if (exec == data) return false;
+  if ((flags & SDRAD_ISOLATED_DOMAIN) && (flags & SDRAD_NONISOLATED_DOMAIN)) return false;
+  long known = SDRAD_EXECUTION_DOMAIN | SDRAD_DATA_DOMAIN | SDRAD_ISOLATED_DOMAIN |
+               SDRAD_NONISOLATED_DOMAIN | SDRAD_RETURN_TO_PARENT | SDRAD_RETURN_TO_CURRENT;
+  return (flags & ~known) == 0;
+}
+
+// The calling thread's instance of a compat domain; nullptr if none.
+Instance *compat_instance(uint64_t udi, int64_t *handle_out) {
+  int64_t h = domain_find_udi(udi);
+  if (h <= 0) return nullptr;
+  ThreadState *ts = thread_state();
+  if (!ts) return nullptr;
+  int err;
+  Instance *in = instance_get(ts, h, &err);
+  if (handle_out) *handle_out = h;
+  return in;
+}
+
+void refresh_pkru(Domain *d) {
+  d->pkru = domain_pkru(d->key, d->policy, d->allow_rw, d->allow_ro);
+}
+
+struct CallBlock {
+  int32_t (*fn)(void *);
+  void *arg;
+  int32_t ret;
+};
+
+void call_entry(void *p) {
+  auto *b = (CallBlock *)p;
+  b->ret = b->fn(b->arg);
+}
+
+}  // namespace
+
+extern "C" {
+
+SDRAD_HIDDEN int32_t sdrad_impl_init(uint64_t udi, long flags, const JmpCtx *ctx) {
+  ensure_initialized();
+  if (udi == SDRAD_ROOT_DOMAIN || !flags_ok(flags)) return SDRAD_ERROR_WRONG_CONFIG;
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_ERROR_NO_EC;
+  bool is_data = flags & SDRAD_DATA_DOMAIN;
+  int64_t h = domain_find_udi(udi);
+  int32_t result = SDRAD_SUCCESSFUL_RETURNED;
+  if (h <= 0) {
+    char name[32];
+    snprintf(name, sizeof(name), "udi-%llu", (unsigned long long)udi);
+    h = domain_register(name, SDRAD_POLICY_INTEGRITY, udi, (uint32_t)flags, is_data);
+    if (h == SDRAD_E_NO_KEY) return SDRAD_ERROR_NO_PKEY;
+    if (h < 0) return SDRAD_ERROR_WRONG_CONFIG;
+    Domain *d = domain_at(h);
+    d->isolated = (flags & SDRAD_ISOLATED_DOMAIN) != 0;
+  } else {
+    Domain *d = domain_at(h);
+    if ((d->is_data != 0) != is_data) return SDRAD_ERROR_WRONG_CONFIG;
+  }
+  Domain *d = domain_at(h);
+  int err;
+  Instance *in = instance_get(ts, h, &err);
+  if (!in) return err == SDRAD_E_NO_MEMORY ? SDRAD_ERROR_NO_EC : SDRAD_ERROR_NO_DOMAIN;
+  if (in->compat_state == 1) return SDRAD_ERROR_DOMAIN_ALREADY_INIT;
+  if (in->compat_state == 2) result = SDRAD_WARNING_SAVE_EC;
+  in->compat_state = 1;
+  if (!is_data) {
+    in->init_ctx = *ctx;
+    in->init_ctx.pkru = ts->cur_pkru;
+    in->has_init_ctx = true;
+  }
+  // An isolated domain's memory is closed to its parent (this thread).
+  if (d->isolated && d->key > 0 && ts->depth == 0) ts->cur_pkru |= pkru_bits(d->key, false, false);
+  return result;
+}
+
+SDRAD_HIDDEN int64_t sdrad_impl_enter(uint64_t udi, uintptr_t *ret_slot) {
+  int64_t h;
+  Instance *in = compat_instance(udi, &h);
+  if (!in || in->dom->is_data || in->compat_state != 1) return SDRAD_ERROR_NO_DOMAIN;
+  if (in->active) return SDRAD_ERROR_DOMAIN_ALREADY_INIT;
+  ThreadState *ts = thread_state();
+  if (!push_compat_frame(ts, in, h, (uintptr_t)(ret_slot + 1))) return SDRAD_ERROR_NO_EC;
+  // The caller resumes on the domain stack: its return address goes on top.
+  uintptr_t sp = in->stack_hi - 64 - 8;
+  *(uintptr_t *)sp = *ret_slot;
+  return (int64_t)sp;
+}
+
+SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0 || ts->frames[ts->depth - 1].kind != kFrameCompat) {
+    say("sdrad_exit() without a matching sdrad_enter(): ignored");
+    return SDRAD_ERROR_NO_DOMAIN;
+  }
+  Frame *f = &ts->frames[ts->depth - 1];
+  uintptr_t sp = f->compat_root_rsp - 8;
+  uintptr_t ret = *ret_slot;
+  if (!stack_canary_ok(f->inst)) {
+    sdrad_fault fl;
+    fault_fill(fl, SDRAD_FAULT_CANARY, ts);
+    rewind_innermost(ts, fl);
+  }
+  pop_compat_frame(ts);
+  *(uintptr_t *)sp = ret;
+  return (int64_t)sp;
+}
+
+SDRAD_HIDDEN int32_t sdrad_impl_deinit(uint64_t udi) {
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) return SDRAD_ERROR_NO_DOMAIN;
+  if (in->active) return SDRAD_ERROR_WRONG_CONFIG;
+  in->compat_state = 2;  // memory kept; sdrad_init saves a context again
+  return 0;
+}
+
+SDRAD_HIDDEN int32_t sdrad_impl_destroy(uint64_t udi, int32_t options) {
+  if (options & SDRAD_HEAP_MERGE) {
+    say("sdrad_destroy: SDRAD_HEAP_MERGE is not supported (domain heaps live in the domain's "
+        "own region); use SDRAD_NO_HEAP_MERGE");
+    return SDRAD_ERROR_WRONG_CONFIG;
+  }
+  int64_t h = domain_find_udi(udi);
+  if (h <= 0) return SDRAD_ERROR_NO_DOMAIN;
+  ThreadState *ts = thread_state();
+  if (ts->inst[h] && ts->inst[h]->active) return SDRAD_ERROR_WRONG_CONFIG;
+  Domain *d = domain_at(h);
+  if (d->isolated && d->key > 0) ts->cur_pkru &= ~pkru_bits(d->key, false, false);
+  instance_release(ts, h);
+  domain_destroy(h);
+  return 0;
+}
+
+SDRAD_HIDDEN int32_t sdrad_impl_dprotect(uint64_t target, uint64_t source, int32_t access) {
+  if (access < SDRAD_NO_ACCESS || access > SDRAD_WRITE_ACCESS) return SDRAD_ERROR_WRONG_CONFIG;
+  int64_t hs = domain_find_udi(source);
+  if (hs <= 0) return SDRAD_ERROR_NO_DOMAIN;
+  if (target == SDRAD_ROOT_DOMAIN) return 0;  // root reaches every domain
+  int64_t ht = domain_find_udi(target);
+  if (ht <= 0) return SDRAD_ERROR_NO_DOMAIN;
+  Domain *t = domain_at(ht), *s = domain_at(hs);
+  if (s->key > 0) {
+    uint64_t bit = 1ull << s->key;
+    t->allow_rw &= ~bit;
+    t->allow_ro &= ~bit;
+    if (access == SDRAD_WRITE_ACCESS) t->allow_rw |= bit;
+    if (access == SDRAD_READ_ACCESS) t->allow_ro |= bit;
+  }
+  if (access == SDRAD_NO_ACCESS && s->key > 0) {
+    // Closed: neither read nor write, regardless of policy.
+    refresh_pkru(t);
+    t->pkru |= pkru_bits(s->key, false, false);
+    return 0;
+  }
+  refresh_pkru(t);
+  return 0;
+}
+
+SDRAD_HIDDEN void *sdrad_impl_malloc(uint64_t udi, size_t size) {
+  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return malloc(size); });
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) return nullptr;
+  int64_t h = domain_handle_of(in->dom);
+  return sdrad_impl_block_alloc(h, size);
+}
+
+SDRAD_HIDDEN void *sdrad_impl_calloc(uint64_t udi, size_t n, size_t m) {
+  size_t total;
+  if (__builtin_mul_overflow(n, m, &total)) return nullptr;
+  return sdrad_impl_malloc(udi, total);  // blocks are zeroed
+}
+
+SDRAD_HIDDEN void sdrad_impl_free(uint64_t udi, void *p) {
+  if (!p) return;
+  if (udi == SDRAD_ROOT_DOMAIN) {
+    with_heap(nullptr, [&] { free(p); return 0; });
+    return;
+  }
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) {
+    say("sdrad_free(%llu, %p): no such domain", (unsigned long long)udi, p);
+    return;
+  }
+  sdrad_impl_block_free(domain_handle_of(in->dom), p);
+}
+
+SDRAD_HIDDEN void *sdrad_impl_realloc(uint64_t udi, void *p, size_t size) {
+  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return realloc(p, size); });
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) return nullptr;
+  if (!p) return sdrad_impl_malloc(udi, size);
+  if (!heap_contains(in->heap, p)) {
+    say("sdrad_realloc(%llu, %p) refused: not in that domain's heap", (unsigned long long)udi, p);
+    return nullptr;
+  }
+  return with_heap(in->heap, [&] { return realloc(p, size); });
+}
+
+SDRAD_HIDDEN int sdrad_impl_memalign(uint64_t udi, void **out, size_t align, size_t size) {
+  if (!out) return SDRAD_ERROR_WRONG_CONFIG;
+  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return posix_memalign(out, align, size); });
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) return SDRAD_ERROR_NO_DOMAIN;
+  return with_heap(in->heap, [&] { return posix_memalign(out, align, size); });
+}
+
+SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size,
+                                           int32_t *ret) {
+  int64_t h;
+  Instance *in = compat_instance(udi, &h);
+  if (!in || in->dom->is_data) return SDRAD_ERROR_NO_DOMAIN;
+  if (!fn) return SDRAD_ERROR_WRONG_CONFIG;
+  auto *blk = (CallBlock *)sdrad_impl_block_alloc(h, sizeof(CallBlock));
+  if (!blk) return SDRAD_ERROR_NO_EC;
+  void *copy = arg;
+  if (arg && arg_size) {
+    copy = sdrad_impl_block_alloc(h, arg_size);
+    if (!copy) return SDRAD_ERROR_NO_EC;
+    memcpy(copy, arg, arg_size);
+  }
+  blk->fn = (int32_t(*)(void *))(void *)fn;  // SDRaD passes the argument block
+  blk->arg = copy;
+  int32_t st = sdrad_impl_call(h, call_entry, blk);
+  if (st > 0) return (int32_t)udi;
+  if (st < 0) return SDRAD_ERROR_NO_DOMAIN;
+  if (ret) *ret = blk->ret;
+  if (copy != arg) {
+    if (arg) memcpy(arg, copy, arg_size);  // results written into the argument
+    sdrad_impl_block_free(h, copy);
+  }
+  sdrad_impl_block_free(h, blk);
+  return 0;
+}
+
+}  // extern "C"

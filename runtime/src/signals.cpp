@@ -1,0 +1,137 @@
+// Fault signals: a per-thread alternate stack, the handler that rewinds a
+// faulting domain, and faithful chaining for faults outside every domain.
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern "C" void sdrad_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+
+namespace sdrad {
+
+namespace {
+
+constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
+struct sigaction g_previous[NSIG];
+constexpr size_t kAltStack = 64 * 1024;
+#ifndef SEGV_PKUERR
+#define SEGV_PKUERR 4
+#endif
+
+int kind_of(int sig, const siginfo_t *info, const ThreadState *ts) {
+  switch (sig) {
+    case SIGSEGV: {
+      if (info->si_code == SEGV_PKUERR) return SDRAD_FAULT_KEY_VIOLATION;
+      const Instance *in = ts->frames[ts->depth - 1].inst;
+      uintptr_t a = (uintptr_t)info->si_addr;
+      // The guard page below the stack, or anywhere under it in the slot.
+      if (in->stack_lo && a < in->stack_lo && a >= in->heap_hi) return SDRAD_FAULT_STACK_OVERFLOW;
+      return SDRAD_FAULT_SEGV;
+    }
+    case SIGBUS: return SDRAD_FAULT_BUS;
+    case SIGILL: return SDRAD_FAULT_ILL;
+    case SIGFPE: return SDRAD_FAULT_FPE;
+    case SIGTRAP: return SDRAD_FAULT_TRAP;
+    case SIGABRT: return SDRAD_FAULT_ABORT;
+  }
+  return SDRAD_FAULT_SEGV;
+}
+
+int pkey_of(const siginfo_t *info) {
+  // si_pkey follows si_addr and si_addr_lsb/bounds in the kernel's layout.
+  struct Layout {
+    int signo, errno_, code, pad;
+    void *addr;
+    uint64_t lsb_pad;
+    uint32_t pkey;
+  };
+  return (int)((const Layout *)info)->pkey;
+}
+
+// Outside every domain: do what would have happened without us.
+void chain(int sig, siginfo_t *info, void *uc) {
+  const struct sigaction &old = g_previous[sig];
+  if (old.sa_flags & SA_SIGINFO) {
+    if (old.sa_sigaction) {
+      old.sa_sigaction(sig, info, uc);
+      return;
+    }
+  } else if (old.sa_handler == SIG_IGN) {
+    if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE) return;
+  } else if (old.sa_handler != SIG_DFL) {
+    old.sa_handler(sig);
+    return;
+  }
+  // Default action: restore it; a hardware fault re-executes and kills the
+  // process with the original signal, a sent or trap signal is raised again
+  // (it stays pending until this handler returns).
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigaction(sig, &dfl, nullptr);
+  if (info->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) raise(sig);
+}
+
+}  // namespace
+
+void thread_altstack_ensure(ThreadState *ts) {
+  if (ts->altstack) return;
+  // Key 0: the kernel writes the signal frame with the interrupted PKRU,
+  // and handlers start with only key 0 accessible.
+  void *p = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return;
+  stack_t ss{};
+  ss.ss_sp = p;
+  ss.ss_size = kAltStack;
+  if (sigaltstack(&ss, nullptr) != 0) {
+    munmap(p, kAltStack);
+    return;
+  }
+  ts->altstack = p;
+  ts->altstack_size = kAltStack;
+}
+
+void signals_install() {
+  for (int sig : kSignals) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = sdrad_signal_entry;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, &g_previous[sig]);
+  }
+}
+
+}  // namespace sdrad
+
+using namespace sdrad;
+
+extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void *ucv) {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0) {
+    chain(sig, info, ucv);
+    return;
+  }
+  auto *uc = (ucontext_t *)ucv;
+  sdrad_fault f;
+  fault_fill(f, kind_of(sig, info, ts), ts);
+  f.signo = sig;
+  f.si_code = info->si_code;
+  if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
+    f.addr = (uintptr_t)info->si_addr;
+  if (sig == SIGSEGV && info->si_code == SEGV_PKUERR) f.pkey = pkey_of(info);
+  if (uc) {
+    f.pc = uc->uc_mcontext.gregs[REG_RIP];
+    // Leave with the signal mask the domain had (the kernel blocked more).
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc->uc_sigmask, nullptr, _NSIG / 8);
+  }
+  rewind_innermost(ts, f);
+}
+
+// The stack protector's failure hook, for domains and for root alike.
+extern "C" SDRAD_EXPORT void __stack_chk_fail(void) { sdrad_soft_fault_gate(SDRAD_FAULT_STACK_PROTECTOR); }
+extern "C" SDRAD_EXPORT void __wrap___stack_chk_fail(void) { sdrad_soft_fault_gate(SDRAD_FAULT_STACK_PROTECTOR); }

@@ -1,0 +1,136 @@
+// The runtime's own state: thread states in a fixed array, a bump area for
+// domains and instances, and the root-heap lock.  All of it lives in one
+// region under the root key, so domain code can read it (integrity) but
+// never write it.
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+thread_local ThreadState *t_ts __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local Heap *t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+
+namespace {
+
+constexpr uint64_t kTsMagic = 0x5344526154687264ull;
+
+struct StateHeader {
+  std::atomic<int> lock;        // thread states, bump area, domain table
+  std::atomic<int> root_heap_lock;
+  size_t bump;                  // next free byte of the bump area
+  int next_ts;                  // never-used thread states start here
+  ThreadState *free_ts;
+  pthread_key_t exit_key;
+  int exit_key_ok;
+};
+
+StateHeader *header() { return (StateHeader *)(g_shared.state_base + g_shared.ts_size); }
+
+void spin_lock(std::atomic<int> &l) {
+  for (int i = 0;; ++i) {
+    int z = 0;
+    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) return;
+    if (i > 64) sched_yield();
+    else __builtin_ia32_pause();
+  }
+}
+void spin_unlock(std::atomic<int> &l) { l.store(0, std::memory_order_release); }
+
+struct StateLock {
+  StateLock() { spin_lock(header()->lock); }
+  ~StateLock() { spin_unlock(header()->lock); }
+};
+
+bool ts_valid(ThreadState *ts) {
+  uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
+  return off < g_shared.ts_size && off % sizeof(ThreadState) == 0 && ts->magic == kTsMagic &&
+         ts->in_use;
+}
+
+void thread_exit(void *p) {
+  ThreadState *ts = (ThreadState *)p;
+  if (!ts_valid(ts) || ts != t_ts) return;
+  for (int h = 1; h < kMaxDomains; ++h)
+    if (ts->inst[h]) instance_release(ts, h);
+  if (ts->altstack) {
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(ts->altstack, ts->altstack_size);
+  }
+  t_ts = nullptr;
+  StateLock lock;
+  ts->in_use = 0;
+  ts->next_free = header()->free_ts;
+  header()->free_ts = ts;
+}
+
+void atfork_prepare() { root_lock(); }
+void atfork_release() { root_unlock(); }
+
+}  // namespace
+
+void *state_alloc(size_t n) {
+  StateLock lock;
+  StateHeader *h = header();
+  uintptr_t area = align_up((uintptr_t)(h + 1), 64);
+  size_t avail = g_shared.state_base + g_shared.state_size - area;
+  size_t off = align_up(h->bump, 64);
+  if (off + n > avail) return nullptr;
+  h->bump = off + n;
+  return (void *)(area + off);
+}
+
+ThreadState *thread_state_if_any() {
+  ThreadState *ts = t_ts;
+  return ts && ts_valid(ts) ? ts : nullptr;
+}
+
+ThreadState *thread_state() {
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts != nullptr, 1)) {
+    if (!ts_valid(ts)) fatal("thread state pointer corrupted (%p)", (void *)ts);
+    return ts;
+  }
+  ensure_initialized();
+  {
+    StateLock lock;
+    StateHeader *h = header();
+    if (h->free_ts) {
+      ts = h->free_ts;
+      h->free_ts = ts->next_free;
+    } else if (h->next_ts < kMaxThreads) {
+      ts = (ThreadState *)g_shared.ts_base + h->next_ts++;
+    } else {
+      return nullptr;
+    }
+    memset((void *)ts, 0, sizeof(ThreadState));
+    ts->magic = kTsMagic;
+    ts->in_use = 1;
+    ts->tid = (int32_t)syscall(SYS_gettid);
+    ts->cur_pkru = g_shared.root_pkru;
+  }
+  t_ts = ts;
+  thread_altstack_ensure(ts);
+  if (header()->exit_key_ok) pthread_setspecific(header()->exit_key, ts);
+  return ts;
+}
+
+void root_lock() { spin_lock(header()->root_heap_lock); }
+void root_unlock() { spin_unlock(header()->root_heap_lock); }
+Heap *root_heap() { return (Heap *)g_shared.root_heap_base; }
+
+// Called once from the constructor: thread-exit hook and fork safety.
+void state_install_hooks() {
+  StateHeader *h = header();
+  if (pthread_key_create(&h->exit_key, thread_exit) == 0) h->exit_key_ok = 1;
+  pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+}  // namespace sdrad

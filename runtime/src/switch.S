@@ -1,0 +1,181 @@
+/*
+ * switch.S - the only places where the runtime changes PKRU.
+ *
+ * Every WRPKRU is followed by a check of the value it installed (as in
+ * ERIM), so that jumping straight at a WRPKRU with a chosen EAX cannot leave
+ * code running with rights it should not have:
+ *   - entering a domain: the new PKRU must deny writes to root memory;
+ *   - elevating (signal entry, soft faults, gates, domain return): the new
+ *     PKRU must be exactly 0 and control continues at a fixed place;
+ *   - jumping back to a saved context: if the new PKRU grants root writes,
+ *     the context must be a genuine one in the runtime's state region and
+ *     the registers must be the ones saved there.
+ * In the unprotected backend (no PKU) no WRPKRU executes at all.
+ *
+ * Offsets must match struct SharedPage, JmpCtx and Frame in internal.h
+ * (checked by static_asserts in call.cpp).
+ */
+        .intel_syntax noprefix
+        .text
+
+#include "gate_macros.inc"
+
+/*
+ * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
+ *                             void (*fn)(void *), void *arg)
+ * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
+ * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
+ * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
+ */
+        .globl  sdrad_enter_and_run
+        .hidden sdrad_enter_and_run
+        .type   sdrad_enter_and_run, @function
+sdrad_enter_and_run:
+        .cfi_startproc
+        mov     [rdi + 0], rbx
+        mov     [rdi + 8], rbp
+        mov     [rdi + 16], r12
+        mov     [rdi + 24], r13
+        mov     [rdi + 32], r14
+        mov     [rdi + 40], r15
+        lea     rax, [rsp + 8]
+        mov     [rdi + CTX_RSP], rax
+        mov     rax, [rsp]
+        mov     [rdi + CTX_RIP], rax
+        stmxcsr [rdi + CTX_MXCSR]
+        fnstcw  [rdi + CTX_FPUCW]
+        mov     r12, rcx
+        mov     r13, r8
+        mov     rsp, rsi
+        xor     ebp, ebp                /* backtraces stop at the domain edge */
+        SKIP_IF_NO_PKU 1f
+        mov     eax, edx
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        /* the domain must never run with write access to root memory */
+        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
+        mov     edx, eax
+        and     edx, ecx
+        cmp     edx, ecx
+        jne     sdrad_gate_violation
+1:      mov     rdi, r12
+        mov     rsi, r13
+        call    sdrad_invoke
+        mov     r12d, eax
+        SKIP_IF_NO_PKU 2f
+        ELEVATE
+2:      mov     edi, r12d
+        call    sdrad_domain_returned   /* does not return */
+        ud2
+        .cfi_endproc
+        .size   sdrad_enter_and_run, . - sdrad_enter_and_run
+
+/*
+ * void sdrad_jump(const JmpCtx *ctx, int64_t value)   (noreturn)
+ * longjmp-like return to a saved context with that context's PKRU.
+ */
+        .globl  sdrad_jump
+        .hidden sdrad_jump
+        .type   sdrad_jump, @function
+sdrad_jump:
+        .cfi_startproc
+        mov     r8, rdi
+        mov     r9, rsi
+        mov     rbx, [r8 + 0]
+        mov     rbp, [r8 + 8]
+        mov     r12, [r8 + 16]
+        mov     r13, [r8 + 24]
+        mov     r14, [r8 + 32]
+        mov     r15, [r8 + 40]
+        mov     r10, [r8 + CTX_RSP]
+        mov     r11, [r8 + CTX_RIP]
+        ldmxcsr [r8 + CTX_MXCSR]
+        fldcw   [r8 + CTX_FPUCW]
+        SKIP_IF_NO_PKU 1f
+        mov     eax, [r8 + CTX_PKRU]
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
+        mov     edx, eax
+        and     edx, ecx
+        cmp     edx, ecx
+        je      1f                      /* root stays write-protected */
+        /* root rights: only towards a genuine saved context */
+        mov     rcx, r8
+        sub     rcx, [rip + sdrad_shared_page + SP_STATE_BASE]
+        cmp     rcx, [rip + sdrad_shared_page + SP_STATE_SIZE]
+        jae     sdrad_gate_violation
+        cmp     eax, [r8 + CTX_PKRU]
+        jne     sdrad_gate_violation
+        cmp     r10, [r8 + CTX_RSP]
+        jne     sdrad_gate_violation
+        cmp     r11, [r8 + CTX_RIP]
+        jne     sdrad_gate_violation
+1:      mov     rsp, r10
+        mov     rax, r9
+        jmp     r11
+        .cfi_endproc
+        .size   sdrad_jump, . - sdrad_jump
+
+/*
+ * Signal entry: the kernel starts handlers with PKRU 0x55555554 (key 0
+ * only), so elevate before any C++ code touches the runtime's state.
+ */
+        .globl  sdrad_signal_entry
+        .hidden sdrad_signal_entry
+        .type   sdrad_signal_entry, @function
+sdrad_signal_entry:
+        .cfi_startproc
+        SKIP_IF_NO_PKU 1f
+        mov     r10, rdx
+        ELEVATE
+        mov     rdx, r10
+1:      jmp     sdrad_signal_handler
+        .cfi_endproc
+        .size   sdrad_signal_entry, . - sdrad_signal_entry
+
+/* Software-detected faults (stack protector, heap corruption, foreign
+ * free, gate violations): elevate, then rewind or abort. */
+        .globl  sdrad_soft_fault_gate
+        .hidden sdrad_soft_fault_gate
+        .type   sdrad_soft_fault_gate, @function
+sdrad_soft_fault_gate:
+        .cfi_startproc
+        SKIP_IF_NO_PKU 1f
+        mov     r10d, edi
+        ELEVATE
+        mov     edi, r10d
+1:      jmp     sdrad_soft_fault_impl
+        .cfi_endproc
+        .size   sdrad_soft_fault_gate, . - sdrad_soft_fault_gate
+
+        .globl  sdrad_gate_violation
+        .hidden sdrad_gate_violation
+        .type   sdrad_gate_violation, @function
+sdrad_gate_violation:
+        .cfi_startproc
+        /* SDRAD_FAULT_GATE; elevation is checked again inside the gate. */
+        mov     edi, 14
+        jmp     sdrad_soft_fault_gate
+        .cfi_endproc
+        .size   sdrad_gate_violation, . - sdrad_gate_violation
+
+        GATE __sdrad_call,              sdrad_impl_call
+        GATE __sdrad_domain_handle,     sdrad_impl_domain_handle
+        GATE __sdrad_block_alloc,       sdrad_impl_block_alloc
+        GATE __sdrad_block_free,        sdrad_impl_block_free
+        GATE __sdrad_copy_in,           sdrad_impl_copy_in
+        GATE __sdrad_copy_string,       sdrad_impl_copy_string
+        GATE __sdrad_copy_check,        sdrad_impl_copy_check
+        GATE __sdrad_copy_out,          sdrad_impl_copy_out
+        GATE sdrad_last_fault,          sdrad_impl_last_fault
+        GATE sdrad_clear_fault,         sdrad_impl_clear_fault
+        GATE sdrad_domain_by_name,      sdrad_impl_domain_by_name
+        GATE sdrad_get_stats,          sdrad_impl_get_stats
+        GATE sdrad_depth,               sdrad_impl_depth
+        GATE sdrad_release_instance,    sdrad_impl_release_instance
+        GATE sdrad_owns,                sdrad_impl_owns
+
+        .section .note.GNU-stack,"",@progbits
