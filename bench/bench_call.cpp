@@ -1,0 +1,240 @@
+// bench/bench_call.cpp - cost of an isolated call against a plain call, and
+// the argument-copy bandwidth against memcpy.
+//
+//   call.plain.X / call.iso.X   ns per call, X = noarg, scalars4, bufN
+//                               (bufN: an N-byte `in` buffer and an N-byte
+//                               `out` buffer, copied in and out)
+//   copy.memcpy.N               ns for memcpy of N bytes
+//   copy.in.N                   ns for __sdrad_copy_in (allocation + copy +
+//                               canaries) + __sdrad_block_free of N bytes
+//   copy.out.N                  ns for __sdrad_copy_out of N bytes
+//
+// `--cg plain|iso N` runs only N no-argument calls inside cg_loop_plain /
+// cg_loop_iso for callgrind (bench/run.sh counts instructions with it).
+#include <vector>
+
+#include "common.h"
+#include "thunk.h"
+
+using namespace bench;
+
+static __sdrad_domain_ref g_dom = {0, "bench.call", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
+
+// ---- the functions being called -----------------------------------------
+extern "C" __attribute__((noinline)) int64_t fn_noarg() {
+  clobber();
+  return 1;
+}
+extern "C" __attribute__((noinline)) int64_t fn_scalars(int64_t a, int64_t b, int64_t c, int64_t d) {
+  clobber();
+  return a + b * c - d;
+}
+extern "C" __attribute__((noinline)) int64_t fn_buf(const uint8_t *in, uint8_t *out, size_t n) {
+  out[0] = (uint8_t)(in[0] + 1);
+  out[n - 1] = (uint8_t)(in[n - 1] + 1);
+  return (int64_t)n;
+}
+
+// ---- their isolated versions (thunks per abi.h) -------------------------
+namespace {
+struct NoArgBlk {
+  int64_t ret;
+};
+void entry_noarg(void *p) { ((NoArgBlk *)p)->ret = fn_noarg(); }
+
+struct ScalarBlk {
+  int64_t a, b, c, d, ret;
+};
+void entry_scalars(void *p) {
+  auto *b = (ScalarBlk *)p;
+  b->ret = fn_scalars(b->a, b->b, b->c, b->d);
+}
+
+struct BufBlk {
+  const uint8_t *in;
+  uint8_t *out;
+  size_t n;
+  int64_t ret;
+};
+void entry_buf(void *p) {
+  auto *b = (BufBlk *)p;
+  b->ret = fn_buf(b->in, b->out, b->n);
+}
+}  // namespace
+
+extern "C" __attribute__((noinline)) int64_t iso_noarg() {
+  int64_t r;
+  return isolated_call(g_dom, entry_noarg, NoArgBlk{0}, &r) == 0 ? r : -1;
+}
+
+extern "C" __attribute__((noinline)) int64_t iso_scalars(int64_t a, int64_t b, int64_t c, int64_t d) {
+  int64_t r;
+  return isolated_call(g_dom, entry_scalars, ScalarBlk{a, b, c, d, 0}, &r) == 0 ? r : -1;
+}
+
+extern "C" __attribute__((noinline)) int64_t iso_buf(const uint8_t *in, uint8_t *out, size_t n) {
+  int64_t h = domain_handle(g_dom);
+  if (h < 0) return -1;
+  auto *blk = (BufBlk *)__sdrad_block_alloc(h, sizeof(BufBlk));
+  if (!blk) return -1;
+  void *ci = __sdrad_copy_in(h, in, n);
+  void *co = __sdrad_copy_in(h, nullptr, n);
+  if (!ci || !co) {
+    if (ci) __sdrad_block_free(h, ci);
+    if (co) __sdrad_block_free(h, co);
+    __sdrad_block_free(h, blk);
+    return -1;
+  }
+  blk->in = (const uint8_t *)ci;
+  blk->out = (uint8_t *)co;
+  blk->n = n;
+  int32_t st = __sdrad_call(h, entry_buf, blk);
+  if (st == 0) st = __sdrad_copy_check(h, ci);
+  if (st == 0) st = __sdrad_copy_check(h, co);
+  if (st != 0) return -1;
+  __sdrad_copy_out(h, out, co, n);
+  int64_t r = blk->ret;
+  __sdrad_block_free(h, ci);
+  __sdrad_block_free(h, co);
+  __sdrad_block_free(h, blk);
+  return r;
+}
+
+#ifdef SDRAD_BENCH_PLUGIN
+// bench/plugin_targets.cpp, compiled with the plugin.
+extern "C" int64_t pl_call_noarg();
+extern "C" int64_t pl_call_scalars(int64_t a, int64_t b, int64_t c, int64_t d);
+extern "C" int64_t pl_call_buf(const uint8_t *in, uint8_t *out, size_t n);
+#endif
+
+// ---- callgrind loops ------------------------------------------------------
+extern "C" __attribute__((noinline)) int64_t cg_loop_plain(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += fn_noarg();
+  return s;
+}
+extern "C" __attribute__((noinline)) int64_t cg_loop_iso(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_noarg();
+  return s;
+}
+#ifdef SDRAD_BENCH_PLUGIN
+extern "C" __attribute__((noinline)) int64_t cg_loop_plugin(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += pl_call_noarg();
+  return s;
+}
+#endif
+
+static int callgrind_mode(const char *which, long n) {
+  int64_t s = 0;
+  // Warm up: registration, instance creation, first-touch of the heap.
+  s += fn_noarg() + iso_noarg();
+#ifdef SDRAD_BENCH_PLUGIN
+  s += pl_call_noarg();
+#endif
+  if (!strcmp(which, "plain")) s += cg_loop_plain(n);
+  else if (!strcmp(which, "iso")) s += cg_loop_iso(n);
+#ifdef SDRAD_BENCH_PLUGIN
+  else if (!strcmp(which, "plugin")) s += cg_loop_plugin(n);
+#endif
+  else return 2;
+  printf("sum %lld\n", (long long)s);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 4 && !strcmp(argv[1], "--cg")) return callgrind_mode(argv[2], atol(argv[3]));
+  parse_common(argc, argv);
+  printf("# backend %s\n", sdrad_backend_name());
+  if (iso_noarg() != 1 || iso_scalars(1, 2, 3, 4) != 3) {
+    fprintf(stderr, "isolated call does not work\n");
+    return 1;
+  }
+  double t;
+  t = time_per_iter([](uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) keep(fn_noarg());
+  });
+  result("call.plain.noarg", t, "ns");
+  t = time_per_iter([](uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) keep(iso_noarg());
+  });
+  result("call.iso.noarg", t, "ns");
+  t = time_per_iter([](uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) keep(fn_scalars((int64_t)i, 2, 3, 4));
+  });
+  result("call.plain.scalars4", t, "ns");
+  t = time_per_iter([](uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) keep(iso_scalars((int64_t)i, 2, 3, 4));
+  });
+  result("call.iso.scalars4", t, "ns");
+#ifdef SDRAD_BENCH_PLUGIN
+  if (pl_call_noarg() == 1 && pl_call_scalars(1, 2, 3, 4) == 3) {
+    t = time_per_iter([](uint64_t n) {
+      for (uint64_t i = 0; i < n; i++) keep(pl_call_noarg());
+    });
+    result("call.plugin.noarg", t, "ns");
+    t = time_per_iter([](uint64_t n) {
+      for (uint64_t i = 0; i < n; i++) keep(pl_call_scalars((int64_t)i, 2, 3, 4));
+    });
+    result("call.plugin.scalars4", t, "ns");
+  } else {
+    printf("# plugin-isolated calls did not return the expected values\n");
+  }
+#endif
+
+  const size_t kMax = 1 << 20;
+  std::vector<uint8_t> in(kMax, 7), out(kMax, 0);
+  int64_t h = domain_handle(g_dom);
+  char key[128];
+  for (size_t n : {(size_t)64, (size_t)4096, (size_t)65536, kMax}) {
+    double target = n >= kMax ? 2e7 : 2e6;
+    t = time_per_iter([&](uint64_t k) {
+      for (uint64_t i = 0; i < k; i++) keep(fn_buf(in.data(), out.data(), n));
+    }, target);
+    snprintf(key, sizeof key, "call.plain.buf%zu", n);
+    result(key, t, "ns");
+    t = time_per_iter([&](uint64_t k) {
+      for (uint64_t i = 0; i < k; i++) keep(iso_buf(in.data(), out.data(), n));
+    }, target);
+    snprintf(key, sizeof key, "call.iso.buf%zu", n);
+    result(key, t, "ns");
+#ifdef SDRAD_BENCH_PLUGIN
+    if (pl_call_buf(in.data(), out.data(), n) == (int64_t)n) {
+      t = time_per_iter([&](uint64_t k) {
+        for (uint64_t i = 0; i < k; i++) keep(pl_call_buf(in.data(), out.data(), n));
+      }, target);
+      snprintf(key, sizeof key, "call.plugin.buf%zu", n);
+      result(key, t, "ns");
+    }
+#endif
+    t = time_per_iter([&](uint64_t k) {
+      for (uint64_t i = 0; i < k; i++) {
+        memcpy(out.data(), in.data(), n);
+        clobber();
+      }
+    }, target);
+    snprintf(key, sizeof key, "copy.memcpy.%zu", n);
+    result(key, t, "ns");
+    t = time_per_iter([&](uint64_t k) {
+      for (uint64_t i = 0; i < k; i++) {
+        void *c = __sdrad_copy_in(h, in.data(), n);
+        keep(c);
+        __sdrad_block_free(h, c);
+      }
+    }, target);
+    snprintf(key, sizeof key, "copy.in.%zu", n);
+    result(key, t, "ns");
+    void *c = __sdrad_copy_in(h, in.data(), n);
+    t = time_per_iter([&](uint64_t k) {
+      for (uint64_t i = 0; i < k; i++) {
+        __sdrad_copy_out(h, out.data(), c, n);
+        clobber();
+      }
+    }, target);
+    __sdrad_block_free(h, c);
+    snprintf(key, sizeof key, "copy.out.%zu", n);
+    result(key, t, "ns");
+  }
+  return 0;
+}

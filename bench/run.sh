@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench/run.sh - builds (if needed) and runs the whole SDRaD-C++ performance
+# suite, then prints one table of ratios measured in this one run.
+#
+#   bench/run.sh                 full run (a few minutes)
+#   bench/run.sh --smoke         quick run for CI (under a minute)
+#   options: --build-dir DIR     build tree to use (default: build-bench)
+#            --no-build          do not configure/build, use DIR as it is
+#            --out FILE          also write the table to FILE
+#            --keep DIR          keep raw results (R lines, callgrind files)
+#
+# Targets are printed as "pass" / "short" (falls short); the script never
+# fails because a target is missed, only when a benchmark fails to run.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+smoke=0
+build="$root/build-bench"
+do_build=1
+out_file=""
+keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --build-dir) build="$2"; shift ;;
+    --no-build) do_build=0 ;;
+    --out) out_file="$2"; shift ;;
+    --keep) keep="$2"; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+flag=""
+[ $smoke = 1 ] && flag="--smoke"
+
+if [ $do_build = 1 ]; then
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang-19 \
+      -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=Release >"$build.cmake.log" 2>&1 ||
+      { echo "run.sh: cmake failed, see $build.cmake.log" >&2; exit 1; }
+  fi
+  ninja -C "$build" bench_all >"$build.ninja.log" 2>&1 ||
+    { echo "run.sh: build failed, see $build.ninja.log" >&2; tail -20 "$build.ninja.log" >&2; exit 1; }
+fi
+bin="$build/bench"
+if [ -n "$keep" ]; then
+  raw="$keep"; mkdir -p "$raw"
+else
+  raw=$(mktemp -d); trap 'rm -rf "$raw"' EXIT
+fi
+: >"$raw/results.txt"
+failed=0
+
+# run NAME CMD... : runs one benchmark program, appends its R lines.
+run() {
+  local name=$1; shift
+  if [ ! -x "$1" ]; then
+    echo "# $name: not built ($1)" | tee -a "$raw/results.txt" >&2
+    return
+  fi
+  local t0=$(date +%s.%N)
+  if "$@" >"$raw/$name.out" 2>"$raw/$name.err"; then
+    grep '^R ' "$raw/$name.out" >>"$raw/results.txt"
+  else
+    echo "run.sh: $name failed (exit $?):" >&2
+    tail -5 "$raw/$name.err" >&2
+    grep '^R ' "$raw/$name.out" >>"$raw/results.txt"
+    failed=1
+  fi
+  grep '^# ' "$raw/$name.out" >>"$raw/notes.txt" 2>/dev/null
+  printf '  %-16s %6.1f s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
+}
+
+echo "running benchmarks$([ $smoke = 1 ] && echo ' (smoke)') ..." >&2
+run call      "$bin/bench_call" $flag
+# The 1 GiB heap case needs a domain heap larger than 1 GiB.
+SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
+run proc      "$bin/bench_proc" $flag
+run alloc_glibc "$bin/bench_alloc_glibc" $flag
+run alloc_sdrad "$bin/bench_alloc_sdrad" $flag
+if [ -x "$here/server.sh" ]; then
+  run server "$here/server.sh" --build-dir "$build" $flag
+fi
+
+# --- callgrind: instructions per no-arg call ------------------------------
+cg_count() {  # which n -> total Ir inside cg_loop_<which>
+  local f="$raw/cg.$1.$2"
+  valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
+    --toggle-collect="cg_loop_$1" "$bin/bench_call" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
+  awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
+  t0=$(date +%s)
+  kinds="plain iso"
+  "$bin/bench_call" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
+  for k in $kinds; do
+    a=$(cg_count $k 1000); b=$(cg_count $k 3000)
+    if [ -n "$a" ] && [ -n "$b" ]; then
+      echo "R cg.$k.noarg $(( (b - a) / 2000 )).$(( ((b - a) % 2000) * 1000 / 2000 )) Ir" >>"$raw/results.txt"
+    else
+      echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
+    fi
+  done
+  # WRPKRUs cannot execute here (no PKU): count them statically in the
+  # runtime's gate code linked into bench_call.
+  if command -v objdump >/dev/null; then
+    objdump -d --no-show-raw-insn "$bin/bench_call" | awk '
+      /^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn) }
+      /\twrpkru/ { n[fn]++ }
+      END { for (f in n) printf "R wrpkru.%s %d insn\n", f, n[f] }' >>"$raw/results.txt"
+  fi
+  printf '  %-16s %6d s\n' callgrind $(( $(date +%s) - t0 )) >&2
+fi
+
+# --- the table --------------------------------------------------------------
+backend=$(sed -n 's/^# backend //p' "$raw/notes.txt" 2>/dev/null | head -1)
+cpu=$(awk -F: '/model name/ { gsub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
+{
+echo "SDRaD-C++ benchmark table  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $cpu; backend ${backend:-?};$([ $smoke = 1 ] && echo ' SMOKE MODE: few repetitions,' ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none))"
+awk -f "$here/table.awk" "$raw/results.txt"
+} | tee "$raw/table.txt"
+[ -n "$out_file" ] && cp "$raw/table.txt" "$out_file"
+if grep -q '^R wrpkru' "$raw/results.txt"; then
+  echo "WRPKRU (static count, gate code):" $(sed -n 's/^R wrpkru\.\([^ ]*\) \([0-9]*\).*/\1=\2/p' "$raw/results.txt")
+fi
+exit $failed

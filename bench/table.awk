@@ -1,0 +1,109 @@
+# bench/table.awk - turns the R lines of one run into the table.
+#   R <key> <value> <unit>
+# Columns: what is compared | measured | reference | ratio | target | result
+# "result" is pass / short (falls short of the target) / n/a (not measured)
+# or "-" (no target, shown for information).
+function has(k) { return (k in v) }
+function ns(x) {
+  if (x >= 1e9) return sprintf("%.2f s", x / 1e9)
+  if (x >= 1e6) return sprintf("%.2f ms", x / 1e6)
+  if (x >= 1e4) return sprintf("%.1f us", x / 1e3)
+  if (x >= 1e3) return sprintf("%.2f us", x / 1e3)
+  if (x >= 10) return sprintf("%.1f ns", x)
+  return sprintf("%.2f ns", x)
+}
+function gbs(bytes, t) { return sprintf("%.2f GB/s", bytes / t) }
+function rat(x) {
+  if (x >= 100) return sprintf("%.0fx", x)
+  if (x >= 10) return sprintf("%.1fx", x)
+  return sprintf("%.2fx", x)
+}
+function row(name, a, b, r, target, res) {
+  printf "%-40s %12s %12s %9s %9s  %s\n", name, a, b, r, target, res
+}
+function na(name, target) { row(name, "n/a", "n/a", "n/a", target, "n/a") }
+function verdict(ok) { return ok ? "pass" : "short" }
+function section(s) { printf "-- %s\n", s }
+# ratio of two measured times; `want` "le" or "ge" against limit, or "" (info)
+function cmp(name, ka, kb, want, limit, tlabel,   a, b, r) {
+  if (!has(ka) || !has(kb) || v[kb] == 0) { na(name, tlabel); return }
+  a = v[ka]; b = v[kb]; r = a / b
+  if (want == "le") row(name, ns(a), ns(b), rat(r), tlabel, verdict(r <= limit))
+  else if (want == "ge") row(name, ns(a), ns(b), rat(r), tlabel, verdict(r >= limit))
+  else row(name, ns(a), ns(b), rat(r), "-", "-")
+}
+$1 == "R" { v[$2] = $3 + 0 }
+END {
+  row("what (ratio = measured / reference)", "measured", "reference", "ratio", "target", "result")
+
+  section("1. call cost, ns per call: isolated (hand thunk per abi.h) / plain")
+  split("noarg scalars4 buf64 buf4096 buf65536 buf1048576", ck, " ")
+  split("no arguments|4 scalars|in+out 64 B|in+out 4 KiB|in+out 64 KiB|in+out 1 MiB", cn, "|")
+  for (i = 1; i <= 6; i++) cmp("isolated / plain, " cn[i], "call.iso." ck[i], "call.plain." ck[i], "", 0, "-")
+  if (has("call.iso.noarg") && has("call.plain.noarg"))
+    row("  overhead per no-arg call", ns(v["call.iso.noarg"] - v["call.plain.noarg"]), "", "", "-", "-")
+  for (i = 1; i <= 6; i++)
+    if (has("call.plugin." ck[i])) cmp("plugin-isolated / plain, " cn[i], "call.plugin." ck[i], "call.plain." ck[i], "", 0, "-")
+
+  section("   copy bandwidth vs memcpy of the same size (ratio = copy / memcpy bandwidth)")
+  split("64 4096 65536 1048576", cs, " ")
+  split("64 B|4 KiB|64 KiB|1 MiB", csn, "|")
+  for (i = 1; i <= 4; i++) {
+    n = cs[i]
+    big = (n + 0 >= 65536)
+    for (j = 1; j <= 2; j++) {
+      dir = j == 1 ? "in" : "out"
+      label = "copy_" dir (j == 1 ? " (alloc+copy+free) " : " ") csn[i]
+      k = "copy." dir "." n; m = "copy.memcpy." n
+      if (!has(k) || !has(m)) { na(label, big ? ">=0.70x" : "-"); continue }
+      r = v[m] / v[k]
+      row(label, gbs(n, v[k]), gbs(n, v[m]), rat(r), big ? ">=0.70x" : "-", big ? verdict(r >= 0.7) : "-")
+    }
+  }
+
+  section("2. recovery: fault inside a domain -> error value in the caller (incl. discard)")
+  rk = has("recovery.fault_to_error") ? "recovery.fault_to_error" : "recovery.faulting_call"
+  cmp("recovery / signal floor (same binary)", rk, "recovery.floor", "le", 1.5, "<=1.5x")
+  cmp("whole faulting call / signal floor", "recovery.faulting_call", "recovery.floor", "", 0, "-")
+  cmp("respawn worker (fork) / recovery", "proc.crash_respawn.fork", rk, "ge", 50, ">=50x")
+  cmp("respawn worker (fork+exec) / recovery", "proc.crash_respawn.exec", rk, "ge", 50, ">=50x")
+  cmp("  worker crash detected (EOF) / recovery", "proc.crash_detect.fork", rk, "", 0, "-")
+  cmp("first call after discard / warm call", "recovery.next_call", "recovery.warm_call", "", 0, "-")
+  split("1MiB 64MiB 1GiB", hs, " ")
+  for (i = 1; i <= 3; i++) {
+    hk = has("recovery.heap." hs[i]) ? "recovery.heap." hs[i] : "recovery.heap_call." hs[i]
+    cmp("recovery, " hs[i] " heap touched / floor", hk, "recovery.floor", "le", 1.5, "<=1.5x")
+  }
+
+  section("   per call: process isolation (pre-forked worker, pipe + shm) / isolated")
+  for (i = 1; i <= 6; i++) cmp("process / isolated, " cn[i], "proc.call." ck[i], "call.iso." ck[i], "ge", 20, ">=20x")
+
+  section("3. allocator, ns per free+malloc pair (16..1023 B, 1024 live), ratio = x / glibc")
+  for (t = 1; t <= 2; t++) {
+    cmp("root heap (runtime) / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.root." t "t", "alloc.glibc." t "t", "", 0, "-")
+    cmp("domain heap / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.domain." t "t", "alloc.glibc." t "t", "", 0, "-")
+  }
+
+  section("4. example server over loopback, requests/s (ratio = isolated / not isolated)")
+  if (has("server.plain.rps") && has("server.iso.rps")) {
+    r = v["server.iso.rps"] / v["server.plain.rps"]
+    row("isolated parser / plain (loss <= 3%)", sprintf("%.0f/s", v["server.iso.rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), ">=0.97x", verdict(r >= 0.97))
+  } else na("isolated parser / plain (loss <= 3%)", ">=0.97x")
+  if (has("server.iso_mal.rps") && has("server.plain.rps")) {
+    r = v["server.iso_mal.rps"] / v["server.plain.rps"]
+    row("isolated, 1% malicious / plain", sprintf("%.0f/s", v["server.iso_mal.rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), "-", "-")
+  } else na("isolated, 1% malicious / plain", "-")
+  if (has("server.plain_mal.rps"))
+    row("  plain server, 1% malicious", sprintf("%.0f/s", v["server.plain_mal.rps"]), "", "", "-", "-")
+
+  section("5. instructions per no-arg call (callgrind), WRPKRU excluded (none execute here)")
+  if (has("cg.iso.noarg") && has("cg.plain.noarg")) {
+    d = v["cg.iso.noarg"] - v["cg.plain.noarg"]
+    row("isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
+    row("  isolated call, instructions", sprintf("%.1f", v["cg.iso.noarg"]), "", "", "-", "-")
+  } else na("isolated - plain, instructions", "<=60")
+  if (has("cg.plugin.noarg") && has("cg.plain.noarg")) {
+    d = v["cg.plugin.noarg"] - v["cg.plain.noarg"]
+    row("plugin-isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
+  }
+}
