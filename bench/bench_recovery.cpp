@@ -115,6 +115,12 @@ void measure_fault(size_t grow, int reps, double *to_error, double *whole) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  if (argc >= 3 && !strcmp(argv[1], "--fault-loop")) {  // for perf / strace
+    long n = atol(argv[2]);
+    size_t grow = argc >= 4 ? (size_t)atoll(argv[3]) : 0;
+    for (long i = 0; i < n; i++) iso_fault(grow, 1);
+    return 0;
+  }
   parse_common(argc, argv);
   g_can_stamp = sdrad_backend() == SDRAD_BACKEND_UNPROTECTED;
   printf("# backend %s\n", sdrad_backend_name());

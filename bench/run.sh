@@ -56,7 +56,8 @@ failed=0
 run() {
   local name=$1; shift
   if [ ! -x "$1" ]; then
-    echo "# $name: not built ($1)" | tee -a "$raw/results.txt" >&2
+    echo "run.sh: $name: not built ($1)" >&2
+    failed=1
     return
   fi
   local t0=$(date +%s.%N)
@@ -86,6 +87,8 @@ fi
 # --- callgrind: instructions per no-arg call ------------------------------
 cg_count() {  # which n -> total Ir inside cg_loop_<which>
   local f="$raw/cg.$1.$2"
+  # valgrind cannot hold the runtime's default 64 GiB root-heap reservation
+  SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) \
   valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
     --toggle-collect="cg_loop_$1" "$bin/bench_call" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
@@ -102,6 +105,16 @@ if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
       echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
     fi
   done
+  # Where the isolated call's instructions go: inclusive cost of each thunk
+  # ABI entry point per call (the loop ran 3000 calls).
+  if [ -f "$raw/cg.iso.3000" ] && command -v callgrind_annotate >/dev/null; then
+    callgrind_annotate --inclusive=yes "$raw/cg.iso.3000" 2>/dev/null | awk '
+      /^ *[0-9,]+ .*:(__sdrad_[a-z_]+|iso_noarg|entry_noarg)/ {
+        n = $1; gsub(/,/, "", n)
+        f = $0; sub(/.*:/, "", f); sub(/[ (\[].*/, "", f)
+        if (!(f in seen)) { seen[f] = 1; printf "R cgpart.%s %.1f Ir\n", f, n / 3000 }
+      }' >>"$raw/results.txt"
+  fi
   # WRPKRUs cannot execute here (no PKU): count them statically in the
   # runtime's gate code linked into bench_call.
   if command -v objdump >/dev/null; then

@@ -102,6 +102,10 @@ END {
     row("isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
     row("  isolated call, instructions", sprintf("%.1f", v["cg.iso.noarg"]), "", "", "-", "-")
   } else na("isolated - plain, instructions", "<=60")
+  split("__sdrad_block_alloc __sdrad_call __sdrad_block_free entry_noarg", cp, " ")
+  for (i = 1; i <= 4; i++)
+    if (has("cgpart." cp[i]))
+      row("  of which " cp[i], sprintf("%.1f", v["cgpart." cp[i]]), "", "", "-", "-")
   if (has("cg.plugin.noarg") && has("cg.plain.noarg")) {
     d = v["cg.plugin.noarg"] - v["cg.plain.noarg"]
     row("plugin-isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
