@@ -70,9 +70,13 @@ void record_fault(ThreadState *ts, const sdrad_fault &f) {
         (unsigned long)f.addr, (unsigned long)f.pc, f.pkey);
 }
 
+extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), void *a, int32_t b,
+                                                  uintptr_t sp);
+
 // Pops the innermost frame and jumps back to where it was entered.  A
 // non-zero status discards the instance: its heap and stack are wiped.
-[[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
+[[noreturn]] static void finish_frame_here(void *tsv, int32_t status) {
+  ThreadState *ts = (ThreadState *)tsv;
   Frame *f = &ts->frames[ts->depth - 1];
   Instance *in = f->inst;
   note_high_water(in);
@@ -93,6 +97,17 @@ void record_fault(ThreadState *ts, const sdrad_fault &f) {
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
   sdrad_jump(ctx, value);
+}
+
+// We may be running on the domain's own stack (software faults, the normal
+// return path): move below the entry's saved stack pointer first, where
+// nothing live remains, since the discard wipes the domain stack.
+[[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
+  const Frame *f = &ts->frames[ts->depth - 1];
+  uintptr_t sp = f->kind == kFrameCompat ? f->compat_root_rsp : f->ctx.rsp;
+  if (f->kind == kFrameCompat && f->inst->init_ctx.rsp < sp) sp = f->inst->init_ctx.rsp;
+  sp = (sp - 1024) & ~(uintptr_t)15;
+  sdrad_call_on_stack(finish_frame_here, ts, status, sp);
 }
 
 [[noreturn]] void rewind_innermost(ThreadState *ts, const sdrad_fault &f) {

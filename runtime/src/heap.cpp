@@ -189,7 +189,7 @@ Chunk *take_from_top(Heap *h, size_t s) {
   if (h->limit - h->top < s) return nullptr;
   Chunk *c = (Chunk *)h->top;
   h->top += s;
-  c->head = s | kPrevInUse;  // the chunk below top is always in use
+  c->head = s | kInUse | kPrevInUse;  // the chunk below top is always in use
   return c;
 }
 

@@ -120,6 +120,25 @@ sdrad_jump:
         .size   sdrad_jump, . - sdrad_jump
 
 /*
+ * void sdrad_call_on_stack(void (*fn)(void *, int32_t), void *a, int32_t b,
+ *                          uintptr_t sp)   (noreturn)
+ * Discarding a domain wipes its stack, so the rewind must not run on it.
+ */
+        .globl  sdrad_call_on_stack
+        .hidden sdrad_call_on_stack
+        .type   sdrad_call_on_stack, @function
+sdrad_call_on_stack:
+        .cfi_startproc
+        mov     rsp, rcx
+        mov     rax, rdi
+        mov     rdi, rsi
+        mov     esi, edx
+        call    rax
+        ud2
+        .cfi_endproc
+        .size   sdrad_call_on_stack, . - sdrad_call_on_stack
+
+/*
  * Signal entry: the kernel starts handlers with PKRU 0x55555554 (key 0
  * only), so elevate before any C++ code touches the runtime's state.
  */

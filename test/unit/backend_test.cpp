@@ -1,0 +1,60 @@
+// Backend selection and its environment variables.
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+TEST(Backend, ReportsActiveBackend) {
+  const char *name = sdrad_backend_name();
+  EXPECT_TRUE(!strcmp(name, "pku") || !strcmp(name, "unprotected")) << name;
+  EXPECT_EQ(pku(), !strcmp(name, "pku"));
+}
+
+class BackendDeathTest : public testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_F(BackendDeathTest, RequirePkuRefusesToStartWithoutIt) {
+  if (pku()) GTEST_SKIP() << "protection keys are available here";
+  setenv("SDRAD_REQUIRE_PKU", "1", 1);
+  EXPECT_EXIT((void)0, testing::ExitedWithCode(70), "SDRAD_REQUIRE_PKU is set but protection keys");
+  unsetenv("SDRAD_REQUIRE_PKU");
+}
+
+TEST_F(BackendDeathTest, ForcingPkuWithoutItFails) {
+  if (pku()) GTEST_SKIP() << "protection keys are available here";
+  setenv("SDRAD_BACKEND", "pku", 1);
+  EXPECT_EXIT((void)0, testing::ExitedWithCode(70), "SDRAD_BACKEND=pku but protection keys");
+  unsetenv("SDRAD_BACKEND");
+}
+
+TEST_F(BackendDeathTest, UnknownBackendIsAnError) {
+  setenv("SDRAD_BACKEND", "magic", 1);
+  EXPECT_EXIT((void)0, testing::ExitedWithCode(70), "SDRAD_BACKEND=magic: expected 'pku' or 'unprotected'");
+  unsetenv("SDRAD_BACKEND");
+}
+
+TEST_F(BackendDeathTest, UnprotectedBackendSaysIsolationIsNotEnforced) {
+  setenv("SDRAD_BACKEND", "unprotected", 1);
+  EXPECT_EXIT(
+      {
+        sdrad_domain_by_name("backend.warn", 0);
+        exit(sdrad_backend() == SDRAD_BACKEND_UNPROTECTED ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "isolation is NOT enforced");
+  unsetenv("SDRAD_BACKEND");
+}
+
+TEST_F(BackendDeathTest, BadSizeIsReportedAndDefaultUsed) {
+  setenv("SDRAD_HEAP_SIZE", "lots", 1);
+  EXPECT_EXIT(
+      {
+        sdrad_domain_by_name("backend.size", 0);
+        exit(0);
+      },
+      testing::ExitedWithCode(0), "SDRAD_HEAP_SIZE=lots is not a size");
+  unsetenv("SDRAD_HEAP_SIZE");
+}

@@ -1,0 +1,110 @@
+// Canary-guarded argument copies used by compiler thunks.
+#include <string.h>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+struct B {
+  char *in;
+  char *out;
+  size_t n;
+  int r;
+};
+}  // namespace
+
+TEST(Copy, CopyInCheckOutRoundTrip) {
+  int64_t h = domain("copy.roundtrip");
+  const char src[] = "hello, domain";
+  char dst[sizeof(src)] = {};
+  InDomain<B> d(h);
+  d.b->in = (char *)__sdrad_copy_in(h, src, sizeof(src));
+  d.b->out = (char *)__sdrad_copy_in(h, nullptr, sizeof(src));
+  d.b->n = sizeof(src);
+  ASSERT_TRUE(sdrad_owns(h, d.b->in));
+  ASSERT_EQ(d.b->out[0], 0);
+  ASSERT_EQ(d.run([](B *b) {
+              for (size_t i = 0; i + 1 < b->n; ++i) b->out[i] = (char)(b->in[i] ^ 0x20);
+            }),
+            0);
+  EXPECT_EQ(__sdrad_copy_check(h, d.b->in), 0);
+  EXPECT_EQ(__sdrad_copy_check(h, d.b->out), 0);
+  __sdrad_copy_out(h, dst, d.b->out, sizeof(dst));
+  EXPECT_STREQ(dst, "HELLO\x0c\x00");
+  EXPECT_EQ(memcmp(dst, "HELLO", 5), 0);
+  __sdrad_block_free(h, d.b->in);
+  __sdrad_block_free(h, d.b->out);
+}
+
+TEST(Copy, OverflowPastCopyIsACanaryFault) {
+  int64_t h = domain("copy.overflow");
+  char buf[16] = "0123456789abcde";
+  InDomain<B> d(h);
+  d.b->in = (char *)__sdrad_copy_in(h, buf, sizeof(buf));
+  char *copy = d.b->in;
+  ASSERT_EQ(d.run([](B *b) { memset(b->in, 'X', 24); }), 0);  // 8 bytes too far
+  EXPECT_EQ(__sdrad_copy_check(h, copy), SDRAD_FAULT_CANARY);
+  EXPECT_EQ(last_fault_kind(), SDRAD_FAULT_CANARY);
+  EXPECT_STREQ(buf, "0123456789abcde") << "the caller's buffer is untouched";
+}
+
+TEST(Copy, UnderflowBeforeCopyIsACanaryFault) {
+  int64_t h = domain("copy.underflow");
+  char buf[32] = {};
+  InDomain<B> d(h);
+  d.b->in = (char *)__sdrad_copy_in(h, buf, sizeof(buf));
+  char *copy = d.b->in;
+  ASSERT_EQ(d.run([](B *b) { b->in[-3] = 1; }), 0);
+  EXPECT_EQ(__sdrad_copy_check(h, copy), SDRAD_FAULT_CANARY);
+}
+
+TEST(Copy, StringCopyIncludesTerminator) {
+  int64_t h = domain("copy.string");
+  InDomain<B> d(h);
+  d.b->in = __sdrad_copy_string(h, "abc");
+  EXPECT_EQ(__sdrad_copy_string(h, nullptr), nullptr);
+  ASSERT_EQ(d.run([](B *b) { b->r = (int)strlen(b->in); }), 0);
+  EXPECT_EQ(d.b->r, 3);
+  EXPECT_EQ(__sdrad_copy_check(h, d.b->in), 0);
+}
+
+TEST(Copy, ZeroByteCopyIsValid) {
+  int64_t h = domain("copy.zero");
+  void *c = __sdrad_copy_in(h, "", 0);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(__sdrad_copy_check(h, c), 0);
+  __sdrad_block_free(h, c);
+}
+
+TEST(Copy, CopyOutOfForeignRangeIsRefused) {
+  int64_t h = domain("copy.foreign");
+  char dst[8] = "keepme";
+  char other[8] = "other!!";
+  testing::internal::CaptureStderr();
+  __sdrad_copy_out(h, dst, other, sizeof(dst));
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("refused"), std::string::npos);
+  EXPECT_STREQ(dst, "keepme");
+}
+
+TEST(Copy, CorruptedDomainHeapFailsAllocationWithoutKillingCaller) {
+  int64_t h = domain("copy.corrupt");
+  InDomain<B> d(h);
+  // A "successful" call that scribbles over its own allocator's free list.
+  ASSERT_EQ(d.run([](B *) {
+              char *a = (char *)malloc(64);
+              char *b = (char *)malloc(64);
+              free(a);
+              memset(a - 16, 0x41, 48);
+              (void)b;
+            }),
+            0);
+  // The next allocation from outside detects it, discards, and reports.
+  void *p = __sdrad_block_alloc(h, 64);
+  if (p == nullptr) {
+    EXPECT_EQ(last_fault_kind(), SDRAD_FAULT_HEAP_CORRUPTION);
+  }
+  InDomain<B> e(h);
+  ASSERT_NE(e.b, nullptr);
+  EXPECT_EQ(e.run([](B *b) { b->r = 1; }), 0);
+}

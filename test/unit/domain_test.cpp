@@ -1,0 +1,143 @@
+// Domains: create on first use, run, keep heap state, share by name.
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+struct Sum {
+  int a, b, r;
+};
+struct Keep {
+  char *saved;
+  int len;
+  int owned;
+};
+}  // namespace
+
+TEST(Domain, CallRunsFunctionAndReturnsResult) {
+  int64_t h = domain("domain.call");
+  InDomain<Sum> d(h);
+  d.b->a = 20;
+  d.b->b = 22;
+  ASSERT_EQ(d.run([](Sum *s) { s->r = s->a + s->b; }), 0);
+  EXPECT_EQ(d.b->r, 42);
+  EXPECT_EQ(sdrad_depth(), 0);
+}
+
+TEST(Domain, SameNameGivesSameHandle) {
+  EXPECT_EQ(domain("domain.shared"), domain("domain.shared"));
+  EXPECT_NE(domain("domain.shared"), domain("domain.other"));
+}
+
+TEST(Domain, PolicyConflictIsAnError) {
+  domain("domain.policy", SDRAD_POLICY_INTEGRITY);
+  EXPECT_EQ(sdrad_domain_by_name("domain.policy", SDRAD_POLICY_CONFIDENTIALITY), SDRAD_E_POLICY_CONFLICT);
+}
+
+TEST(Domain, BadNamesAndHandlesAreRejected) {
+  EXPECT_EQ(sdrad_domain_by_name("", 0), SDRAD_E_BAD_ARGUMENT);
+  EXPECT_EQ(sdrad_domain_by_name(nullptr, 0), SDRAD_E_BAD_ARGUMENT);
+  EXPECT_EQ(sdrad_domain_by_name("x", 7), SDRAD_E_BAD_ARGUMENT);
+  EXPECT_EQ(__sdrad_call(9999, [](void *) {}, nullptr), SDRAD_E_BAD_HANDLE);
+  EXPECT_EQ(__sdrad_call(-3, [](void *) {}, nullptr), SDRAD_E_BAD_HANDLE);
+  EXPECT_EQ(__sdrad_block_alloc(9999, 16), nullptr);
+  int64_t h = domain("domain.nullentry");
+  EXPECT_EQ(__sdrad_call(h, nullptr, nullptr), SDRAD_E_BAD_ARGUMENT);
+}
+
+TEST(Domain, HandleRefCachesRegistration) {
+  static __sdrad_domain_ref ref = {0, "domain.ref", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
+  int64_t h = __sdrad_domain_handle(&ref);
+  EXPECT_GT(h, 0);
+  EXPECT_EQ(ref.handle, h);
+  EXPECT_EQ(__sdrad_domain_handle(&ref), h);
+  static __sdrad_domain_ref bad = {0, "domain.badabi", 0, 999};
+  EXPECT_EQ(__sdrad_domain_handle(&bad), SDRAD_E_ABI_VERSION);
+  EXPECT_EQ(bad.handle, 0);
+}
+
+TEST(Domain, HeapStatePersistsAcrossCalls) {
+  int64_t h = domain("domain.persist");
+  InDomain<Keep> d(h);
+  ASSERT_EQ(d.run([](Keep *k) {
+              k->saved = strdup("kept across calls");
+              k->owned = 1;
+            }),
+            0);
+  EXPECT_TRUE(sdrad_owns(h, d.b->saved)) << "domain malloc must come from the domain heap";
+  ASSERT_EQ(d.run([](Keep *k) {
+              k->len = (int)strlen(k->saved);
+              free(k->saved);
+            }),
+            0);
+  EXPECT_EQ(d.b->len, 17);
+}
+
+TEST(Domain, RootMallocIsNotInDomainHeap) {
+  int64_t h = domain("domain.rootmalloc");
+  InDomain<Keep> d(h);
+  void *p = malloc(64);
+  EXPECT_FALSE(sdrad_owns(h, p));
+  free(p);
+}
+
+TEST(Domain, StatsCountCallsAndFaults) {
+  int64_t h = domain("domain.stats");
+  sdrad_domain_stats before{}, after{};
+  ASSERT_EQ(sdrad_get_stats(h, &before), 0);
+  {
+    InDomain<Sum> d(h);
+    ASSERT_EQ(d.run([](Sum *) { opaque(malloc(100000)); }), 0);
+  }
+  {
+    InDomain<Sum> d(h);
+    ASSERT_NE(d.run([](Sum *) { abort(); }), 0);
+  }
+  ASSERT_EQ(sdrad_get_stats(h, &after), 0);
+  EXPECT_EQ(after.calls - before.calls, 2u);
+  EXPECT_EQ(after.faults - before.faults, 1u);
+  EXPECT_GE(after.heap_high_water, 100000u);
+  EXPECT_EQ(sdrad_get_stats(12345, &after), SDRAD_E_BAD_HANDLE);
+}
+
+TEST(Domain, ReleaseInstanceFreesMemoryAndNextCallRecreates) {
+  int64_t h = domain("domain.release");
+  {
+    InDomain<Sum> d(h);
+    ASSERT_EQ(d.run([](Sum *s) { s->r = 1; }), 0);
+  }
+  EXPECT_EQ(sdrad_release_instance(h), 0);
+  InDomain<Sum> d(h);
+  d.b->a = 3;
+  ASSERT_EQ(d.run([](Sum *s) { s->r = s->a * 2; }), 0);
+  EXPECT_EQ(d.b->r, 6);
+}
+
+TEST(Domain, AllocatorFamilyWorksInsideDomain) {
+  int64_t h = domain("domain.allocfamily");
+  InDomain<Sum> d(h);
+  ASSERT_EQ(d.run([](Sum *s) {
+              void *p = nullptr;
+              int ok = posix_memalign(&p, 256, 1000) == 0 && ((uintptr_t)p % 256) == 0;
+              void *q = aligned_alloc(64, 128);
+              ok &= ((uintptr_t)q % 64) == 0;
+              char *c = (char *)calloc(10, 10);
+              for (int i = 0; i < 100; ++i) ok &= c[i] == 0;
+              c = (char *)realloc(c, 5000);
+              ok &= malloc_usable_size(c) >= 5000;
+              int *n = new int[100];
+              n[99] = 7;
+              ok &= n[99] == 7;
+              delete[] n;
+              free(p);
+              free(q);
+              free(c);
+              s->r = ok;
+            }),
+            0);
+  EXPECT_EQ(d.b->r, 1);
+}

@@ -1,0 +1,214 @@
+// Every kind of fault inside a domain is rewound, reported and discarded,
+// and the domain works again on the next call.
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdexcept>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+
+struct B {
+  int r;
+  char *p;
+  long n;
+};
+
+void expect_recovers(const char *name, void (*bad)(B *), int kind) {
+  int64_t h = domain(name);
+  {
+    InDomain<B> d(h);
+    EXPECT_EQ(d.run(bad), kind) << name;
+    sdrad_fault f;
+    ASSERT_TRUE(sdrad_last_fault(&f));
+    EXPECT_EQ(f.kind, kind) << sdrad_fault_kind_name(f.kind);
+    EXPECT_EQ(f.handle, h);
+    EXPECT_STREQ(f.domain, name);
+    EXPECT_EQ(sdrad_depth(), 0);
+  }
+  for (int i = 0; i < 3; ++i) {
+    InDomain<B> d(h);
+    d.b->n = i;
+    ASSERT_EQ(d.run([](B *b) { b->r = (int)b->n + 1; }), 0);
+    EXPECT_EQ(d.b->r, i + 1);
+  }
+}
+
+volatile int g_zero = 0;
+#pragma clang diagnostic ignored "-Winfinite-recursion"
+void recurse(B *b) {
+  volatile char buf[512];
+  buf[0] = (char)b->n;
+  recurse(b);
+  buf[1] = 1;
+}
+
+}  // namespace
+
+TEST(Fault, NullReadIsRewound) {
+  expect_recovers("fault.null", [](B *b) { b->r = *(volatile int *)nullptr; }, SDRAD_FAULT_SEGV);
+  sdrad_fault f;
+  sdrad_last_fault(&f);
+}
+
+TEST(Fault, ReportCarriesSignalAddressAndPc) {
+  int64_t h = domain("fault.report");
+  InDomain<B> d(h);
+  ASSERT_EQ(d.run([](B *) { *(volatile int *)0x10 = 1; }), SDRAD_FAULT_SEGV);
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.signo, SIGSEGV);
+  EXPECT_EQ(f.addr, 0x10u);
+  EXPECT_NE(f.pc, 0u);
+  sdrad_clear_fault();
+  EXPECT_FALSE(sdrad_last_fault(&f));
+}
+
+TEST(Fault, WildWriteIsRewound) {
+  expect_recovers("fault.wild", [](B *) { *(volatile long *)0xdead0000 = 1; }, SDRAD_FAULT_SEGV);
+}
+
+TEST(Fault, AbortIsRewound) {
+  expect_recovers("fault.abort", [](B *) { abort(); }, SDRAD_FAULT_ABORT);
+}
+
+TEST(Fault, FailedAssertIsRewound) {
+  expect_recovers("fault.assert", [](B *b) { if (b->n == 0) raise(SIGABRT); }, SDRAD_FAULT_ABORT);
+}
+
+TEST(Fault, IntegerDivisionByZeroIsRewound) {
+  expect_recovers("fault.fpe", [](B *b) { b->r = (int)(b->n + 7) / g_zero; }, SDRAD_FAULT_FPE);
+}
+
+TEST(Fault, IllegalInstructionIsRewound) {
+  expect_recovers("fault.ill", [](B *) { __builtin_trap(); }, SDRAD_FAULT_ILL);
+}
+
+TEST(Fault, TrapIsRewound) {
+  expect_recovers("fault.trap", [](B *) { __asm__ volatile("int3"); }, SDRAD_FAULT_TRAP);
+}
+
+TEST(Fault, BusErrorIsRewound) {
+  expect_recovers("fault.bus", [](B *) { raise(SIGBUS); }, SDRAD_FAULT_BUS);
+}
+
+TEST(Fault, EscapingExceptionIsRewound) {
+  expect_recovers("fault.exception", [](B *) { throw std::runtime_error("escapes"); }, SDRAD_FAULT_EXCEPTION);
+}
+
+TEST(Fault, CaughtExceptionIsNotAFault) {
+  int64_t h = domain("fault.caught");
+  InDomain<B> d(h);
+  ASSERT_EQ(d.run([](B *b) {
+              try {
+                throw std::runtime_error("inside");
+              } catch (const std::exception &e) {
+                b->r = (int)strlen(e.what());
+              }
+            }),
+            0);
+  EXPECT_EQ(d.b->r, 6);
+}
+
+TEST(Fault, StackOverflowHitsGuardAndIsRewound) {
+  expect_recovers("fault.recursion", recurse, SDRAD_FAULT_STACK_OVERFLOW);
+}
+
+TEST(Fault, DoubleFreeIsHeapCorruption) {
+  expect_recovers("fault.doublefree", [](B *) {
+    void *p = opaque(malloc(32));
+    free(p);
+    free(opaque(p));
+  }, SDRAD_FAULT_HEAP_CORRUPTION);
+}
+
+TEST(Fault, CorruptedAllocatorMetadataIsDetected) {
+  expect_recovers("fault.metadata", [](B *) {
+    char *a = opaque((char *)malloc(64));
+    char *b = opaque((char *)malloc(64));
+    free(a);
+    memset(opaque(a - 16), 0x41, 64);  // smash a's header and free-list links
+    free(opaque((char *)malloc(64)));
+    free(b);
+  }, SDRAD_FAULT_HEAP_CORRUPTION);
+}
+
+TEST(Fault, FreeOfRootPointerIsRefused) {
+  int64_t h = domain("fault.foreignfree");
+  void *root = malloc(48);
+  memset(root, 0x5a, 48);
+  InDomain<B> d(h);
+  d.b->p = (char *)root;
+  EXPECT_EQ(d.run([](B *b) { free(b->p); }), SDRAD_FAULT_FOREIGN_FREE);
+  // The root block is intact and still ours to free.
+  for (int i = 0; i < 48; ++i) ASSERT_EQ(((unsigned char *)root)[i], 0x5a);
+  void *again = malloc(48);
+  EXPECT_NE(again, root);
+  free(root);
+  free(again);
+}
+
+TEST(Fault, FreeOfDomainPointerByRootIsRefused) {
+  int64_t h = domain("fault.rootfreesdomain");
+  InDomain<B> d(h);
+  ASSERT_EQ(d.run([](B *b) { b->p = (char *)malloc(40); }), 0);
+  testing::internal::CaptureStderr();
+  free(d.b->p);  // refused with a message, nothing corrupted
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("refused"), std::string::npos) << err;
+  ASSERT_EQ(d.run([](B *b) {
+              b->p[39] = 1;
+              free(b->p);
+              b->r = 1;
+            }),
+            0);
+}
+
+TEST(Fault, HeapLimitMakesMallocReturnNull) {
+  int64_t h = domain("fault.heaplimit");
+  InDomain<B> d(h);
+  ASSERT_EQ(d.run([](B *b) {
+              b->r = opaque(malloc((size_t)1 << 40)) == nullptr;
+              b->n = 0;
+              // Fill the heap (pages are committed lazily, so only touch a little).
+              while (opaque(malloc(64 << 20))) b->n++;
+            }),
+            0);
+  EXPECT_EQ(d.b->r, 1);
+  EXPECT_GT(d.b->n, 0);
+  // Then a NULL dereference faults and the discard gives the heap back.
+  ASSERT_EQ(d.run([](B *) { *(volatile char *)opaque(malloc(128 << 20)) = 1; }), SDRAD_FAULT_SEGV);
+  InDomain<B> e(h);
+  ASSERT_EQ(e.run([](B *b) { b->r = opaque(malloc(64 << 20)) != nullptr; }), 0);
+  EXPECT_EQ(e.b->r, 1);
+}
+
+TEST(Fault, DiscardLeavesNothingForTheNextRun) {
+  int64_t h = domain("fault.discard");
+  InDomain<B> d(h);
+  ASSERT_EQ(d.run([](B *b) {
+              char *s = opaque((char *)malloc(4096));
+              strcpy(s, "secret from the failed run");
+              b->p = s;
+              volatile char buf[256];
+              memcpy((char *)buf, "stack secret", 13);
+              abort();
+            }),
+            SDRAD_FAULT_ABORT);
+  // Scan the whole fresh heap and a large part of the stack of the new run.
+  InDomain<B> e(h);
+  ASSERT_EQ(e.run([](B *b) {
+              char *p = opaque((char *)malloc(1 << 20));
+              int found = 0;
+              for (char *q = p - 1024; q < p + (1 << 20) - 32; ++q) found |= memcmp(q, "secret from", 11) == 0;
+              volatile char probe[64 * 1024];
+              for (size_t i = 0; i + 12 < sizeof(probe); ++i) found |= memcmp((char *)probe + i, "stack secret", 12) == 0;
+              b->r = found;
+            }),
+            0);
+  EXPECT_EQ(e.b->r, 0);
+}

@@ -1,0 +1,53 @@
+// Helpers shared by the unit tests: run a function inside a domain with an
+// argument block that lives in the domain's heap (domain code must not
+// write root memory, so results come back through the block).
+#pragma once
+#include <gtest/gtest.h>
+#include <string>
+
+#include "sdrad/abi.h"
+#include "sdrad/sdrad.h"
+
+namespace sdrad_test {
+
+inline int64_t domain(const std::string &name, uint32_t policy = SDRAD_POLICY_INTEGRITY) {
+  int64_t h = sdrad_domain_by_name(name.c_str(), policy);
+  EXPECT_GT(h, 0) << "registering " << name << ": " << sdrad_error_name((int32_t)h);
+  return h;
+}
+
+template <class Block>
+struct InDomain {
+  int64_t h;
+  Block *b;
+  explicit InDomain(int64_t handle) : h(handle) {
+    b = static_cast<Block *>(__sdrad_block_alloc(h, sizeof(Block)));
+    EXPECT_NE(b, nullptr);
+  }
+  // Runs fn(b) in the domain; returns __sdrad_call's status.  After a
+  // non-zero status the block is gone (the domain was discarded).
+  int32_t run(void (*fn)(Block *)) {
+    int32_t st = __sdrad_call(h, reinterpret_cast<void (*)(void *)>(fn), b);
+    if (st != 0) b = nullptr;
+    return st;
+  }
+  ~InDomain() {
+    if (b) __sdrad_block_free(h, b);
+  }
+};
+
+inline int last_fault_kind() {
+  sdrad_fault f;
+  return sdrad_last_fault(&f) ? f.kind : -1;
+}
+
+// Hides a value from the optimiser (so malloc/free pairs are not elided).
+template <class T>
+inline T opaque(T v) {
+  __asm__ volatile("" : "+r"(v)::"memory");
+  return v;
+}
+
+inline bool pku() { return sdrad_backend() == SDRAD_BACKEND_PKU; }
+
+}  // namespace sdrad_test
