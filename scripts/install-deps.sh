@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages SDRaD-C++ needs, if any are missing.
+# Runs as root (apt-get); uses sudo when available otherwise.
+set -euo pipefail
+
+packages=(
+  clang-19 libclang-19-dev llvm-19-dev llvm-19-tools lld-19   # compiler + plugin API
+  cmake ninja-build python3                                   # build, lit
+  libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
+  qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
+  zlib1g-dev                                                  # examples/zlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
