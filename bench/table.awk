@@ -84,7 +84,7 @@ END {
     cmp("domain heap / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.domain." t "t", "alloc.glibc." t "t", "", 0, "-")
   }
 
-  section("4. example server over loopback, requests/s (ratio = isolated / not isolated)")
+  section("4. stand-in server (bench_server) over loopback, req/s (ratio = x / plain build)")
   if (has("server.plain.rps") && has("server.iso.rps")) {
     r = v["server.iso.rps"] / v["server.plain.rps"]
     row("isolated parser / plain (loss <= 3%)", sprintf("%.0f/s", v["server.iso.rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), ">=0.97x", verdict(r >= 0.97))
@@ -93,8 +93,19 @@ END {
     r = v["server.iso_mal.rps"] / v["server.plain.rps"]
     row("isolated, 1% malicious / plain", sprintf("%.0f/s", v["server.iso_mal.rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), "-", "-")
   } else na("isolated, 1% malicious / plain", "-")
-  if (has("server.plain_mal.rps"))
-    row("  plain server, 1% malicious", sprintf("%.0f/s", v["server.plain_mal.rps"]), "", "", "-", "-")
+  if (has("server.rt.rps") && has("server.plain.rps")) {
+    r = v["server.rt.rps"] / v["server.plain.rps"]
+    row("  runtime linked, parser not isolated", sprintf("%.0f/s", v["server.rt.rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), "-", "-")
+  }
+  if (has("server.iso.rps") && has("server.rt.rps")) {
+    r = v["server.iso.rps"] / v["server.rt.rps"]
+    row("  isolated / runtime linked, not isolated", sprintf("%.0f/s", v["server.iso.rps"]), sprintf("%.0f/s", v["server.rt.rps"]), rat(r), "-", "-")
+  }
+  for (k in v) if (k ~ /^example\./) ex = 1
+  if (has("example.plain.rps") && has("example.iso.rps")) {
+    r = v["example.iso.rps"] / v["example.plain.rps"]
+    row("examples/server: isolated / plain", sprintf("%.0f/s", v["example.iso.rps"]), sprintf("%.0f/s", v["example.plain.rps"]), rat(r), ">=0.97x", verdict(r >= 0.97))
+  }
 
   section("5. instructions per no-arg call (callgrind), WRPKRU excluded (none execute here)")
   if (has("cg.iso.noarg") && has("cg.plain.noarg")) {

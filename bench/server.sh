@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/server.sh - server throughput over loopback, bounded request counts.
+# Called by run.sh; prints R lines:
+#   server.plain.rps     stand-in server, not linked with the runtime
+#   server.rt.rps        linked with the runtime, parser not isolated
+#   server.iso.rps       parser isolated (domain thunk)
+#   server.iso_mal.rps   parser isolated, 1 % malicious requests
+# Each configuration runs `rounds` times, interleaved; the median is kept.
+set -u
+build=""
+smoke=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-dir) build="$2"; shift ;;
+    --smoke) smoke=1 ;;
+  esac
+  shift
+done
+bin="$build/bench"
+conns=2
+if [ $smoke = 1 ]; then requests=10000; rounds=3; else requests=100000; rounds=7; fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+one() {  # server-binary key permille
+  local pf="$tmp/port.$2" out="$tmp/srv.$2.out"
+  rm -f "$pf"
+  "$bin/$1" --port-file "$pf" --conns $conns >"$out" 2>"$tmp/srv.$2.err" &
+  local spid=$!
+  for _ in $(seq 200); do [ -s "$pf" ] && break; sleep 0.02; done
+  if [ ! -s "$pf" ]; then
+    echo "server.sh: $1 did not start" >&2; kill "$spid" 2>/dev/null; return 1
+  fi
+  timeout 120 "$bin/bench_loadgen" --port "$(cat "$pf")" --conns $conns \
+    --requests $requests --evil-permille "$3" --key "server.$2" >>"$tmp/lg.$2" || rc=1
+  # The server exits by itself once both connections are closed.
+  for _ in $(seq 250); do kill -0 "$spid" 2>/dev/null || break; sleep 0.02; done
+  kill "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null
+  sed -n 's/^# server: /# server.'"$2"': /p' "$out"
+}
+
+configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10"
+rc=0
+for r in $(seq $rounds); do
+  for c in $configs; do
+    IFS=: read -r key exe pm <<<"$c"
+    [ -x "$bin/$exe" ] || continue
+    one "$exe" "$key" "$pm" || rc=1
+  done
+done
+for c in $configs; do
+  key=${c%%:*}
+  [ -f "$tmp/lg.$key" ] || continue
+  grep "^R server.$key.rps " "$tmp/lg.$key" | awk '{print $3}' | sort -g |
+    awk -v k="server.$key.rps" '{a[NR]=$1} END { if (NR) printf "R %s %g req/s\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'
+  grep "^R server.$key.rejected " "$tmp/lg.$key" | tail -1
+done
+exit $rc
