@@ -135,6 +135,6 @@ awk -f "$here/table.awk" "$raw/results.txt"
 } | tee "$raw/table.txt"
 [ -n "$out_file" ] && cp "$raw/table.txt" "$out_file"
 if grep -q '^R wrpkru' "$raw/results.txt"; then
-  echo "WRPKRU (static count, gate code):" $(sed -n 's/^R wrpkru\.\([^ ]*\) \([0-9]*\).*/\1=\2/p' "$raw/results.txt")
+  echo "WRPKRU instructions per function (static; API gates skip theirs when called from root):" $(sed -n 's/^R wrpkru\.\([^ ]*\) \([0-9]*\).*/\1=\2/p' "$raw/results.txt")
 fi
 exit $failed

@@ -75,8 +75,9 @@ END {
     cmp("recovery, " hs[i] " heap touched / floor", hk, "recovery.floor", "le", 1.5, "<=1.5x")
   }
 
-  section("   per call: process isolation (pre-forked worker, pipe + shm) / isolated")
+  section("   per call: process isolation (pre-forked worker, pipe + shm, one CPU) / isolated")
   for (i = 1; i <= 6; i++) cmp("process / isolated, " cn[i], "proc.call." ck[i], "call.iso." ck[i], "ge", 20, ">=20x")
+  cmp("  same, caller+worker not pinned, no args", "proc.call_floating.noarg", "call.iso.noarg", "", 0, "-")
 
   section("3. allocator, ns per free+malloc pair (16..1023 B, 1024 live), ratio = x / glibc")
   for (t = 1; t <= 2; t++) {
@@ -113,6 +114,10 @@ END {
     row("isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
     row("  isolated call, instructions", sprintf("%.1f", v["cg.iso.noarg"]), "", "", "-", "-")
   } else na("isolated - plain, instructions", "<=60")
+  if (has("wrpkru.sdrad_enter_and_run")) {
+    w = v["wrpkru.sdrad_enter_and_run"] + v["wrpkru.sdrad_jump"]
+    row("WRPKRU per no-arg call from root (static)", sprintf("%d", w), "", "", "2", verdict(w <= 2))
+  }
   split("__sdrad_block_alloc __sdrad_call __sdrad_block_free entry_noarg", cp, " ")
   for (i = 1; i <= 4; i++)
     if (has("cgpart." cp[i]))
