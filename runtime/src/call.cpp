@@ -150,6 +150,9 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
     sdrad_fault f;
     fault_fill(f, kind, ts);
     f.pc = (uintptr_t)__builtin_return_address(0);
+    Instance *in = ts->frames[ts->depth - 1].inst;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp >= in->stack_lo && sp < in->stack_hi) in->fault_sp = sp;
     rewind_innermost(ts, f);
   }
   // Root: behave as the program would without us.

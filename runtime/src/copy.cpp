@@ -16,6 +16,8 @@ namespace sdrad {
 thread_local jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
 thread_local Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
 
+void discard_after_corruption(Instance *in);
+
 namespace {
 
 struct CopyHeader {
@@ -25,13 +27,16 @@ struct CopyHeader {
 
 uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_t)data ^ 0xc0a7; }
 
-Instance *instance_for(int64_t handle) {
+// The calling thread's instance of `handle`: one array load when it exists.
+inline Instance *instance_for(int64_t handle) {
   ThreadState *ts = thread_state();
-  if (!ts) return nullptr;
+  if (!ts || handle <= 0 || handle >= kMaxDomains) return nullptr;
+  if (Instance *in = ts->inst[handle]) return in;
   int err;
-  Instance *in = instance_get(ts, handle, &err);
-  return in;  // data domains too: sdrad_malloc works on them
+  return instance_get(ts, handle, &err);
 }
+
+}  // namespace
 
 void discard_after_corruption(Instance *in) {
   ThreadState *ts = thread_state_if_any();
@@ -44,39 +49,69 @@ void discard_after_corruption(Instance *in) {
   instance_discard(in);
 }
 
-// Runs fn() on in's heap; false if the heap reported corruption.
-template <class F>
-bool guarded(Instance *in, F fn) {
-  jmp_buf jb;
-  if (setjmp(jb)) {
-    t_guard = nullptr;
-    discard_after_corruption(in);
-    return false;
-  }
-  t_guard = &jb;
-  t_guard_heap = in->heap;
-  fn();
-  t_guard = nullptr;
-  return true;
+namespace {
+
+bool range_in(uintptr_t a, size_t bytes, uintptr_t lo, uintptr_t hi) {
+  return a >= lo && a <= hi && bytes <= hi - a;
 }
 
+// Is [p, p+bytes) inside the instance's heap or argument arena?
 bool copy_in_bounds(const Instance *in, const void *p, size_t bytes) {
   uintptr_t a = (uintptr_t)p;
-  return a >= in->heap_lo && a <= in->heap_hi && bytes <= in->heap_hi - a;
+  return range_in(a, bytes, in->heap_lo, in->heap_hi) ||
+         (in->arena_lo && range_in(a, bytes, in->arena_lo, in->arena_hi));
+}
+
+// Argument arena: a bump pointer per instance, reset when the last block
+// is freed.  Every block carries a CopyHeader; its canary doubles as the
+// "allocated here and not yet freed" mark.
+uint8_t *arena_alloc(Instance *in, size_t payload, bool *fresh) {
+  if (!in->arena_lo) return nullptr;
+  size_t need = align_up(sizeof(CopyHeader) + payload + 8, 16);
+  if (need > in->arena_hi - in->arena_top) return nullptr;
+  uint8_t *raw = (uint8_t *)in->arena_top;
+  *fresh = in->arena_top >= in->arena_dirty;  // never used: still zero
+  in->arena_top += need;
+  if (in->arena_top > in->arena_dirty) in->arena_dirty = in->arena_top;
+  in->arena_live++;
+  return raw;
+}
+
+bool arena_owns(const Instance *in, const void *p) {
+  return (uintptr_t)p >= in->arena_lo + sizeof(CopyHeader) && (uintptr_t)p < in->arena_top;
+}
+
+void arena_free(Instance *in, void *data) {
+  auto *hdr = (CopyHeader *)((uint8_t *)data - sizeof(CopyHeader));
+  if (hdr->canary != canary_at(data)) {
+    say("__sdrad_block_free(%p) refused: not a live argument block", data);
+    return;
+  }
+  hdr->canary = 0;
+  if (--in->arena_live == 0) in->arena_top = in->arena_lo;
+}
+
+// A block with header and trailing canary, from the arena or else the heap.
+uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
+  *fresh = false;
+  if (payload > ((size_t)1 << 46)) return nullptr;
+  if (uint8_t *raw = arena_alloc(in, payload, fresh)) return raw;
+  uint8_t *raw = nullptr;
+  if (!guarded(in, [&] { raw = (uint8_t *)heap_malloc(in->heap, sizeof(CopyHeader) + payload + 8); }))
+    return nullptr;
+  return raw;
 }
 
 void *make_copy(Instance *in, const void *src, size_t bytes) {
-  if (bytes > ((size_t)1 << 46)) return nullptr;
-  uint8_t *raw = nullptr;
-  if (!guarded(in, [&] { raw = (uint8_t *)heap_malloc(in->heap, sizeof(CopyHeader) + bytes + 8); }))
-    return nullptr;
+  bool fresh;
+  uint8_t *raw = block_raw(in, bytes, &fresh);
   if (!raw) return nullptr;
   uint8_t *data = raw + sizeof(CopyHeader);
   auto *hdr = (CopyHeader *)raw;
   hdr->size = bytes;
   hdr->canary = canary_at(data);
   if (src) memcpy(data, src, bytes);
-  else memset(data, 0, bytes);
+  else if (!fresh) memset(data, 0, bytes);
   uint64_t back = canary_at(data + bytes);
   memcpy(data + bytes, &back, 8);
   return data;
@@ -97,26 +132,29 @@ using namespace sdrad;
 extern "C" SDRAD_HIDDEN void *sdrad_impl_block_alloc(int64_t handle, size_t size) {
   Instance *in = instance_for(handle);
   if (!in) return nullptr;
-  void *p = nullptr;
-  if (!guarded(in, [&] { p = heap_malloc(in->heap, size ? size : 1); })) return nullptr;
-  if (p) memset(p, 0, size);
-  return p;
+  return make_copy(in, nullptr, size);
 }
 
 extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
   if (!p) return;
   Instance *in = instance_for(handle);
-  if (!in || !heap_contains(in->heap, p)) {
+  if (!in) {
+    say("__sdrad_block_free(%p) refused: bad domain handle %lld", p, (long long)handle);
+    return;
+  }
+  if (arena_owns(in, p)) return arena_free(in, p);
+  if (!heap_contains(in->heap, p) || (uintptr_t)p < in->heap_lo + sizeof(CopyHeader)) {
     say("__sdrad_block_free(%p) refused: not in the heap of domain handle %lld", p, (long long)handle);
     return;
   }
-  if (arena_contains(p) && (uintptr_t)p >= in->heap_lo + sizeof(CopyHeader)) {
-    // A copy's allocation starts at its header.
-    uint8_t *raw = (uint8_t *)p - sizeof(CopyHeader);
-    auto *hdr = (CopyHeader *)raw;
-    if ((uintptr_t)raw >= in->heap_lo && hdr->canary == canary_at(p)) p = raw;
+  // Heap blocks (arena full, or from sdrad_malloc) start at their header.
+  uint8_t *raw = (uint8_t *)p - sizeof(CopyHeader);
+  if (((CopyHeader *)raw)->canary != canary_at(p)) {
+    say("__sdrad_block_free(%p) refused: not a block of this domain", p);
+    return;
   }
-  guarded(in, [&] { heap_free(in->heap, p); });
+  ((CopyHeader *)raw)->canary = 0;
+  guarded(in, [&] { heap_free(in->heap, raw); });
 }
 
 extern "C" SDRAD_HIDDEN void *sdrad_impl_copy_in(int64_t handle, const void *src, size_t bytes) {

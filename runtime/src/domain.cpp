@@ -203,6 +203,8 @@ extern "C" SDRAD_HIDDEN int sdrad_impl_release_instance(int64_t handle) {
 extern "C" SDRAD_HIDDEN int sdrad_impl_owns(int64_t handle, const void *p) {
   if (!domain_at(handle)) return 0;
   ThreadState *ts = thread_state_if_any();
-  if (!ts || !ts->inst[handle] || !ts->inst[handle]->heap) return 0;
-  return heap_contains(ts->inst[handle]->heap, p);
+  Instance *in = ts ? ts->inst[handle] : nullptr;
+  if (!in || !in->heap) return 0;
+  uintptr_t a = (uintptr_t)p;
+  return heap_contains(in->heap, p) || (a >= in->arena_lo && a < in->arena_hi);
 }

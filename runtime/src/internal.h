@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <atomic>
+#include <setjmp.h>
 
 #include "sdrad/abi.h"
 #include "sdrad/sdrad.h"
@@ -134,6 +135,11 @@ struct Instance {
   bool has_init_ctx;
   bool active;             // on this thread's frame stack now
   Instance *next_free;
+  // Argument arena: blocks and copies for thunks, bump-allocated and reset
+  // when the last one is freed (calls free them before the next call).
+  uintptr_t arena_lo, arena_hi, arena_top, arena_dirty;
+  uint64_t arena_live;
+  uintptr_t fault_sp;      // lowest stack address seen at the fault
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -148,7 +154,7 @@ struct Frame {
   uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
 };
 
-struct ThreadState {
+struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uint64_t magic;
   int32_t tid;
   int32_t depth;
@@ -172,7 +178,28 @@ void *state_alloc(size_t n);          // bump allocation in the state region
 
 Domain *domain_at(int64_t handle);    // nullptr if bad
 int64_t domain_handle_of(const Domain *d);
-bool heap_guard_catch(Heap *h);       // longjmps out of a guarded heap op
+bool heap_guard_catch(Heap *h);
+extern thread_local jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
+extern thread_local Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
+void discard_after_corruption(Instance *in);
+
+// Runs fn() on in's heap; false if the heap reported corruption.
+template <class F>
+inline bool guarded(Instance *in, F fn) {
+  jmp_buf jb;
+  if (setjmp(jb)) {
+    t_guard = nullptr;
+    discard_after_corruption(in);
+    return false;
+  }
+  t_guard = &jb;
+  t_guard_heap = in->heap;
+  fn();
+  t_guard = nullptr;
+  return true;
+}
+
+       // longjmps out of a guarded heap op
 int64_t domain_register(const char *name, uint32_t policy, uint64_t udi,
                         uint32_t compat_flags, bool is_data);
 int64_t domain_find_udi(uint64_t udi);

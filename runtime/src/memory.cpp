@@ -1,7 +1,7 @@
 // Domain memory: slots in one reserved arena, each holding an instance's
 // heap and stack between guard pages, tagged with the domain's key.
 //
-//   slot: [guard][heap ............ heap_size][guard][stack .. stack_size][guard]
+//   slot: [guard][heap .... heap_size][guard][stack .. stack_size][guard][arena][guard]
 //
 // Pages are committed lazily by the kernel, so a heap "grows on demand" up
 // to heap_size without any call into the runtime.
@@ -45,6 +45,8 @@ void wipe(uintptr_t lo, size_t len) {
 
 }  // namespace
 
+size_t arena_size() { return (size_t)64 << 20; }
+
 bool instance_create_memory(Instance *in, const Domain *d) {
   int slot = slot_alloc();
   if (slot < 0) return false;
@@ -65,6 +67,13 @@ bool instance_create_memory(Instance *in, const Domain *d) {
       instance_free_memory(in);
       return false;
     }
+    in->arena_lo = in->arena_top = in->arena_dirty = in->stack_hi + kPage;
+    in->arena_hi = in->arena_lo + arena_size();
+    in->arena_live = 0;
+    if (!map_fresh(in->arena_lo, arena_size(), d->key)) {
+      instance_free_memory(in);
+      return false;
+    }
   }
   in->heap = heap_create((void *)in->heap_lo, heap);
   return true;
@@ -80,12 +89,29 @@ void instance_free_memory(Instance *in) {
 }
 
 // After a fault nothing of the failed run may be seen by the next one: the
-// heap is emptied and re-initialised, the stack cleared.
+// heap is emptied and re-initialised, the argument arena and the stack
+// cleared.  The part of the stack near the fault is cleared in place (it
+// is hot and small); below it the pages go back to the kernel, which is
+// cheap when the failed run never used them.  The top of the stack, with
+// the canary, stays mapped.
 void instance_discard(Instance *in) {
   if (!in->heap) return;
   wipe(in->heap_lo, heap_touched(in->heap));
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
-  if (in->stack_hi) madvise((void *)in->stack_lo, in->stack_hi - in->stack_lo, MADV_DONTNEED);
+  if (in->arena_lo) {
+    wipe(in->arena_lo, in->arena_dirty - in->arena_lo);
+    in->arena_top = in->arena_dirty = in->arena_lo;
+    in->arena_live = 0;
+  }
+  if (in->stack_hi) {
+    uintptr_t top = in->stack_hi - 64;
+    uintptr_t lo = in->fault_sp ? in->fault_sp : in->stack_lo;
+    lo = lo > in->stack_lo + 2 * kPage ? (lo - 2 * kPage) & ~(kPage - 1) : in->stack_lo;
+    if (top - lo > 256 * 1024) lo = top - 256 * 1024;
+    memset((void *)lo, 0, top - lo);
+    if (lo > in->stack_lo) madvise((void *)in->stack_lo, lo - in->stack_lo, MADV_DONTNEED);
+    in->fault_sp = 0;
+  }
   stack_canary_place(in);
 }
 

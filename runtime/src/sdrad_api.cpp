@@ -1,5 +1,6 @@
 // The SDRaD-compatible API (sdrad_api.h) on top of the native runtime.
 // Compat domains are found by udi; their instances are per thread.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,15 @@ struct CallBlock {
 void call_entry(void *p) {
   auto *b = (CallBlock *)p;
   b->ret = b->fn(b->arg);
+}
+
+// Domain heaps are used directly (no block headers), under the corruption
+// guard: a heap the domain corrupted fails the call instead of the caller.
+template <class R, class F>
+R on_domain_heap(Instance *in, R failed, F fn) {
+  R r = failed;
+  if (!guarded(in, [&] { r = with_heap(in->heap, fn); })) return failed;
+  return r;
 }
 
 }  // namespace
@@ -197,14 +207,14 @@ SDRAD_HIDDEN void *sdrad_impl_malloc(uint64_t udi, size_t size) {
   if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return malloc(size); });
   Instance *in = compat_instance(udi, nullptr);
   if (!in) return nullptr;
-  int64_t h = domain_handle_of(in->dom);
-  return sdrad_impl_block_alloc(h, size);
+  return on_domain_heap(in, (void *)nullptr, [&] { return malloc(size); });
 }
 
 SDRAD_HIDDEN void *sdrad_impl_calloc(uint64_t udi, size_t n, size_t m) {
-  size_t total;
-  if (__builtin_mul_overflow(n, m, &total)) return nullptr;
-  return sdrad_impl_malloc(udi, total);  // blocks are zeroed
+  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return calloc(n, m); });
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in) return nullptr;
+  return on_domain_heap(in, (void *)nullptr, [&] { return calloc(n, m); });
 }
 
 SDRAD_HIDDEN void sdrad_impl_free(uint64_t udi, void *p) {
@@ -214,23 +224,23 @@ SDRAD_HIDDEN void sdrad_impl_free(uint64_t udi, void *p) {
     return;
   }
   Instance *in = compat_instance(udi, nullptr);
-  if (!in) {
-    say("sdrad_free(%llu, %p): no such domain", (unsigned long long)udi, p);
+  if (!in || !heap_contains(in->heap, p)) {
+    say("sdrad_free(%llu, %p) refused: %s", (unsigned long long)udi, p,
+        in ? "not in that domain's heap" : "no such domain");
     return;
   }
-  sdrad_impl_block_free(domain_handle_of(in->dom), p);
+  on_domain_heap(in, 0, [&] { free(p); return 0; });
 }
 
 SDRAD_HIDDEN void *sdrad_impl_realloc(uint64_t udi, void *p, size_t size) {
   if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return realloc(p, size); });
   Instance *in = compat_instance(udi, nullptr);
   if (!in) return nullptr;
-  if (!p) return sdrad_impl_malloc(udi, size);
-  if (!heap_contains(in->heap, p)) {
+  if (p && !heap_contains(in->heap, p)) {
     say("sdrad_realloc(%llu, %p) refused: not in that domain's heap", (unsigned long long)udi, p);
     return nullptr;
   }
-  return with_heap(in->heap, [&] { return realloc(p, size); });
+  return on_domain_heap(in, (void *)nullptr, [&] { return realloc(p, size); });
 }
 
 SDRAD_HIDDEN int sdrad_impl_memalign(uint64_t udi, void **out, size_t align, size_t size) {
@@ -238,7 +248,7 @@ SDRAD_HIDDEN int sdrad_impl_memalign(uint64_t udi, void **out, size_t align, siz
   if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return posix_memalign(out, align, size); });
   Instance *in = compat_instance(udi, nullptr);
   if (!in) return SDRAD_ERROR_NO_DOMAIN;
-  return with_heap(in->heap, [&] { return posix_memalign(out, align, size); });
+  return on_domain_heap(in, (int)ENOMEM, [&] { return posix_memalign(out, align, size); });
 }
 
 SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size,

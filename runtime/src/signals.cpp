@@ -126,6 +126,9 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
   if (sig == SIGSEGV && info->si_code == SEGV_PKUERR) f.pkey = pkey_of(info);
   if (uc) {
     f.pc = uc->uc_mcontext.gregs[REG_RIP];
+    Instance *in = ts->frames[ts->depth - 1].inst;
+    uintptr_t sp = uc->uc_mcontext.gregs[REG_RSP];
+    if (sp >= in->stack_lo && sp < in->stack_hi) in->fault_sp = sp;
     // Leave with the signal mask the domain had (the kernel blocked more).
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc->uc_sigmask, nullptr, _NSIG / 8);
   }

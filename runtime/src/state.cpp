@@ -18,6 +18,7 @@ thread_local Heap *t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 
+static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 
 struct StateHeader {
@@ -49,7 +50,7 @@ struct StateLock {
 
 bool ts_valid(ThreadState *ts) {
   uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
-  return off < g_shared.ts_size && off % sizeof(ThreadState) == 0 && ts->magic == kTsMagic &&
+  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
          ts->in_use;
 }
 

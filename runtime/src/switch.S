@@ -93,6 +93,10 @@ sdrad_jump:
         ldmxcsr [r8 + CTX_MXCSR]
         fldcw   [r8 + CTX_FPUCW]
         SKIP_IF_NO_PKU 1f
+        xor     ecx, ecx
+        RDPKRU
+        cmp     eax, [r8 + CTX_PKRU]
+        je      1f                      /* already there (the return path) */
         mov     eax, [r8 + CTX_PKRU]
         xor     ecx, ecx
         xor     edx, edx

@@ -96,7 +96,8 @@ int sdrad_depth(void);
  * Refused (SDRAD_E_NESTING) while that domain is active on this thread. */
 int sdrad_release_instance(int64_t handle);
 
-/* Is `p` inside the heap of the calling thread's instance of `handle`? */
+/* Is `p` inside the calling thread's instance of `handle`: its heap or its
+ * argument arena (where thunk argument blocks and copies live)? */
 int sdrad_owns(int64_t handle, const void *p);
 
 #ifdef __cplusplus
