@@ -90,11 +90,15 @@ cg_count() {  # which n -> total Ir inside cg_loop_<which>
   # valgrind cannot hold the runtime's default 64 GiB root-heap reservation
   SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) \
   valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
-    --toggle-collect="cg_loop_$1" "$bin/bench_call" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
+    --toggle-collect="cg_loop_$1" "$cg_bin" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
 if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
   t0=$(date +%s)
+  # valgrind 3.19 gives up on clang-19's DWARF 5 (the runtime is built with
+  # the project's -g): profile a copy without debug info; symbols stay.
+  cg_bin="$raw/bench_call.nodebug"
+  objcopy --strip-debug "$bin/bench_call" "$cg_bin" 2>/dev/null || cp "$bin/bench_call" "$cg_bin"
   kinds="plain iso"
   "$bin/bench_call" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
   for k in $kinds; do
@@ -126,11 +130,17 @@ if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
   printf '  %-16s %6d s\n' callgrind $(( $(date +%s) - t0 )) >&2
 fi
 
+# A run that produced (almost) nothing has failed, whatever the exit codes.
+if [ "$(grep -c '^R ' "$raw/results.txt")" -lt 30 ]; then
+  echo "run.sh: too few results ($(grep -c '^R ' "$raw/results.txt")); see the errors above" >&2
+  failed=1
+fi
+
 # --- the table --------------------------------------------------------------
 backend=$(sed -n 's/^# backend //p' "$raw/notes.txt" 2>/dev/null | head -1)
 cpu=$(awk -F: '/model name/ { gsub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
 {
-echo "SDRaD-C++ benchmark table  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $cpu; backend ${backend:-?};$([ $smoke = 1 ] && echo ' SMOKE MODE: few repetitions,' ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none))"
+echo "SDRaD-C++ benchmark table  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $cpu; backend ${backend:-?};$([ $smoke = 1 ] && echo ' SMOKE MODE: few repetitions,' ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$([ -n "$(git -C "$root" status --porcelain runtime 2>/dev/null)" ] && echo ' + uncommitted runtime changes'))"
 awk -f "$here/table.awk" "$raw/results.txt"
 } | tee "$raw/table.txt"
 [ -n "$out_file" ] && cp "$raw/table.txt" "$out_file"
