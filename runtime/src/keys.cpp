@@ -101,9 +101,22 @@ void tag_range_except(uintptr_t lo, uintptr_t hi, int key, uintptr_t skip_lo, ui
     log_line("could not tag %#lx-%#lx with key %d", lo, hi, key);
 }
 
+bool object_contains(const struct dl_phdr_info *info, uintptr_t a) {
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && a >= lo && a < lo + ph.p_memsz) return true;
+  }
+  return false;
+}
+
+// Tags the writable data of the executable (the first object) and of the
+// object holding the runtime itself (the same one when linked statically,
+// libsdrad.so otherwise).
 int scan_exe(struct dl_phdr_info *info, size_t, void *data) {
   auto *s = (ExeScan *)data;
-  if (s->done++) return 1;  // the first object is the executable
+  bool first = s->done++ == 0;
+  if (!first && !object_contains(info, s->skip_lo)) return 0;
   const ElfW(Phdr) *relro = nullptr;
   for (int i = 0; i < info->dlpi_phnum; ++i)
     if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO) relro = &info->dlpi_phdr[i];
@@ -119,7 +132,7 @@ int scan_exe(struct dl_phdr_info *info, size_t, void *data) {
     }
     tag_range_except(lo, hi, s->key, s->skip_lo, s->skip_hi);
   }
-  return 1;
+  return 0;
 }
 
 }  // namespace
