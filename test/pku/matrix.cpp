@@ -1,0 +1,943 @@
+// matrix.cpp - the isolation matrix of SDRaD-C++ (docs/security.md).
+//
+// Each row runs one isolated function that tries something, with a
+// checksum of the root's memory (globals, a root heap buffer, the caller's
+// stack frame) before and after, then calls the same domain again to check
+// that it still works.  One line per row:
+//
+//   ROW <name> | expected=<blocked|allowed|unblockable> | result=<...> |
+//       root-unchanged=<yes|no> | next-call=<ok|fail> | verdict=<pass|FAIL|info>
+//
+// verdict=info: the row is reported but cannot fail the run (rows PKU
+// cannot stop; rows that need protection keys when the backend is
+// `unprotected`; known gaps).  Exit status 1 when any row has verdict=FAIL.
+//
+// The rows are written against the runtime's thunk ABI (sdrad/abi.h), the
+// same calls the plugin's thunks make.  Two rows need addresses inside the
+// runtime: the rows "write_runtime_state" and "jump_into_switch_gate" use
+// the runtime's hidden symbols sdrad_shared_page and sdrad_jump, which a
+// static link (sdrad_runtime is libsdrad.a, whole archive) resolves; the
+// offsets of SharedPage fields below mirror runtime/src/gate_macros.inc.
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sdrad/abi.h"
+#include "sdrad/sdrad.h"
+
+// ---------------------------------------------------------------------------
+// Runtime internals used by two rows (see the header comment).
+extern "C" {
+extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
+void sdrad_jump(const void *ctx, int64_t value) __attribute__((visibility("hidden")));
+}
+namespace shared {
+constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32;
+template <class T>
+T get(size_t off) {
+  T v;
+  memcpy(&v, sdrad_shared_page + off, sizeof v);
+  return v;
+}
+}  // namespace shared
+
+// ---------------------------------------------------------------------------
+// Root memory.
+struct RootGlobals {
+  char victim[256];
+  long secret;
+  long config;
+  char tail[256];
+};
+static RootGlobals g_root;
+alignas(4096) static char g_victim_page[4096];  // for the mprotect rows
+static char *g_root_heap;                        // 4096 bytes of root heap
+static const size_t kHeapBuf = 4096;
+static const long kSecret = 0x5ec2e75ec2e7L;
+static const long kConfig = 4242;
+
+// Key-0 memory shared by the threads rows (an anonymous mapping: the
+// runtime only tags the executable's data, the main stack and its heaps).
+struct Shared {
+  volatile int arrived;
+};
+static Shared *g_sync;
+
+template <class T>
+static inline T opaque(T v) {
+  __asm__ volatile("" : "+r"(v)::"memory");
+  return v;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = (const unsigned char *)p;
+  for (size_t i = 0; i < n; ++i) h = (h ^ c[i]) * 1099511628211ull;
+  return h;
+}
+
+struct Frame {  // the caller's stack frame the rows attack
+  char bytes[512];
+};
+
+static uint64_t root_checksum(const Frame *fr) {
+  uint64_t h = 1469598103934665603ull;
+  h = fnv(h, &g_root, sizeof g_root);
+  h = fnv(h, g_victim_page, sizeof g_victim_page);
+  h = fnv(h, g_root_heap, kHeapBuf);
+  if (fr) h = fnv(h, fr->bytes, sizeof fr->bytes);
+  return h;
+}
+
+static void root_fill(Frame *fr) {
+  for (size_t i = 0; i < sizeof g_root.victim; ++i) g_root.victim[i] = (char)(i * 7 + 1);
+  memset(g_root.tail, 0x3c, sizeof g_root.tail);
+  g_root.secret = kSecret;
+  g_root.config = kConfig;
+  for (size_t i = 0; i < sizeof g_victim_page; ++i) g_victim_page[i] = (char)(i * 13 + 5);
+  for (size_t i = 0; i < kHeapBuf; ++i) g_root_heap[i] = (char)(i * 3 + 9);
+  memcpy(g_root_heap + 512, &kSecret, sizeof kSecret);  // a secret in the root heap
+  for (size_t i = 0; i < sizeof fr->bytes; ++i) fr->bytes[i] = (char)(i * 11 + 2);
+}
+
+// ---------------------------------------------------------------------------
+// Domains.
+enum Dom { D_MAIN, D_CONF, D_OTHER, D_N1, D_N2, D_N3, D_COUNT };
+static const char *const kDomName[D_COUNT] = {"matrix",    "matrix.conf", "matrix.other",
+                                              "matrix.n1", "matrix.n2",   "matrix.n3"};
+static int64_t g_h[D_COUNT];
+
+struct FakeCtx {  // shaped like the runtime's JmpCtx (80 bytes)
+  uint64_t regs[6], rsp, rip;
+  uint32_t mxcsr, fpucw, pkru, pad;
+};
+
+// The argument block: lives in the domain's heap (domain code writes its
+// results here, never into root memory).
+struct Block {
+  void *target;
+  uintptr_t aux;
+  long value;
+  long out;
+  long out2;
+  int reached;
+  int err;
+  int level, fail_at;
+  int64_t handles[4];
+  int inner_status[4];
+  FakeCtx fake;
+  char text[128];
+};
+
+static int32_t run_in(int64_t h, void (*entry)(void *), Block &io) {
+  Block *b = (Block *)__sdrad_block_alloc(h, sizeof(Block));
+  if (!b) return SDRAD_E_NO_MEMORY;
+  *b = io;
+  int32_t st = __sdrad_call(h, entry, b);
+  if (st == 0) {
+    io = *b;
+    __sdrad_block_free(h, b);
+  }
+  return st;
+}
+
+// The follow-up call of every row: must succeed and compute the right value.
+static void e_benign(void *p) {
+  Block *b = (Block *)p;
+  char *m = (char *)malloc(1000);
+  if (!m) return;
+  memset(m, 7, 1000);
+  long s = 0;
+  for (int i = 0; i < 1000; ++i) s += m[i];
+  free(opaque(m));
+  b->out = s;
+}
+static bool next_call_ok(int64_t h) {
+  Block b{};
+  return run_in(h, e_benign, b) == 0 && b.out == 7000;
+}
+
+// ---------------------------------------------------------------------------
+// Isolated functions of the rows.
+static void wrpkru(uint32_t v) {
+  __asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(v), "c"(0), "d"(0) : "memory");
+}
+
+static void e_write(void *p) {
+  Block *b = (Block *)p;
+  volatile char *t = (volatile char *)b->target;
+  for (int i = 0; i < 16; ++i) t[i] = (char)(t[i] ^ 0x5a);
+  b->reached = 1;
+}
+
+// Writes the byte it reads: harmless if it goes through, still a write.
+static void e_write_same(void *p) {
+  Block *b = (Block *)p;
+  volatile char *t = (volatile char *)b->target;
+  char v = t[0];
+  t[0] = v;
+  b->reached = 1;
+}
+
+static void e_read(void *p) {
+  Block *b = (Block *)p;
+  b->out = *(volatile long *)b->target;
+  b->reached = 1;
+}
+
+static void e_wrpkru_write(void *p) {
+  Block *b = (Block *)p;
+  wrpkru(0);  // the injected gadget: all keys read-write
+  volatile char *t = (volatile char *)b->target;
+  for (int i = 0; i < 16; ++i) t[i] = (char)(t[i] ^ 0x5a);
+  b->reached = 1;
+}
+
+static volatile char *g_landing_target;
+extern "C" void matrix_gate_landing() {
+  // Reached only if the gate let us through with PKRU 0.
+  for (int i = 0; i < 16; ++i) g_landing_target[i] = (char)(g_landing_target[i] ^ 0x5a);
+  abort();
+}
+
+static void e_gate_jump(void *p) {
+  Block *b = (Block *)p;
+  b->fake.rip = (uint64_t)&matrix_gate_landing;
+  b->fake.pkru = 0;
+  uintptr_t at = b->aux;  // the WRPKRU inside sdrad_jump
+  FakeCtx *ctx = &b->fake;
+  uintptr_t land = (uintptr_t)&matrix_gate_landing;
+  __asm__ volatile(
+      "mov %[ctx], %%r8\n\t"
+      "lea -1024(%%rsp), %%r10\n\t"
+      "and $-16, %%r10\n\t"
+      "mov %[land], %%r11\n\t"
+      "xor %%r9d, %%r9d\n\t"
+      "xor %%eax, %%eax\n\t"
+      "xor %%ecx, %%ecx\n\t"
+      "xor %%edx, %%edx\n\t"
+      "jmp *%[at]\n\t"
+      :
+      : [ctx] "r"(ctx), [land] "r"(land), [at] "r"(at)
+      : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
+  b->reached = 1;  // not reached either way
+}
+
+static void e_overflow_copy(void *p) {
+  Block *b = (Block *)p;
+  volatile char *c = (volatile char *)b->target;
+  for (uintptr_t i = 0; i < b->aux + 32; ++i) c[i] = 'A';
+  b->reached = 1;
+}
+
+__attribute__((noinline)) static void smash(size_t n) {
+  char buf[16];
+  volatile char *v = buf;
+  for (size_t i = 0; i < n; ++i) v[i] = 'B';
+  opaque(&buf[0]);
+}
+static void e_stack_smash(void *p) {
+  Block *b = (Block *)p;
+  smash((size_t)b->aux);
+  b->reached = 1;
+}
+
+static void e_double_free(void *p) {
+  Block *b = (Block *)p;
+  void *m = opaque(malloc(48));
+  free(m);
+  free(opaque(m));
+  b->reached = 1;
+}
+
+static void e_use_after_free(void *p) {
+  Block *b = (Block *)p;
+  char *m = opaque((char *)malloc(48));
+  void *guard = opaque(malloc(48));  // keeps m out of the wilderness
+  free(m);
+  memset(opaque(m), 0x41, 48);  // writes through the dangling pointer
+  void *q = opaque(malloc(48));  // reuses the chunk it scribbled over
+  void *r = opaque(malloc(48));
+  free(q);
+  free(r);
+  free(guard);
+  b->reached = 1;
+}
+
+static void e_corrupt_metadata(void *p) {
+  Block *b = (Block *)p;
+  char *m = opaque((char *)malloc(32));
+  memset(opaque(m - 16), 0xff, 16);  // the chunk header in front of it
+  free(m);
+  void *q = opaque(malloc(32));
+  free(q);
+  b->reached = 1;
+}
+
+static void e_abort(void *p) {
+  abort();
+  ((Block *)p)->reached = 1;
+}
+
+#pragma clang diagnostic ignored "-Winfinite-recursion"
+__attribute__((noinline)) static int recurse(int n) {
+  volatile char pad[256];
+  pad[0] = (char)n;
+  return recurse(n + 1) + pad[0];
+}
+static void e_recursion(void *p) {
+  Block *b = (Block *)p;
+  b->out = recurse(1);
+  b->reached = 1;
+}
+
+static void e_throw_escapes(void *p) {
+  (void)p;
+  throw std::runtime_error("escapes the isolated function");
+}
+
+static void e_nested(void *p) {
+  Block *b = (Block *)p;
+  b->reached = 1;
+  if (b->level == b->fail_at) abort();
+  if (b->level < 3) {
+    Block *ib = (Block *)__sdrad_block_alloc(b->handles[b->level], sizeof(Block));
+    if (!ib) {
+      b->err = 1;
+      return;
+    }
+    memcpy(ib->handles, b->handles, sizeof b->handles);
+    ib->level = b->level + 1;
+    ib->fail_at = b->fail_at;
+    int32_t st = __sdrad_call(b->handles[b->level], e_nested, ib);
+    b->inner_status[b->level] = st;
+    if (st == 0) {
+      for (int i = b->level + 1; i < 4; ++i) b->inner_status[i] = ib->inner_status[i];
+      __sdrad_block_free(b->handles[b->level], ib);
+    }
+    // the domain keeps running after its inner domain faulted
+    b->out = next_call_ok(b->handles[b->level]) ? 1 : 0;
+  }
+}
+
+// Allowed rows.
+static void e_snprintf(void *p) {
+  Block *b = (Block *)p;
+  snprintf(b->text, sizeof b->text, "%d-%s-%.2f-%lx", 42, "ok", 3.5, 0xabcUL);
+  char *m = (char *)malloc(64);
+  snprintf(m, 64, "%s|%05d", b->text, 7);
+  b->out = (long)strlen(m);
+  free(m);
+  b->reached = 1;
+}
+
+static void e_strtol(void *p) {
+  Block *b = (Block *)p;
+  errno = 0;
+  b->out = strtol("999999999999999999999999", nullptr, 10);
+  b->err = errno;
+  errno = 0;
+  b->out2 = strtol("-1234", nullptr, 10) + (errno ? 1000000 : 0);
+  b->reached = 1;
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+static void e_qsort(void *p) {
+  Block *b = (Block *)p;
+  int n = 2000;
+  int *v = (int *)malloc(n * sizeof(int));
+  unsigned s = 12345;
+  for (int i = 0; i < n; ++i) v[i] = (int)((s = s * 1103515245u + 12345u) >> 8);
+  qsort(v, n, sizeof(int), cmp_int);
+  int sorted = 1;
+  for (int i = 1; i < n; ++i) sorted &= v[i - 1] <= v[i];
+  free(v);
+  b->out = sorted;
+  b->reached = 1;
+}
+
+static void e_malloc_free(void *p) {
+  Block *b = (Block *)p;
+  void *ptrs[512];
+  long ok = 1;
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 512; ++i) {
+      size_t n = 1 + (size_t)((i * 37 + round * 101) % 3000);
+      ptrs[i] = malloc(n);
+      if (!ptrs[i]) ok = 0;
+      else memset(ptrs[i], i & 0xff, n);
+    }
+    for (int i = 0; i < 512; i += 2) {
+      ptrs[i] = realloc(ptrs[i], 5000);
+      if (!ptrs[i] || ((unsigned char *)ptrs[i])[0] != (i & 0xff)) ok = 0;
+    }
+    for (int i = 0; i < 512; ++i) free(ptrs[i]);
+  }
+  int *z = (int *)calloc(1000, sizeof(int));
+  for (int i = 0; z && i < 1000; ++i) ok &= z[i] == 0;
+  free(z);
+  b->out = ok;
+  b->reached = 1;
+}
+
+static void e_containers(void *p) {
+  Block *b = (Block *)p;
+  std::vector<std::string> v;
+  std::map<int, std::string> m;
+  std::unordered_map<std::string, int> u;
+  for (int i = 0; i < 500; ++i) {
+    v.push_back("item-" + std::to_string(i));
+    m[i * 3] = v.back();
+    u[v.back()] = i;
+  }
+  long s = 0;
+  for (auto &kv : m) s += kv.first + (long)kv.second.size();
+  for (auto &str : v) s += u[str];
+  b->out = s;
+  b->reached = 1;
+}
+
+static void e_exception_caught(void *p) {
+  Block *b = (Block *)p;
+  try {
+    throw std::runtime_error("inside");
+  } catch (const std::exception &e) {
+    b->out = (long)strlen(e.what());
+  }
+  b->reached = 1;
+}
+
+// Rows PKU cannot stop.
+static void e_pkey_mprotect(void *p) {
+  Block *b = (Block *)p;
+  b->out = syscall(SYS_pkey_mprotect, b->target, 4096, PROT_READ | PROT_WRITE, 0);
+  b->err = b->out ? errno : 0;
+  if (b->out == 0) {
+    volatile char *t = (volatile char *)b->target;
+    for (int i = 0; i < 16; ++i) t[i] = (char)(t[i] ^ 0x5a);
+  }
+  b->reached = 1;
+}
+
+static void e_mprotect(void *p) {
+  Block *b = (Block *)p;
+  b->out = mprotect(b->target, 4096, PROT_READ);
+  b->err = b->out ? errno : 0;
+  b->reached = 1;
+}
+
+static void e_proc_self_mem(void *p) {
+  Block *b = (Block *)p;
+  int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    b->out = -1;
+    b->err = errno;
+    return;
+  }
+  char x[16];
+  memset(x, 'M', sizeof x);
+  b->out = pwrite(fd, x, sizeof x, (off_t)(uintptr_t)b->target);
+  b->err = b->out < 0 ? errno : 0;
+  close(fd);
+  b->reached = 1;
+}
+
+// ---------------------------------------------------------------------------
+// Rows.
+enum Expect { BLOCKED, ALLOWED, UNBLOCKABLE };
+static const char *const kExpectName[] = {"blocked", "allowed", "unblockable"};
+
+struct Outcome {
+  int32_t status = 0;   // of the call (or of the copy check)
+  bool done = false;    // row set `result` itself
+  std::string result;
+  bool ok = false;      // for allowed rows: the function computed the right thing
+};
+
+struct Env {
+  Frame *frame;
+};
+
+struct Row {
+  const char *name;
+  Expect expect;
+  bool needs_pku;   // can only be blocked with protection keys
+  bool known_gap;   // should be blocked, the runtime does not (yet): info only
+  Dom dom;
+  Outcome (*fn)(Env &);
+};
+
+static bool g_pku;
+static bool g_verbose;  // MATRIX_VERBOSE=1: print the last fault of each row
+static int g_rows, g_pass, g_fail, g_info;
+
+static std::string kind_name(int32_t st) {
+  if (st > 0) return sdrad_fault_kind_name(st);
+  if (st < 0) return sdrad_error_name(st);
+  return "none";
+}
+
+static Outcome simple(int64_t h, void (*e)(void *), void *target, uintptr_t aux = 0) {
+  Block b{};
+  b.target = target;
+  b.aux = aux;
+  Outcome o;
+  o.status = run_in(h, e, b);
+  return o;
+}
+
+static Outcome r_write_global(Env &) { return simple(g_h[D_MAIN], e_write, g_root.victim); }
+static Outcome r_write_root_heap(Env &) { return simple(g_h[D_MAIN], e_write, g_root_heap + 100); }
+static Outcome r_write_caller_stack(Env &env) {
+  return simple(g_h[D_MAIN], e_write, env.frame->bytes + 64);
+}
+
+static void *g_other_buf;
+static void e_other_alloc(void *p) {
+  Block *b = (Block *)p;
+  char *m = (char *)malloc(256);
+  memset(m, 0x77, 256);
+  b->target = m;
+}
+static Outcome r_write_other_domain(Env &) {
+  Block a{};
+  Outcome o;
+  if (run_in(g_h[D_OTHER], e_other_alloc, a) != 0 || !a.target) {
+    o.done = true;
+    o.result = "error(setup)";
+    return o;
+  }
+  g_other_buf = a.target;
+  o = simple(g_h[D_MAIN], e_write, g_other_buf);
+  // The other domain's buffer must be intact too: read it from root.
+  const char *c = (const char *)g_other_buf;
+  bool intact = true;
+  for (int i = 0; i < 256; ++i) intact &= c[i] == 0x77;
+  if (o.status == 0) {
+    o.done = true;
+    o.result = intact ? "NOT BLOCKED(write did not land?)" : "NOT BLOCKED(other domain's heap changed)";
+  } else if (!intact) {
+    o.done = true;
+    o.result = "NOT BLOCKED(other domain's heap changed, then " + kind_name(o.status) + ")";
+  }
+  return o;
+}
+
+static Outcome r_write_runtime_state(Env &) {
+  uintptr_t base = shared::get<uintptr_t>(shared::kStateBase);
+  if (!base) {
+    Outcome o;
+    o.done = true;
+    o.result = "skipped(no state region)";
+    return o;
+  }
+  return simple(g_h[D_MAIN], e_write_same, (void *)(base + 64));
+}
+
+static Outcome r_write_shared_page(Env &) {
+  return simple(g_h[D_MAIN], e_write_same, sdrad_shared_page + 256);
+}
+
+static Outcome r_read_secret(Env &) {
+  Block b{};
+  b.target = &g_root.secret;
+  Outcome o;
+  o.status = run_in(g_h[D_CONF], e_read, b);
+  if (o.status == 0) {
+    o.done = true;
+    o.result = b.out == kSecret ? "NOT BLOCKED(secret read)" : "NOT BLOCKED(read returned junk)";
+  }
+  return o;
+}
+static Outcome r_read_secret_heap(Env &) {
+  Block b{};
+  b.target = g_root_heap + 512;
+  Outcome o;
+  o.status = run_in(g_h[D_CONF], e_read, b);
+  if (o.status == 0) {
+    o.done = true;
+    o.result = b.out == kSecret ? "NOT BLOCKED(secret read)" : "NOT BLOCKED(read returned junk)";
+  }
+  return o;
+}
+
+static Outcome r_wrpkru_gadget(Env &) { return simple(g_h[D_MAIN], e_wrpkru_write, g_root.victim); }
+
+static uintptr_t find_wrpkru(const void *fn, size_t max) {
+  const unsigned char *c = (const unsigned char *)fn;
+  for (size_t i = 0; i + 2 < max; ++i)
+    if (c[i] == 0x0f && c[i + 1] == 0x01 && c[i + 2] == 0xef) return (uintptr_t)(c + i);
+  return 0;
+}
+static Outcome r_gate_jump(Env &) {
+  uintptr_t at = find_wrpkru((const void *)&sdrad_jump, 256);
+  Outcome o;
+  if (!at) {
+    o.done = true;
+    o.result = "skipped(no WRPKRU found in sdrad_jump)";
+    return o;
+  }
+  g_landing_target = g_root.victim;
+  return simple(g_h[D_MAIN], e_gate_jump, nullptr, at);
+}
+
+static Outcome r_overflow_copy(Env &) {
+  char src[64];
+  memset(src, 'i', sizeof src);
+  int64_t h = g_h[D_MAIN];
+  Block *b = (Block *)__sdrad_block_alloc(h, sizeof(Block));
+  void *c = __sdrad_copy_in(h, src, sizeof src);
+  Outcome o;
+  if (!b || !c) {
+    o.done = true;
+    o.result = "error(copy_in)";
+    return o;
+  }
+  b->target = c;
+  b->aux = sizeof src;
+  o.status = __sdrad_call(h, e_overflow_copy, b);
+  if (o.status == 0) {
+    o.status = __sdrad_copy_check(h, c);
+    if (o.status == 0) {
+      __sdrad_block_free(h, c);
+      __sdrad_block_free(h, b);
+      o.done = true;
+      o.result = "NOT BLOCKED(canary intact?)";
+    }
+  }
+  return o;
+}
+
+static Outcome r_stack_smash(Env &) { return simple(g_h[D_MAIN], e_stack_smash, nullptr, 64); }
+static Outcome r_double_free(Env &) { return simple(g_h[D_MAIN], e_double_free, nullptr); }
+static Outcome r_use_after_free(Env &) { return simple(g_h[D_MAIN], e_use_after_free, nullptr); }
+static Outcome r_corrupt_metadata(Env &) { return simple(g_h[D_MAIN], e_corrupt_metadata, nullptr); }
+static Outcome r_abort(Env &) { return simple(g_h[D_MAIN], e_abort, nullptr); }
+static Outcome r_recursion(Env &) { return simple(g_h[D_MAIN], e_recursion, nullptr); }
+static Outcome r_exception_escapes(Env &) { return simple(g_h[D_MAIN], e_throw_escapes, nullptr); }
+
+static Outcome nested(int fail_at) {
+  Block b{};
+  b.level = 1;
+  b.fail_at = fail_at;
+  b.handles[1] = g_h[D_N2];
+  b.handles[2] = g_h[D_N3];
+  Outcome o;
+  o.status = run_in(g_h[D_N1], e_nested, b);
+  o.done = true;
+  if (fail_at == 1) {
+    o.result = o.status == SDRAD_FAULT_ABORT ? "blocked(abort at depth 1, rewound to root)"
+                                             : "UNEXPECTED(status " + kind_name(o.status) + ")";
+    return o;
+  }
+  // The fault at depth d must come back to the caller at depth d-1 only;
+  // every outer domain returns normally and can call again.
+  bool good = o.status == 0 && b.err == 0 && b.inner_status[fail_at - 1] == SDRAD_FAULT_ABORT &&
+              b.out == 1;
+  for (int d = 1; d < fail_at - 1; ++d) good &= b.inner_status[d] == 0;
+  char buf[160];
+  snprintf(buf, sizeof buf, "%s(abort at depth %d, rewound to depth %d; outer call %s)",
+           good ? "blocked" : "UNEXPECTED", fail_at, fail_at - 1,
+           o.status == 0 ? "returned normally" : kind_name(o.status).c_str());
+  o.result = buf;
+  if (!good) o.status = 0;
+  else o.status = SDRAD_FAULT_ABORT;
+  return o;
+}
+static Outcome r_nested1(Env &) { return nested(1); }
+static Outcome r_nested2(Env &) { return nested(2); }
+static Outcome r_nested3(Env &) { return nested(3); }
+
+// Two threads fault in their own instances of the same domain at once.
+static void e_sync_fault(void *p) {
+  Block *b = (Block *)p;
+  __atomic_add_fetch(&g_sync->arrived, 1, __ATOMIC_SEQ_CST);
+  for (long spin = 0; spin < 2000000000L && __atomic_load_n(&g_sync->arrived, __ATOMIC_SEQ_CST) < 2; ++spin) {
+  }
+  *(volatile int *)b->target = 1;  // NULL: SIGSEGV in both threads
+  b->reached = 1;
+}
+struct ThreadResult {
+  int32_t status;
+  bool next_ok;
+};
+static void *thread_main(void *arg) {
+  ThreadResult *r = (ThreadResult *)arg;
+  Block b{};
+  b.target = nullptr;
+  r->status = run_in(g_h[D_MAIN], e_sync_fault, b);
+  r->next_ok = next_call_ok(g_h[D_MAIN]);
+  sdrad_release_instance(g_h[D_MAIN]);
+  return nullptr;
+}
+static Outcome r_two_threads(Env &) {
+  g_sync->arrived = 0;
+  pthread_t t[2];
+  ThreadResult res[2] = {};
+  for (int i = 0; i < 2; ++i) pthread_create(&t[i], nullptr, thread_main, &res[i]);
+  for (int i = 0; i < 2; ++i) pthread_join(t[i], nullptr);
+  Outcome o;
+  o.done = true;
+  bool good = res[0].status > 0 && res[1].status > 0 && res[0].next_ok && res[1].next_ok;
+  char buf[160];
+  snprintf(buf, sizeof buf, "%s(thread 1: %s, thread 2: %s; next call in each: %s)",
+           good ? "blocked" : "UNEXPECTED", kind_name(res[0].status).c_str(),
+           kind_name(res[1].status).c_str(), res[0].next_ok && res[1].next_ok ? "ok" : "fail");
+  o.result = buf;
+  o.status = good ? SDRAD_FAULT_SEGV : 0;
+  return o;
+}
+
+// A worker thread's stack frame (not the main stack).
+struct StackRowResult {
+  int32_t status;
+  bool changed;
+};
+static void *thread_stack_main(void *arg) {
+  StackRowResult *r = (StackRowResult *)arg;
+  Frame fr;
+  for (size_t i = 0; i < sizeof fr.bytes; ++i) fr.bytes[i] = (char)i;
+  Block b{};
+  b.target = fr.bytes + 64;
+  r->status = run_in(g_h[D_MAIN], e_write, b);
+  bool changed = false;
+  for (size_t i = 0; i < sizeof fr.bytes; ++i) changed |= fr.bytes[i] != (char)i;
+  r->changed = changed;
+  sdrad_release_instance(g_h[D_MAIN]);
+  return nullptr;
+}
+static Outcome r_write_thread_stack(Env &) {
+  pthread_t t;
+  StackRowResult r{};
+  pthread_create(&t, nullptr, thread_stack_main, &r);
+  pthread_join(t, nullptr);
+  Outcome o;
+  o.status = r.status;
+  if (r.status == 0 || r.changed) {
+    o.done = true;
+    o.result = r.changed ? (r.status ? "NOT BLOCKED(frame changed, then " + kind_name(r.status) + ")"
+                                     : std::string("NOT BLOCKED(worker thread's frame changed)"))
+                         : "NOT BLOCKED";
+  }
+  return o;
+}
+
+// Allowed rows.
+static Outcome allowed(int64_t h, void (*e)(void *), bool (*check)(const Block &), void *target = nullptr) {
+  Block b{};
+  b.target = target;
+  Outcome o;
+  o.status = run_in(h, e, b);
+  o.ok = o.status == 0 && b.reached && check(b);
+  return o;
+}
+static Outcome r_read_global(Env &) {
+  return allowed(g_h[D_MAIN], e_read, [](const Block &b) { return b.out == kConfig; }, &g_root.config);
+}
+static Outcome r_snprintf(Env &) {
+  return allowed(g_h[D_MAIN], e_snprintf,
+                 [](const Block &b) { return strcmp(b.text, "42-ok-3.50-abc") == 0 && b.out == 20; });
+}
+static Outcome r_strtol(Env &) {
+  return allowed(g_h[D_MAIN], e_strtol,
+                 [](const Block &b) { return b.out == LONG_MAX && b.err == ERANGE && b.out2 == -1234; });
+}
+static Outcome r_qsort(Env &) {
+  return allowed(g_h[D_MAIN], e_qsort, [](const Block &b) { return b.out == 1; });
+}
+static Outcome r_malloc_free(Env &) {
+  return allowed(g_h[D_MAIN], e_malloc_free, [](const Block &b) { return b.out == 1; });
+}
+static long containers_expected() {
+  long s = 0;
+  for (int i = 0; i < 500; ++i) s += i * 3 + (long)("item-" + std::to_string(i)).size() + i;
+  return s;
+}
+static long g_containers_expected;
+static Outcome r_containers(Env &) {
+  g_containers_expected = containers_expected();
+  return allowed(g_h[D_MAIN], e_containers, [](const Block &b) { return b.out == g_containers_expected; });
+}
+static Outcome r_exception_caught(Env &) {
+  return allowed(g_h[D_MAIN], e_exception_caught, [](const Block &b) { return b.out == 6; });
+}
+static Outcome r_conf_compute(Env &) {
+  return allowed(g_h[D_CONF], e_snprintf,
+                 [](const Block &b) { return strcmp(b.text, "42-ok-3.50-abc") == 0 && b.out == 20; });
+}
+
+// Unblockable rows.
+static void repair_victim_page() {
+  int key = shared::get<int32_t>(shared::kRootKey);
+  if (g_pku && key > 0) syscall(SYS_pkey_mprotect, g_victim_page, 4096, PROT_READ | PROT_WRITE, key);
+  else mprotect(g_victim_page, 4096, PROT_READ | PROT_WRITE);
+}
+static Outcome r_pkey_mprotect(Env &) {
+  Block b{};
+  b.target = g_victim_page;
+  Outcome o;
+  o.status = run_in(g_h[D_MAIN], e_pkey_mprotect, b);
+  if (o.status == 0) {
+    o.done = true;
+    o.result = b.out == 0 ? "NOT BLOCKED(page re-keyed to 0 and written)"
+                          : std::string("refused by the kernel(") + strerror(b.err) + ")";
+  }
+  repair_victim_page();
+  return o;
+}
+static Outcome r_mprotect(Env &) {
+  Block b{};
+  b.target = g_victim_page;
+  Outcome o;
+  o.status = run_in(g_h[D_MAIN], e_mprotect, b);
+  if (o.status == 0) {
+    o.done = true;
+    o.result = b.out == 0 ? "NOT BLOCKED(root page made read-only: the root's next write would crash)"
+                          : std::string("refused by the kernel(") + strerror(b.err) + ")";
+  }
+  repair_victim_page();
+  return o;
+}
+static Outcome r_proc_self_mem(Env &) {
+  Block b{};
+  b.target = g_root.victim + 32;
+  Outcome o;
+  o.status = run_in(g_h[D_MAIN], e_proc_self_mem, b);
+  if (o.status == 0) {
+    o.done = true;
+    if (b.out == 16) o.result = "NOT BLOCKED(16 bytes written through /proc/self/mem)";
+    else if (b.out < 0) o.result = std::string("failed(") + strerror(b.err) + ")";
+    else o.result = "NOT BLOCKED(short write)";
+  }
+  return o;
+}
+
+static const Row kRows[] = {
+    // name                       expect       pku    gap    domain   fn
+    {"write_global", BLOCKED, true, false, D_MAIN, r_write_global},
+    {"write_root_heap", BLOCKED, true, false, D_MAIN, r_write_root_heap},
+    {"write_caller_stack", BLOCKED, true, false, D_MAIN, r_write_caller_stack},
+    {"write_worker_thread_caller_stack", BLOCKED, true, true, D_MAIN, r_write_thread_stack},
+    {"write_other_domain_heap", BLOCKED, true, false, D_MAIN, r_write_other_domain},
+    {"write_runtime_state", BLOCKED, true, false, D_MAIN, r_write_runtime_state},
+    {"write_runtime_shared_page", BLOCKED, false, false, D_MAIN, r_write_shared_page},
+    {"confidentiality_read_root_global", BLOCKED, true, false, D_CONF, r_read_secret},
+    {"confidentiality_read_root_heap", BLOCKED, true, false, D_CONF, r_read_secret_heap},
+    {"jump_into_switch_gate", BLOCKED, true, false, D_MAIN, r_gate_jump},
+    {"overflow_copied_in_buffer", BLOCKED, false, false, D_MAIN, r_overflow_copy},
+    {"smash_own_stack", BLOCKED, false, false, D_MAIN, r_stack_smash},
+    {"double_free", BLOCKED, false, false, D_MAIN, r_double_free},
+    {"use_after_free", BLOCKED, false, false, D_MAIN, r_use_after_free},
+    {"corrupt_allocator_metadata", BLOCKED, false, false, D_MAIN, r_corrupt_metadata},
+    {"abort", BLOCKED, false, false, D_MAIN, r_abort},
+    {"infinite_recursion", BLOCKED, false, false, D_MAIN, r_recursion},
+    {"exception_escapes", BLOCKED, false, false, D_MAIN, r_exception_escapes},
+    {"nested_fault_depth_1", BLOCKED, false, false, D_N1, r_nested1},
+    {"nested_fault_depth_2", BLOCKED, false, false, D_N1, r_nested2},
+    {"nested_fault_depth_3", BLOCKED, false, false, D_N1, r_nested3},
+    {"two_threads_fault_at_once", BLOCKED, false, false, D_MAIN, r_two_threads},
+    {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
+    {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
+    {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
+    {"qsort", ALLOWED, false, false, D_MAIN, r_qsort},
+    {"malloc_free_realloc_calloc", ALLOWED, false, false, D_MAIN, r_malloc_free},
+    {"cxx_containers", ALLOWED, false, false, D_MAIN, r_containers},
+    {"cxx_exception_caught_inside", ALLOWED, false, false, D_MAIN, r_exception_caught},
+    {"confidentiality_own_work", ALLOWED, false, false, D_CONF, r_conf_compute},
+    {"own_wrpkru_then_write_global", UNBLOCKABLE, false, false, D_MAIN, r_wrpkru_gadget},
+    {"pkey_mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, r_pkey_mprotect},
+    {"mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, r_mprotect},
+    {"write_proc_self_mem", UNBLOCKABLE, false, false, D_MAIN, r_proc_self_mem},
+};
+
+__attribute__((noinline)) static void run_row(const Row &row, const char *only) {
+  if (only && !strstr(row.name, only)) return;
+  Frame frame;  // the caller's stack frame (main thread: root key)
+  root_fill(&frame);
+  Env env{&frame};
+  sdrad_clear_fault();
+  uint64_t before = root_checksum(&frame);
+  Outcome o = row.fn(env);
+  uint64_t after = root_checksum(&frame);
+  bool unchanged = before == after;
+  bool next = next_call_ok(g_h[row.dom]);
+  std::string result;
+  if (o.done) {
+    result = o.result;
+  } else if (o.status > 0) {
+    result = unchanged ? "blocked(" + kind_name(o.status) + ")"
+                       : "NOT BLOCKED(root changed, then " + kind_name(o.status) + ")";
+  } else if (o.status < 0) {
+    result = "error(" + kind_name(o.status) + ")";
+  } else if (row.expect == ALLOWED) {
+    result = o.ok ? "allowed" : "WRONG-RESULT";
+  } else {
+    result = "NOT BLOCKED";
+  }
+  bool blocked = result.rfind("blocked", 0) == 0;
+  const char *verdict;
+  bool required = !row.known_gap && (!row.needs_pku || g_pku);
+  bool good;
+  if (row.expect == BLOCKED) good = blocked && unchanged && next;
+  else if (row.expect == ALLOWED) good = result == "allowed" && unchanged && next;
+  else good = true;
+  if (row.expect == UNBLOCKABLE || !required) verdict = good && row.expect != UNBLOCKABLE ? "pass" : "info";
+  else verdict = good ? "pass" : "FAIL";
+  if (row.expect == UNBLOCKABLE && !next) verdict = "FAIL";  // the domain must still work
+  ++g_rows;
+  if (!strcmp(verdict, "pass")) ++g_pass;
+  else if (!strcmp(verdict, "FAIL")) ++g_fail;
+  else ++g_info;
+  sdrad_fault f;
+  if (g_verbose && sdrad_last_fault(&f))
+    printf("  fault: kind=%s signo=%d si_code=%d pkey=%d addr=%#lx pc=%#lx domain=%s\n",
+           sdrad_fault_kind_name(f.kind), f.signo, f.si_code, f.pkey, (unsigned long)f.addr,
+           (unsigned long)f.pc, f.domain);
+  printf("ROW %s | expected=%s%s | result=%s | root-unchanged=%s | next-call=%s | verdict=%s\n", row.name,
+         kExpectName[row.expect], row.known_gap ? "(known-gap)" : "", result.c_str(), unchanged ? "yes" : "no",
+         next ? "ok" : "fail", verdict);
+  fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : nullptr;
+  setvbuf(stdout, nullptr, _IOLBF, 0);
+  g_root_heap = (char *)malloc(kHeapBuf);
+  g_sync = (Shared *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (!g_root_heap || g_sync == MAP_FAILED) {
+    printf("MATRIX setup failed\n");
+    return 2;
+  }
+  g_pku = sdrad_backend() == SDRAD_BACKEND_PKU;
+  g_verbose = getenv("MATRIX_VERBOSE") && !strcmp(getenv("MATRIX_VERBOSE"), "1");
+  for (int d = 0; d < D_COUNT; ++d) {
+    g_h[d] = sdrad_domain_by_name(kDomName[d], d == D_CONF ? SDRAD_POLICY_CONFIDENTIALITY : SDRAD_POLICY_INTEGRITY);
+    if (g_h[d] <= 0) {
+      printf("MATRIX cannot register domain %s: %s\n", kDomName[d], sdrad_error_name((int32_t)g_h[d]));
+      return 2;
+    }
+  }
+  printf("MATRIX backend=%s shared-page-pku=%u root-key=%d\n", sdrad_backend_name(),
+         shared::get<uint32_t>(shared::kPku), shared::get<int32_t>(shared::kRootKey));
+  for (const Row &r : kRows) run_row(r, only);
+  printf("MATRIX-SUMMARY backend=%s rows=%d pass=%d fail=%d info=%d\n", sdrad_backend_name(), g_rows, g_pass,
+         g_fail, g_info);
+  return g_fail ? 1 : 0;
+}
