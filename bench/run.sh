@@ -124,8 +124,11 @@ if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
   if command -v objdump >/dev/null; then
     objdump -d --no-show-raw-insn "$bin/bench_call" | awk '
       /^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn) }
+      /\trdpkru/ { if (!(fn in n)) rd[fn] = 1 }
       /\twrpkru/ { n[fn]++ }
-      END { for (f in n) printf "R wrpkru.%s %d insn\n", f, n[f] }' >>"$raw/results.txt"
+      END { for (f in n) printf "R wrpkru.%s %d insn\n", f, n[f]
+            # an RDPKRU ahead of the WRPKRU: skipped when PKRU is already right
+            for (f in rd) if (f in n) printf "R wrpkru_guarded.%s 1 flag\n", f }' >>"$raw/results.txt"
   fi
   printf '  %-16s %6d s\n' callgrind $(( $(date +%s) - t0 )) >&2
 fi

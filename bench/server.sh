@@ -19,19 +19,25 @@ done
 bin="$build/bench"
 conns=2
 if [ $smoke = 1 ]; then requests=10000; rounds=3; else requests=100000; rounds=7; fi
+# Server on one CPU, client on the other (when there are two): less
+# scheduler noise between the configurations being compared.
+pin_srv="" pin_cli=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  pin_srv="taskset -c 0" pin_cli="taskset -c 1"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 one() {  # server-binary key permille
   local pf="$tmp/port.$2" out="$tmp/srv.$2.out"
   rm -f "$pf"
-  "$bin/$1" --port-file "$pf" --conns $conns >"$out" 2>"$tmp/srv.$2.err" &
+  $pin_srv "$bin/$1" --port-file "$pf" --conns $conns >"$out" 2>"$tmp/srv.$2.err" &
   local spid=$!
   for _ in $(seq 200); do [ -s "$pf" ] && break; sleep 0.02; done
   if [ ! -s "$pf" ]; then
     echo "server.sh: $1 did not start" >&2; kill "$spid" 2>/dev/null; return 1
   fi
-  timeout 120 "$bin/bench_loadgen" --port "$(cat "$pf")" --conns $conns \
+  timeout 120 $pin_cli "$bin/bench_loadgen" --port "$(cat "$pf")" --conns $conns \
     --requests $requests --evil-permille "$3" --key "server.$2" >>"$tmp/lg.$2" || rc=1
   # The server exits by itself once both connections are closed.
   for _ in $(seq 250); do kill -0 "$spid" 2>/dev/null || break; sleep 0.02; done

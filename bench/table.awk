@@ -115,8 +115,10 @@ END {
     row("  isolated call, instructions", sprintf("%.1f", v["cg.iso.noarg"]), "", "", "-", "-")
   } else na("isolated - plain, instructions", "<=60")
   if (has("wrpkru.sdrad_enter_and_run")) {
-    w = v["wrpkru.sdrad_enter_and_run"] + v["wrpkru.sdrad_jump"]
-    row("WRPKRU per no-arg call from root (static)", sprintf("%d", w), "", "", "2", verdict(w <= 2))
+    # sdrad_enter_and_run: into the domain + back out; sdrad_jump: one more
+    # unless it first compares with RDPKRU (then skipped on the return path)
+    w = v["wrpkru.sdrad_enter_and_run"] + (has("wrpkru_guarded.sdrad_jump") ? 0 : v["wrpkru.sdrad_jump"])
+    row("WRPKRU per no-arg call from root (disasm)", sprintf("%d", w), "", "", "2", verdict(w <= 2))
   }
   split("__sdrad_block_alloc __sdrad_call __sdrad_block_free entry_noarg", cp, " ")
   for (i = 1; i <= 4; i++)
