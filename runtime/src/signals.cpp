@@ -10,6 +10,7 @@
 #include "internal.h"
 
 extern "C" void sdrad_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
 
 namespace sdrad {
 
@@ -17,6 +18,7 @@ namespace {
 
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
 struct sigaction g_previous[NSIG];
+bool g_fault_signals_installed;
 constexpr size_t kAltStack = 64 * 1024;
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
@@ -72,7 +74,7 @@ void chain(int sig, siginfo_t *info, void *uc) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof(dfl));
   dfl.sa_handler = SIG_DFL;
-  sigaction(sig, &dfl, nullptr);
+  __sigaction(sig, &dfl, nullptr);
   if (info->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) raise(sig);
 }
 
@@ -102,8 +104,9 @@ void signals_install() {
     sa.sa_sigaction = sdrad_signal_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, &g_previous[sig]);
+    __sigaction(sig, &sa, &g_previous[sig]);
   }
+  g_fault_signals_installed = true;
 }
 
 }  // namespace sdrad
@@ -138,3 +141,84 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
 // The stack protector's failure hook, for domains and for root alike.
 extern "C" SDRAD_EXPORT void __stack_chk_fail(void) { sdrad_soft_fault_gate(SDRAD_FAULT_STACK_PROTECTOR); }
 extern "C" SDRAD_EXPORT void __wrap___stack_chk_fail(void) { sdrad_soft_fault_gate(SDRAD_FAULT_STACK_PROTECTOR); }
+
+// --- the program's own signal handlers ----------------------------------
+//
+// sigaction()/signal() are interposed for two reasons:
+//  - the fault signals stay with the runtime: a handler the program installs
+//    for them becomes the one the runtime chains to for faults outside every
+//    domain (so a later sigaction cannot silently turn recovery off);
+//  - under PKU the kernel starts handlers with only key 0 accessible, so a
+//    program handler that touches a global would itself fault.  Handlers
+//    are installed behind sdrad_user_signal_entry, which restores full
+//    rights first (and drops to key-0-only rights before returning to the
+//    kernel's sigreturn, which restores the interrupted PKRU).
+
+extern "C" void sdrad_user_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+
+namespace sdrad {
+namespace {
+struct sigaction g_user[NSIG];   // what the program asked for (trampolined signals)
+bool g_trampolined[NSIG];
+
+bool is_fault_signal(int sig) {
+  for (int s : kSignals)
+    if (s == sig) return true;
+  return false;
+}
+
+bool has_function(const struct sigaction *a) {
+  return (a->sa_flags & SA_SIGINFO) ? a->sa_sigaction != nullptr
+                                    : (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN);
+}
+}  // namespace
+}  // namespace sdrad
+
+extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info, void *uc) {
+  if (sig <= 0 || sig >= NSIG) return;
+  const struct sigaction &a = g_user[sig];
+  if (a.sa_flags & SA_SIGINFO) {
+    if (a.sa_sigaction) a.sa_sigaction(sig, info, uc);
+  } else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
+    a.sa_handler(sig);
+  }
+}
+
+extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  ensure_initialized();
+  if (sig <= 0 || sig >= NSIG) return __sigaction(sig, act, old);
+  if (is_fault_signal(sig) && g_fault_signals_installed) {
+    // The runtime keeps the signal; the program's handler is chained to.
+    struct sigaction prev = g_previous[sig];
+    if (act) g_previous[sig] = *act;
+    if (old) *old = prev;
+    return 0;
+  }
+  if (!g_shared.pku) return __sigaction(sig, act, old);
+  struct sigaction prev_user = g_user[sig];
+  bool was = g_trampolined[sig];
+  int r;
+  if (act && has_function(act)) {
+    struct sigaction k = *act;
+    k.sa_flags |= SA_SIGINFO;
+    k.sa_sigaction = sdrad_user_signal_entry;
+    g_user[sig] = *act;
+    g_trampolined[sig] = true;
+    r = __sigaction(sig, &k, old);
+  } else {
+    if (act) g_trampolined[sig] = false;
+    r = __sigaction(sig, act, old);
+  }
+  if (r == 0 && old && was) *old = prev_user;
+  return r;
+}
+
+extern "C" SDRAD_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
+  struct sigaction a, old;
+  memset(&a, 0, sizeof(a));
+  a.sa_handler = handler;
+  a.sa_flags = SA_RESTART;  // glibc's BSD semantics for signal()
+  sigemptyset(&a.sa_mask);
+  if (sigaction(sig, &a, &old) != 0) return SIG_ERR;
+  return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}

@@ -159,6 +159,34 @@ sdrad_signal_entry:
         .cfi_endproc
         .size   sdrad_signal_entry, . - sdrad_signal_entry
 
+/*
+ * Entry of the program's own signal handlers under PKU (see signals.cpp):
+ * full rights for the handler, key-0-only rights when handing back to the
+ * kernel's restorer (rt_sigreturn then restores the interrupted PKRU).
+ */
+        .globl  sdrad_user_signal_entry
+        .hidden sdrad_user_signal_entry
+        .type   sdrad_user_signal_entry, @function
+sdrad_user_signal_entry:
+        .cfi_startproc
+        SKIP_IF_NO_PKU 1f
+        mov     r10, rdx
+        ELEVATE
+        mov     rdx, r10
+1:      sub     rsp, 8
+        .cfi_adjust_cfa_offset 8
+        call    sdrad_dispatch_user_signal
+        add     rsp, 8
+        .cfi_adjust_cfa_offset -8
+        SKIP_IF_NO_PKU 2f
+        mov     eax, 0x55555554
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+2:      ret
+        .cfi_endproc
+        .size   sdrad_user_signal_entry, . - sdrad_user_signal_entry
+
 /* Software-detected faults (stack protector, heap corruption, foreign
  * free, gate violations): elevate, then rewind or abort. */
         .globl  sdrad_soft_fault_gate

@@ -1,4 +1,5 @@
 // A fault outside every domain behaves exactly as without the runtime.
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -52,4 +53,32 @@ TEST(RootFaultDeathTest, DoubleFreeInRootAborts) {
         free(q);
       },
       "double free");
+}
+
+namespace {
+sigjmp_buf g_escape;
+volatile sig_atomic_t g_program_segv = 0;
+void program_segv_handler(int) {
+  g_program_segv = 1;
+  siglongjmp(g_escape, 1);
+}
+}  // namespace
+
+TEST(RootFault, ProgramSegvHandlerIsChainedAndRecoveryStaysOn) {
+  struct sigaction mine {}, old{};
+  mine.sa_handler = program_segv_handler;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(SIGSEGV, &mine, &old), 0);
+  // A root fault reaches the program's handler...
+  if (sigsetjmp(g_escape, 1) == 0) *sdrad_test::opaque((volatile int *)nullptr) = 1;
+  EXPECT_EQ(g_program_segv, 1);
+  // ...and a domain fault is still rewound by the runtime.
+  g_program_segv = 0;
+  int64_t h = domain("rootfault.chain");
+  InDomain<int> d(h);
+  EXPECT_EQ(d.run([](int *) { *(volatile int *)nullptr = 1; }), SDRAD_FAULT_SEGV);
+  EXPECT_EQ(g_program_segv, 0);
+  struct sigaction back {};
+  ASSERT_EQ(sigaction(SIGSEGV, &old, &back), 0);
+  EXPECT_EQ(back.sa_handler, program_segv_handler) << "sigaction reports the program's handler";
 }
