@@ -154,6 +154,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
     protect_main_stack(g_shared.root_key);
   }
   state_install_hooks();
+  malloc_install_hooks();
   signals_install();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",

@@ -4,6 +4,7 @@
 // caller does not own is refused: in a domain it is a fault (the domain is
 // rewound), in root it is reported and ignored.
 #include <errno.h>
+#include <pthread.h>
 #include <new>
 #include <string.h>
 
@@ -35,11 +36,105 @@ void root_refuse(const char *what, const void *p) {
       arena_contains(p) ? " (it belongs to a domain)" : "");
 }
 
-void *do_malloc(size_t n) {
-  if (Heap *h = t_heap) return heap_malloc(h, n);
+// --- per-thread cache in front of the root heap --------------------------
+// Small root chunks freed by a thread are kept in that thread's cache and
+// handed out again without the lock.  The cache itself lives in the root
+// heap (root memory); a cached chunk is marked with a tag in its first word
+// so that a double free is still caught.
+constexpr int kCacheClasses = 32;   // chunk sizes 32 .. 528 in steps of 16
+constexpr int kCacheDepth = 16;
+constexpr uint64_t kCacheMagic = 0x5344526154636163ull;
+
+struct RootCache {
+  uint64_t magic;
+  uint8_t count[kCacheClasses];
+  void *slot[kCacheClasses][kCacheDepth];
+};
+
+thread_local RootCache *t_root_cache __attribute__((tls_model("initial-exec")));
+pthread_key_t g_cache_key;
+bool g_cache_key_ok;
+
+inline int cache_class(size_t chunk) { return (int)(chunk >> 4) - 2; }
+inline uint64_t cache_tag(const void *p) { return g_shared.canary_secret ^ (uintptr_t)p ^ 0xcac4e; }
+
+RootCache *root_cache() {
+  RootCache *c = t_root_cache;
+  if (c && in_root_heap(c) && c->magic == kCacheMagic) return c;
+  return nullptr;
+}
+
+void cache_flush(void *v) {
+  auto *c = (RootCache *)v;
+  if (!c || c != t_root_cache) return;
+  t_root_cache = nullptr;
+  RootLock lock;
+  for (int k = 0; k < kCacheClasses; ++k)
+    for (int i = 0; i < c->count[k]; ++i) heap_free(root_heap(), c->slot[k][i]);
+  c->magic = 0;
+  heap_free(root_heap(), c);
+}
+
+RootCache *root_cache_create() {
+  static_assert(sizeof(RootCache) < 8192, "small");
+  RootCache *c;
+  {
+    RootLock lock;
+    c = (RootCache *)heap_malloc(root_heap(), sizeof(RootCache));
+  }
+  if (!c) return nullptr;
+  memset(c, 0, sizeof(*c));
+  c->magic = kCacheMagic;
+  t_root_cache = c;
+  if (g_cache_key_ok) pthread_setspecific(g_cache_key, c);
+  return c;
+}
+
+size_t chunk_for(size_t n) {
+  size_t s = align_up(n + 16, 16);
+  return s < 32 ? 32 : s;
+}
+
+void *root_malloc(size_t n) {
   Heap *r = root();
+  if (n < 512) {
+    RootCache *c = root_cache();
+    int k = cache_class(chunk_for(n));
+    if (c && c->count[k]) {
+      void *p = c->slot[k][--c->count[k]];
+      *(uint64_t *)p = 0;
+      return p;
+    }
+  }
   RootLock lock;
   return heap_malloc(r, n);
+}
+
+void root_free(void *p) {
+  // The chunk header sits just before p; the size bits of an allocated
+  // chunk never change under us, so reading them needs no lock.
+  size_t chunk = ((const size_t *)p)[-1] & ~(size_t)15;
+  if (chunk >= 32 && chunk <= 32 + 16 * (kCacheClasses - 1)) {
+    RootCache *c = root_cache();
+    if (!c && g_shared.initialized) c = root_cache_create();
+    int k = cache_class(chunk);
+    if (c && c->count[k] < kCacheDepth) {
+      if (*(uint64_t *)p == cache_tag(p)) {
+        say("fatal: double free at %p in the root heap", p);
+        __builtin_abort();
+      }
+      *(uint64_t *)p = cache_tag(p);
+      c->slot[k][c->count[k]++] = p;
+      return;
+    }
+  }
+  RootLock lock;
+  heap_free(root_heap(), p);
+}
+
+void *do_malloc(size_t n) {
+  if (Heap *h = t_heap) return heap_malloc(h, n);
+  return root_malloc(n);
 }
 
 void do_free(void *p, const char *what) {
@@ -53,8 +148,7 @@ void do_free(void *p, const char *what) {
     root_refuse(what, p);
     return;
   }
-  RootLock lock;
-  heap_free(root_heap(), p);
+  root_free(p);
 }
 
 void *do_memalign(size_t align, size_t n) {
@@ -67,6 +161,10 @@ void *do_memalign(size_t align, size_t n) {
 }  // namespace
 
 namespace sdrad {
+
+void malloc_install_hooks() {
+  if (pthread_key_create(&g_cache_key, cache_flush) == 0) g_cache_key_ok = true;
+}
 
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
   static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
