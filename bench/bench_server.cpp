@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -172,7 +173,7 @@ int main(int argc, char **argv) {
   ev.data.ptr = nullptr;
   epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
   int accepted = 0, closed = 0;
-  uint64_t served = 0, rejected = 0;
+  uint64_t served = 0, rejected = 0, parse_ns = 0;
   std::vector<epoll_event> evs(64);
   char buf[16384];
   while (closed < conns) {
@@ -211,7 +212,9 @@ int main(int argc, char **argv) {
       while ((pos = c->in.find("\r\n\r\n")) != std::string::npos) {
         size_t len = pos + 4;
         Parsed req{};
+        uint64_t p0 = now_ns();
         int r = PARSE(c->in.data(), len, &req);
+        parse_ns += now_ns() - p0;
         c->in.erase(0, len);
         char resp[256];
         int m;
@@ -245,5 +248,16 @@ int main(int argc, char **argv) {
   }
   printf("# server: %llu served, %llu rejected\n", (unsigned long long)served,
          (unsigned long long)rejected);
+  // CPU time of the server per request (user + system): less sensitive to
+  // other load on the machine than the client's wall-clock throughput.
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu_ns = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+  if (served + rejected) {
+    printf("cpu_ns_per_req %.1f\n", cpu_ns / (double)(served + rejected));
+    // Time spent in the (isolated or plain) parser call per request.
+    printf("parse_ns_per_req %.1f\n", (double)parse_ns / (double)(served + rejected));
+  }
   return 0;
 }

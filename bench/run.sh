@@ -73,6 +73,7 @@ run() {
   printf '  %-16s %6.1f s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" >&2
 }
 
+load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "running benchmarks$([ $smoke = 1 ] && echo ' (smoke)') ..." >&2
 run call      "$bin/bench_call" $flag
 # The 1 GiB heap case needs a domain heap larger than 1 GiB.
@@ -143,7 +144,7 @@ fi
 backend=$(sed -n 's/^# backend //p' "$raw/notes.txt" 2>/dev/null | head -1)
 cpu=$(awk -F: '/model name/ { gsub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
 {
-echo "SDRaD-C++ benchmark table  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $cpu; backend ${backend:-?};$([ $smoke = 1 ] && echo ' SMOKE MODE: few repetitions,' ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$([ -n "$(git -C "$root" status --porcelain runtime 2>/dev/null)" ] && echo ' + uncommitted runtime changes'))"
+echo "SDRaD-C++ benchmark table  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $cpu; backend ${backend:-?}; load avg $(cut -d' ' -f1 /proc/loadavg) at start ${load0};$([ $smoke = 1 ] && echo ' SMOKE MODE: few repetitions,' ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)$([ -n "$(git -C "$root" status --porcelain runtime 2>/dev/null)" ] && echo ' + uncommitted runtime changes'))"
 awk -f "$here/table.awk" "$raw/results.txt"
 } | tee "$raw/table.txt"
 [ -n "$out_file" ] && cp "$raw/table.txt" "$out_file"

@@ -5,6 +5,9 @@
 #   server.rt.rps        linked with the runtime, parser not isolated
 #   server.iso.rps       parser isolated (domain thunk)
 #   server.iso_mal.rps   parser isolated, 1 % malicious requests
+#   server.<cfg>.cpu     server CPU time (user+sys) per request, ns
+#   server.<cfg>.parse   time in the parser call (isolated or not) per
+#                        request, ns (clock read around the call)
 # Each configuration runs `rounds` times, interleaved; the median is kept.
 set -u
 build=""
@@ -44,6 +47,7 @@ one() {  # server-binary key permille
   kill "$spid" 2>/dev/null
   wait "$spid" 2>/dev/null
   sed -n 's/^# server: /# server.'"$2"': /p' "$out"
+  sed -n 's/^cpu_ns_per_req /R server.'"$2"'.cpu /p; s/^parse_ns_per_req /R server.'"$2"'.parse /p' "$out" >>"$tmp/lg.$2"
 }
 
 configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10"
@@ -58,8 +62,10 @@ done
 for c in $configs; do
   key=${c%%:*}
   [ -f "$tmp/lg.$key" ] || continue
-  grep "^R server.$key.rps " "$tmp/lg.$key" | awk '{print $3}' | sort -g |
-    awk -v k="server.$key.rps" '{a[NR]=$1} END { if (NR) printf "R %s %g req/s\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'
+  for m in rps cpu parse; do
+    grep "^R server.$key.$m " "$tmp/lg.$key" | awk '{print $3}' | sort -g |
+      awk -v k="server.$key.$m" -v u=$([ $m = rps ] && echo req/s || echo ns) '{a[NR]=$1} END { if (NR) printf "R %s %g %s\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), u }'
+  done
   grep "^R server.$key.rejected " "$tmp/lg.$key" | tail -1
 done
 exit $rc
