@@ -13,8 +13,8 @@
 
 namespace sdrad {
 
-thread_local jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
-thread_local Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
+__thread jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
+__thread Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
 
 void discard_after_corruption(Instance *in);
 

@@ -169,18 +169,36 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   ThreadState *next_free;
 };
 
-extern thread_local ThreadState *t_ts __attribute__((tls_model("initial-exec")));
-extern thread_local Heap *t_heap __attribute__((tls_model("initial-exec")));
+extern __thread ThreadState *t_ts __attribute__((tls_model("initial-exec")));
+extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 
-ThreadState *thread_state();          // validated; creates on first use
-ThreadState *thread_state_if_any();   // validated; nullptr if none
+constexpr uint64_t kTsMagic = 0x5344526154687264ull;
+static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
+
+// t_ts is key-0 TLS that domain code could overwrite: every use checks it
+// points at a live entry of the runtime's thread-state array.
+inline bool ts_valid(const ThreadState *ts) {
+  uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
+  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
+         ts->in_use;
+}
+ThreadState *thread_state_slow();
+inline ThreadState *thread_state() {  // validated; creates on first use
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
+  return thread_state_slow();
+}
+inline ThreadState *thread_state_if_any() {  // validated; nullptr if none
+  ThreadState *ts = t_ts;
+  return ts && ts_valid(ts) ? ts : nullptr;
+}
 void *state_alloc(size_t n);          // bump allocation in the state region
 
 Domain *domain_at(int64_t handle);    // nullptr if bad
 int64_t domain_handle_of(const Domain *d);
 bool heap_guard_catch(Heap *h);
-extern thread_local jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
-extern thread_local Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
+extern __thread jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
+extern __thread Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
 void discard_after_corruption(Instance *in);
 
 // Runs fn() on in's heap; false if the heap reported corruption.

@@ -51,7 +51,7 @@ struct RootCache {
   void *slot[kCacheClasses][kCacheDepth];
 };
 
-thread_local RootCache *t_root_cache __attribute__((tls_model("initial-exec")));
+__thread RootCache *t_root_cache __attribute__((tls_model("initial-exec")));
 pthread_key_t g_cache_key;
 bool g_cache_key_ok;
 

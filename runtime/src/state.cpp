@@ -13,13 +13,11 @@
 
 namespace sdrad {
 
-thread_local ThreadState *t_ts __attribute__((tls_model("initial-exec"))) = nullptr;
-thread_local Heap *t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread ThreadState *t_ts __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread Heap *t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
 
-static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
-constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 
 struct StateHeader {
   std::atomic<int> lock;        // thread states, bump area, domain table
@@ -48,11 +46,6 @@ struct StateLock {
   ~StateLock() { spin_unlock(header()->lock); }
 };
 
-bool ts_valid(ThreadState *ts) {
-  uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
-  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
-         ts->in_use;
-}
 
 void thread_exit(void *p) {
   ThreadState *ts = (ThreadState *)p;
@@ -88,17 +81,9 @@ void *state_alloc(size_t n) {
   return (void *)(area + off);
 }
 
-ThreadState *thread_state_if_any() {
+ThreadState *thread_state_slow() {
   ThreadState *ts = t_ts;
-  return ts && ts_valid(ts) ? ts : nullptr;
-}
-
-ThreadState *thread_state() {
-  ThreadState *ts = t_ts;
-  if (__builtin_expect(ts != nullptr, 1)) {
-    if (!ts_valid(ts)) fatal("thread state pointer corrupted (%p)", (void *)ts);
-    return ts;
-  }
+  if (ts) fatal("thread state pointer corrupted (%p)", (void *)ts);
   ensure_initialized();
   {
     StateLock lock;
