@@ -13,13 +13,18 @@
  *   SDRAD-PKU-START <name>
  *   SDRAD-PKU-RESULT <name> <exit-code> ms=<elapsed>
  *      exit-code: the test's exit status, 128+N when killed by signal N,
- *      124 when it ran past its timeout, 127 when it could not be started
+ *      124 when it ran past its timeout, 125 when the guest's time budget
+ *      was spent before it could start, 127 when it could not be started
  *   SDRAD-PKU-DONE total=<n> failed=<n>
  *
  * Manifest, one test per line, fields separated by single spaces:
  *   <name> <timeout-seconds> [VAR=VALUE ...] <path> [arg ...]
  * Lines starting with '#' and empty lines are ignored.  No quoting: the
  * host script never writes arguments containing spaces.
+ *
+ * Kernel command line: sdrad.budget=<seconds> bounds the whole run; each
+ * test's timeout is cut to what is left, and tests that no longer fit are
+ * reported with exit code 125 without being started.
  *
  * Static, C only, no dependency on the project.
  */
@@ -226,6 +231,19 @@ static int run_test(const char *name, int timeout_s, char **envp_extra, int nenv
   return code;
 }
 
+static double g_t0, g_budget_ms;  /* budget 0: none */
+
+static void read_budget(void) {
+  FILE *f = fopen("/proc/cmdline", "r");
+  char line[MAX_LINE];
+  if (!f) return;
+  if (fgets(line, sizeof line, f)) {
+    char *p = strstr(line, "sdrad.budget=");
+    if (p) g_budget_ms = atof(p + strlen("sdrad.budget=")) * 1e3;
+  }
+  fclose(f);
+}
+
 static void run_manifest(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) {
@@ -261,6 +279,16 @@ static void run_manifest(const char *path) {
     while (i < n && argc < MAX_ARGS) argv[argc++] = tok[i++];
     argv[argc] = NULL;
     total++;
+    if (g_budget_ms > 0) {
+      double left_ms = g_budget_ms - (now_ms() - g_t0);
+      if (left_ms < 1000) {
+        say("SDRAD-PKU-WARN %s: not started, the guest's time budget is spent", name);
+        say("SDRAD-PKU-RESULT %s 125 ms=0", name);
+        failed++;
+        continue;
+      }
+      if (timeout_s * 1e3 > left_ms) timeout_s = (int)(left_ms / 1e3);
+    }
     if (run_test(name, timeout_s, env, nenv, argv) != 0) failed++;
   }
   fclose(f);
@@ -273,7 +301,11 @@ int main(void) {
   setenv("PATH", "/sdrad/bin:/bin", 1);
   setenv("HOME", "/tmp", 1);
   setenv("TMPDIR", "/tmp", 1);
+  setenv("TERM", "dumb", 1);
+  setenv("GTEST_COLOR", "no", 1);
   /* The kernel hands init a console in raw-ish mode; nothing to set. */
+  g_t0 = now_ms();
+  read_budget();
   report_cpu();
   run_manifest("/sdrad/manifest");
   power_off();

@@ -10,13 +10,17 @@
 #                       <name> <timeout-s> [VAR=VALUE ...] <host-path> [arg ...]
 #                     or, to pick up programs that exist at run time:
 #                       glob <dir> <shell-pattern> <timeout-s> [VAR=VALUE ...]
+#                     or, for a GoogleTest binary, one process per test
+#                     (gtest) or per test suite (gtest-suites):
+#                       gtest <name> <timeout-s> [VAR=VALUE ...] <path> [arg ...]
 #                     '#' comments and blank lines are ignored; no quoting.
 #   --work DIR        where the initramfs, console log and per-test logs go
 #   --cache DIR       kernel cache (default: $SDRAD_PKU_CACHE, else
 #                     ${XDG_CACHE_HOME:-$HOME/.cache}/sdrad-pku, else
 #                     /var/cache/sdrad-pku, else DIR/kernel-cache)
 #   --kernel FILE     use this bzImage instead of fetching one
-#   --timeout SECS    host-side limit for the whole guest run (default 420)
+#   --timeout SECS    host-side limit for the whole guest run (default 480);
+#                     the guest's own budget for its tests is 60 s less
 #   --host            also run every test on the host with
 #                     SDRAD_BACKEND=unprotected (informational: a host
 #                     failure is shown but does not fail the lane)
@@ -36,7 +40,7 @@ die() { echo "PKU-LANE FAIL: $*" >&2; exit 1; }
 note() { echo "PKU-LANE: $*" >&2; }
 
 INIT= MANIFEST= WORK= CACHE=${SDRAD_PKU_CACHE:-} KERNEL=${SDRAD_PKU_KERNEL:-}
-TIMEOUT=420 HOST_RUN=0 SMP=2 MEM=1G
+TIMEOUT=480 HOST_RUN=0 SMP=2 MEM=1G
 while [ $# -gt 0 ]; do
   case $1 in
     --init) INIT=$2; shift 2 ;;
@@ -186,6 +190,38 @@ while read -r -a f; do
     [ $found = 1 ] || note "glob $dir/$pat matched no executable (nothing to add)"
     continue
   fi
+  if [ "${f[0]}" = gtest ] || [ "${f[0]}" = gtest-suites ]; then
+    # gtest[-suites] <name> <timeout-s> [VAR=VALUE ...] <path> [arg ...]:
+    # one guest process per test (gtest) or per test suite (gtest-suites).
+    # A fresh process gets fresh protection keys (a process has 15 at most),
+    # and a crash takes down one test, not the rest.
+    [ ${#f[@]} -ge 4 ] || die "bad gtest line in $MANIFEST: ${f[*]}"
+    kind=${f[0]} base=${f[1]} to=${f[2]} env="" i=3
+    while [ $i -lt ${#f[@]} ] && [[ ${f[$i]} == *=* ]] && [[ ${f[$i]} != /* ]]; do env+="${env:+ }${f[$i]}"; i=$((i + 1)); done
+    [ $i -lt ${#f[@]} ] || die "no program in gtest line for $base"
+    path=${f[$i]}
+    [ -x "$path" ] || die "test $base: $path is not an executable (was it built?)"
+    rest=("${f[@]:$((i + 1))}") other=()
+    for a in "${rest[@]}"; do
+      case $a in --gtest_filter=*) ;; *) other+=("$a") ;; esac
+    done
+    # "Suite." lines, then "  Test" lines (either may carry "  # ..." notes).
+    tests=$(SDRAD_BACKEND=unprotected "$path" --gtest_list_tests "${rest[@]}" 2>/dev/null |
+            awk '/^[A-Za-z_][A-Za-z0-9_\/]*\.( |$)/ { suite = $1; next }
+                 /^  [A-Za-z_]/ && suite != "" { print suite $1 }') || true
+    [ -n "$tests" ] || die "test $base: '$path --gtest_list_tests' listed no test"
+    if [ "$kind" = gtest-suites ]; then
+      for su in $(echo "$tests" | sed 's/\..*//' | uniq); do
+        flt=$(echo "$tests" | grep "^$su\." | paste -sd: -)
+        add_test_entry "$base.$su" "$to" "$env" "$path" "--gtest_filter=$flt ${other[*]}"
+      done
+    else
+      for t in $tests; do
+        add_test_entry "$base.$t" "$to" "$env" "$path" "--gtest_filter=$t ${other[*]}"
+      done
+    fi
+    continue
+  fi
   [ ${#f[@]} -ge 3 ] || die "bad line in $MANIFEST: ${f[*]}"
   name=${f[0]} to=${f[1]} env="" i=2
   while [ $i -lt ${#f[@]} ] && [[ ${f[$i]} == *=* ]] && [[ ${f[$i]} != /* ]]; do env+="${env:+ }${f[$i]}"; i=$((i + 1)); done
@@ -218,11 +254,20 @@ copy_with_libs() {   # <host-binary> <dest-in-root>
 
 GUEST_MANIFEST="$ROOT/sdrad/manifest"
 : >"$GUEST_MANIFEST"
+declare -A GUEST_PATH   # host path -> path in the guest (each binary once)
 for i in "${!T_NAME[@]}"; do
-  gpath="/sdrad/bin/${T_NAME[$i]}"
-  copy_with_libs "${T_PATH[$i]}" "$gpath"
-  # In the guest every test runs with real keys and must insist on them.
-  echo "${T_NAME[$i]} ${T_TIMEOUT[$i]} SDRAD_REQUIRE_PKU=1 ${T_ENV[$i]} $gpath ${T_ARGS[$i]}" | tr -s ' ' >>"$GUEST_MANIFEST"
+  gpath=${GUEST_PATH[${T_PATH[$i]}]:-}
+  if [ -z "$gpath" ]; then
+    gpath="/sdrad/bin/${T_NAME[$i]}"
+    copy_with_libs "${T_PATH[$i]}" "$gpath"
+    GUEST_PATH[${T_PATH[$i]}]=$gpath
+  fi
+  # In the guest every test runs with real keys and insists on them, unless
+  # its manifest line sets SDRAD_REQUIRE_PKU itself (GoogleTest binaries
+  # whose death tests force the unprotected backend pass SDRAD_REQUIRE_PKU=0).
+  req="SDRAD_REQUIRE_PKU=1"
+  [[ " ${T_ENV[$i]} " == *" SDRAD_REQUIRE_PKU="* ]] && req=""
+  echo "${T_NAME[$i]} ${T_TIMEOUT[$i]} $req ${T_ENV[$i]} $gpath ${T_ARGS[$i]}" | tr -s ' ' >>"$GUEST_MANIFEST"
 done
 # A /lib64 -> /lib link is not needed: copy_with_libs copies the loader by
 # the path the binaries name.
@@ -232,12 +277,13 @@ note "initramfs: $INITRD ($(du -k "$INITRD" | cut -f1) KiB, ${#T_NAME[@]} tests)
 
 # --- boot -------------------------------------------------------------------
 CONSOLE="$WORK/console.log"
+BUDGET=$((TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2))
 note "booting QEMU (TCG, -cpu max, -smp $SMP, -m $MEM), host timeout ${TIMEOUT}s"
 T_BOOT=$(date +%s.%N)
 timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
   -accel tcg -cpu max -smp "$SMP" -m "$MEM" \
   -kernel "$KERNEL" -initrd "$INITRD" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=3 oops=panic" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=3 oops=panic sdrad.budget=$BUDGET" \
   -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null 2>"$WORK/qemu.stderr" |
   tr -d '\r' | tee "$CONSOLE" | sed -u 's/^/guest| /'
 QEMU_RC=${PIPESTATUS[0]}
@@ -283,16 +329,23 @@ for n in "${T_NAME[@]}"; do
 done
 
 # --- host (unprotected backend) ---------------------------------------------
+# Bounded: the host phase gets HOST_BUDGET seconds in all (default 90), each
+# test at most 30 s; what does not fit is shown as "-" in the table.
 if [ $HOST_RUN = 1 ]; then
+  HOST_BUDGET=${SDRAD_PKU_HOST_BUDGET:-90}
+  T_HOST=$(date +%s)
   for i in "${!T_NAME[@]}"; do
     n=${T_NAME[$i]}
+    left=$((HOST_BUDGET - ($(date +%s) - T_HOST)))
+    if [ $left -le 1 ]; then note "host phase out of time: $n and later tests not run on the host"; break; fi
+    to=${T_TIMEOUT[$i]}; [ "$to" -gt 30 ] && to=30; [ "$to" -gt $left ] && to=$left
     envs=()
     for e in ${T_ENV[$i]}; do
       case $e in SDRAD_BACKEND=*|SDRAD_REQUIRE_PKU=*) ;; *) envs+=("$e") ;; esac
     done
     # shellcheck disable=SC2086
     (cd "$WORK/host" && env "${envs[@]}" SDRAD_BACKEND=unprotected \
-       timeout --kill-after=5 "${T_TIMEOUT[$i]}" "${T_PATH[$i]}" ${T_ARGS[$i]}) >"$WORK/host/$n.log" 2>&1 </dev/null
+       timeout --kill-after=5 "$to" "${T_PATH[$i]}" ${T_ARGS[$i]}) >"$WORK/host/$n.log" 2>&1 </dev/null
     HOST_RC[$n]=$?
   done
 fi
@@ -305,7 +358,7 @@ printf '%-40s %-14s %-10s %s\n' TEST "guest(pku)" "ms" "host(unprotected)"
 for n in "${T_NAME[@]}"; do
   g=${GUEST_RC[$n]}; [ "$g" = 0 ] && g=pass || g="FAIL($g)"
   h=-
-  if [ $HOST_RUN = 1 ]; then h=${HOST_RC[$n]}; [ "$h" = 0 ] && h=pass || h="fail($h)"; fi
+  if [ $HOST_RUN = 1 ] && [ -n "${HOST_RC[$n]:-}" ]; then h=${HOST_RC[$n]}; [ "$h" = 0 ] && h=pass || h="fail($h)"; fi
   printf '%-40s %-14s %-10s %s\n' "$n" "$g" "${GUEST_MS[$n]:--}" "$h"
   printf '%s\t%s\t%s\t%s\n' "$n" "${GUEST_RC[$n]}" "${HOST_RC[$n]:--}" "${GUEST_MS[$n]:--}" >>"$WORK/results.tsv"
 done
