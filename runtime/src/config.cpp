@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+extern "C" void sdrad_open_root_pkru();
+
 namespace sdrad {
 
 // The shared page sits alone in its page (SharedPage is page-aligned and
@@ -75,10 +77,6 @@ void choose_backend() {
   g_shared.pku = want_pku;
 }
 
-void write_pkru(uint32_t v) {
-  if (g_shared.pku) __asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(v), "c"(0), "d"(0) : "memory");
-}
-
 void init_core() {
   SharedPage &s = g_shared;
   s.log = env_flag("SDRAD_LOG");
@@ -99,8 +97,10 @@ void init_core() {
     if (s.root_key < 0) fatal("no protection key left for the runtime's own memory");
     s.root_wd_bits = pkru_bits(s.root_key, true, false);
   }
-  s.root_pkru = 0;  // root code may touch everything
-  write_pkru(s.root_pkru);
+  // Root code may touch everything; threads inherit PKRU from their
+  // creator, so setting it here (before main) covers later threads.
+  s.root_pkru = 0;
+  if (s.pku) sdrad_open_root_pkru();
 
   // Runtime state: thread states and the bump area for domains/instances.
   size_t ts_bytes = align_up(sizeof(ThreadState) * kMaxThreads, kPage);

@@ -43,9 +43,11 @@ bool pku_probe() {
 
 int key_alloc() {
   if (!g_shared.pku) return -1;
-  // Allocate with access disabled: no thread gets rights to a fresh key
-  // until the runtime computes them.
-  long k = sys_pkey_alloc(0, PKEY_DISABLE_ACCESS);
+  // Rights 0 leave the calling thread's PKRU as it is (root, or elevated):
+  // a key with restricted initial rights would change PKRU under our feet
+  // and need an unchecked WRPKRU to undo.  Domains never run with a fresh
+  // key's bits open: domain PKRUs cover all 15 keys.
+  long k = sys_pkey_alloc(0, 0);
   return k < 0 ? -1 : (int)k;
 }
 

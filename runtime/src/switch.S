@@ -187,6 +187,28 @@ sdrad_user_signal_entry:
         .cfi_endproc
         .size   sdrad_user_signal_entry, . - sdrad_user_signal_entry
 
+/*
+ * Start-up only: PKRU 0 for the main thread (the kernel starts processes
+ * with keys 1-15 access-disabled).  Sealed: once the runtime is
+ * initialised, reaching this WRPKRU is a gate violation.
+ */
+        .globl  sdrad_open_root_pkru
+        .hidden sdrad_open_root_pkru
+        .type   sdrad_open_root_pkru, @function
+sdrad_open_root_pkru:
+        .cfi_startproc
+        xor     eax, eax
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        test    eax, eax
+        jnz     sdrad_gate_violation
+        cmp     dword ptr [rip + sdrad_shared_page], 0   /* initialized */
+        jne     sdrad_gate_violation
+        ret
+        .cfi_endproc
+        .size   sdrad_open_root_pkru, . - sdrad_open_root_pkru
+
 /* Software-detected faults (stack protector, heap corruption, foreign
  * free, gate violations): elevate, then rewind or abort. */
         .globl  sdrad_soft_fault_gate
