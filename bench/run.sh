@@ -42,8 +42,16 @@ if [ $do_build = 1 ]; then
   fi
   ninja -C "$build" bench_all >"$build.ninja.log" 2>&1 ||
     { echo "run.sh: build failed, see $build.ninja.log" >&2; tail -20 "$build.ninja.log" >&2; exit 1; }
+  # Optional: bench_call with plugin-generated thunks as well.
+  if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench_call_plugin:'; then
+    ninja -C "$build" bench_call_plugin >"$build.plugin.log" 2>&1 ||
+      { echo "run.sh: bench_call_plugin did not build (see $build.plugin.log); hand thunks only" >&2
+        rm -f "$build/bench/bench_call_plugin"; }
+  fi
 fi
 bin="$build/bench"
+call_bin="$bin/bench_call"
+[ -x "$bin/bench_call_plugin" ] && call_bin="$bin/bench_call_plugin"
 if [ -n "$keep" ]; then
   raw="$keep"; mkdir -p "$raw"
 else
@@ -81,7 +89,7 @@ run() {
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "running benchmarks$([ $smoke = 1 ] && echo ' (smoke)') ..." >&2
-run call      "$bin/bench_call" $flag
+run call      "$call_bin" $flag
 # The 1 GiB heap case needs a domain heap larger than 1 GiB.
 SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
 run proc      "$bin/bench_proc" $flag
@@ -100,14 +108,14 @@ cg_count() {  # which n -> total Ir inside cg_loop_<which>
     --toggle-collect="cg_loop_$1" "$cg_bin" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
-if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
+if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
   t0=$(date +%s)
   # valgrind 3.19 gives up on clang-19's DWARF 5 (the runtime is built with
   # the project's -g): profile a copy without debug info; symbols stay.
   cg_bin="$raw/bench_call.nodebug"
-  objcopy --strip-debug "$bin/bench_call" "$cg_bin" 2>/dev/null || cp "$bin/bench_call" "$cg_bin"
+  objcopy --strip-debug "$call_bin" "$cg_bin" 2>/dev/null || cp "$call_bin" "$cg_bin"
   kinds="plain iso"
-  "$bin/bench_call" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
+  "$call_bin" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
   for k in $kinds; do
     a=$(cg_count $k 1000); b=$(cg_count $k 3000)
     if [ -n "$a" ] && [ -n "$b" ]; then
@@ -129,7 +137,7 @@ if command -v valgrind >/dev/null && [ -x "$bin/bench_call" ]; then
   # WRPKRUs cannot execute here (no PKU): count them statically in the
   # runtime's gate code linked into bench_call.
   if command -v objdump >/dev/null; then
-    objdump -d --no-show-raw-insn "$bin/bench_call" | awk '
+    objdump -d --no-show-raw-insn "$call_bin" | awk '
       /^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn) }
       /\trdpkru/ { if (!(fn in n)) rd[fn] = 1 }
       /\twrpkru/ { n[fn]++ }
