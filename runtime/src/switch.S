@@ -161,29 +161,44 @@ sdrad_signal_entry:
 
 /*
  * Entry of the program's own signal handlers under PKU (see signals.cpp):
- * full rights for the handler, key-0-only rights when handing back to the
- * kernel's restorer (rt_sigreturn then restores the interrupted PKRU).
+ * full rights for the handler; afterwards back to the PKRU the runtime
+ * recorded for the thread (root: 0), which lets rt_sigreturn read the
+ * signal frame where the interrupted code's stack is.  The return address
+ * is taken off the stack while still elevated, so called directly from a
+ * domain this returns with that domain's rights, not root's.
  */
         .globl  sdrad_user_signal_entry
         .hidden sdrad_user_signal_entry
         .type   sdrad_user_signal_entry, @function
 sdrad_user_signal_entry:
         .cfi_startproc
-        SKIP_IF_NO_PKU 1f
+        SKIP_IF_NO_PKU 9f
         mov     r10, rdx
         ELEVATE
         mov     rdx, r10
-1:      sub     rsp, 8
+        sub     rsp, 8
         .cfi_adjust_cfa_offset 8
         call    sdrad_dispatch_user_signal
+        call    sdrad_gate_caller_pkru
         add     rsp, 8
         .cfi_adjust_cfa_offset -8
-        SKIP_IF_NO_PKU 2f
-        mov     eax, 0x55555554
+        pop     r11
+        .cfi_adjust_cfa_offset -8
         xor     ecx, ecx
         xor     edx, edx
         WRPKRU
-2:      ret
+        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
+        mov     edx, eax
+        and     edx, ecx
+        cmp     edx, ecx
+        je      1f
+        sub     rsp, 16                 /* root rights: must really be root */
+        mov     [rsp], r11
+        call    sdrad_gate_assert_root
+        mov     r11, [rsp]
+        add     rsp, 16
+1:      jmp     r11
+9:      jmp     sdrad_dispatch_user_signal
         .cfi_endproc
         .size   sdrad_user_signal_entry, . - sdrad_user_signal_entry
 

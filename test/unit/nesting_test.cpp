@@ -25,17 +25,21 @@ void inner_body(void *p) {
   if (b->crash) *(volatile int *)nullptr = 1;
 }
 
+// As a thunk does: the caller builds the block in its own memory and
+// copies it in (under PKU a domain may not write another domain's memory).
 void outer_body(Outer *o) {
-  auto *ib = (Inner *)__sdrad_block_alloc(o->inner, sizeof(Inner));
-  ib->crash = 1;
+  Inner tmp{};
+  tmp.crash = 1;
+  auto *ib = (Inner *)__sdrad_copy_in(o->inner, &tmp, sizeof(tmp));
   o->inner_status = __sdrad_call(o->inner, inner_body, ib);
   sdrad_fault f;
   o->fault_kind = sdrad_last_fault(&f) ? f.kind : -1;
   // The outer domain is still running and can call the inner one again.
-  ib = (Inner *)__sdrad_block_alloc(o->inner, sizeof(Inner));
-  ib->crash = 0;
+  tmp.crash = 0;
+  ib = (Inner *)__sdrad_copy_in(o->inner, &tmp, sizeof(tmp));
   o->after_inner = __sdrad_call(o->inner, inner_body, ib);
-  o->depth_inside_inner = ib->depth;
+  __sdrad_copy_out(o->inner, &tmp, ib, sizeof(tmp));
+  o->depth_inside_inner = tmp.depth;
   __sdrad_block_free(o->inner, ib);
 }
 }  // namespace
@@ -86,13 +90,16 @@ void chain_body(void *p) {
   c->reached = me;
   if (me == c->fail_at) abort();
   if (me + 1 < 8) {
-    auto *next = (Chain *)__sdrad_block_alloc(c->handles[me + 1], sizeof(Chain));
-    *next = *c;
-    next->level = me + 1;
-    c->status[me + 1] = __sdrad_call(c->handles[me + 1], chain_body, next);
+    Chain tmp = *c;
+    tmp.level = me + 1;
+    int64_t h = c->handles[me + 1];
+    auto *next = (Chain *)__sdrad_copy_in(h, &tmp, sizeof(tmp));
+    c->status[me + 1] = __sdrad_call(h, chain_body, next);
     if (c->status[me + 1] == 0) {
-      c->reached = next->reached;
-      for (int i = me + 2; i < 8; ++i) c->status[i] = next->status[i];
+      __sdrad_copy_out(h, &tmp, next, sizeof(tmp));
+      __sdrad_block_free(h, next);
+      c->reached = tmp.reached;
+      for (int i = me + 2; i < 8; ++i) c->status[i] = tmp.status[i];
     }
   }
 }
