@@ -249,6 +249,7 @@ void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
 void signals_install();
 void state_install_hooks();
 void malloc_install_hooks();
+void threads_install_hooks();
 bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 

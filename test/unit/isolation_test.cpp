@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <thread>
 #include <vector>
 
 #include "internal.h"
@@ -63,6 +64,16 @@ TEST_F(Isolation, DomainCannotWriteCallerStack) {
   volatile int local = 9;
   expect_blocked(domain("iso.stack"), write_int, (void *)&local);
   EXPECT_EQ(local, 9);
+}
+
+TEST_F(Isolation, DomainCannotWriteCallerStackOnAnotherThread) {
+  int64_t h = domain("iso.threadstack");
+  std::thread t([h] {
+    volatile int local = 11;
+    expect_blocked(h, write_int, (void *)&local);
+    EXPECT_EQ(local, 11);
+  });
+  t.join();
 }
 
 TEST_F(Isolation, DomainCannotWriteAnotherDomainsHeap) {
