@@ -77,29 +77,30 @@ extern "C" __attribute__((noinline)) int64_t iso_scalars(int64_t a, int64_t b, i
 extern "C" __attribute__((noinline)) int64_t iso_buf(const uint8_t *in, uint8_t *out, size_t n) {
   int64_t h = domain_handle(g_dom);
   if (h < 0) return -1;
-  auto *blk = (BufBlk *)__sdrad_block_alloc(h, sizeof(BufBlk));
-  if (!blk) return -1;
+  BufBlk tmp;
   void *ci = __sdrad_copy_in(h, in, n);
   void *co = __sdrad_copy_in(h, nullptr, n);
-  if (!ci || !co) {
+  tmp.in = (const uint8_t *)ci;
+  tmp.out = (uint8_t *)co;
+  tmp.n = n;
+  tmp.ret = 0;
+  auto *blk = ci && co ? (BufBlk *)__sdrad_copy_in(h, &tmp, sizeof tmp) : nullptr;
+  if (!blk) {
     if (ci) __sdrad_block_free(h, ci);
     if (co) __sdrad_block_free(h, co);
-    __sdrad_block_free(h, blk);
     return -1;
   }
-  blk->in = (const uint8_t *)ci;
-  blk->out = (uint8_t *)co;
-  blk->n = n;
   int32_t st = __sdrad_call(h, entry_buf, blk);
+  if (st == 0) st = __sdrad_copy_check(h, blk);
   if (st == 0) st = __sdrad_copy_check(h, ci);
   if (st == 0) st = __sdrad_copy_check(h, co);
   if (st != 0) return -1;
+  __sdrad_copy_out(h, &tmp.ret, &blk->ret, sizeof tmp.ret);
   __sdrad_copy_out(h, out, co, n);
-  int64_t r = blk->ret;
   __sdrad_block_free(h, ci);
   __sdrad_block_free(h, co);
   __sdrad_block_free(h, blk);
-  return r;
+  return tmp.ret;
 }
 
 #ifdef SDRAD_BENCH_PLUGIN

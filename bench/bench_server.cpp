@@ -101,29 +101,30 @@ void entry_parse(void *p) {
 int parse_isolated(const char *req, size_t n, Parsed *out) {
   int64_t h = domain_handle(g_dom);
   if (h < 0) return -2;
-  auto *blk = (ParseBlk *)__sdrad_block_alloc(h, sizeof(ParseBlk));
-  if (!blk) return -2;
+  ParseBlk tmp;
   void *ci = __sdrad_copy_in(h, req, n);
   void *co = __sdrad_copy_in(h, nullptr, sizeof(Parsed));
-  if (!ci || !co) {
+  tmp.req = (const char *)ci;
+  tmp.n = n;
+  tmp.out = (Parsed *)co;
+  tmp.ret = 0;
+  auto *blk = ci && co ? (ParseBlk *)__sdrad_copy_in(h, &tmp, sizeof tmp) : nullptr;
+  if (!blk) {
     if (ci) __sdrad_block_free(h, ci);
     if (co) __sdrad_block_free(h, co);
-    __sdrad_block_free(h, blk);
     return -2;
   }
-  blk->req = (const char *)ci;
-  blk->n = n;
-  blk->out = (Parsed *)co;
   int32_t st = __sdrad_call(h, entry_parse, blk);
+  if (st == 0) st = __sdrad_copy_check(h, blk);
   if (st == 0) st = __sdrad_copy_check(h, ci);
   if (st == 0) st = __sdrad_copy_check(h, co);
   if (st != 0) return -2;  // rewound and discarded
+  __sdrad_copy_out(h, &tmp.ret, &blk->ret, sizeof tmp.ret);
   __sdrad_copy_out(h, out, co, sizeof(Parsed));
-  int r = blk->ret;
   __sdrad_block_free(h, ci);
   __sdrad_block_free(h, co);
   __sdrad_block_free(h, blk);
-  return r;
+  return tmp.ret;
 }
 #define PARSE parse_isolated
 #else

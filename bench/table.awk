@@ -36,7 +36,7 @@ $1 == "R" { v[$2] = $3 + 0 }
 END {
   row("what (ratio = measured / reference)", "measured", "reference", "ratio", "target", "result")
 
-  section("1. call cost, ns per call: isolated (hand thunk per abi.h) / plain")
+  section("1. call cost, ns per call: isolated (hand thunk per abi.h, or plugin) / plain")
   split("noarg scalars4 buf64 buf4096 buf65536 buf1048576", ck, " ")
   split("no arguments|4 scalars|in+out 64 B|in+out 4 KiB|in+out 64 KiB|in+out 1 MiB", cn, "|")
   for (i = 1; i <= 6; i++) cmp("isolated / plain, " cn[i], "call.iso." ck[i], "call.plain." ck[i], "", 0, "-")
@@ -127,8 +127,8 @@ END {
     w = v["wrpkru.sdrad_enter_and_run"] + (has("wrpkru_guarded.sdrad_jump") ? 0 : v["wrpkru.sdrad_jump"])
     row("WRPKRU per no-arg call from root (disasm)", sprintf("%d", w), "", "", "2", verdict(w <= 2))
   }
-  split("__sdrad_block_alloc __sdrad_call __sdrad_block_free entry_noarg", cp, " ")
-  for (i = 1; i <= 4; i++)
+  split("__sdrad_block_alloc __sdrad_copy_in __sdrad_call __sdrad_copy_check __sdrad_copy_out __sdrad_block_free entry_noarg", cp, " ")
+  for (i = 1; i <= 7; i++)
     if (has("cgpart." cp[i]))
       row("  of which " cp[i], sprintf("%.1f", v["cgpart." cp[i]]), "", "", "-", "-")
   if (has("cg.plugin.noarg") && has("cg.plain.noarg")) {

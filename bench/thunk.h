@@ -19,17 +19,22 @@ inline int64_t domain_handle(__sdrad_domain_ref &ref) {
 
 // Runs fn(Block*) isolated; Block must have a field `ret`.  Returns the
 // call status (0 ok, >0 fault kind, <0 error); on success *ret is filled.
+// The block is built in the caller's memory and copied in, the result
+// copied out (abi.h since c4aa414: the caller never touches domain memory
+// itself, so that nested calls work under PKU).
 template <class Block, class Ret>
 inline int32_t isolated_call(__sdrad_domain_ref &ref, void (*entry)(void *), const Block &args,
                              Ret *ret) {
   int64_t h = domain_handle(ref);
   if (__builtin_expect(h < 0, 0)) return (int32_t)h;
-  Block *blk = (Block *)__sdrad_block_alloc(h, sizeof(Block));
+  Block tmp = args;
+  Block *blk = (Block *)__sdrad_copy_in(h, &tmp, sizeof tmp);
   if (__builtin_expect(!blk, 0)) return SDRAD_E_NO_MEMORY;
-  *blk = args;
   int32_t st = __sdrad_call(h, entry, blk);
+  if (st == 0) st = __sdrad_copy_check(h, blk);
   if (__builtin_expect(st != 0, 0)) return st;
-  *ret = blk->ret;
+  __sdrad_copy_out(h, &tmp.ret, &blk->ret, sizeof tmp.ret);
+  *ret = tmp.ret;
   __sdrad_block_free(h, blk);
   return 0;
 }
