@@ -70,7 +70,12 @@ void cache_flush(void *v) {
   t_root_cache = nullptr;
   RootLock lock;
   for (int k = 0; k < kCacheClasses; ++k)
-    for (int i = 0; i < c->count[k]; ++i) heap_free(root_heap(), c->slot[k][i]);
+    for (int i = 0; i < c->count[k]; ++i) {
+      // Clear the tag: the chunk may go back to the wilderness untouched and
+      // be handed out again by the heap, and must not look cached then.
+      *(uint64_t *)c->slot[k][i] = 0;
+      heap_free(root_heap(), c->slot[k][i]);
+    }
   c->magic = 0;
   heap_free(root_heap(), c);
 }
