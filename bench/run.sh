@@ -35,17 +35,18 @@ flag=""
 [ $smoke = 1 ] && flag="--smoke"
 
 if [ $do_build = 1 ]; then
+  mkdir -p "$build"
   if [ ! -f "$build/build.ninja" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang-19 \
-      -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=Release >"$build.cmake.log" 2>&1 ||
-      { echo "run.sh: cmake failed, see $build.cmake.log" >&2; exit 1; }
+      -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_BUILD_TYPE=Release >"$build/bench-run.cmake.log" 2>&1 ||
+      { echo "run.sh: cmake failed, see $build/bench-run.cmake.log" >&2; exit 1; }
   fi
-  ninja -C "$build" bench_all >"$build.ninja.log" 2>&1 ||
-    { echo "run.sh: build failed, see $build.ninja.log" >&2; tail -20 "$build.ninja.log" >&2; exit 1; }
+  ninja -C "$build" bench_all >"$build/bench-run.ninja.log" 2>&1 ||
+    { echo "run.sh: build failed, see $build/bench-run.ninja.log" >&2; tail -20 "$build/bench-run.ninja.log" >&2; exit 1; }
   # Optional: bench_call with plugin-generated thunks as well.
   if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench_call_plugin:'; then
-    ninja -C "$build" bench_call_plugin >"$build.plugin.log" 2>&1 ||
-      { echo "run.sh: bench_call_plugin did not build (see $build.plugin.log); hand thunks only" >&2
+    ninja -C "$build" bench_call_plugin >"$build/bench-run.plugin.log" 2>&1 ||
+      { echo "run.sh: bench_call_plugin did not build (see $build/bench-run.plugin.log); hand thunks only" >&2
         rm -f "$build/bench/bench_call_plugin"; }
   fi
 fi
