@@ -139,7 +139,9 @@ struct Instance {
   // when the last one is freed (calls free them before the next call).
   uintptr_t arena_lo, arena_hi, arena_top, arena_dirty;
   uint64_t arena_live;
-  uintptr_t fault_sp;      // lowest stack address seen at the fault
+  uintptr_t fault_sp;      // stack pointer at the fault (0: unknown)
+  uintptr_t stack_committed; // stack is usable from here up; below it
+                             // PROT_NONE until the domain grows into it
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -231,6 +233,7 @@ void instance_discard(Instance *in);  // reset heap & stack after a fault
 void instance_release(ThreadState *ts, int64_t handle);
 bool instance_create_memory(Instance *in, const Domain *d);
 void instance_free_memory(Instance *in);
+bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
 Instance *instance_of_pointer(const void *p);  // arena lookup
 
 // --- rewind (call.cpp, switch.S) ---------------------------------------

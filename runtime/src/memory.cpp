@@ -43,36 +43,16 @@ void wipe(uintptr_t lo, size_t len) {
   else madvise((void *)lo, len, MADV_DONTNEED);
 }
 
-// Returns the resident pages of [lo, hi) to the kernel.  The part of a
-// domain stack below the fault is nearly always untouched; asking first
-// (mincore) is cheaper than an madvise that walks, locks and flushes.
-void zap_resident(uintptr_t lo, uintptr_t hi) {
-  unsigned char vec[512];
-  while (lo < hi) {
-    size_t pages = (hi - lo + kPage - 1) / kPage;
-    if (pages > sizeof(vec)) pages = sizeof(vec);
-    size_t len = pages * kPage;
-    if (mincore((void *)lo, len, vec) != 0) {
-      madvise((void *)lo, len, MADV_DONTNEED);
-    } else {
-      for (size_t i = 0; i < pages;) {
-        if (!(vec[i] & 1)) {
-          ++i;
-          continue;
-        }
-        size_t j = i;
-        while (j < pages && (vec[j] & 1)) ++j;
-        madvise((void *)(lo + i * kPage), (j - i) * kPage, MADV_DONTNEED);
-        i = j;
-      }
-    }
-    lo += len;
-  }
+// Makes [lo, hi) of a stack PROT_NONE again, dropping its pages.
+void uncommit(uintptr_t lo, uintptr_t hi) {
+  mmap((void *)lo, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 }
 
 }  // namespace
 
 size_t arena_size() { return (size_t)64 << 20; }
+constexpr size_t kStackInitial = 16 * 1024;  // committed at creation and after a discard
+constexpr size_t kStackGrowth = 64 * 1024;   // committed below a growth fault
 
 bool instance_create_memory(Instance *in, const Domain *d) {
   int slot = slot_alloc();
@@ -90,7 +70,8 @@ bool instance_create_memory(Instance *in, const Domain *d) {
   if (!d->is_data) {
     in->stack_lo = in->heap_hi + kPage;
     in->stack_hi = in->stack_lo + g_shared.stack_size;
-    if (!map_fresh(in->stack_lo, g_shared.stack_size, d->key)) {
+    in->stack_committed = in->stack_hi - kStackInitial;
+    if (!map_fresh(in->stack_committed, kStackInitial, d->key)) {
       instance_free_memory(in);
       return false;
     }
@@ -131,15 +112,29 @@ void instance_discard(Instance *in) {
     in->arena_live = 0;
   }
   if (in->stack_hi) {
-    uintptr_t top = in->stack_hi - 64;
-    uintptr_t lo = in->fault_sp ? in->fault_sp : in->stack_lo;
-    lo = lo > in->stack_lo + 2 * kPage ? (lo - 2 * kPage) & ~(kPage - 1) : in->stack_lo;
-    if (top - lo > 256 * 1024) lo = (top - 256 * 1024) & ~(kPage - 1);
-    memset((void *)lo, 0, top - lo);
-    if (lo > in->stack_lo) zap_resident(in->stack_lo, lo);
+    // The committed part is all the failed run can have written: clear it
+    // in place (16 KiB unless the run went deeper); a deeper stack is
+    // given back and starts small again.
+    uintptr_t init_lo = in->stack_hi - kStackInitial;
+    if (in->stack_committed < init_lo) {
+      uncommit(in->stack_lo, init_lo);
+      in->stack_committed = init_lo;
+    }
+    memset((void *)init_lo, 0, in->stack_hi - 64 - init_lo);
     in->fault_sp = 0;
   }
   stack_canary_place(in);
+}
+
+// A fault in the not-yet-committed part of a domain stack is growth, not
+// a domain fault: commit down to a little below the address and retry.
+bool instance_grow_stack(Instance *in, uintptr_t addr) {
+  if (!in->stack_hi || addr < in->stack_lo || addr >= in->stack_committed) return false;
+  uintptr_t lo = (addr & ~(kPage - 1));
+  lo = lo > in->stack_lo + kStackGrowth ? lo - kStackGrowth : in->stack_lo;
+  if (!map_fresh(lo, in->stack_committed - lo, in->dom->key)) return false;
+  in->stack_committed = lo;
+  return true;
 }
 
 Instance *instance_of_pointer(const void *p) {

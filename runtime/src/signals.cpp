@@ -120,6 +120,9 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
     return;
   }
   auto *uc = (ucontext_t *)ucv;
+  Instance *cur = ts->frames[ts->depth - 1].inst;
+  if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && instance_grow_stack(cur, (uintptr_t)info->si_addr))
+    return;  // the domain's stack grew; retry the access
   sdrad_fault f;
   fault_fill(f, kind_of(sig, info, ts), ts);
   f.signo = sig;

@@ -143,34 +143,20 @@ sdrad_call_on_stack:
         .size   sdrad_call_on_stack, . - sdrad_call_on_stack
 
 /*
- * Signal entry: the kernel starts handlers with PKRU 0x55555554 (key 0
- * only), so elevate before any C++ code touches the runtime's state.
+ * Signal entries.  The kernel starts handlers with PKRU 0x55555554 (key 0
+ * only), so they elevate before any C++ code touches the runtime's state.
+ * A handler that returns (a fault outside every domain that is chained, a
+ * domain stack that grew, the program's own handler) goes back through
+ * SIGNAL_RETURN: to the PKRU the runtime recorded for the thread (root: 0),
+ * which lets rt_sigreturn read the frame where the interrupted stack is.
+ * The return address is taken off the stack while still elevated, so
+ * called directly from a domain these return with that domain's rights.
  */
-        .globl  sdrad_signal_entry
-        .hidden sdrad_signal_entry
-        .type   sdrad_signal_entry, @function
-sdrad_signal_entry:
-        .cfi_startproc
-        SKIP_IF_NO_PKU 1f
-        mov     r10, rdx
-        ELEVATE
-        mov     rdx, r10
-1:      jmp     sdrad_signal_handler
-        .cfi_endproc
-        .size   sdrad_signal_entry, . - sdrad_signal_entry
-
-/*
- * Entry of the program's own signal handlers under PKU (see signals.cpp):
- * full rights for the handler; afterwards back to the PKRU the runtime
- * recorded for the thread (root: 0), which lets rt_sigreturn read the
- * signal frame where the interrupted code's stack is.  The return address
- * is taken off the stack while still elevated, so called directly from a
- * domain this returns with that domain's rights, not root's.
- */
-        .globl  sdrad_user_signal_entry
-        .hidden sdrad_user_signal_entry
-        .type   sdrad_user_signal_entry, @function
-sdrad_user_signal_entry:
+.macro SIGNAL_ENTRY name handler
+        .globl  \name
+        .hidden \name
+        .type   \name, @function
+\name:
         .cfi_startproc
         SKIP_IF_NO_PKU 9f
         mov     r10, rdx
@@ -178,7 +164,7 @@ sdrad_user_signal_entry:
         mov     rdx, r10
         sub     rsp, 8
         .cfi_adjust_cfa_offset 8
-        call    sdrad_dispatch_user_signal
+        call    \handler
         call    sdrad_gate_caller_pkru
         add     rsp, 8
         .cfi_adjust_cfa_offset -8
@@ -198,9 +184,13 @@ sdrad_user_signal_entry:
         mov     r11, [rsp]
         add     rsp, 16
 1:      jmp     r11
-9:      jmp     sdrad_dispatch_user_signal
+9:      jmp     \handler
         .cfi_endproc
-        .size   sdrad_user_signal_entry, . - sdrad_user_signal_entry
+        .size   \name, . - \name
+.endm
+
+        SIGNAL_ENTRY sdrad_signal_entry, sdrad_signal_handler
+        SIGNAL_ENTRY sdrad_user_signal_entry, sdrad_dispatch_user_signal
 
 /*
  * Start-up only: PKRU 0 for the main thread (the kernel starts processes
