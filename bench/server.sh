@@ -40,13 +40,20 @@ one() {  # server-binary key permille
   if [ ! -s "$pf" ]; then
     echo "server.sh: $1 did not start" >&2; kill "$spid" 2>/dev/null; return 1
   fi
+  local ok=1
   timeout 120 $pin_cli "$bin/bench_loadgen" --port "$(cat "$pf")" --conns $conns \
-    --requests $requests --evil-permille "$3" --key "server.$2" >>"$tmp/lg.$2" || rc=1
+    --requests $requests --evil-permille "$3" --key "server.$2" >"$tmp/lg1" || ok=0
   # The server exits by itself once both connections are closed.
   for _ in $(seq 250); do kill -0 "$spid" 2>/dev/null || break; sleep 0.02; done
   kill "$spid" 2>/dev/null
-  wait "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null || ok=0
+  if [ $ok = 0 ]; then
+    # One bad round (e.g. a crash) is reported and left out of the medians.
+    echo "server.sh: WARNING: round of $2 failed: $(tail -1 "$tmp/srv.$2.err")" >&2
+    return 1
+  fi
   sed -n 's/^# server: /# server.'"$2"': /p' "$out"
+  cat "$tmp/lg1" >>"$tmp/lg.$2"
   sed -n 's/^cpu_ns_per_req /R server.'"$2"'.cpu /p; s/^parse_ns_per_req /R server.'"$2"'.parse /p' "$out" >>"$tmp/lg.$2"
 }
 
@@ -56,12 +63,14 @@ for r in $(seq $rounds); do
   for c in $configs; do
     IFS=: read -r key exe pm <<<"$c"
     [ -x "$bin/$exe" ] || continue
-    one "$exe" "$key" "$pm" || rc=1
+    one "$exe" "$key" "$pm"
   done
 done
 for c in $configs; do
-  key=${c%%:*}
-  [ -f "$tmp/lg.$key" ] || continue
+  IFS=: read -r key exe pm <<<"$c"
+  [ -x "$bin/$exe" ] || continue
+  # fails only when a configuration has no good round at all
+  [ -s "$tmp/lg.$key" ] || { echo "server.sh: no good round of $key" >&2; rc=1; continue; }
   for m in rps cpu parse; do
     grep "^R server.$key.$m " "$tmp/lg.$key" | awk '{print $3}' | sort -g |
       awk -v k="server.$key.$m" -v u=$([ $m = rps ] && echo req/s || echo ns) '{a[NR]=$1} END { if (NR) printf "R %s %g %s\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), u }'
