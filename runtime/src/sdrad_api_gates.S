@@ -72,8 +72,8 @@ sdrad_exit:
         .size   sdrad_exit, . - sdrad_exit
 
         .hidden sdrad_init_gated, sdrad_enter_gated, sdrad_exit_gated
-        GATE sdrad_init_gated,  sdrad_impl_init
-        GATE sdrad_enter_gated, sdrad_impl_enter
+        GATE sdrad_init_gated,  sdrad_impl_init, 1
+        GATE sdrad_enter_gated, sdrad_impl_enter, 1
         GATE sdrad_exit_gated,  sdrad_impl_exit
         GATE sdrad_deinit,      sdrad_impl_deinit
         GATE sdrad_destroy,     sdrad_impl_destroy

@@ -145,3 +145,19 @@ TEST(CompatApi, RootUdiAllocatesFromRootHeap) {
   ASSERT_NE(p, nullptr);
   sdrad_free(SDRAD_ROOT_DOMAIN, p);
 }
+
+namespace {
+int g_compat_root_global = 77;
+__attribute__((noinline)) void work_write_root(int *) { g_compat_root_global = 1; }
+}  // namespace
+
+TEST(CompatApi, EnteredDomainCannotWriteRootUnderPku) {
+  if (sdrad_backend() != SDRAD_BACKEND_PKU) GTEST_SKIP() << "needs protection keys";
+  EXPECT_EQ(pattern(130, work_write_root), -1) << "the write must fault inside the domain";
+  EXPECT_EQ(g_compat_root_global, 77);
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.kind, SDRAD_FAULT_KEY_VIOLATION);
+  EXPECT_EQ(pattern(130, work_ok), 42);
+  EXPECT_EQ(sdrad_destroy(130, 0), 0);
+}
