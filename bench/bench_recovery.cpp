@@ -134,7 +134,19 @@ void measure_fault(size_t grow, int reps, double *to_error, double *whole) {
 
 }  // namespace
 
+// For callgrind (bench/run.sh): n faulting calls, collection toggled on
+// this function: the user-space instructions of fault + rewind + discard.
+extern "C" __attribute__((noinline)) int64_t cg_loop_fault(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_fault(0, 1);
+  return s;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 4 && !strcmp(argv[1], "--cg") && !strcmp(argv[2], "fault")) {
+    iso_fault(0, 1);  // warm-up: registration, instance, first fault
+    return cg_loop_fault(atol(argv[3])) == -atol(argv[3]) ? 0 : 1;
+  }
   if (argc >= 3 && !strcmp(argv[1], "--fault-loop")) {  // for perf / strace
     long n = atol(argv[2]);
     size_t grow = argc >= 4 ? (size_t)atoll(argv[3]) : 0;

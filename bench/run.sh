@@ -125,6 +125,25 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
       echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
     fi
   done
+  # User-space instructions of one fault (fault, rewind, discard, error).
+  if [ -x "$bin/bench_recovery" ]; then
+    cg_rbin="$raw/bench_recovery.nodebug"
+    objcopy --strip-debug "$bin/bench_recovery" "$cg_rbin" 2>/dev/null || cp "$bin/bench_recovery" "$cg_rbin"
+    for n in 100 300; do
+      SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) \
+      valgrind --tool=callgrind --callgrind-out-file="$raw/cg.fault.$n" --collect-atstart=no \
+        --toggle-collect=cg_loop_fault "$cg_rbin" --cg fault $n >/dev/null 2>"$raw/cg.fault.$n.log" || true
+    done
+    a=$(awk '/^(summary|totals):/ { print $2; exit }' "$raw/cg.fault.100" 2>/dev/null)
+    b=$(awk '/^(summary|totals):/ { print $2; exit }' "$raw/cg.fault.300" 2>/dev/null)
+    if [ -n "$a" ] && [ -n "$b" ]; then
+      echo "R cg.fault $(( (b - a) / 200 )) Ir" >>"$raw/results.txt"
+      # memset / memcpy inside it (wiping the used stack and heap)
+      callgrind_annotate --inclusive=no "$raw/cg.fault.300" 2>/dev/null | awk '
+        /^ *[0-9,]+ .*:__mem(set|cpy|move)/ { n = $1; gsub(/,/, "", n); t += n }
+        END { printf "R cg.fault_memfill %.0f Ir\n", t / 300 }' >>"$raw/results.txt"
+    fi
+  fi
   # Where the isolated call's instructions go: inclusive cost of each thunk
   # ABI entry point per call (the loop ran 3000 calls).
   if [ -f "$raw/cg.iso.3000" ] && command -v callgrind_annotate >/dev/null; then

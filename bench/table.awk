@@ -135,4 +135,8 @@ END {
     d = v["cg.plugin.noarg"] - v["cg.plain.noarg"]
     row("plugin-isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
   }
+  if (has("cg.fault"))
+    row("user-space Ir per fault (rewind+discard)", sprintf("%.0f", v["cg.fault"]), "", "", "-", "-")
+  if (has("cg.fault") && has("cg.fault_memfill"))
+    row("  of which memset (stack + heap wipe)", sprintf("%.0f", v["cg.fault_memfill"]), "", "", "-", "-")
 }
