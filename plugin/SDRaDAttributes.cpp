@@ -743,10 +743,9 @@ private:
       Kind = &An;
       KindAttr = A;
     }
-    if (T->isDependentType())
-      return;
     if (!Kind) {
-      if (!T->isPointerType() && !T->isReferenceType())
+      if (T->isDependentType() ||
+          (!T->isPointerType() && !T->isReferenceType()))
         return;
       llvm::StringRef Fix =
           CI.getPreprocessor().isMacroDefined("SDRAD_SHARED")
@@ -771,7 +770,8 @@ private:
       return;
     }
     llvm::StringRef K = Kind->Kind;
-    if ((K == "out" || K == "inout") && T->isPointerType() &&
+    if ((K == "out" || K == "inout") && !T->isDependentType() &&
+        T->isPointerType() &&
         T->getPointeeType().isConstQualified()) {
       error(DE, KindAttr->getLocation(),
             "'" + K + "' parameter '" + P->getName() +
@@ -800,9 +800,8 @@ private:
       return;
     }
     QualType CT = CountParam->getType();
-    if (CT->isDependentType())
-      return;
-    if (!CT->isIntegerType() || CT->isBooleanType()) {
+    if (!CT->isDependentType() &&
+        (!CT->isIntegerType() || CT->isBooleanType())) {
       error(DE, KindAttr->getLocation(),
             "count of '" + K + "' parameter '" + P->getName() +
                 "' names parameter '" + Count + "' of type '" +
@@ -814,7 +813,7 @@ private:
     for (auto *A : CountParam->specific_attrs<AnnotateAttr>())
       if (A->getAnnotation() == Marker)
         return;
-    CountParam->addAttr(AnnotateAttr::CreateImplicit(
+    CountParam->addAttr(AnnotateAttr::Create(
         CI.getASTContext(), Marker, nullptr, 0, CountParam->getSourceRange()));
   }
 };

@@ -1,0 +1,63 @@
+/*
+ * sdrad/isolate.h - annotations for SDRaD-C++ isolation.
+ *
+ * With clang-19 -fplugin=SDRaDPlugin.so these expand to the plugin's
+ * attributes; with any other compiler (or without the plugin) they expand to
+ * nothing, so annotated code still builds and runs, unisolated.
+ *
+ *   SDRAD_ISOLATE(args...)   on a function: run it in a memory domain.
+ *       args, all optional, in any order:
+ *         "name"               domain name (functions naming the same domain
+ *                              share it, across translation units); default:
+ *                              the function's own domain
+ *         integrity            policy (default): the domain may read memory
+ *                              outside it but write only its own
+ *         confidentiality      the domain may neither read nor write memory
+ *                              outside it
+ *         fallback(f)          on a fault return f(same arguments)
+ *         fallback_value(v)    on a fault return v (a literal)
+ *         shared               the returned pointer is meant to point outside
+ *                              the domain (silences the warning)
+ *       Without fallback the function returns zero (0, 0.0, NULL, {}) on a
+ *       fault; sdrad_last_fault() (<sdrad/sdrad.h>) tells what happened.
+ *
+ *   On pointer parameters ("n" is another parameter's name or a constant,
+ *   counted in elements of the pointee type, bytes for void *):
+ *   SDRAD_IN(n)      copy n elements into the domain before the call
+ *   SDRAD_OUT(n)     give the domain n zeroed elements, copy them back to
+ *                    the caller's buffer only if the call succeeds
+ *   SDRAD_INOUT(n)   both
+ *   SDRAD_STRING     copy a NUL-terminated string in
+ *   SDRAD_SHARED     pass the pointer as is (also on a function: its result)
+ *
+ * Example:
+ *   SDRAD_ISOLATE("parser", fallback_value(-1))
+ *   int parse_request(SDRAD_IN(len) const char *buf, size_t len,
+ *                     SDRAD_OUT(1) struct request *out);
+ */
+#ifndef SDRAD_ISOLATE_H
+#define SDRAD_ISOLATE_H
+
+#if defined(__has_attribute)
+#if __has_attribute(sdrad_isolate)
+#define SDRAD_HAVE_PLUGIN 1
+#endif
+#endif
+
+#ifdef SDRAD_HAVE_PLUGIN
+#define SDRAD_ISOLATE(...) __attribute__((sdrad_isolate(#__VA_ARGS__)))
+#define SDRAD_IN(n) __attribute__((sdrad_in(#n)))
+#define SDRAD_OUT(n) __attribute__((sdrad_out(#n)))
+#define SDRAD_INOUT(n) __attribute__((sdrad_inout(#n)))
+#define SDRAD_STRING __attribute__((sdrad_string))
+#define SDRAD_SHARED __attribute__((sdrad_shared))
+#else
+#define SDRAD_ISOLATE(...)
+#define SDRAD_IN(n)
+#define SDRAD_OUT(n)
+#define SDRAD_INOUT(n)
+#define SDRAD_STRING
+#define SDRAD_SHARED
+#endif
+
+#endif /* SDRAD_ISOLATE_H */
