@@ -38,7 +38,9 @@
 #ifndef SDRAD_ISOLATE_H
 #define SDRAD_ISOLATE_H
 
-#if defined(__has_attribute)
+/* -DSDRAD_DISABLE builds annotated code without isolation even with the
+ * plugin loaded. */
+#if defined(__has_attribute) && !defined(SDRAD_DISABLE)
 #if __has_attribute(sdrad_isolate)
 #define SDRAD_HAVE_PLUGIN 1
 #endif

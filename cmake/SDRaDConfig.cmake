@@ -1,0 +1,44 @@
+# find_package(SDRaD) - SDRaD-C++ for CMake projects.
+#
+# Provides
+#   SDRaD::runtime        the rewind runtime as programs link it: the whole
+#                         static archive (malloc & co. come from it), bind-now,
+#                         plus the headers <sdrad/sdrad.h>, <sdrad/isolate.h>
+#   SDRaD::runtime_shared libsdrad.so
+#   SDRAD_PLUGIN          path of SDRaDPlugin.so
+#   sdrad_enable(<target> [NO_RUNTIME])
+#                         compiles <target> with the plugin (so that
+#                         [[sdrad::isolate]] takes effect) and, unless
+#                         NO_RUNTIME, links SDRaD::runtime.
+# The compiler must be clang 19 (the plugin is built against it).
+include(${CMAKE_CURRENT_LIST_DIR}/SDRaDPaths.cmake)
+
+if(NOT TARGET SDRaD::runtime)
+  add_library(SDRaD::runtime_static STATIC IMPORTED)
+  set_target_properties(SDRaD::runtime_static PROPERTIES
+    IMPORTED_LOCATION "${SDRAD_RUNTIME_STATIC}"
+    IMPORTED_LINK_INTERFACE_LANGUAGES "CXX")
+  add_library(SDRaD::runtime_shared SHARED IMPORTED)
+  set_target_properties(SDRaD::runtime_shared PROPERTIES
+    IMPORTED_LOCATION "${SDRAD_RUNTIME_SHARED}"
+    INTERFACE_INCLUDE_DIRECTORIES "${SDRAD_INCLUDE_DIRS}")
+  add_library(SDRaD::runtime INTERFACE IMPORTED)
+  # The runtime is C++ inside: C programs need libstdc++ too.
+  set_target_properties(SDRaD::runtime PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${SDRAD_INCLUDE_DIRS}"
+    INTERFACE_LINK_LIBRARIES
+      "-Wl,--whole-archive;${SDRAD_RUNTIME_STATIC};-Wl,--no-whole-archive;stdc++;pthread"
+    INTERFACE_LINK_OPTIONS "LINKER:-z,now;LINKER:-z,relro")
+endif()
+
+function(sdrad_enable target)
+  cmake_parse_arguments(ARG "NO_RUNTIME" "" "" ${ARGN})
+  target_compile_options(${target} PRIVATE "-fplugin=${SDRAD_PLUGIN}")
+  target_include_directories(${target} PRIVATE ${SDRAD_INCLUDE_DIRS})
+  get_target_property(_type ${target} TYPE)
+  if(NOT ARG_NO_RUNTIME AND _type STREQUAL "EXECUTABLE")
+    target_link_libraries(${target} PRIVATE SDRaD::runtime)
+  endif()
+endfunction()
+
+set(SDRaD_FOUND TRUE)
