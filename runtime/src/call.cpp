@@ -181,9 +181,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(vo
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
   if (!entry) return SDRAD_E_BAD_ARGUMENT;
   if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
+  Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
   int err = 0;
-  Instance *in = instance_get(ts, handle, &err);
-  if (!in) return err;
+  if (!in && !(in = instance_get(ts, handle, &err))) return err;
   if (in->active || in->dom->is_data) return in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
   Frame *f = &ts->frames[ts->depth];
   f->inst = in;
@@ -194,6 +194,36 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(vo
   f->ctx.pkru = current_pkru();  // elevated here: back to this function
   push_frame(ts, f, in);
   return sdrad_enter_and_run(f, in->stack_hi - 64, in->dom->pkru, entry, block);
+}
+
+// The fused form: the block travels on the domain stack, between the stack
+// canary and the entry's first frame, so a call with no buffers crosses one
+// gate and allocates nothing.  An overflow of the block upwards hits the
+// canary; on success the block (with the entry's results) is copied back.
+extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entry)(void *), void *blk,
+                                                    size_t size) {
+  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk)) return SDRAD_E_BAD_ARGUMENT;
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  if (!entry) return SDRAD_E_BAD_ARGUMENT;
+  if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
+  Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
+  int err = 0;
+  if (!in && !(in = instance_get(ts, handle, &err))) return err;
+  if (in->active || in->dom->is_data) return in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+  uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
+  memcpy((void *)copy, blk, size);
+  Frame *f = &ts->frames[ts->depth];
+  f->inst = in;
+  f->handle = handle;
+  f->kind = kFrameCall;
+  f->parent_pkru = ts->cur_pkru;
+  f->parent_heap = t_heap;
+  f->ctx.pkru = current_pkru();
+  push_frame(ts, f, in);
+  int32_t st = sdrad_enter_and_run(f, copy - 64, in->dom->pkru, entry, (void *)copy);
+  if (st == 0) memcpy(blk, (void *)copy, size);
+  return st;
 }
 
 // Used by the SDRaD API (sdrad_enter): a compat frame keeps running in

@@ -120,7 +120,7 @@ void instance_discard(Instance *in) {
       uncommit(in->stack_lo, init_lo);
       in->stack_committed = init_lo;
     }
-    memset((void *)init_lo, 0, in->stack_hi - 64 - init_lo);
+    memset((void *)init_lo, 0, in->stack_hi - init_lo);  // canary placed again below
     in->fault_sp = 0;
   }
   stack_canary_place(in);

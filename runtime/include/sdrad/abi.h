@@ -84,6 +84,16 @@ int64_t __sdrad_domain_handle(__sdrad_domain_ref *ref);
  * there rewinds to this call only. */
 int32_t __sdrad_call(int64_t handle, void (*entry)(void *block), void *block);
 
+/* The fused form of a call, for blocks of at most SDRAD_MAX_INLINE_BLOCK
+ * bytes: copies *blk (caller memory) onto the top of the domain's stack,
+ * runs entry(copy) there with the domain's keys, and on success copies the
+ * block back into *blk (results included).  On a fault *blk is untouched.
+ * Same status values as __sdrad_call; SDRAD_E_BAD_ARGUMENT for a larger
+ * block.  One gate crossing, no allocation: the preferred form for thunks;
+ * buffers still go through __sdrad_copy_in / _check / _out. */
+#define SDRAD_MAX_INLINE_BLOCK 4096
+int32_t __sdrad_call_with(int64_t handle, void (*entry)(void *block), void *blk, size_t size);
+
 /* Allocates `size` zeroed bytes (16-byte aligned) in the caller thread's
  * instance of the domain (its argument arena).  NULL when memory is short
  * or the handle is bad.  Only root code may write such a block directly;
