@@ -176,10 +176,19 @@ extern "C" SDRAD_HIDDEN void sdrad_gate_assert_root() {
   if (ts && ts->depth > 0) sdrad_gate_violation();
 }
 
+extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entry)(void *), void *blk,
+                                                    size_t size);
+
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
   if (!entry) return SDRAD_E_BAD_ARGUMENT;
+  // A nested call's block lives in the caller's memory (see
+  // __sdrad_block_alloc): carry it into the callee and back.
+  if (size_t size = caller_block_size(ts, block)) {
+    if (size <= SDRAD_MAX_INLINE_BLOCK) return sdrad_impl_call_with(handle, entry, block, size);
+    return SDRAD_E_BAD_ARGUMENT;
+  }
   if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
   Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
   int err = 0;

@@ -130,6 +130,17 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
 
 }  // namespace
 
+// If `blk` is a live block in the arena of the domain running on this
+// thread (a nested call's block), its size; otherwise 0.
+size_t caller_block_size(ThreadState *ts, const void *blk) {
+  if (ts->depth == 0) return 0;
+  const Instance *cur = ts->frames[ts->depth - 1].inst;
+  if (!arena_owns(cur, blk)) return 0;
+  const auto *hdr = (const CopyHeader *)((const uint8_t *)blk - sizeof(CopyHeader));
+  if (hdr->canary != canary_at(blk) || hdr->size > (size_t)(cur->arena_top - (uintptr_t)blk)) return 0;
+  return hdr->size;
+}
+
 // Called by heap_error() before it reports a domain-heap fault.
 bool heap_guard_catch(Heap *h) {
   if (t_guard && h == t_guard_heap) longjmp(*t_guard, 1);
@@ -140,9 +151,15 @@ bool heap_guard_catch(Heap *h) {
 
 using namespace sdrad;
 
+// Called from inside a domain (a nested call), the block is allocated in
+// the caller's own argument arena, which the caller may write; __sdrad_call
+// then carries it into the callee and back (see caller_block_size).
 extern "C" SDRAD_HIDDEN void *sdrad_impl_block_alloc(int64_t handle, size_t size) {
   Instance *in = instance_for(handle);
   if (!in) return nullptr;
+  ThreadState *ts = thread_state();
+  if (ts->depth > 0 && ts->frames[ts->depth - 1].inst->arena_lo)
+    return make_copy(ts->frames[ts->depth - 1].inst, nullptr, size);
   return make_copy(in, nullptr, size);
 }
 
@@ -153,6 +170,9 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
     say("__sdrad_block_free(%p) refused: bad domain handle %lld", p, (long long)handle);
     return;
   }
+  ThreadState *ts = thread_state();
+  if (ts->depth > 0 && arena_owns(ts->frames[ts->depth - 1].inst, p))
+    return arena_free(ts->frames[ts->depth - 1].inst, p);
   if (arena_owns(in, p)) return arena_free(in, p);
   if (!heap_contains(in->heap, p) || (uintptr_t)p < in->heap_lo + sizeof(CopyHeader)) {
     say("__sdrad_block_free(%p) refused: not in the heap of domain handle %lld", p, (long long)handle);

@@ -16,10 +16,10 @@
 namespace sdrad {
 
 constexpr size_t kPage = 4096;
-constexpr int kMaxDomains = 64;     // registered domains (native + compat)
+constexpr int kMaxDomains = 256;    // registered domains (native + compat)
 constexpr int kMaxDepth = 16;       // nesting depth per thread
 constexpr int kMaxThreads = 512;    // live threads that have used a domain
-constexpr int kMaxSlots = 256;      // live domain instances in the arena
+constexpr int kMaxSlots = 1024;     // live domain instances in the arena
 constexpr uint64_t kStackCanary = 0x5d7ad0c0ffee1234ull;
 
 inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
@@ -199,6 +199,7 @@ void *state_alloc(size_t n);          // bump allocation in the state region
 Domain *domain_at(int64_t handle);    // nullptr if bad
 int64_t domain_handle_of(const Domain *d);
 bool heap_guard_catch(Heap *h);
+size_t caller_block_size(ThreadState *ts, const void *blk);  // nested call blocks
 extern __thread jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
 extern __thread Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
 void discard_after_corruption(Instance *in);

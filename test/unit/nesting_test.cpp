@@ -118,3 +118,23 @@ TEST(Nesting, FaultAtEachDepthRewindsToThatDepth) {
     EXPECT_EQ(sdrad_depth(), 0);
   }
 }
+
+namespace {
+// The block-allocation form of a nested call: the block comes from
+// __sdrad_block_alloc inside the calling domain, which may write it.
+void outer_with_block(Outer *o) {
+  auto *ib = (Inner *)__sdrad_block_alloc(o->inner, sizeof(Inner));
+  ib->crash = 0;
+  o->after_inner = __sdrad_call(o->inner, inner_body, ib);
+  o->depth_inside_inner = ib->depth;
+  __sdrad_block_free(o->inner, ib);
+}
+}  // namespace
+
+TEST(Nesting, BlockAllocatedInsideADomainIsCarriedIntoTheCallee) {
+  InDomain<Outer> d(domain("nest.blockouter"));
+  d.b->inner = domain("nest.blockinner");
+  ASSERT_EQ(d.run(outer_with_block), 0);
+  EXPECT_EQ(d.b->after_inner, 0);
+  EXPECT_EQ(d.b->depth_inside_inner, 2);
+}
