@@ -102,6 +102,14 @@ END {
     r = 1 - d / v["server.plain.cpu"]
     row("isolated parser, from parse-call time", sprintf("+%.0f ns/req", d), sprintf("%.2f us/req", v["server.plain.cpu"] / 1e3), rat(r), ">=0.97x", verdict(r >= 0.97))
     row("  parse call: isolated / plain", ns(v["server.iso.parse"]), ns(v["server.plain.parse"]), rat(v["server.iso.parse"] / v["server.plain.parse"]), "-", "-")
+    if (has("server.iso_mal.parse")) {
+      # mean parse time with 1 % faults = 0.99 * ok + 0.01 * faulting
+      f = 100 * v["server.iso_mal.parse"] - 99 * v["server.iso.parse"]
+      if (has("recovery.fault_to_error"))
+        row("  faulting parse call / recovery (sect. 2)", ns(f), ns(v["recovery.fault_to_error"]), rat(f / v["recovery.fault_to_error"]), "-", "-")
+      else
+        row("  faulting parse call (1% malicious)", ns(f), "", "", "-", "-")
+    }
   } else na("isolated parser, from parse-call time", ">=0.97x")
   split("isolated parser, throughput (wall clock)|  isolated, 1% malicious, throughput", tn, "|")
   split("iso|iso_mal", tk, "|")
