@@ -3,7 +3,7 @@
 # from the output of the matrix program under PKU (the guest) and in the
 # unprotected backend (the host).
 #
-#   matrix-table.sh <pku-output> <unprotected-output> [<doc>]
+#   matrix-table.sh [--plugin <pku-output-of-the-plugin-matrix>] <pku-output> <unprotected-output> [<doc>]
 #
 # The outputs are what the PKU lane saves: <build>/test/pku/lane/guest/matrix.log
 # and <build>/test/pku/lane/host/matrix.log (`ninja pku_security_table` runs
@@ -12,6 +12,8 @@
 # "<!-- matrix-table:end -->" is replaced.
 set -euo pipefail
 
+plugin=""
+if [ "${1:-}" = --plugin ]; then plugin=$2; shift 2; fi
 pku=${1:?usage: matrix-table.sh <pku-output> <unprotected-output> [doc]}
 host=${2:?usage: matrix-table.sh <pku-output> <unprotected-output> [doc]}
 doc=${3:-}
@@ -20,10 +22,14 @@ for f in "$pku" "$host"; do
   grep -q '^ROW ' "$f" || { echo "matrix-table: $f has no ROW lines" >&2; exit 1; }
 done
 grep -q '^MATRIX backend=pku' "$pku" || { echo "matrix-table: $pku is not a run in the pku backend" >&2; exit 1; }
+if [ -n "$plugin" ] && ! grep -q '^MATRIX backend=pku' "$plugin" 2>/dev/null; then
+  echo "matrix-table: $plugin is not a pku run of the plugin matrix; leaving that column out" >&2
+  plugin=""
+fi
 
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT
-awk -v hostfile="$host" '
+awk -v hostfile="$host" -v pluginfile="$plugin" '
   function field(line, key,   n, parts, i, kv) {
     n = split(line, parts, / \| /)
     for (i = 2; i <= n; i++) {
@@ -46,6 +52,15 @@ awk -v hostfile="$host" '
         hres[n] = field(line, "result"); hver[n] = field(line, "verdict")
       } else if (line ~ /^MATRIX-SUMMARY /) hsum = line
     }
+    if (pluginfile != "") {
+      while ((getline line < pluginfile) > 0) {
+        if (line ~ /^ROW /) {
+          n = name(line)
+          gres[n] = field(line, "result"); gver[n] = field(line, "verdict")
+          gunch[n] = field(line, "root-unchanged"); gnext[n] = field(line, "next-call")
+        } else if (line ~ /^MATRIX-SUMMARY /) gsum = line
+      }
+    }
   }
   /^MATRIX-SUMMARY / { psum = $0 }
   /^ROW / {
@@ -55,19 +70,31 @@ awk -v hostfile="$host" '
     punch[n] = field($0, "root-unchanged"); pnext[n] = field($0, "next-call")
   }
   END {
-    print "| row | expected | PKU (QEMU guest) | root unchanged | next call | unprotected backend (host) |"
-    print "| --- | --- | --- | --- | --- | --- |"
+    if (pluginfile != "") {
+      print "| row | expected | PKU, thunk ABI by hand | PKU, `[[sdrad::isolate]]` + plugin | root unchanged | next call | unprotected backend (host) |"
+      print "| --- | --- | --- | --- | --- | --- | --- |"
+    } else {
+      print "| row | expected | PKU (QEMU guest) | root unchanged | next call | unprotected backend (host) |"
+      print "| --- | --- | --- | --- | --- | --- |"
+    }
     for (i = 1; i <= count; i++) {
       n = rows[i]
       h = (n in hres) ? shown(hres[n], hver[n]) : "(not run)"
-      printf "| `%s` | %s | %s | %s | %s | %s |\n", n, expd[n], shown(pres[n], pver[n]), punch[n], pnext[n], h
-    }
-    for (n in hres) {
-      if (!(n in expd)) printf "| `%s` | | (not run) | | | %s |\n", n, shown(hres[n], hver[n])
+      if (pluginfile != "") {
+        g = (n in gres) ? shown(gres[n], gver[n]) : "—"
+        unch = punch[n]; nxt = pnext[n]
+        if (n in gres) { if (gunch[n] != unch) unch = unch " / " gunch[n]; if (gnext[n] != nxt) nxt = nxt " / " gnext[n] }
+        printf "| `%s` | %s | %s | %s | %s | %s | %s |\n", n, expd[n], shown(pres[n], pver[n]), g, unch, nxt, h
+      } else {
+        printf "| `%s` | %s | %s | %s | %s | %s |\n", n, expd[n], shown(pres[n], pver[n]), punch[n], pnext[n], h
+      }
     }
     print ""
-    sub(/^MATRIX-SUMMARY /, "", psum); sub(/^MATRIX-SUMMARY /, "", hsum)
-    print "Summary: PKU `" psum "`; unprotected `" hsum "`."
+    sub(/^MATRIX-SUMMARY /, "", psum); sub(/^MATRIX-SUMMARY /, "", hsum); sub(/^MATRIX-SUMMARY /, "", gsum)
+    printf "Summary: PKU, thunk ABI `%s`", psum
+    if (pluginfile != "") printf "; PKU, plugin `%s`", gsum
+    print "; unprotected (thunk ABI) `" hsum "`."
+    if (pluginfile != "") print "Where the two PKU runs differ in root unchanged / next call, both are shown (ABI / plugin); — : the row cannot be written with the plugin."
   }' "$pku" >"$table"
 
 if [ -z "$doc" ]; then
