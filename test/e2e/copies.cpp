@@ -1,0 +1,2 @@
+// copies.c compiled as C++.
+#include "copies.c"
