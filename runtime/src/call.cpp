@@ -176,34 +176,43 @@ extern "C" SDRAD_HIDDEN void sdrad_gate_assert_root() {
   if (ts && ts->depth > 0) sdrad_gate_violation();
 }
 
-extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entry)(void *), void *blk,
-                                                    size_t size);
+namespace {
 
-extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
-  ThreadState *ts = thread_state();
-  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
-  if (!entry) return SDRAD_E_BAD_ARGUMENT;
-  // A nested call's block lives in the caller's memory (see
-  // __sdrad_block_alloc): carry it into the callee and back.
-  if (size_t size = caller_block_size(ts, block)) {
-    if (size <= SDRAD_MAX_INLINE_BLOCK) return sdrad_impl_call_with(handle, entry, block, size);
-    return SDRAD_E_BAD_ARGUMENT;
+// The calling thread's instance of `handle` if it may be entered now;
+// otherwise nullptr with *err set.
+Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
+  if (ts->depth >= kMaxDepth) {
+    *err = SDRAD_E_NESTING;
+    return nullptr;
   }
-  if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
   Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
-  int err = 0;
-  if (!in && !(in = instance_get(ts, handle, &err))) return err;
-  if (in->active || in->dom->is_data) return in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+  int e = 0;
+  if (!in && !(in = instance_get(ts, handle, &e))) {
+    *err = e;
+    return nullptr;
+  }
+  if (in->active || in->dom->is_data) {
+    *err = in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+    return nullptr;
+  }
+  return in;
+}
+
+// Pushes a call frame and runs entry(arg) on the instance's stack from sp.
+int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(void *), void *arg,
+                 uintptr_t sp) {
   Frame *f = &ts->frames[ts->depth];
   f->inst = in;
   f->handle = handle;
   f->kind = kFrameCall;
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
-  f->ctx.pkru = current_pkru();  // elevated here: back to this function
+  f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
   push_frame(ts, f, in);
-  return sdrad_enter_and_run(f, in->stack_hi - 64, in->dom->pkru, entry, block);
+  return sdrad_enter_and_run(f, sp, in->dom->pkru, entry, arg);
 }
+
+}  // namespace
 
 // The fused form: the block travels on the domain stack, between the stack
 // canary and the entry's first frame, so a call with no buffers crosses one
@@ -211,28 +220,30 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(vo
 // canary; on success the block (with the entry's results) is copied back.
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entry)(void *), void *blk,
                                                     size_t size) {
-  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk)) return SDRAD_E_BAD_ARGUMENT;
+  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return SDRAD_E_BAD_ARGUMENT;
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  int32_t err;
+  Instance *in = enterable(ts, handle, &err);
+  if (!in) return err;
+  uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
+  memcpy((void *)copy, blk, size);
+  int32_t st = run_call(ts, in, handle, entry, (void *)copy, copy - 64);
+  if (st == 0) memcpy(blk, (void *)copy, size);
+  return st;
+}
+
+extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
   if (!entry) return SDRAD_E_BAD_ARGUMENT;
-  if (ts->depth >= kMaxDepth) return SDRAD_E_NESTING;
-  Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
-  int err = 0;
-  if (!in && !(in = instance_get(ts, handle, &err))) return err;
-  if (in->active || in->dom->is_data) return in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
-  uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
-  memcpy((void *)copy, blk, size);
-  Frame *f = &ts->frames[ts->depth];
-  f->inst = in;
-  f->handle = handle;
-  f->kind = kFrameCall;
-  f->parent_pkru = ts->cur_pkru;
-  f->parent_heap = t_heap;
-  f->ctx.pkru = current_pkru();
-  push_frame(ts, f, in);
-  int32_t st = sdrad_enter_and_run(f, copy - 64, in->dom->pkru, entry, (void *)copy);
-  if (st == 0) memcpy(blk, (void *)copy, size);
-  return st;
+  // A nested call's block lives in the caller's memory (see
+  // __sdrad_block_alloc): carry it into the callee and back.
+  if (size_t size = caller_block_size(ts, block)) return sdrad_impl_call_with(handle, entry, block, size);
+  int32_t err;
+  Instance *in = enterable(ts, handle, &err);
+  if (!in) return err;
+  return run_call(ts, in, handle, entry, block, in->stack_hi - 64);
 }
 
 // Used by the SDRaD API (sdrad_enter): a compat frame keeps running in
