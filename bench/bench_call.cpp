@@ -4,6 +4,8 @@
 //   call.plain.X / call.iso.X   ns per call, X = noarg, scalars4, bufN
 //                               (bufN: an N-byte `in` buffer and an N-byte
 //                               `out` buffer, copied in and out)
+//   call.isoblk.noarg           the no-arg call with the block form of the
+//                               contract instead of __sdrad_call_with
 //   copy.memcpy.N               ns for memcpy of N bytes
 //   copy.in.N                   ns for __sdrad_copy_in (allocation + copy +
 //                               canaries) + __sdrad_block_free of N bytes
@@ -77,30 +79,27 @@ extern "C" __attribute__((noinline)) int64_t iso_scalars(int64_t a, int64_t b, i
 extern "C" __attribute__((noinline)) int64_t iso_buf(const uint8_t *in, uint8_t *out, size_t n) {
   int64_t h = domain_handle(g_dom);
   if (h < 0) return -1;
-  BufBlk tmp;
   void *ci = __sdrad_copy_in(h, in, n);
   void *co = __sdrad_copy_in(h, nullptr, n);
-  tmp.in = (const uint8_t *)ci;
-  tmp.out = (uint8_t *)co;
-  tmp.n = n;
-  tmp.ret = 0;
-  auto *blk = ci && co ? (BufBlk *)__sdrad_copy_in(h, &tmp, sizeof tmp) : nullptr;
-  if (!blk) {
+  if (!ci || !co) {
     if (ci) __sdrad_block_free(h, ci);
     if (co) __sdrad_block_free(h, co);
     return -1;
   }
-  int32_t st = __sdrad_call(h, entry_buf, blk);
-  if (st == 0) st = __sdrad_copy_check(h, blk);
+  BufBlk blk{(const uint8_t *)ci, (uint8_t *)co, n, 0};
+  int32_t st = __sdrad_call_with(h, entry_buf, &blk, sizeof blk);
   if (st == 0) st = __sdrad_copy_check(h, ci);
   if (st == 0) st = __sdrad_copy_check(h, co);
-  if (st != 0) return -1;
-  __sdrad_copy_out(h, &tmp.ret, &blk->ret, sizeof tmp.ret);
+  if (st != 0) return -1;  // discarded: the copies are gone
   __sdrad_copy_out(h, out, co, n);
   __sdrad_block_free(h, ci);
   __sdrad_block_free(h, co);
-  __sdrad_block_free(h, blk);
-  return tmp.ret;
+  return blk.ret;
+}
+
+extern "C" __attribute__((noinline)) int64_t iso_noarg_blk() {
+  int64_t r;
+  return isolated_call_blk(g_dom, entry_noarg, NoArgBlk{0}, &r) == 0 ? r : -1;
 }
 
 #ifdef SDRAD_BENCH_PLUGIN
@@ -136,6 +135,11 @@ extern "C" __attribute__((noinline)) int64_t cg_loop_iso(long n) {
   for (long i = 0; i < n; i++) s += iso_noarg();
   return s;
 }
+extern "C" __attribute__((noinline)) int64_t cg_loop_isoblk(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_noarg_blk();
+  return s;
+}
 #ifdef SDRAD_BENCH_PLUGIN
 extern "C" __attribute__((noinline)) int64_t cg_loop_plugin(long n) {
   int64_t s = 0;
@@ -147,12 +151,13 @@ extern "C" __attribute__((noinline)) int64_t cg_loop_plugin(long n) {
 static int callgrind_mode(const char *which, long n) {
   int64_t s = 0;
   // Warm up: registration, instance creation, first-touch of the heap.
-  s += fn_noarg() + iso_noarg();
+  s += fn_noarg() + iso_noarg() + iso_noarg_blk();
 #ifdef SDRAD_BENCH_PLUGIN
   s += pl_call_noarg();
 #endif
   if (!strcmp(which, "plain")) s += cg_loop_plain(n);
   else if (!strcmp(which, "iso")) s += cg_loop_iso(n);
+  else if (!strcmp(which, "isoblk")) s += cg_loop_isoblk(n);
 #ifdef SDRAD_BENCH_PLUGIN
   else if (!strcmp(which, "plugin")) s += cg_loop_plugin(n);
 #endif
@@ -178,6 +183,10 @@ int main(int argc, char **argv) {
     for (uint64_t i = 0; i < n; i++) keep(iso_noarg());
   });
   result("call.iso.noarg", t, "ns");
+  t = time_per_iter([](uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) keep(iso_noarg_blk());
+  });
+  result("call.isoblk.noarg", t, "ns");
   t = time_per_iter([](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(fn_scalars((int64_t)i, 2, 3, 4));
   });

@@ -101,30 +101,22 @@ void entry_parse(void *p) {
 int parse_isolated(const char *req, size_t n, Parsed *out) {
   int64_t h = domain_handle(g_dom);
   if (h < 0) return -2;
-  ParseBlk tmp;
   void *ci = __sdrad_copy_in(h, req, n);
   void *co = __sdrad_copy_in(h, nullptr, sizeof(Parsed));
-  tmp.req = (const char *)ci;
-  tmp.n = n;
-  tmp.out = (Parsed *)co;
-  tmp.ret = 0;
-  auto *blk = ci && co ? (ParseBlk *)__sdrad_copy_in(h, &tmp, sizeof tmp) : nullptr;
-  if (!blk) {
+  if (!ci || !co) {
     if (ci) __sdrad_block_free(h, ci);
     if (co) __sdrad_block_free(h, co);
     return -2;
   }
-  int32_t st = __sdrad_call(h, entry_parse, blk);
-  if (st == 0) st = __sdrad_copy_check(h, blk);
+  ParseBlk blk{(const char *)ci, n, (Parsed *)co, 0};
+  int32_t st = __sdrad_call_with(h, entry_parse, &blk, sizeof blk);
   if (st == 0) st = __sdrad_copy_check(h, ci);
   if (st == 0) st = __sdrad_copy_check(h, co);
   if (st != 0) return -2;  // rewound and discarded
-  __sdrad_copy_out(h, &tmp.ret, &blk->ret, sizeof tmp.ret);
   __sdrad_copy_out(h, out, co, sizeof(Parsed));
   __sdrad_block_free(h, ci);
   __sdrad_block_free(h, co);
-  __sdrad_block_free(h, blk);
-  return tmp.ret;
+  return blk.ret;
 }
 #define PARSE parse_isolated
 #else

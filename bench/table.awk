@@ -36,12 +36,13 @@ $1 == "R" { v[$2] = $3 + 0 }
 END {
   row("what (ratio = measured / reference)", "measured", "reference", "ratio", "target", "result")
 
-  section("1. call cost, ns per call: isolated (hand thunk per abi.h, or plugin) / plain")
+  section("1. call cost, ns per call: isolated (hand thunk, fused __sdrad_call_with, or plugin) / plain")
   split("noarg scalars4 buf64 buf4096 buf65536 buf1048576", ck, " ")
   split("no arguments|4 scalars|in+out 64 B|in+out 4 KiB|in+out 64 KiB|in+out 1 MiB", cn, "|")
   for (i = 1; i <= 6; i++) cmp("isolated / plain, " cn[i], "call.iso." ck[i], "call.plain." ck[i], "", 0, "-")
   if (has("call.iso.noarg") && has("call.plain.noarg"))
     row("  overhead per no-arg call", ns(v["call.iso.noarg"] - v["call.plain.noarg"]), "", "", "-", "-")
+  cmp("  no args, block form / plain", "call.isoblk.noarg", "call.plain.noarg", "", 0, "-")
   for (i = 1; i <= 6; i++)
     if (has("call.plugin." ck[i])) cmp("plugin-isolated / plain, " cn[i], "call.plugin." ck[i], "call.plain." ck[i], "", 0, "-")
 
@@ -135,10 +136,12 @@ END {
     w = v["wrpkru.sdrad_enter_and_run"] + (has("wrpkru_guarded.sdrad_jump") ? 0 : v["wrpkru.sdrad_jump"])
     row("WRPKRU per no-arg call from root (disasm)", sprintf("%d", w), "", "", "2", verdict(w <= 2))
   }
-  split("__sdrad_block_alloc __sdrad_copy_in __sdrad_call __sdrad_copy_check __sdrad_copy_out __sdrad_block_free entry_noarg", cp, " ")
-  for (i = 1; i <= 7; i++)
+  split("__sdrad_call_with __sdrad_block_alloc __sdrad_copy_in __sdrad_call __sdrad_copy_check __sdrad_copy_out __sdrad_block_free entry_noarg", cp, " ")
+  for (i = 1; i <= 8; i++)
     if (has("cgpart." cp[i]))
       row("  of which " cp[i], sprintf("%.1f", v["cgpart." cp[i]]), "", "", "-", "-")
+  if (has("cg.isoblk.noarg") && has("cg.plain.noarg"))
+    row("  block form - plain, instructions", sprintf("%.1f", v["cg.isoblk.noarg"] - v["cg.plain.noarg"]), "", "", "-", "-")
   if (has("cg.plugin.noarg") && has("cg.plain.noarg")) {
     d = v["cg.plugin.noarg"] - v["cg.plain.noarg"]
     row("plugin-isolated - plain, instructions", sprintf("%.1f", d), sprintf("%.1f", v["cg.plain.noarg"]), "", "<=60", verdict(d <= 60))
