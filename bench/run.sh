@@ -120,7 +120,7 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
   "$call_bin" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
   for k in $kinds; do
     a=$(cg_count $k 1000); b=$(cg_count $k 3000)
-    if [ -n "$a" ] && [ -n "$b" ]; then
+    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
       echo "R cg.$k.noarg $(( (b - a) / 2000 )).$(( ((b - a) % 2000) * 1000 / 2000 )) Ir" >>"$raw/results.txt"
     else
       echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
@@ -137,7 +137,7 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
     done
     a=$(awk '/^(summary|totals):/ { print $2; exit }' "$raw/cg.fault.100" 2>/dev/null)
     b=$(awk '/^(summary|totals):/ { print $2; exit }' "$raw/cg.fault.300" 2>/dev/null)
-    if [ -n "$a" ] && [ -n "$b" ]; then
+    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
       echo "R cg.fault $(( (b - a) / 200 )) Ir" >>"$raw/results.txt"
       # memset / memcpy inside it (wiping the used stack and heap)
       callgrind_annotate --inclusive=no "$raw/cg.fault.300" 2>/dev/null | awk '
