@@ -106,7 +106,7 @@ cg_count() {  # which n -> total Ir inside cg_loop_<which>
   # valgrind gives a client < 64 GiB of address space: shrink the runtime's
   # reservations (root heap, domain heap, instance slots)
   SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
-  valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
+  LD_PRELOAD="$vg_preload" valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
     --toggle-collect="cg_loop_$1" "$cg_bin" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
@@ -116,6 +116,9 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
   # the project's -g): profile a copy without debug info; symbols stay.
   cg_bin="$raw/bench_call.nodebug"
   objcopy --strip-debug "$call_bin" "$cg_bin" 2>/dev/null || cp "$call_bin" "$cg_bin"
+  # the runtime's up-front arena reservation is larger than valgrind allows
+  vg_preload=""
+  [ -f "$bin/vg_shrink.so" ] && vg_preload="$bin/vg_shrink.so"
   kinds="plain iso isoblk"
   "$call_bin" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
   for k in $kinds; do
@@ -132,7 +135,7 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
     objcopy --strip-debug "$bin/bench_recovery" "$cg_rbin" 2>/dev/null || cp "$bin/bench_recovery" "$cg_rbin"
     for n in 100 300; do
       SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
-      valgrind --tool=callgrind --callgrind-out-file="$raw/cg.fault.$n" --collect-atstart=no \
+      LD_PRELOAD="$vg_preload" valgrind --tool=callgrind --callgrind-out-file="$raw/cg.fault.$n" --collect-atstart=no \
         --toggle-collect=cg_loop_fault "$cg_rbin" --cg fault $n >/dev/null 2>"$raw/cg.fault.$n.log" || true
     done
     a=$(awk '/^(summary|totals):/ { print $2; exit }' "$raw/cg.fault.100" 2>/dev/null)
