@@ -10,8 +10,13 @@
 //    function as a whole (parameters, counts, redeclarations) and marks the
 //    parameters used as counts.
 //  * A PluginASTAction (AddBeforeMainAction) installs the consumer and
-//    appends this shared object to the code generator's pass plugins, so
-//    that `-fplugin=SDRaDPlugin.so` alone also runs the LLVM pass.
+//    appends SDRaDPlugin.so to the code generator's pass plugins, so that
+//    `-fplugin=SDRaDPlugin.so` alone also runs the LLVM pass.
+//
+// This file is built into SDRaDPluginClang.so, which SDRaDPlugin.so loads
+// when (and only when) it finds itself inside clang: opt has no Clang
+// libraries, and loading libclang-cpp into opt is not possible (both carry
+// some of the same command-line options).
 //
 // The annotation strings are described in Contract.h and docs/plugin.md.
 //
@@ -39,7 +44,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <dlfcn.h>
 #include <optional>
 
 using namespace clang;
@@ -841,17 +845,10 @@ public:
 // The plugin action: consumer + pass plugin registration
 //===----------------------------------------------------------------------===//
 
-/// The path of this shared object (the one that holds this function, which
-/// also holds llvmGetPassPluginInfo).
-std::string selfPath() {
-  Dl_info Info;
-  if (!dladdr(reinterpret_cast<void *>(&selfPath), &Info) ||
-      !Info.dli_fname)
-    return "";
-  llvm::SmallString<256> Real;
-  if (llvm::sys::fs::real_path(Info.dli_fname, Real))
-    return Info.dli_fname;
-  return std::string(Real);
+/// The path of SDRaDPlugin.so, set by it when it loads this object.
+std::string &passPluginPath() {
+  static std::string Path;
+  return Path;
 }
 
 class IsolateAction : public PluginASTAction {
@@ -871,7 +868,7 @@ protected:
 
 private:
   static void registerPass(CompilerInstance &CI) {
-    std::string Self = selfPath();
+    const std::string &Self = passPluginPath();
     if (Self.empty())
       return;
     auto &Plugins = CI.getCodeGenOpts().PassPlugins;
@@ -885,6 +882,12 @@ private:
 };
 
 } // namespace
+
+/// Called by SDRaDPlugin.so right after it loaded this object into clang.
+extern "C" LLVM_ATTRIBUTE_VISIBILITY_DEFAULT void
+sdrad_frontend_set_pass_plugin(const char *Path) {
+  passPluginPath() = Path;
+}
 
 static ParsedAttrInfoRegistry::Add<IsolateAttrInfo>
     XIsolate("sdrad_isolate", "run a function in its own memory domain");

@@ -467,7 +467,7 @@ Function *Isolator::moveBody(Function &F) {
   Body->splice(Body->end(), &F);
   for (auto [Old, New] : zip(F.args(), Body->args())) {
     Old.replaceAllUsesWith(&New);
-    New.takeName(&Old);
+    New.setName(Old.getName());
   }
   if (DISubprogram *SP = F.getSubprogram()) {
     Body->setSubprogram(SP);
@@ -630,7 +630,8 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   // h = ref.handle; if (h <= 0) h = __sdrad_domain_handle(&ref);
   IRBuilder<> B(EntryBB);
   Value *Cached = B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
-  B.CreateCondBr(B.CreateICmpSLE(Cached, B.getInt64(0)), RegisterBB, ReadyBB,
+  B.CreateCondBr(B.CreateICmpSLE(Cached, B.getInt64(0), "unregistered"),
+                 RegisterBB, ReadyBB,
                  Unlikely);
   B.SetInsertPoint(RegisterBB);
   Value *Registered = B.CreateCall(RT.DomainHandle, {Ref}, "handle.new");
@@ -640,14 +641,15 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   H->addIncoming(Cached, EntryBB);
   H->addIncoming(Registered, RegisterBB);
   // if (h < 0) -> alternate action
-  B.CreateCondBr(B.CreateICmpSLT(H, B.getInt64(0)), FailBB, AllocBB,
+  B.CreateCondBr(B.CreateICmpSLT(H, B.getInt64(0), "bad.handle"), FailBB,
+                 AllocBB,
                  Unlikely);
 
   // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action
   B.SetInsertPoint(AllocBB);
   uint64_t BlockSize = DL.getTypeAllocSize(BlockTy);
   Value *Blk = B.CreateCall(RT.BlockAlloc, {H, B.getInt64(BlockSize)}, "blk");
-  B.CreateCondBr(B.CreateIsNull(Blk), FailBB, FillBB, Unlikely);
+  B.CreateCondBr(B.CreateIsNull(Blk, "no.block"), FailBB, FillBB, Unlikely);
 
   // Store the arguments; copy the buffers.
   B.SetInsertPoint(FillBB);
@@ -738,7 +740,7 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   B.SetInsertPoint(CallBB);
   Value *St = B.CreateCall(RT.Call, {H, &Entry, Blk}, "status");
   BasicBlock *Next = BasicBlock::Create(C, "check", &F);
-  B.CreateCondBr(B.CreateIsNull(St), Next, FailBB, Likely);
+  B.CreateCondBr(B.CreateIsNull(St, "ok"), Next, FailBB, Likely);
   // if (st == 0) st = __sdrad_copy_check(h, c) for each copy, stop at the
   // first non-zero.
   for (ArgPlan &P : Plan) {
@@ -747,7 +749,7 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
     B.SetInsertPoint(Next);
     Value *Check = B.CreateCall(RT.CopyCheck, {H, P.Copy}, "canary");
     Next = BasicBlock::Create(C, "check", &F);
-    B.CreateCondBr(B.CreateIsNull(Check), Next, FailBB, Likely);
+    B.CreateCondBr(B.CreateIsNull(Check, "intact"), Next, FailBB, Likely);
   }
   Next->setName("success");
   B.SetInsertPoint(Next);
