@@ -10,6 +10,8 @@
 #                       <name> <timeout-s> [VAR=VALUE ...] <host-path> [arg ...]
 #                     or, to pick up programs that exist at run time:
 #                       glob <dir> <shell-pattern> <timeout-s> [VAR=VALUE ...]
+#                     or, every ctest test with a label (as ctest runs it):
+#                       ctest <build-dir> <label> <timeout-s>
 #                     or, for a GoogleTest binary, one process per test
 #                     (gtest) or per test suite (gtest-suites):
 #                       gtest <name> <timeout-s> [VAR=VALUE ...] <path> [arg ...]
@@ -167,6 +169,37 @@ note "kernel: $KERNEL ($(elapsed) s)"
 
 # --- the tests --------------------------------------------------------------
 # TESTS[i] = name; T_TIMEOUT, T_ENV (space-separated), T_PATH, T_ARGS
+# Lines "ctest <build-dir> <label> <timeout-s>" expand, before anything
+# else, into one line per ctest test with that label (command, arguments
+# and ENVIRONMENT as ctest has them; see ctest-to-manifest.cmake).
+EXPANDED="$WORK/manifest.expanded"
+: >"$EXPANDED"
+while read -r -a f; do
+  if [ "${f[0]:-}" = ctest ]; then
+    [ ${#f[@]} -ge 4 ] || die "bad ctest line in $MANIFEST: ${f[*]}"
+    json="$WORK/ctest-${f[2]}.json" part="$WORK/ctest-${f[2]}.manifest"
+    if ! ctest --test-dir "${f[1]}" -N -L "^${f[2]}\$" --show-only=json-v1 >"$json" 2>"$json.err"; then
+      die "ctest -N in ${f[1]} for label ${f[2]} failed: $(head -c 400 "$json.err")"
+    fi
+    cmake -DJSON="$json" -DOUT="$part" -DTIMEOUT="${f[3]}" -P "$(dirname "$0")/ctest-to-manifest.cmake" ||
+      die "cannot turn the ctest tests with label ${f[2]} into a manifest"
+    n=$(grep -vc '^#' "$part" || true)
+    note "ctest label ${f[2]}: $n tests"
+    grep '^#' "$part" | sed 's/^# /PKU-LANE: ctest: /' >&2 || true
+    # Programs not built (a partial build) are left out with a note; the
+    # suite's own ctest tests report them.
+    while read -r -a g; do
+      [ ${#g[@]} -eq 0 ] && continue
+      case ${g[0]} in \#*) continue ;; esac
+      prog=""
+      for x in "${g[@]:2}"; do [[ $x == /* ]] && { prog=$x; break; }; done
+      if [ -x "$prog" ]; then echo "${g[*]}" >>"$EXPANDED"; else note "${g[0]}: $prog not built, left out"; fi
+    done <"$part"
+  else
+    echo "${f[*]}" >>"$EXPANDED"
+  fi
+done <"$MANIFEST"
+
 declare -a T_NAME T_TIMEOUT T_ENV T_PATH T_ARGS
 add_test_entry() {
   local name=$1 to=$2 env=$3 path=$4 args=$5 i
@@ -230,7 +263,7 @@ while read -r -a f; do
   args="${f[*]:$((i + 1))}"
   [ -x "$path" ] || die "test $name: $path is not an executable (was it built?)"
   add_test_entry "$name" "$to" "$env" "$path" "$args"
-done <"$MANIFEST"
+done <"$EXPANDED"
 [ ${#T_NAME[@]} -gt 0 ] || die "no tests in $MANIFEST"
 
 # --- the initramfs ----------------------------------------------------------
