@@ -1,0 +1,13 @@
+; inout(n): copied in from the caller's buffer, and back on success.
+; RUN: %opt_sdrad %s | FileCheck %s
+
+define void @scale(ptr "sdrad-inout"="8" "sdrad-elem-size"="8" %v) #0 {
+entry:
+  ret void
+}
+attributes #0 = { "sdrad-domain"="d" }
+
+; CHECK: call ptr @__sdrad_copy_in(i64 %h, ptr %v, i64 64)
+; CHECK: call i32 @__sdrad_call(
+; CHECK: call i32 @__sdrad_copy_check(i64 %h, ptr %v.copy1)
+; CHECK: call void @__sdrad_copy_out(i64 %h, ptr %v, ptr %v.copy1, i64 64)

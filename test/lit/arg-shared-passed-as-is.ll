@@ -1,0 +1,13 @@
+; shared (and unannotated) pointers are stored in the block as they are.
+; RUN: %opt_sdrad %s | FileCheck %s
+
+define void @f(ptr "sdrad-shared" %ctx, ptr %raw) #0 {
+entry:
+  ret void
+}
+attributes #0 = { "sdrad-domain"="d" }
+
+; CHECK-NOT: __sdrad_copy_in
+; CHECK:     store ptr %ctx, ptr %ctx.slot
+; CHECK:     store ptr %raw, ptr %raw.slot
+; CHECK-NOT: __sdrad_copy_check

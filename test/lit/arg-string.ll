@@ -1,0 +1,16 @@
+; string: __sdrad_copy_string (NULL in, NULL out); checked, not copied back.
+; RUN: %opt_sdrad %s | FileCheck %s
+
+define i64 @len(ptr "sdrad-string" %s) #0 {
+entry:
+  ret i64 0
+}
+attributes #0 = { "sdrad-domain"="d" }
+
+; CHECK:      %s.copy = call ptr @__sdrad_copy_string(i64 %h, ptr %s)
+; CHECK-NEXT: %[[NN:[0-9]+]] = icmp ne ptr %s, null
+; CHECK-NEXT: %[[NC:[0-9]+]] = icmp eq ptr %s.copy, null
+; CHECK-NEXT: %s.lost = and i1 %[[NN]], %[[NC]]
+; CHECK-NEXT: store ptr %s.copy, ptr %s.slot
+; CHECK:      call i32 @__sdrad_copy_check(i64 %h, ptr %s.copy)
+; CHECK-NOT:  __sdrad_copy_out

@@ -1,0 +1,14 @@
+; The argument block holds the return slot first, then every argument (or
+; its copy, for copied pointers), in order; its size is what the thunk asks
+; __sdrad_block_alloc for.
+; RUN: %opt_sdrad %s | FileCheck %s
+target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
+
+; CHECK: %f.sdrad_block = type { double, i8, ptr, i64, float }
+define double @f(i8 %a, ptr "sdrad-in"="4" %p, i64 %b, float %c) #0 {
+entry:
+  ret double 0.0
+}
+attributes #0 = { "sdrad-domain"="d" }
+
+; CHECK: call ptr @__sdrad_block_alloc(i64 %h, i64 40)

@@ -1,0 +1,6 @@
+// Variadic functions cannot be isolated (their arguments cannot be copied).
+// RUN: %clang_sdrad -fsyntax-only -Xclang -verify %s
+#include <sdrad/isolate.h>
+
+SDRAD_ISOLATE() // expected-error {{sdrad::isolate cannot be applied to variadic function 'logf'}}
+int logf(const char *fmt, ...) { return 0; }

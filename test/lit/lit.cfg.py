@@ -1,0 +1,34 @@
+# lit configuration of the SDRaD plugin tests (test/lit).
+import os
+import lit.formats
+
+config.name = 'SDRaD'
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = ['.ll', '.c', '.cpp']
+config.excludes = ['Inputs']
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = config.sdrad_obj_root
+
+config.environment['PATH'] = os.pathsep.join(
+    [config.llvm_bin, config.environment.get('PATH', '')])
+
+includes = '-I{0}/attributes -I{0}/runtime/include'.format(
+    config.sdrad_source_root)
+plugin = config.sdrad_plugin
+target = '-target x86_64-pc-linux-gnu'
+config.substitutions.append(('%plugin', plugin))
+# %clang_sdrad: C compile with the plugin; %clangxx_sdrad: C++.
+config.substitutions.append(
+    ('%clangxx_sdrad', '{} --driver-mode=g++ {} -fplugin={} {}'.format(
+        config.clang, target, plugin, includes)))
+config.substitutions.append(
+    ('%clang_sdrad', '{} {} -fplugin={} {}'.format(
+        config.clang, target, plugin, includes)))
+config.substitutions.append(('%clang', '{} {} {}'.format(
+    config.clang, target, includes)))
+# %opt_sdrad: the pass alone, on hand-written IR (the IR contract).
+config.substitutions.append(
+    ('%opt_sdrad', '{} -load-pass-plugin={} -passes=sdrad-isolate -S'.format(
+        config.opt, plugin)))
+config.substitutions.append(('%opt', config.opt))
+config.substitutions.append(('FileCheck', config.filecheck))
