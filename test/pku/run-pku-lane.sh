@@ -31,7 +31,9 @@
 # Environment: SDRAD_PKU_KERNEL (= --kernel), SDRAD_PKU_CACHE (= --cache),
 # SDRAD_PKU_KERNEL_PACKAGE (Debian package to fetch instead of the newest
 # linux-image-6.1.0-*-cloud-amd64), SDRAD_PKU_NO_INSTALL=1 (never apt-get
-# install qemu/cpio), SDRAD_PKU_SKIP=<reason> (skip the lane, exit 77).
+# install qemu/cpio), SDRAD_PKU_SKIP=<reason> (skip the lane, exit 77),
+# SDRAD_PKU_QEMU_CPU (QEMU -cpu model, default max; e.g. qemu64 to see the
+# lane fail for want of PKU).
 #
 # Exit: 0 all guest tests passed with PKU present; 77 skipped on request;
 # 1 otherwise (a failing test, no PKU in the guest, a hang, a missing tool
@@ -311,10 +313,10 @@ note "initramfs: $INITRD ($(du -k "$INITRD" | cut -f1) KiB, ${#T_NAME[@]} tests)
 # --- boot -------------------------------------------------------------------
 CONSOLE="$WORK/console.log"
 BUDGET=$((TIMEOUT > 120 ? TIMEOUT - 60 : TIMEOUT / 2))
-note "booting QEMU (TCG, -cpu max, -smp $SMP, -m $MEM), host timeout ${TIMEOUT}s"
+note "booting QEMU (TCG, -cpu ${SDRAD_PKU_QEMU_CPU:-max}, -smp $SMP, -m $MEM), host timeout ${TIMEOUT}s"
 T_BOOT=$(date +%s.%N)
 timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
-  -accel tcg -cpu max -smp "$SMP" -m "$MEM" \
+  -accel tcg -cpu "${SDRAD_PKU_QEMU_CPU:-max}" -smp "$SMP" -m "$MEM" \
   -kernel "$KERNEL" -initrd "$INITRD" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3 oops=panic sdrad.budget=$BUDGET" \
   -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null 2>"$WORK/qemu.stderr" |
@@ -325,7 +327,7 @@ note "guest finished in ${T_GUEST} s (qemu exit $QEMU_RC)"
 
 FAILS=()
 if [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
-  FAILS+=("the guest hung: killed by the host timeout after ${TIMEOUT}s (last test started: $(grep '^SDRAD-PKU-START' "$CONSOLE" | tail -1 | cut -d' ' -f2))")
+  FAILS+=("the guest hung: killed by the host timeout after ${TIMEOUT}s (last test started: $(grep "^SDRAD-PKU-START" "$CONSOLE" | tail -1 | cut -d" " -f2 | grep . || echo none))")
 elif [ "$QEMU_RC" != 0 ]; then
   FAILS+=("qemu-system-x86_64 exited with $QEMU_RC: $(head -c 600 "$WORK/qemu.stderr")")
 fi
