@@ -374,6 +374,13 @@ void addAnnotation(Sema &S, Decl *D, llvm::StringRef Ann,
   S.AddAnnotationAttr(D, ACI, Ann, Args);
 }
 
+/// Static fallback definitions that code generation saw before they became
+/// fallbacks; the consumer passes them on again.
+std::vector<FunctionDecl *> &pendingDefinitions() {
+  static std::vector<FunctionDecl *> Pending;
+  return Pending;
+}
+
 //===----------------------------------------------------------------------===//
 // [[sdrad::isolate(...)]]
 //===----------------------------------------------------------------------===//
@@ -429,6 +436,18 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
         return AttributeNotApplied;
       }
       ASTContext &Ctx = S.getASTContext();
+      // The fallback is referenced only from the annotation, which does
+      // not make code generation emit a static function: mark it used, and
+      // if its definition has gone by already, have it sent again.
+      if (!FB->isExternallyVisible()) {
+        const FunctionDecl *Def = nullptr;
+        if (FB->hasBody(Def) && !Def->isUsed(false) &&
+            !Def->hasAttr<UsedAttr>())
+          pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+        for (FunctionDecl *R : FB->redecls())
+          if (!R->hasAttr<UsedAttr>())
+            R->addAttr(UsedAttr::CreateImplicit(Ctx));
+      }
       S.MarkFunctionReferenced(Spec.FallbackLoc, FB);
       auto *Ref = DeclRefExpr::Create(
           Ctx, NestedNameSpecifierLoc(), SourceLocation(), FB, false,
@@ -823,14 +842,22 @@ private:
 };
 
 class IsolateConsumer : public ASTConsumer {
+  CompilerInstance &CI;
   IsolateChecker Checker;
 
 public:
-  explicit IsolateConsumer(CompilerInstance &CI) : Checker(CI) {}
+  explicit IsolateConsumer(CompilerInstance &CI) : CI(CI), Checker(CI) {}
 
   bool HandleTopLevelDecl(DeclGroupRef DG) override {
     for (Decl *D : DG)
       Checker.visit(D);
+    // Static fallbacks seen before they were named (now marked used): let
+    // the whole consumer chain, code generation included, see them again.
+    std::vector<FunctionDecl *> Pending;
+    Pending.swap(pendingDefinitions());
+    if (!Pending.empty() && CI.hasASTConsumer())
+      for (FunctionDecl *FD : Pending)
+        CI.getASTConsumer().HandleTopLevelDecl(DeclGroupRef(FD));
     return true;
   }
   void HandleInlineFunctionDefinition(FunctionDecl *FD) override {

@@ -853,13 +853,20 @@ PreservedAnalyses sdrad::IsolatePass::run(Module &M,
   for (Function &F : M) {
     if (!F.isDeclaration())
       Changed |= lowerParamAnnotations(F);
-    if (F.hasFnAttribute(sdrad::AttrDomain))
+    if (F.hasFnAttribute(sdrad::AttrDomain) && !F.isDeclaration())
       Todo.push_back(&F);
   }
   if (Todo.empty())
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
-  Isolator I(M);
-  for (Function *F : Todo)
-    Changed |= I.isolate(*F);
+  {
+    Isolator I(M);
+    for (Function *F : Todo)
+      Changed |= I.isolate(*F);
+  }
+  // Runtime entry points no thunk needed (e.g. __sdrad_copy_string).
+  for (Function &F : make_early_inc_range(M))
+    if (F.isDeclaration() && F.use_empty() &&
+        F.getName().starts_with("__sdrad_"))
+      F.eraseFromParent();
   return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }

@@ -7,7 +7,9 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK-NOT: __sdrad_copy_in
+; CHECK-LABEL: define void @f(
+; CHECK-NOT: call {{.*}}@__sdrad_copy
 ; CHECK:     store ptr %ctx, ptr %ctx.slot
 ; CHECK:     store ptr %raw, ptr %raw.slot
-; CHECK-NOT: __sdrad_copy_check
+; CHECK-NOT: call {{.*}}@__sdrad_copy
+; CHECK:     ret void

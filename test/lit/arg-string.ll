@@ -13,4 +13,5 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT: %s.lost = and i1 %[[NN]], %[[NC]]
 ; CHECK-NEXT: store ptr %s.copy, ptr %s.slot
 ; CHECK:      call i32 @__sdrad_copy_check(i64 %h, ptr %s.copy)
-; CHECK-NOT:  __sdrad_copy_out
+; CHECK-NOT:  call void @__sdrad_copy_out
+; CHECK:      fail:

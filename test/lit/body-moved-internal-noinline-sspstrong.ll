@@ -10,7 +10,7 @@ entry:
 }
 attributes #0 = { alwaysinline nounwind "sdrad-domain"="d" }
 
-; CHECK-LABEL: define internal i32 @f.sdrad_body(i32 %x) unnamed_addr #[[BODY:[0-9]+]] {
+; CHECK: define internal i32 @f.sdrad_body(i32 %x) unnamed_addr #[[BODY:[0-9]+]] {
 ; CHECK-NEXT:  entry:
 ; CHECK-NEXT:    %y = mul i32 %x, 3
 ; CHECK-NEXT:    ret i32 %y

@@ -8,6 +8,6 @@ static int parse_failed(int x) { return -x; }
 SDRAD_ISOLATE(fallback(parse_failed))
 int parse(int x) { return x; }
 
+// CHECK: define internal i32 @parse_failed(
 // CHECK-LABEL: define dso_local i32 @parse(
 // CHECK: call i32 @parse_failed(i32 noundef %0)
-// CHECK: define internal i32 @parse_failed(

@@ -8,5 +8,5 @@ struct pair { long a, b; };
 SDRAD_ISOLATE()
 long f(struct pair p, SDRAD_IN(n) const int *v, int n) { return p.a + v[0] + n; }
 
+// CHECK: %f.sdrad_block = type { i64, i64, i64, ptr, i32 }
 // CHECK: define dso_local i64 @f(i64 %{{[0-9]+}}, i64 %{{[0-9]+}}, ptr noundef "sdrad-elem-size"="4" "sdrad-in"="arg3" %{{[0-9]+}}, i32 noundef %{{[0-9]+}})
-// CHECK-DAG: %f.sdrad_block = type { i64, i64, i64, ptr, i32 }

@@ -1,9 +1,10 @@
-// The C23 spellings [[sdrad::isolate(...)]], [[sdrad::in(...)]].
+// The C23 spellings [[sdrad::isolate]], [[sdrad::string]], [[sdrad::shared]]
+// (in C, clang passes no arguments to [[...]] plugin attributes: use the
+// macros, which use the GNU spelling, to give a domain name or counts).
 // RUN: %clang_sdrad -std=c23 -O0 -S -emit-llvm -o - %s | FileCheck %s
 
-[[sdrad::isolate("c23dom")]]
-int f([[sdrad::in(8)]] const int *p) { return p[0]; }
+[[sdrad::isolate]]
+int f([[sdrad::string]] const char *s, [[sdrad::shared]] void *ctx) { return s[0]; }
 
-// CHECK: define dso_local i32 @f(ptr noundef "sdrad-elem-size"="4" "sdrad-in"="8" %0) #[[A:[0-9]+]]
-// CHECK: c"c23dom\00"
-// CHECK: attributes #[[A]] = {{.*}}"sdrad-thunk"="c23dom"
+// CHECK: define dso_local i32 @f(ptr noundef "sdrad-string" %0, ptr noundef "sdrad-shared" %1) #[[A:[0-9]+]]
+// CHECK: attributes #[[A]] = {{.*}}"sdrad-thunk"="f"

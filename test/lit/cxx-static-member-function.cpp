@@ -7,5 +7,5 @@ struct Codec {
 };
 int use() { return Codec::decode(2); }
 
-// CHECK: define linkonce_odr noundef i32 @_ZN5Codec6decodeEi(i32 noundef %0) #[[T:[0-9]+]] comdat
+// CHECK: define linkonce_odr dso_local noundef i32 @_ZN5Codec6decodeEi(i32 noundef %0) #[[T:[0-9]+]] comdat align 2
 // CHECK: attributes #[[T]] = {{.*}}"sdrad-thunk"="codec"

@@ -12,6 +12,6 @@ T sum(SDRAD_IN(n) const T *p, int n) {
 }
 double use(const double *d, const short *s) { return sum(d, 3) + sum(s, 2); }
 
-// CHECK-DAG: define linkonce_odr noundef double @_Z3sumIdET_PKS0_i(ptr noundef "sdrad-elem-size"="8" "sdrad-in"="arg1" %0, i32 noundef %1) #{{[0-9]+}} comdat
-// CHECK-DAG: define linkonce_odr noundef signext i16 @_Z3sumIsET_PKS0_i(ptr noundef "sdrad-elem-size"="2" "sdrad-in"="arg1" %0, i32 noundef %1) #{{[0-9]+}} comdat
+// CHECK-DAG: define linkonce_odr dso_local noundef double @_Z3sumIdET_PKS0_i(ptr noundef "sdrad-elem-size"="8" "sdrad-in"="arg1" %0, i32 noundef %1) #{{[0-9]+}} comdat {
+// CHECK-DAG: define linkonce_odr dso_local noundef signext i16 @_Z3sumIsET_PKS0_i(ptr noundef "sdrad-elem-size"="2" "sdrad-in"="arg1" %0, i32 noundef %1) #{{[0-9]+}} comdat
 // CHECK-DAG: define internal noundef double @_Z3sumIdET_PKS0_i.sdrad_body({{.*}}) unnamed_addr #{{[0-9]+}} comdat($_Z3sumIdET_PKS0_i)

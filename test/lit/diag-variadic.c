@@ -2,5 +2,5 @@
 // RUN: %clang_sdrad -fsyntax-only -Xclang -verify %s
 #include <sdrad/isolate.h>
 
-SDRAD_ISOLATE() // expected-error {{sdrad::isolate cannot be applied to variadic function 'logf'}}
-int logf(const char *fmt, ...) { return 0; }
+SDRAD_ISOLATE() // expected-error {{sdrad::isolate cannot be applied to variadic function 'log_line'}}
+int log_line(const char *fmt, ...) { return 0; }

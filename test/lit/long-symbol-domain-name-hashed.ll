@@ -2,7 +2,7 @@
 ; long C++ symbol) is shortened to a prefix and a hash of the whole.
 ; RUN: %opt_sdrad %s | FileCheck %s
 
-; CHECK: @__sdrad_domain_name.{{.*}} = private unnamed_addr constant [64 x i8] c"_ZN9namespace5inner6parserINS_7requestEE5parseERKNS_6b#{{[0-9a-f]{16}}}\00"
+; CHECK: private unnamed_addr constant [64 x i8] c"_ZN9namespace5inner6parserINS_7requestEE5parse#{{[0-9a-f]+}}\00"
 
 define void @_ZN9namespace5inner6parserINS_7requestEE5parseERKNS_6bufferEmPNS_6resultE() #0 {
 entry:
