@@ -1150,6 +1150,33 @@ static Outcome rp_two_threads(Env &) {
   o.status = good ? SDRAD_FAULT_SEGV : 0;
   return o;
 }
+static void *p_thread_stack_main(void *arg) {
+  StackRowResult *r = (StackRowResult *)arg;
+  Frame fr;
+  for (size_t i = 0; i < sizeof fr.bytes; ++i) fr.bytes[i] = (char)i;
+  PCALL(p_write(fr.bytes + 64));
+  r->status = last_kind();
+  bool changed = false;
+  for (size_t i = 0; i < sizeof fr.bytes; ++i) changed |= fr.bytes[i] != (char)i;
+  r->changed = changed;
+  return nullptr;
+}
+static Outcome rp_write_thread_stack(Env &) {
+  pthread_t t;
+  StackRowResult r{};
+  pthread_create(&t, nullptr, p_thread_stack_main, &r);
+  pthread_join(t, nullptr);
+  Outcome o;
+  o.status = r.status;
+  o.root_changed = r.changed;
+  if (r.status == 0 || r.changed) {
+    o.done = true;
+    o.result = r.changed ? (r.status ? "NOT BLOCKED(frame changed, then " + kind_name(r.status) + ")"
+                                     : std::string("NOT BLOCKED(worker thread's frame changed)"))
+                         : "NOT BLOCKED";
+  }
+  return o;
+}
 static Outcome rp_allowed(bool ok) {
   Outcome o = plugin_outcome();
   o.ok = o.status == 0 && ok;
@@ -1215,6 +1242,7 @@ static const Row kRows[] = {
     {"write_global", BLOCKED, true, false, D_MAIN, rp_write_global},
     {"write_root_heap", BLOCKED, true, false, D_MAIN, rp_write_root_heap},
     {"write_caller_stack", BLOCKED, true, false, D_MAIN, rp_write_caller_stack},
+    {"write_worker_thread_caller_stack", BLOCKED, true, false, D_MAIN, rp_write_thread_stack},
     {"write_other_domain_heap", BLOCKED, true, false, D_MAIN, rp_write_other_domain},
     {"write_runtime_state", BLOCKED, true, false, D_MAIN, rp_write_runtime_state},
     {"write_runtime_shared_page", BLOCKED, false, false, D_MAIN, rp_write_shared_page},
