@@ -66,6 +66,7 @@ END {
   rk = has("recovery.fault_to_error") ? "recovery.fault_to_error" : "recovery.faulting_call"
   cmp("recovery / signal floor (same binary)", rk, "recovery.floor", "le", 1.5, "<=1.5x")
   cmp("whole faulting call / signal floor", "recovery.faulting_call", "recovery.floor", "", 0, "-")
+  cmp("  cold caches: recovery / floor", "recovery.cold", "recovery.floor_cold", "", 0, "-")
   cmp("respawn worker (fork) / recovery", "proc.crash_respawn.fork", rk, "ge", 50, ">=50x")
   cmp("respawn worker (fork+exec) / recovery", "proc.crash_respawn.exec", rk, "ge", 50, ">=50x")
   cmp("  worker crash detected (EOF) / recovery", "proc.crash_detect.fork", rk, "", 0, "-")
