@@ -99,6 +99,9 @@ run alloc_sdrad "$bin/bench_alloc_sdrad" $flag
 if [ -x "$here/server.sh" ]; then
   run server "$here/server.sh" --build-dir "$build" $flag
 fi
+if [ -x "$here/example_server.sh" ]; then
+  run example "$here/example_server.sh" --build-dir "$build" $flag
+fi
 
 # --- callgrind: instructions per no-arg call ------------------------------
 cg_count() {  # which n -> total Ir inside cg_loop_<which>

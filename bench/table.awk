@@ -87,7 +87,7 @@ END {
     cmp("domain heap / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.domain." t "t", "alloc.glibc." t "t", "", 0, "-")
   }
 
-  section("4. stand-in server (bench_server), loopback; ratio = x / plain build (not linked with the runtime)")
+  section("4. servers over loopback.  bench_server (epoll, keep-alive HTTP); ratio = x / plain build without the runtime")
   # Primary: the server's own CPU time per request (getrusage), which other
   # load on the machine disturbs far less than wall-clock throughput.
   split("iso|rt|iso_mal", sk, "|")
@@ -120,9 +120,23 @@ END {
     r = v["server." tk[i] ".rps"] / v["server.plain.rps"]
     row(tn[i], sprintf("%.0f/s", v["server." tk[i] ".rps"]), sprintf("%.0f/s", v["server.plain.rps"]), rat(r), "-", "-")
   }
+
+  section("   examples/server (thread per connection, its own load client); ratio = x / sdrad-server-plain")
   if (has("example.plain.rps") && has("example.iso.rps")) {
     r = v["example.iso.rps"] / v["example.plain.rps"]
-    row("examples/server: isolated / plain", sprintf("%.0f/s", v["example.iso.rps"]), sprintf("%.0f/s", v["example.plain.rps"]), rat(r), ">=0.97x", verdict(r >= 0.97))
+    row("isolated parser, throughput", sprintf("%.0f/s", v["example.iso.rps"]), sprintf("%.0f/s", v["example.plain.rps"]), rat(r), ">=0.97x", verdict(r >= 0.97))
+  } else na("isolated parser, throughput", ">=0.97x")
+  if (has("example.plain.cpu") && has("example.iso.cpu")) {
+    r = v["example.plain.cpu"] / v["example.iso.cpu"]
+    row("  capacity (server CPU/request)", sprintf("%.2f us/req", v["example.iso.cpu"] / 1e3), sprintf("%.2f us/req", v["example.plain.cpu"] / 1e3), rat(r), ">=0.97x", verdict(r >= 0.97))
+  }
+  if (has("example.plain.rps") && has("example.iso_mal.rps")) {
+    r = v["example.iso_mal.rps"] / v["example.plain.rps"]
+    row("isolated, 1% malicious, throughput", sprintf("%.0f/s", v["example.iso_mal.rps"]), sprintf("%.0f/s", v["example.plain.rps"]), rat(r), "-", "-")
+  }
+  if (has("example.plain.cpu") && has("example.iso_mal.cpu")) {
+    r = v["example.plain.cpu"] / v["example.iso_mal.cpu"]
+    row("  1% malicious, capacity (CPU/request)", sprintf("%.2f us/req", v["example.iso_mal.cpu"] / 1e3), sprintf("%.2f us/req", v["example.plain.cpu"] / 1e3), rat(r), "-", "-")
   }
 
   section("5. instructions per no-arg call (callgrind), WRPKRU excluded (none execute here)")
