@@ -348,6 +348,11 @@ std::optional<llvm::SmallVector<std::pair<std::string, SourceLocation>, 2>>
 stringArgs(Sema &S, const ParsedAttr &Attr) {
   llvm::SmallVector<std::pair<std::string, SourceLocation>, 2> Out;
   for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
+    if (Attr.isArgIdent(I)) { // [[sdrad::isolate(confidentiality)]]
+      IdentifierLoc *IL = Attr.getArgAsIdent(I);
+      Out.push_back({IL->Ident->getName().str(), IL->Loc});
+      continue;
+    }
     Expr *Arg = Attr.isArgExpr(I) ? Attr.getArgAsExpr(I) : nullptr;
     auto *SL =
         Arg ? dyn_cast<StringLiteral>(Arg->IgnoreParenImpCasts()) : nullptr;
@@ -374,6 +379,20 @@ void addAnnotation(Sema &S, Decl *D, llvm::StringRef Ann,
   S.AddAnnotationAttr(D, ACI, Ann, Args);
 }
 
+/// Clang 19 parses the arguments of a [[scope::name(...)]] plugin attribute
+/// only if a plugin also spells it [[name]] (its __has_cpp_attribute check
+/// ignores the scope), so every attribute is registered unscoped as well.
+/// The unscoped forms are not ours: they are ignored with a warning.
+bool unscopedWorkaround(Sema &S, const ParsedAttr &Attr) {
+  if ((Attr.getSyntax() != AttributeCommonInfo::AS_CXX11 &&
+       Attr.getSyntax() != AttributeCommonInfo::AS_C23) ||
+      Attr.getScopeName())
+    return false;
+  S.Diag(Attr.getLoc(), diag::warn_unknown_attribute_ignored)
+      << Attr << Attr.getRange();
+  return true;
+}
+
 /// Static fallback definitions that code generation saw before they became
 /// fallbacks; the consumer passes them on again.
 std::vector<FunctionDecl *> &pendingDefinitions() {
@@ -391,12 +410,16 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
     static constexpr Spelling S[] = {
         {ParsedAttr::AS_GNU, "sdrad_isolate"},
         {ParsedAttr::AS_CXX11, "sdrad::isolate"},
-        {ParsedAttr::AS_C23, "sdrad::isolate"}};
+        {ParsedAttr::AS_C23, "sdrad::isolate"},
+        {ParsedAttr::AS_CXX11, "isolate"}, // see unscopedWorkaround()
+        {ParsedAttr::AS_C23, "isolate"}};
     Spellings = S;
   }
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
+    if (unscopedWorkaround(S, Attr))
+      return false;
     if (isa<FunctionDecl>(D))
       return true;
     S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
@@ -486,31 +509,41 @@ template <> struct ParamNames<ParamKind::In> {
   static constexpr const char *Word = "in";
   static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_in"},
                                    {ParsedAttr::AS_CXX11, "sdrad::in"},
-                                   {ParsedAttr::AS_C23, "sdrad::in"}};
+                                   {ParsedAttr::AS_C23, "sdrad::in"},
+      {ParsedAttr::AS_CXX11, "in"},
+      {ParsedAttr::AS_C23, "in"}};
 };
 template <> struct ParamNames<ParamKind::Out> {
   static constexpr const char *Word = "out";
   static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_out"},
                                    {ParsedAttr::AS_CXX11, "sdrad::out"},
-                                   {ParsedAttr::AS_C23, "sdrad::out"}};
+                                   {ParsedAttr::AS_C23, "sdrad::out"},
+      {ParsedAttr::AS_CXX11, "out"},
+      {ParsedAttr::AS_C23, "out"}};
 };
 template <> struct ParamNames<ParamKind::InOut> {
   static constexpr const char *Word = "inout";
   static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_inout"},
                                    {ParsedAttr::AS_CXX11, "sdrad::inout"},
-                                   {ParsedAttr::AS_C23, "sdrad::inout"}};
+                                   {ParsedAttr::AS_C23, "sdrad::inout"},
+      {ParsedAttr::AS_CXX11, "inout"},
+      {ParsedAttr::AS_C23, "inout"}};
 };
 template <> struct ParamNames<ParamKind::String> {
   static constexpr const char *Word = "string";
   static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_string"},
                                    {ParsedAttr::AS_CXX11, "sdrad::string"},
-                                   {ParsedAttr::AS_C23, "sdrad::string"}};
+                                   {ParsedAttr::AS_C23, "sdrad::string"},
+      {ParsedAttr::AS_CXX11, "string"},
+      {ParsedAttr::AS_C23, "string"}};
 };
 template <> struct ParamNames<ParamKind::Shared> {
   static constexpr const char *Word = "shared";
   static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_shared"},
                                    {ParsedAttr::AS_CXX11, "sdrad::shared"},
-                                   {ParsedAttr::AS_C23, "sdrad::shared"}};
+                                   {ParsedAttr::AS_C23, "sdrad::shared"},
+      {ParsedAttr::AS_CXX11, "shared"},
+      {ParsedAttr::AS_C23, "shared"}};
 };
 
 constexpr bool hasCount(ParamKind K) {
@@ -527,6 +560,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
+    if (unscopedWorkaround(S, Attr))
+      return false;
     if (isa<ParmVarDecl>(D) || (K == ParamKind::Shared && isa<FunctionDecl>(D)))
       return true;
     S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
@@ -538,6 +573,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   /// The count argument as annotation text: a parameter name or a number.
   std::optional<std::string> countText(Sema &S, const ParsedAttr &Attr) const {
+    if (Attr.getNumArgs() && Attr.isArgIdent(0)) // [[sdrad::in(len)]]
+      return Attr.getArgAsIdent(0)->Ident->getName().str();
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
@@ -552,6 +589,10 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
                   "' must be a parameter name or an integer constant");
         return std::nullopt;
       }
+    if (E) // [[sdrad::in(n)]] after the parameter n
+      if (auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
+        if (isa<ParmVarDecl>(DRE->getDecl()))
+          return DRE->getDecl()->getName().str();
     if (E && !E->isValueDependent())
       if (auto V = E->getIntegerConstantExpr(S.getASTContext()))
         return llvm::toString(*V, 10);
