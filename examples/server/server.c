@@ -66,14 +66,18 @@ int parse_request(SDRAD_IN(len) const char *line, size_t len,
     req->cmd = p[0] == 'S' ? CMD_SUM : CMD_MAX;
     p += 4;
     while (p < end) {
-      char *next;
-      long v = strtol(p, &next, 10);
-      if (next == p)
-        return -1;
-      tmp[n++] = v; /* BUG: no check against MAX_VALUES */
-      p = next;
-      if (p < end && *p == ',')
+      /* One value; the line is not NUL-terminated, so stop at end. */
+      int neg = *p == '-';
+      if (neg)
         ++p;
+      if (p == end || *p < '0' || *p > '9')
+        return -1;
+      long v = 0;
+      while (p < end && *p >= '0' && *p <= '9')
+        v = v * 10 + (*p++ - '0');
+      tmp[n++] = neg ? -v : v; /* BUG: no check against MAX_VALUES */
+      if (p < end && *p++ != ',')
+        return -1;
     }
     if (n > MAX_VALUES) /* checked too late: the stack is already gone */
       return -1;

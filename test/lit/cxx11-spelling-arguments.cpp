@@ -2,7 +2,7 @@
 // identifiers, counts as a parameter's name (before or after) or a constant.
 // RUN: %clangxx_sdrad -O0 -S -emit-llvm -o - %s | FileCheck %s
 
-[[sdrad::isolate("cxxdom", confidentiality, "fallback_value(7)")]]
+[[sdrad::isolate("cxxdom", "confidentiality", "fallback_value(7)")]]
 int f([[sdrad::in(n)]] const short *p, int n, [[sdrad::out(4)]] long *q,
       [[sdrad::inout("n")]] char *r) { return p[0]; }
 

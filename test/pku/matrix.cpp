@@ -1315,6 +1315,39 @@ static const Row kRows[] = {
 };
 #endif  // MATRIX_PLUGIN
 
+// The fault kind a blocked row must report (0: any).  Rows that need keys
+// expect a key violation only in the pku backend.
+static int expected_kind(const Row &row) {
+  static const struct {
+    const char *name;
+    int kind;
+  } kinds[] = {
+      {"write_global", SDRAD_FAULT_KEY_VIOLATION},
+      {"write_root_heap", SDRAD_FAULT_KEY_VIOLATION},
+      {"write_caller_stack", SDRAD_FAULT_KEY_VIOLATION},
+      {"write_worker_thread_caller_stack", SDRAD_FAULT_KEY_VIOLATION},
+      {"write_other_domain_heap", SDRAD_FAULT_KEY_VIOLATION},
+      {"write_runtime_state", SDRAD_FAULT_KEY_VIOLATION},
+      {"confidentiality_read_root_global", SDRAD_FAULT_KEY_VIOLATION},
+      {"confidentiality_read_root_heap", SDRAD_FAULT_KEY_VIOLATION},
+      {"jump_into_switch_gate", SDRAD_FAULT_GATE},
+      {"jump_into_switch_gate_misaligned_stack", SDRAD_FAULT_GATE},
+      {"write_runtime_shared_page", SDRAD_FAULT_SEGV},
+      {"overflow_copied_in_buffer", SDRAD_FAULT_CANARY},
+      {"smash_own_stack", SDRAD_FAULT_STACK_PROTECTOR},
+      {"double_free", SDRAD_FAULT_HEAP_CORRUPTION},
+      {"use_after_free", SDRAD_FAULT_HEAP_CORRUPTION},
+      {"corrupt_allocator_metadata", SDRAD_FAULT_HEAP_CORRUPTION},
+      {"abort", SDRAD_FAULT_ABORT},
+      {"infinite_recursion", SDRAD_FAULT_STACK_OVERFLOW},
+      {"exception_escapes", SDRAD_FAULT_EXCEPTION},
+  };
+  if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
+  for (const auto &k : kinds)
+    if (!strcmp(k.name, row.name)) return k.kind;
+  return 0;
+}
+
 static bool row_gap(const Row &row) { return row.known_gap || known_gap(row.name); }
 static bool row_required(const Row &row) {
   return row.expect != UNBLOCKABLE && !row_gap(row) && (!row.needs_pku || g_pku);
@@ -1335,8 +1368,13 @@ __attribute__((noinline)) static int run_row_here(const Row &row) {
   if (o.done) {
     result = o.result;
   } else if (o.status > 0) {
-    result = unchanged ? "blocked(" + kind_name(o.status) + ")"
-                       : "NOT BLOCKED(root changed, then " + kind_name(o.status) + ")";
+    int want = expected_kind(row);
+    if (!unchanged)
+      result = "NOT BLOCKED(root changed, then " + kind_name(o.status) + ")";
+    else if (want && o.status != want)
+      result = "UNEXPECTED(blocked, but as " + kind_name(o.status) + ", not " + kind_name(want) + ")";
+    else
+      result = "blocked(" + kind_name(o.status) + ")";
   } else if (o.status < 0) {
     result = "error(" + kind_name(o.status) + ")";
   } else if (row.expect == ALLOWED) {

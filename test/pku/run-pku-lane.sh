@@ -188,14 +188,23 @@ while read -r -a f; do
     n=$(grep -vc '^#' "$part" || true)
     note "ctest label ${f[2]}: $n tests"
     grep '^#' "$part" | sed 's/^# /PKU-LANE: ctest: /' >&2 || true
-    # Programs not built (a partial build) are left out with a note; the
-    # suite's own ctest tests report them.
+    # Only the project's own test programs run in the guest: ELF
+    # executables inside the build tree (not cmake, shells or scripts,
+    # which the guest does not have).  Programs not built (a partial build)
+    # are left out with a note; the suite's own ctest tests report them.
+    bdir=$(cd "${f[1]}" && pwd -P)
     while read -r -a g; do
       [ ${#g[@]} -eq 0 ] && continue
       case ${g[0]} in \#*) continue ;; esac
       prog=""
       for x in "${g[@]:2}"; do [[ $x == /* ]] && { prog=$x; break; }; done
-      if [ -x "$prog" ]; then echo "${g[*]}" >>"$EXPANDED"; else note "${g[0]}: $prog not built, left out"; fi
+      if [ ! -x "$prog" ]; then note "ctest: ${g[0]}: $prog not built, left out"; continue; fi
+      rp=$(readlink -f "$prog")
+      case $rp in "$bdir"/*) ;; *) note "ctest: ${g[0]}: $prog is not a program of the build tree, left out"; continue ;; esac
+      if [ "$(head -c 4 "$rp" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+        note "ctest: ${g[0]}: $prog is not an ELF executable (a script?), left out"; continue
+      fi
+      echo "${g[*]}" >>"$EXPANDED"
     done <"$part"
   else
     echo "${f[*]}" >>"$EXPANDED"
@@ -303,6 +312,13 @@ for i in "${!T_NAME[@]}"; do
   req="SDRAD_REQUIRE_PKU=1"
   [[ " ${T_ENV[$i]} " == *" SDRAD_REQUIRE_PKU="* ]] && req=""
   echo "${T_NAME[$i]} ${T_TIMEOUT[$i]} $req ${T_ENV[$i]} $gpath ${T_ARGS[$i]}" | tr -s ' ' >>"$GUEST_MANIFEST"
+  # Arguments naming files on the host (inputs of a test) are copied to the
+  # same path in the guest.
+  for a in ${T_ARGS[$i]}; do
+    if [[ $a == /* ]] && [ -f "$a" ] && [ ! -e "$ROOT$a" ]; then
+      mkdir -p "$ROOT$(dirname "$a")" && cp -L "$a" "$ROOT$a" || die "cannot copy $a (an argument of ${T_NAME[$i]})"
+    fi
+  done
 done
 # A /lib64 -> /lib link is not needed: copy_with_libs copies the loader by
 # the path the binaries name.
