@@ -9,7 +9,10 @@
 #                              example's stack-smashing attack
 # rps: requests/s reported by the example's load client; cpu: the server's
 # user+system CPU time (from /proc) per request, ns.  Each configuration runs
-# `rounds` times, interleaved; the median is kept.  Builds the example with
+# `rounds` times, interleaved; the median is kept.  example.pair.<cfg>.{rps,cpu}
+# is the median over rounds of the ratio to plain *within* a round
+# (throughput iso/plain, capacity plain_cpu/iso_cpu): the configurations of
+# one round run back to back and see the same load from other processes.  Builds the example with
 # the build tree's toolchain file into <build>/bench-example-server; if that
 # fails the lines are simply missing (the table prints n/a).
 set -u
@@ -38,7 +41,7 @@ fi
 [ -x "$ex/sdrad-server" ] && [ -x "$ex/sdrad-server-plain" ] || exit 0
 
 conns=2
-if [ $smoke = 1 ]; then per_conn=2500; rounds=2; else per_conn=50000; rounds=5; fi
+if [ $smoke = 1 ]; then per_conn=2500; rounds=2; else per_conn=30000; rounds=9; fi
 attacks=$(( conns * per_conn / 100 ))
 pin_srv="" pin_cli=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -86,10 +89,29 @@ one() {  # binary key attack(0/1)
     'BEGIN { printf "R example.%s.cpu %.1f ns\n", k, (b - a) / t * 1e9 / n }' >>"$tmp/r.$2"
 }
 
+last() { tail -1 "$tmp/r.$1" 2>/dev/null | awk '{print $3}'; }
 for r in $(seq $rounds); do
-  one sdrad-server-plain plain 0
-  one sdrad-server iso 0
-  one sdrad-server iso_mal 1
+  # Alternate the order so that neither build always runs first.
+  if [ $((r % 2)) = 1 ]; then order="plain iso iso_mal"; else order="iso_mal iso plain"; fi
+  okr=1
+  for key in $order; do
+    case $key in
+      plain) one sdrad-server-plain plain 0 || okr=0 ;;
+      iso) one sdrad-server iso 0 || okr=0 ;;
+      iso_mal) one sdrad-server iso_mal 1 || okr=0 ;;
+    esac
+  done
+  # Paired ratios of this round (neighbours in time see the same load).
+  if [ $okr = 1 ]; then
+    for key in iso iso_mal; do
+      for m in rps cpu; do
+        grep "^R example.$key.$m " "$tmp/r.$key" | tail -1 | awk '{print $3}' >"$tmp/a"
+        grep "^R example.plain.$m " "$tmp/r.plain" | tail -1 | awk '{print $3}' >"$tmp/b"
+        awk -v m=$m 'NR == FNR { a = $1; next } { b = $1 } END { if (a > 0 && b > 0) print (m == "rps" ? a / b : b / a) }' \
+          "$tmp/a" "$tmp/b" >>"$tmp/ratio.$key.$m"
+      done
+    done
+  fi
 done
 for key in plain iso iso_mal; do
   [ -s "$tmp/r.$key" ] || continue
@@ -97,6 +119,13 @@ for key in plain iso iso_mal; do
     grep "^R example.$key.$m " "$tmp/r.$key" | awk '{print $3}' | sort -g |
       awk -v k="example.$key.$m" -v u=$([ $m = rps ] && echo req/s || echo ns) \
         '{a[NR]=$1} END { if (NR) printf "R %s %g %s\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), u }'
+  done
+done
+for key in iso iso_mal; do
+  for m in rps cpu; do
+    [ -s "$tmp/ratio.$key.$m" ] || continue
+    sort -g "$tmp/ratio.$key.$m" | awk -v k="example.pair.$key.$m" \
+      '{a[NR]=$1} END { if (NR) printf "R %s %g ratio\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'
   done
 done
 exit 0

@@ -9,6 +9,8 @@
 #   server.<cfg>.parse   time in the parser call (isolated or not) per
 #                        request, ns (clock read around the call)
 # Each configuration runs `rounds` times, interleaved; the median is kept.
+#   server.pair.<cfg>.{cpu,rps}  median over rounds of the ratio to plain
+#                        within one round (capacity plain/x, throughput x/plain)
 set -u
 build=""
 smoke=0
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 bin="$build/bench"
 conns=2
-if [ $smoke = 1 ]; then requests=10000; rounds=3; else requests=100000; rounds=7; fi
+if [ $smoke = 1 ]; then requests=10000; rounds=3; else requests=60000; rounds=9; fi
 # Server on one CPU, client on the other (when there are two): less
 # scheduler noise between the configurations being compared.
 pin_srv="" pin_cli=""
@@ -59,11 +61,29 @@ one() {  # server-binary key permille
 
 configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10"
 rc=0
+lastv() { grep "^R server.$1.$2 " "$tmp/lg.$1" 2>/dev/null | tail -1 | awk '{print $3}'; }
 for r in $(seq $rounds); do
+  okr=1
   for c in $configs; do
     IFS=: read -r key exe pm <<<"$c"
     [ -x "$bin/$exe" ] || continue
-    one "$exe" "$key" "$pm"
+    one "$exe" "$key" "$pm" || okr=0
+  done
+  # Paired ratios within the round (back-to-back runs see the same load):
+  # capacity plain_cpu / x_cpu, throughput x_rps / plain_rps.
+  if [ $okr = 1 ] && [ -s "$tmp/lg.plain" ]; then
+    for key in rt iso iso_mal; do
+      [ -s "$tmp/lg.$key" ] || continue
+      awk -v a="$(lastv plain cpu)" -v b="$(lastv $key cpu)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.cpu"
+      awk -v a="$(lastv $key rps)" -v b="$(lastv plain rps)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.rps"
+    done
+  fi
+done
+for key in rt iso iso_mal; do
+  for m in cpu rps; do
+    [ -s "$tmp/pair.$key.$m" ] || continue
+    sort -g "$tmp/pair.$key.$m" | awk -v k="server.pair.$key.$m" \
+      '{a[NR]=$1} END { if (NR) printf "R %s %g ratio\n", k, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'
   done
 done
 for c in $configs; do
