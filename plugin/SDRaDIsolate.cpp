@@ -560,7 +560,8 @@ void Isolator::ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
   LLVMContext &C = F->getContext();
   auto *ThenBB = BasicBlock::Create(C, Name, F);
   auto *Done = BasicBlock::Create(C, Name + ".done", F);
-  B.CreateCondBr(B.CreateIsNotNull(P), ThenBB, Done);
+  B.CreateCondBr(B.CreateIsNotNull(P, P->getName() + ".nonnull"), ThenBB,
+                 Done);
   B.SetInsertPoint(ThenBB);
   Then(B);
   B.CreateBr(Done);
@@ -698,9 +699,10 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
                        : static_cast<Value *>(&A);
       // NULL stays NULL; otherwise copy in (zero-filled for out).
       BasicBlock *Before = B.GetInsertBlock();
-      auto *CopyBB = BasicBlock::Create(C, A.getName() + ".copy", &F);
+      auto *CopyBB = BasicBlock::Create(C, A.getName() + ".copyin", &F);
       auto *Done = BasicBlock::Create(C, A.getName() + ".copied", &F);
-      B.CreateCondBr(B.CreateIsNotNull(&A), CopyBB, Done);
+      B.CreateCondBr(B.CreateIsNotNull(&A, A.getName() + ".nonnull"), CopyBB,
+                     Done);
       B.SetInsertPoint(CopyBB);
       Value *Copied = B.CreateCall(RT.CopyIn, {H, Src, P.Bytes});
       B.CreateBr(Done);
@@ -711,8 +713,8 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
       P.Copy = Phi;
     }
     // A non-NULL input without a copy: out of domain memory.
-    Value *LostThis = B.CreateAnd(B.CreateIsNotNull(&A),
-                                  B.CreateIsNull(P.Copy),
+    Value *LostThis = B.CreateAnd(B.CreateIsNotNull(&A, A.getName() + ".given"),
+                                  B.CreateIsNull(P.Copy, A.getName() + ".none"),
                                   A.getName() + ".lost");
     Lost = Lost == B.getFalse() ? LostThis
                                 : B.CreateOr(Lost, LostThis, "lost");

@@ -17,10 +17,10 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT:    %[[O:[0-9]+]] = extractvalue { i64, i1 } %[[M]], 1
 ; CHECK-NEXT:    %[[P:[0-9]+]] = extractvalue { i64, i1 } %[[M]], 0
 ; CHECK-NEXT:    %v.bytes = select i1 %[[O]], i64 -1, i64 %[[P]]
-; CHECK-NEXT:    %[[NN:[0-9]+]] = icmp ne ptr %v, null
-; CHECK-NEXT:    br i1 %[[NN]], label %v.copy, label %v.copied
-; CHECK:       v.copy:
+; CHECK-NEXT:    %v.nonnull = icmp ne ptr %v, null
+; CHECK-NEXT:    br i1 %v.nonnull, label %v.copyin, label %v.copied
+; CHECK:       v.copyin:
 ; CHECK-NEXT:    %[[C:[0-9]+]] = call ptr @__sdrad_copy_in(i64 %h, ptr %v, i64 %v.bytes)
 ; CHECK:       v.copied:
-; CHECK-NEXT:    %v.copy1 = phi ptr [ null, %fill ], [ %[[C]], %v.copy ]
-; CHECK:         store ptr %v.copy1, ptr %v.slot
+; CHECK-NEXT:    %v.copy = phi ptr [ null, %fill ], [ %[[C]], %v.copyin ]
+; CHECK:         store ptr %v.copy, ptr %v.slot

@@ -10,19 +10,19 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-LABEL: define i32 @fill(
-; CHECK:       out.copy:
+; CHECK:       out.copyin:
 ; CHECK-NEXT:    call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %out.bytes)
 ; CHECK:       call:
 ; CHECK-NEXT:    %status = call i32 @__sdrad_call(
 ; CHECK:       check:
-; CHECK-NEXT:    %canary = call i32 @__sdrad_copy_check(i64 %h, ptr %out.copy1)
+; CHECK-NEXT:    %canary = call i32 @__sdrad_copy_check(i64 %h, ptr %out.copy)
 ; CHECK-NEXT:    %intact = icmp eq i32 %canary, 0
 ; CHECK-NEXT:    br i1 %intact, label %success, label %fail
 ; CHECK:       success:
-; CHECK-NEXT:    %[[NN:[0-9]+]] = icmp ne ptr %out, null
+; CHECK-NEXT:    %[[NN:out.nonnull[0-9]*]] = icmp ne ptr %out, null
 ; CHECK-NEXT:    br i1 %[[NN]], label %out.copyout, label %out.copyout.done
 ; CHECK:       out.copyout:
-; CHECK-NEXT:    call void @__sdrad_copy_out(i64 %h, ptr %out, ptr %out.copy1, i64 %out.bytes)
+; CHECK-NEXT:    call void @__sdrad_copy_out(i64 %h, ptr %out, ptr %out.copy, i64 %out.bytes)
 ; CHECK:       fail:
 ; CHECK-NOT:     __sdrad_copy_out
 ; CHECK:         ret i32 0

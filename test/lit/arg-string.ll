@@ -8,9 +8,9 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK:      %s.copy = call ptr @__sdrad_copy_string(i64 %h, ptr %s)
-; CHECK-NEXT: %[[NN:[0-9]+]] = icmp ne ptr %s, null
-; CHECK-NEXT: %[[NC:[0-9]+]] = icmp eq ptr %s.copy, null
-; CHECK-NEXT: %s.lost = and i1 %[[NN]], %[[NC]]
+; CHECK-NEXT: %s.given = icmp ne ptr %s, null
+; CHECK-NEXT: %s.none = icmp eq ptr %s.copy, null
+; CHECK-NEXT: %s.lost = and i1 %s.given, %s.none
 ; CHECK-NEXT: store ptr %s.copy, ptr %s.slot
 ; CHECK:      call i32 @__sdrad_copy_check(i64 %h, ptr %s.copy)
 ; CHECK-NOT:  call void @__sdrad_copy_out

@@ -12,7 +12,7 @@ attributes #0 = { "sdrad-domain"="d" "sdrad-fallback-value"="-7" }
 ; CHECK:       %lost = or i1 %a.lost, %b.lost
 ; CHECK:       br i1 %lost, label %cleanup, label %call
 ; CHECK:       cleanup:
-; CHECK:         call void @__sdrad_block_free(i64 %h, ptr %a.copy1)
+; CHECK:         call void @__sdrad_block_free(i64 %h, ptr %a.copy)
 ; CHECK:         call void @__sdrad_block_free(i64 %h, ptr %b.copy)
 ; CHECK:         call void @__sdrad_block_free(i64 %h, ptr %blk)
 ; CHECK-NEXT:    br label %fail

@@ -11,6 +11,6 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK:      success:
 ; CHECK-NEXT: %ret.slot = getelementptr inbounds %f.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT: %ret = load i32, ptr %ret.slot
-; CHECK:      call void @__sdrad_block_free(i64 %h, ptr %a.copy1)
+; CHECK:      call void @__sdrad_block_free(i64 %h, ptr %a.copy)
 ; CHECK:      call void @__sdrad_block_free(i64 %h, ptr %blk)
 ; CHECK-NEXT: ret i32 %ret
