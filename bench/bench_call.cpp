@@ -4,6 +4,9 @@
 //   call.plain.X / call.iso.X   ns per call, X = noarg, scalars4, bufN
 //                               (bufN: an N-byte `in` buffer and an N-byte
 //                               `out` buffer, copied in and out)
+//   thread.plain / thread.iso   create + join a thread that makes one plain /
+//                               one isolated call (the latter creates the
+//                               thread's domain instance and drops it)
 //   call.isoblk.noarg           the no-arg call with the block form of the
 //                               contract instead of __sdrad_call_with
 //   copy.memcpy.N               ns for memcpy of N bytes
@@ -15,6 +18,7 @@
 // cg_loop_iso for callgrind (bench/run.sh counts instructions with it).
 #include <sys/mman.h>
 
+#include <thread>
 #include <vector>
 
 #include "common.h"
@@ -209,6 +213,23 @@ int main(int argc, char **argv) {
     printf("# plugin-isolated calls did not return the expected values\n");
   }
 #endif
+
+  // A new thread's first isolated call creates the thread's instance of
+  // the domain (thread-per-connection servers pay it per connection).
+  {
+    std::vector<double> plain_t, iso_t;
+    for (int i = 0; i < (smoke() ? 30 : 300); i++) {
+      uint64_t t0 = now_ns();
+      std::thread([] { keep(fn_noarg()); }).join();
+      uint64_t t1 = now_ns();
+      std::thread([] { keep(iso_noarg()); }).join();
+      uint64_t t2 = now_ns();
+      plain_t.push_back((double)(t1 - t0));
+      iso_t.push_back((double)(t2 - t1));
+    }
+    result("thread.plain", median(plain_t), "ns");
+    result("thread.iso", median(iso_t), "ns");
+  }
 
   const size_t kMax = 1 << 20;
   // Page-aligned caller buffers from mmap (not the runtime's root heap), so

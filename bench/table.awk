@@ -43,6 +43,7 @@ END {
   if (has("call.iso.noarg") && has("call.plain.noarg"))
     row("  overhead per no-arg call", ns(v["call.iso.noarg"] - v["call.plain.noarg"]), "", "", "-", "-")
   cmp("  no args, block form / plain", "call.isoblk.noarg", "call.plain.noarg", "", 0, "-")
+  cmp("new thread + 1st isolated call / + plain", "thread.iso", "thread.plain", "", 0, "-")
   for (i = 1; i <= 6; i++)
     if (has("call.plugin." ck[i])) cmp("plugin-isolated / plain, " cn[i], "call.plugin." ck[i], "call.plain." ck[i], "", 0, "-")
 
