@@ -630,7 +630,11 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
 
   // h = ref.handle; if (h <= 0) h = __sdrad_domain_handle(&ref);
   IRBuilder<> B(EntryBB);
-  Value *Cached = B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
+  // The runtime may store the handle from another thread: a relaxed atomic
+  // load (a plain mov on x86-64).
+  LoadInst *Cached =
+      B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
+  Cached->setAtomic(AtomicOrdering::Monotonic);
   B.CreateCondBr(B.CreateICmpSLE(Cached, B.getInt64(0), "unregistered"),
                  RegisterBB, ReadyBB,
                  Unlikely);

@@ -16,6 +16,6 @@ entry:
 attributes #0 = { "sdrad-domain"="store" }
 
 ; CHECK-LABEL: define void @put()
-; CHECK: load i64, ptr @__sdrad_domain_ref.store
+; CHECK: load atomic i64, ptr @__sdrad_domain_ref.store monotonic
 ; CHECK-LABEL: define i32 @get()
-; CHECK: load i64, ptr @__sdrad_domain_ref.store
+; CHECK: load atomic i64, ptr @__sdrad_domain_ref.store monotonic

@@ -12,7 +12,7 @@ attributes #0 = { "sdrad-domain"="parser" }
 
 ; CHECK-LABEL: define i32 @parse(i32 %x, i64 %y)
 ; CHECK:       entry:
-; CHECK-NEXT:    %handle = load i64, ptr @__sdrad_domain_ref.parser, align 8
+; CHECK-NEXT:    %handle = load atomic i64, ptr @__sdrad_domain_ref.parser monotonic, align 8
 ; CHECK-NEXT:    %unregistered = icmp sle i64 %handle, 0
 ; CHECK-NEXT:    br i1 %unregistered, label %register, label %ready
 ; CHECK:       register:
