@@ -679,6 +679,8 @@ class IsolateChecker {
   CompilerInstance &CI;
   DiagnosticsEngine &DE;
   llvm::DenseSet<const Decl *> Seen;
+  /// Named domains seen in this translation unit: policy and where.
+  llvm::StringMap<std::pair<std::string, SourceLocation>> Domains;
 
 public:
   explicit IsolateChecker(CompilerInstance &CI)
@@ -761,6 +763,18 @@ private:
       DomainAttr = A;
       Domain = D;
       Policy = An.get("policy");
+    }
+    if (!Domain.empty()) {
+      auto [It, New] = Domains.try_emplace(
+          Domain, Policy.str(), DomainAttr->getLocation());
+      if (!New && It->second.first != Policy) {
+        error(DE, DomainAttr->getLocation(),
+              "domain '" + Domain + "' is used with policy '" + Policy +
+                  "' here and '" + It->second.first +
+                  "' elsewhere; a domain has one policy");
+        note(DE, It->second.second, "domain '" + Domain + "' used here");
+        return;
+      }
     }
     if (FD->isVariadic()) {
       error(DE, DomainAttr->getLocation(),
