@@ -425,6 +425,14 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
           P.ElemSize = *E;
       }
     }
+    if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
+        A.hasSwiftErrorAttr() || A.hasAttribute(Attribute::SwiftSelf) ||
+        A.hasAttribute(Attribute::SwiftAsync) || A.hasNestAttr()) {
+      F.getContext().emitError("sdrad-isolate: " + F.getName() +
+                               ": parameter " + Twine(No) +
+                               " cannot be passed through an argument block");
+      return false;
+    }
     if (P.isCopy() && !A.getType()->isPointerTy()) {
       F.getContext().emitError("sdrad-isolate: " + F.getName() +
                                ": copy annotation on non-pointer parameter " +
