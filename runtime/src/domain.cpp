@@ -92,6 +92,8 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   d->faults = 0;
   d->high_water = 0;
   d->pkru = domain_pkru(key, policy, 0, 0);
+  d->pool = nullptr;
+  d->pooled = 0;
   d->live = 1;
   warn_unprotected_once();
   log_line("domain '%s' registered: handle %d, key %d, policy %s", d->name, free_slot, key,
@@ -104,6 +106,13 @@ void domain_destroy(int64_t handle) {
   if (!d) return;
   DomainLock lock;
   d->live = 0;
+  while (Instance *in = d->pool) {  // pooled instances go with the domain
+    d->pool = in->next_free;
+    instance_free_memory(in);
+    in->next_free = g_free_instances;
+    g_free_instances = in;
+  }
+  d->pooled = 0;
   key_free(d->key);
   d->key = -1;
 }
@@ -116,6 +125,23 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
   }
   Instance *in = ts->inst[handle];
   if (in) return in;
+  {
+    // An instance an exited thread left behind: memory mapped, tagged and
+    // wiped already.
+    DomainLock lock;
+    if ((in = d->pool)) {
+      d->pool = in->next_free;
+      d->pooled--;
+    }
+  }
+  if (in) {
+    in->next_free = nullptr;
+    in->active = false;
+    in->compat_state = 0;
+    in->has_init_ctx = false;
+    ts->inst[handle] = in;
+    return in;
+  }
   {
     DomainLock lock;
     in = g_free_instances;
@@ -139,6 +165,30 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
   stack_canary_place(in);
   ts->inst[handle] = in;
   return in;
+}
+
+// At thread exit: wipe the instance and keep it for the domain's next new
+// thread (up to 16 per domain), instead of unmapping it.
+void instance_retire(ThreadState *ts, int64_t handle) {
+  Instance *in = ts->inst[handle];
+  if (!in) return;
+  Domain *d = in->dom;
+  if (in->active || d->is_data) return instance_release(ts, handle);
+  instance_discard(in);
+  ts->inst[handle] = nullptr;
+  {
+    DomainLock lock;
+    if (d->live && d->pooled < 16) {
+      in->next_free = d->pool;
+      d->pool = in;
+      d->pooled++;
+      return;
+    }
+  }
+  instance_free_memory(in);
+  DomainLock lock;
+  in->next_free = g_free_instances;
+  g_free_instances = in;
 }
 
 void instance_release(ThreadState *ts, int64_t handle) {

@@ -109,6 +109,8 @@ struct JmpCtx {
 };
 static_assert(sizeof(JmpCtx) == 80, "asm offsets");
 
+struct Instance;
+
 struct Domain {
   uint32_t live;
   uint32_t policy;
@@ -121,6 +123,8 @@ struct Domain {
   char name[64];
   std::atomic<uint64_t> calls, faults, high_water;
   uint32_t pkru;           // PKRU while running in it
+  Instance *pool;          // instances of exited threads, wiped, for reuse
+  uint32_t pooled;
 };
 
 struct Instance {
@@ -232,6 +236,7 @@ void root_unlock();
 Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
 void instance_discard(Instance *in);  // reset heap & stack after a fault
 void instance_release(ThreadState *ts, int64_t handle);
+void instance_retire(ThreadState *ts, int64_t handle);  // thread exit: keep for reuse
 bool instance_create_memory(Instance *in, const Domain *d);
 void instance_free_memory(Instance *in);
 bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
@@ -256,5 +261,6 @@ void malloc_install_hooks();
 void threads_install_hooks();
 bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
+void altstack_put(void *p);  // a thread's alt stack, back for reuse
 
 }  // namespace sdrad

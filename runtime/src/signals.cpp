@@ -80,17 +80,48 @@ void chain(int sig, siginfo_t *info, void *uc) {
 
 }  // namespace
 
+// Alternate stacks of exited threads, for the next threads (a thread-per-
+// connection server would otherwise map and unmap one per connection).
+namespace {
+std::atomic<int> g_alt_lock{0};
+void *g_alt_free[64];
+int g_alt_count;
+struct AltLock {
+  AltLock() {
+    int z;
+    while (z = 0, !g_alt_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
+  }
+  ~AltLock() { g_alt_lock.store(0, std::memory_order_release); }
+};
+}  // namespace
+
+void altstack_put(void *p) {
+  {
+    AltLock lock;
+    if (g_alt_count < 64) {
+      g_alt_free[g_alt_count++] = p;
+      return;
+    }
+  }
+  munmap(p, kAltStack);
+}
+
 void thread_altstack_ensure(ThreadState *ts) {
   if (ts->altstack) return;
   // Key 0: the kernel writes the signal frame with the interrupted PKRU,
   // and handlers start with only key 0 accessible.
-  void *p = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = nullptr;
+  {
+    AltLock lock;
+    if (g_alt_count) p = g_alt_free[--g_alt_count];
+  }
+  if (!p) p = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return;
   stack_t ss{};
   ss.ss_sp = p;
   ss.ss_size = kAltStack;
   if (sigaltstack(&ss, nullptr) != 0) {
-    munmap(p, kAltStack);
+    altstack_put(p);
     return;
   }
   ts->altstack = p;

@@ -51,12 +51,13 @@ void thread_exit(void *p) {
   ThreadState *ts = (ThreadState *)p;
   if (!ts_valid(ts) || ts != t_ts) return;
   for (int h = 1; h < kMaxDomains; ++h)
-    if (ts->inst[h]) instance_release(ts, h);
+    if (ts->inst[h]) instance_retire(ts, h);
   if (ts->altstack) {
     stack_t off{};
     off.ss_flags = SS_DISABLE;
     sigaltstack(&off, nullptr);
-    munmap(ts->altstack, ts->altstack_size);
+    altstack_put(ts->altstack);
+    ts->altstack = nullptr;
   }
   t_ts = nullptr;
   StateLock lock;

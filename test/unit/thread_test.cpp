@@ -105,3 +105,36 @@ TEST(Threads, ThreadExitReleasesInstances) {
   // 40 threads x 1 MiB would be 10240 pages if instances leaked.
   EXPECT_LT(after - before, 2048) << "resident pages grew by " << (after - before);
 }
+
+namespace {
+struct Secret {
+  char *where;
+  int found;
+};
+}  // namespace
+
+TEST(Threads, ExitedThreadsInstanceIsWipedAndReused) {
+  int64_t h = domain("threads.reuse");
+  char *where = nullptr;
+  std::thread a([&] {
+    InDomain<Secret> d(h);
+    ASSERT_EQ(d.run([](Secret *s) {
+                s->where = opaque((char *)malloc(4096));
+                strcpy(s->where, "left behind by thread a");
+              }),
+              0);
+    where = d.b->where;
+  });
+  a.join();
+  int reused = -1, found = -1;
+  std::thread b([&] {
+    InDomain<Secret> d(h);
+    reused = sdrad_owns(h, where);
+    d.b->where = where;
+    ASSERT_EQ(d.run([](Secret *s) { s->found = memmem(s->where, 4096, "left behind", 11) != nullptr; }), 0);
+    found = d.b->found;
+  });
+  b.join();
+  EXPECT_EQ(reused, 1) << "the new thread got the exited thread's instance";
+  EXPECT_EQ(found, 0) << "and nothing of the old thread's data";
+}
