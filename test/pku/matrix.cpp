@@ -498,17 +498,7 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
-#ifdef MATRIX_PLUGIN
-    // The C++11 spelling [[sdrad::isolate("matrix.conf", "confidentiality")]]
-    // loses its arguments: the function runs in a domain named after its
-    // mangled name, with the default policy (integrity), so it may read
-    // root memory.  (The GNU spelling behind SDRAD_ISOLATE(...) keeps them;
-    // [[sdrad::in(n)]] & co. are refused with "takes one argument".)
-    "isolate_attribute_names_the_domain",
-    "confidentiality_read_root_global",
-    "confidentiality_read_root_heap",
-#endif
-    nullptr,
+    nullptr,  // none at the moment
 };
 static bool known_gap(const char *name) {
   if (getenv("MATRIX_NO_KNOWN_GAPS")) return false;
@@ -879,36 +869,27 @@ static Outcome r_proc_self_mem(Env &) {
 // plugin turns into thunks.  A faulting call returns 0 (the default
 // alternate action); sdrad_last_fault() says what happened.  Domain names
 // are the ones the ABI rows register, so both share the same domains.
-#if __has_include(<sdrad/isolate.h>)
-#include <sdrad/isolate.h>
-#endif
-#ifndef SDRAD_IN
-#define SDRAD_IN(n) __attribute__((sdrad_in(#n)))
-#define SDRAD_OUT(n) __attribute__((sdrad_out(#n)))
-#define SDRAD_INOUT(n) __attribute__((sdrad_inout(#n)))
-#define SDRAD_SHARED __attribute__((sdrad_shared))
-#endif
 
-[[sdrad::isolate("matrix")]] int p_write(SDRAD_SHARED char *t) {
+[[sdrad::isolate("matrix")]] int p_write([[sdrad::shared]] char *t) {
   volatile char *v = t;
   for (int i = 0; i < 16; ++i) v[i] = (char)(v[i] ^ 0x5a);
   return 1;
 }
-[[sdrad::isolate("matrix")]] int p_write_same(SDRAD_SHARED char *t) {
+[[sdrad::isolate("matrix")]] int p_write_same([[sdrad::shared]] char *t) {
   volatile char *v = t;
   char c = v[0];
   v[0] = c;
   return 1;
 }
-[[sdrad::isolate("matrix.conf", "confidentiality")]] long p_conf_read(SDRAD_SHARED const long *p) {
+[[sdrad::isolate("matrix.conf", "confidentiality")]] long p_conf_read([[sdrad::shared]] const long *p) {
   return *(const volatile long *)p;
 }
-[[sdrad::isolate("matrix.other", "shared")]] SDRAD_SHARED char *p_other_alloc() {
+[[sdrad::isolate("matrix.other", "shared")]] char *p_other_alloc() {
   char *m = (char *)malloc(256);
   memset(m, 0x77, 256);
   return m;
 }
-[[sdrad::isolate("matrix")]] int p_overflow_inout(SDRAD_INOUT(n) char *buf, size_t n) {
+[[sdrad::isolate("matrix")]] int p_overflow_inout([[sdrad::inout(n)]] char *buf, size_t n) {
   volatile char *v = buf;
   for (size_t i = 0; i < n + 32; ++i) v[i] = 'A';
   return 1;
@@ -968,7 +949,7 @@ static int last_kind() {
   return r == 2 ? 1 : -1;
 }
 
-[[sdrad::isolate("matrix")]] int p_sync_fault(SDRAD_SHARED Shared *s) {
+[[sdrad::isolate("matrix")]] int p_sync_fault([[sdrad::shared]] Shared *s) {
   __atomic_add_fetch(&s->arrived, 1, __ATOMIC_SEQ_CST);
   for (long spin = 0; spin < 2000000000L && __atomic_load_n(&s->arrived, __ATOMIC_SEQ_CST) < 2; ++spin) {
   }
@@ -982,11 +963,11 @@ static int last_kind() {
 }
 
 [[sdrad::isolate("matrix")]] long p_read_global() { return *(const volatile long *)&g_root.config; }
-[[sdrad::isolate("matrix")]] int p_snprintf(SDRAD_OUT(n) char *out, size_t n) {
+[[sdrad::isolate("matrix")]] int p_snprintf([[sdrad::out(n)]] char *out, size_t n) {
   snprintf(out, n, "%d-%s-%.2f-%lx", 42, "ok", 3.5, 0xabcUL);
   return (int)strlen(out);
 }
-[[sdrad::isolate("matrix")]] int p_strtol(SDRAD_OUT(1) long *out) {
+[[sdrad::isolate("matrix")]] int p_strtol([[sdrad::out(1)]] long *out) {
   errno = 0;
   *out = strtol("999999999999999999999999", nullptr, 10);
   return errno;
@@ -1011,27 +992,27 @@ static int last_kind() {
   e_exception_caught(&b);
   return b.out;
 }
-[[sdrad::isolate("matrix.conf", "confidentiality")]] int p_conf_snprintf(SDRAD_OUT(n) char *out, size_t n) {
+[[sdrad::isolate("matrix.conf", "confidentiality")]] int p_conf_snprintf([[sdrad::out(n)]] char *out, size_t n) {
   snprintf(out, n, "%d-%s-%.2f-%lx", 42, "ok", 3.5, 0xabcUL);
   return (int)strlen(out);
 }
 
-[[sdrad::isolate("matrix")]] int p_wrpkru_write(SDRAD_SHARED char *t) {
+[[sdrad::isolate("matrix")]] int p_wrpkru_write([[sdrad::shared]] char *t) {
   wrpkru(0);
   volatile char *v = t;
   for (int i = 0; i < 16; ++i) v[i] = (char)(v[i] ^ 0x5a);
   return 1;
 }
-[[sdrad::isolate("matrix")]] long p_pkey_mprotect(SDRAD_SHARED char *page) {
+[[sdrad::isolate("matrix")]] long p_pkey_mprotect([[sdrad::shared]] char *page) {
   long r = syscall(SYS_pkey_mprotect, page, 4096, PROT_READ | PROT_WRITE, 0);
   if (r == 0)
     for (int i = 0; i < 16; ++i) ((volatile char *)page)[i] ^= 0x5a;
   return r == 0 ? 1 : -errno;
 }
-[[sdrad::isolate("matrix")]] long p_mprotect(SDRAD_SHARED char *page) {
+[[sdrad::isolate("matrix")]] long p_mprotect([[sdrad::shared]] char *page) {
   return mprotect(page, 4096, PROT_READ) == 0 ? 1 : -errno;
 }
-[[sdrad::isolate("matrix")]] long p_proc_mem(SDRAD_SHARED char *t) {
+[[sdrad::isolate("matrix")]] long p_proc_mem([[sdrad::shared]] char *t) {
   Block b{};
   b.target = t;
   e_proc_self_mem(&b);
