@@ -24,6 +24,7 @@
 #include "Contract.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -43,6 +44,10 @@
 #define DEBUG_TYPE "sdrad-isolate"
 
 using namespace llvm;
+
+STATISTIC(NumThunks, "Isolated functions turned into domain entry thunks");
+STATISTIC(NumCopies, "Argument copies made by thunks");
+STATISTIC(NumLowered, "Frontend annotations lowered to the IR contract");
 
 namespace {
 
@@ -103,6 +108,10 @@ std::optional<Annotation> parseAnnotation(StringRef S) {
 void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
   if (F.hasFnAttribute(sdrad::AttrDomain))
     return; // duplicate (declaration and definition both annotated)
+  LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << ": domain '"
+                    << A.get("domain") << "', policy " << A.get("policy")
+                    << "\n");
+  ++NumLowered;
   F.addFnAttr(sdrad::AttrDomain, A.get("domain"));
   F.addFnAttr(sdrad::AttrPolicy, A.get("policy"));
   if (StringRef V = A.get("value"); !V.empty())
@@ -233,6 +242,10 @@ bool lowerParamAnnotations(Function &F) {
         Spec = "arg" + utostr(It->second);
       }
     }
+    LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << ": parameter "
+                      << No << ": " << Attr << "=" << Spec << ", "
+                      << P.ElemSize << "-byte elements\n");
+    ++NumLowered;
     F.addParamAttr(No, Attribute::get(F.getContext(), Attr, Spec));
     F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrElemSize,
                                       utostr(P.ElemSize)));
@@ -839,6 +852,11 @@ bool Isolator::isolate(Function &F) {
       StructType::create(C, Fields, (F.getName() + ".sdrad_block").str());
 
   std::string Domain = domainName(F);
+  LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << " -> domain '"
+                    << Domain << "', block " << *BlockTy << " ("
+                    << DL.getTypeAllocSize(BlockTy) << " bytes)\n");
+  ++NumThunks;
+  NumCopies += count_if(Plan, [](const ArgPlan &P) { return P.isCopy(); });
   Function *Body = moveBody(F);
   Function *Entry = makeEntry(F, *Body, BlockTy, Plan, HasRetField);
 
