@@ -32,13 +32,6 @@ void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   ts->cur_pkru = in->dom->pkru;
 }
 
-void note_high_water(Instance *in) {
-  uint64_t hw = heap_high_water(in->heap);
-  uint64_t cur = in->dom->high_water.load(std::memory_order_relaxed);
-  while (hw > cur && !in->dom->high_water.compare_exchange_weak(cur, hw)) {
-  }
-}
-
 }  // namespace
 
 void stack_canary_place(Instance *in) {
@@ -79,7 +72,6 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   ThreadState *ts = (ThreadState *)tsv;
   Frame *f = &ts->frames[ts->depth - 1];
   Instance *in = f->inst;
-  note_high_water(in);
   int64_t value = status;
   const JmpCtx *ctx = &f->ctx;
   if (status != 0) {
@@ -264,7 +256,6 @@ Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_
 
 void pop_compat_frame(ThreadState *ts) {
   Frame *f = &ts->frames[ts->depth - 1];
-  note_high_water(f->inst);
   f->inst->active = false;
   t_heap = f->parent_heap;
   ts->cur_pkru = f->parent_pkru;

@@ -235,6 +235,7 @@ void root_unlock();
 
 Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
 void instance_discard(Instance *in);  // reset heap & stack after a fault
+void note_high_water(Instance *in);
 void instance_release(ThreadState *ts, int64_t handle);
 void instance_retire(ThreadState *ts, int64_t handle);  // thread exit: keep for reuse
 bool instance_create_memory(Instance *in, const Domain *d);

@@ -87,8 +87,19 @@ bool instance_create_memory(Instance *in, const Domain *d) {
   return true;
 }
 
+// The domain's high-water mark takes in an instance's heap when the
+// instance is wiped or unmapped (stats add the caller's live instance).
+void note_high_water(Instance *in) {
+  if (!in->heap) return;
+  uint64_t hw = heap_high_water(in->heap);
+  uint64_t cur = in->dom->high_water.load(std::memory_order_relaxed);
+  while (hw > cur && !in->dom->high_water.compare_exchange_weak(cur, hw)) {
+  }
+}
+
 void instance_free_memory(Instance *in) {
   if (in->slot < 0) return;
+  note_high_water(in);
   size_t len = (size_t)1 << g_shared.slot_shift;
   mmap((void *)in->base, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   slot_free(in->slot);
@@ -104,6 +115,7 @@ void instance_free_memory(Instance *in) {
 // the canary, stays mapped.
 void instance_discard(Instance *in) {
   if (!in->heap) return;
+  note_high_water(in);
   wipe(in->heap_lo, heap_touched(in->heap));
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
   if (in->arena_lo) {

@@ -69,7 +69,9 @@ typedef struct sdrad_fault {
 typedef struct sdrad_domain_stats {
   uint64_t calls;        /* entries on all threads */
   uint64_t faults;       /* faults recovered */
-  uint64_t heap_high_water; /* largest heap footprint of any instance (bytes) */
+  uint64_t heap_high_water; /* largest heap footprint (bytes) of the calling
+                               thread's instance and of every instance
+                               discarded, retired or released so far */
   uint64_t heap_in_use;  /* bytes in use in the calling thread's instance */
 } sdrad_domain_stats;
 
