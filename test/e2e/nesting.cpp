@@ -1,0 +1,2 @@
+// nesting.c compiled as C++.
+#include "nesting.c"

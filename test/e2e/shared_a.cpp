@@ -1,0 +1,2 @@
+// shared_a.c compiled as C++.
+#include "shared_a.c"

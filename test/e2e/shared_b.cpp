@@ -1,0 +1,2 @@
+// shared_b.c compiled as C++.
+#include "shared_b.c"

@@ -1,0 +1,2 @@
+// shared_main.c compiled as C++.
+#include "shared_main.c"

@@ -1,0 +1,2 @@
+// threads.c compiled as C++.
+#include "threads.c"
