@@ -18,6 +18,8 @@
 // cg_loop_iso for callgrind (bench/run.sh counts instructions with it).
 #include <sys/mman.h>
 
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -178,41 +180,45 @@ int main(int argc, char **argv) {
     fprintf(stderr, "isolated call does not work\n");
     return 1;
   }
-  double t;
-  t = time_per_iter([](uint64_t n) {
+  // Everything compared in one row is timed in interleaved batches.
+  using Fn = std::function<void(uint64_t)>;
+  std::vector<Fn> fns;
+  std::vector<const char *> keys;
+  auto add = [&](const char *k, Fn f) {
+    keys.push_back(k);
+    fns.push_back(std::move(f));
+  };
+  add("call.plain.noarg", [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(fn_noarg());
   });
-  result("call.plain.noarg", t, "ns");
-  t = time_per_iter([](uint64_t n) {
+  add("call.iso.noarg", [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(iso_noarg());
   });
-  result("call.iso.noarg", t, "ns");
-  t = time_per_iter([](uint64_t n) {
+  add("call.isoblk.noarg", [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(iso_noarg_blk());
   });
-  result("call.isoblk.noarg", t, "ns");
-  t = time_per_iter([](uint64_t n) {
+  add("call.plain.scalars4", [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(fn_scalars((int64_t)i, 2, 3, 4));
   });
-  result("call.plain.scalars4", t, "ns");
-  t = time_per_iter([](uint64_t n) {
+  add("call.iso.scalars4", [](uint64_t n) {
     for (uint64_t i = 0; i < n; i++) keep(iso_scalars((int64_t)i, 2, 3, 4));
   });
-  result("call.iso.scalars4", t, "ns");
 #ifdef SDRAD_BENCH_PLUGIN
   if (pl_call_noarg() == 1 && pl_call_scalars(1, 2, 3, 4) == 3) {
-    t = time_per_iter([](uint64_t n) {
+    add("call.plugin.noarg", [](uint64_t n) {
       for (uint64_t i = 0; i < n; i++) keep(pl_call_noarg());
     });
-    result("call.plugin.noarg", t, "ns");
-    t = time_per_iter([](uint64_t n) {
+    add("call.plugin.scalars4", [](uint64_t n) {
       for (uint64_t i = 0; i < n; i++) keep(pl_call_scalars((int64_t)i, 2, 3, 4));
     });
-    result("call.plugin.scalars4", t, "ns");
   } else {
     printf("# plugin-isolated calls did not return the expected values\n");
   }
 #endif
+  {
+    std::vector<double> t = time_interleaved(fns);
+    for (size_t i = 0; i < t.size(); i++) result(keys[i], t[i], "ns");
+  }
 
   // A new thread's first isolated call creates the thread's instance of
   // the domain (thread-per-connection servers pay it per connection).
@@ -236,56 +242,54 @@ int main(int argc, char **argv) {
   // that memcpy and the copies see the same, best-case alignment.
   Buf in(kMax, 7), out(kMax, 0);
   int64_t h = domain_handle(g_dom);
-  char key[128];
   for (size_t n : {(size_t)64, (size_t)4096, (size_t)65536, kMax}) {
     double target = n >= kMax ? 2e7 : 2e6;
-    t = time_per_iter([&](uint64_t k) {
+    std::vector<std::string> names;
+    fns.clear();
+    auto addn = [&](const char *fmt, Fn f) {
+      char key[128];
+      snprintf(key, sizeof key, fmt, n);
+      names.push_back(key);
+      fns.push_back(std::move(f));
+    };
+    addn("call.plain.buf%zu", [&](uint64_t k) {
       for (uint64_t i = 0; i < k; i++) keep(fn_buf(in.data(), out.data(), n));
-    }, target);
-    snprintf(key, sizeof key, "call.plain.buf%zu", n);
-    result(key, t, "ns");
-    t = time_per_iter([&](uint64_t k) {
+    });
+    addn("call.iso.buf%zu", [&](uint64_t k) {
       for (uint64_t i = 0; i < k; i++) keep(iso_buf(in.data(), out.data(), n));
-    }, target);
-    snprintf(key, sizeof key, "call.iso.buf%zu", n);
-    result(key, t, "ns");
+    });
 #ifdef SDRAD_BENCH_PLUGIN
-    if (pl_call_buf(in.data(), out.data(), n) == (int64_t)n) {
-      t = time_per_iter([&](uint64_t k) {
+    if (pl_call_buf(in.data(), out.data(), n) == (int64_t)n)
+      addn("call.plugin.buf%zu", [&](uint64_t k) {
         for (uint64_t i = 0; i < k; i++) keep(pl_call_buf(in.data(), out.data(), n));
-      }, target);
-      snprintf(key, sizeof key, "call.plugin.buf%zu", n);
-      result(key, t, "ns");
-    }
+      });
 #endif
-    t = time_per_iter([&](uint64_t k) {
+    addn("copy.memcpy.%zu", [&](uint64_t k) {
       for (uint64_t i = 0; i < k; i++) {
         memcpy(out.data(), in.data(), n);
         keep(out.data());
         clobber();
       }
-    }, target);
-    snprintf(key, sizeof key, "copy.memcpy.%zu", n);
-    result(key, t, "ns");
-    t = time_per_iter([&](uint64_t k) {
+    });
+    addn("copy.in.%zu", [&](uint64_t k) {
       for (uint64_t i = 0; i < k; i++) {
         void *c = __sdrad_copy_in(h, in.data(), n);
         keep(c);
         __sdrad_block_free(h, c);
       }
-    }, target);
-    snprintf(key, sizeof key, "copy.in.%zu", n);
-    result(key, t, "ns");
-    void *c = __sdrad_copy_in(h, in.data(), n);
-    t = time_per_iter([&](uint64_t k) {
+    });
+    // The copy exists only during its own batch: a copy kept alive across
+    // other calls keeps the instance's argument arena from being reset.
+    addn("copy.out.%zu", [&](uint64_t k) {
+      void *c = __sdrad_copy_in(h, in.data(), n);
       for (uint64_t i = 0; i < k; i++) {
         __sdrad_copy_out(h, out.data(), c, n);
         clobber();
       }
-    }, target);
-    __sdrad_block_free(h, c);
-    snprintf(key, sizeof key, "copy.out.%zu", n);
-    result(key, t, "ns");
+      __sdrad_block_free(h, c);
+    });
+    std::vector<double> t = time_interleaved(fns, target);
+    for (size_t i = 0; i < t.size(); i++) result(names[i].c_str(), t[i], "ns");
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <vector>
 
 namespace bench {
@@ -84,6 +85,41 @@ double time_per_iter(F &&fn, double target_ns = 2e6, int batches = 21) {
     double per = (double)(now_ns() - t0) / (double)iters;
     if (b == 0 || per < best) best = per;
   }
+  return best;
+}
+
+// Like time_per_iter for several functions at once, run in interleaved
+// batches (A B C A B C ...) so that all of them see the same interference
+// from the rest of the machine; returns the fastest batch of each.
+inline std::vector<double> time_interleaved(const std::vector<std::function<void(uint64_t)>> &fns,
+                                            double target_ns = 2e6, int batches = 21) {
+  if (smoke()) {
+    target_ns /= 4;
+    batches = std::min(batches, 5);
+  }
+  std::vector<uint64_t> iters(fns.size(), 1);
+  for (size_t f = 0; f < fns.size(); f++) {
+    for (;;) {
+      uint64_t t0 = now_ns();
+      fns[f](iters[f]);
+      uint64_t dt = now_ns() - t0;
+      if ((double)dt >= target_ns / 4 || iters[f] >= (1ull << 30)) {
+        double per = (double)dt / (double)iters[f];
+        uint64_t want = (uint64_t)(target_ns / (per > 0.1 ? per : 0.1));
+        iters[f] = want ? want : 1;
+        break;
+      }
+      iters[f] *= 4;
+    }
+  }
+  std::vector<double> best(fns.size(), 0);
+  for (int b = 0; b < batches; b++)
+    for (size_t f = 0; f < fns.size(); f++) {
+      uint64_t t0 = now_ns();
+      fns[f](iters[f]);
+      double per = (double)(now_ns() - t0) / (double)iters[f];
+      if (b == 0 || per < best[f]) best[f] = per;
+    }
   return best;
 }
 
