@@ -104,6 +104,36 @@ std::optional<Annotation> parseAnnotation(const AnnotateAttr *A) {
   return R;
 }
 
+/// "( (16u) )" -> "16u": what a macro-expanded constant looks like.
+std::string stripParens(llvm::StringRef S) {
+  std::string Out;
+  for (char C : S)
+    if (!llvm::isSpace(C))
+      Out += C;
+  llvm::StringRef R = Out;
+  while (R.size() >= 2 && R.front() == '(' && R.back() == ')')
+    R = R.drop_front().drop_back();
+  return R.str();
+}
+
+/// A count given as text: a parameter name, or an integer literal (also
+/// with suffixes or in parentheses, as macros expand).  "" if neither.
+std::string normalizeCount(llvm::StringRef T) {
+  std::string S = stripParens(T);
+  llvm::StringRef R = S;
+  if (!R.empty() && llvm::isDigit(R[0])) {
+    llvm::APInt V;
+    if (R.rtrim("uUlL").getAsInteger(0, V) || V.getActiveBits() > 64)
+      return "";
+    return llvm::toString(V, 10, false);
+  }
+  if (!R.empty() && llvm::all_of(R, [](char C) {
+        return llvm::isAlnum(C) || C == '_';
+      }))
+    return S;
+  return "";
+}
+
 bool isParamKind(llvm::StringRef K) {
   return K == "in" || K == "out" || K == "inout" || K == "string" ||
          K == "shared";
@@ -240,13 +270,16 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
 /// Normalises a fallback value for \p RetTy, or returns "" after diagnosing.
 std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
                                QualType RetTy, SourceLocation Loc) {
+  std::string Norm = stripParens(V);
+  V = Norm;
   RetTy = RetTy.getCanonicalType();
   if (RetTy->isVoidType()) {
     error(DE, Loc, "fallback_value() given for a function returning void");
     return "";
   }
   if (RetTy->isPointerType() || RetTy->isNullPtrType()) {
-    if (V == "nullptr" || V == "NULL" || V == "0")
+    if (V == "nullptr" || V == "NULL" || V == "0" || V == "__null" ||
+        V == "(void*)0")
       return "null";
     error(DE, Loc,
           "fallback_value() of a function returning a pointer must be "
@@ -578,12 +611,9 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
-        llvm::StringRef T = SL->getString().trim();
-        if (!T.empty() && (llvm::isDigit(T[0]) ||
-                           llvm::all_of(T, [](char C) {
-                             return llvm::isAlnum(C) || C == '_';
-                           })))
-          return T.str();
+        std::string T = normalizeCount(SL->getString());
+        if (!T.empty())
+          return T;
         error(S.getDiagnostics(), SL->getBeginLoc(),
               "the count of '" + Attr.getNormalizedFullName() +
                   "' must be a parameter name or an integer constant");

@@ -47,10 +47,13 @@
 #endif
 
 #ifdef SDRAD_HAVE_PLUGIN
-#define SDRAD_ISOLATE(...) __attribute__((sdrad_isolate(#__VA_ARGS__)))
-#define SDRAD_IN(n) __attribute__((sdrad_in(#n)))
-#define SDRAD_OUT(n) __attribute__((sdrad_out(#n)))
-#define SDRAD_INOUT(n) __attribute__((sdrad_inout(#n)))
+/* Arguments are macro-expanded, then handed to the attributes as text (a
+ * count may name a parameter declared after the pointer). */
+#define SDRAD_STR_(...) #__VA_ARGS__
+#define SDRAD_ISOLATE(...) __attribute__((sdrad_isolate(SDRAD_STR_(__VA_ARGS__))))
+#define SDRAD_IN(n) __attribute__((sdrad_in(SDRAD_STR_(n))))
+#define SDRAD_OUT(n) __attribute__((sdrad_out(SDRAD_STR_(n))))
+#define SDRAD_INOUT(n) __attribute__((sdrad_inout(SDRAD_STR_(n))))
 #define SDRAD_STRING __attribute__((sdrad_string))
 #define SDRAD_SHARED __attribute__((sdrad_shared))
 #else
