@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -772,6 +773,32 @@ static Outcome r_write_thread_stack(Env &) {
   return o;
 }
 
+// The domain longjmps to a jmp_buf the root saved before the call: control
+// comes back to root code, but still with the domain's rights (and the
+// runtime still believing the domain runs), so the root's next store to
+// its own stack or globals must fault and rewind the domain.
+static jmp_buf g_escape;
+static volatile int g_escaped;
+static void e_longjmp(void *p) {
+  (void)p;
+  longjmp(g_escape, 1);
+}
+__attribute__((noinline)) static Outcome r_longjmp(Env &) {
+  Outcome o;
+  g_escaped = 0;
+  if (setjmp(g_escape) == 0) {
+    o.status = simple(g_h[D_MAIN], e_longjmp, nullptr).status;
+  } else {
+    // Back in root code by the domain's longjmp.
+    g_escaped = 1;
+    g_root.victim[0] ^= 0x5a;
+    o.status = 0;
+    o.done = true;
+    o.result = "NOT BLOCKED(escaped to root code, which wrote root memory)";
+  }
+  return o;
+}
+
 // Allowed rows.
 static Outcome allowed(int64_t h, void (*e)(void *), bool (*check)(const Block &), void *target = nullptr) {
   Block b{};
@@ -1267,6 +1294,7 @@ static const Row kRows[] = {
     {"write_runtime_shared_page", BLOCKED, false, false, D_MAIN, r_write_shared_page},
     {"confidentiality_read_root_global", BLOCKED, true, false, D_CONF, r_read_secret},
     {"confidentiality_read_root_heap", BLOCKED, true, false, D_CONF, r_read_secret_heap},
+    {"longjmp_out_of_domain", BLOCKED, true, false, D_MAIN, r_longjmp},
     {"jump_into_switch_gate", BLOCKED, true, false, D_MAIN, r_gate_jump},
     {"jump_into_switch_gate_misaligned_stack", BLOCKED, true, false, D_MAIN, r_gate_jump_misaligned},
     {"overflow_copied_in_buffer", BLOCKED, false, false, D_MAIN, r_overflow_copy},
@@ -1311,6 +1339,7 @@ static int expected_kind(const Row &row) {
       {"write_runtime_state", SDRAD_FAULT_KEY_VIOLATION},
       {"confidentiality_read_root_global", SDRAD_FAULT_KEY_VIOLATION},
       {"confidentiality_read_root_heap", SDRAD_FAULT_KEY_VIOLATION},
+      {"longjmp_out_of_domain", SDRAD_FAULT_KEY_VIOLATION},
       {"jump_into_switch_gate", SDRAD_FAULT_GATE},
       {"jump_into_switch_gate_misaligned_stack", SDRAD_FAULT_GATE},
       {"write_runtime_shared_page", SDRAD_FAULT_SEGV},
