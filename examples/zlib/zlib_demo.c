@@ -67,9 +67,14 @@ long unpack(SDRAD_IN(in_len) const unsigned char *in, size_t in_len,
     return -3;
   zs.next_in = (Bytef *)(in + 8);
   zs.avail_in = (uInt)(in_len - 8);
-  zs.next_out = out;
-  zs.avail_out = size;
-  int rc = inflate(&zs, Z_FINISH);
+  /* Inflate in 4 KiB steps (so that zlib also allocates its window). */
+  int rc = Z_OK;
+  while (rc == Z_OK && zs.total_out < size) {
+    uInt step = size - zs.total_out < 4096 ? (uInt)(size - zs.total_out) : 4096;
+    zs.next_out = out + zs.total_out;
+    zs.avail_out = step;
+    rc = inflate(&zs, Z_NO_FLUSH);
+  }
   long produced = (long)zs.total_out;
   inflateEnd(&zs);
   return rc == Z_STREAM_END ? produced : -4;
