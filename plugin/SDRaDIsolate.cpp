@@ -552,12 +552,31 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   Entry->addParamAttr(0, Attribute::getWithAlignment(C, Align(BlockAlign)));
 
   IRBuilder<> B(BasicBlock::Create(C, "entry", Entry));
+  const StructLayout *SL = DL.getStructLayout(BlockTy);
   SmallVector<Value *, 8> Args;
+  SmallVector<std::pair<Value *, Value *>, 1> SRetCopies; // {tmp, slot}
   for (auto [P, A] : zip(Plan, F.args())) {
     Value *Slot = B.CreateStructGEP(BlockTy, Blk, P.Field, A.getName() + ".slot");
-    if (P.Kind == ArgKind::ByVal || P.Kind == ArgKind::SRet)
-      Args.push_back(Slot); // the callee copies byval; sret writes here
-    else
+    if (P.Kind == ArgKind::ByVal || P.Kind == ArgKind::SRet) {
+      // The callee copies byval; sret writes here.  A slot is only as
+      // aligned as the block (16) allows: over-aligned values go through a
+      // suitably aligned temporary on the domain stack.
+      Align Have = commonAlignment(Align(BlockAlign),
+                                   SL->getElementOffset(P.Field));
+      MaybeAlign Want = A.getParamAlign();
+      if (!Want || *Want <= Have) {
+        Args.push_back(Slot);
+        continue;
+      }
+      uint64_t Size = DL.getTypeAllocSize(P.SlotTy);
+      AllocaInst *Tmp = B.CreateAlloca(P.SlotTy, nullptr, A.getName() + ".aligned");
+      Tmp->setAlignment(*Want);
+      if (P.Kind == ArgKind::ByVal)
+        B.CreateMemCpy(Tmp, *Want, Slot, Have, Size);
+      else
+        SRetCopies.push_back({Tmp, Slot});
+      Args.push_back(Tmp);
+    } else
       Args.push_back(B.CreateAlignedLoad(P.SlotTy, Slot,
                                          fieldAlign(DL, P.SlotTy),
                                          A.getName()));
@@ -565,6 +584,11 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   CallInst *Call = B.CreateCall(&Body, Args);
   Call->setCallingConv(Body.getCallingConv());
   Call->setAttributes(callAttrs(Body, C));
+  for (auto [Tmp, Slot] : SRetCopies) {
+    auto *AI = cast<AllocaInst>(Tmp);
+    B.CreateMemCpy(Slot, Align(1), AI, AI->getAlign(),
+                   DL.getTypeAllocSize(AI->getAllocatedType()));
+  }
   if (HasRetField) {
     Type *RetTy = F.getReturnType();
     B.CreateAlignedStore(Call, B.CreateStructGEP(BlockTy, Blk, 0, "ret.slot"),

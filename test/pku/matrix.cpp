@@ -41,6 +41,7 @@
 
 #include "sdrad/abi.h"
 #include "sdrad/sdrad.h"
+#include "sdrad_api.h"
 
 // ---------------------------------------------------------------------------
 // Runtime internals used by two rows (see the header comment).
@@ -499,7 +500,14 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
-    nullptr,  // none at the moment
+#ifndef MATRIX_PLUGIN
+    // sdrad_dprotect() called from inside a domain is honoured: the domain
+    // grants itself write access to a data domain, effective from its next
+    // entry.  The runtime should accept grants only from root (or the
+    // parent), or only of the caller's own memory.
+    "compat_dprotect_self_grant",
+#endif
+    nullptr,
 };
 static bool known_gap(const char *name) {
   if (getenv("MATRIX_NO_KNOWN_GAPS")) return false;
@@ -509,6 +517,11 @@ static bool known_gap(const char *name) {
 }
 static bool g_verbose;  // MATRIX_VERBOSE=1: print the last fault of each row
 static int g_rows, g_pass, g_fail, g_info;
+
+static int last_fault_kind() {
+  sdrad_fault f;
+  return sdrad_last_fault(&f) ? f.kind : 0;
+}
 
 static std::string kind_name(int32_t st) {
   if (st > 0) return sdrad_fault_kind_name(st);
@@ -798,6 +811,64 @@ __attribute__((noinline)) static Outcome r_longjmp(Env &) {
   }
   return o;
 }
+
+// SDRaD-compatible API: an execution domain (udi 2001) and a data domain
+// (udi 2002) whose buffer the root filled.  The execution domain was not
+// granted access to the data domain; it writes the buffer directly, or
+// first calls sdrad_dprotect() itself to grant itself write access.
+struct CompatArg {
+  char *buf;
+  int self_grant;
+  int32_t grant_rc;
+};
+static int32_t c_write_data(CompatArg *a) {
+  if (a->self_grant) a->grant_rc = sdrad_dprotect(2001, 2002, SDRAD_WRITE_ACCESS);
+  volatile char *v = a->buf;
+  for (int i = 0; i < 16; ++i) v[i] = 'W';
+  return 1;
+}
+static Outcome compat_row(int self_grant) {
+  Outcome o;
+  o.done = true;
+  int32_t e1 = sdrad_init(2002, SDRAD_DATA_DOMAIN);
+  char *buf = (char *)sdrad_malloc(2002, 64);
+  int32_t e2 = sdrad_init(2001, SDRAD_EXECUTION_DOMAIN | SDRAD_NONISOLATED_DOMAIN);
+  if (e2 == 2001) {  // sdrad_init returning a second time: a fault rewound here
+    o.result = "error(rewound into sdrad_init)";
+    return o;
+  }
+  if (e1 != SDRAD_SUCCESSFUL_RETURNED || !buf ||
+      (e2 != SDRAD_SUCCESSFUL_RETURNED && e2 != SDRAD_WARNING_SAVE_EC)) {
+    o.result = "error(setup " + std::to_string(e1) + "/" + std::to_string(e2) + ")";
+    return o;
+  }
+  memset(buf, 0x66, 64);
+  CompatArg arg{buf, self_grant, 0};
+  int32_t ret = 0;
+  int32_t st = sdrad_call(2001, (int32_t(*)())(void *)c_write_data, &arg, sizeof arg, &ret);
+  // A second call: a grant made during the first would apply from now on.
+  arg.self_grant = 0;
+  int32_t st2 = self_grant ? sdrad_call(2001, (int32_t(*)())(void *)c_write_data, &arg, sizeof arg, &ret) : st;
+  bool intact = true;
+  for (int i = 0; i < 64; ++i) intact &= buf[i] == 0x66;
+  o.status = st == 2001 ? last_fault_kind() : 0;
+  if (intact && st == 2001 && st2 == 2001) {
+    o.result = "blocked(" + kind_name(o.status) + ")";
+  } else if (!intact) {
+    char b[200];
+    if (self_grant)
+      snprintf(b, sizeof b, "NOT BLOCKED(sdrad_dprotect from inside the domain returned %d; data domain written %s)",
+               arg.grant_rc, st == 0 ? "in the same call" : "on the next call");
+    else
+      snprintf(b, sizeof b, "NOT BLOCKED(data domain written)");
+    o.result = b;
+  } else {
+    o.result = "UNEXPECTED(status " + std::to_string(st) + "/" + std::to_string(st2) + ")";
+  }
+  return o;
+}
+static Outcome r_compat_data_domain(Env &) { return compat_row(0); }
+static Outcome r_compat_dprotect_self_grant(Env &) { return compat_row(1); }
 
 // Allowed rows.
 static Outcome allowed(int64_t h, void (*e)(void *), bool (*check)(const Block &), void *target = nullptr) {
@@ -1295,6 +1366,8 @@ static const Row kRows[] = {
     {"confidentiality_read_root_global", BLOCKED, true, false, D_CONF, r_read_secret},
     {"confidentiality_read_root_heap", BLOCKED, true, false, D_CONF, r_read_secret_heap},
     {"longjmp_out_of_domain", BLOCKED, true, false, D_MAIN, r_longjmp},
+    {"compat_write_data_domain_not_granted", BLOCKED, true, false, D_MAIN, r_compat_data_domain},
+    {"compat_dprotect_self_grant", BLOCKED, true, false, D_MAIN, r_compat_dprotect_self_grant},
     {"jump_into_switch_gate", BLOCKED, true, false, D_MAIN, r_gate_jump},
     {"jump_into_switch_gate_misaligned_stack", BLOCKED, true, false, D_MAIN, r_gate_jump_misaligned},
     {"overflow_copied_in_buffer", BLOCKED, false, false, D_MAIN, r_overflow_copy},
@@ -1340,6 +1413,7 @@ static int expected_kind(const Row &row) {
       {"confidentiality_read_root_global", SDRAD_FAULT_KEY_VIOLATION},
       {"confidentiality_read_root_heap", SDRAD_FAULT_KEY_VIOLATION},
       {"longjmp_out_of_domain", SDRAD_FAULT_KEY_VIOLATION},
+      {"compat_write_data_domain_not_granted", SDRAD_FAULT_KEY_VIOLATION},
       {"jump_into_switch_gate", SDRAD_FAULT_GATE},
       {"jump_into_switch_gate_misaligned_stack", SDRAD_FAULT_GATE},
       {"write_runtime_shared_page", SDRAD_FAULT_SEGV},
