@@ -12,12 +12,26 @@
 // cannot stop; rows that need protection keys when the backend is
 // `unprotected`; known gaps).  Exit status 1 when any row has verdict=FAIL.
 //
-// The rows are written against the runtime's thunk ABI (sdrad/abi.h), the
-// same calls the plugin's thunks make.  Two rows need addresses inside the
-// runtime: the rows "write_runtime_state" and "jump_into_switch_gate" use
-// the runtime's hidden symbols sdrad_shared_page and sdrad_jump, which a
-// static link (sdrad_runtime is libsdrad.a, whole archive) resolves; the
-// offsets of SharedPage fields below mirror runtime/src/gate_macros.inc.
+// Two builds of this file:
+//   sdrad_pku_matrix         rows written against the runtime's thunk ABI
+//                            (sdrad/abi.h: the block built by the caller and
+//                            copied in, as the plugin's thunks do), plus
+//                            rows through the SDRaD-compatible API;
+//   sdrad_pku_matrix_plugin  (-DMATRIX_PLUGIN, -fplugin=SDRaDPlugin.so) the
+//                            same attacks as [[sdrad::isolate]] functions.
+// Every row runs in a child process (fork), so a row that hangs or kills
+// its process is reported as HANG/CRASHED and the others still run.
+//
+// Rows that need addresses inside the runtime ("write_runtime_state",
+// "write_runtime_shared_page", "jump_into_switch_gate*") use its hidden
+// symbols sdrad_shared_page and sdrad_jump, which a static link
+// (sdrad_runtime is libsdrad.a, whole archive) resolves; the offsets of
+// SharedPage fields below mirror runtime/src/gate_macros.inc.
+//
+// Options (environment): MATRIX_VERBOSE=1 prints each row's last fault;
+// MATRIX_NO_FORK=1 runs rows in one process; MATRIX_ROW_TIMEOUT=<s> (30);
+// MATRIX_NO_KNOWN_GAPS=1 fails known gaps too.  Argument: a substring of
+// the row names to run.
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -575,8 +589,20 @@ static Outcome r_write_other_domain(Env &) {
   return o;
 }
 
+// The mirrored SharedPage offsets still match the runtime's layout.
+static bool shared_layout_ok() {
+  uint32_t pku = shared::get<uint32_t>(shared::kPku);
+  int32_t key = shared::get<int32_t>(shared::kRootKey);
+  return pku == (g_pku ? 1u : 0u) && (g_pku ? key > 0 && key < 16 : key == -1);
+}
 static Outcome r_write_runtime_state(Env &) {
   uintptr_t base = shared::get<uintptr_t>(shared::kStateBase);
+  if (!shared_layout_ok()) {
+    Outcome o;
+    o.done = true;
+    o.result = "error(the runtime's SharedPage layout changed: update the offsets in matrix.cpp)";
+    return o;
+  }
   if (!base) {
     Outcome o;
     o.done = true;
@@ -1149,6 +1175,12 @@ static Outcome rp_write_other_domain(Env &) {
 }
 static Outcome rp_write_runtime_state(Env &) {
   uintptr_t base = shared::get<uintptr_t>(shared::kStateBase);
+  if (!shared_layout_ok() || !base) {
+    Outcome o;
+    o.done = true;
+    o.result = "error(the runtime's SharedPage layout changed: update the offsets in matrix.cpp)";
+    return o;
+  }
   PCALL(p_write_same((char *)(base + 64)));
   return plugin_outcome();
 }
