@@ -822,11 +822,15 @@ private:
       error(DE, DomainAttr->getLocation(), "main cannot be isolated");
       return;
     }
+    // Warnings about the signature were given where sdrad::isolate was
+    // written; a redeclaration that only adds parameter annotations gets
+    // the errors again, not the warnings.
+    bool Written = !DomainAttr->isInherited();
     bool Confidential = Policy == "confidentiality";
     for (ParmVarDecl *P : FD->parameters())
-      checkParam(FD, P, Confidential);
+      checkParam(FD, P, Confidential, Written);
     QualType Ret = FD->getReturnType();
-    if (Ret->isPointerType() && !RetShared)
+    if (Written && Ret->isPointerType() && !RetShared)
       warning(DE, FD->getLocation(),
               "'" + FD->getName() +
                   "' returns a pointer from an isolated domain; after a fault "
@@ -834,7 +838,8 @@ private:
                   "sdrad::shared on the function if that is intended)");
   }
 
-  void checkParam(FunctionDecl *FD, ParmVarDecl *P, bool Confidential) {
+  void checkParam(FunctionDecl *FD, ParmVarDecl *P, bool Confidential,
+                  bool Written) {
     QualType T = P->getType();
     const Annotation *Kind = nullptr;
     AnnotateAttr *KindAttr = nullptr;
@@ -853,7 +858,8 @@ private:
     }
     if (!Kind) {
       if (T->isDependentType() ||
-          (!T->isPointerType() && !T->isReferenceType()))
+          (!T->isPointerType() && !T->isReferenceType()) ||
+          (!Written && !Confidential))
         return;
       llvm::StringRef Fix =
           CI.getPreprocessor().isMacroDefined("SDRAD_SHARED")
