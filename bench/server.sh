@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 bin="$build/bench"
 conns=2
-if [ $smoke = 1 ]; then requests=10000; rounds=3; else requests=60000; rounds=9; fi
+if [ $smoke = 1 ]; then requests=5000; rounds=2; else requests=60000; rounds=9; fi
 # Server on one CPU, client on the other (when there are two): less
 # scheduler noise between the configurations being compared.
 pin_srv="" pin_cli=""
