@@ -12,9 +12,11 @@
 # `rounds` times, interleaved; the median is kept.  example.pair.<cfg>.{rps,cpu}
 # is the median over rounds of the ratio to plain *within* a round
 # (throughput iso/plain, capacity plain_cpu/iso_cpu): the configurations of
-# one round run back to back and see the same load from other processes.  Builds the example with
-# the build tree's toolchain file into <build>/bench-example-server; if that
-# fails the lines are simply missing (the table prints n/a).
+# one round run back to back and see the same load from other processes.
+# Builds the example with the build tree's toolchain file into
+# <build>/bench-example-server (configured once, rebuilt from clean every run:
+# the runtime and plugin may have changed); if that fails the lines are
+# simply missing (the table prints n/a).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -33,8 +35,9 @@ if [ ! -f "$tc" ] || [ ! -f "$root/examples/server/CMakeLists.txt" ]; then
   echo "# example server: no toolchain file or example, skipped"
   exit 0
 fi
-if ! { cmake -S "$root/examples/server" -B "$ex" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$tc" \
-         -DCMAKE_BUILD_TYPE=Release && cmake --build "$ex"; } >"$ex.log" 2>&1; then
+if ! { { [ -f "$ex/build.ninja" ] ||
+           cmake -S "$root/examples/server" -B "$ex" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$tc" \
+             -DCMAKE_BUILD_TYPE=Release; } && cmake --build "$ex" --clean-first; } >"$ex.log" 2>&1; then
   echo "# example server: build failed, see $ex.log"
   exit 0
 fi
