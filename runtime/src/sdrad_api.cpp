@@ -180,6 +180,13 @@ SDRAD_HIDDEN int32_t sdrad_impl_destroy(uint64_t udi, int32_t options) {
 
 SDRAD_HIDDEN int32_t sdrad_impl_dprotect(uint64_t target, uint64_t source, int32_t access) {
   if (access < SDRAD_NO_ACCESS || access > SDRAD_WRITE_ACCESS) return SDRAD_ERROR_WRONG_CONFIG;
+  // Access is granted by root: a domain must not widen its own (or any
+  // other domain's) rights.
+  if (ThreadState *ts = thread_state_if_any(); ts && ts->depth > 0) {
+    say("sdrad_dprotect(%llu, %llu) refused: only root code may grant access to a data domain",
+        (unsigned long long)target, (unsigned long long)source);
+    return SDRAD_ERROR_WRONG_CONFIG;
+  }
   int64_t hs = domain_find_udi(source);
   if (hs <= 0) return SDRAD_ERROR_NO_DOMAIN;
   if (target == SDRAD_ROOT_DOMAIN) return 0;  // root reaches every domain

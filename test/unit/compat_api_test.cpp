@@ -161,3 +161,22 @@ TEST(CompatApi, EnteredDomainCannotWriteRootUnderPku) {
   EXPECT_EQ(pattern(130, work_ok), 42);
   EXPECT_EQ(sdrad_destroy(130, 0), 0);
 }
+
+namespace {
+int32_t try_dprotect(Arg *x) { return sdrad_dprotect(141, 140, SDRAD_WRITE_ACCESS); }
+}  // namespace
+
+TEST(CompatApi, DomainCannotGrantItselfDataAccess) {
+  ASSERT_EQ(sdrad_init(140, SDRAD_DATA_DOMAIN), SDRAD_SUCCESSFUL_RETURNED);
+  ASSERT_EQ(sdrad_init(141, kFlags), SDRAD_SUCCESSFUL_RETURNED);
+  Arg arg{};
+  int32_t ret = 0;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(sdrad_call(141, (int32_t(*)())(void *)try_dprotect, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(ret, SDRAD_ERROR_WRONG_CONFIG);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("only root code may grant"), std::string::npos);
+  EXPECT_EQ(sdrad_dprotect(141, 140, SDRAD_READ_ACCESS), 0) << "root may";
+  EXPECT_EQ(sdrad_deinit(141), 0);
+  EXPECT_EQ(sdrad_destroy(141, 0), 0);
+  EXPECT_EQ(sdrad_destroy(140, 0), 0);
+}
