@@ -493,9 +493,9 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       }
       ASTContext &Ctx = S.getASTContext();
       // The fallback is referenced only from the annotation, which does
-      // not make code generation emit a static function: mark it used, and
-      // if its definition has gone by already, have it sent again.
-      if (!FB->isExternallyVisible()) {
+      // not make code generation emit a static or inline function: mark it
+      // used, and if its definition has gone by already, send it again.
+      if (!FB->isExternallyVisible() || FB->isInlined()) {
         const FunctionDecl *Def = nullptr;
         if (FB->hasBody(Def) && !Def->isUsed(false) &&
             !Def->hasAttr<UsedAttr>())
