@@ -514,14 +514,7 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
-#ifndef MATRIX_PLUGIN
-    // sdrad_dprotect() called from inside a domain is honoured: the domain
-    // grants itself write access to a data domain, effective from its next
-    // entry.  The runtime should accept grants only from root (or the
-    // parent), or only of the caller's own memory.
-    "compat_dprotect_self_grant",
-#endif
-    nullptr,
+    nullptr,  // none at the moment
 };
 static bool known_gap(const char *name) {
   if (getenv("MATRIX_NO_KNOWN_GAPS")) return false;
