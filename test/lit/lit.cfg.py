@@ -7,7 +7,10 @@ config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = ['.ll', '.c', '.cpp']
 config.excludes = ['Inputs']
 config.test_source_root = os.path.dirname(__file__)
-config.test_exec_root = config.sdrad_obj_root
+# ctest runs each test file as its own lit invocation, in parallel: each
+# gets its own exec root (lit keeps a timing file there).
+config.test_exec_root = lit_config.params.get('exec_root',
+                                              config.sdrad_obj_root)
 
 config.environment['PATH'] = os.pathsep.join(
     [config.llvm_bin, config.environment.get('PATH', '')])
