@@ -514,7 +514,13 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
-    nullptr,  // none at the moment
+#ifndef MATRIX_PLUGIN
+    // sdrad_destroy() of another domain, called from inside a domain, is
+    // carried out: the root's pointers into that domain dangle.  Like
+    // sdrad_dprotect, it should be refused inside a domain.
+    "compat_destroy_other_domain_from_inside",
+#endif
+    nullptr,
 };
 static bool known_gap(const char *name) {
   if (getenv("MATRIX_NO_KNOWN_GAPS")) return false;
@@ -883,6 +889,43 @@ static Outcome compat_row(int self_grant) {
     o.result = b;
   } else {
     o.result = "UNEXPECTED(status " + std::to_string(st) + "/" + std::to_string(st2) + ")";
+  }
+  return o;
+}
+// The execution domain destroys the data domain (whose memory the root
+// still uses) from inside.
+static int32_t c_destroy_data(CompatArg *a) {
+  a->grant_rc = sdrad_destroy(2002, SDRAD_NO_HEAP_MERGE);
+  return 1;
+}
+static Outcome r_compat_destroy_other(Env &) {
+  Outcome o;
+  o.done = true;
+  int32_t e1 = sdrad_init(2002, SDRAD_DATA_DOMAIN);
+  char *buf = (char *)sdrad_malloc(2002, 64);
+  int32_t e2 = sdrad_init(2001, SDRAD_EXECUTION_DOMAIN | SDRAD_NONISOLATED_DOMAIN);
+  if (e2 == 2001 || e1 != SDRAD_SUCCESSFUL_RETURNED || !buf ||
+      (e2 != SDRAD_SUCCESSFUL_RETURNED && e2 != SDRAD_WARNING_SAVE_EC)) {
+    o.result = "error(setup)";
+    return o;
+  }
+  memset(buf, 0x66, 64);
+  CompatArg arg{buf, 0, 0};
+  int32_t ret = 0;
+  int32_t st = sdrad_call(2001, (int32_t(*)())(void *)c_destroy_data, &arg, sizeof arg, &ret);
+  void *probe = sdrad_malloc(2002, 8);  // NULL once the domain is gone
+  if (st == 0 && arg.grant_rc == 0 && !probe) {
+    o.result = "NOT BLOCKED(the data domain was destroyed from inside another domain; the root's pointers into it dangle)";
+    return o;
+  }
+  bool intact = true;
+  for (int i = 0; probe && i < 64; ++i) intact &= buf[i] == 0x66;
+  if (probe && intact) {
+    o.status = st == 2001 ? last_fault_kind() : 0;
+    o.result = st == 2001 ? "blocked(" + kind_name(o.status) + ")"
+                          : "blocked(refused: sdrad_destroy returned " + std::to_string(arg.grant_rc) + ")";
+  } else {
+    o.result = "UNEXPECTED(status " + std::to_string(st) + ", destroy " + std::to_string(arg.grant_rc) + ")";
   }
   return o;
 }
@@ -1393,6 +1436,7 @@ static const Row kRows[] = {
     {"longjmp_out_of_domain", BLOCKED, true, false, D_MAIN, r_longjmp},
     {"compat_write_data_domain_not_granted", BLOCKED, true, false, D_MAIN, r_compat_data_domain},
     {"compat_dprotect_self_grant", BLOCKED, true, false, D_MAIN, r_compat_dprotect_self_grant},
+    {"compat_destroy_other_domain_from_inside", BLOCKED, false, false, D_MAIN, r_compat_destroy_other},
     {"jump_into_switch_gate", BLOCKED, true, false, D_MAIN, r_gate_jump},
     {"jump_into_switch_gate_misaligned_stack", BLOCKED, true, false, D_MAIN, r_gate_jump_misaligned},
     {"overflow_copied_in_buffer", BLOCKED, false, false, D_MAIN, r_overflow_copy},
