@@ -212,12 +212,12 @@ int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(vo
 // canary; on success the block (with the entry's results) is copied back.
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entry)(void *), void *blk,
                                                     size_t size) {
-  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return SDRAD_E_BAD_ARGUMENT;
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
-  if (!in) return err;
+  if (!in) return ts->last_error = err;
   uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
   memcpy((void *)copy, blk, size);
   int32_t st = run_call(ts, in, handle, entry, (void *)copy, copy - 64);
@@ -228,13 +228,13 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
-  if (!entry) return SDRAD_E_BAD_ARGUMENT;
+  if (!entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   // A nested call's block lives in the caller's memory (see
   // __sdrad_block_alloc): carry it into the callee and back.
   if (size_t size = caller_block_size(ts, block)) return sdrad_impl_call_with(handle, entry, block, size);
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
-  if (!in) return err;
+  if (!in) return ts->last_error = err;
   return run_call(ts, in, handle, entry, block, in->stack_hi - 64);
 }
 

@@ -170,6 +170,7 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   Instance *inst[kMaxDomains];
   sdrad_fault last_fault;
   int has_fault;
+  int32_t last_error;
   void *altstack;
   size_t altstack_size;
   ThreadState *next_free;

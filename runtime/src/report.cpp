@@ -61,7 +61,15 @@ SDRAD_HIDDEN int sdrad_impl_last_fault(sdrad_fault *out) {
 }
 
 SDRAD_HIDDEN void sdrad_impl_clear_fault(void) {
-  if (ThreadState *ts = thread_state_if_any()) ts->has_fault = 0;
+  if (ThreadState *ts = thread_state_if_any()) {
+    ts->has_fault = 0;
+    ts->last_error = 0;
+  }
+}
+
+SDRAD_HIDDEN int32_t sdrad_impl_last_error(void) {
+  ThreadState *ts = thread_state_if_any();
+  return ts ? ts->last_error : 0;
 }
 
 }  // extern "C"

@@ -24,14 +24,16 @@ constexpr size_t kAltStack = 64 * 1024;
 #define SEGV_PKUERR 4
 #endif
 
-int kind_of(int sig, const siginfo_t *info, const ThreadState *ts) {
+int kind_of(int sig, const siginfo_t *info, const ThreadState *ts, uintptr_t sp) {
   switch (sig) {
     case SIGSEGV: {
       if (info->si_code == SEGV_PKUERR) return SDRAD_FAULT_KEY_VIOLATION;
       const Instance *in = ts->frames[ts->depth - 1].inst;
       uintptr_t a = (uintptr_t)info->si_addr;
-      // The guard page below the stack, or anywhere under it in the slot.
-      if (in->stack_lo && a < in->stack_lo && a >= in->heap_hi) return SDRAD_FAULT_STACK_OVERFLOW;
+      // The guard page between heap and stack: a stack overflow if the
+      // stack pointer has reached it, else a heap overrun (a plain segv).
+      if (in->stack_lo && a < in->stack_lo && a >= in->heap_hi && sp < in->stack_lo + kPage)
+        return SDRAD_FAULT_STACK_OVERFLOW;
       return SDRAD_FAULT_SEGV;
     }
     case SIGBUS: return SDRAD_FAULT_BUS;
@@ -155,7 +157,7 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
   if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && instance_grow_stack(cur, (uintptr_t)info->si_addr))
     return;  // the domain's stack grew; retry the access
   sdrad_fault f;
-  fault_fill(f, kind_of(sig, info, ts), ts);
+  fault_fill(f, kind_of(sig, info, ts, uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : 0), ts);
   f.signo = sig;
   f.si_code = info->si_code;
   if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)

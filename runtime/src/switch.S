@@ -251,6 +251,7 @@ sdrad_gate_violation:
         GATE __sdrad_copy_out,          sdrad_impl_copy_out
         GATE sdrad_last_fault,          sdrad_impl_last_fault
         GATE sdrad_clear_fault,         sdrad_impl_clear_fault
+        GATE sdrad_last_error,          sdrad_impl_last_error
         GATE sdrad_domain_by_name,      sdrad_impl_domain_by_name
         GATE sdrad_get_stats,          sdrad_impl_get_stats
         GATE sdrad_depth,               sdrad_impl_depth

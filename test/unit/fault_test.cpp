@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "internal.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -211,4 +212,15 @@ TEST(Fault, DiscardLeavesNothingForTheNextRun) {
             }),
             0);
   EXPECT_EQ(e.b->r, 0);
+}
+
+TEST(Fault, HeapOverrunIntoTheGuardIsASegvNotAStackOverflow) {
+  int64_t h = domain("fault.heapguard");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  InDomain<B> d(h);
+  d.b->p = (char *)sdrad::thread_state()->inst[h]->heap_hi;  // first byte past the heap
+  EXPECT_EQ(d.run([](B *b) { *(volatile char *)b->p = 1; }), SDRAD_FAULT_SEGV);
 }

@@ -74,8 +74,13 @@ TEST(Nesting, ReenteringAnActiveDomainIsRefused) {
   int64_t h = domain("nest.self");
   InDomain<Outer> d(h);
   d.b->inner = h;
-  ASSERT_EQ(d.run([](Outer *o) { o->inner_status = __sdrad_call(o->inner, inner_body, nullptr); }), 0);
+  ASSERT_EQ(d.run([](Outer *o) {
+              o->inner_status = __sdrad_call(o->inner, inner_body, nullptr);
+              o->fault_kind = sdrad_last_error();
+            }),
+            0);
   EXPECT_EQ(d.b->inner_status, SDRAD_E_NESTING);
+  EXPECT_EQ(d.b->fault_kind, SDRAD_E_NESTING) << "sdrad_last_error() tells why";
 }
 
 namespace {

@@ -104,8 +104,10 @@ int32_t __sdrad_call_with(int64_t handle, void (*entry)(void *block), void *blk,
  * thunks use __sdrad_copy_in, which works from any caller. */
 void *__sdrad_block_alloc(int64_t handle, size_t size);
 
-/* Frees a block or copy returned by __sdrad_block_alloc/__sdrad_copy_in.
- * Only after a successful call; a foreign pointer is refused and reported. */
+/* Frees a block or copy returned by __sdrad_block_alloc/__sdrad_copy_in:
+ * after a successful call, or when the call never happened (a later copy
+ * failed); never after a non-zero status (the instance was discarded).
+ * NULL does nothing; a foreign pointer is refused and reported. */
 void __sdrad_block_free(int64_t handle, void *p);
 
 /* Allocates a canary-guarded buffer of `bytes` in the domain heap and

@@ -80,6 +80,12 @@ typedef struct sdrad_domain_stats {
 int sdrad_last_fault(sdrad_fault *out);
 void sdrad_clear_fault(void);
 
+/* The last error (< 0, enum sdrad_error) that kept __sdrad_call or
+ * __sdrad_call_with from entering a domain on the calling thread, for
+ * example SDRAD_E_NESTING when an isolated function was re-entered; 0 if
+ * none since sdrad_clear_fault(). */
+int32_t sdrad_last_error(void);
+
 /* Short stable names: "key-violation", "segv", ... */
 const char *sdrad_fault_kind_name(int32_t kind);
 const char *sdrad_error_name(int32_t err);
