@@ -94,6 +94,7 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   d->pkru = domain_pkru(key, policy, 0, 0);
   d->pool = nullptr;
   d->pooled = 0;
+  d->creator = 0;
   d->live = 1;
   warn_unprotected_once();
   log_line("domain '%s' registered: handle %d, key %d, policy %s", d->name, free_slot, key,

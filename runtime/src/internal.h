@@ -123,6 +123,7 @@ struct Domain {
   char name[64];
   std::atomic<uint64_t> calls, faults, high_water;
   uint32_t pkru;           // PKRU while running in it
+  int64_t creator;         // compat: domain that created it (0: root)
   Instance *pool;          // instances of exited threads, wiped, for reuse
   uint32_t pooled;
 };

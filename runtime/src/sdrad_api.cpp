@@ -100,6 +100,7 @@ SDRAD_HIDDEN int32_t sdrad_impl_init(uint64_t udi, long flags, const JmpCtx *ctx
     if (h < 0) return SDRAD_ERROR_WRONG_CONFIG;
     Domain *d = domain_at(h);
     d->isolated = (flags & SDRAD_ISOLATED_DOMAIN) != 0;
+    d->creator = ts->depth > 0 ? ts->frames[ts->depth - 1].handle : 0;
   } else {
     Domain *d = domain_at(h);
     if ((d->is_data != 0) != is_data) return SDRAD_ERROR_WRONG_CONFIG;
@@ -153,9 +154,25 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
   return (int64_t)sp;
 }
 
+// The domain running on this thread (0: root).
+static int64_t calling_domain() {
+  ThreadState *ts = thread_state_if_any();
+  return ts && ts->depth > 0 ? ts->frames[ts->depth - 1].handle : 0;
+}
+
+// Root manages every domain; a domain only those it created itself.
+static bool may_manage(int64_t h, const char *what, uint64_t udi) {
+  int64_t caller = calling_domain();
+  if (caller == 0 || domain_at(h)->creator == caller) return true;
+  say("%s(%llu) refused: a domain may only manage domains it created", what, (unsigned long long)udi);
+  return false;
+}
+
 SDRAD_HIDDEN int32_t sdrad_impl_deinit(uint64_t udi) {
-  Instance *in = compat_instance(udi, nullptr);
+  int64_t h;
+  Instance *in = compat_instance(udi, &h);
   if (!in) return SDRAD_ERROR_NO_DOMAIN;
+  if (!may_manage(h, "sdrad_deinit", udi)) return SDRAD_ERROR_WRONG_CONFIG;
   if (in->active) return SDRAD_ERROR_WRONG_CONFIG;
   in->compat_state = 2;  // memory kept; sdrad_init saves a context again
   return 0;
@@ -169,6 +186,7 @@ SDRAD_HIDDEN int32_t sdrad_impl_destroy(uint64_t udi, int32_t options) {
   }
   int64_t h = domain_find_udi(udi);
   if (h <= 0) return SDRAD_ERROR_NO_DOMAIN;
+  if (!may_manage(h, "sdrad_destroy", udi)) return SDRAD_ERROR_WRONG_CONFIG;
   ThreadState *ts = thread_state();
   if (ts->inst[h] && ts->inst[h]->active) return SDRAD_ERROR_WRONG_CONFIG;
   Domain *d = domain_at(h);

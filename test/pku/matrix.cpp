@@ -514,12 +514,6 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
-#ifndef MATRIX_PLUGIN
-    // sdrad_destroy() of another domain, called from inside a domain, is
-    // carried out: the root's pointers into that domain dangle.  Like
-    // sdrad_dprotect, it should be refused inside a domain.
-    "compat_destroy_other_domain_from_inside",
-#endif
     nullptr,
 };
 static bool known_gap(const char *name) {

@@ -180,3 +180,28 @@ TEST(CompatApi, DomainCannotGrantItselfDataAccess) {
   EXPECT_EQ(sdrad_destroy(141, 0), 0);
   EXPECT_EQ(sdrad_destroy(140, 0), 0);
 }
+
+namespace {
+int32_t destroy_other(Arg *) { return sdrad_destroy(150, 0) * 10 + sdrad_deinit(150); }
+int32_t manage_own_child(Arg *) {
+  if (sdrad_init(152, SDRAD_DATA_DOMAIN) != SDRAD_SUCCESSFUL_RETURNED) return 1;
+  return sdrad_destroy(152, 0);
+}
+}  // namespace
+
+TEST(CompatApi, DomainMayOnlyManageDomainsItCreated) {
+  ASSERT_EQ(sdrad_init(150, SDRAD_DATA_DOMAIN), SDRAD_SUCCESSFUL_RETURNED);
+  ASSERT_EQ(sdrad_init(151, kFlags), SDRAD_SUCCESSFUL_RETURNED);
+  Arg arg{};
+  int32_t ret = 0;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)destroy_other, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(ret, SDRAD_ERROR_WRONG_CONFIG * 10 + SDRAD_ERROR_WRONG_CONFIG);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("may only manage domains it created"), std::string::npos);
+  EXPECT_NE(sdrad_malloc(150, 8), nullptr) << "domain 150 still exists";
+  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)manage_own_child, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(ret, 0) << "its own child it may create and destroy";
+  EXPECT_EQ(sdrad_deinit(151), 0);
+  EXPECT_EQ(sdrad_destroy(151, 0), 0);
+  EXPECT_EQ(sdrad_destroy(150, 0), 0);
+}
