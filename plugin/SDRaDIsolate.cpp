@@ -54,6 +54,7 @@ namespace {
 constexpr unsigned AbiVersion = 1;  // SDRAD_ABI_VERSION
 constexpr unsigned MaxDomainName = 63; // the runtime keeps names < 64 bytes
 constexpr uint64_t BlockAlign = 16; // __sdrad_block_alloc's alignment
+constexpr uint64_t MaxInlineBlock = 4096; // SDRAD_MAX_INLINE_BLOCK (abi.h)
 
 //===----------------------------------------------------------------------===//
 // Step 1: annotations -> IR contract
@@ -283,7 +284,7 @@ struct ArgPlan {
 struct RuntimeABI {
   StructType *RefTy;
   FunctionCallee DomainHandle, BlockAlloc, BlockFree, CopyIn, CopyString,
-      Call, CopyCheck, CopyOut;
+      Call, CallWith, CopyCheck, CopyOut;
 
   explicit RuntimeABI(Module &M) {
     LLVMContext &C = M.getContext();
@@ -305,6 +306,7 @@ struct RuntimeABI {
     CopyIn = Decl("__sdrad_copy_in", Ptr, {I64, Ptr, I64});
     CopyString = Decl("__sdrad_copy_string", Ptr, {I64, Ptr});
     Call = Decl("__sdrad_call", I32, {I64, Ptr, Ptr});
+    CallWith = Decl("__sdrad_call_with", I32, {I64, Ptr, Ptr, I64});
     CopyCheck = Decl("__sdrad_copy_check", I32, {I64, Ptr});
     CopyOut = Decl("__sdrad_copy_out", Void, {I64, Ptr, Ptr, I64});
   }
@@ -695,11 +697,26 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
                  AllocBB,
                  Unlikely);
 
-  // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action
+  // A block of at most SDRAD_MAX_INLINE_BLOCK bytes is built in the thunk's
+  // own frame and travels on the domain stack (__sdrad_call_with): no
+  // allocation, one runtime call.  A larger one is allocated in the domain:
+  // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action.
   B.SetInsertPoint(AllocBB);
   uint64_t BlockSize = DL.getTypeAllocSize(BlockTy);
-  Value *Blk = B.CreateCall(RT.BlockAlloc, {H, B.getInt64(BlockSize)}, "blk");
-  B.CreateCondBr(B.CreateIsNull(Blk, "no.block"), FailBB, FillBB, Unlikely);
+  bool Inline = BlockSize <= MaxInlineBlock;
+  Value *Blk;
+  if (Inline) {
+    IRBuilder<> AB(EntryBB, EntryBB->begin());
+    AllocaInst *Local = AB.CreateAlloca(BlockTy, nullptr, "blk");
+    Local->setAlignment(Align(BlockAlign));
+    Blk = Local;
+    // Zeroed: padding must not carry the caller's stack into the domain.
+    B.CreateMemSet(Blk, B.getInt8(0), BlockSize, Align(BlockAlign));
+    B.CreateBr(FillBB);
+  } else {
+    Blk = B.CreateCall(RT.BlockAlloc, {H, B.getInt64(BlockSize)}, "blk");
+    B.CreateCondBr(B.CreateIsNull(Blk, "no.block"), FailBB, FillBB, Unlikely);
+  }
 
   // Store the arguments; copy the buffers.
   B.SetInsertPoint(FillBB);
@@ -783,13 +800,16 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
         ifNonNull(B, P.Copy, "free.partial", [&](IRBuilder<> &TB) {
           TB.CreateCall(RT.BlockFree, {H, P.Copy});
         });
-    B.CreateCall(RT.BlockFree, {H, Blk});
+    if (!Inline)
+      B.CreateCall(RT.BlockFree, {H, Blk});
     B.CreateBr(FailBB);
   }
 
   // st = __sdrad_call(h, entry, blk)
   B.SetInsertPoint(CallBB);
-  Value *St = B.CreateCall(RT.Call, {H, &Entry, Blk}, "status");
+  Value *St =
+      Inline ? B.CreateCall(RT.CallWith, {H, &Entry, Blk, B.getInt64(BlockSize)}, "status")
+             : B.CreateCall(RT.Call, {H, &Entry, Blk}, "status");
   BasicBlock *Next = BasicBlock::Create(C, "check", &F);
   B.CreateCondBr(B.CreateIsNull(St, "ok"), Next, FailBB, Likely);
   // if (st == 0) st = __sdrad_copy_check(h, c) for each copy, stop at the
@@ -829,7 +849,8 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
       ifNonNull(B, P.Copy, "free", [&](IRBuilder<> &TB) {
         TB.CreateCall(RT.BlockFree, {H, P.Copy});
       });
-  B.CreateCall(RT.BlockFree, {H, Blk});
+  if (!Inline)
+    B.CreateCall(RT.BlockFree, {H, Blk});
   if (Result)
     B.CreateRet(Result);
   else

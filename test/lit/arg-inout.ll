@@ -8,6 +8,6 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK: call ptr @__sdrad_copy_in(i64 %h, ptr %v, i64 64)
-; CHECK: call i32 @__sdrad_call(
+; CHECK: call i32 @__sdrad_call_with(
 ; CHECK: call i32 @__sdrad_copy_check(i64 %h, ptr %v.copy)
 ; CHECK: call void @__sdrad_copy_out(i64 %h, ptr %v, ptr %v.copy, i64 64)

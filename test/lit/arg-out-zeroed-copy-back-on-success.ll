@@ -13,7 +13,7 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK:       out.copyin:
 ; CHECK-NEXT:    call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %out.bytes)
 ; CHECK:       call:
-; CHECK-NEXT:    %status = call i32 @__sdrad_call(
+; CHECK-NEXT:    %status = call i32 @__sdrad_call_with(
 ; CHECK:       check:
 ; CHECK-NEXT:    %canary = call i32 @__sdrad_copy_check(i64 %h, ptr %out.copy)
 ; CHECK-NEXT:    %intact = icmp eq i32 %canary, 0

@@ -1,6 +1,6 @@
 ; The argument block holds the return slot first, then every argument (or
-; its copy, for copied pointers), in order; its size is what the thunk asks
-; __sdrad_block_alloc for.
+; its copy, for copied pointers), in order; its size is what the thunk
+; zeroes and hands to __sdrad_call_with.
 ; RUN: %opt_sdrad %s | FileCheck %s
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 
@@ -11,4 +11,5 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK: call ptr @__sdrad_block_alloc(i64 %h, i64 40)
+; CHECK: call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 40, i1 false)
+; CHECK: call i32 @__sdrad_call_with(i64 %h, ptr @f.sdrad_entry, ptr %blk, i64 40)

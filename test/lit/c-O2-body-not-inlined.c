@@ -10,7 +10,7 @@ int use(int y) { return triple(y) + 1; }
 
 // CHECK-LABEL: define dso_local {{.*}}i32 @use(
 // CHECK-NOT: mul
-// CHECK: call i32 @__sdrad_call(i64 %{{.*}}, ptr nonnull @triple.sdrad_entry
+// CHECK: call i32 @__sdrad_call_with(i64 %{{.*}}, ptr nonnull @triple.sdrad_entry
 // CHECK-NOT: mul
 // CHECK: ret i32
 // CHECK-LABEL: define internal {{.*}}@triple.sdrad_body(

@@ -9,7 +9,7 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK:      %status = call i32 @__sdrad_call(i64 %h, ptr @f.sdrad_entry, ptr %blk)
+; CHECK:      %status = call i32 @__sdrad_call_with(i64 %h, ptr @f.sdrad_entry, ptr %blk, i64 {{[0-9]+}})
 ; CHECK-NEXT: %ok = icmp eq i32 %status, 0
 ; CHECK-NEXT: br i1 %ok, label %check, label %fail
 ; CHECK:      check:

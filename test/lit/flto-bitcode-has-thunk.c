@@ -10,5 +10,5 @@ SDRAD_ISOLATE()
 int f(int x) { return x + 1; }
 
 // CHECK: define {{.*}}i32 @f(i32 noundef %{{.*}}) {{.*}}{
-// CHECK: call i32 @__sdrad_call(
+// CHECK: call i32 @__sdrad_call_with(
 // CHECK: define internal {{.*}}@f.sdrad_body(

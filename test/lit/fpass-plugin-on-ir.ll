@@ -10,4 +10,4 @@ entry:
 }
 attributes #0 = { noinline "sdrad-domain"="ir" }
 
-; CHECK: call i32 @__sdrad_call(i64 %{{.*}}, ptr nonnull @f.sdrad_entry,
+; CHECK: call i32 @__sdrad_call_with(i64 %{{.*}}, ptr nonnull @f.sdrad_entry,

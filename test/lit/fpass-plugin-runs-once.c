@@ -6,5 +6,5 @@
 SDRAD_ISOLATE()
 int f(int x) { return x + 1; }
 
-// CHECK-COUNT-1: call i32 @__sdrad_call(
+// CHECK-COUNT-1: call i32 @__sdrad_call_with(
 // CHECK-NOT: sdrad_body.sdrad_body

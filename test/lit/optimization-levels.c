@@ -10,4 +10,4 @@
 SDRAD_ISOLATE()
 int f(int x) { return x * 7; }
 
-// CHECK: call i32 @__sdrad_call(i64 %{{.*}}, ptr {{(nonnull )?}}@f.sdrad_entry,
+// CHECK: call i32 @__sdrad_call_with(i64 %{{.*}}, ptr {{(nonnull )?}}@f.sdrad_entry,

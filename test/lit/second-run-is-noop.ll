@@ -11,5 +11,5 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK-COUNT-1: call i32 @__sdrad_call(
+; CHECK-COUNT-1: call i32 @__sdrad_call_with(
 ; CHECK-NOT: f.sdrad_body.sdrad_body

@@ -1,6 +1,7 @@
 ; The thunk of a scalar function, in the order of the contract in
-; sdrad/abi.h: cached handle, registration on first use, argument block,
-; arguments stored, __sdrad_call, result read, block freed.
+; sdrad/abi.h: cached handle, registration on first use, argument block in
+; the thunk's own frame (zeroed), arguments stored, __sdrad_call_with (the
+; block travels on the domain stack and comes back), result read.
 ; RUN: %opt_sdrad %s | FileCheck %s
 
 define i32 @parse(i32 %x, i64 %y) #0 {
@@ -12,6 +13,7 @@ attributes #0 = { "sdrad-domain"="parser" }
 
 ; CHECK-LABEL: define i32 @parse(i32 %x, i64 %y)
 ; CHECK:       entry:
+; CHECK-NEXT:    %blk = alloca %parse.sdrad_block, align 16
 ; CHECK-NEXT:    %handle = load atomic i64, ptr @__sdrad_domain_ref.parser monotonic, align 8
 ; CHECK-NEXT:    %unregistered = icmp sle i64 %handle, 0
 ; CHECK-NEXT:    br i1 %unregistered, label %register, label %ready
@@ -23,9 +25,8 @@ attributes #0 = { "sdrad-domain"="parser" }
 ; CHECK-NEXT:    %bad.handle = icmp slt i64 %h, 0
 ; CHECK-NEXT:    br i1 %bad.handle, label %fail, label %alloc
 ; CHECK:       alloc:
-; CHECK-NEXT:    %blk = call ptr @__sdrad_block_alloc(i64 %h, i64 16)
-; CHECK-NEXT:    %no.block = icmp eq ptr %blk, null
-; CHECK-NEXT:    br i1 %no.block, label %fail, label %fill
+; CHECK-NEXT:    call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 16, i1 false)
+; CHECK-NEXT:    br label %fill
 ; CHECK:       fill:
 ; CHECK-NEXT:    %x.slot = getelementptr inbounds %parse.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT:    store i32 %x, ptr %x.slot
@@ -33,13 +34,12 @@ attributes #0 = { "sdrad-domain"="parser" }
 ; CHECK-NEXT:    store i64 %y, ptr %y.slot
 ; CHECK-NEXT:    br label %call
 ; CHECK:       call:
-; CHECK-NEXT:    %status = call i32 @__sdrad_call(i64 %h, ptr @parse.sdrad_entry, ptr %blk)
+; CHECK-NEXT:    %status = call i32 @__sdrad_call_with(i64 %h, ptr @parse.sdrad_entry, ptr %blk, i64 16)
 ; CHECK-NEXT:    %ok = icmp eq i32 %status, 0
 ; CHECK-NEXT:    br i1 %ok, label %success, label %fail
 ; CHECK:       success:
 ; CHECK-NEXT:    %ret.slot = getelementptr inbounds %parse.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT:    %ret = load i32, ptr %ret.slot
-; CHECK-NEXT:    call void @__sdrad_block_free(i64 %h, ptr %blk)
 ; CHECK-NEXT:    ret i32 %ret
 ; CHECK:       fail:
 ; CHECK-NEXT:    ret i32 0
