@@ -47,9 +47,6 @@ static void evict() {
   clobber();
 }
 
-// In C++ the typedef sdrad_domain_stats hides the function of the same
-// name declared in sdrad.h (see bench/FINDINGS.md); reach it by its symbol.
-extern "C" __attribute__((weak)) int domain_stats(int64_t handle, struct sdrad_domain_stats *out) __asm__("sdrad_domain_stats");
 
 namespace {
 
@@ -245,7 +242,7 @@ int main(int argc, char **argv) {
     double x, y;
     measure_fault(s.bytes, n, &x, &y);
     struct sdrad_domain_stats st {};
-    if (&domain_stats) domain_stats(domain_handle(g_dom), &st);
+    sdrad_get_stats(domain_handle(g_dom), &st);
     char key[128];
     if (g_can_stamp) {
       snprintf(key, sizeof key, "recovery.heap.%s", s.name);

@@ -40,7 +40,7 @@ struct alignas(kPage) SharedPage {
   uintptr_t ts_base, ts_size;         // thread-state array inside it
   uintptr_t arena_base, arena_size;   // domain instances
   uint32_t slot_shift;
-  uint32_t pad;
+  uint32_t max_slots;          // SDRAD_MAX_INSTANCES, <= kMaxSlots
   size_t heap_size, stack_size, data_size;
   uintptr_t root_heap_base, root_heap_size;
 };

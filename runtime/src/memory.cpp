@@ -17,10 +17,12 @@ namespace {
 std::atomic<uint64_t> g_slot_bits[kMaxSlots / 64];
 
 int slot_alloc() {
-  for (int w = 0; w < kMaxSlots / 64; ++w) {
+  int limit = (int)g_shared.max_slots;
+  for (int w = 0; w * 64 < limit; ++w) {
     uint64_t bits = g_slot_bits[w].load();
     while (~bits) {
       int b = __builtin_ctzll(~bits);
+      if (w * 64 + b >= limit) break;
       if (g_slot_bits[w].compare_exchange_weak(bits, bits | (1ull << b))) return w * 64 + b;
     }
   }

@@ -58,3 +58,20 @@ TEST_F(BackendDeathTest, BadSizeIsReportedAndDefaultUsed) {
       testing::ExitedWithCode(0), "SDRAD_HEAP_SIZE=lots is not a size");
   unsetenv("SDRAD_HEAP_SIZE");
 }
+
+namespace {
+// Two instances fit (two domains on this thread); the third is refused.
+int three_instances_with_room_for_two() {
+  int64_t a = sdrad_domain_by_name("backend.max.a", 0);
+  int64_t b = sdrad_domain_by_name("backend.max.b", 0);
+  int64_t c = sdrad_domain_by_name("backend.max.c", 0);
+  bool ok = __sdrad_block_alloc(a, 8) && __sdrad_block_alloc(b, 8) && !__sdrad_block_alloc(c, 8);
+  return ok ? 0 : 1;
+}
+}  // namespace
+
+TEST_F(BackendDeathTest, MaxInstancesBoundsTheArena) {
+  setenv("SDRAD_MAX_INSTANCES", "2", 1);
+  EXPECT_EXIT(exit(three_instances_with_room_for_two()), testing::ExitedWithCode(0), "");
+  unsetenv("SDRAD_MAX_INSTANCES");
+}
