@@ -5,23 +5,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sdrad/isolate.h>
+
 extern "C" {
 
-[[sdrad::isolate("bench.plugin", fallback_value(-1))]] __attribute__((noinline))
+SDRAD_ISOLATE("bench.plugin", fallback_value(-1)) __attribute__((noinline))
 int64_t pl_noarg() {
   __asm__ volatile("" ::: "memory");
   return 1;
 }
 
-[[sdrad::isolate("bench.plugin", fallback_value(-1))]] __attribute__((noinline))
+SDRAD_ISOLATE("bench.plugin", fallback_value(-1)) __attribute__((noinline))
 int64_t pl_scalars(int64_t a, int64_t b, int64_t c, int64_t d) {
   __asm__ volatile("" ::: "memory");
   return a + b * c - d;
 }
 
-[[sdrad::isolate("bench.plugin", fallback_value(-1))]] __attribute__((noinline))
-int64_t pl_buf(const uint8_t *in __attribute__((sdrad_in("n"))),
-               uint8_t *out __attribute__((sdrad_out("n"))), size_t n) {
+SDRAD_ISOLATE("bench.plugin", fallback_value(-1)) __attribute__((noinline))
+int64_t pl_buf(SDRAD_IN(n) const uint8_t *in,
+               SDRAD_OUT(n) uint8_t *out, size_t n) {
   out[0] = (uint8_t)(in[0] + 1);
   out[n - 1] = (uint8_t)(in[n - 1] + 1);
   return (int64_t)n;
