@@ -54,10 +54,7 @@ sdrad_enter_and_run:
         xor     edx, edx
         WRPKRU
         /* the domain must never run with write access to root memory */
-        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
-        mov     edx, eax
-        and     edx, ecx
-        cmp     edx, ecx
+        ROOT_WD_TEST
         jne     sdrad_gate_violation
 1:      mov     rdi, r12
         mov     rsi, r13
@@ -101,10 +98,7 @@ sdrad_jump:
         xor     ecx, ecx
         xor     edx, edx
         WRPKRU
-        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
-        mov     edx, eax
-        and     edx, ecx
-        cmp     edx, ecx
+        ROOT_WD_TEST
         je      1f                      /* root stays write-protected */
         /* root rights: only towards a genuine saved context */
         mov     rcx, r8
@@ -173,10 +167,7 @@ sdrad_call_on_stack:
         xor     ecx, ecx
         xor     edx, edx
         WRPKRU
-        mov     ecx, [rip + sdrad_shared_page + SP_ROOT_WD]
-        mov     edx, eax
-        and     edx, ecx
-        cmp     edx, ecx
+        ROOT_WD_TEST
         je      1f
         sub     rsp, 16                 /* root rights: must really be root */
         mov     [rsp], r11
