@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools lld-19   # compiler + plugin API
-  cmake ninja-build python3                                   # build, lit
+  cmake ninja-build python3 pkg-config file                   # build, lit, e2e (pkg-config), PKU lane (file)
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
