@@ -164,6 +164,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   state_install_hooks();
   malloc_install_hooks();
   threads_install_hooks();
+  memory_install_hooks();
   signals_install();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",

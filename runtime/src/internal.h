@@ -262,6 +262,7 @@ void signals_install();
 void state_install_hooks();
 void malloc_install_hooks();
 void threads_install_hooks();
+void memory_install_hooks();
 bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse

@@ -5,8 +5,13 @@
 //
 // Pages are committed lazily by the kernel, so a heap "grows on demand" up
 // to heap_size without any call into the runtime.
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -40,9 +45,100 @@ bool map_fresh(uintptr_t lo, size_t len, int key) {
 
 // Empties [lo, lo+len): small ranges are cleared in place (cheaper than a
 // page-table walk), large ones are given back to the kernel (reads as zero).
+constexpr size_t kWipeInPlace = 128 * 1024;
+
 void wipe(uintptr_t lo, size_t len) {
-  if (len <= 128 * 1024) memset((void *)lo, 0, len);
+  if (len <= kWipeInPlace) memset((void *)lo, 0, len);
   else madvise((void *)lo, len, MADV_DONTNEED);
+}
+
+// --- deferred reclamation ----------------------------------------------
+// Giving a large touched heap back to the kernel costs ~0.25 us per page,
+// which would all land between the fault and the caller's error value.  So
+// a discarded instance with a large heap moves to a fresh slot (a few
+// system calls, whatever the size), and a runtime thread unmaps the old
+// slot in the background.
+std::atomic<int> g_reclaim_lock{0};
+constexpr int kReclaimQueue = 64;
+int g_reclaim_slots[kReclaimQueue];
+int g_reclaim_count;
+std::atomic<uint32_t> g_reclaim_seq{0};  // futex word
+std::atomic<bool> g_reclaimer_running{false};
+
+struct ReclaimLock {
+  ReclaimLock() {
+    int z;
+    while (z = 0, !g_reclaim_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
+  }
+  ~ReclaimLock() { g_reclaim_lock.store(0, std::memory_order_release); }
+};
+
+void unmap_slot(int slot) {
+  uintptr_t base = g_shared.arena_base + ((uintptr_t)slot << g_shared.slot_shift);
+  mmap((void *)base, (size_t)1 << g_shared.slot_shift, PROT_NONE,
+       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  slot_free(slot);
+}
+
+void *reclaimer(void *) {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  for (;;) {
+    uint32_t seq = g_reclaim_seq.load();
+    int slots[kReclaimQueue], n;
+    {
+      ReclaimLock lock;
+      n = g_reclaim_count;
+      memcpy(slots, g_reclaim_slots, sizeof(int) * n);
+      g_reclaim_count = 0;
+    }
+    for (int i = 0; i < n; ++i) unmap_slot(slots[i]);
+    if (n == 0) syscall(SYS_futex, &g_reclaim_seq, FUTEX_WAIT_PRIVATE, seq, nullptr, nullptr, 0);
+  }
+  return nullptr;
+}
+
+bool start_reclaimer() {
+  if (g_reclaimer_running.load()) return true;
+  Heap *saved = t_heap;
+  t_heap = nullptr;  // pthread_create allocates: from the root heap
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  bool ok = pthread_create(&t, &attr, reclaimer, nullptr) == 0;
+  pthread_attr_destroy(&attr);
+  t_heap = saved;
+  if (ok) g_reclaimer_running.store(true);
+  return ok;
+}
+
+bool defer_reclaim(int slot) {
+  if (!start_reclaimer()) return false;
+  {
+    ReclaimLock lock;
+    if (g_reclaim_count == kReclaimQueue) return false;
+    g_reclaim_slots[g_reclaim_count++] = slot;
+  }
+  g_reclaim_seq.fetch_add(1);
+  syscall(SYS_futex, &g_reclaim_seq, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  return true;
+}
+
+void reclaim_after_fork() { g_reclaimer_running.store(false); }
+
+// Gives `in` fresh memory in another slot and queues its old slot for
+// reclamation; false (nothing changed) if no slot or thread is available.
+bool move_to_fresh_slot(Instance *in) {
+  Instance old = *in;
+  if (!instance_create_memory(in, in->dom)) {
+    *in = old;
+    return false;
+  }
+  if (!defer_reclaim(old.slot)) unmap_slot(old.slot);
+  in->fault_sp = 0;
+  return true;
 }
 
 // Makes [lo, hi) of a stack PROT_NONE again, dropping its pages.
@@ -51,6 +147,9 @@ void uncommit(uintptr_t lo, uintptr_t hi) {
 }
 
 }  // namespace
+
+// A forked child has no reclaimer thread: start one again when needed.
+void memory_install_hooks() { pthread_atfork(nullptr, nullptr, reclaim_after_fork); }
 
 size_t arena_size() { return (size_t)64 << 20; }
 constexpr size_t kStackInitial = 16 * 1024;  // committed at creation and after a discard
@@ -118,6 +217,10 @@ void instance_free_memory(Instance *in) {
 void instance_discard(Instance *in) {
   if (!in->heap) return;
   note_high_water(in);
+  if (heap_touched(in->heap) > kWipeInPlace && in->stack_hi && move_to_fresh_slot(in)) {
+    stack_canary_place(in);
+    return;  // everything of the failed run is in the old slot, reclaimed later
+  }
   wipe(in->heap_lo, heap_touched(in->heap));
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
   if (in->arena_lo) {

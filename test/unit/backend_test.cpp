@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -73,5 +74,31 @@ int three_instances_with_room_for_two() {
 TEST_F(BackendDeathTest, MaxInstancesBoundsTheArena) {
   setenv("SDRAD_MAX_INSTANCES", "2", 1);
   EXPECT_EXIT(exit(three_instances_with_room_for_two()), testing::ExitedWithCode(0), "");
+  unsetenv("SDRAD_MAX_INSTANCES");
+}
+
+namespace {
+// With room for two instances, a discarded large heap's slot must come back
+// (reclaimed in the background) for the instance to move into it again.
+int old_slot_is_reclaimed_and_reused() {
+  int64_t h = sdrad_domain_by_name("backend.reclaim", 0);
+  auto *b = (char *)__sdrad_block_alloc(h, 16);
+  __sdrad_call(h, [](void *) {}, b);
+  uintptr_t first = sdrad::thread_state()->inst[h]->heap_lo;
+  auto big_fault = [](void *) {
+    memset(sdrad_test::opaque(malloc(1 << 20)), 1, 1 << 20);
+    abort();
+  };
+  if (__sdrad_call(h, big_fault, __sdrad_block_alloc(h, 16)) != SDRAD_FAULT_ABORT) return 1;
+  if (sdrad::thread_state()->inst[h]->heap_lo == first) return 2;
+  usleep(300 * 1000);
+  if (__sdrad_call(h, big_fault, __sdrad_block_alloc(h, 16)) != SDRAD_FAULT_ABORT) return 3;
+  return sdrad::thread_state()->inst[h]->heap_lo == first ? 0 : 4;
+}
+}  // namespace
+
+TEST_F(BackendDeathTest, DiscardedSlotsAreReclaimedInTheBackground) {
+  setenv("SDRAD_MAX_INSTANCES", "2", 1);
+  EXPECT_EXIT(exit(old_slot_is_reclaimed_and_reused()), testing::ExitedWithCode(0), "");
   unsetenv("SDRAD_MAX_INSTANCES");
 }

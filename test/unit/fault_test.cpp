@@ -224,3 +224,36 @@ TEST(Fault, HeapOverrunIntoTheGuardIsASegvNotAStackOverflow) {
   d.b->p = (char *)sdrad::thread_state()->inst[h]->heap_hi;  // first byte past the heap
   EXPECT_EQ(d.run([](B *b) { *(volatile char *)b->p = 1; }), SDRAD_FAULT_SEGV);
 }
+
+namespace {
+void touch_large_heap_then_abort(B *b) {
+  char *p = opaque((char *)malloc(1 << 20));
+  memset(p, 0x5a, 1 << 20);
+  b->p = p;
+  abort();
+}
+}  // namespace
+
+TEST(Fault, LargeHeapDiscardMovesToAFreshSlot) {
+  int64_t h = domain("fault.largeheap");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  uintptr_t before = sdrad::thread_state()->inst[h]->heap_lo;
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+  }
+  uintptr_t after = sdrad::thread_state()->inst[h]->heap_lo;
+  EXPECT_NE(after, before) << "a large touched heap is left behind, not wiped in place";
+  InDomain<B> e(h);
+  ASSERT_EQ(e.run([](B *b) {
+              char *p = opaque((char *)malloc(1 << 20));
+              int dirty = 0;
+              for (int i = 0; i < (1 << 20); i += 512) dirty |= p[i];
+              b->r = dirty;
+            }),
+            0);
+  EXPECT_EQ(e.b->r, 0) << "the new run sees fresh memory";
+}
