@@ -791,10 +791,12 @@ static void *thread_stack_main(void *arg) {
   sdrad_release_instance(g_h[D_MAIN]);
   return nullptr;
 }
-static Outcome r_write_thread_stack(Env &) {
+// A domain entered from a worker thread writes that thread's frame; shared
+// by the ABI and the plugin matrix.
+static Outcome thread_stack_row(void *(*main)(void *)) {
   pthread_t t;
   StackRowResult r{};
-  pthread_create(&t, nullptr, thread_stack_main, &r);
+  pthread_create(&t, nullptr, main, &r);
   pthread_join(t, nullptr);
   Outcome o;
   o.status = r.status;
@@ -807,6 +809,7 @@ static Outcome r_write_thread_stack(Env &) {
   }
   return o;
 }
+static Outcome r_write_thread_stack(Env &) { return thread_stack_row(thread_stack_main); }
 
 // The domain longjmps to a jmp_buf the root saved before the call: control
 // comes back to root code, but still with the domain's rights (and the
@@ -1289,22 +1292,7 @@ static void *p_thread_stack_main(void *arg) {
   r->changed = changed;
   return nullptr;
 }
-static Outcome rp_write_thread_stack(Env &) {
-  pthread_t t;
-  StackRowResult r{};
-  pthread_create(&t, nullptr, p_thread_stack_main, &r);
-  pthread_join(t, nullptr);
-  Outcome o;
-  o.status = r.status;
-  o.root_changed = r.changed;
-  if (r.status == 0 || r.changed) {
-    o.done = true;
-    o.result = r.changed ? (r.status ? "NOT BLOCKED(frame changed, then " + kind_name(r.status) + ")"
-                                     : std::string("NOT BLOCKED(worker thread's frame changed)"))
-                         : "NOT BLOCKED";
-  }
-  return o;
-}
+static Outcome rp_write_thread_stack(Env &) { return thread_stack_row(p_thread_stack_main); }
 static Outcome rp_allowed(bool ok) {
   Outcome o = plugin_outcome();
   o.ok = o.status == 0 && ok;
