@@ -177,9 +177,9 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = SDRAD_E_NESTING;
     return nullptr;
   }
-  Instance *in = (handle > 0 && handle < kMaxDomains) ? ts->inst[handle] : nullptr;
   int e = 0;
-  if (!in && !(in = instance_get(ts, handle, &e))) {
+  Instance *in = instance_get(ts, handle, &e);  // checks the domain is live
+  if (!in) {
     *err = e;
     return nullptr;
   }

@@ -35,13 +35,11 @@ constexpr size_t kAlignSlack = 64;
 
 uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_t)data ^ 0xc0a7; }
 
-// The calling thread's instance of `handle`: one array load when it exists.
+// The calling thread's instance of `handle`, if the domain is live.
 inline Instance *instance_for(int64_t handle) {
   ThreadState *ts = thread_state();
-  if (!ts || handle <= 0 || handle >= kMaxDomains) return nullptr;
-  if (Instance *in = ts->inst[handle]) return in;
   int err;
-  return instance_get(ts, handle, &err);
+  return ts ? instance_get(ts, handle, &err) : nullptr;
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <atomic>
+#include <thread>
+
+#include "internal.h"
 #include "sdrad_api.h"
 #include "test_util.h"
 
@@ -204,4 +208,28 @@ TEST(CompatApi, DomainMayOnlyManageDomainsItCreated) {
   EXPECT_EQ(sdrad_deinit(151), 0);
   EXPECT_EQ(sdrad_destroy(151, 0), 0);
   EXPECT_EQ(sdrad_destroy(150, 0), 0);
+}
+
+TEST(CompatApi, DestroyedDomainCannotBeEnteredFromAnotherThread) {
+  ASSERT_EQ(sdrad_init(160, kFlags), SDRAD_SUCCESSFUL_RETURNED);
+  std::atomic<int> stage{0};
+  int32_t status_after = 0;
+  void *block_after = (void *)1;
+  std::thread other([&] {
+    Arg arg{2, 3, 0};
+    int32_t ret = 0;
+    // Gives this thread its own instance of the domain.
+    if (sdrad_call(160, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret) != 0) return;
+    int64_t handle = sdrad::domain_find_udi(160);
+    stage = 1;
+    while (stage != 2) std::this_thread::yield();
+    status_after = __sdrad_call(handle, [](void *) {}, nullptr);
+    block_after = __sdrad_block_alloc(handle, 8);
+  });
+  while (stage != 1) std::this_thread::yield();
+  ASSERT_EQ(sdrad_destroy(160, 0), 0);
+  stage = 2;
+  other.join();
+  EXPECT_EQ(status_after, SDRAD_E_BAD_HANDLE) << "the instance another thread kept must not be entered";
+  EXPECT_EQ(block_after, nullptr);
 }
