@@ -25,12 +25,30 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
 void push_frame(ThreadState *ts, Frame *f, Instance *in) {
+  f->tls_canary = tls_word(kTlsCanary);
+  f->pointer_guard = tls_word(kTlsPointerGuard);
   ts->depth++;
   in->active = true;
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
   t_heap = in->heap;
-  ts->cur_pkru = in->dom->pkru;
+  ts->cur_pkru = instance_pkru(in);
 }
+
+}  // namespace
+
+// The TLS canary and pointer guard are key-0 memory the domain can write;
+// root's next function return (canary) or atexit/setjmp (guard) depends on
+// them.  Put back on every exit; a change is a fault of the domain.
+bool tls_words_restore(const Frame *f) {
+  bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
+  if (!same) {
+    tls_word_set(kTlsCanary, f->tls_canary);
+    tls_word_set(kTlsPointerGuard, f->pointer_guard);
+  }
+  return same;
+}
+
+namespace {
 
 }  // namespace
 
@@ -74,6 +92,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   Instance *in = f->inst;
   int64_t value = status;
   const JmpCtx *ctx = &f->ctx;
+  tls_words_restore(f);
   if (status != 0) {
     in->dom->faults.fetch_add(1, std::memory_order_relaxed);
     instance_discard(in);
@@ -128,6 +147,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
+  if (status == 0 && !tls_words_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status != 0) {
     sdrad_fault fl;
     fault_fill(fl, status, ts);
@@ -187,6 +207,7 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
     return nullptr;
   }
+  instance_pkru(in);
   return in;
 }
 
@@ -201,7 +222,7 @@ int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(vo
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
   push_frame(ts, f, in);
-  return sdrad_enter_and_run(f, sp, in->dom->pkru, entry, arg);
+  return sdrad_enter_and_run(f, sp, in->pkru, entry, arg);
 }
 
 }  // namespace
@@ -218,6 +239,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
   if (!in) return ts->last_error = err;
+  // A nested call's block must be the calling domain's own memory: it is
+  // read now and written back after the call with root rights.
+  check_caller_write(ts, "__sdrad_call_with", blk, size);
   uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
   memcpy((void *)copy, blk, size);
   int32_t st = run_call(ts, in, handle, entry, (void *)copy, copy - 64);

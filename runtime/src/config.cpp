@@ -4,11 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 extern "C" void sdrad_open_root_pkru();
 
@@ -75,6 +80,14 @@ void choose_backend() {
           "without memory isolation",
           have ? "disabled by SDRAD_BACKEND" : "not available on this CPU/kernel");
   g_shared.pku = want_pku;
+  // Thread states are bound to their thread's FS base (see ts_valid): with
+  // RDFSBASE where the kernel enables it (Linux >= 5.9), else arch_prctl.
+  if (want_pku) {
+    g_shared.bind_threads = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) ? 1 : 2;
+    if (g_shared.bind_threads == 2)
+      say("FSGSBASE is not enabled by this kernel: thread states are checked with arch_prctl "
+          "(slower domain calls)");
+  }
 }
 
 void init_core() {
@@ -120,8 +133,9 @@ void init_core() {
   heap_create(rh, root_heap);
 
   // Arena of domain instances: power-of-two slots, PROT_NONE until used.
-  size_t need = s.heap_size + s.stack_size + 4 * kPage;
-  if (s.data_size + 2 * kPage > need) need = s.data_size + 2 * kPage;
+  s.args_size = (size_t)64 << 20;
+  size_t need = slot_layout(false).end;
+  if (slot_layout(true).end > need) need = slot_layout(true).end;
   uint32_t shift = 16;
   while (((size_t)1 << shift) < need) ++shift;
   s.slot_shift = shift;

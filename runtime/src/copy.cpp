@@ -35,11 +35,15 @@ constexpr size_t kAlignSlack = 64;
 
 uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_t)data ^ 0xc0a7; }
 
-// The calling thread's instance of `handle`, if the domain is live.
+// The calling thread's instance of `handle`, if the domain is live and
+// is the target of a call being prepared or finished: never one that is
+// active on this thread (the caller itself or a domain below it), nor a
+// data domain.
 inline Instance *instance_for(int64_t handle) {
   ThreadState *ts = thread_state();
   int err;
-  return ts ? instance_get(ts, handle, &err) : nullptr;
+  Instance *in = ts ? instance_get(ts, handle, &err) : nullptr;
+  return in && !in->active && !in->dom->is_data ? in : nullptr;
 }
 
 }  // namespace
@@ -190,6 +194,7 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
 extern "C" SDRAD_HIDDEN void *sdrad_impl_copy_in(int64_t handle, const void *src, size_t bytes) {
   Instance *in = instance_for(handle);
   if (!in) return nullptr;
+  if (src) check_caller_read(thread_state(), "__sdrad_copy_in", src, bytes);
   return make_copy(in, src, bytes);
 }
 
@@ -197,7 +202,10 @@ extern "C" SDRAD_HIDDEN char *sdrad_impl_copy_string(int64_t handle, const char 
   if (!src) return nullptr;
   Instance *in = instance_for(handle);
   if (!in) return nullptr;
-  return (char *)make_copy(in, src, strlen(src) + 1);
+  ThreadState *ts = thread_state();
+  ssize_t n = caller_strlen(ts, src, SIZE_MAX);
+  if (n < 0) gate_refuse(ts, "__sdrad_copy_string", src);
+  return (char *)make_copy(in, src, (size_t)n + 1);
 }
 
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void *copy) {
@@ -236,5 +244,6 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, cons
     say("__sdrad_copy_out refused: %p+%zu is not in the domain's heap", copy, bytes);
     return;
   }
+  check_caller_write(thread_state(), "__sdrad_copy_out", dst, bytes);
   memcpy(dst, copy, bytes);
 }

@@ -36,19 +36,26 @@ void warn_unprotected_once() {
 
 }  // namespace
 
+// A handle is the domain's table index plus kMaxDomains times the
+// generation of that entry: a handle kept across sdrad_destroy and a new
+// registration in the same entry no longer names anything.
 Domain *domain_at(int64_t handle) {
-  if (handle <= 0 || handle >= kMaxDomains || !g_domains) return nullptr;
-  Domain *d = &g_domains[handle];
-  return d->live ? d : nullptr;
+  if (handle <= 0 || !g_domains) return nullptr;
+  int idx = handle_index(handle);
+  if (idx == 0) return nullptr;
+  Domain *d = &g_domains[idx];
+  return d->live && (uint64_t)handle / kMaxDomains == d->generation ? d : nullptr;
 }
 
-int64_t domain_handle_of(const Domain *d) { return d - g_domains; }
+int64_t domain_handle_of(const Domain *d) {
+  return (int64_t)(d - g_domains) + (int64_t)d->generation * kMaxDomains;
+}
 
 int64_t domain_find_udi(uint64_t udi) {
   DomainLock lock;
   Domain *t = table();
   for (int i = 1; i < kMaxDomains; ++i)
-    if (t[i].live && t[i].compat_flags && t[i].udi == udi) return i;
+    if (t[i].live && t[i].compat_flags && t[i].udi == udi) return domain_handle_of(&t[i]);
   return 0;
 }
 
@@ -85,21 +92,26 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   d->udi = udi;
   d->compat_flags = compat_flags;
   d->isolated = 0;
-  d->allow_rw = d->allow_ro = 0;
+  d->allow_rw = d->allow_ro = d->deny = 0;
+  memset(d->grant_rw, 0, sizeof(d->grant_rw));
+  memset(d->grant_ro, 0, sizeof(d->grant_ro));
+  d->grants_gen++;
+  d->key_taken = 0;
+  d->warned_shared_key = 0;
   strncpy(d->name, name, sizeof(d->name) - 1);
   d->name[sizeof(d->name) - 1] = 0;
   d->calls = 0;
   d->faults = 0;
   d->high_water = 0;
-  d->pkru = domain_pkru(key, policy, 0, 0);
   d->pool = nullptr;
   d->pooled = 0;
   d->creator = 0;
   d->live = 1;
   warn_unprotected_once();
-  log_line("domain '%s' registered: handle %d, key %d, policy %s", d->name, free_slot, key,
+  int64_t handle = domain_handle_of(d);
+  log_line("domain '%s' registered: handle %lld, key %d, policy %s", d->name, (long long)handle, key,
            policy ? "confidentiality" : "integrity");
-  return free_slot;
+  return handle;
 }
 
 void domain_destroy(int64_t handle) {
@@ -107,9 +119,11 @@ void domain_destroy(int64_t handle) {
   if (!d) return;
   DomainLock lock;
   d->live = 0;
+  d->generation++;  // kept handles and instances of it are stale from now on
   while (Instance *in = d->pool) {  // pooled instances go with the domain
     d->pool = in->next_free;
     instance_free_memory(in);
+    instance_put_key(in);
     in->next_free = g_free_instances;
     g_free_instances = in;
   }
@@ -124,11 +138,13 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
     *err = SDRAD_E_BAD_HANDLE;
     return nullptr;
   }
-  Instance *in = ts->inst[handle];
-  if (in) return in;
+  int idx = handle_index(handle);
+  Instance *in = ts->inst[idx];
+  if (in && in->dom == d && in->dom_generation == d->generation) return in;
+  if (in) instance_release(ts, idx);  // of a destroyed domain that had this entry
   {
     // An instance an exited thread left behind: memory mapped, tagged and
-    // wiped already.
+    // wiped already, with its key.
     DomainLock lock;
     if ((in = d->pool)) {
       d->pool = in->next_free;
@@ -140,7 +156,7 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
     in->active = false;
     in->compat_state = 0;
     in->has_init_ctx = false;
-    ts->inst[handle] = in;
+    ts->inst[idx] = in;
     return in;
   }
   {
@@ -155,31 +171,97 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
   }
   memset((void *)in, 0, sizeof(*in));
   in->dom = d;
+  in->dom_generation = d->generation;
   in->slot = -1;
-  if (!instance_create_memory(in, d)) {
+  int e = instance_take_key(in, d);
+  if (e == 0 && !instance_create_memory(in, d)) e = SDRAD_E_NO_MEMORY;
+  if (e != 0) {
+    instance_put_key(in);
     DomainLock lock;
     in->next_free = g_free_instances;
     g_free_instances = in;
-    *err = SDRAD_E_NO_MEMORY;
+    *err = e;
     return nullptr;
   }
+  in->pkru_gen = d->grants_gen - 1;  // computed on first entry
   stack_canary_place(in);
-  ts->inst[handle] = in;
+  ts->inst[idx] = in;
   return in;
+}
+
+// Each instance of an execution domain runs with its own key while keys
+// last: instances of one domain on different threads then cannot write
+// each other's memory, nor the stack on which the runtime works for the
+// other thread.  The domain's key goes to the first instance.  When keys
+// run out, an `integrity` instance shares the domain's key (logged once;
+// see docs/threat-model.md) and a `confidentiality` one is refused.
+int instance_take_key(Instance *in, Domain *d) {
+  in->key = d->key;
+  in->key_owned = false;
+  if (!g_shared.pku || d->is_data) return 0;
+  {
+    DomainLock lock;
+    if (!d->key_taken) {
+      d->key_taken = 1;
+      return 0;
+    }
+  }
+  int k = key_alloc();
+  if (k >= 0) {
+    in->key = k;
+    in->key_owned = true;
+    return 0;
+  }
+  if (d->policy == SDRAD_POLICY_CONFIDENTIALITY) {
+    say("domain '%s': no protection key left for this thread's instance; a confidentiality "
+        "domain never shares its key between threads", d->name);
+    return SDRAD_E_NO_KEY;
+  }
+  {
+    DomainLock lock;
+    d->key_taken++;  // one more instance runs with the domain's key
+  }
+  if (!__atomic_exchange_n(&d->warned_shared_key, 1, __ATOMIC_RELAXED))
+    say("domain '%s': no protection key left: its instances on different threads share key %d "
+        "and can write each other's memory", d->name, d->key);
+  return 0;
+}
+
+void instance_put_key(Instance *in) {
+  if (in->key_owned) key_free(in->key);
+  else if (g_shared.pku && !in->dom->is_data && in->key == in->dom->key && in->key >= 0 &&
+           in->dom_generation == in->dom->generation) {
+    DomainLock lock;  // key_taken counts the instances running with the domain's key
+    if (in->dom->key_taken) in->dom->key_taken--;
+  }
+  in->key = -1;
+  in->key_owned = false;
+}
+
+uint32_t instance_pkru(Instance *in) {
+  Domain *d = in->dom;
+  if (__builtin_expect(in->pkru_gen != d->grants_gen, 0)) {
+    uint32_t v = domain_pkru(in->key, d->policy, d->allow_rw, d->allow_ro);
+    for (int k = 1; k < 16; ++k)
+      if (d->deny >> k & 1) v |= pkru_bits(k, false, false);
+    in->pkru = v;
+    in->pkru_gen = d->grants_gen;
+  }
+  return in->pkru;
 }
 
 // At thread exit: wipe the instance and keep it for the domain's next new
 // thread (up to 16 per domain), instead of unmapping it.
-void instance_retire(ThreadState *ts, int64_t handle) {
-  Instance *in = ts->inst[handle];
+void instance_retire(ThreadState *ts, int idx) {
+  Instance *in = ts->inst[idx];
   if (!in) return;
   Domain *d = in->dom;
-  if (in->active || d->is_data) return instance_release(ts, handle);
+  if (in->active || d->is_data || in->dom_generation != d->generation) return instance_release(ts, idx);
   instance_discard(in);
-  ts->inst[handle] = nullptr;
+  ts->inst[idx] = nullptr;
   {
     DomainLock lock;
-    if (d->live && d->pooled < 16) {
+    if (d->live && d->pooled < 16) {  // keeps its memory and its key
       in->next_free = d->pool;
       d->pool = in;
       d->pooled++;
@@ -187,16 +269,18 @@ void instance_retire(ThreadState *ts, int64_t handle) {
     }
   }
   instance_free_memory(in);
+  instance_put_key(in);
   DomainLock lock;
   in->next_free = g_free_instances;
   g_free_instances = in;
 }
 
-void instance_release(ThreadState *ts, int64_t handle) {
-  Instance *in = ts->inst[handle];
+void instance_release(ThreadState *ts, int idx) {
+  Instance *in = ts->inst[idx];
   if (!in) return;
-  ts->inst[handle] = nullptr;
+  ts->inst[idx] = nullptr;
   instance_free_memory(in);
+  instance_put_key(in);
   DomainLock lock;
   in->next_free = g_free_instances;
   g_free_instances = in;
@@ -206,29 +290,54 @@ void instance_release(ThreadState *ts, int64_t handle) {
 
 using namespace sdrad;
 
+namespace {
+// A domain name handed over by a gate's caller, read only where the caller
+// may read, into runtime memory.
+bool caller_name(ThreadState *ts, const char *name, char (&out)[sizeof(Domain::name)]) {
+  ssize_t n = caller_strlen(ts, name, sizeof(out));
+  if (n < 0) gate_refuse(ts, "domain name", name);
+  if ((size_t)n >= sizeof(out)) return false;
+  memcpy(out, name, (size_t)n + 1);
+  return true;
+}
+}  // namespace
+
 extern "C" SDRAD_HIDDEN int64_t sdrad_impl_domain_handle(__sdrad_domain_ref *ref) {
   if (!ref) return SDRAD_E_BAD_ARGUMENT;
-  if (ref->handle > 0) return ref->handle;
-  if (ref->abi_version != SDRAD_ABI_VERSION) return SDRAD_E_ABI_VERSION;
-  int64_t h = domain_register(ref->name, ref->policy, 0, 0, false);
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  check_caller_read(ts, "__sdrad_domain_handle", ref, sizeof(*ref));
+  __sdrad_domain_ref r = *ref;
+  if (r.handle > 0) return r.handle;
+  if (r.abi_version != SDRAD_ABI_VERSION) return SDRAD_E_ABI_VERSION;
+  char name[sizeof(Domain::name)];
+  if (!r.name || !caller_name(ts, r.name, name)) return SDRAD_E_BAD_ARGUMENT;
+  int64_t h = domain_register(name, r.policy, 0, 0, false);
   // Cache only success: an error is retried next time (keys may free up).
-  if (h > 0) ref->handle = h;
+  // The cache is written with the caller's rights only: from inside a
+  // domain the reference (root memory) is looked up again next time.
+  if (h > 0 && caller_may_write(ts, &ref->handle, sizeof(ref->handle))) ref->handle = h;
   return h;
 }
 
 extern "C" SDRAD_HIDDEN int64_t sdrad_impl_domain_by_name(const char *name, uint32_t policy) {
-  return domain_register(name, policy, 0, 0, false);
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  char copy[sizeof(Domain::name)];
+  if (!name || !caller_name(ts, name, copy)) return SDRAD_E_BAD_ARGUMENT;
+  return domain_register(copy, policy, 0, 0, false);
 }
 
 extern "C" SDRAD_HIDDEN int sdrad_impl_get_stats(int64_t handle, sdrad_domain_stats *out) {
   Domain *d = domain_at(handle);
   if (!d || !out) return SDRAD_E_BAD_HANDLE;
+  if (ThreadState *ts = thread_state_if_any()) check_caller_write(ts, "sdrad_get_stats", out, sizeof(*out));
   out->calls = d->calls.load();
   out->faults = d->faults.load();
   uint64_t hw = d->high_water.load();
   out->heap_in_use = 0;
   if (ThreadState *ts = thread_state_if_any()) {
-    if (Instance *in = ts->inst[handle]) {
+    if (Instance *in = ts->inst[handle_index(handle)]; in && in->dom == d) {
       out->heap_in_use = heap_in_use(in->heap);
       if (heap_high_water(in->heap) > hw) hw = heap_high_water(in->heap);
     }
@@ -243,19 +352,22 @@ extern "C" SDRAD_HIDDEN int sdrad_impl_depth() {
 }
 
 extern "C" SDRAD_HIDDEN int sdrad_impl_release_instance(int64_t handle) {
-  if (!domain_at(handle)) return SDRAD_E_BAD_HANDLE;
   ThreadState *ts = thread_state_if_any();
-  if (!ts || !ts->inst[handle]) return 0;
-  if (ts->inst[handle]->active) return SDRAD_E_NESTING;
-  instance_release(ts, handle);
+  // Instances are root's to manage: a domain must not unmap another's.
+  if (calling_instance(ts)) gate_refuse(ts, "sdrad_release_instance", (void *)(intptr_t)handle);
+  if (!domain_at(handle)) return SDRAD_E_BAD_HANDLE;
+  int idx = handle_index(handle);
+  if (!ts || !ts->inst[idx]) return 0;
+  if (ts->inst[idx]->active) return SDRAD_E_NESTING;
+  instance_release(ts, idx);
   return 0;
 }
 
 extern "C" SDRAD_HIDDEN int sdrad_impl_owns(int64_t handle, const void *p) {
   if (!domain_at(handle)) return 0;
   ThreadState *ts = thread_state_if_any();
-  Instance *in = ts ? ts->inst[handle] : nullptr;
-  if (!in || !in->heap) return 0;
+  Instance *in = ts ? ts->inst[handle_index(handle)] : nullptr;
+  if (!in || !in->heap || in->dom != domain_at(handle) || in->dom_generation != in->dom->generation) return 0;
   uintptr_t a = (uintptr_t)p;
   return heap_contains(in->heap, p) || (a >= in->arena_lo && a < in->arena_hi);
 }

@@ -71,6 +71,15 @@ inline bool in_chunks(const Heap *h, const void *p) {
   return a >= h->first && a < h->top && (a & 15) == 0;
 }
 
+}  // namespace
+
+bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi) {
+  return (uintptr_t)h == lo && h->magic == kHeapMagic && h->region == lo && h->limit == hi &&
+         h->first == align_up(lo + sizeof(Heap), 16) && h->top >= h->first && h->top <= hi;
+}
+
+namespace {
+
 void check_header(Heap *h) {
   if (h->magic != kHeapMagic || h->first != align_up(h->region + sizeof(Heap), 16) ||
       h->top < h->first || h->top > h->limit)

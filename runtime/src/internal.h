@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <atomic>
 #include <setjmp.h>
+#include <sys/types.h>
 
 #include "sdrad/abi.h"
 #include "sdrad/sdrad.h"
@@ -41,11 +42,35 @@ struct alignas(kPage) SharedPage {
   uintptr_t arena_base, arena_size;   // domain instances
   uint32_t slot_shift;
   uint32_t max_slots;          // SDRAD_MAX_INSTANCES, <= kMaxSlots
-  size_t heap_size, stack_size, data_size;
+  size_t heap_size, stack_size, data_size, args_size;
   uintptr_t root_heap_base, root_heap_size;
+  uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
+
+// --- one instance slot ----------------------------------------------------
+// [guard][heap][guard][stack][guard][argument area][guard] (data domains:
+// [guard][heap][guard]), offsets from the slot base.  The sizer
+// (config.cpp) and the mapper (memory.cpp) both use this one function.
+struct SlotLayout {
+  uintptr_t heap_lo, heap_hi, stack_lo, stack_hi, args_lo, args_hi, end;
+};
+inline SlotLayout slot_layout(bool data_domain) {
+  SlotLayout l{};
+  l.heap_lo = kPage;
+  l.heap_hi = l.heap_lo + (data_domain ? g_shared.data_size : g_shared.heap_size);
+  if (data_domain) {
+    l.end = l.heap_hi + kPage;
+    return l;
+  }
+  l.stack_lo = l.heap_hi + kPage;
+  l.stack_hi = l.stack_lo + g_shared.stack_size;
+  l.args_lo = l.stack_hi + kPage;
+  l.args_hi = l.args_lo + g_shared.args_size;
+  l.end = l.args_hi + kPage;
+  return l;
+}
 
 // --- configuration ------------------------------------------------------
 void ensure_initialized();            // idempotent; safe from malloc
@@ -96,6 +121,7 @@ size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
 uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
+bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header describes [lo, hi)
 // Called by the allocator when it detects corruption or a bad free; does
 // not return for domain heaps (the domain is rewound), aborts for root.
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p);
@@ -120,9 +146,14 @@ struct Domain {
   uint32_t compat_flags;
   uint32_t isolated;       // SDRAD_ISOLATED_DOMAIN: closed to its parent
   uint64_t allow_rw, allow_ro; // extra keys (dprotect), bit = key
+  uint64_t deny;               // keys closed outright (dprotect NO_ACCESS)
+  uint64_t grant_rw[kMaxDomains / 64], grant_ro[kMaxDomains / 64];  // by domain index
+  uint32_t grants_gen;         // bumped when the three above change
+  uint32_t key_taken;          // instances running with `key` (the others own theirs)
+  uint32_t generation;         // bumped each time the handle's slot is reused
+  uint32_t warned_shared_key;
   char name[64];
   std::atomic<uint64_t> calls, faults, high_water;
-  uint32_t pkru;           // PKRU while running in it
   int64_t creator;         // compat: domain that created it (0: root)
   Instance *pool;          // instances of exited threads, wiped, for reuse
   uint32_t pooled;
@@ -130,6 +161,11 @@ struct Domain {
 
 struct Instance {
   Domain *dom;
+  uint32_t dom_generation;  // Domain::generation when this instance was made
+  int key;                  // protection key of its memory (-1: none)
+  bool key_owned;           // allocated for this instance, freed with it
+  uint32_t pkru;            // PKRU while running in it
+  uint32_t pkru_gen;        // Domain::grants_gen that pkru reflects
   int slot;
   uintptr_t base;          // slot base
   Heap *heap;
@@ -159,10 +195,28 @@ struct Frame {
   uint32_t parent_pkru;
   Heap *parent_heap;       // malloc target after leaving
   uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
+  uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
+  uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
 };
+
+// glibc's TCB words a domain can write (key-0 TLS) and root depends on:
+// the stack-protector canary and the pointer-mangling guard.
+inline uint64_t tls_word(unsigned off) {
+  uint64_t v;
+  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"((uintptr_t)off));
+  return v;
+}
+inline void tls_word_set(unsigned off, uint64_t v) {
+  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
+}
+constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
+bool tls_words_restore(const Frame *f);  // false (and repaired) if changed
+
+struct RootCache;
 
 struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uint64_t magic;
+  uintptr_t fs_base;       // the owning thread's FS base (see thread_fs_base)
   int32_t tid;
   int32_t depth;
   uint32_t cur_pkru;
@@ -174,6 +228,9 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   int32_t last_error;
   void *altstack;
   size_t altstack_size;
+  RootCache *root_cache;   // root allocator's per-thread cache (root heap)
+  uint32_t in_gate_copy;   // a copy with the calling domain's rights runs
+  Instance *gate_target;   // ... into this callee (discarded if it faults)
   ThreadState *next_free;
 };
 
@@ -183,26 +240,56 @@ extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 
-// t_ts is key-0 TLS that domain code could overwrite: every use checks it
-// points at a live entry of the runtime's thread-state array.
+// The thread's FS base: set by the kernel, and not writable by a domain
+// without code execution (arch_prctl, WRFSBASE).  It binds a ThreadState to
+// its thread, because t_ts itself is key-0 TLS that any domain on any
+// thread can overwrite.
+uintptr_t thread_fs_base_syscall();
+inline uintptr_t thread_fs_base() {
+  if (__builtin_expect(g_shared.bind_threads == 1, 1)) {
+    uintptr_t v;
+    __asm__ volatile("rdfsbase %0" : "=r"(v));
+    return v;
+  }
+  return g_shared.bind_threads == 2 ? thread_fs_base_syscall() : 0;
+}
+
+// Is ts a live entry of the runtime's thread-state array that belongs to
+// the calling thread?
 inline bool ts_valid(const ThreadState *ts) {
   uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
   return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
-         ts->in_use;
+         ts->in_use && (!g_shared.bind_threads || ts->fs_base == thread_fs_base());
 }
-ThreadState *thread_state_slow();
+// t_ts missing or not this thread's: the thread's own state, found in the
+// runtime's array by FS base (t_ts repaired); created if `create`.
+ThreadState *thread_state_lookup(bool create);
 inline ThreadState *thread_state() {  // validated; creates on first use
   ThreadState *ts = t_ts;
   if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
-  return thread_state_slow();
+  return thread_state_lookup(true);
 }
 inline ThreadState *thread_state_if_any() {  // validated; nullptr if none
   ThreadState *ts = t_ts;
-  return ts && ts_valid(ts) ? ts : nullptr;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
+  return thread_state_lookup(false);
 }
-void *state_alloc(size_t n);          // bump allocation in the state region
+void *state_alloc(size_t n);
+void root_cache_flush(ThreadState *ts);     // malloc.cpp, at thread exit
 
-Domain *domain_at(int64_t handle);    // nullptr if bad
+// --- what a gate's caller may touch (caller.cpp) -------------------------
+const Instance *calling_instance(const ThreadState *ts);  // nullptr: root
+bool caller_may_write(const ThreadState *ts, const void *p, size_t n);
+bool caller_may_read(const ThreadState *ts, const void *p, size_t n);
+ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max);
+[[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p);
+void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n);
+void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n);          // bump allocation in the state region
+
+Domain *domain_at(int64_t handle);    // nullptr if bad or stale
+inline int handle_index(int64_t handle) { return (int)((uint64_t)handle % kMaxDomains); }
+int instance_take_key(Instance *in, Domain *d);  // 0 or SDRAD_E_NO_KEY
+void instance_put_key(Instance *in);
 int64_t domain_handle_of(const Domain *d);
 bool heap_guard_catch(Heap *h);
 size_t caller_block_size(ThreadState *ts, const void *blk);  // nested call blocks
@@ -213,6 +300,12 @@ void discard_after_corruption(Instance *in);
 // Runs fn() on in's heap; false if the heap reported corruption.
 template <class F>
 inline bool guarded(Instance *in, F fn) {
+  // The header is in domain memory: it must describe this instance's
+  // region, or its forged bounds could hand out root addresses.
+  if (!heap_bounds_ok(in->heap, in->heap_lo, in->heap_hi)) {
+    discard_after_corruption(in);
+    return false;
+  }
   jmp_buf jb;
   if (setjmp(jb)) {
     t_guard = nullptr;
@@ -238,9 +331,10 @@ void root_unlock();
 Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
 void instance_discard(Instance *in);  // reset heap & stack after a fault
 void note_high_water(Instance *in);
-void instance_release(ThreadState *ts, int64_t handle);
-void instance_retire(ThreadState *ts, int64_t handle);  // thread exit: keep for reuse
+void instance_release(ThreadState *ts, int idx);  // idx: handle_index
+void instance_retire(ThreadState *ts, int idx);   // thread exit: keep for reuse
 bool instance_create_memory(Instance *in, const Domain *d);
+uint32_t instance_pkru(Instance *in);  // current, after any dprotect
 void instance_free_memory(Instance *in);
 bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
 Instance *instance_of_pointer(const void *p);  // arena lookup

@@ -12,6 +12,15 @@
 
 using namespace sdrad;
 
+namespace sdrad {
+constexpr int kCacheClasses = 32;   // chunk sizes 32 .. 528 in steps of 16
+constexpr int kCacheDepth = 16;
+struct RootCache {
+  uint8_t count[kCacheClasses];
+  void *slot[kCacheClasses][kCacheDepth];
+};
+}  // namespace sdrad
+
 namespace {
 
 struct RootLock {
@@ -38,50 +47,24 @@ void root_refuse(const char *what, const void *p) {
 
 // --- per-thread cache in front of the root heap --------------------------
 // Small root chunks freed by a thread are kept in that thread's cache and
-// handed out again without the lock.  The cache itself lives in the root
-// heap (root memory); a cached chunk is marked with a tag in its first word
-// so that a double free is still caught.
-constexpr int kCacheClasses = 32;   // chunk sizes 32 .. 528 in steps of 16
-constexpr int kCacheDepth = 16;
-constexpr uint64_t kCacheMagic = 0x5344526154636163ull;
-
-struct RootCache {
-  uint64_t magic;
-  uint8_t count[kCacheClasses];
-  void *slot[kCacheClasses][kCacheDepth];
-};
-
-__thread RootCache *t_root_cache __attribute__((tls_model("initial-exec")));
-pthread_key_t g_cache_key;
-bool g_cache_key_ok;
+// handed out again without the lock.  The cache lives in the root heap and
+// is reached only through the thread's validated ThreadState (runtime
+// memory): a pointer in TLS could be aimed by a domain at a forged cache.
+// A cached chunk is marked with a tag in its first word so that a double
+// free is still caught.
 
 inline int cache_class(size_t chunk) { return (int)(chunk >> 4) - 2; }
 inline uint64_t cache_tag(const void *p) { return g_shared.canary_secret ^ (uintptr_t)p ^ 0xcac4e; }
 
-RootCache *root_cache() {
-  RootCache *c = t_root_cache;
-  if (c && in_root_heap(c) && c->magic == kCacheMagic) return c;
-  return nullptr;
-}
-
-void cache_flush(void *v) {
-  auto *c = (RootCache *)v;
-  if (!c || c != t_root_cache) return;
-  t_root_cache = nullptr;
-  RootLock lock;
-  for (int k = 0; k < kCacheClasses; ++k)
-    for (int i = 0; i < c->count[k]; ++i) {
-      // Clear the tag: the chunk may go back to the wilderness untouched and
-      // be handed out again by the heap, and must not look cached then.
-      *(uint64_t *)c->slot[k][i] = 0;
-      heap_free(root_heap(), c->slot[k][i]);
-    }
-  c->magic = 0;
-  heap_free(root_heap(), c);
+inline RootCache *root_cache() {
+  if (!g_shared.initialized) return nullptr;
+  ThreadState *ts = thread_state();
+  return ts ? ts->root_cache : nullptr;
 }
 
 RootCache *root_cache_create() {
-  static_assert(sizeof(RootCache) < 8192, "small");
+  ThreadState *ts = thread_state();
+  if (!ts) return nullptr;
   RootCache *c;
   {
     RootLock lock;
@@ -89,9 +72,7 @@ RootCache *root_cache_create() {
   }
   if (!c) return nullptr;
   memset(c, 0, sizeof(*c));
-  c->magic = kCacheMagic;
-  t_root_cache = c;
-  if (g_cache_key_ok) pthread_setspecific(g_cache_key, c);
+  ts->root_cache = c;
   return c;
 }
 
@@ -137,14 +118,24 @@ void root_free(void *p) {
   heap_free(root_heap(), p);
 }
 
+// The heap of the domain running on this thread, or nullptr for root.
+// Under PKU, root rights (root code, or runtime code elevated in a gate or
+// a handler) always mean the root heap: t_heap is TLS that a domain on any
+// thread can overwrite, and must never steer root's allocations.
+inline Heap *domain_heap() {
+  Heap *h = t_heap;
+  if (h && g_shared.pku && rdpkru_raw() == 0) return nullptr;
+  return h;
+}
+
 void *do_malloc(size_t n) {
-  if (Heap *h = t_heap) return heap_malloc(h, n);
+  if (Heap *h = domain_heap()) return heap_malloc(h, n);
   return root_malloc(n);
 }
 
 void do_free(void *p, const char *what) {
   if (!p) return;
-  if (Heap *h = t_heap) {
+  if (Heap *h = domain_heap()) {
     if (!heap_contains(h, p)) domain_foreign_free();
     heap_free(h, p);
     return;
@@ -157,7 +148,7 @@ void do_free(void *p, const char *what) {
 }
 
 void *do_memalign(size_t align, size_t n) {
-  if (Heap *h = t_heap) return heap_memalign(h, align, n);
+  if (Heap *h = domain_heap()) return heap_memalign(h, align, n);
   Heap *r = root();
   RootLock lock;
   return heap_memalign(r, align, n);
@@ -167,10 +158,23 @@ void *do_memalign(size_t align, size_t n) {
 
 namespace sdrad {
 
-void malloc_install_hooks() {
-  if (pthread_key_create(&g_cache_key, cache_flush) == 0) g_cache_key_ok = true;
-}
+void malloc_install_hooks() {}
 
+// At thread exit: the cached chunks go back to the root heap.
+void root_cache_flush(ThreadState *ts) {
+  RootCache *c = ts->root_cache;
+  if (!c) return;
+  ts->root_cache = nullptr;
+  RootLock lock;
+  for (int k = 0; k < kCacheClasses; ++k)
+    for (int i = 0; i < c->count[k]; ++i) {
+      // Clear the tag: the chunk may go back to the wilderness untouched and
+      // be handed out again by the heap, and must not look cached then.
+      *(uint64_t *)c->slot[k][i] = 0;
+      heap_free(root_heap(), c->slot[k][i]);
+    }
+  heap_free(root_heap(), c);
+}
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
   static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
   if (h == root_heap()) {
@@ -209,7 +213,7 @@ SDRAD_EXPORT void *realloc(void *p, size_t n) {
     do_free(p, "realloc");
     return nullptr;
   }
-  if (Heap *h = t_heap) {
+  if (Heap *h = domain_heap()) {
     if (!heap_contains(h, p)) domain_foreign_free();
     return heap_realloc(h, p, n);
   }
@@ -253,7 +257,7 @@ SDRAD_EXPORT void *pvalloc(size_t n) { return do_memalign(kPage, align_up(n ? n 
 
 SDRAD_EXPORT size_t malloc_usable_size(void *p) {
   if (!p) return 0;
-  if (Heap *h = t_heap) {
+  if (Heap *h = domain_heap()) {
     if (!heap_contains(h, p)) domain_foreign_free();
     return heap_usable_size(h, p);
   }

@@ -1,7 +1,7 @@
 // Domain memory: slots in one reserved arena, each holding an instance's
 // heap and stack between guard pages, tagged with the domain's key.
 //
-//   slot: [guard][heap .... heap_size][guard][stack .. stack_size][guard][arena][guard]
+//   slot: see SlotLayout in internal.h
 //
 // Pages are committed lazily by the kernel, so a heap "grows on demand" up
 // to heap_size without any call into the runtime.
@@ -151,7 +151,6 @@ void uncommit(uintptr_t lo, uintptr_t hi) {
 // A forked child has no reclaimer thread: start one again when needed.
 void memory_install_hooks() { pthread_atfork(nullptr, nullptr, reclaim_after_fork); }
 
-size_t arena_size() { return (size_t)64 << 20; }
 constexpr size_t kStackInitial = 16 * 1024;  // committed at creation and after a discard
 constexpr size_t kStackGrowth = 64 * 1024;   // committed below a growth fault
 
@@ -159,32 +158,32 @@ bool instance_create_memory(Instance *in, const Domain *d) {
   int slot = slot_alloc();
   if (slot < 0) return false;
   uintptr_t base = g_shared.arena_base + ((uintptr_t)slot << g_shared.slot_shift);
-  size_t heap = d->is_data ? g_shared.data_size : g_shared.heap_size;
+  SlotLayout l = slot_layout(d->is_data);
   in->slot = slot;
   in->base = base;
-  in->heap_lo = base + kPage;
-  in->heap_hi = in->heap_lo + heap;
-  if (!map_fresh(in->heap_lo, heap, d->key)) {
+  in->heap_lo = base + l.heap_lo;
+  in->heap_hi = base + l.heap_hi;
+  if (!map_fresh(in->heap_lo, in->heap_hi - in->heap_lo, in->key)) {
     instance_free_memory(in);
     return false;
   }
   if (!d->is_data) {
-    in->stack_lo = in->heap_hi + kPage;
-    in->stack_hi = in->stack_lo + g_shared.stack_size;
+    in->stack_lo = base + l.stack_lo;
+    in->stack_hi = base + l.stack_hi;
     in->stack_committed = in->stack_hi - kStackInitial;
-    if (!map_fresh(in->stack_committed, kStackInitial, d->key)) {
+    if (!map_fresh(in->stack_committed, kStackInitial, in->key)) {
       instance_free_memory(in);
       return false;
     }
-    in->arena_lo = in->arena_top = in->arena_dirty = in->stack_hi + kPage;
-    in->arena_hi = in->arena_lo + arena_size();
+    in->arena_lo = in->arena_top = in->arena_dirty = base + l.args_lo;
+    in->arena_hi = base + l.args_hi;
     in->arena_live = 0;
-    if (!map_fresh(in->arena_lo, arena_size(), d->key)) {
+    if (!map_fresh(in->arena_lo, in->arena_hi - in->arena_lo, in->key)) {
       instance_free_memory(in);
       return false;
     }
   }
-  in->heap = heap_create((void *)in->heap_lo, heap);
+  in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
   return true;
 }
 
@@ -249,7 +248,7 @@ bool instance_grow_stack(Instance *in, uintptr_t addr) {
   if (!in->stack_hi || addr < in->stack_lo || addr >= in->stack_committed) return false;
   uintptr_t lo = (addr & ~(kPage - 1));
   lo = lo > in->stack_lo + kStackGrowth ? lo - kStackGrowth : in->stack_lo;
-  if (!map_fresh(lo, in->stack_committed - lo, in->dom->key)) return false;
+  if (!map_fresh(lo, in->stack_committed - lo, in->key)) return false;
   in->stack_committed = lo;
   return true;
 }

@@ -24,6 +24,7 @@ SDRAD_EXPORT const char *sdrad_fault_kind_name(int32_t kind) {
     case SDRAD_FAULT_HEAP_CORRUPTION: return "heap-corruption";
     case SDRAD_FAULT_FOREIGN_FREE: return "foreign-free";
     case SDRAD_FAULT_GATE: return "gate-violation";
+    case SDRAD_FAULT_ROOT_STATE: return "root-state-tampered";
   }
   return "unknown";
 }
@@ -56,7 +57,10 @@ SDRAD_EXPORT const char *sdrad_backend_name(void) {
 SDRAD_HIDDEN int sdrad_impl_last_fault(sdrad_fault *out) {
   ThreadState *ts = thread_state_if_any();
   if (!ts || !ts->has_fault) return 0;
-  if (out) *out = ts->last_fault;
+  if (out) {
+    check_caller_write(ts, "sdrad_last_fault", out, sizeof(*out));
+    *out = ts->last_fault;
+  }
   return 1;
 }
 

@@ -24,16 +24,15 @@ extern "C" int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *
 
 namespace {
 
-// Runs fn with malloc & co. directed at heap h (nullptr: root heap).
+// Runs fn with malloc & co. directed at the root heap (root callers only).
 template <class F>
-auto with_heap(Heap *h, F fn) {
+auto on_root_heap(F fn) {
   Heap *saved = t_heap;
-  t_heap = h;
+  t_heap = nullptr;
   auto r = fn();
   t_heap = saved;
   return r;
 }
-
 
 bool flags_ok(long flags) {
   bool exec = flags & SDRAD_EXECUTION_DOMAIN, data = flags & SDRAD_DATA_DOMAIN;
@@ -56,9 +55,6 @@ Instance *compat_instance(uint64_t udi, int64_t *handle_out) {
   return in;
 }
 
-void refresh_pkru(Domain *d) {
-  d->pkru = domain_pkru(d->key, d->policy, d->allow_rw, d->allow_ro);
-}
 
 struct CallBlock {
   int32_t (*fn)(void *);
@@ -76,8 +72,34 @@ void call_entry(void *p) {
 template <class R, class F>
 R on_domain_heap(Instance *in, R failed, F fn) {
   R r = failed;
-  if (!guarded(in, [&] { r = with_heap(in->heap, fn); })) return failed;
+  if (!guarded(in, [&] { r = fn(in->heap); })) return failed;
   return r;
+}
+
+// The heap of compat domain `udi` for a heap call (sdrad_malloc & co.),
+// or nullptr.  Root may use any domain's heap.  A domain may use its own
+// and those of data domains it was granted write access to
+// (sdrad_dprotect); anything else, the root heap included, is refused as
+// a fault of the calling domain.
+Instance *heap_target(ThreadState *ts, uint64_t udi, const char *what) {
+  const Instance *caller = calling_instance(ts);
+  if (caller && udi == SDRAD_ROOT_DOMAIN) gate_refuse(ts, what, nullptr);
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in || !caller || in == caller) return in;
+  int idx = handle_index(domain_handle_of(in->dom));
+  if (caller->dom->grant_rw[idx / 64] >> (idx % 64) & 1) return in;
+  gate_refuse(ts, what, (void *)(uintptr_t)udi);
+}
+
+// The function a return address lies in (its FDE's start), or 0.
+struct EhBases {
+  void *tbase, *dbase, *func;
+};
+extern "C" const void *_Unwind_Find_FDE(void *pc, EhBases *bases);
+uintptr_t function_of(uintptr_t ret) {
+  EhBases b{};
+  if (!ret || !_Unwind_Find_FDE((void *)(ret - 1), &b)) return 0;
+  return (uintptr_t)b.func;
 }
 
 }  // namespace
@@ -118,7 +140,7 @@ SDRAD_HIDDEN int32_t sdrad_impl_init(uint64_t udi, long flags, const JmpCtx *ctx
     in->has_init_ctx = true;
   }
   // An isolated domain's memory is closed to its parent (this thread).
-  if (d->isolated && d->key > 0 && ts->depth == 0) ts->cur_pkru |= pkru_bits(d->key, false, false);
+  if (d->isolated && in->key > 0 && ts->depth == 0) ts->cur_pkru |= pkru_bits(in->key, false, false);
   return result;
 }
 
@@ -128,7 +150,20 @@ SDRAD_HIDDEN int64_t sdrad_impl_enter(uint64_t udi, uintptr_t *ret_slot) {
   if (!in || in->dom->is_data || in->compat_state != 1) return SDRAD_ERROR_NO_DOMAIN;
   if (in->active) return SDRAD_ERROR_DOMAIN_ALREADY_INIT;
   ThreadState *ts = thread_state();
-  if (!push_compat_frame(ts, in, h, (uintptr_t)(ret_slot + 1))) return SDRAD_ERROR_NO_EC;
+  // From inside a domain, only into a domain it created itself: entering
+  // another would take over that domain's rights (and dprotect grants).
+  if (const Instance *caller = calling_instance(ts); caller && in->dom->creator != domain_handle_of(caller->dom))
+    gate_refuse(ts, "sdrad_enter", (void *)(uintptr_t)udi);
+  // sdrad_exit must return into the function that called sdrad_enter.
+  uintptr_t fn = function_of(*ret_slot);
+  if (!fn) {
+    say("sdrad_enter(%llu) refused: no unwind information for its caller (compile with "
+        "-fasynchronous-unwind-tables, the default on x86-64)", (unsigned long long)udi);
+    return SDRAD_ERROR_NO_DOMAIN;
+  }
+  Frame *f = push_compat_frame(ts, in, h, (uintptr_t)(ret_slot + 1));
+  if (!f) return SDRAD_ERROR_NO_EC;
+  f->compat_enter_fn = fn;
   // The caller resumes on the domain stack: its return address goes on top.
   uintptr_t sp = in->stack_hi - 64 - 8;
   *(uintptr_t *)sp = *ret_slot;
@@ -143,10 +178,19 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
   }
   Frame *f = &ts->frames[ts->depth - 1];
   uintptr_t sp = f->compat_root_rsp - 8;
+  // The return address is on the domain's stack: it may only lead back
+  // into the function that entered, which then runs with the parent's
+  // rights again.
   uintptr_t ret = *ret_slot;
+  if (function_of(ret) != f->compat_enter_fn) gate_refuse(ts, "sdrad_exit", (void *)ret);
   if (!stack_canary_ok(f->inst)) {
     sdrad_fault fl;
     fault_fill(fl, SDRAD_FAULT_CANARY, ts);
+    rewind_innermost(ts, fl);
+  }
+  if (!tls_words_restore(f)) {
+    sdrad_fault fl;
+    fault_fill(fl, SDRAD_FAULT_ROOT_STATE, ts);
     rewind_innermost(ts, fl);
   }
   pop_compat_frame(ts);
@@ -188,10 +232,12 @@ SDRAD_HIDDEN int32_t sdrad_impl_destroy(uint64_t udi, int32_t options) {
   if (h <= 0) return SDRAD_ERROR_NO_DOMAIN;
   if (!may_manage(h, "sdrad_destroy", udi)) return SDRAD_ERROR_WRONG_CONFIG;
   ThreadState *ts = thread_state();
-  if (ts->inst[h] && ts->inst[h]->active) return SDRAD_ERROR_WRONG_CONFIG;
+  int idx = handle_index(h);
+  Instance *mine = ts->inst[idx];
+  if (mine && mine->active) return SDRAD_ERROR_WRONG_CONFIG;
   Domain *d = domain_at(h);
-  if (d->isolated && d->key > 0) ts->cur_pkru &= ~pkru_bits(d->key, false, false);
-  instance_release(ts, h);
+  if (d->isolated && mine && mine->key > 0) ts->cur_pkru &= ~pkru_bits(mine->key, false, false);
+  instance_release(ts, idx);
   domain_destroy(h);
   return 0;
 }
@@ -211,69 +257,96 @@ SDRAD_HIDDEN int32_t sdrad_impl_dprotect(uint64_t target, uint64_t source, int32
   int64_t ht = domain_find_udi(target);
   if (ht <= 0) return SDRAD_ERROR_NO_DOMAIN;
   Domain *t = domain_at(ht), *s = domain_at(hs);
-  if (s->key > 0) {
-    uint64_t bit = 1ull << s->key;
-    t->allow_rw &= ~bit;
-    t->allow_ro &= ~bit;
-    if (access == SDRAD_WRITE_ACCESS) t->allow_rw |= bit;
-    if (access == SDRAD_READ_ACCESS) t->allow_ro |= bit;
+  int si = handle_index(hs);
+  uint64_t bit = s->key > 0 ? 1ull << s->key : 0;
+  t->allow_rw &= ~bit;
+  t->allow_ro &= ~bit;
+  t->deny &= ~bit;
+  t->grant_rw[si / 64] &= ~(1ull << (si % 64));
+  t->grant_ro[si / 64] &= ~(1ull << (si % 64));
+  if (access == SDRAD_WRITE_ACCESS) {
+    t->allow_rw |= bit;
+    t->grant_rw[si / 64] |= 1ull << (si % 64);
+  } else if (access == SDRAD_READ_ACCESS) {
+    t->allow_ro |= bit;
+    t->grant_ro[si / 64] |= 1ull << (si % 64);
+  } else {
+    t->deny |= bit;  // closed: neither read nor write, regardless of policy
   }
-  if (access == SDRAD_NO_ACCESS && s->key > 0) {
-    // Closed: neither read nor write, regardless of policy.
-    refresh_pkru(t);
-    t->pkru |= pkru_bits(s->key, false, false);
-    return 0;
-  }
-  refresh_pkru(t);
+  __atomic_add_fetch(&t->grants_gen, 1, __ATOMIC_RELEASE);
   return 0;
 }
 
 SDRAD_HIDDEN void *sdrad_impl_malloc(uint64_t udi, size_t size) {
-  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return malloc(size); });
-  Instance *in = compat_instance(udi, nullptr);
+  ThreadState *ts = thread_state();
+  if (udi == SDRAD_ROOT_DOMAIN && !calling_instance(ts)) return on_root_heap([&] { return malloc(size); });
+  Instance *in = heap_target(ts, udi, "sdrad_malloc");
   if (!in) return nullptr;
-  return on_domain_heap(in, (void *)nullptr, [&] { return malloc(size); });
+  return on_domain_heap(in, (void *)nullptr, [&](Heap *h) { return heap_malloc(h, size); });
 }
 
 SDRAD_HIDDEN void *sdrad_impl_calloc(uint64_t udi, size_t n, size_t m) {
-  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return calloc(n, m); });
-  Instance *in = compat_instance(udi, nullptr);
+  size_t total;
+  if (__builtin_mul_overflow(n, m, &total)) return nullptr;
+  ThreadState *ts = thread_state();
+  if (udi == SDRAD_ROOT_DOMAIN && !calling_instance(ts)) return on_root_heap([&] { return calloc(n, m); });
+  Instance *in = heap_target(ts, udi, "sdrad_calloc");
   if (!in) return nullptr;
-  return on_domain_heap(in, (void *)nullptr, [&] { return calloc(n, m); });
+  return on_domain_heap(in, (void *)nullptr, [&](Heap *h) {
+    void *p = heap_malloc(h, total);
+    if (p) memset(p, 0, total);
+    return p;
+  });
 }
 
 SDRAD_HIDDEN void sdrad_impl_free(uint64_t udi, void *p) {
   if (!p) return;
-  if (udi == SDRAD_ROOT_DOMAIN) {
-    with_heap(nullptr, [&] { free(p); return 0; });
+  ThreadState *ts = thread_state();
+  if (udi == SDRAD_ROOT_DOMAIN && !calling_instance(ts)) {
+    on_root_heap([&] { free(p); return 0; });
     return;
   }
-  Instance *in = compat_instance(udi, nullptr);
+  Instance *in = heap_target(ts, udi, "sdrad_free");
   if (!in || !heap_contains(in->heap, p)) {
     say("sdrad_free(%llu, %p) refused: %s", (unsigned long long)udi, p,
         in ? "not in that domain's heap" : "no such domain");
     return;
   }
-  on_domain_heap(in, 0, [&] { free(p); return 0; });
+  on_domain_heap(in, 0, [&](Heap *h) { heap_free(h, p); return 0; });
 }
 
 SDRAD_HIDDEN void *sdrad_impl_realloc(uint64_t udi, void *p, size_t size) {
-  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return realloc(p, size); });
-  Instance *in = compat_instance(udi, nullptr);
+  ThreadState *ts = thread_state();
+  if (udi == SDRAD_ROOT_DOMAIN && !calling_instance(ts)) return on_root_heap([&] { return realloc(p, size); });
+  Instance *in = heap_target(ts, udi, "sdrad_realloc");
   if (!in) return nullptr;
   if (p && !heap_contains(in->heap, p)) {
     say("sdrad_realloc(%llu, %p) refused: not in that domain's heap", (unsigned long long)udi, p);
     return nullptr;
   }
-  return on_domain_heap(in, (void *)nullptr, [&] { return realloc(p, size); });
+  return on_domain_heap(in, (void *)nullptr, [&](Heap *h) {
+    if (!p) return heap_malloc(h, size);
+    if (size == 0) {
+      heap_free(h, p);
+      return (void *)nullptr;
+    }
+    return heap_realloc(h, p, size);
+  });
 }
 
 SDRAD_HIDDEN int sdrad_impl_memalign(uint64_t udi, void **out, size_t align, size_t size) {
   if (!out) return SDRAD_ERROR_WRONG_CONFIG;
-  if (udi == SDRAD_ROOT_DOMAIN) return with_heap(nullptr, [&] { return posix_memalign(out, align, size); });
-  Instance *in = compat_instance(udi, nullptr);
+  ThreadState *ts = thread_state();
+  check_caller_write(ts, "sdrad_memalign", out, sizeof(*out));
+  if (udi == SDRAD_ROOT_DOMAIN && !calling_instance(ts))
+    return on_root_heap([&] { return posix_memalign(out, align, size); });
+  Instance *in = heap_target(ts, udi, "sdrad_memalign");
   if (!in) return SDRAD_ERROR_NO_DOMAIN;
-  return on_domain_heap(in, (int)ENOMEM, [&] { return posix_memalign(out, align, size); });
+  if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
+  void *p = on_domain_heap(in, (void *)nullptr, [&](Heap *h) { return heap_memalign(h, align, size); });
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
 }
 
 SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size,
@@ -282,6 +355,9 @@ SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *
   Instance *in = compat_instance(udi, &h);
   if (!in || in->dom->is_data) return SDRAD_ERROR_NO_DOMAIN;
   if (!fn) return SDRAD_ERROR_WRONG_CONFIG;
+  ThreadState *ts = thread_state();
+  if (arg && arg_size) check_caller_write(ts, "sdrad_call", arg, arg_size);
+  if (ret) check_caller_write(ts, "sdrad_call", ret, sizeof(*ret));
   auto *blk = (CallBlock *)sdrad_impl_block_alloc(h, sizeof(CallBlock));
   if (!blk) return SDRAD_ERROR_NO_EC;
   void *copy = arg;

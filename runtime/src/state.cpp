@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <asm/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,9 +50,9 @@ struct StateLock {
 
 void thread_exit(void *p) {
   ThreadState *ts = (ThreadState *)p;
-  if (!ts_valid(ts) || ts != t_ts) return;
-  for (int h = 1; h < kMaxDomains; ++h)
-    if (ts->inst[h]) instance_retire(ts, h);
+  if (!ts_valid(ts)) return;
+  for (int i = 1; i < kMaxDomains; ++i)
+    if (ts->inst[i]) instance_retire(ts, i);
   if (ts->altstack) {
     stack_t off{};
     off.ss_flags = SS_DISABLE;
@@ -59,15 +60,32 @@ void thread_exit(void *p) {
     altstack_put(ts->altstack);
     ts->altstack = nullptr;
   }
+  root_cache_flush(ts);
   t_ts = nullptr;
   StateLock lock;
   ts->in_use = 0;
+  ts->fs_base = 0;
   ts->next_free = header()->free_ts;
   header()->free_ts = ts;
 }
 
 void atfork_prepare() { root_lock(); }
-void atfork_release() { root_unlock(); }
+void atfork_parent() { root_unlock(); }
+// The child has one thread: the other threads' states are gone (a new
+// thread could reuse a TCB address and must not inherit them).
+void atfork_child() {
+  root_unlock();
+  ThreadState *me = t_ts;
+  StateHeader *h = header();
+  for (int i = 0; i < h->next_ts; ++i) {
+    ThreadState *c = (ThreadState *)g_shared.ts_base + i;
+    if (!c->in_use || c == me) continue;
+    c->in_use = 0;
+    c->fs_base = 0;
+    c->next_free = h->free_ts;
+    h->free_ts = c;
+  }
+}
 
 }  // namespace
 
@@ -82,10 +100,32 @@ void *state_alloc(size_t n) {
   return (void *)(area + off);
 }
 
-ThreadState *thread_state_slow() {
-  ThreadState *ts = t_ts;
-  if (ts) fatal("thread state pointer corrupted (%p)", (void *)ts);
+uintptr_t thread_fs_base_syscall() {
+  uintptr_t v = 0;
+  syscall(SYS_arch_prctl, ARCH_GET_FS, &v);
+  return v;
+}
+
+ThreadState *thread_state_lookup(bool create) {
   ensure_initialized();
+  ThreadState *bad = t_ts;
+  ThreadState *ts = nullptr;
+  uintptr_t fs = thread_fs_base();
+  if (g_shared.bind_threads) {
+    // Only this thread writes its own entry's fs_base, and only the lock
+    // holder hands entries out: a lock-free scan sees this thread's entry.
+    int n = header()->next_ts;
+    for (int i = 0; i < n && !ts; ++i) {
+      ThreadState *c = (ThreadState *)g_shared.ts_base + i;
+      if (c->in_use && c->magic == kTsMagic && c->fs_base == fs) ts = c;
+    }
+    if (ts) {
+      if (bad) log_line("thread state pointer of thread %d was overwritten (%p): repaired", ts->tid, (void *)bad);
+      t_ts = ts;
+      return ts;
+    }
+  }
+  if (!create) return nullptr;
   {
     StateLock lock;
     StateHeader *h = header();
@@ -99,9 +139,10 @@ ThreadState *thread_state_slow() {
     }
     memset((void *)ts, 0, sizeof(ThreadState));
     ts->magic = kTsMagic;
-    ts->in_use = 1;
+    ts->fs_base = fs;
     ts->tid = (int32_t)syscall(SYS_gettid);
     ts->cur_pkru = g_shared.root_pkru;
+    ts->in_use = 1;
   }
   t_ts = ts;
   thread_altstack_ensure(ts);
@@ -117,7 +158,7 @@ Heap *root_heap() { return (Heap *)g_shared.root_heap_base; }
 void state_install_hooks() {
   StateHeader *h = header();
   if (pthread_key_create(&h->exit_key, thread_exit) == 0) h->exit_key_ok = 1;
-  pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+  pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 }  // namespace sdrad

@@ -30,7 +30,12 @@ enum sdrad_fault_kind {
   SDRAD_FAULT_HEAP_CORRUPTION = 12,/* the domain's allocator found its
                                       metadata corrupted (double free, ...) */
   SDRAD_FAULT_FOREIGN_FREE = 13,  /* free of memory the domain does not own */
-  SDRAD_FAULT_GATE = 14,          /* a key switch saw an unexpected PKRU */
+  SDRAD_FAULT_GATE = 14,          /* a key switch saw an unexpected PKRU, or
+                                     a runtime call was handed a pointer or
+                                     handle the domain may not use */
+  SDRAD_FAULT_ROOT_STATE = 15,    /* the domain changed process state it
+                                     can reach but must not change (the TLS
+                                     stack-protector canary, pointer guard) */
 };
 
 /* Errors (negative) returned instead of running a domain. */

@@ -1,0 +1,96 @@
+// What the code that called a gate may touch.
+//
+// Gates run with root rights on values a domain chose: pointers to copy
+// from or into, handles, names.  Before the runtime reads or writes memory
+// on a caller's behalf it checks, against runtime-owned bounds, that the
+// caller could have done it itself: a domain writes only its own instance
+// (heap, stack, argument area) and instances it was granted write access
+// to; it reads anything under `integrity` (an unmapped address then faults
+// in the gate, which is the caller's fault too) and only what it may write
+// or was granted read access to under `confidentiality`.  Root code may do
+// anything.  A refusal is a fault of the calling domain, never an action.
+#include <string.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+namespace {
+
+bool range_in(uintptr_t a, size_t n, uintptr_t lo, uintptr_t hi) {
+  return lo < hi && a >= lo && a <= hi && n <= hi - a;
+}
+
+bool in_instance(const Instance *in, uintptr_t a, size_t n) {
+  if (!in || in->slot < 0) return false;
+  return range_in(a, n, in->heap_lo, in->heap_hi) || range_in(a, n, in->stack_lo, in->stack_hi) ||
+         range_in(a, n, in->arena_lo, in->arena_hi);
+}
+
+// Instances on this thread of the domains `d` was granted (sdrad_dprotect).
+bool in_granted(const ThreadState *ts, const Domain *d, bool write, uintptr_t a, size_t n) {
+  for (int w = 0; w < kMaxDomains / 64; ++w) {
+    uint64_t bits = d->grant_rw[w] | (write ? 0 : d->grant_ro[w]);
+    while (bits) {
+      int idx = w * 64 + __builtin_ctzll(bits);
+      bits &= bits - 1;
+      const Instance *in = ts->inst[idx];
+      if (in && in_instance(in, a, n)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+const Instance *calling_instance(const ThreadState *ts) {
+  return ts && ts->depth > 0 ? ts->frames[ts->depth - 1].inst : nullptr;
+}
+
+bool caller_may_write(const ThreadState *ts, const void *p, size_t n) {
+  const Instance *in = calling_instance(ts);
+  if (!in) return true;
+  uintptr_t a = (uintptr_t)p;
+  return in_instance(in, a, n) || in_granted(ts, in->dom, true, a, n);
+}
+
+bool caller_may_read(const ThreadState *ts, const void *p, size_t n) {
+  const Instance *in = calling_instance(ts);
+  if (!in || in->dom->policy == SDRAD_POLICY_INTEGRITY) return true;
+  uintptr_t a = (uintptr_t)p;
+  return in_instance(in, a, n) || in_granted(ts, in->dom, false, a, n);
+}
+
+// strlen of a string the caller hands over, read only where it may read;
+// -1 if it may not read all of it.
+ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max) {
+  if (!s) return -1;
+  const Instance *in = calling_instance(ts);
+  if (!in || in->dom->policy == SDRAD_POLICY_INTEGRITY) return (ssize_t)strnlen(s, max);
+  // Confidentiality: byte by byte, each one checked (names are short).
+  for (size_t i = 0; i < max; ++i) {
+    if (!caller_may_read(ts, s + i, 1)) return -1;
+    if (!s[i]) return (ssize_t)i;
+  }
+  return (ssize_t)max;
+}
+
+// The calling domain handed a gate something it may not use: rewind it.
+[[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p) {
+  sdrad_fault f;
+  fault_fill(f, SDRAD_FAULT_GATE, ts);
+  f.addr = (uintptr_t)p;
+  f.pc = (uintptr_t)__builtin_return_address(0);
+  log_line("%s refused for domain '%s': %p is not the caller's to use", what, f.domain, p);
+  rewind_innermost(ts, f);
+}
+
+void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (!caller_may_write(ts, p, n)) gate_refuse(ts, what, p);
+}
+
+void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (!caller_may_read(ts, p, n)) gate_refuse(ts, what, p);
+}
+
+}  // namespace sdrad
