@@ -81,13 +81,13 @@ void choose_backend() {
           have ? "disabled by SDRAD_BACKEND" : "not available on this CPU/kernel");
   g_shared.pku = want_pku;
   // Thread states are bound to their thread's FS base (see ts_valid): with
-  // RDFSBASE where the kernel enables it (Linux >= 5.9), else arch_prctl.
-  if (want_pku) {
-    g_shared.bind_threads = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) ? 1 : 2;
-    if (g_shared.bind_threads == 2)
-      say("FSGSBASE is not enabled by this kernel: thread states are checked with arch_prctl "
-          "(slower domain calls)");
-  }
+  // RDFSBASE where the kernel enables it (Linux >= 5.9); under PKU without
+  // it, with arch_prctl (a system call per check).
+  bool fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+  g_shared.bind_threads = fsgsbase ? 1 : want_pku ? 2 : 0;
+  if (g_shared.bind_threads == 2)
+    say("FSGSBASE is not enabled by this kernel: thread states are checked with arch_prctl "
+        "(slower domain calls)");
 }
 
 void init_core() {

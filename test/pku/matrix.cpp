@@ -1391,6 +1391,7 @@ static const Row kRows[] = {
     {"write_proc_self_mem", UNBLOCKABLE, false, false, D_MAIN, rp_proc_mem},
 };
 #else  // the thunk ABI, by hand
+#include "boundary_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global},
@@ -1403,6 +1404,23 @@ static const Row kRows[] = {
     {"confidentiality_read_root_global", BLOCKED, true, false, D_CONF, r_read_secret},
     {"confidentiality_read_root_heap", BLOCKED, true, false, D_CONF, r_read_secret_heap},
     {"longjmp_out_of_domain", BLOCKED, true, false, D_MAIN, r_longjmp},
+    // The runtime's own boundary (boundary_rows.inc).
+    {"gate_copy_out_to_root", BLOCKED, false, false, D_MAIN, r_gate_copy_out_to_root},
+    {"gate_call_with_block_in_root", BLOCKED, false, false, D_MAIN, r_gate_call_with_root_block},
+    {"gate_copy_in_reads_root_secret", BLOCKED, false, false, D_CONF, r_gate_copy_in_reads_secret},
+    {"gate_compat_free_root_chunk", BLOCKED, false, false, D_MAIN, r_compat_free_root_chunk},
+    {"gate_compat_malloc_root_heap", BLOCKED, false, false, D_MAIN, r_compat_malloc_root_heap},
+    {"gate_release_other_instance", BLOCKED, false, false, D_MAIN, r_release_other_instance},
+    {"gate_compat_enter_foreign_domain", BLOCKED, false, false, D_MAIN, r_compat_enter_foreign_domain},
+    {"gate_compat_exit_to_chosen_address", BLOCKED, false, false, D_MAIN, r_compat_exit_to_chosen_address},
+    {"clear_thread_state_then_gate", BLOCKED, true, false, D_MAIN, r_clear_thread_state_then_gate},
+    {"clear_thread_state_then_fault", BLOCKED, false, false, D_MAIN, r_clear_thread_state_then_fault},
+    {"forge_domain_heap_header", BLOCKED, false, false, D_MAIN, r_forge_domain_heap_header},
+    {"sibling_instance_read_confidentiality", BLOCKED, true, false, D_CONF, r_sibling_instance_read},
+    {"sibling_instance_write_integrity", BLOCKED, true, false, D_MAIN, r_sibling_instance_write},
+    {"stale_handle_gets_old_instance", BLOCKED, false, false, D_MAIN, r_stale_handle_instance},
+    {"overwrite_tls_canary", BLOCKED, false, false, D_MAIN, r_overwrite_tls_canary},
+    {"overwrite_pointer_guard", BLOCKED, false, false, D_MAIN, r_overwrite_pointer_guard},
     {"compat_write_data_domain_not_granted", BLOCKED, true, false, D_MAIN, r_compat_data_domain},
     {"compat_dprotect_self_grant", BLOCKED, true, false, D_MAIN, r_compat_dprotect_self_grant},
     {"compat_destroy_other_domain_from_inside", BLOCKED, false, false, D_MAIN, r_compat_destroy_other},
@@ -1463,6 +1481,21 @@ static int expected_kind(const Row &row) {
       {"abort", SDRAD_FAULT_ABORT},
       {"infinite_recursion", SDRAD_FAULT_STACK_OVERFLOW},
       {"exception_escapes", SDRAD_FAULT_EXCEPTION},
+      {"gate_copy_out_to_root", SDRAD_FAULT_GATE},
+      {"gate_call_with_block_in_root", SDRAD_FAULT_GATE},
+      {"gate_copy_in_reads_root_secret", SDRAD_FAULT_GATE},
+      {"gate_compat_free_root_chunk", SDRAD_FAULT_GATE},
+      {"gate_compat_malloc_root_heap", SDRAD_FAULT_GATE},
+      {"gate_release_other_instance", SDRAD_FAULT_GATE},
+      {"gate_compat_enter_foreign_domain", SDRAD_FAULT_GATE},
+      {"gate_compat_exit_to_chosen_address", SDRAD_FAULT_GATE},
+      {"clear_thread_state_then_gate", SDRAD_FAULT_KEY_VIOLATION},
+      {"clear_thread_state_then_fault", SDRAD_FAULT_SEGV},
+      {"forge_domain_heap_header", SDRAD_FAULT_HEAP_CORRUPTION},
+      {"sibling_instance_read_confidentiality", SDRAD_FAULT_KEY_VIOLATION},
+      {"sibling_instance_write_integrity", SDRAD_FAULT_KEY_VIOLATION},
+      {"overwrite_tls_canary", SDRAD_FAULT_ROOT_STATE},
+      {"overwrite_pointer_guard", SDRAD_FAULT_ROOT_STATE},
   };
   if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
   for (const auto &k : kinds)
