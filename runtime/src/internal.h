@@ -360,5 +360,6 @@ void memory_install_hooks();
 bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
+void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
 
 }  // namespace sdrad

@@ -168,8 +168,11 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
     Instance *in = ts->frames[ts->depth - 1].inst;
     uintptr_t sp = uc->uc_mcontext.gregs[REG_RSP];
     if (sp >= in->stack_lo && sp < in->stack_hi) in->fault_sp = sp;
-    // Leave with the signal mask the domain had (the kernel blocked more).
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc->uc_sigmask, nullptr, _NSIG / 8);
+    // Leave with the signal mask the domain had (the kernel blocked more),
+    // never with a fault signal blocked.
+    sigset_t mask = uc->uc_sigmask;
+    unblock_fault_signals(&mask);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, _NSIG / 8);
   }
   rewind_innermost(ts, f);
 }

@@ -1421,6 +1421,9 @@ static const Row kRows[] = {
     {"stale_handle_gets_old_instance", BLOCKED, false, false, D_MAIN, r_stale_handle_instance},
     {"overwrite_tls_canary", BLOCKED, false, false, D_MAIN, r_overwrite_tls_canary},
     {"overwrite_pointer_guard", BLOCKED, false, false, D_MAIN, r_overwrite_pointer_guard},
+    {"block_segv_then_fault", BLOCKED, false, false, D_MAIN, r_block_segv_then_fault},
+    {"disable_altstack_then_overflow", BLOCKED, false, false, D_MAIN, r_disable_altstack},
+    {"segv_default_via_syscall_then_fault", BLOCKED, false, false, D_MAIN, r_segv_default_via_syscall},
     {"compat_write_data_domain_not_granted", BLOCKED, true, false, D_MAIN, r_compat_data_domain},
     {"compat_dprotect_self_grant", BLOCKED, true, false, D_MAIN, r_compat_dprotect_self_grant},
     {"compat_destroy_other_domain_from_inside", BLOCKED, false, false, D_MAIN, r_compat_destroy_other},
@@ -1496,6 +1499,9 @@ static int expected_kind(const Row &row) {
       {"sibling_instance_write_integrity", SDRAD_FAULT_KEY_VIOLATION},
       {"overwrite_tls_canary", SDRAD_FAULT_ROOT_STATE},
       {"overwrite_pointer_guard", SDRAD_FAULT_ROOT_STATE},
+      {"block_segv_then_fault", SDRAD_FAULT_SEGV},
+      {"disable_altstack_then_overflow", SDRAD_FAULT_GATE},
+      {"segv_default_via_syscall_then_fault", SDRAD_FAULT_GATE},
   };
   if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
   for (const auto &k : kinds)
