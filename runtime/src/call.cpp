@@ -92,8 +92,8 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   Instance *in = f->inst;
   int64_t value = status;
   const JmpCtx *ctx = &f->ctx;
-  tls_words_restore(f);
   if (status != 0) {
+    tls_words_restore(f);  // the normal return checked them already
     in->dom->faults.fetch_add(1, std::memory_order_relaxed);
     instance_discard(in);
     if (f->kind == kFrameCompat) {
@@ -207,7 +207,6 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
     return nullptr;
   }
-  instance_pkru(in);
   return in;
 }
 

@@ -85,11 +85,11 @@ ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max) {
   rewind_innermost(ts, f);
 }
 
-void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n) {
+void check_caller_write_slow(ThreadState *ts, const char *what, const void *p, size_t n) {
   if (!caller_may_write(ts, p, n)) gate_refuse(ts, what, p);
 }
 
-void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n) {
+void check_caller_read_slow(ThreadState *ts, const char *what, const void *p, size_t n) {
   if (!caller_may_read(ts, p, n)) gate_refuse(ts, what, p);
 }
 

@@ -140,7 +140,7 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
   }
   int idx = handle_index(handle);
   Instance *in = ts->inst[idx];
-  if (in && in->dom == d && in->dom_generation == d->generation) return in;
+  if (in && in->dom_generation == d->generation) return in;  // in->dom is d: same index
   if (in) instance_release(ts, idx);  // of a destroyed domain that had this entry
   {
     // An instance an exited thread left behind: memory mapped, tagged and
@@ -238,16 +238,15 @@ void instance_put_key(Instance *in) {
   in->key_owned = false;
 }
 
-uint32_t instance_pkru(Instance *in) {
+uint32_t instance_pkru_refresh(Instance *in) {
   Domain *d = in->dom;
-  if (__builtin_expect(in->pkru_gen != d->grants_gen, 0)) {
-    uint32_t v = domain_pkru(in->key, d->policy, d->allow_rw, d->allow_ro);
-    for (int k = 1; k < 16; ++k)
-      if (d->deny >> k & 1) v |= pkru_bits(k, false, false);
-    in->pkru = v;
-    in->pkru_gen = d->grants_gen;
-  }
-  return in->pkru;
+  uint32_t gen = __atomic_load_n(&d->grants_gen, __ATOMIC_ACQUIRE);
+  uint32_t v = domain_pkru(in->key, d->policy, d->allow_rw, d->allow_ro);
+  for (int k = 1; k < 16; ++k)
+    if (d->deny >> k & 1) v |= pkru_bits(k, false, false);
+  in->pkru = v;
+  in->pkru_gen = gen;
+  return v;
 }
 
 // At thread exit: wipe the instance and keep it for the domain's next new

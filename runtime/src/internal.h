@@ -283,8 +283,15 @@ bool caller_may_write(const ThreadState *ts, const void *p, size_t n);
 bool caller_may_read(const ThreadState *ts, const void *p, size_t n);
 ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max);
 [[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p);
-void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n);
-void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n);          // bump allocation in the state region
+void check_caller_write_slow(ThreadState *ts, const char *what, const void *p, size_t n);
+void check_caller_read_slow(ThreadState *ts, const char *what, const void *p, size_t n);
+// Root callers (depth 0) may touch anything: no call on their path.
+inline void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (ts && ts->depth > 0) check_caller_write_slow(ts, what, p, n);
+}
+inline void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (ts && ts->depth > 0) check_caller_read_slow(ts, what, p, n);
+}          // bump allocation in the state region
 
 Domain *domain_at(int64_t handle);    // nullptr if bad or stale
 inline int handle_index(int64_t handle) { return (int)((uint64_t)handle % kMaxDomains); }
@@ -334,7 +341,11 @@ void note_high_water(Instance *in);
 void instance_release(ThreadState *ts, int idx);  // idx: handle_index
 void instance_retire(ThreadState *ts, int idx);   // thread exit: keep for reuse
 bool instance_create_memory(Instance *in, const Domain *d);
-uint32_t instance_pkru(Instance *in);  // current, after any dprotect
+uint32_t instance_pkru_refresh(Instance *in);
+inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
+  if (__builtin_expect(in->pkru_gen == in->dom->grants_gen, 1)) return in->pkru;
+  return instance_pkru_refresh(in);
+}
 void instance_free_memory(Instance *in);
 bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
 Instance *instance_of_pointer(const void *p);  // arena lookup
