@@ -27,10 +27,18 @@ namespace {
 
 constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
 
-bool in_domain(ThreadState **out) {
-  ThreadState *ts = thread_state_if_any();
-  *out = ts;
-  return calling_instance(ts) != nullptr;
+// These functions are not gates: called from a domain they run with its
+// rights.  Under PKU the PKRU says so (the domain cannot change it without
+// code execution); otherwise the thread state does.
+bool in_domain() {
+  if (g_shared.pku) return rdpkru_raw() != 0;
+  return calling_instance(thread_state_if_any()) != nullptr;
+}
+
+// A fault of the calling domain; the gate elevates before rewinding it.
+[[noreturn]] void refuse(const char *what) {
+  log_line("%s refused inside a domain: it would change the fault-signal state", what);
+  sdrad_soft_fault_gate(SDRAD_FAULT_GATE);
 }
 
 // Would this mask change leave a fault signal blocked?
@@ -63,11 +71,9 @@ using namespace sdrad;
 extern "C" {
 
 SDRAD_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
-  ThreadState *ts;
   sigset_t safe;
-  if (blocks_fault_signal(how, set) && in_domain(&ts)) {
-    check_caller_read(ts, "pthread_sigmask", set, sizeof(*set));
-    safe = *set;
+  if (blocks_fault_signal(how, set) && in_domain()) {
+    safe = *set;  // read with the caller's own rights
     unblock_fault_signals(&safe);
     set = &safe;
   }
@@ -85,8 +91,7 @@ SDRAD_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
 }
 
 SDRAD_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
-  ThreadState *ts;
-  if (ss && in_domain(&ts)) gate_refuse(ts, "sigaltstack", ss);
+  if (ss && in_domain()) refuse("sigaltstack");
   long r = raw(SYS_sigaltstack, (long)ss, (long)old, 0, 0);
   if (r < 0) {
     errno = (int)-r;
@@ -104,17 +109,16 @@ SDRAD_EXPORT long syscall(long nr, ...) {
   long a[6];
   for (long &v : a) v = va_arg(ap, long);
   va_end(ap);
-  ThreadState *ts;
   if (nr == SYS_rt_sigprocmask) {
     int e = pthread_sigmask((int)a[0], (const sigset_t *)a[1], (sigset_t *)a[2]);
     if (e) errno = e;
     return e ? -1 : 0;
   }
-  if ((nr == SYS_sigaltstack || nr == SYS_rt_sigaction) && in_domain(&ts)) {
-    if (nr == SYS_sigaltstack && a[0]) gate_refuse(ts, "syscall(sigaltstack)", (void *)a[0]);
+  if ((nr == SYS_sigaltstack || nr == SYS_rt_sigaction) && in_domain()) {
+    if (nr == SYS_sigaltstack && a[0]) refuse("syscall(sigaltstack)");
     if (nr == SYS_rt_sigaction && a[1]) {
       for (int s : kFaultSignals)
-        if (a[0] == s) gate_refuse(ts, "syscall(rt_sigaction)", (void *)a[1]);
+        if (a[0] == s) refuse("syscall(rt_sigaction)");
     }
   }
   long r;
