@@ -12,6 +12,15 @@
  *                 checked (a value is a function of its key, so any other
  *                 answer is wrong).  Prints one line:
  *                 "LOAD ops=N ops_per_s=X p50_us=A p99_us=B errors=E"
+ *   mcload selftest <memcached> [file ...]
+ *                 for the PKU lane's guest (no shell there): brings up the
+ *                 loopback interface, starts <memcached> on port 11311,
+ *                 warms 500 keys, sends the attack three times while two
+ *                 load connections run, then checks that memcached is alive,
+ *                 that the load saw only right answers and that the keys are
+ *                 intact.  The files are only passed so that the lane copies
+ *                 them into the guest (memcached's shared libraries).
+ *                 Prints "SELFTEST PASS" or "SELFTEST FAIL: <why>".
  *   mcload attack <port>
  *                 sends a binary request whose header claims 255 bytes of
  *                 extras (BIN_MAX_EXTLEN is 20) and waits for the answer.
@@ -26,7 +35,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -232,7 +245,92 @@ static int attack(void) {
   return 0;
 }
 
+struct load_args {
+  unsigned conns, keys;
+  double seconds;
+  int rc;
+};
+
+static void *load_thread(void *arg) {
+  struct load_args *a = arg;
+  a->rc = load(a->conns, a->seconds, a->keys);
+  return NULL;
+}
+
+static int try_connect(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
+}
+
+static int selftest_fail(pid_t pid, const char *why) {
+  printf("SELFTEST FAIL: %s\n", why);
+  if (pid > 0)
+    kill(pid, SIGKILL);
+  return 1;
+}
+
+static int selftest(const char *memcached) {
+  /* The guest's loopback interface starts down. */
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  struct ifreq ifr = {0};
+  strcpy(ifr.ifr_name, "lo");
+  if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+      perror("mcload: bringing up lo");
+  }
+  if (s >= 0)
+    close(s);
+  port = 11311;
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(memcached, memcached, "-l", "127.0.0.1", "-p", "11311", "-U", "0", "-t", "2", "-m", "64",
+          "-u", "root", (char *)NULL);
+    perror("mcload: exec memcached");
+    _exit(127);
+  }
+  int up = 0;
+  for (int i = 0; i < 600 && !up; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      return selftest_fail(-1, "memcached exited at start");
+    up = try_connect();
+    if (!up)
+      usleep(100000);
+  }
+  if (!up)
+    return selftest_fail(pid, "memcached did not listen within 60 s");
+  if (warm_or_verify(500, 0) != 0)
+    return selftest_fail(pid, "warming failed");
+  struct load_args la = {.conns = 2, .keys = 500, .seconds = 6};
+  pthread_t lt;
+  pthread_create(&lt, NULL, load_thread, &la);
+  for (int i = 0; i < 3; i++) {
+    sleep(1);
+    if (attack() != 0)
+      return selftest_fail(pid, "the attacking connection got no answer and was not closed");
+  }
+  pthread_join(lt, NULL);
+  if (waitpid(pid, NULL, WNOHANG) == pid)
+    return selftest_fail(-1, "memcached died");
+  if (la.rc != 0)
+    return selftest_fail(pid, "a load connection got a wrong answer or lost its connection");
+  if (warm_or_verify(500, 1) != 0)
+    return selftest_fail(pid, "keys written before the attacks were lost or changed");
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  printf("SELFTEST PASS\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc >= 3 && !strcmp(argv[1], "selftest"))
+    return selftest(argv[2]);
   if (argc < 3)
     goto usage;
   port = atoi(argv[2]);
@@ -259,6 +357,7 @@ int main(int argc, char **argv) {
 usage:
   fprintf(stderr, "usage: mcload warm|verify <port> <keys> [value-bytes]\n"
                   "       mcload load <port> <conns> <seconds> <keys> [value-bytes]\n"
-                  "       mcload attack <port>\n");
+                  "       mcload attack <port>\n"
+                  "       mcload selftest <memcached> [file ...]\n");
   return 2;
 }
