@@ -149,7 +149,7 @@ step_build() {
   # For the PKU lane (test/pku, test memcached.pku_lane): mcload selftest in
   # the guest; the lane copies file arguments into the guest, which is how
   # memcached and its shared libraries get there.
-  echo "memcached_cve 300 $WORK/mcload selftest $WORK/isolated/memcached $(ldd "$WORK/isolated/memcached" |
+  echo "memcached_cve 300 SDRAD_LOG=1 $WORK/mcload selftest $WORK/isolated/memcached $(ldd "$WORK/isolated/memcached" |
     awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | tr '\n' ' ')" >"$WORK/pku.manifest"
   # Retrofit size: lines added or changed in memcached by the SDRaD patch.
   local added removed
@@ -298,9 +298,11 @@ step_cve() {
 }
 
 # --- bench ------------------------------------------------------------------
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 step_bench() {
   need_built
-  local rounds=${ROUNDS:-5} secs=${SECONDS_PER_ROUND:-5} r v line
+  local rounds=${ROUNDS:-5} secs=${SECONDS_PER_ROUND:-5} r v line t0 t1 cpu
   # Server on one CPU, load client on the other (when there are two).
   local pin=0 pin_cli=()
   if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
@@ -312,9 +314,14 @@ step_bench() {
       start_server "$v"
       [ "$pin" = 0 ] || taskset -a -c 0 -p "$srv_pid" >/dev/null
       "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$v: warming failed"
+      t0=$(cpu_ticks "$srv_pid")
       line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$v: wrong answers under load: $line"; }
+      t1=$(cpu_ticks "$srv_pid")
       stop_server
-      echo "$v $line" | tee -a "$WORK/bench.raw"
+      # The server's CPU time (user + system) per request: what one core
+      # would sustain, less disturbed by other load than wall-clock rates.
+      cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
+      echo "$v $line cpu_us_per_op=$cpu" | tee -a "$WORK/bench.raw"
     done
   done
   awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" '
@@ -324,8 +331,8 @@ step_bench() {
     END {
       printf "memcached 1.6.18, %d rounds x %d s per binary, alternating; %d connections, -t %d, %d keys of 32 B, 90/10 get/set; medians of rounds\n", rounds, secs, conns, threads, keys
       printf "%-12s %12s %12s %9s\n", "metric", "plain", "isolated", "ratio"
-      split("ops_per_s p50_us p99_us", m, " ")
-      for (k = 1; k <= 3; k++) {
+      split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
+      for (k = 1; k <= 4; k++) {
         for (i = 1; i <= n["plain"]; i++) p[i] = x["plain", m[k], i]
         for (i = 1; i <= n["isolated"]; i++) q[i] = x["isolated", m[k], i]
         a = med(p, n["plain"]); b = med(q, n["isolated"])
