@@ -309,10 +309,12 @@ step_bench() {
     pin=1 pin_cli=(taskset -c 1)
   fi
   : >"$WORK/bench.raw"
+  local load0
+  load0=$(cut -d' ' -f1 /proc/loadavg)
   for r in $(seq "$rounds"); do
     for v in plain isolated; do
       start_server "$v"
-      [ "$pin" = 0 ] || taskset -a -c 0 -p "$srv_pid" >/dev/null
+      [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
       "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$v: warming failed"
       t0=$(cpu_ticks "$srv_pid")
       line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$v: wrong answers under load: $line"; }
@@ -324,20 +326,22 @@ step_bench() {
       echo "$v $line cpu_us_per_op=$cpu" | tee -a "$WORK/bench.raw"
     done
   done
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); load avg $load0 at start, $(cut -d' ' -f1 /proc/loadavg) at end; commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
   awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" '
     function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
                                      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     { v = $1; n[v]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], n[v]] = kv[2] } }
     END {
       printf "memcached 1.6.18, %d rounds x %d s per binary, alternating; %d connections, -t %d, %d keys of 32 B, 90/10 get/set; medians of rounds\n", rounds, secs, conns, threads, keys
-      printf "%-12s %12s %12s %9s\n", "metric", "plain", "isolated", "ratio"
+      printf "%-14s %10s %10s %9s %9s\n", "metric", "plain", "isolated", "ratio", "paired"
       split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
       for (k = 1; k <= 4; k++) {
-        for (i = 1; i <= n["plain"]; i++) p[i] = x["plain", m[k], i]
+        for (i = 1; i <= n["plain"]; i++) { p[i] = x["plain", m[k], i]; r[i] = x["isolated", m[k], i] / p[i] }
         for (i = 1; i <= n["isolated"]; i++) q[i] = x["isolated", m[k], i]
         a = med(p, n["plain"]); b = med(q, n["isolated"])
-        printf "%-12s %12.1f %12.1f %8.3fx\n", m[k], a, b, b / a
+        printf "%-14s %10.1f %10.1f %8.3fx %8.3fx\n", m[k], a, b, b / a, med(r, n["plain"])
       }
+      print "ratio = isolated / plain of the medians; paired = median over rounds of isolated / plain within a round"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
   # REWARM_KEYS values of 4000 B over one connection.
