@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
+  libevent-dev dpkg-dev patch perl                            # examples/memcached (apt-get source, build, prove)
 )
 
 missing=()

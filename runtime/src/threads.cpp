@@ -83,8 +83,16 @@ void *thread_start(void *p) {
   return run_below(a, boundary);
 }
 
+// In a statically linked program there is no RTLD_NEXT to find libc's
+// pthread_create through: say so instead of failing with a bare EAGAIN.
 CreateFn real_create() {
-  static CreateFn fn = (CreateFn)dlsym(RTLD_NEXT, "pthread_create");
+  static CreateFn fn = [] {
+    auto f = (CreateFn)dlsym(RTLD_NEXT, "pthread_create");
+    if (!f)
+      say("cannot find libc's pthread_create (dlsym RTLD_NEXT failed; a statically linked "
+          "program?): pthread_create fails with EAGAIN. Link dynamically.");
+    return f;
+  }();
   return fn;
 }
 

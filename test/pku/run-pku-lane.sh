@@ -288,6 +288,7 @@ is_root && mknod -m 0600 "$ROOT/dev/console" c 5 1 2>/dev/null
 copy_with_libs() {   # <host-binary> <dest-in-root>
   local bin=$1 dest=$2 lib
   cp -L "$bin" "$ROOT$dest" || die "cannot copy $bin"
+  file -L "$bin" 2>/dev/null | grep -q 'statically linked' && return 0   # no libraries
   # ldd prints "name => /path (addr)" and "/lib64/ld-linux... (addr)".
   ldd "$bin" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
     while read -r lib; do

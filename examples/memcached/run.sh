@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# run.sh - memcached 1.6.18 (Debian bookworm's source) retrofitted with
+# SDRaD-C++: fetch, patch, build plain and isolated, run memcached's own test
+# suite, a side-by-side load, and the CVE-2020-10931 request under load.
+# README.md next to this script explains what is isolated and why.
+#
+#   run.sh [--sdrad-build DIR] [--work DIR] STEP...
+#
+# Steps (in the order given; "all" = build suite cve bench):
+#   build      apt-get source memcached (adds a deb-src entry for the
+#              configured Debian mirror if there is none), install its build
+#              dependency libevent-dev, apply memcached-sdrad.patch and
+#              memcached-cve-2020-10931.patch, build WORK/plain/memcached
+#              (-DSDRAD_DISABLE, no plugin) and WORK/isolated/memcached
+#              (pkg-config sdrad: the plugin and the runtime) with the same
+#              clang-19 and flags (and memcached-debug of each, for the
+#              suite), and WORK/mcload.
+#   suite      memcached's t/*.t (prove) against the isolated binary and the
+#              plain one; every test run must pass on both (the tests that
+#              need a TLS, proxy or git build skip themselves).
+#              T="t/a.t t/b.t" picks tests (default: all).
+#   cve        under load (4 connections, 90/10 get/set), the CVE request
+#              against each binary: isolated must close that connection,
+#              keep every other answer right and keep the cache; plain must
+#              die.  Prints the recovery figures.
+#   bench      ROUNDS (default 5) alternating plain/isolated rounds of
+#              SECONDS (default 5) of load; prints the ratio table.
+#
+# Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
+# MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
+# -t, default 4), MC_CONNS (load connections, default 4).
+# Exit: 0 when every step passed; 1 with a line "MEMCACHED FAIL: ..." when
+# one did (including: the source could not be fetched).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+SDRAD_BUILD=${SDRAD_BUILD:-$repo/build}
+WORK=${MC_WORK:-}
+THREADS=${MC_THREADS:-4}
+CONNS=${MC_CONNS:-4}
+VERSION=1.6.18
+fail() { echo "MEMCACHED FAIL: $*" >&2; exit 1; }
+note() { echo "memcached: $*" >&2; }
+
+steps=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    all) steps+=(build suite cve bench); shift ;;
+    build|suite|cve|bench) steps+=("$1"); shift ;;
+    *) fail "unknown argument '$1' (see --help)" ;;
+  esac
+done
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,32p' "$0"; exit 2; }
+SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
+WORK=${WORK:-$SDRAD_BUILD/memcached}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+export PKG_CONFIG_PATH=$SDRAD_BUILD/cmake${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+
+# --- build ------------------------------------------------------------------
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+ensure_deb_src() {
+  if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    return 0
+  fi
+  # The first "deb" stanza of the configured deb822 sources, as deb-src.
+  local src=/etc/apt/sources.list.d/debian.sources uri suite
+  if [ -r "$src" ]; then
+    uri=$(awk '/^URIs:/ {print $2; exit}' "$src")
+    suite=$(awk '/^Suites:/ {print $2; exit}' "$src")
+  elif [ -r /etc/apt/sources.list ]; then
+    read -r uri suite < <(awk '$1 == "deb" && $2 !~ /security/ {print $2, $3; exit}' /etc/apt/sources.list)
+  fi
+  [ -n "${uri:-}" ] && [ -n "${suite:-}" ] || fail "no Debian mirror configured in $src or /etc/apt/sources.list to add a deb-src entry for"
+  note "adding deb-src $uri $suite main (/etc/apt/sources.list.d/sdrad-deb-src.sources)"
+  printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" "$suite" | $SUDO tee /etc/apt/sources.list.d/sdrad-deb-src.sources >/dev/null
+  $SUDO apt-get update -q >"$WORK/apt-update.log" 2>&1 || fail "apt-get update failed after adding deb-src (see $WORK/apt-update.log)"
+}
+
+fetch_source() {
+  local tree=$WORK/src/memcached-$VERSION
+  if [ -f "$tree/memcached.c" ] && [ -f "$WORK/src/.complete" ]; then return 0; fi
+  command -v apt-get >/dev/null || fail "apt-get is needed to fetch the memcached source"
+  ensure_deb_src
+  rm -rf "$WORK/src"; mkdir -p "$WORK/src"
+  if ! (cd "$WORK/src" && apt-get source -q -o APT::Sandbox::User=root "memcached=$VERSION-1") >"$WORK/apt-source.log" 2>&1; then
+    if ! (cd "$WORK/src" && apt-get source -q -o APT::Sandbox::User=root memcached) >>"$WORK/apt-source.log" 2>&1; then
+      tail -5 "$WORK/apt-source.log" >&2
+      fail "cannot fetch the memcached source with apt-get source (no Debian source mirror reachable?); log: $WORK/apt-source.log"
+    fi
+  fi
+  [ -f "$tree/memcached.c" ] || fail "apt-get source did not give memcached $VERSION (found: $(ls "$WORK/src" | tr '\n' ' '))"
+  touch "$WORK/src/.complete"
+}
+
+install_build_deps() {
+  local p missing=()
+  for p in libevent-dev dpkg-dev perl; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  note "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >"$WORK/apt-install.log" 2>&1 ||
+    { $SUDO apt-get update -q >>"$WORK/apt-install.log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$WORK/apt-install.log" 2>&1; } ||
+    fail "cannot install ${missing[*]} (see $WORK/apt-install.log)"
+}
+
+# build_variant <name> <extra CFLAGS> <extra LIBS>: an out-of-tree build of
+# the patched tree with memcached's own configure and Makefile.
+build_variant() {
+  local name=$1 cflags=$2 libs=$3 dir=$WORK/$1 cf
+  rm -rf "$dir"; mkdir -p "$dir"
+  (cd "$dir" && "$WORK/tree/configure" --disable-coverage CC=clang-19 CFLAGS="-O2 -g" >configure.log 2>&1) ||
+    fail "configure of the $name build failed (see $dir/configure.log)"
+  cf=$(sed -n 's/^CFLAGS = //p' "$dir/Makefile")
+  (cd "$dir" && nice make -j2 memcached memcached-debug timedrun CFLAGS="$cf $cflags" LIBS="-levent $libs" >make.log 2>&1) ||
+    { tail -20 "$dir/make.log" >&2; fail "the $name build failed (see $dir/make.log)"; }
+  note "built $dir/memcached"
+}
+
+step_build() {
+  command -v clang-19 >/dev/null || fail "clang-19 is missing (scripts/install-deps.sh)"
+  pkg-config --exists sdrad || fail "pkg-config cannot find sdrad.pc in $SDRAD_BUILD/cmake (build SDRaD-C++ first)"
+  [ -f "$(pkg-config --variable=plugin sdrad)" ] || fail "the plugin $(pkg-config --variable=plugin sdrad) is not built"
+  install_build_deps
+  fetch_source
+  rm -rf "$WORK/tree"
+  cp -a "$WORK/src/memcached-$VERSION" "$WORK/tree"
+  local p
+  for p in memcached-sdrad.patch memcached-cve-2020-10931.patch; do
+    (cd "$WORK/tree" && patch -p1 --forward --no-backup-if-mismatch <"$here/$p" >/dev/null) ||
+      fail "$p does not apply to memcached $VERSION"
+  done
+  build_variant plain "$(pkg-config --cflags-only-I sdrad) -DSDRAD_DISABLE" ""
+  build_variant isolated "$(pkg-config --cflags sdrad)" "$(pkg-config --libs sdrad)"
+  local b
+  for b in memcached memcached-debug; do
+    [ "$(nm "$WORK/isolated/$b" | grep -c '\.sdrad_body$')" -ge 8 ] ||
+      fail "the isolated $b has no domain entry thunks (plugin not applied?)"
+  done
+  clang-19 -O2 -Wall -o "$WORK/mcload" "$here/mcload.c" -lpthread || fail "cannot build mcload"
+  # For the PKU lane (test/pku, test memcached.pku_lane): mcload selftest in
+  # the guest; the lane copies file arguments into the guest, which is how
+  # memcached and its shared libraries get there.
+  echo "memcached_cve 300 SDRAD_LOG=1 $WORK/mcload selftest $WORK/isolated/memcached $(ldd "$WORK/isolated/memcached" |
+    awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | tr '\n' ' ')" >"$WORK/pku.manifest"
+  # Retrofit size: lines added or changed in memcached by the SDRaD patch.
+  local added removed
+  added=$(grep -c '^+[^+]' "$here/memcached-sdrad.patch" || true)
+  removed=$(grep -c '^-[^-]' "$here/memcached-sdrad.patch" || true)
+  echo "retrofit: memcached-sdrad.patch adds or changes $added lines (replacing $removed) in $(grep -c '^+++ ' "$here/memcached-sdrad.patch") files"
+}
+
+need_built() {
+  [ -x "$WORK/plain/memcached" ] && [ -x "$WORK/isolated/memcached" ] && [ -x "$WORK/mcload" ] ||
+    fail "binaries missing in $WORK: run the build step first"
+}
+
+# --- suite ------------------------------------------------------------------
+# memcached's tests run from a build directory holding ./memcached-debug (the
+# same sources with -DMEMCACHED_DEBUG, as memcached's Makefile builds it),
+# ./timedrun and t/ (t/lib/MemcachedTest.pm); one such directory per binary.
+suite_dir() {
+  local name=$1 d=$WORK/suite-$1
+  rm -rf "$d"; mkdir -p "$d"
+  ln -s "$WORK/$name/memcached-debug" "$d/memcached-debug"
+  ln -s "$WORK/$name/timedrun" "$d/timedrun"
+  cp -a "$WORK/tree/t" "$d/t"
+  ln -s "$WORK/tree/doc" "$d/doc"   # t/line-lengths.t reads doc/protocol.txt
+  echo "$d"
+}
+
+suite_tests=()
+pick_tests() {
+  local t
+  if [ -n "${T:-}" ]; then
+    read -r -a suite_tests <<<"$T"
+  else
+    for t in "$WORK"/tree/t/*.t; do suite_tests+=("t/$(basename "$t")"); done
+  fi
+}
+
+run_suite() {
+  local name=$1 d
+  d=$(suite_dir "$name")
+  (cd "$d" && timeout 1200 prove -j2 "${suite_tests[@]}") >"$WORK/suite-$name.log" 2>&1
+}
+
+step_suite() {
+  need_built
+  command -v prove >/dev/null || fail "prove (perl) is missing"
+  local rc_plain=0 rc_iso=0
+  pick_tests
+  run_suite plain || rc_plain=$?
+  run_suite isolated || rc_iso=$?
+  grep -E '^(Result|Files=)' "$WORK/suite-plain.log" | sed 's/^/suite plain:    /'
+  grep -E '^(Result|Files=)' "$WORK/suite-isolated.log" | sed 's/^/suite isolated: /'
+  # Every test run must pass on both.
+  local failed_iso failed_plain
+  failed_iso=$(sed -n 's/^\(t\/[^ ]*\.t\) .*(Wstat.*/\1/p' "$WORK/suite-isolated.log" | sort -u | tr '\n' ' ')
+  failed_plain=$(sed -n 's/^\(t\/[^ ]*\.t\) .*(Wstat.*/\1/p' "$WORK/suite-plain.log" | sort -u | tr '\n' ' ')
+  [ -z "$failed_plain" ] || note "failing on plain: $failed_plain(see $WORK/suite-plain.log)"
+  [ -z "$failed_iso" ] || fail "failing on isolated: $failed_iso(see $WORK/suite-isolated.log)"
+  [ "$rc_iso" -eq 0 ] || fail "prove failed on the isolated binary (see $WORK/suite-isolated.log)"
+  [ "$rc_plain" -eq 0 ] || fail "prove failed on the plain binary (see $WORK/suite-plain.log)"
+  echo "suite: all ${#suite_tests[@]} test files pass on plain and on isolated"
+}
+
+# --- servers ----------------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_server <variant> [extra args]: sets srv_pid, srv_port.
+start_server() {
+  local name=$1; shift
+  srv_port=$(free_port)
+  "$WORK/$name/memcached" -l 127.0.0.1 -p "$srv_port" -U 0 -t "$THREADS" -m 512 -u root "$@" \
+    >"$WORK/server-$name.log" 2>&1 &
+  srv_pid=$!
+  local i
+  for i in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$srv_port") 2>/dev/null && return 0
+    kill -0 "$srv_pid" 2>/dev/null || fail "$name memcached exited at start (see $WORK/server-$name.log)"
+    sleep 0.05
+  done
+  fail "$name memcached did not listen on port $srv_port"
+}
+
+stop_server() {
+  kill "$srv_pid" 2>/dev/null || true
+  wait "$srv_pid" 2>/dev/null || true
+}
+
+# --- cve --------------------------------------------------------------------
+KEYS=${MC_KEYS:-10000}
+
+step_cve() {
+  need_built
+  local ml=$WORK/mcload
+  # Isolated: the attack arrives while load runs.
+  SDRAD_LOG=1 start_server isolated
+  "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "isolated: warming the cache failed"
+  "$ml" load "$srv_port" "$CONNS" 4 "$KEYS" >"$WORK/cve-load.out" 2>&1 & local load=$!
+  sleep 1
+  local i out closed=() 
+  for i in 1 2 3 4 5; do
+    out=$("$ml" attack "$srv_port") || true
+    echo "isolated: $out"
+    case $out in "ATTACK closed_after_us="*) closed+=("${out#ATTACK closed_after_us=}") ;;
+      *) stop_server; fail "isolated memcached did not close the attacking connection ($out)" ;; esac
+    sleep 0.2
+  done
+  wait "$load" || { cat "$WORK/cve-load.out" >&2; stop_server; fail "a load client got a wrong answer or lost its connection during the attacks"; }
+  echo "isolated: load during the attacks: $(cat "$WORK/cve-load.out")"
+  kill -0 "$srv_pid" 2>/dev/null || fail "the isolated memcached died"
+  "$ml" verify "$srv_port" "$KEYS" >/dev/null || { stop_server; fail "isolated: the cache lost or changed keys written before the attacks"; }
+  echo "isolated: alive; all $KEYS keys written before the attacks are intact"
+  local faults
+  faults=$(grep -c "fault in domain 'mc_bin'.*canary" "$WORK/server-isolated.log" || true)
+  grep -m1 'fault in domain' "$WORK/server-isolated.log" | sed 's/^/isolated: runtime: /' || true
+  [ "$faults" -ge 5 ] || { stop_server; fail "the runtime logged $faults recovered faults for 5 attacks (see $WORK/server-isolated.log)"; }
+  stop_server
+  echo "isolated: connection closed after (us, client-side, incl. loopback): ${closed[*]}"
+
+  # Plain: the same request kills the server.
+  start_server plain
+  "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "plain: warming the cache failed"
+  "$ml" load "$srv_port" "$CONNS" 3 "$KEYS" >"$WORK/cve-load-plain.out" 2>&1 & load=$!
+  sleep 0.5
+  out=$("$ml" attack "$srv_port" 2>&1) || true
+  echo "plain: $out"
+  wait "$load" 2>/dev/null || true
+  local status=0
+  for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$srv_pid" 2>/dev/null; then
+    stop_server
+    fail "the plain memcached survived the CVE request (bug not re-introduced?)"
+  fi
+  wait "$srv_pid" 2>/dev/null || status=$?
+  echo "plain: memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
+  # What the plain server's restart costs: start + re-warm the same keys.
+  local t0 t1
+  t0=$(date +%s.%N)
+  start_server plain
+  "$ml" warm "$srv_port" "$KEYS" >/dev/null
+  t1=$(date +%s.%N)
+  stop_server
+  awk -v a="$t0" -v b="$t1" -v k="$KEYS" 'BEGIN { printf "plain: restart + re-warm %d keys of 32 B over one connection: %.3f s\n", k, b - a }'
+  echo "cve: PASS"
+}
+
+# --- bench ------------------------------------------------------------------
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+step_bench() {
+  need_built
+  local rounds=${ROUNDS:-5} secs=${SECONDS_PER_ROUND:-5} r v line t0 t1 cpu
+  # Server on one CPU, load client on the other (when there are two).
+  local pin=0 pin_cli=()
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin=1 pin_cli=(taskset -c 1)
+  fi
+  : >"$WORK/bench.raw"
+  local load0
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  for r in $(seq "$rounds"); do
+    for v in plain isolated; do
+      start_server "$v"
+      [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
+      "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$v: warming failed"
+      t0=$(cpu_ticks "$srv_pid")
+      line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$v: wrong answers under load: $line"; }
+      t1=$(cpu_ticks "$srv_pid")
+      stop_server
+      # The server's CPU time (user + system) per request: what one core
+      # would sustain, less disturbed by other load than wall-clock rates.
+      cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
+      echo "$v $line cpu_us_per_op=$cpu" | tee -a "$WORK/bench.raw"
+    done
+  done
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); load avg $load0 at start, $(cut -d' ' -f1 /proc/loadavg) at end; commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" '
+    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { v = $1; n[v]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], n[v]] = kv[2] } }
+    END {
+      printf "memcached 1.6.18, %d rounds x %d s per binary, alternating; %d connections, -t %d, %d keys of 32 B, 90/10 get/set; medians of rounds\n", rounds, secs, conns, threads, keys
+      printf "%-14s %10s %10s %9s %9s\n", "metric", "plain", "isolated", "ratio", "paired"
+      split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
+      for (k = 1; k <= 4; k++) {
+        for (i = 1; i <= n["plain"]; i++) { p[i] = x["plain", m[k], i]; r[i] = x["isolated", m[k], i] / p[i] }
+        for (i = 1; i <= n["isolated"]; i++) q[i] = x["isolated", m[k], i]
+        a = med(p, n["plain"]); b = med(q, n["isolated"])
+        printf "%-14s %10.1f %10.1f %8.3fx %8.3fx\n", m[k], a, b, b / a, med(r, n["plain"])
+      }
+      print "ratio = isolated / plain of the medians; paired = median over rounds of isolated / plain within a round"
+    }' "$WORK/bench.raw"
+  # What a crash costs the plain server: restart, then re-warm a cache of
+  # REWARM_KEYS values of 4000 B over one connection.
+  local keys=${REWARM_KEYS:-50000} t0 t1
+  t0=$(date +%s.%N)
+  start_server plain
+  "$WORK/mcload" warm "$srv_port" "$keys" 4000 >/dev/null || fail "re-warm failed"
+  t1=$(date +%s.%N)
+  "$WORK/mcload" verify "$srv_port" "$keys" 4000 >/dev/null || fail "re-warmed cache is wrong (too small for $keys x 4000 B?)"
+  stop_server
+  awk -v a="$t0" -v b="$t1" -v k="$keys" 'BEGIN { mb = k * 4000 / 1e6; s = b - a
+    printf "plain restart + re-warm of %.0f MB (%d x 4000 B, one connection): %.2f s = %.0f MB/s; at that rate 10 GB take %.0f s\n", mb, k, s, mb / s, 10000 / (mb / s) }'
+}
+
+for s in "${steps[@]}"; do
+  echo "== $s"
+  "step_$s"
+done
