@@ -10,7 +10,9 @@
 #                         compiles <target> with the plugin (so that
 #                         [[sdrad::isolate]] takes effect) and, unless
 #                         NO_RUNTIME, links SDRaD::runtime.
-# The compiler must be clang 19 (the plugin is built against it).
+#   SDRAD_C_COMPILER, SDRAD_CXX_COMPILER
+#                         the clang the plugin was built for: the compiler
+#                         of targets given to sdrad_enable() must be it.
 include(${CMAKE_CURRENT_LIST_DIR}/SDRaDPaths.cmake)
 
 if(NOT TARGET SDRaD::runtime)
