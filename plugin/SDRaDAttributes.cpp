@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ClangCompat.h"
 #include "Contract.h"
 
 #include "clang/AST/ASTConsumer.h"
@@ -383,7 +384,7 @@ stringArgs(Sema &S, const ParsedAttr &Attr) {
   for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
     if (Attr.isArgIdent(I)) { // [[sdrad::isolate(confidentiality)]]
       IdentifierLoc *IL = Attr.getArgAsIdent(I);
-      Out.push_back({IL->Ident->getName().str(), IL->Loc});
+      Out.push_back({sdrad::compat::identName(IL).str(), sdrad::compat::identLoc(IL)});
       continue;
     }
     Expr *Arg = Attr.isArgExpr(I) ? Attr.getArgAsExpr(I) : nullptr;
@@ -409,7 +410,7 @@ void addAnnotation(Sema &S, Decl *D, llvm::StringRef Ann,
                    llvm::MutableArrayRef<Expr *> Args, SourceRange Range) {
   AttributeCommonInfo ACI(Range, AttributeCommonInfo::AT_Annotate,
                           AttributeCommonInfo::Form::GNU());
-  S.AddAnnotationAttr(D, ACI, Ann, Args);
+  sdrad::compat::addAnnotationAttr(S, D, ACI, Ann, Args);
 }
 
 /// Clang 19 parses the arguments of a [[scope::name(...)]] plugin attribute
@@ -607,7 +608,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
   /// The count argument as annotation text: a parameter name or a number.
   std::optional<std::string> countText(Sema &S, const ParsedAttr &Attr) const {
     if (Attr.getNumArgs() && Attr.isArgIdent(0)) // [[sdrad::in(len)]]
-      return Attr.getArgAsIdent(0)->Ident->getName().str();
+      return sdrad::compat::identName(Attr.getArgAsIdent(0)).str();
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
