@@ -10,9 +10,18 @@
 #define SDRAD_PLUGIN_CLANGCOMPAT_H
 
 #include "clang/AST/Decl.h"
+#include "clang/Basic/CodeGenOptions.h"
 #include "clang/Sema/ParsedAttr.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/Config/llvm-config.h"
+#if __has_include("llvm/Plugins/PassPlugin.h")
+#include "llvm/Plugins/PassPlugin.h"
+#else
+#include "llvm/Passes/PassPlugin.h"
+#endif
+
+#include <dlfcn.h>
+#include <string>
 
 namespace sdrad::compat {
 
@@ -48,6 +57,31 @@ inline void addAnnotationAttr(clang::Sema &S, clang::Decl *D,
 #else
   S.AddAnnotationAttr(D, CI, Ann, Args);
 #endif
+}
+
+/// Makes the code generator run the pass plugin \p Path (SDRaDPlugin.so,
+/// already loaded) as if -fpass-plugin=\p Path had been given.  Until Clang
+/// 21 the code generator loads CodeGenOptions::PassPlugins when it builds
+/// its pipeline, so adding the path from the plugin action is enough.
+/// Clang 22 loads them before any frontend action runs and never reads the
+/// list again: there the plugin's callbacks are registered directly.
+/// Returns false, and the caller reports an error, if that fails.
+inline bool addPassPlugin(clang::CodeGenOptions &Opts,
+                          const std::string &Path) {
+#if LLVM_VERSION_MAJOR >= 22
+  void *Handle = dlopen(Path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  using InfoFn = llvm::PassPluginLibraryInfo (*)();
+  auto Info = Handle ? reinterpret_cast<InfoFn>(
+                           dlsym(Handle, "llvmGetPassPluginInfo"))
+                     : nullptr;
+  if (!Info)
+    return false;
+  Opts.PassBuilderCallbacks.push_back(
+      [Info](llvm::PassBuilder &PB) { Info().RegisterPassBuilderCallbacks(PB); });
+#else
+  Opts.PassPlugins.push_back(Path);
+#endif
+  return true;
 }
 
 } // namespace sdrad::compat

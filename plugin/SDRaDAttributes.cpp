@@ -996,7 +996,10 @@ private:
       if (P == Self || (!llvm::sys::fs::real_path(P, Real) && Real == Self))
         return; // already there (-fpass-plugin= given too)
     }
-    Plugins.push_back(Self);
+    if (!sdrad::compat::addPassPlugin(CI.getCodeGenOpts(), Self))
+      error(CI.getDiagnostics(), SourceLocation(),
+            "SDRaD: cannot register the sdrad-isolate pass of " + Self +
+                "; [[sdrad::isolate]] would have no effect");
   }
 };
 
