@@ -10,10 +10,15 @@
 #define SDRAD_PLUGIN_CLANGCOMPAT_H
 
 #include "clang/AST/Decl.h"
+#include "clang/Basic/AttributeCommonInfo.h"
 #include "clang/Basic/CodeGenOptions.h"
+#include "clang/Basic/DiagnosticSema.h"
+#include "clang/Lex/Lexer.h"
+#include "clang/Lex/Preprocessor.h"
 #include "clang/Sema/ParsedAttr.h"
 #include "clang/Sema/Sema.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/Compiler.h"
 #if __has_include("llvm/Plugins/PassPlugin.h")
 #include "llvm/Plugins/PassPlugin.h"
 #else
@@ -23,7 +28,44 @@
 #include <dlfcn.h>
 #include <string>
 
+// Exported entry points; LLVM 17 named it.
+#ifndef LLVM_ATTRIBUTE_VISIBILITY_DEFAULT
+#define LLVM_ATTRIBUTE_VISIBILITY_DEFAULT __attribute__((visibility("default")))
+#endif
+
+// The C23 attribute syntax: AS_C2x until Clang 16.
+#if LLVM_VERSION_MAJOR < 17
+#define AS_C23 AS_C2x
+#endif
+
 namespace sdrad::compat {
+
+/// How an annotate attribute added by the plugin says it was written
+/// (__attribute__((annotate)); AttributeCommonInfo::Form since Clang 17).
+inline clang::AttributeCommonInfo gnuAnnotateInfo(clang::SourceRange Range) {
+#if LLVM_VERSION_MAJOR >= 17
+  return clang::AttributeCommonInfo(Range,
+                                    clang::AttributeCommonInfo::AT_Annotate,
+                                    clang::AttributeCommonInfo::Form::GNU());
+#else
+  return clang::AttributeCommonInfo(Range,
+                                    clang::AttributeCommonInfo::AT_Annotate,
+                                    clang::AttributeCommonInfo::AS_GNU);
+#endif
+}
+
+/// "'X' attribute only applies to \p What" at \p Attr (Clang 17 added a
+/// keyword-attribute argument to the diagnostic).
+inline void diagWrongDeclType(clang::Sema &S, const clang::ParsedAttr &Attr,
+                              const char *What) {
+#if LLVM_VERSION_MAJOR >= 17
+  S.Diag(Attr.getLoc(), clang::diag::err_attribute_wrong_decl_type_str)
+      << Attr << Attr.isRegularKeywordAttribute() << What;
+#else
+  S.Diag(Attr.getLoc(), clang::diag::err_attribute_wrong_decl_type_str)
+      << Attr << What;
+#endif
+}
 
 /// The spelling of an identifier argument of an attribute
 /// (IdentifierLoc is a class with accessors since Clang 21).
@@ -82,6 +124,49 @@ inline bool addPassPlugin(clang::CodeGenOptions &Opts,
   Opts.PassPlugins.push_back(Path);
 #endif
   return true;
+}
+
+/// Clang 16 parses the arguments of a [[scope::name(...)]] attribute only
+/// if it knows the attribute, which it does not for plugin attributes: it
+/// skips them and hands the plugin the attribute without arguments.  Then
+/// [[sdrad::isolate("d", "confidentiality")]] would silently become
+/// [[sdrad::isolate]]: reports an error and returns true if \p Attr was
+/// written with arguments that were dropped.  Never true from Clang 17 on.
+inline bool argumentsDropped(clang::Sema &S, const clang::ParsedAttr &Attr) {
+#if LLVM_VERSION_MAJOR < 17
+  if (Attr.getNumArgs() != 0 ||
+      (Attr.getSyntax() != clang::AttributeCommonInfo::AS_CXX11 &&
+       Attr.getSyntax() != clang::AttributeCommonInfo::AS_C2x))
+    return false;
+  std::optional<clang::Token> Next = clang::Lexer::findNextToken(
+      Attr.getRange().getEnd(), S.getSourceManager(), S.getLangOpts());
+  if (!Next || !Next->is(clang::tok::l_paren))
+    return false;
+  clang::DiagnosticsEngine &DE = S.getDiagnostics();
+  DE.Report(Next->getLocation(),
+            DE.getCustomDiagID(clang::DiagnosticsEngine::Error,
+                               "Clang 16 drops the arguments of '%0' in the "
+                               "[[...]] spelling; write it with the SDRAD_* "
+                               "macros (GNU spelling)"))
+      << Attr.getNormalizedFullName();
+  return true;
+#else
+  (void)S;
+  (void)Attr;
+  return false;
+#endif
+}
+
+/// <sdrad/isolate.h> turns the SDRAD_* macros on when
+/// __has_attribute(sdrad_isolate) is true; Clang 16's __has_attribute does
+/// not see plugin attributes, so there the plugin defines __SDRAD_PLUGIN__
+/// (called before the predefines are read: from CreateASTConsumer).
+inline void announcePlugin(clang::Preprocessor &PP) {
+#if LLVM_VERSION_MAJOR < 17
+  PP.setPredefines(PP.getPredefines() + "#define __SDRAD_PLUGIN__ 1\n");
+#else
+  (void)PP;
+#endif
 }
 
 } // namespace sdrad::compat

@@ -408,9 +408,8 @@ stringArgs(Sema &S, const ParsedAttr &Attr) {
 /// arguments as constants (and templates instantiate them).
 void addAnnotation(Sema &S, Decl *D, llvm::StringRef Ann,
                    llvm::MutableArrayRef<Expr *> Args, SourceRange Range) {
-  AttributeCommonInfo ACI(Range, AttributeCommonInfo::AT_Annotate,
-                          AttributeCommonInfo::Form::GNU());
-  sdrad::compat::addAnnotationAttr(S, D, ACI, Ann, Args);
+  sdrad::compat::addAnnotationAttr(
+      S, D, sdrad::compat::gnuAnnotateInfo(Range), Ann, Args);
 }
 
 /// Clang 19 parses the arguments of a [[scope::name(...)]] plugin attribute
@@ -452,12 +451,11 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
-    if (unscopedWorkaround(S, Attr))
+    if (unscopedWorkaround(S, Attr) || sdrad::compat::argumentsDropped(S, Attr))
       return false;
     if (isa<FunctionDecl>(D))
       return true;
-    S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
-        << Attr << Attr.isRegularKeywordAttribute() << "functions";
+    sdrad::compat::diagWrongDeclType(S, Attr, "functions");
     return false;
   }
 
@@ -594,14 +592,13 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
-    if (unscopedWorkaround(S, Attr))
+    if (unscopedWorkaround(S, Attr) || sdrad::compat::argumentsDropped(S, Attr))
       return false;
     if (isa<ParmVarDecl>(D) || (K == ParamKind::Shared && isa<FunctionDecl>(D)))
       return true;
-    S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
-        << Attr << Attr.isRegularKeywordAttribute()
-        << (K == ParamKind::Shared ? "parameters and functions"
-                                   : "parameters");
+    sdrad::compat::diagWrongDeclType(
+        S, Attr,
+        K == ParamKind::Shared ? "parameters and functions" : "parameters");
     return false;
   }
 
@@ -975,6 +972,7 @@ protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
     registerPass(CI);
+    sdrad::compat::announcePlugin(CI.getPreprocessor());
     return std::make_unique<IsolateConsumer>(CI);
   }
 

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LLVMCompat.h"
 #include "SDRaDIsolate.h"
 
 #include "llvm/Passes/PassBuilder.h"
