@@ -35,6 +35,10 @@ endif()
 
 function(sdrad_enable target)
   cmake_parse_arguments(ARG "NO_RUNTIME" "" "" ${ARGN})
+  if(NOT SDRAD_PLUGIN)
+    message(FATAL_ERROR "sdrad_enable(${target}): this SDRaD-C++ (${SDRaD_DIR}) "
+      "was built without the plugin (no matching clang at its configure time)")
+  endif()
   target_compile_options(${target} PRIVATE "-fplugin=${SDRAD_PLUGIN}")
   target_include_directories(${target} PRIVATE ${SDRAD_INCLUDE_DIRS})
   get_target_property(_type ${target} TYPE)
