@@ -10,7 +10,9 @@
 #                         compiles <target> with the plugin (so that
 #                         [[sdrad::isolate]] takes effect) and, unless
 #                         NO_RUNTIME, links SDRaD::runtime.
-# The compiler must be clang 19 (the plugin is built against it).
+#   SDRAD_C_COMPILER, SDRAD_CXX_COMPILER
+#                         the clang the plugin was built for: the compiler
+#                         of targets given to sdrad_enable() must be it.
 include(${CMAKE_CURRENT_LIST_DIR}/SDRaDPaths.cmake)
 
 if(NOT TARGET SDRaD::runtime)
@@ -33,6 +35,10 @@ endif()
 
 function(sdrad_enable target)
   cmake_parse_arguments(ARG "NO_RUNTIME" "" "" ${ARGN})
+  if(NOT SDRAD_PLUGIN)
+    message(FATAL_ERROR "sdrad_enable(${target}): this SDRaD-C++ (${SDRaD_DIR}) "
+      "was built without the plugin (no matching clang at its configure time)")
+  endif()
   target_compile_options(${target} PRIVATE "-fplugin=${SDRAD_PLUGIN}")
   target_include_directories(${target} PRIVATE ${SDRAD_INCLUDE_DIRS})
   get_target_property(_type ${target} TYPE)

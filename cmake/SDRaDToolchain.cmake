@@ -4,14 +4,12 @@
 # an installation (the copy in the source tree's cmake/ finds the build
 # tree in ../build, or SDRAD_BUILD_DIR).
 #
-# Every C and C++ compile gets clang-19, -fplugin=SDRaDPlugin.so and the
+# Every C and C++ compile gets the clang the plugin was built for (clang-NN
+# of LLVM NN, as recorded in SDRaDPaths.cmake), -fplugin=SDRaDPlugin.so and the
 # include directories of <sdrad/isolate.h> and <sdrad/sdrad.h>; every
 # executable links the runtime (whole archive, -z now).  find_package(SDRaD)
 # works as well (SDRaD_DIR points here).  Compile a target with
 # -DSDRAD_DISABLE to build it without isolation.
-
-set(CMAKE_C_COMPILER clang-19)
-set(CMAKE_CXX_COMPILER clang++-19)
 
 set(_sdrad_dir "${CMAKE_CURRENT_LIST_DIR}")
 if(NOT EXISTS "${_sdrad_dir}/SDRaDPaths.cmake")
@@ -28,6 +26,13 @@ if(NOT EXISTS "${_sdrad_dir}/SDRaDPaths.cmake")
 endif()
 get_filename_component(_sdrad_dir "${_sdrad_dir}" ABSOLUTE)
 include("${_sdrad_dir}/SDRaDPaths.cmake")
+if(NOT SDRAD_PLUGIN)
+  message(FATAL_ERROR "SDRaDToolchain: the SDRaD-C++ build at ${_sdrad_dir} "
+    "has no plugin (it was configured without a matching clang); rebuild it "
+    "with clang-NN of a supported LLVM")
+endif()
+set(CMAKE_C_COMPILER "${SDRAD_C_COMPILER}")
+set(CMAKE_CXX_COMPILER "${SDRAD_CXX_COMPILER}")
 set(SDRaD_DIR "${_sdrad_dir}" CACHE PATH "SDRaD-C++ package directory")
 set(SDRAD_TOOLCHAIN ON)
 

@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ClangCompat.h"
 #include "Contract.h"
 
 #include "clang/AST/ASTConsumer.h"
@@ -383,7 +384,7 @@ stringArgs(Sema &S, const ParsedAttr &Attr) {
   for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
     if (Attr.isArgIdent(I)) { // [[sdrad::isolate(confidentiality)]]
       IdentifierLoc *IL = Attr.getArgAsIdent(I);
-      Out.push_back({IL->Ident->getName().str(), IL->Loc});
+      Out.push_back({sdrad::compat::identName(IL).str(), sdrad::compat::identLoc(IL)});
       continue;
     }
     Expr *Arg = Attr.isArgExpr(I) ? Attr.getArgAsExpr(I) : nullptr;
@@ -407,9 +408,8 @@ stringArgs(Sema &S, const ParsedAttr &Attr) {
 /// arguments as constants (and templates instantiate them).
 void addAnnotation(Sema &S, Decl *D, llvm::StringRef Ann,
                    llvm::MutableArrayRef<Expr *> Args, SourceRange Range) {
-  AttributeCommonInfo ACI(Range, AttributeCommonInfo::AT_Annotate,
-                          AttributeCommonInfo::Form::GNU());
-  S.AddAnnotationAttr(D, ACI, Ann, Args);
+  sdrad::compat::addAnnotationAttr(
+      S, D, sdrad::compat::gnuAnnotateInfo(Range), Ann, Args);
 }
 
 /// Clang 19 parses the arguments of a [[scope::name(...)]] plugin attribute
@@ -451,12 +451,11 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
-    if (unscopedWorkaround(S, Attr))
+    if (unscopedWorkaround(S, Attr) || sdrad::compat::argumentsDropped(S, Attr))
       return false;
     if (isa<FunctionDecl>(D))
       return true;
-    S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
-        << Attr << Attr.isRegularKeywordAttribute() << "functions";
+    sdrad::compat::diagWrongDeclType(S, Attr, "functions");
     return false;
   }
 
@@ -593,21 +592,20 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
-    if (unscopedWorkaround(S, Attr))
+    if (unscopedWorkaround(S, Attr) || sdrad::compat::argumentsDropped(S, Attr))
       return false;
     if (isa<ParmVarDecl>(D) || (K == ParamKind::Shared && isa<FunctionDecl>(D)))
       return true;
-    S.Diag(Attr.getLoc(), diag::err_attribute_wrong_decl_type_str)
-        << Attr << Attr.isRegularKeywordAttribute()
-        << (K == ParamKind::Shared ? "parameters and functions"
-                                   : "parameters");
+    sdrad::compat::diagWrongDeclType(
+        S, Attr,
+        K == ParamKind::Shared ? "parameters and functions" : "parameters");
     return false;
   }
 
   /// The count argument as annotation text: a parameter name or a number.
   std::optional<std::string> countText(Sema &S, const ParsedAttr &Attr) const {
     if (Attr.getNumArgs() && Attr.isArgIdent(0)) // [[sdrad::in(len)]]
-      return Attr.getArgAsIdent(0)->Ident->getName().str();
+      return sdrad::compat::identName(Attr.getArgAsIdent(0)).str();
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
@@ -974,6 +972,7 @@ protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI,
                                                  llvm::StringRef) override {
     registerPass(CI);
+    sdrad::compat::announcePlugin(CI.getPreprocessor());
     return std::make_unique<IsolateConsumer>(CI);
   }
 
@@ -995,7 +994,10 @@ private:
       if (P == Self || (!llvm::sys::fs::real_path(P, Real) && Real == Self))
         return; // already there (-fpass-plugin= given too)
     }
-    Plugins.push_back(Self);
+    if (!sdrad::compat::addPassPlugin(CI.getCodeGenOpts(), Self))
+      error(CI.getDiagnostics(), SourceLocation(),
+            "SDRaD: cannot register the sdrad-isolate pass of " + Self +
+                "; [[sdrad::isolate]] would have no effect");
   }
 };
 

@@ -22,6 +22,7 @@
 
 #include "SDRaDIsolate.h"
 #include "Contract.h"
+#include "LLVMCompat.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Statistic.h"
@@ -328,7 +329,7 @@ std::string domainName(const Function &F) {
     Name += "@" + fileName(F.getParent()->getSourceFileName());
   if (Name.size() > MaxDomainName)
     Name = Name.substr(0, MaxDomainName - 17) + "#" +
-           utohexstr(xxh3_64bits(Name), /*LowerCase=*/true, /*Width=*/16);
+           utohexstr(sdrad::compat::domainNameHash(Name), /*LowerCase=*/true, /*Width=*/16);
   return Name;
 }
 
@@ -665,8 +666,8 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   GlobalVariable *Ref =
       domainRef(Domain, Policy == "confidentiality" ? 1 : 0);
   MDBuilder MDB(C);
-  MDNode *Unlikely = MDB.createUnlikelyBranchWeights();
-  MDNode *Likely = MDB.createLikelyBranchWeights();
+  MDNode *Unlikely = sdrad::compat::unlikelyBranchWeights(MDB);
+  MDNode *Likely = sdrad::compat::likelyBranchWeights(MDB);
 
   auto *EntryBB = BasicBlock::Create(C, "entry", &F);
   auto *RegisterBB = BasicBlock::Create(C, "register", &F);

@@ -9,10 +9,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LLVMCompat.h"
 #include "SDRaDIsolate.h"
 
 #include "llvm/Passes/PassBuilder.h"
+// LLVM 22 moved PassPlugin.h from Passes/ to Plugins/.
+#if __has_include("llvm/Plugins/PassPlugin.h")
+#include "llvm/Plugins/PassPlugin.h"
+#else
 #include "llvm/Passes/PassPlugin.h"
+#endif
 
 using namespace llvm;
 

@@ -5,6 +5,9 @@ set -euo pipefail
 
 packages=(
   clang-19 libclang-19-dev llvm-19-dev llvm-19-tools lld-19   # compiler + plugin API
+  clang-22 libclang-22-dev llvm-22-dev llvm-22-tools lld-22   # the plugin on LLVM 22 (CI lane)
+  clang-16 libclang-16-dev llvm-16-dev llvm-16-tools lld-16   # the plugin on LLVM 16 (CI lane)
+  gcc g++                                                     # the runtime built with GCC (CI lane, api tests)
   cmake ninja-build python3 pkg-config file                   # build, lit, e2e (pkg-config), PKU lane (file)
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)

@@ -41,7 +41,9 @@
 /* -DSDRAD_DISABLE builds annotated code without isolation even with the
  * plugin loaded. */
 #if defined(__has_attribute) && !defined(SDRAD_DISABLE)
-#if __has_attribute(sdrad_isolate)
+/* __SDRAD_PLUGIN__: the plugin built for Clang 16, whose __has_attribute
+ * does not see plugin attributes. */
+#if __has_attribute(sdrad_isolate) || defined(__SDRAD_PLUGIN__)
 #define SDRAD_HAVE_PLUGIN 1
 #endif
 #endif

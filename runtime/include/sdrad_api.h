@@ -70,7 +70,16 @@ void *sdrad_realloc(uint64_t udi, void *ptr, size_t size);
 int sdrad_memalign(uint64_t udi, void **memptr, size_t alignment, size_t size);
 /* Runs fn(arg copy) in the domain; 0 and *ret = fn's result on success,
  * the udi (as int32_t) after an abnormal exit, or an error code. */
+#if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L)
+/* fn is unprototyped, as in SDRaD, so that any function pointer can be
+ * passed; that is deliberate, not a warning for the user's build. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
 int32_t sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size, int32_t *ret);
+#pragma GCC diagnostic pop
+#else
+int32_t sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size, int32_t *ret);
+#endif
 
 #ifdef __cplusplus
 }

@@ -101,7 +101,7 @@ void init_core() {
 
   uint64_t secret = 0;
   if (syscall(SYS_getrandom, &secret, sizeof(secret), 0) != (long)sizeof(secret))
-    secret = (uint64_t)__builtin_readcyclecounter() * 0x9e3779b97f4a7c15ull;
+    secret = (uint64_t)__builtin_ia32_rdtsc() * 0x9e3779b97f4a7c15ull;
   s.canary_secret = secret ^ (uintptr_t)&secret;
 
   s.root_key = -1;

@@ -23,8 +23,13 @@ int summarize(SDRAD_IN(n) const long *v, int n, SDRAD_OUT(1) struct result *r,
     abort();
   if (crash == 2) { /* smash upwards, past the top of the domain stack */
     volatile long tmp[4];
+    /* Written through a pointer the optimiser cannot trace back to tmp:
+     * indexing tmp itself past its end is undefined behaviour, and at -O3
+     * the compiler drops those stores (the call then returns normally). */
+    volatile long *p = tmp;
+    __asm__ volatile("" : "+r"(p));
     for (int i = 0; i < 96; ++i)
-      tmp[i] = 0x4141414141414141;
+      p[i] = 0x4141414141414141;
     return (int)tmp[1];
   }
   r->sum = s;

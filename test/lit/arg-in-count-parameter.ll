@@ -11,7 +11,7 @@ attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-LABEL: define i32 @sum(
 ; CHECK:       fill:
-; CHECK:         %v.slot = getelementptr inbounds %sum.sdrad_block, ptr %blk, i32 0, i32 1
+; CHECK:         %v.slot = [[STRUCT_GEP]] %sum.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT:    %count = zext i32 %n to i64
 ; CHECK-NEXT:    %[[M:[0-9]+]] = call { i64, i1 } @llvm.umul.with.overflow.i64(i64 %count, i64 4)
 ; CHECK-NEXT:    %[[O:[0-9]+]] = extractvalue { i64, i1 } %[[M]], 1

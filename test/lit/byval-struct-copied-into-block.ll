@@ -13,7 +13,7 @@ attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK: %f.sdrad_block = type { i64, %struct.big }
 ; CHECK-LABEL: define i64 @f(ptr byval(%struct.big) align 8 %s)
-; CHECK:   %s.slot = getelementptr inbounds %f.sdrad_block, ptr %blk, i32 0, i32 1
+; CHECK:   %s.slot = [[STRUCT_GEP]] %f.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT: call void @llvm.memcpy.p0.p0.i64(ptr align {{[0-9]+}} %s.slot, ptr align 8 %s, i64 48, i1 false)
 ; CHECK-LABEL: define internal void @f.sdrad_entry(
 ; CHECK: call i64 @f.sdrad_body(ptr byval(%struct.big) align 8 %s.slot)

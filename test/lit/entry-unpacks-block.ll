@@ -12,12 +12,12 @@ attributes #0 = { "sdrad-domain"="math" }
 ; CHECK-LABEL: define internal void @sum.sdrad_entry(ptr nonnull align 16 %blk)
 ; CHECK-SAME:    #[[ENTRY:[0-9]+]]
 ; CHECK-NEXT:  entry:
-; CHECK-NEXT:    %a.slot = getelementptr inbounds %sum.sdrad_block, ptr %blk, i32 0, i32 1
+; CHECK-NEXT:    %a.slot = [[STRUCT_GEP]] %sum.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT:    %a = load i64, ptr %a.slot
-; CHECK-NEXT:    %b.slot = getelementptr inbounds %sum.sdrad_block, ptr %blk, i32 0, i32 2
+; CHECK-NEXT:    %b.slot = [[STRUCT_GEP]] %sum.sdrad_block, ptr %blk, i32 0, i32 2
 ; CHECK-NEXT:    %b = load i64, ptr %b.slot
 ; CHECK-NEXT:    %[[R:[0-9]+]] = call i64 @sum.sdrad_body(i64 %a, i64 %b)
-; CHECK-NEXT:    %ret.slot = getelementptr inbounds %sum.sdrad_block, ptr %blk, i32 0, i32 0
+; CHECK-NEXT:    %ret.slot = [[STRUCT_GEP]] %sum.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT:    store i64 %[[R]], ptr %ret.slot
 ; CHECK-NEXT:    ret void
 ; CHECK: attributes #[[ENTRY]] = { "sdrad-entry" }

@@ -34,4 +34,14 @@ config.substitutions.append(
     ('%opt_sdrad', '{} -load-pass-plugin={} -passes=sdrad-isolate -S'.format(
         config.opt, plugin)))
 config.substitutions.append(('%opt', config.opt))
-config.substitutions.append(('FileCheck', config.filecheck))
+
+# What differs between the supported LLVM versions (16 to 22), the way LLVM
+# projects handle it: a lit feature per version for REQUIRES/UNSUPPORTED,
+# and FileCheck variables for IR spellings that changed.
+llvm_major = int(config.llvm_version_major)
+config.available_features.add('llvm-{}'.format(llvm_major))
+# [[STRUCT_GEP]]: IRBuilder::CreateStructGEP marks its GEPs nuw since LLVM 20.
+struct_gep = ('getelementptr inbounds nuw' if llvm_major >= 20
+              else 'getelementptr inbounds')
+config.substitutions.append(
+    ('FileCheck', '{} "-DSTRUCT_GEP={}"'.format(config.filecheck, struct_gep)))

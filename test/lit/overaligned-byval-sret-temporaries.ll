@@ -16,7 +16,7 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-LABEL: define internal void @take.sdrad_entry(
-; CHECK:         %w.slot = getelementptr inbounds %take.sdrad_block, ptr %blk, i32 0, i32 1
+; CHECK:         %w.slot = [[STRUCT_GEP]] %take.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT:    %w.aligned = alloca %struct.Wide, align 32
 ; CHECK-NEXT:    call void @llvm.memcpy.p0.p0.i64(ptr align 32 %w.aligned, ptr align 4 %w.slot, i64 32, i1 false)
 ; CHECK-NEXT:    call float @take.sdrad_body(ptr byval(%struct.Wide) align 32 %w.aligned)

@@ -9,7 +9,7 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK:      success:
-; CHECK-NEXT: %ret.slot = getelementptr inbounds %f.sdrad_block, ptr %blk, i32 0, i32 0
+; CHECK-NEXT: %ret.slot = [[STRUCT_GEP]] %f.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT: %ret = load i32, ptr %ret.slot
 ; CHECK:      call void @__sdrad_block_free(i64 %h, ptr %a.copy)
 ; CHECK-NOT:  @__sdrad_block_free(i64 %h, ptr %blk)

@@ -28,9 +28,9 @@ attributes #0 = { "sdrad-domain"="parser" }
 ; CHECK-NEXT:    call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 16, i1 false)
 ; CHECK-NEXT:    br label %fill
 ; CHECK:       fill:
-; CHECK-NEXT:    %x.slot = getelementptr inbounds %parse.sdrad_block, ptr %blk, i32 0, i32 1
+; CHECK-NEXT:    %x.slot = [[STRUCT_GEP]] %parse.sdrad_block, ptr %blk, i32 0, i32 1
 ; CHECK-NEXT:    store i32 %x, ptr %x.slot
-; CHECK-NEXT:    %y.slot = getelementptr inbounds %parse.sdrad_block, ptr %blk, i32 0, i32 2
+; CHECK-NEXT:    %y.slot = [[STRUCT_GEP]] %parse.sdrad_block, ptr %blk, i32 0, i32 2
 ; CHECK-NEXT:    store i64 %y, ptr %y.slot
 ; CHECK-NEXT:    br label %call
 ; CHECK:       call:
@@ -38,7 +38,7 @@ attributes #0 = { "sdrad-domain"="parser" }
 ; CHECK-NEXT:    %ok = icmp eq i32 %status, 0
 ; CHECK-NEXT:    br i1 %ok, label %success, label %fail
 ; CHECK:       success:
-; CHECK-NEXT:    %ret.slot = getelementptr inbounds %parse.sdrad_block, ptr %blk, i32 0, i32 0
+; CHECK-NEXT:    %ret.slot = [[STRUCT_GEP]] %parse.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT:    %ret = load i32, ptr %ret.slot
 ; CHECK-NEXT:    ret i32 %ret
 ; CHECK:       fail:

@@ -29,6 +29,7 @@
  * Static, C only, no dependency on the project.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -88,6 +89,17 @@ static void setup_console(void) {
   }
 }
 
+static int dir_is_empty(const char *path) {
+  DIR *d = opendir(path);
+  if (!d) return 1;
+  struct dirent *e;
+  int empty = 1;
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = 0;
+  closedir(d);
+  return empty;
+}
+
 static void setup_mounts(void) {
   mkdir("/proc", 0555);
   mkdir("/sys", 0555);
@@ -95,7 +107,10 @@ static void setup_mounts(void) {
   mkdir("/dev/shm", 01777);
   if (mount("proc", "/proc", "proc", 0, NULL) != 0) say("SDRAD-PKU-WARN mount /proc: %s", strerror(errno));
   if (mount("sysfs", "/sys", "sysfs", 0, NULL) != 0) say("SDRAD-PKU-WARN mount /sys: %s", strerror(errno));
-  mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+  /* The initramfs itself is writable.  A tmpfs over /tmp would hide what
+   * the harness put there: programs, libraries and inputs that live under
+   * a temporary directory on the host keep their paths in the guest. */
+  if (dir_is_empty("/tmp")) mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
   mount("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
 }
 
@@ -184,6 +199,8 @@ static double now_ms(void) {
 }
 
 /* Runs one test; returns its exit code as described above. */
+/* Its stdin is /dev/null, or the file named by SDRAD_PKU_STDIN=<path> in
+ * its manifest line (not passed on as an environment variable). */
 static int run_test(const char *name, int timeout_s, char **envp_extra, int nenv, char **argv) {
   say("SDRAD-PKU-START %s", name);
   double t0 = now_ms();
@@ -192,7 +209,22 @@ static int run_test(const char *name, int timeout_s, char **envp_extra, int nenv
   if (pid == 0) {
     setpgid(0, 0);
     chdir("/tmp");
-    for (int i = 0; i < nenv; i++) putenv(envp_extra[i]);
+    const char *in = "/dev/null";
+    for (int i = 0; i < nenv; i++) {
+      if (strncmp(envp_extra[i], "SDRAD_PKU_STDIN=", 16) == 0)
+        in = envp_extra[i] + 16;
+      else
+        putenv(envp_extra[i]);
+    }
+    int fd = open(in, O_RDONLY);
+    if (fd < 0) {
+      say("SDRAD-PKU-WARN %s: cannot open %s as stdin: %s", name, in, strerror(errno));
+      _exit(127);
+    }
+    if (fd != 0) {
+      dup2(fd, 0);
+      close(fd);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -16,6 +16,8 @@
 #                     (gtest) or per test suite (gtest-suites):
 #                       gtest <name> <timeout-s> [VAR=VALUE ...] <path> [arg ...]
 #                     '#' comments and blank lines are ignored; no quoting.
+#                     SDRAD_PKU_STDIN=<host-file> among the VAR=VALUEs
+#                     feeds that file to the test's stdin (else /dev/null)
 #   --work DIR        where the initramfs, console log and per-test logs go
 #   --cache DIR       kernel cache (default: $SDRAD_PKU_CACHE, else
 #                     ${XDG_CACHE_HOME:-$HOME/.cache}/sdrad-pku, else
@@ -56,7 +58,7 @@ while [ $# -gt 0 ]; do
     --host) HOST_RUN=1; shift ;;
     --smp) SMP=$2; shift 2 ;;
     --mem) MEM=$2; shift 2 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -313,8 +315,17 @@ for i in "${!T_NAME[@]}"; do
   req="SDRAD_REQUIRE_PKU=1"
   [[ " ${T_ENV[$i]} " == *" SDRAD_REQUIRE_PKU="* ]] && req=""
   echo "${T_NAME[$i]} ${T_TIMEOUT[$i]} $req ${T_ENV[$i]} $gpath ${T_ARGS[$i]}" | tr -s ' ' >>"$GUEST_MANIFEST"
-  # Arguments naming files on the host (inputs of a test) are copied to the
-  # same path in the guest.
+  # Arguments naming files on the host (inputs of a test), and its stdin
+  # file, are copied to the same path in the guest.
+  for e in ${T_ENV[$i]}; do
+    case $e in
+      SDRAD_PKU_STDIN=*)
+        f=${e#SDRAD_PKU_STDIN=}
+        [[ $f == /* ]] && [ -f "$f" ] || die "test ${T_NAME[$i]}: SDRAD_PKU_STDIN=$f is not an absolute path to a file"
+        [ -e "$ROOT$f" ] || { mkdir -p "$ROOT$(dirname "$f")" && cp -L "$f" "$ROOT$f"; } ||
+          die "cannot copy $f (the stdin of ${T_NAME[$i]})" ;;
+    esac
+  done
   for a in ${T_ARGS[$i]}; do
     if [[ $a == /* ]] && [ -f "$a" ] && [ ! -e "$ROOT$a" ]; then
       mkdir -p "$ROOT$(dirname "$a")" && cp -L "$a" "$ROOT$a" || die "cannot copy $a (an argument of ${T_NAME[$i]})"
@@ -337,26 +348,29 @@ timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 \
   -kernel "$KERNEL" -initrd "$INITRD" \
   -append "console=ttyS0 panic=-1 quiet loglevel=3 oops=panic sdrad.budget=$BUDGET" \
   -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null 2>"$WORK/qemu.stderr" |
-  tr -d '\r' | tee "$CONSOLE" | sed -u 's/^/guest| /'
+  tr -d '\r' | sed -u 's/\x0/^@/g' | tee "$CONSOLE" | sed -u 's/^/guest| /'
 QEMU_RC=${PIPESTATUS[0]}
 T_GUEST=$(awk -v a="$T_BOOT" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 note "guest finished in ${T_GUEST} s (qemu exit $QEMU_RC)"
 
 FAILS=()
 if [ "$QEMU_RC" = 124 ] || [ "$QEMU_RC" = 137 ]; then
-  FAILS+=("the guest hung: killed by the host timeout after ${TIMEOUT}s (last test started: $(grep "^SDRAD-PKU-START" "$CONSOLE" | tail -1 | cut -d" " -f2 | grep . || echo none))")
+  FAILS+=("the guest hung: killed by the host timeout after ${TIMEOUT}s (last test started: $(grep -a "^SDRAD-PKU-START" "$CONSOLE" | tail -1 | cut -d" " -f2 | grep . || echo none))")
 elif [ "$QEMU_RC" != 0 ]; then
   FAILS+=("qemu-system-x86_64 exited with $QEMU_RC: $(head -c 600 "$WORK/qemu.stderr")")
 fi
 
 # --- parse ------------------------------------------------------------------
-cpu=$(grep -m1 '^SDRAD-PKU-CPU ' "$CONSOLE")
+# The console log is text: NUL bytes a test printed were turned into "^@"
+# above (grep would take the whole log for binary data and match nothing);
+# grep -a all the same.
+cpu=$(grep -a -m1 '^SDRAD-PKU-CPU ' "$CONSOLE")
 if [ -z "$cpu" ]; then
   FAILS+=("the guest printed no SDRAD-PKU-CPU line (kernel did not boot or /init failed)")
 elif ! [[ $cpu =~ pku=1\ ospke=1\ pkey_alloc=[0-9]+\ fault=ok ]]; then
   FAILS+=("the guest does not report working protection keys: $cpu")
 fi
-grep -q '^SDRAD-PKU-DONE ' "$CONSOLE" || FAILS+=("the guest did not finish its tests (no SDRAD-PKU-DONE line)")
+grep -a -q '^SDRAD-PKU-DONE ' "$CONSOLE" || FAILS+=("the guest did not finish its tests (no SDRAD-PKU-DONE line)")
 
 mkdir -p "$WORK/guest" "$WORK/host"
 # Per-test guest output: the lines between START and RESULT.
@@ -368,7 +382,7 @@ done
 
 declare -A GUEST_RC GUEST_MS HOST_RC
 for n in "${T_NAME[@]}"; do
-  line=$(grep -m1 "^SDRAD-PKU-RESULT $n " "$CONSOLE")
+  line=$(grep -a -m1 "^SDRAD-PKU-RESULT $n " "$CONSOLE")
   if [ -z "$line" ]; then
     GUEST_RC[$n]=missing
     FAILS+=("$n: no result from the guest")
@@ -391,13 +405,17 @@ if [ $HOST_RUN = 1 ]; then
     left=$((HOST_BUDGET - ($(date +%s) - T_HOST)))
     if [ $left -le 1 ]; then note "host phase out of time: $n and later tests not run on the host"; break; fi
     to=${T_TIMEOUT[$i]}; [ "$to" -gt 30 ] && to=30; [ "$to" -gt $left ] && to=$left
-    envs=()
+    envs=() in=/dev/null
     for e in ${T_ENV[$i]}; do
-      case $e in SDRAD_BACKEND=*|SDRAD_REQUIRE_PKU=*) ;; *) envs+=("$e") ;; esac
+      case $e in
+        SDRAD_BACKEND=*|SDRAD_REQUIRE_PKU=*) ;;
+        SDRAD_PKU_STDIN=*) in=${e#SDRAD_PKU_STDIN=} ;;
+        *) envs+=("$e") ;;
+      esac
     done
     # shellcheck disable=SC2086
     (cd "$WORK/host" && env "${envs[@]}" SDRAD_BACKEND=unprotected \
-       timeout --kill-after=5 "$to" "${T_PATH[$i]}" ${T_ARGS[$i]}) >"$WORK/host/$n.log" 2>&1 </dev/null
+       timeout --kill-after=5 "$to" "${T_PATH[$i]}" ${T_ARGS[$i]}) >"$WORK/host/$n.log" 2>&1 <"$in"
     HOST_RC[$n]=$?
   done
 fi

@@ -1,5 +1,6 @@
 // The SDRaD-compatible API (sdrad_api.h): the init/enter/exit pattern,
 // rewinds out of sdrad_init with the udi, data domains, and error codes.
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,18 @@ TEST(CompatApi, SdradCallRunsWithCopiedArgument) {
 TEST(CompatApi, RootUdiAllocatesFromRootHeap) {
   void *p = sdrad_malloc(SDRAD_ROOT_DOMAIN, 32);
   ASSERT_NE(p, nullptr);
-  sdrad_free(SDRAD_ROOT_DOMAIN, p);
+  EXPECT_GE(malloc_usable_size(p), 32u);
+  memset(p, 1, 32);  // root memory: root may write it
+  // A root-heap chunk: root's free() takes it silently (it refuses, with a
+  // message, pointers into a domain: Fault.FreeOfDomainPointerByRootIsRefused).
+  testing::internal::CaptureStderr();
+  free(p);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  void *q = sdrad_malloc(SDRAD_ROOT_DOMAIN, 64);
+  ASSERT_NE(q, nullptr);
+  testing::internal::CaptureStderr();
+  sdrad_free(SDRAD_ROOT_DOMAIN, q);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
 
 namespace {

@@ -2,6 +2,8 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -104,17 +106,53 @@ TEST(Domain, StatsCountCallsAndFaults) {
   EXPECT_EQ(sdrad_get_stats(12345, &after), SDRAD_E_BAD_HANDLE);
 }
 
+// Pages of [p, p + n) resident in memory; an unmapped page counts as not
+// resident.
+static size_t resident_pages(const void *p, size_t n) {
+  const size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+  uintptr_t a = (uintptr_t)p & ~(ps - 1), end = (uintptr_t)p + n;
+  size_t count = 0;
+  for (; a < end; a += ps) {
+    unsigned char v = 0;
+    if (mincore((void *)a, ps, &v) == 0 && (v & 1)) ++count;
+  }
+  return count;
+}
+constexpr size_t kReleaseBytes = 1 << 20;
+
 TEST(Domain, ReleaseInstanceFreesMemoryAndNextCallRecreates) {
   int64_t h = domain("domain.release");
+  char *big = nullptr;
   {
-    InDomain<Sum> d(h);
-    ASSERT_EQ(d.run([](Sum *s) { s->r = 1; }), 0);
+    InDomain<Keep> d(h);
+    ASSERT_EQ(d.run([](Keep *k) {
+                k->saved = (char *)malloc(kReleaseBytes);
+                if (k->saved) memset(k->saved, 0x5a, kReleaseBytes);
+              }),
+              0);
+    big = d.b->saved;
   }
+  ASSERT_NE(big, nullptr);
+  ASSERT_TRUE(sdrad_owns(h, big));
+  sdrad_domain_stats st{};
+  ASSERT_EQ(sdrad_get_stats(h, &st), 0);
+  EXPECT_GE(st.heap_in_use, kReleaseBytes);
+  const size_t pages = kReleaseBytes / (size_t)sysconf(_SC_PAGESIZE);
+  ASSERT_GE(resident_pages(big, kReleaseBytes), pages - 1) << "the domain's heap pages are in memory";
+
   EXPECT_EQ(sdrad_release_instance(h), 0);
+  EXPECT_EQ(resident_pages(big, kReleaseBytes), 0u) << "the released instance's heap is still in memory";
+  EXPECT_FALSE(sdrad_owns(h, big)) << "the thread has no instance of the domain any more";
+  ASSERT_EQ(sdrad_get_stats(h, &st), 0);
+  EXPECT_EQ(st.heap_in_use, 0u);
+
+  // The next call creates a new instance, with an empty heap.
   InDomain<Sum> d(h);
   d.b->a = 3;
   ASSERT_EQ(d.run([](Sum *s) { s->r = s->a * 2; }), 0);
   EXPECT_EQ(d.b->r, 6);
+  ASSERT_EQ(sdrad_get_stats(h, &st), 0);
+  EXPECT_LT(st.heap_in_use, kReleaseBytes);
 }
 
 TEST(Domain, AllocatorFamilyWorksInsideDomain) {

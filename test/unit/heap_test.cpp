@@ -26,10 +26,13 @@ struct Block {
   uint8_t fill;
 };
 
+// Every byte of the block still holds its fill.  (One assertion per block,
+// not per byte: the unit tests also run unoptimised in an emulated CPU.)
 void check_fill(void *p, const Block &b) {
   auto *q = static_cast<uint8_t *>(p);
-  for (size_t i = 0; i < b.size; ++i)
-    ASSERT_EQ(q[i], b.fill) << "byte " << i << " of a " << b.size << "-byte block changed";
+  size_t i = 0;
+  while (i < b.size && q[i] == b.fill) ++i;
+  ASSERT_EQ(i, b.size) << "byte " << i << " of a " << b.size << "-byte block changed";
 }
 
 }  // namespace

@@ -79,7 +79,9 @@ TEST_F(Isolation, DomainCannotWriteCallerStackOnAnotherThread) {
 TEST_F(Isolation, DomainCannotWriteAnotherDomainsHeap) {
   int64_t a = domain("iso.a"), b = domain("iso.b");
   InDomain<B> other(b);
-  expect_blocked(a, write_int, other.b);
+  other.b->r = 21;
+  expect_blocked(a, write_int, &other.b->r);
+  EXPECT_EQ(other.b->r, 21);
 }
 
 TEST_F(Isolation, DomainCannotWriteRuntimeState) {

@@ -68,6 +68,17 @@ TEST(Nesting, OuterFaultAfterInnerCallRewindsOuter) {
             }),
             SDRAD_FAULT_ABORT);
   EXPECT_EQ(sdrad_depth(), 0);
+  // The fault recorded last is the outer domain's abort, not the inner
+  // call's earlier segfault: the rewind went to the outer entry.
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.handle, outer);
+  EXPECT_EQ(f.kind, SDRAD_FAULT_ABORT);
+  // Both domains work again.
+  InDomain<Outer> again(outer);
+  again.b->inner = inner;
+  ASSERT_EQ(again.run(outer_body), 0);
+  EXPECT_EQ(again.b->after_inner, 0);
 }
 
 TEST(Nesting, ReenteringAnActiveDomainIsRefused) {

@@ -94,13 +94,21 @@ TEST(Threads, ThreadExitReleasesInstances) {
     return resident;
   };
   long before = rss_pages();
+  ASSERT_GT(before, 0);
+  int touched = 0;
   for (int i = 0; i < 40; ++i) {
     std::thread t([&] {
       InDomain<B> d(h);
-      d.run([](B *) { free(opaque(memset(malloc(1 << 20), 1, 1 << 20))); });  // touch 1 MiB
+      touched += d.run([](B *) {  // touch 1 MiB
+        void *p = malloc(1 << 20);
+        if (!p) abort();
+        free(opaque(memset(p, 1, 1 << 20)));
+      }) == 0;
     });
     t.join();
   }
+  // Otherwise there is nothing to release and the test proves nothing.
+  EXPECT_EQ(touched, 40) << "threads whose instance touched 1 MiB";
   long after = rss_pages();
   // 40 threads x 1 MiB would be 10240 pages if instances leaked.
   EXPECT_LT(after - before, 2048) << "resident pages grew by " << (after - before);

@@ -35,7 +35,10 @@
  *
  * The fused form __sdrad_call_with(h, entry, &tmp, sizeof tmp) replaces
  * block_alloc / call / reading blk / block_free with one call on a block in
- * the caller's own memory (at most SDRAD_MAX_INLINE_BLOCK bytes).
+ * the caller's own memory (at most SDRAD_MAX_INLINE_BLOCK bytes).  The
+ * plugin's thunks use it for every block that fits (a zeroed block in the
+ * thunk's frame), and the block form above only for larger blocks;
+ * docs/abi.md shows the thunk step by step.
  *
  * After any non-zero status from __sdrad_call or __sdrad_copy_check the
  * domain instance has been discarded: every block and copy of the call is
