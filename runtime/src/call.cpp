@@ -197,8 +197,12 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = SDRAD_E_NESTING;
     return nullptr;
   }
+  // Fast path: this thread's live instance of a live domain.
+  Domain *d = domain_at(handle);
+  Instance *in = d ? ts->inst[handle_index(handle)] : nullptr;
+  if (__builtin_expect(in && in->dom_generation == d->generation && !in->active && !d->is_data, 1)) return in;
   int e = 0;
-  Instance *in = instance_get(ts, handle, &e);  // checks the domain is live
+  in = instance_get(ts, handle, &e);  // checks the domain is live
   if (!in) {
     *err = e;
     return nullptr;
@@ -226,6 +230,20 @@ int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(vo
 
 }  // namespace
 
+namespace {
+// Blocks are small (a few scalars): words inline, memcpy beyond 64 bytes.
+inline void copy_block(void *dst, const void *src, size_t n) {
+  if (n > 64) {
+    memcpy(dst, src, n);
+    return;
+  }
+  uint8_t *d = (uint8_t *)dst;
+  const uint8_t *s = (const uint8_t *)src;
+  for (; n >= 8; n -= 8, d += 8, s += 8) __builtin_memcpy(d, s, 8);
+  for (; n; --n) *d++ = *s++;
+}
+}  // namespace
+
 // The fused form: the block travels on the domain stack, between the stack
 // canary and the entry's first frame, so a call with no buffers crosses one
 // gate and allocates nothing.  An overflow of the block upwards hits the
@@ -242,9 +260,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
   // read now and written back after the call with root rights.
   check_caller_write(ts, "__sdrad_call_with", blk, size);
   uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
-  memcpy((void *)copy, blk, size);
+  copy_block((void *)copy, blk, size);
   int32_t st = run_call(ts, in, handle, entry, (void *)copy, copy - 64);
-  if (st == 0) memcpy(blk, (void *)copy, size);
+  if (st == 0) copy_block(blk, (void *)copy, size);
   return st;
 }
 

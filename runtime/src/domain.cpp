@@ -7,10 +7,11 @@
 
 namespace sdrad {
 
+Domain *g_domains;  // kMaxDomains entries, in the state region
+
 namespace {
 
 std::atomic<int> g_domain_lock{0};
-Domain *g_domains;            // kMaxDomains entries, in the state region
 Instance *g_free_instances;
 std::atomic<int> g_warned_unprotected{0};
 
@@ -39,14 +40,6 @@ void warn_unprotected_once() {
 // A handle is the domain's table index plus kMaxDomains times the
 // generation of that entry: a handle kept across sdrad_destroy and a new
 // registration in the same entry no longer names anything.
-Domain *domain_at(int64_t handle) {
-  if (handle <= 0 || !g_domains) return nullptr;
-  int idx = handle_index(handle);
-  if (idx == 0) return nullptr;
-  Domain *d = &g_domains[idx];
-  return d->live && (uint64_t)handle / kMaxDomains == d->generation ? d : nullptr;
-}
-
 int64_t domain_handle_of(const Domain *d) {
   return (int64_t)(d - g_domains) + (int64_t)d->generation * kMaxDomains;
 }

@@ -293,8 +293,17 @@ inline void check_caller_read(ThreadState *ts, const char *what, const void *p, 
   if (ts && ts->depth > 0) check_caller_read_slow(ts, what, p, n);
 }          // bump allocation in the state region
 
-Domain *domain_at(int64_t handle);    // nullptr if bad or stale
 inline int handle_index(int64_t handle) { return (int)((uint64_t)handle % kMaxDomains); }
+extern Domain *g_domains;             // kMaxDomains entries, in the state region
+// A handle is the domain's table index plus kMaxDomains times the
+// generation of that entry: a handle kept across sdrad_destroy and a new
+// registration in the same entry no longer names anything.
+inline Domain *domain_at(int64_t handle) {  // nullptr if bad or stale
+  if (handle <= 0 || !g_domains) return nullptr;
+  int idx = handle_index(handle);
+  Domain *d = &g_domains[idx];
+  return idx != 0 && d->live && (uint64_t)handle / kMaxDomains == d->generation ? d : nullptr;
+}
 int instance_take_key(Instance *in, Domain *d);  // 0 or SDRAD_E_NO_KEY
 void instance_put_key(Instance *in);
 int64_t domain_handle_of(const Domain *d);
