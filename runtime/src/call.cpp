@@ -17,6 +17,7 @@ static_assert(offsetof(SharedPage, state_size) == 40, "switch.S SP_STATE_SIZE");
 static_assert(offsetof(JmpCtx, rsp) == 48 && offsetof(JmpCtx, rip) == 56, "switch.S CTX");
 static_assert(offsetof(JmpCtx, mxcsr) == 64 && offsetof(JmpCtx, pkru) == 72, "switch.S CTX");
 static_assert(offsetof(Frame, ctx) == 0, "switch.S: Frame starts with its JmpCtx");
+static_assert(offsetof(SharedPage, exit_head_addr) == 144, "test/pku/matrix.cpp, test/e2e/boundary.c mirror it");
 
 namespace {
 
@@ -24,9 +25,10 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
-void push_frame(ThreadState *ts, Frame *f, Instance *in) {
+__attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
+  if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
   ts->depth++;
   in->active = true;
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
@@ -38,13 +40,16 @@ void push_frame(ThreadState *ts, Frame *f, Instance *in) {
 
 // The TLS canary and pointer guard are key-0 memory the domain can write;
 // root's next function return (canary) or atexit/setjmp (guard) depends on
-// them.  Put back on every exit; a change is a fault of the domain.
+// them; so does exit on libc's exit-handler list head (libc_state.cpp).
+// Put back on every exit; a change is a fault of the domain.
 bool tls_words_restore(const Frame *f) {
   bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
   if (!same) {
     tls_word_set(kTlsCanary, f->tls_canary);
     tls_word_set(kTlsPointerGuard, f->pointer_guard);
   }
+  if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
+    same = false;
   return same;
 }
 
@@ -215,7 +220,7 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
 }
 
 // Pushes a call frame and runs entry(arg) on the instance's stack from sp.
-int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(void *), void *arg,
+__attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(void *), void *arg,
                  uintptr_t sp) {
   Frame *f = &ts->frames[ts->depth];
   f->inst = in;

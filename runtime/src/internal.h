@@ -45,6 +45,7 @@ struct alignas(kPage) SharedPage {
   size_t heap_size, stack_size, data_size, args_size;
   uintptr_t root_heap_base, root_heap_size;
   uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
+  uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
@@ -197,6 +198,7 @@ struct Frame {
   uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
   uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
+  uintptr_t exit_head;                 // libc's exit-handler list head at entry
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
@@ -211,6 +213,8 @@ inline void tls_word_set(unsigned off, uint64_t v) {
 }
 constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
 bool tls_words_restore(const Frame *f);  // false (and repaired) if changed
+void exit_list_locate();              // libc_state.cpp, at start-up
+bool exit_head_ok(uintptr_t saved);   // false (and repaired) if changed
 
 struct RootCache;
 

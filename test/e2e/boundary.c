@@ -12,11 +12,15 @@
  *                          and a second write aimed at a root global
  *   boundary tls_canary    a write-what-where into the TLS stack-protector
  *                          canary; root's next protected function returns
+ *   boundary exit_handlers a write-what-where aims libc's exit-handler list
+ *                          head at a list the attacker prepared: root would
+ *                          run its function at exit
  *   boundary slot_layout   (run with SDRAD_HEAP_SIZE=104857600) a new
  *                          instance's memory must not land on another's heap
  */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e.h"
 
@@ -143,6 +147,38 @@ static int tls_canary(void) {
   return 0;
 }
 
+/* The exit-handler list head, as the runtime found it (its shared page;
+ * offset checked by a static_assert in runtime/src/call.cpp). */
+extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
+
+static void pwned(void *arg) {
+  (void)arg;
+  fprintf(stderr, "the attacker's exit handler ran with root rights\n");
+  _exit(3);
+}
+
+static unsigned long g_fake_list[2 + 4]; /* attacker-prepared bytes */
+
+static int exit_handlers(void) {
+  unsigned long head;
+  memcpy(&head, sdrad_shared_page + 144, sizeof head);
+  CHECK(head != 0, "the runtime did not find the exit-handler list");
+  unsigned long guard = *(unsigned long *)((char *)pthread_self() + 0x30);
+  unsigned long m = (unsigned long)&pwned ^ guard;
+  g_fake_list[0] = 0;                         /* next */
+  g_fake_list[1] = 1;                         /* idx */
+  g_fake_list[2] = 4;                         /* ef_cxa */
+  g_fake_list[3] = (m << 17) | (m >> 47);     /* mangled function */
+  struct request a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a.where = (void *)head;
+  a.what = (unsigned long)g_fake_list;
+  CHECK_EQ(write_what_where(&a, &b), -3);
+  CHECK_EQ(take_fault(), SDRAD_FAULT_ROOT_STATE);
+  return 0; /* exit must run the real handlers only */
+}
+
 /* Slot layout: with a 100 MiB heap, instances of three domains; the second
  * one's heap holds data that must survive the first one being recreated. */
 SDRAD_ISOLATE("slot-a", fallback_value(-1))
@@ -174,8 +210,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(what, "clear_ts")) r = clear_ts();
   else if (!strcmp(what, "tls_canary")) r = tls_canary();
   else if (!strcmp(what, "slot_layout")) r = slot_layout();
+  else if (!strcmp(what, "exit_handlers")) r = exit_handlers();
   else {
-    fprintf(stderr, "usage: %s nested_out|clear_ts|tls_canary|slot_layout\n", argv[0]);
+    fprintf(stderr, "usage: %s nested_out|clear_ts|tls_canary|exit_handlers|slot_layout\n", argv[0]);
     return 2;
   }
   if (r == 0) printf("boundary %s: OK (backend %s)\n", what, sdrad_backend_name());

@@ -64,7 +64,7 @@ extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
 void sdrad_jump(const void *ctx, int64_t value) __attribute__((visibility("hidden")));
 }
 namespace shared {
-constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32;
+constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32, kExitHead = 144;
 template <class T>
 T get(size_t off) {
   T v;
@@ -1421,6 +1421,7 @@ static const Row kRows[] = {
     {"stale_handle_gets_old_instance", BLOCKED, false, false, D_MAIN, r_stale_handle_instance},
     {"overwrite_tls_canary", BLOCKED, false, false, D_MAIN, r_overwrite_tls_canary},
     {"overwrite_pointer_guard", BLOCKED, false, false, D_MAIN, r_overwrite_pointer_guard},
+    {"redirect_exit_handler_list", BLOCKED, false, false, D_MAIN, r_redirect_exit_handlers},
     {"block_segv_then_fault", BLOCKED, false, false, D_MAIN, r_block_segv_then_fault},
     {"disable_altstack_then_overflow", BLOCKED, false, false, D_MAIN, r_disable_altstack},
     {"segv_default_via_syscall_then_fault", BLOCKED, false, false, D_MAIN, r_segv_default_via_syscall},
@@ -1499,6 +1500,7 @@ static int expected_kind(const Row &row) {
       {"sibling_instance_write_integrity", SDRAD_FAULT_KEY_VIOLATION},
       {"overwrite_tls_canary", SDRAD_FAULT_ROOT_STATE},
       {"overwrite_pointer_guard", SDRAD_FAULT_ROOT_STATE},
+      {"redirect_exit_handler_list", SDRAD_FAULT_ROOT_STATE},
       {"block_segv_then_fault", SDRAD_FAULT_SEGV},
       {"disable_altstack_then_overflow", SDRAD_FAULT_GATE},
       {"segv_default_via_syscall_then_fault", SDRAD_FAULT_GATE},

@@ -1,0 +1,86 @@
+// libc's exit-handler list: key-0 data that root runs at exit.
+//
+// glibc keeps the handlers registered with atexit/__cxa_atexit in a list
+// whose head (`__exit_funcs`) is a pointer in libc's writable data, not
+// exported.  A domain that can write key-0 memory could aim it at a forged
+// list (its entries are mangled with the pointer guard, which integrity
+// domains can read) and get root to run chosen functions at exit.  The
+// runtime finds the head once at start-up and compares it on every return
+// from a domain (call.cpp).  Finding it: register a marker handler, look
+// for its mangled pointer in the writable data of the loaded objects; the
+// entry it sits in gives the list (fields: next, idx, fns[32] of {flavor,
+// fn, arg, dso}), and the one word that points at that list is the head.
+// If anything does not match exactly, the check is off and SDRAD_LOG says
+// so.
+#include <link.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+namespace {
+
+void exit_marker() {}
+
+struct Scan {
+  uintptr_t want;
+  uintptr_t found;
+  int matches;
+};
+
+int scan_writable(struct dl_phdr_info *info, size_t, void *data) {
+  auto *s = (Scan *)data;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W)) continue;
+    uintptr_t lo = align_up(info->dlpi_addr + ph.p_vaddr, 8), hi = info->dlpi_addr + ph.p_vaddr + ph.p_memsz;
+    for (uintptr_t a = lo; a + 8 <= hi; a += 8)
+      if (*(const uintptr_t *)a == s->want) {
+        s->found = a;
+        s->matches++;
+      }
+  }
+  return 0;
+}
+
+uintptr_t find_unique(uintptr_t want) {
+  Scan s{want, 0, 0};
+  dl_iterate_phdr(scan_writable, &s);
+  return s.matches == 1 ? s.found : 0;
+}
+
+}  // namespace
+
+void exit_list_locate() {
+  if (atexit(exit_marker) != 0) return;
+  uintptr_t guard = tls_word(kTlsPointerGuard);
+  uintptr_t m = (uintptr_t)&exit_marker ^ guard;
+  uintptr_t mangled = (m << 0x11) | (m >> (64 - 0x11));
+  uintptr_t slot = find_unique(mangled);
+  uintptr_t list = 0;
+  for (int k = 0; slot && k < 32 && !list; ++k) {
+    uintptr_t cand = slot - 24 - 32 * (uintptr_t)k;
+    uint64_t flavor = *(const uint64_t *)(slot - 8);
+    if (*(const uint64_t *)(cand + 8) == (uint64_t)k + 1 && (flavor == 3 || flavor == 4)) list = cand;
+  }
+  uintptr_t head = list ? find_unique(list) : 0;
+  if (!head) {
+    log_line("exit-handler list not found: it is not checked on leaving domains");
+    return;
+  }
+  g_shared.exit_head_addr = head;
+  log_line("exit-handler list head at %#lx: checked on leaving domains", head);
+}
+
+// The head may change legitimately only when root registers a 33rd, 65th,
+// ... handler: the new block is then root-heap memory linked to the old.
+bool exit_head_ok(uintptr_t saved) {
+  uintptr_t now = *(const uintptr_t *)g_shared.exit_head_addr;
+  if (now == saved) return true;
+  bool grown = now - g_shared.root_heap_base < g_shared.root_heap_size && *(const uintptr_t *)now == saved;
+  if (!grown) *(uintptr_t *)g_shared.exit_head_addr = saved;
+  return grown;
+}
+
+}  // namespace sdrad
