@@ -514,6 +514,17 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
+    // Red-team findings (redteam_rows.inc); see the comments there.
+    "rt_glibc_sysv_signal_segv_default_then_later_fault",
+    "rt_glibc___sigaction_segv_default_then_later_fault",
+    "rt_glibc_sigblock_segv_then_later_fault",
+    "rt_glibc_sighold_segv_then_later_fault",
+    "rt_gate_copy_out_reads_other_domain",
+    "rt_gate_copy_check_wipes_other_domain",
+    "rt_thread_start_frame_return_address",
+    "rt_exhaust_keys_from_domain_then_sibling_write",
+    "rt_destroyed_domain_key_reused_reads_old_instance",
+    "rt_sibling_sprays_altstack_during_rewind",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1392,6 +1403,7 @@ static const Row kRows[] = {
 };
 #else  // the thunk ABI, by hand
 #include "boundary_rows.inc"
+#include "redteam_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global},
@@ -1441,6 +1453,18 @@ static const Row kRows[] = {
     {"nested_fault_depth_2", BLOCKED, false, false, D_N1, r_nested2},
     {"nested_fault_depth_3", BLOCKED, false, false, D_N1, r_nested3},
     {"two_threads_fault_at_once", BLOCKED, false, false, D_MAIN, r_two_threads},
+    // Red-team rows (redteam_rows.inc).
+    {"rt_glibc_sysv_signal_segv_default_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sysv_signal},
+    {"rt_glibc___sigaction_segv_default_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt___sigaction},
+    {"rt_glibc_sigblock_segv_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sigblock},
+    {"rt_glibc_sighold_segv_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sighold},
+    {"rt_confidentiality_read_other_domain_direct", BLOCKED, true, false, D_CONF, r_rt_conf_read_other_direct},
+    {"rt_gate_copy_out_reads_other_domain", BLOCKED, false, false, D_CONF, r_rt_copy_out_reads_other},
+    {"rt_gate_copy_check_wipes_other_domain", BLOCKED, false, false, D_MAIN, r_rt_copy_check_wipes_other},
+    {"rt_thread_start_frame_return_address", BLOCKED, true, false, D_MAIN, r_rt_thread_start_frame},
+    {"rt_exhaust_keys_from_domain_then_sibling_write", BLOCKED, true, false, D_MAIN, r_rt_exhaust_keys_then_sibling_write},
+    {"rt_destroyed_domain_key_reused_reads_old_instance", BLOCKED, true, false, D_MAIN, r_rt_destroyed_key_reused},
+    {"rt_sibling_sprays_altstack_during_rewind", BLOCKED, true, false, D_MAIN, r_rt_altstack_race},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
