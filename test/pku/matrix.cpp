@@ -525,6 +525,9 @@ static const char *const kKnownGaps[] = {
     "rt_exhaust_keys_from_domain_then_sibling_write",
     "rt_destroyed_domain_key_reused_reads_old_instance",
     "rt_sibling_sprays_altstack_during_rewind",
+    "rt_compat_init_from_domain_hijacks_root_rewind",
+    "rt_nested_call_chosen_entry_writes_other_domain",
+    "rt_pthread_specific_untag_root_globals",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1465,6 +1468,9 @@ static const Row kRows[] = {
     {"rt_exhaust_keys_from_domain_then_sibling_write", BLOCKED, true, false, D_MAIN, r_rt_exhaust_keys_then_sibling_write},
     {"rt_destroyed_domain_key_reused_reads_old_instance", BLOCKED, true, false, D_MAIN, r_rt_destroyed_key_reused},
     {"rt_sibling_sprays_altstack_during_rewind", BLOCKED, true, false, D_MAIN, r_rt_altstack_race},
+    {"rt_compat_init_from_domain_hijacks_root_rewind", BLOCKED, false, false, D_MAIN, r_rt_compat_preinit_hijacks_rewind},
+    {"rt_nested_call_chosen_entry_writes_other_domain", BLOCKED, false, false, D_MAIN, r_rt_call_chosen_entry_other_domain},
+    {"rt_pthread_specific_untag_root_globals", BLOCKED, true, false, D_MAIN, r_rt_specific_untag_root_globals},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
