@@ -32,6 +32,7 @@
 // MATRIX_NO_FORK=1 runs rows in one process; MATRIX_ROW_TIMEOUT=<s> (30);
 // MATRIX_NO_KNOWN_GAPS=1 fails known gaps too.  Argument: a substring of
 // the row names to run.
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -528,6 +529,9 @@ static const char *const kKnownGaps[] = {
     "rt_compat_init_from_domain_hijacks_root_rewind",
     "rt_nested_call_chosen_entry_writes_other_domain",
     "rt_pthread_specific_untag_root_globals",
+    "rt_confidentiality_reads_root_secret_via_nested_call",
+    "rt_domain_libc_pthread_create_thread_gate_gives_root",
+    "rt_pthread_key_destructor_pointer",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1471,6 +1475,10 @@ static const Row kRows[] = {
     {"rt_compat_init_from_domain_hijacks_root_rewind", BLOCKED, false, false, D_MAIN, r_rt_compat_preinit_hijacks_rewind},
     {"rt_nested_call_chosen_entry_writes_other_domain", BLOCKED, false, false, D_MAIN, r_rt_call_chosen_entry_other_domain},
     {"rt_pthread_specific_untag_root_globals", BLOCKED, true, false, D_MAIN, r_rt_specific_untag_root_globals},
+    {"rt_confidentiality_reads_root_secret_via_nested_call", BLOCKED, true, false, D_CONF, r_rt_conf_reads_root_via_nested},
+    {"rt_domain_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_interposed},
+    {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc},
+    {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
