@@ -532,6 +532,7 @@ static const char *const kKnownGaps[] = {
     "rt_confidentiality_reads_root_secret_via_nested_call",
     "rt_domain_libc_pthread_create_thread_gate_gives_root",
     "rt_pthread_key_destructor_pointer",
+    "rt_compat_exit_via_forged_unwind_info",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1479,6 +1480,7 @@ static const Row kRows[] = {
     {"rt_domain_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_interposed},
     {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc},
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor},
+    {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
