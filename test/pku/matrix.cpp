@@ -533,6 +533,8 @@ static const char *const kKnownGaps[] = {
     "rt_domain_libc_pthread_create_thread_gate_gives_root",
     "rt_pthread_key_destructor_pointer",
     "rt_compat_exit_via_forged_unwind_info",
+    "rt_data_domain_forged_header_steers_root_wipe",
+    "rt_data_domain_forged_header_wipes_root_heap",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1481,6 +1483,8 @@ static const Row kRows[] = {
     {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc},
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor},
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde},
+    {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe},
+    {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
