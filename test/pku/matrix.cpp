@@ -1485,6 +1485,8 @@ static const Row kRows[] = {
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde},
     {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe},
     {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap},
+    {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf},
+    {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
@@ -1545,6 +1547,9 @@ static int expected_kind(const Row &row) {
       {"overwrite_pointer_guard", SDRAD_FAULT_ROOT_STATE},
       {"block_segv_then_fault", SDRAD_FAULT_SEGV},
       {"disable_altstack_then_overflow", SDRAD_FAULT_GATE},
+      {"rt_confidentiality_read_other_domain_direct", SDRAD_FAULT_KEY_VIOLATION},
+      {"rt_gate_copy_string_root_global_confidentiality", SDRAD_FAULT_GATE},
+      {"rt_gate_copy_string_unterminated_faults_caller", SDRAD_FAULT_SEGV},
       {"segv_default_via_syscall_then_fault", SDRAD_FAULT_GATE},
   };
   if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
