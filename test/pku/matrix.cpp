@@ -32,6 +32,7 @@
 // MATRIX_NO_FORK=1 runs rows in one process; MATRIX_ROW_TIMEOUT=<s> (30);
 // MATRIX_NO_KNOWN_GAPS=1 fails known gaps too.  Argument: a substring of
 // the row names to run.
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -514,6 +515,26 @@ static bool g_pku;
 // print verdict=info with expected=blocked(known-gap) instead of failing
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
+    // Red-team findings (redteam_rows.inc); see the comments there.
+    "rt_glibc_sysv_signal_segv_default_then_later_fault",
+    "rt_glibc___sigaction_segv_default_then_later_fault",
+    "rt_glibc_sigblock_segv_then_later_fault",
+    "rt_glibc_sighold_segv_then_later_fault",
+    "rt_gate_copy_out_reads_other_domain",
+    "rt_gate_copy_check_wipes_other_domain",
+    "rt_thread_start_frame_return_address",
+    "rt_exhaust_keys_from_domain_then_sibling_write",
+    "rt_destroyed_domain_key_reused_reads_old_instance",
+    "rt_sibling_sprays_altstack_during_rewind",
+    "rt_compat_init_from_domain_hijacks_root_rewind",
+    "rt_nested_call_chosen_entry_writes_other_domain",
+    "rt_pthread_specific_untag_root_globals",
+    "rt_confidentiality_reads_root_secret_via_nested_call",
+    "rt_domain_libc_pthread_create_thread_gate_gives_root",
+    "rt_pthread_key_destructor_pointer",
+    "rt_compat_exit_via_forged_unwind_info",
+    "rt_data_domain_forged_header_steers_root_wipe",
+    "rt_data_domain_forged_header_wipes_root_heap",
     nullptr,
 };
 static bool known_gap(const char *name) {
@@ -1392,6 +1413,7 @@ static const Row kRows[] = {
 };
 #else  // the thunk ABI, by hand
 #include "boundary_rows.inc"
+#include "redteam_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global},
@@ -1442,6 +1464,30 @@ static const Row kRows[] = {
     {"nested_fault_depth_2", BLOCKED, false, false, D_N1, r_nested2},
     {"nested_fault_depth_3", BLOCKED, false, false, D_N1, r_nested3},
     {"two_threads_fault_at_once", BLOCKED, false, false, D_MAIN, r_two_threads},
+    // Red-team rows (redteam_rows.inc).
+    {"rt_glibc_sysv_signal_segv_default_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sysv_signal},
+    {"rt_glibc___sigaction_segv_default_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt___sigaction},
+    {"rt_glibc_sigblock_segv_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sigblock},
+    {"rt_glibc_sighold_segv_then_later_fault", BLOCKED, false, false, D_MAIN, r_rt_sighold},
+    {"rt_confidentiality_read_other_domain_direct", BLOCKED, true, false, D_CONF, r_rt_conf_read_other_direct},
+    {"rt_gate_copy_out_reads_other_domain", BLOCKED, false, false, D_CONF, r_rt_copy_out_reads_other},
+    {"rt_gate_copy_check_wipes_other_domain", BLOCKED, false, false, D_MAIN, r_rt_copy_check_wipes_other},
+    {"rt_thread_start_frame_return_address", BLOCKED, true, false, D_MAIN, r_rt_thread_start_frame},
+    {"rt_exhaust_keys_from_domain_then_sibling_write", BLOCKED, true, false, D_MAIN, r_rt_exhaust_keys_then_sibling_write},
+    {"rt_destroyed_domain_key_reused_reads_old_instance", BLOCKED, true, false, D_MAIN, r_rt_destroyed_key_reused},
+    {"rt_sibling_sprays_altstack_during_rewind", BLOCKED, true, false, D_MAIN, r_rt_altstack_race},
+    {"rt_compat_init_from_domain_hijacks_root_rewind", BLOCKED, false, false, D_MAIN, r_rt_compat_preinit_hijacks_rewind},
+    {"rt_nested_call_chosen_entry_writes_other_domain", BLOCKED, false, false, D_MAIN, r_rt_call_chosen_entry_other_domain},
+    {"rt_pthread_specific_untag_root_globals", BLOCKED, true, false, D_MAIN, r_rt_specific_untag_root_globals},
+    {"rt_confidentiality_reads_root_secret_via_nested_call", BLOCKED, true, false, D_CONF, r_rt_conf_reads_root_via_nested},
+    {"rt_domain_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_interposed},
+    {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc},
+    {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor},
+    {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde},
+    {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe},
+    {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap},
+    {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf},
+    {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol},
@@ -1503,6 +1549,9 @@ static int expected_kind(const Row &row) {
       {"redirect_exit_handler_list", SDRAD_FAULT_ROOT_STATE},
       {"block_segv_then_fault", SDRAD_FAULT_SEGV},
       {"disable_altstack_then_overflow", SDRAD_FAULT_GATE},
+      {"rt_confidentiality_read_other_domain_direct", SDRAD_FAULT_KEY_VIOLATION},
+      {"rt_gate_copy_string_root_global_confidentiality", SDRAD_FAULT_GATE},
+      {"rt_gate_copy_string_unterminated_faults_caller", SDRAD_FAULT_SEGV},
       {"segv_default_via_syscall_then_fault", SDRAD_FAULT_GATE},
   };
   if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
