@@ -188,7 +188,15 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
 // other thread.  The domain's key goes to the first instance.  When keys
 // run out, an `integrity` instance shares the domain's key (logged once;
 // see docs/threat-model.md) and a `confidentiality` one is refused.
+int instance_choose_key(Instance *in, Domain *d);
+
 int instance_take_key(Instance *in, Domain *d) {
+  int e = instance_choose_key(in, d);
+  if (e == 0) key_hold(in->key);
+  return e;
+}
+
+int instance_choose_key(Instance *in, Domain *d) {
   in->key = d->key;
   in->key_owned = false;
   if (!g_shared.pku || d->is_data) return 0;
@@ -208,6 +216,7 @@ int instance_take_key(Instance *in, Domain *d) {
   if (d->policy == SDRAD_POLICY_CONFIDENTIALITY) {
     say("domain '%s': no protection key left for this thread's instance; a confidentiality "
         "domain never shares its key between threads", d->name);
+    in->key = -1;
     return SDRAD_E_NO_KEY;
   }
   {
@@ -221,6 +230,7 @@ int instance_take_key(Instance *in, Domain *d) {
 }
 
 void instance_put_key(Instance *in) {
+  if (in->key >= 0) key_release(in->key);
   if (in->key_owned) key_free(in->key);
   else if (g_shared.pku && !in->dom->is_data && in->key == in->dom->key && in->key >= 0 &&
            in->dom_generation == in->dom->generation) {

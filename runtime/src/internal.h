@@ -99,7 +99,9 @@ struct Elevated {
 // --- keys ---------------------------------------------------------------
 bool pku_probe();                    // can pkey_alloc work here?
 int key_alloc();                     // -1 when exhausted (or no PKU)
-void key_free(int key);
+void key_free(int key);               // deferred while instances carry it
+void key_hold(int key);               // an instance's memory carries it
+void key_release(int key);
 int tag_memory(void *p, size_t len, int prot, int key);  // pkey_mprotect or mprotect
 uint32_t pkru_bits(int key, bool allow_read, bool allow_write);
 uint32_t domain_pkru(int own_key, uint32_t policy, uint64_t extra_allow_rw,
@@ -175,6 +177,7 @@ struct Instance {
   int compat_state;        // 0 none, 1 initialised (sdrad_init), 2 deinit'd
   JmpCtx init_ctx;         // compat: where a fault returns to (sdrad_init)
   bool has_init_ctx;
+  int init_depth;          // compat: thread depth at sdrad_init
   bool active;             // on this thread's frame stack now
   Instance *next_free;
   // Argument arena: blocks and copies for thunks, bump-allocated and reset

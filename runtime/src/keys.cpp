@@ -51,8 +51,33 @@ int key_alloc() {
   return k < 0 ? -1 : (int)k;
 }
 
+// A key is given back to the kernel only when no instance's memory carries
+// it any more: a domain destroyed while another thread still has an
+// instance of it would otherwise hand that memory to the next domain that
+// gets the key.
+namespace {
+std::atomic<int> g_key_users[16];
+std::atomic<bool> g_key_orphaned[16];
+}  // namespace
+
+void key_hold(int key) {
+  if (key > 0 && key < 16) g_key_users[key].fetch_add(1);
+}
+
+void key_release(int key) {
+  if (key <= 0 || key >= 16) return;
+  if (g_key_users[key].fetch_sub(1) == 1 && g_key_orphaned[key].exchange(false)) sys_pkey_free(key);
+}
+
 void key_free(int key) {
-  if (key > 0) sys_pkey_free(key);
+  if (key <= 0) return;
+  if (key < 16 && g_key_users[key].load() > 0) {
+    g_key_orphaned[key].store(true);
+    // The last user may have left meanwhile.
+    if (g_key_users[key].load() == 0 && g_key_orphaned[key].exchange(false)) sys_pkey_free(key);
+    return;
+  }
+  sys_pkey_free(key);
 }
 
 int tag_memory(void *p, size_t len, int prot, int key) {

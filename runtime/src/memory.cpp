@@ -216,11 +216,15 @@ void instance_free_memory(Instance *in) {
 void instance_discard(Instance *in) {
   if (!in->heap) return;
   note_high_water(in);
-  if (heap_touched(in->heap) > kWipeInPlace && in->stack_hi && move_to_fresh_slot(in)) {
+  // The header is domain memory: how much was touched is believed only if
+  // it describes this instance's region; otherwise all of it is wiped.
+  size_t touched = heap_bounds_ok(in->heap, in->heap_lo, in->heap_hi) ? heap_touched(in->heap)
+                                                                       : in->heap_hi - in->heap_lo;
+  if (touched > kWipeInPlace && in->stack_hi && move_to_fresh_slot(in)) {
     stack_canary_place(in);
     return;  // everything of the failed run is in the old slot, reclaimed later
   }
-  wipe(in->heap_lo, heap_touched(in->heap));
+  wipe(in->heap_lo, touched);
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
   if (in->arena_lo) {
     wipe(in->arena_lo, in->arena_dirty - in->arena_lo);

@@ -137,6 +137,7 @@ SDRAD_HIDDEN int32_t sdrad_impl_init(uint64_t udi, long flags, const JmpCtx *ctx
   if (!is_data) {
     in->init_ctx = *ctx;
     in->init_ctx.pkru = ts->cur_pkru;
+    in->init_depth = ts->depth;
     in->has_init_ctx = true;
   }
   // An isolated domain's memory is closed to its parent (this thread).
@@ -150,6 +151,16 @@ SDRAD_HIDDEN int64_t sdrad_impl_enter(uint64_t udi, uintptr_t *ret_slot) {
   if (!in || in->dom->is_data || in->compat_state != 1) return SDRAD_ERROR_NO_DOMAIN;
   if (in->active) return SDRAD_ERROR_DOMAIN_ALREADY_INIT;
   ThreadState *ts = thread_state();
+  // A fault rewinds to where sdrad_init saved its context: that must be
+  // code running with the rights and at the depth of whoever enters now.
+  // (A domain could otherwise initialise a udi before root does and catch
+  // root's rewind in its own code.)
+  if (in->init_depth != ts->depth || in->init_ctx.pkru != ts->cur_pkru) {
+    if (calling_instance(ts)) gate_refuse(ts, "sdrad_enter", (void *)(uintptr_t)udi);
+    say("sdrad_enter(%llu) refused: the domain was initialised by other code (another domain) than the "
+        "one entering it", (unsigned long long)udi);
+    return SDRAD_ERROR_NO_DOMAIN;
+  }
   // From inside a domain, only into a domain it created itself: entering
   // another would take over that domain's rights (and dprotect grants).
   if (const Instance *caller = calling_instance(ts); caller && in->dom->creator != domain_handle_of(caller->dom))
@@ -356,6 +367,10 @@ SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *
   if (!in || in->dom->is_data) return SDRAD_ERROR_NO_DOMAIN;
   if (!fn) return SDRAD_ERROR_WRONG_CONFIG;
   ThreadState *ts = thread_state();
+  // From inside a domain, only into a domain it created (as sdrad_enter):
+  // running a chosen function in another domain would take its rights.
+  if (const Instance *caller = calling_instance(ts); caller && in->dom->creator != domain_handle_of(caller->dom))
+    gate_refuse(ts, "sdrad_call", (void *)(uintptr_t)udi);
   if (arg && arg_size) check_caller_write(ts, "sdrad_call", arg, arg_size);
   if (ret) check_caller_write(ts, "sdrad_call", ret, sizeof(*ret));
   auto *blk = (CallBlock *)sdrad_impl_block_alloc(h, sizeof(CallBlock));

@@ -526,15 +526,12 @@ static const char *const kKnownGaps[] = {
     "rt_exhaust_keys_from_domain_then_sibling_write",
     "rt_destroyed_domain_key_reused_reads_old_instance",
     "rt_sibling_sprays_altstack_during_rewind",
-    "rt_compat_init_from_domain_hijacks_root_rewind",
     "rt_nested_call_chosen_entry_writes_other_domain",
     "rt_pthread_specific_untag_root_globals",
     "rt_confidentiality_reads_root_secret_via_nested_call",
     "rt_domain_libc_pthread_create_thread_gate_gives_root",
     "rt_pthread_key_destructor_pointer",
     "rt_compat_exit_via_forged_unwind_info",
-    "rt_data_domain_forged_header_steers_root_wipe",
-    "rt_data_domain_forged_header_wipes_root_heap",
     nullptr,
 };
 static bool known_gap(const char *name) {
