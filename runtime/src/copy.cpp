@@ -87,6 +87,20 @@ uint8_t *arena_alloc(Instance *in, size_t payload, bool *fresh) {
   return raw;
 }
 
+bool copy_registered(const Instance *in, const void *p) {
+  for (uint32_t i = 0; i < in->n_copies; ++i)
+    if (in->copies[i] == p) return true;
+  return false;
+}
+
+void copy_unregister(Instance *in, const void *p) {
+  for (uint32_t i = 0; i < in->n_copies; ++i)
+    if (in->copies[i] == p) {
+      in->copies[i] = in->copies[--in->n_copies];
+      return;
+    }
+}
+
 bool arena_owns(const Instance *in, const void *p) {
   return (uintptr_t)p >= in->arena_lo + sizeof(CopyHeader) && (uintptr_t)p < in->arena_top;
 }
@@ -98,6 +112,7 @@ void arena_free(Instance *in, void *data) {
     return;
   }
   hdr->canary = 0;
+  copy_unregister(in, data);
   if (--in->arena_live == 0) in->arena_top = in->arena_lo;
 }
 
@@ -113,6 +128,10 @@ uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
 }
 
 void *make_copy(Instance *in, const void *src, size_t bytes) {
+  if (in->n_copies == Instance::kMaxCopies) {
+    log_line("more than %d live argument copies in domain '%s'", Instance::kMaxCopies, in->dom->name);
+    return nullptr;
+  }
   bool fresh;
   size_t slack = src && bytes >= 1024 ? kAlignSlack : 0;
   uint8_t *raw = block_raw(in, bytes + slack, &fresh);
@@ -127,6 +146,7 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
   else if (!fresh) memset(data, 0, bytes);
   uint64_t back = canary_at(data + bytes);
   memcpy(data + bytes, &back, 8);
+  in->copies[in->n_copies++] = data;
   return data;
 }
 
@@ -187,6 +207,7 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
     return;
   }
   hdr->canary = 0;
+  copy_unregister(in, p);
   uint8_t *raw = (uint8_t *)hdr - hdr->adj;
   guarded(in, [&] { heap_free(in->heap, raw); });
 }
@@ -212,6 +233,14 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
   if (!copy) return 0;
   Instance *in = instance_for(handle);
   if (!in) return SDRAD_E_BAD_HANDLE;
+  // Only a copy made for this call can be found corrupted (and the callee
+  // discarded for it); any other pointer is the caller's mistake.
+  if (!copy_registered(in, copy)) {
+    ThreadState *ts = thread_state();
+    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_check", copy);
+    say("__sdrad_copy_check(%p) refused: not a live copy of domain handle %lld", copy, (long long)handle);
+    return SDRAD_E_BAD_ARGUMENT;
+  }
   const uint8_t *data = (const uint8_t *)copy;
   bool ok = copy_in_bounds(in, data - sizeof(CopyHeader), sizeof(CopyHeader));
   uint64_t size = 0, back = 0;
@@ -240,8 +269,11 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
 
 extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes) {
   Instance *in = instance_for(handle);
-  if (!in || !dst || !copy_in_bounds(in, copy, bytes)) {
-    say("__sdrad_copy_out refused: %p+%zu is not in the domain's heap", copy, bytes);
+  const CopyHeader *hdr = (const CopyHeader *)((const uint8_t *)copy - sizeof(CopyHeader));
+  if (!in || !dst || !copy_registered(in, copy) || bytes > hdr->size) {
+    ThreadState *ts = thread_state();
+    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_out", copy);
+    say("__sdrad_copy_out refused: %p+%zu is not a live copy of the domain", copy, bytes);
     return;
   }
   check_caller_write(thread_state(), "__sdrad_copy_out", dst, bytes);

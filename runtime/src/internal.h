@@ -185,6 +185,12 @@ struct Instance {
   uintptr_t arena_lo, arena_hi, arena_top, arena_dirty;
   uint64_t arena_live;
   uintptr_t fault_sp;      // stack pointer at the fault (0: unknown)
+  // Live argument copies and blocks (__sdrad_copy_in, __sdrad_block_alloc):
+  // copy_check and copy_out act only on these, so a caller cannot name
+  // other data of the instance (to read it, or to get it discarded).
+  static constexpr int kMaxCopies = 32;
+  void *copies[kMaxCopies];
+  uint32_t n_copies;
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
 };

@@ -216,6 +216,7 @@ void instance_free_memory(Instance *in) {
 void instance_discard(Instance *in) {
   if (!in->heap) return;
   note_high_water(in);
+  in->n_copies = 0;  // every copy of the failed run is gone
   // The header is domain memory: how much was touched is believed only if
   // it describes this instance's region; otherwise all of it is wiped.
   size_t touched = heap_bounds_ok(in->heap, in->heap_lo, in->heap_hi) ? heap_touched(in->heap)

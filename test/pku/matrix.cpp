@@ -520,8 +520,6 @@ static const char *const kKnownGaps[] = {
     "rt_glibc___sigaction_segv_default_then_later_fault",
     "rt_glibc_sigblock_segv_then_later_fault",
     "rt_glibc_sighold_segv_then_later_fault",
-    "rt_gate_copy_out_reads_other_domain",
-    "rt_gate_copy_check_wipes_other_domain",
     "rt_thread_start_frame_return_address",
     "rt_exhaust_keys_from_domain_then_sibling_write",
     "rt_destroyed_domain_key_reused_reads_old_instance",
