@@ -188,6 +188,19 @@ extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_caller_pkru() {
   return ts ? ts->cur_pkru : g_shared.root_pkru;
 }
 
+// A rights gate was entered with `entry` as PKRU.  A thread the runtime
+// believes is root (depth 0) but that runs with fewer rights (a thread
+// started from inside a domain inherits its PKRU) keeps what it has.
+extern "C" SDRAD_HIDDEN void sdrad_gate_entry_pkru(uint32_t entry) {
+  ThreadState *ts = thread_state();
+  if (!ts || ts->depth > 0 || entry == ts->cur_pkru) return;
+  uint32_t wd = g_shared.root_wd_bits;
+  if ((entry & wd) == wd && (ts->cur_pkru & wd) != wd) {
+    log_line("thread %d runs with a domain's rights outside any domain: it keeps them", ts->tid);
+    ts->cur_pkru = entry;
+  }
+}
+
 extern "C" SDRAD_HIDDEN void sdrad_gate_assert_root() {
   ThreadState *ts = thread_state_if_any();
   if (ts && ts->depth > 0) sdrad_gate_violation();

@@ -93,6 +93,7 @@ void choose_backend() {
 void init_core() {
   SharedPage &s = g_shared;
   s.log = env_flag("SDRAD_LOG");
+  s.share_keys = env_flag("SDRAD_SHARE_KEYS");
   s.heap_size = align_up(env_size("SDRAD_HEAP_SIZE", (size_t)1 << 30, 64 * 1024), kPage);
   s.stack_size = align_up(env_size("SDRAD_STACK_SIZE", (size_t)1 << 20, 64 * 1024), kPage);
   s.data_size = align_up(env_size("SDRAD_DATA_DOMAIN_SIZE", (size_t)1 << 26, 64 * 1024), kPage);

@@ -186,8 +186,9 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
 // last: instances of one domain on different threads then cannot write
 // each other's memory, nor the stack on which the runtime works for the
 // other thread.  The domain's key goes to the first instance.  When keys
-// run out, an `integrity` instance shares the domain's key (logged once;
-// see docs/threat-model.md) and a `confidentiality` one is refused.
+// run out the instance is refused (SDRAD_E_NO_KEY), unless
+// SDRAD_SHARE_KEYS=1 lets an `integrity` instance share the domain's key
+// (logged once; see docs/threat-model.md).
 int instance_choose_key(Instance *in, Domain *d);
 
 int instance_take_key(Instance *in, Domain *d) {
@@ -213,9 +214,10 @@ int instance_choose_key(Instance *in, Domain *d) {
     in->key_owned = true;
     return 0;
   }
-  if (d->policy == SDRAD_POLICY_CONFIDENTIALITY) {
-    say("domain '%s': no protection key left for this thread's instance; a confidentiality "
-        "domain never shares its key between threads", d->name);
+  if (d->policy == SDRAD_POLICY_CONFIDENTIALITY || !g_shared.share_keys) {
+    say("domain '%s': no protection key left for this thread's instance (instances on different "
+        "threads never share a key%s)", d->name,
+        d->policy == SDRAD_POLICY_CONFIDENTIALITY ? " under confidentiality" : "; SDRAD_SHARE_KEYS=1 allows it for integrity domains");
     in->key = -1;
     return SDRAD_E_NO_KEY;
   }
@@ -325,6 +327,8 @@ extern "C" SDRAD_HIDDEN int64_t sdrad_impl_domain_handle(__sdrad_domain_ref *ref
 extern "C" SDRAD_HIDDEN int64_t sdrad_impl_domain_by_name(const char *name, uint32_t policy) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  // Registering takes a protection key: root's to decide.
+  if (calling_instance(ts)) gate_refuse(ts, "sdrad_domain_by_name", name);
   char copy[sizeof(Domain::name)];
   if (!name || !caller_name(ts, name, copy)) return SDRAD_E_BAD_ARGUMENT;
   return domain_register(copy, policy, 0, 0, false);

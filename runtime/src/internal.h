@@ -46,6 +46,7 @@ struct alignas(kPage) SharedPage {
   uintptr_t root_heap_base, root_heap_size;
   uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
   uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
+  uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
@@ -242,6 +243,7 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   void *altstack;
   size_t altstack_size;
   RootCache *root_cache;   // root allocator's per-thread cache (root heap)
+  uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
   uint32_t in_gate_copy;   // a copy with the calling domain's rights runs
   Instance *gate_target;   // ... into this callee (discarded if it faults)
   ThreadState *next_free;
@@ -394,5 +396,9 @@ bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
+// libc's own sigaction (ours is interposed, and so is __sigaction).
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+bool in_domain();                                  // called from domain code (not a gate)?
+[[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 
 }  // namespace sdrad

@@ -72,11 +72,11 @@ sdrad_exit:
         .size   sdrad_exit, . - sdrad_exit
 
         .hidden sdrad_init_gated, sdrad_enter_gated, sdrad_exit_gated
-        GATE sdrad_init_gated,  sdrad_impl_init, 1
-        GATE sdrad_enter_gated, sdrad_impl_enter, 1
-        GATE sdrad_exit_gated,  sdrad_impl_exit
+        GATE sdrad_init_gated,  sdrad_impl_init, 1, 1
+        GATE sdrad_enter_gated, sdrad_impl_enter, 1, 1
+        GATE sdrad_exit_gated,  sdrad_impl_exit, 0, 1
         GATE sdrad_deinit,      sdrad_impl_deinit
-        GATE sdrad_destroy,     sdrad_impl_destroy
+        GATE sdrad_destroy,     sdrad_impl_destroy, 0, 1
         GATE sdrad_dprotect,    sdrad_impl_dprotect
         GATE sdrad_malloc,      sdrad_impl_malloc
         GATE sdrad_calloc,      sdrad_impl_calloc

@@ -27,6 +27,8 @@ namespace {
 
 constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
 
+}  // namespace
+
 // These functions are not gates: called from a domain they run with its
 // rights.  Under PKU the PKRU says so (the domain cannot change it without
 // code execution); otherwise the thread state does.
@@ -36,10 +38,12 @@ bool in_domain() {
 }
 
 // A fault of the calling domain; the gate elevates before rewinding it.
-[[noreturn]] void refuse(const char *what) {
-  log_line("%s refused inside a domain: it would change the fault-signal state", what);
+[[noreturn]] void refuse_in_domain(const char *what) {
+  log_line("%s refused inside a domain: it would change the process's signal state", what);
   sdrad_soft_fault_gate(SDRAD_FAULT_GATE);
 }
+
+namespace {
 
 // Would this mask change leave a fault signal blocked?
 bool blocks_fault_signal(int how, const sigset_t *set) {
@@ -56,7 +60,19 @@ long raw(long nr, long a, long b, long c, long d) {
   return r;
 }
 
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
+SigactionFn g_real_sigaction;
+
 }  // namespace
+
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  if (!g_real_sigaction) g_real_sigaction = (SigactionFn)dlsym(RTLD_NEXT, "__sigaction");
+  if (!g_real_sigaction) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return g_real_sigaction(sig, act, old);
+}
 
 // After a rewind the thread continues with the mask the domain had, less
 // any fault signal it managed to block.
@@ -91,7 +107,7 @@ SDRAD_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
 }
 
 SDRAD_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
-  if (ss && in_domain()) refuse("sigaltstack");
+  if (ss && in_domain()) refuse_in_domain("sigaltstack");
   long r = raw(SYS_sigaltstack, (long)ss, (long)old, 0, 0);
   if (r < 0) {
     errno = (int)-r;
@@ -115,10 +131,10 @@ SDRAD_EXPORT long syscall(long nr, ...) {
     return e ? -1 : 0;
   }
   if ((nr == SYS_sigaltstack || nr == SYS_rt_sigaction) && in_domain()) {
-    if (nr == SYS_sigaltstack && a[0]) refuse("syscall(sigaltstack)");
+    if (nr == SYS_sigaltstack && a[0]) refuse_in_domain("syscall(sigaltstack)");
     if (nr == SYS_rt_sigaction && a[1]) {
       for (int s : kFaultSignals)
-        if (a[0] == s) refuse("syscall(rt_sigaction)");
+        if (a[0] == s) refuse_in_domain("syscall(rt_sigaction)");
     }
   }
   long r;
@@ -136,5 +152,66 @@ SDRAD_EXPORT long syscall(long nr, ...) {
   }
   return r;
 }
+
+}  // extern "C"
+
+// glibc's other ways to set an action or the mask.  They reach libc's
+// internal functions directly, around sigaction() and pthread_sigmask(), so
+// each is routed through those (the fault signals stay with the runtime; a
+// domain cannot block them).
+extern "C" {
+
+SDRAD_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  return sigaction(sig, act, old);
+}
+
+SDRAD_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h) {
+  struct sigaction a{}, old{};
+  a.sa_handler = h;
+  a.sa_flags = SA_RESETHAND | SA_NODEFER;
+  if (sigaction(sig, &a, &old) != 0) return SIG_ERR;
+  return old.sa_handler;
+}
+
+SDRAD_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h) { return signal(sig, h); }
+SDRAD_EXPORT sighandler_t ssignal(int sig, sighandler_t h) { return signal(sig, h); }
+
+SDRAD_EXPORT sighandler_t sigset(int sig, sighandler_t h) {
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  if (h == SIG_HOLD) {
+    sigset_t old;
+    if (pthread_sigmask(SIG_BLOCK, &one, &old) != 0) return SIG_ERR;
+    return SIG_HOLD;
+  }
+  sighandler_t prev = signal(sig, h);
+  if (prev != SIG_ERR) pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  return prev;
+}
+
+SDRAD_EXPORT int sigignore(int sig) { return signal(sig, SIG_IGN) == SIG_ERR ? -1 : 0; }
+
+SDRAD_EXPORT int sighold(int sig) {
+  sigset_t one;
+  sigemptyset(&one);
+  if (sigaddset(&one, sig) != 0) return -1;
+  return sigprocmask(SIG_BLOCK, &one, nullptr);
+}
+
+// The BSD mask words: bit (sig - 1) for the first 32 signals.
+static int bsd_mask(int how, int mask) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (int s = 1; s < 32; ++s)
+    if (mask & (1 << (s - 1))) sigaddset(&set, s);
+  if (pthread_sigmask(how, &set, &old) != 0) return -1;
+  int r = 0;
+  for (int s = 1; s < 32; ++s)
+    if (sigismember(&old, s)) r |= 1 << (s - 1);
+  return r;
+}
+SDRAD_EXPORT int sigblock(int mask) { return bsd_mask(SIG_BLOCK, mask); }
+SDRAD_EXPORT int sigsetmask(int mask) { return bsd_mask(SIG_SETMASK, mask); }
 
 }  // extern "C"

@@ -10,7 +10,6 @@
 #include "internal.h"
 
 extern "C" void sdrad_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
-extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
 
 namespace sdrad {
 
@@ -76,7 +75,7 @@ void chain(int sig, siginfo_t *info, void *uc) {
   struct sigaction dfl;
   memset(&dfl, 0, sizeof(dfl));
   dfl.sa_handler = SIG_DFL;
-  __sigaction(sig, &dfl, nullptr);
+  real_sigaction(sig, &dfl, nullptr);
   if (info->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) raise(sig);
 }
 
@@ -137,7 +136,7 @@ void signals_install() {
     sa.sa_sigaction = sdrad_signal_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    __sigaction(sig, &sa, &g_previous[sig]);
+    real_sigaction(sig, &sa, &g_previous[sig]);
   }
   g_fault_signals_installed = true;
 }
@@ -225,7 +224,10 @@ extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info
 
 extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   ensure_initialized();
-  if (sig <= 0 || sig >= NSIG) return __sigaction(sig, act, old);
+  // A handler set from inside a domain would run with root rights (on a
+  // root fault, or for any other signal): only root sets actions.
+  if (act && in_domain()) refuse_in_domain("sigaction");
+  if (sig <= 0 || sig >= NSIG) return real_sigaction(sig, act, old);
   if (is_fault_signal(sig) && g_fault_signals_installed) {
     // The runtime keeps the signal; the program's handler is chained to.
     struct sigaction prev = g_previous[sig];
@@ -233,7 +235,7 @@ extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, stru
     if (old) *old = prev;
     return 0;
   }
-  if (!g_shared.pku) return __sigaction(sig, act, old);
+  if (!g_shared.pku) return real_sigaction(sig, act, old);
   struct sigaction prev_user = g_user[sig];
   bool was = g_trampolined[sig];
   int r;
@@ -243,10 +245,10 @@ extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, stru
     k.sa_sigaction = sdrad_user_signal_entry;
     g_user[sig] = *act;
     g_trampolined[sig] = true;
-    r = __sigaction(sig, &k, old);
+    r = real_sigaction(sig, &k, old);
   } else {
     if (act) g_trampolined[sig] = false;
-    r = __sigaction(sig, act, old);
+    r = real_sigaction(sig, act, old);
   }
   if (r == 0 && old && was) *old = prev_user;
   return r;

@@ -28,19 +28,6 @@ struct StartArgs {
   void *arg;
 };
 
-pthread_key_t g_stack_key;
-bool g_stack_key_ok;
-
-struct TaggedStack {
-  uintptr_t lo, hi;
-};
-
-void untag_stack(void *p) {
-  auto *t = (TaggedStack *)p;
-  if (!t) return;
-  tag_memory((void *)t->lo, t->hi - t->lo, PROT_READ | PROT_WRITE, 0);
-  free(t);
-}
 
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.
@@ -54,13 +41,14 @@ bool tag_stack_below(uintptr_t boundary) {
   uintptr_t lo = align_up((uintptr_t)addr, kPage);
   uintptr_t hi = boundary;
   if (hi <= lo) return false;
+  // The range goes into the thread's state (runtime memory): the key is
+  // taken back at thread exit (state.cpp), and a range kept in key-0 memory
+  // (pthread-specific data) could be forged to retag root memory.
+  ThreadState *ts = thread_state();
+  if (!ts) return false;
   if (tag_memory((void *)lo, hi - lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0) return false;
-  auto *t = (TaggedStack *)malloc(sizeof(TaggedStack));
-  if (t) {
-    t->lo = lo;
-    t->hi = hi;
-    if (g_stack_key_ok) pthread_setspecific(g_stack_key, t);
-  }
+  ts->tagged_stack_lo = lo;
+  ts->tagged_stack_hi = hi;
   return true;
 }
 
@@ -104,9 +92,7 @@ namespace {
 
 }  // namespace
 
-void threads_install_hooks() {
-  if (pthread_key_create(&g_stack_key, untag_stack) == 0) g_stack_key_ok = true;
-}
+void threads_install_hooks() {}
 
 }  // namespace sdrad
 
@@ -117,6 +103,12 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
   CreateFn create = real_create();
   if (!create) return EAGAIN;
   if (!g_shared.pku) return create(t, attr, start, arg);
+  // A thread started from inside a domain would run with the domain's
+  // rights but outside any domain (no rewind for its faults).
+  if (rdpkru_raw() != 0) {
+    log_line("pthread_create refused inside a domain");
+    return EPERM;
+  }
   auto *a = (StartArgs *)malloc(sizeof(StartArgs));
   if (!a) return EAGAIN;
   a->start = start;

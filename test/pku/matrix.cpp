@@ -516,18 +516,10 @@ static bool g_pku;
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
     // Red-team findings (redteam_rows.inc); see the comments there.
-    "rt_glibc_sysv_signal_segv_default_then_later_fault",
-    "rt_glibc___sigaction_segv_default_then_later_fault",
-    "rt_glibc_sigblock_segv_then_later_fault",
-    "rt_glibc_sighold_segv_then_later_fault",
     "rt_thread_start_frame_return_address",
-    "rt_exhaust_keys_from_domain_then_sibling_write",
-    "rt_destroyed_domain_key_reused_reads_old_instance",
     "rt_sibling_sprays_altstack_during_rewind",
     "rt_nested_call_chosen_entry_writes_other_domain",
-    "rt_pthread_specific_untag_root_globals",
     "rt_confidentiality_reads_root_secret_via_nested_call",
-    "rt_domain_libc_pthread_create_thread_gate_gives_root",
     "rt_pthread_key_destructor_pointer",
     "rt_compat_exit_via_forged_unwind_info",
     nullptr,
