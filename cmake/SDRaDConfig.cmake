@@ -10,8 +10,12 @@
 #                         compiles <target> with the plugin (so that
 #                         [[sdrad::isolate]] takes effect) and, unless
 #                         NO_RUNTIME, links SDRaD::runtime.
-# The compiler must be clang 19 (the plugin is built against it).
+# The compilers must be clang 19 (the plugin is built against it and loads
+# into nothing else): find_package fails, saying what to set, otherwise.
+# SDRaD_DIR is the directory of this file: <build>/cmake, or
+# <prefix>/lib/cmake/SDRaD once installed (or CMAKE_PREFIX_PATH=<prefix>).
 include(${CMAKE_CURRENT_LIST_DIR}/SDRaDPaths.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/SDRaDCheckCompiler.cmake)
 
 if(NOT TARGET SDRaD::runtime)
   add_library(SDRaD::runtime_static STATIC IMPORTED)

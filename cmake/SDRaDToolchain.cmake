@@ -8,10 +8,9 @@
 # include directories of <sdrad/isolate.h> and <sdrad/sdrad.h>; every
 # executable links the runtime (whole archive, -z now).  find_package(SDRaD)
 # works as well (SDRaD_DIR points here).  Compile a target with
-# -DSDRAD_DISABLE to build it without isolation.
-
-set(CMAKE_C_COMPILER clang-19)
-set(CMAKE_CXX_COMPILER clang++-19)
+# -DSDRAD_DISABLE to build it without isolation.  After each project() the
+# compilers CMake found are checked (SDRaDCheckCompiler.cmake): a cache
+# that still names another compiler fails the configure step.
 
 set(_sdrad_dir "${CMAKE_CURRENT_LIST_DIR}")
 if(NOT EXISTS "${_sdrad_dir}/SDRaDPaths.cmake")
@@ -28,6 +27,19 @@ if(NOT EXISTS "${_sdrad_dir}/SDRaDPaths.cmake")
 endif()
 get_filename_component(_sdrad_dir "${_sdrad_dir}" ABSOLUTE)
 include("${_sdrad_dir}/SDRaDPaths.cmake")
+
+foreach(_sdrad_tool clang clang++)
+  find_program(_sdrad_found ${_sdrad_tool}-${SDRAD_CLANG_MAJOR})
+  if(NOT _sdrad_found)
+    message(FATAL_ERROR "SDRaDToolchain: ${_sdrad_tool}-${SDRAD_CLANG_MAJOR} "
+      "not found in PATH; SDRaDPlugin.so works only in clang "
+      "${SDRAD_CLANG_MAJOR} (Debian: apt-get install clang-${SDRAD_CLANG_MAJOR})")
+  endif()
+  unset(_sdrad_found CACHE)
+endforeach()
+set(CMAKE_C_COMPILER clang-${SDRAD_CLANG_MAJOR})
+set(CMAKE_CXX_COMPILER clang++-${SDRAD_CLANG_MAJOR})
+set(CMAKE_PROJECT_INCLUDE "${_sdrad_dir}/SDRaDCheckCompiler.cmake")
 set(SDRaD_DIR "${_sdrad_dir}" CACHE PATH "SDRaD-C++ package directory")
 set(SDRAD_TOOLCHAIN ON)
 

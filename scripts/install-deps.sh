@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
+  clang-14                                                    # test: the plugin refuses another clang (Debian's default)
 )
 
 missing=()
