@@ -32,6 +32,7 @@
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/Mangle.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/DiagnosticSema.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
@@ -64,14 +65,89 @@ DiagnosticBuilder error(DiagnosticsEngine &DE, SourceLocation Loc,
   return report(DE, Loc, DiagnosticsEngine::Error, Msg.str());
 }
 
-DiagnosticBuilder warning(DiagnosticsEngine &DE, SourceLocation Loc,
-                          const llvm::Twine &Msg) {
-  return report(DE, Loc, DiagnosticsEngine::Warning, Msg.str());
-}
-
 DiagnosticBuilder note(DiagnosticsEngine &DE, SourceLocation Loc,
                        const llvm::Twine &Msg) {
   return report(DE, Loc, DiagnosticsEngine::Note, Msg.str());
+}
+
+/// The plugin's warnings, each in its own -Wsdrad-... group (all of them
+/// also in -Wsdrad).  Clang 19 cannot put plugin diagnostics in warning
+/// groups: a custom diagnostic keeps the level it was created with, so
+/// -Werror, -w and -Wno-... would never reach it.  The plugin therefore
+/// reads the -W options itself (the -fplugin-arg-sdrad-W... spelling as
+/// well, which clang does not report as an unknown warning option).
+enum class Warn { UnannotatedPointer, ReturnedPointer, IgnoredAnnotation,
+                  LambdaCaptures };
+
+llvm::StringRef warnGroup(Warn W) {
+  switch (W) {
+  case Warn::UnannotatedPointer:
+    return "sdrad-unannotated-pointer";
+  case Warn::ReturnedPointer:
+    return "sdrad-returned-pointer";
+  case Warn::IgnoredAnnotation:
+    return "sdrad-ignored-annotation";
+  case Warn::LambdaCaptures:
+    return "sdrad-lambda-captures";
+  }
+  llvm_unreachable("unknown warning");
+}
+
+/// -W options given as -fplugin-arg-sdrad-W..., after the command line's.
+std::vector<std::string> &pluginWarningOptions() {
+  static std::vector<std::string> Opts;
+  return Opts;
+}
+
+/// The level of warning \p W under the -W options (last one wins, as in
+/// clang; -Wno-error=X and -Werror=X beat -Werror/-Wno-error).
+DiagnosticsEngine::Level warningLevel(DiagnosticsEngine &DE, Warn W) {
+  const DiagnosticOptions &O = DE.getDiagnosticOptions();
+  if (O.IgnoreWarnings)
+    return DiagnosticsEngine::Ignored;
+  llvm::StringRef Group = warnGroup(W);
+  bool Enabled = true, GlobalError = false;
+  std::optional<bool> Error;
+  auto Apply = [&](llvm::StringRef Opt) {
+    bool Neg = Opt.consume_front("no-");
+    if (Opt == "error") {
+      GlobalError = !Neg;
+      return;
+    }
+    if (Opt == "everything") {
+      Enabled = !Neg;
+      return;
+    }
+    bool IsError = Opt.consume_front("error=");
+    if (Opt != Group && Opt != "sdrad")
+      return;
+    if (IsError) {
+      Error = !Neg;
+      Enabled |= !Neg;
+    } else {
+      Enabled = !Neg;
+    }
+  };
+  for (const std::string &Opt : O.Warnings)
+    Apply(Opt);
+  for (const std::string &Opt : pluginWarningOptions())
+    Apply(Opt);
+  if (!Enabled)
+    return DiagnosticsEngine::Ignored;
+  return Error.value_or(GlobalError) ? DiagnosticsEngine::Error
+                                     : DiagnosticsEngine::Warning;
+}
+
+/// Reports warning \p W (nothing if it is disabled), naming its group.
+std::optional<DiagnosticBuilder> warn(DiagnosticsEngine &DE, Warn W,
+                                      SourceLocation Loc,
+                                      const llvm::Twine &Msg) {
+  DiagnosticsEngine::Level L = warningLevel(DE, W);
+  if (L == DiagnosticsEngine::Ignored)
+    return std::nullopt;
+  std::string Flag = (L == DiagnosticsEngine::Error ? " [-Werror,-W" : " [-W") +
+                     warnGroup(W).str() + "]";
+  return report(DE, Loc, L, Msg.str() + Flag);
 }
 
 //===----------------------------------------------------------------------===//
@@ -211,6 +287,32 @@ bool isValidDomainName(llvm::StringRef N) {
   });
 }
 
+/// A bare word is a domain name unless it is a number (SDRAD_ISOLATE(42)
+/// stringifies 42) or a misspelt keyword; returns an error message or "".
+std::string checkBareWord(llvm::StringRef W) {
+  llvm::StringRef Digits = W;
+  Digits.consume_front("-") || Digits.consume_front("+");
+  if (!Digits.empty() && (llvm::isDigit(Digits.front()) || Digits.front() == '.'))
+    return ("domain name '" + W +
+            "' is a number, not a string; write it in quotes: "
+            "SDRAD_ISOLATE(\"" + W + "\")")
+        .str();
+  if (!llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_'; }))
+    return "";
+  static constexpr const char *Keywords[] = {
+      "integrity", "confidentiality", "shared", "policy",
+      "domain",    "fallback",        "fallback_value"};
+  for (const char *K : Keywords) {
+    llvm::StringRef KW = K;
+    unsigned Max = KW.size() > 6 ? 2 : 1;
+    if (W.edit_distance(KW, true, Max + 1) <= Max || W.equals_insensitive(KW))
+      return ("unknown sdrad::isolate argument '" + W + "'; did you mean '" +
+              KW + "'? (a domain of that name is written \"" + W + "\")")
+          .str();
+  }
+  return "";
+}
+
 /// Parses one item; returns an error message or "".
 std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
                              SourceLocation Loc) {
@@ -233,8 +335,13 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.Policy = Arg.str();
     return "";
   }
-  if (Fn == "domain" || (Fn.empty() && Item.front() == '"') ||
-      (Fn.empty() && Item.find('(') == llvm::StringRef::npos)) {
+  bool Bare = Fn.empty() && Item.front() != '"' &&
+              Item.find('(') == llvm::StringRef::npos;
+  if (Bare) {
+    if (std::string Err = checkBareWord(Item); !Err.empty())
+      return Err;
+  }
+  if (Fn == "domain" || (Fn.empty() && Item.front() == '"') || Bare) {
     llvm::StringRef Name = unquote(Fn.empty() ? Item : Arg);
     if (!isValidDomainName(Name))
       return ("invalid domain name '" + Name +
@@ -426,6 +533,20 @@ bool unscopedWorkaround(Sema &S, const ParsedAttr &Attr) {
   return true;
 }
 
+/// Declarations (functions, parameters) on which an sdrad attribute was
+/// rejected with an error: the whole-function checks skip their function,
+/// so that one mistake gives one error and not a cascade of warnings about
+/// what the rejected attribute would have said.
+llvm::DenseSet<const Decl *> &rejectedDecls() {
+  static llvm::DenseSet<const Decl *> Rejected;
+  return Rejected;
+}
+
+ParsedAttrInfo::AttrHandling rejected(const Decl *D) {
+  rejectedDecls().insert(D);
+  return ParsedAttrInfo::AttributeNotApplied;
+}
+
 /// Static fallback definitions that code generation saw before they became
 /// fallbacks; the consumer passes them on again.
 std::vector<FunctionDecl *> &pendingDefinitions() {
@@ -466,14 +587,14 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
     DiagnosticsEngine &DE = S.getDiagnostics();
     auto Args = stringArgs(S, Attr);
     if (!Args)
-      return AttributeNotApplied;
+      return rejected(D);
     IsolateSpec Spec;
     for (auto &[Text, Loc] : *Args)
       for (llvm::StringRef Item : splitTopLevel(Text))
         if (std::string Err = parseIsolateItem(Item, Spec, Loc);
             !Err.empty()) {
           error(DE, Loc, Err);
-          return AttributeNotApplied;
+          return rejected(D);
         }
 
     llvm::SmallVector<Expr *, 1> AnnArgs;
@@ -481,15 +602,15 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       if (!Spec.FallbackValue.empty()) {
         error(DE, Spec.ValueLoc,
               "give either fallback() or fallback_value(), not both");
-        return AttributeNotApplied;
+        return rejected(D);
       }
       FunctionDecl *FB =
           lookupFallback(S, FD, Spec.FallbackName, Spec.FallbackLoc);
       if (!FB)
-        return AttributeNotApplied;
+        return rejected(D);
       if (FB->getCanonicalDecl() == FD->getCanonicalDecl()) {
         error(DE, Spec.FallbackLoc, "a function cannot be its own fallback");
-        return AttributeNotApplied;
+        return rejected(D);
       }
       ASTContext &Ctx = S.getASTContext();
       // The fallback is referenced only from the annotation, which does
@@ -513,11 +634,18 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
           VK_PRValue, OK_Ordinary, Spec.FallbackLoc, false,
           FPOptionsOverride()));
     }
+    if (!Spec.FallbackValue.empty() &&
+        FD->getReturnType()->isUndeducedType()) {
+      error(DE, Spec.ValueLoc,
+            "fallback_value() needs the return type, which is deduced here; "
+            "declare it (e.g. '-> int' on a lambda)");
+      return rejected(D);
+    }
     if (!Spec.FallbackValue.empty() && !FD->getReturnType()->isDependentType()) {
       Spec.FallbackValue = checkFallbackValue(DE, Spec.FallbackValue,
                                               FD->getReturnType(), Spec.ValueLoc);
       if (Spec.FallbackValue.empty())
-        return AttributeNotApplied;
+        return rejected(D);
     }
 
     std::string Ann = sdrad::AnnIsolate;
@@ -647,13 +775,13 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
             "'" + Attr.getNormalizedFullName() +
                 "' applies only to pointer parameters, not to '" +
                 T.getAsString() + "'");
-      return AttributeNotApplied;
+      return rejected(D);
     }
     llvm::SmallVector<Expr *, 1> Args;
     if constexpr (hasCount(K)) {
       auto Count = countText(S, Attr);
       if (!Count)
-        return AttributeNotApplied;
+        return rejected(D);
       Ann += ";count=" + *Count;
       // The element size travels as an argument so that it follows
       // template instantiation: sizeof(*p), or 1 for void.
@@ -663,7 +791,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         if (Pointee->isFunctionType()) {
           error(S.getDiagnostics(), Attr.getLoc(),
                 "cannot copy a function; use sdrad::shared");
-          return AttributeNotApplied;
+          return rejected(D);
         }
         Args.push_back(IntegerLiteral::Create(
             Ctx, llvm::APInt(Ctx.getTypeSize(Ctx.getSizeType()), 1),
@@ -673,7 +801,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         error(S.getDiagnostics(), Attr.getLoc(),
               "cannot copy elements of incomplete type '" +
                   Pointee.getAsString() + "'; use sdrad::shared");
-        return AttributeNotApplied;
+        return rejected(D);
       } else {
         QualType Elem = Pointee.isNull() ? T : Pointee;
         if (T->isDependentType() && !T->isPointerType())
@@ -683,7 +811,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
                                          Attr.getLoc()),
             Attr.getLoc(), UETT_SizeOf, Attr.getRange());
         if (SizeOf.isInvalid())
-          return AttributeNotApplied;
+          return rejected(D);
         Args.push_back(SizeOf.get());
       }
     }
@@ -693,7 +821,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         error(S.getDiagnostics(), Attr.getLoc(),
               "'" + Attr.getNormalizedFullName() +
                   "' needs a pointer to char, not '" + T.getAsString() + "'");
-        return AttributeNotApplied;
+        return rejected(D);
       }
     }
     addAnnotation(S, P, Ann, Args, Attr.getRange());
@@ -741,8 +869,44 @@ private:
     return Out;
   }
 
+  /// Whether an sdrad attribute of \p FD or of its parameters was rejected
+  /// (with an error already).
+  static bool isRejected(const FunctionDecl *FD) {
+    const auto &R = rejectedDecls();
+    for (const FunctionDecl *D : FD->redecls()) {
+      if (R.contains(D))
+        return true;
+      for (const ParmVarDecl *P : D->parameters())
+        if (R.contains(P))
+          return true;
+    }
+    return false;
+  }
+
+  /// Checks the lambdas in \p FD's body, which are no top-level
+  /// declarations: their call operators can be isolated too.
+  void visitLambdas(FunctionDecl *FD) {
+    struct Finder : RecursiveASTVisitor<Finder> {
+      IsolateChecker &C;
+      explicit Finder(IsolateChecker &C) : C(C) {}
+      bool VisitLambdaExpr(LambdaExpr *LE) {
+        if (CXXMethodDecl *Op = LE->getCallOperator())
+          C.checkFunction(Op);
+        if (FunctionTemplateDecl *T = LE->getDependentCallOperator())
+          for (FunctionDecl *Spec : T->specializations())
+            C.markCounts(Spec);
+        return true;
+      }
+    };
+    if (Stmt *Body = FD->getBody())
+      Finder(*this).TraverseStmt(Body);
+  }
+
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second || FD->isTemplateInstantiation())
+      return;
+    visitLambdas(FD);
+    if (isRejected(FD))
       return;
     // Only check what was written on this declaration; redeclarations that
     // merely inherit the annotations were checked where they were written.
@@ -760,9 +924,9 @@ private:
       for (ParmVarDecl *P : FD->parameters())
         for (auto &[A, An] : annotations(P))
           if (isParamKind(An.Kind) && !A->isInherited())
-            warning(DE, A->getLocation(),
-                    "sdrad parameter annotation ignored: '" + FD->getName() +
-                        "' is not marked sdrad::isolate");
+            warn(DE, Warn::IgnoredAnnotation, A->getLocation(),
+                 "sdrad parameter annotation ignored: '" + FD->getName() +
+                     "' is not marked sdrad::isolate");
       return;
     }
     checkIsolated(FD);
@@ -812,7 +976,25 @@ private:
                 FD->getName() + "'");
       return;
     }
-    if (auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && !MD->isStatic()) {
+    auto *Lambda = dyn_cast<CXXMethodDecl>(FD);
+    if (Lambda && !Lambda->getParent()->isLambda())
+      Lambda = nullptr;
+    if (Lambda && Lambda->getParent()->capture_size()) {
+      // The closure object (this) is passed as is.
+      if (Policy == "confidentiality") {
+        error(DE, DomainAttr->getLocation(),
+              "an isolated lambda cannot capture under the confidentiality "
+              "policy: the domain cannot read the closure; pass the values "
+              "as annotated parameters");
+        return;
+      }
+      warn(DE, Warn::LambdaCaptures, DomainAttr->getLocation(),
+           "the captures of an isolated lambda are shared with the domain "
+           "as is (read-only under integrity); pass them as annotated "
+           "parameters to copy them");
+    }
+    if (auto *MD = dyn_cast<CXXMethodDecl>(FD);
+        MD && !MD->isStatic() && !Lambda) {
       error(DE, DomainAttr->getLocation(),
             "sdrad::isolate is not supported on non-static member function '" +
                 FD->getName() + "'; isolate a static or free function instead");
@@ -831,11 +1013,11 @@ private:
       checkParam(FD, P, Confidential, Written);
     QualType Ret = FD->getReturnType();
     if (Written && Ret->isPointerType() && !RetShared)
-      warning(DE, FD->getLocation(),
-              "'" + FD->getName() +
-                  "' returns a pointer from an isolated domain; after a fault "
-                  "its memory is discarded (add 'shared' to SDRAD_ISOLATE or "
-                  "sdrad::shared on the function if that is intended)");
+      warn(DE, Warn::ReturnedPointer, FD->getLocation(),
+           "'" + FD->getName() +
+               "' returns a pointer from an isolated domain; after a fault "
+               "its memory is discarded (add 'shared' to SDRAD_ISOLATE or "
+               "sdrad::shared on the function if that is intended)");
   }
 
   void checkParam(FunctionDecl *FD, ParmVarDecl *P, bool Confidential,
@@ -874,13 +1056,16 @@ private:
                          : ""))
               .str();
       SourceLocation Loc = P->getBeginLoc();
-      auto DB = report(DE, P->getLocation().isValid() ? P->getLocation() : Loc,
-                       Confidential ? DiagnosticsEngine::Error
-                                    : DiagnosticsEngine::Warning,
-                       Msg + "; annotate it in(n), out(n), inout(n), string "
-                             "or shared");
-      if (Loc.isValid())
-        DB << FixItHint::CreateInsertion(Loc, Fix);
+      SourceLocation At = P->getLocation().isValid() ? P->getLocation() : Loc;
+      Msg += "; annotate it in(n), out(n), inout(n), string or shared";
+      if (Confidential) {
+        auto DB = error(DE, At, Msg);
+        if (Loc.isValid())
+          DB << FixItHint::CreateInsertion(Loc, Fix);
+      } else if (auto DB = warn(DE, Warn::UnannotatedPointer, At, Msg)) {
+        if (Loc.isValid())
+          *DB << FixItHint::CreateInsertion(Loc, Fix);
+      }
       return;
     }
     llvm::StringRef K = Kind->Kind;
@@ -923,12 +1108,32 @@ private:
       note(DE, CountParam->getLocation(), "'" + Count + "' declared here");
       return;
     }
+    markCount(CountParam, Count);
+  }
+
+  /// Marks \p CountParam as the count named \p Count (the pass looks the
+  /// names up among the marked parameters).
+  void markCount(ParmVarDecl *CountParam, llvm::StringRef Count) {
     std::string Marker = "sdrad.count;name=" + Count.str();
     for (auto *A : CountParam->specific_attrs<AnnotateAttr>())
       if (A->getAnnotation() == Marker)
         return;
     CountParam->addAttr(AnnotateAttr::Create(
         CI.getASTContext(), Marker, nullptr, 0, CountParam->getSourceRange()));
+  }
+
+  /// Marks the counts of a specialization instantiated before its pattern
+  /// was checked (a generic lambda called in the body that defines it).
+  void markCounts(FunctionDecl *FD) {
+    for (ParmVarDecl *P : FD->parameters())
+      for (auto &[A, An] : annotations(P)) {
+        llvm::StringRef Count = An.get("count");
+        if (!isParamKind(An.Kind) || Count.empty() || llvm::isDigit(Count[0]))
+          continue;
+        for (ParmVarDecl *Q : FD->parameters())
+          if (Q->getName() == Count && Q->getType()->isIntegerType())
+            markCount(Q, Count);
+      }
   }
 };
 
@@ -977,8 +1182,21 @@ protected:
     return std::make_unique<IsolateConsumer>(CI);
   }
 
-  bool ParseArgs(const CompilerInstance &,
-                 const std::vector<std::string> &) override {
+  /// -fplugin-arg-sdrad-W<option>: a -W<option> for the plugin's warnings
+  /// (e.g. -fplugin-arg-sdrad-Wno-sdrad-returned-pointer).
+  bool ParseArgs(const CompilerInstance &CI,
+                 const std::vector<std::string> &Args) override {
+    for (llvm::StringRef A : Args) {
+      if (A.consume_front("W")) {
+        pluginWarningOptions().push_back(A.str());
+        continue;
+      }
+      error(CI.getDiagnostics(), SourceLocation(),
+            "unknown argument '" + A +
+                "' for the sdrad plugin (-fplugin-arg-sdrad-...); expected "
+                "W<warning option>, e.g. Wno-sdrad-returned-pointer");
+      return false;
+    }
     return true;
   }
 

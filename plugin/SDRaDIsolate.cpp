@@ -29,6 +29,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
@@ -166,6 +167,14 @@ bool lowerGlobalAnnotations(Module &M) {
   return true;
 }
 
+/// An error at \p F: with clang, a diagnostic at the function's source
+/// location (clang maps the function back to its declaration); with opt,
+/// an error naming the function.  Either way the compile fails.
+void diagnoseError(const Function &F, const Twine &Msg) {
+  F.getContext().diagnose(DiagnosticInfoUnsupported(
+      F, "sdrad-isolate: " + Msg, DiagnosticLocation(F.getSubprogram())));
+}
+
 /// The argument whose value a parameter's alloca holds (clang stores each
 /// parameter into its alloca in the entry block).
 Argument *argumentStoredTo(Value *Slot) {
@@ -236,9 +245,12 @@ bool lowerParamAnnotations(Function &F) {
     if (!Count.empty() && !isDigit(Count[0])) {
       auto It = CountArgs.find(Count);
       if (It == CountArgs.end()) {
-        errs() << "sdrad-isolate: " << F.getName() << ": count '" << Count
-               << "' of parameter " << No << " not found; using 0\n";
-        Spec = "0";
+        // The frontend marks every count parameter it checked; a count
+        // without its mark is a frontend bug, never a silent zero.
+        diagnoseError(F, "count '" + Count + "' of parameter " + Twine(No) +
+                             " not found among the parameters marked as "
+                             "counts; the call cannot be isolated");
+        continue;
       } else {
         Spec = "arg" + utostr(It->second);
       }
