@@ -770,11 +770,15 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     }
     auto *P = cast<ParmVarDecl>(D);
     QualType T = P->getType();
-    if (!T->isDependentType() && !T->isPointerType()) {
+    bool Ref = T->isReferenceType();
+    if (!T->isDependentType() && !T->isPointerType() &&
+        !(Ref && K != ParamKind::String)) {
       error(S.getDiagnostics(), Attr.getLoc(),
-            "'" + Attr.getNormalizedFullName() +
-                "' applies only to pointer parameters, not to '" +
-                T.getAsString() + "'");
+            "'" + Attr.getNormalizedFullName() + "' applies only to " +
+                (K == ParamKind::String || !Ctx.getLangOpts().CPlusPlus
+                     ? "pointer"
+                     : "pointer and reference") +
+                " parameters, not to '" + T.getAsString() + "'");
       return rejected(D);
     }
     llvm::SmallVector<Expr *, 1> Args;
@@ -782,10 +786,18 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
       auto Count = countText(S, Attr);
       if (!Count)
         return rejected(D);
+      if (Ref && *Count != "1") {
+        error(S.getDiagnostics(), Attr.getLoc(),
+              "a reference parameter is one object: the count of '" +
+                  Attr.getNormalizedFullName() + "' must be 1, not '" +
+                  *Count + "'");
+        return rejected(D);
+      }
       Ann += ";count=" + *Count;
       // The element size travels as an argument so that it follows
       // template instantiation: sizeof(*p), or 1 for void.
-      QualType Pointee = T->isPointerType() ? T->getPointeeType() : QualType();
+      QualType Pointee = T->isPointerType() || Ref ? T->getPointeeType()
+                                                   : QualType();
       if (!Pointee.isNull() && !Pointee->isDependentType() &&
           (Pointee->isVoidType() || Pointee->isFunctionType())) {
         if (Pointee->isFunctionType()) {
@@ -801,6 +813,18 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         error(S.getDiagnostics(), Attr.getLoc(),
               "cannot copy elements of incomplete type '" +
                   Pointee.getAsString() + "'; use sdrad::shared");
+        return rejected(D);
+      } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
+                 Ctx.getLangOpts().CPlusPlus &&
+                 !Pointee.isTriviallyCopyableType(Ctx)) {
+        // A byte copy of e.g. std::string still points at the caller's
+        // buffer (in) or, copied back, at the domain's memory (out).
+        error(S.getDiagnostics(), Attr.getLoc(),
+              "'" + Pointee.getUnqualifiedType().getAsString() +
+                  "' is not trivially copyable: a byte copy would point "
+                  "into the caller's or the domain's memory; pass it "
+                  "sdrad::shared (read in place under integrity), or pass "
+                  "its data as a pointer and a count");
         return rejected(D);
       } else {
         QualType Elem = Pointee.isNull() ? T : Pointee;
@@ -1020,6 +1044,32 @@ private:
                "sdrad::shared on the function if that is intended)");
   }
 
+  /// The annotation that makes an unannotated pointer or reference
+  /// parameter of type \p T work, as source text ("" if none does):
+  /// shared for pointers (the count is unknown); for a reference to a
+  /// trivially copyable object in(1) (const, under confidentiality),
+  /// inout(1) (non-const: under integrity the domain cannot write in
+  /// place) or shared; shared for other references under integrity.
+  std::string fixItFor(QualType T, bool Confidential) {
+    bool Macros = CI.getPreprocessor().isMacroDefined("SDRAD_SHARED");
+    auto Spell = [&](llvm::StringRef Kind, llvm::StringRef Count) {
+      std::string Arg = Count.empty() ? "" : ("(" + Count + ")").str();
+      if (Macros)
+        return "SDRAD_" + Kind.upper() + Arg + " ";
+      return ("__attribute__((sdrad_" + Kind + Arg + ")) ").str();
+    };
+    if (!T->isReferenceType())
+      return Spell("shared", "");
+    QualType Obj = T->getPointeeType();
+    ASTContext &Ctx = CI.getASTContext();
+    if (Obj->isIncompleteType() || !Obj.isTriviallyCopyableType(Ctx))
+      return Confidential ? "" : Spell("shared", "");
+    if (!Obj.isConstQualified())
+      return Spell("inout", Macros ? "1" : "\"1\"");
+    return Confidential ? Spell("in", Macros ? "1" : "\"1\"")
+                        : Spell("shared", "");
+  }
+
   void checkParam(FunctionDecl *FD, ParmVarDecl *P, bool Confidential,
                   bool Written) {
     QualType T = P->getType();
@@ -1043,13 +1093,11 @@ private:
           (!T->isPointerType() && !T->isReferenceType()) ||
           (!Written && !Confidential))
         return;
-      llvm::StringRef Fix =
-          CI.getPreprocessor().isMacroDefined("SDRAD_SHARED")
-              ? "SDRAD_SHARED "
-              : "__attribute__((sdrad_shared)) ";
+      bool Ref = T->isReferenceType();
+      std::string Fix = fixItFor(T, Confidential);
       std::string Msg =
-          ("pointer parameter '" + P->getName() +
-           "' of isolated function '" + FD->getName() +
+          ((Ref ? "reference parameter '" : "pointer parameter '") +
+           P->getName() + "' of isolated function '" + FD->getName() +
            "' has no sdrad annotation; it is passed as is (shared)" +
            (Confidential ? " but the confidentiality policy forbids the domain "
                            "to read it"
@@ -1057,20 +1105,21 @@ private:
               .str();
       SourceLocation Loc = P->getBeginLoc();
       SourceLocation At = P->getLocation().isValid() ? P->getLocation() : Loc;
-      Msg += "; annotate it in(n), out(n), inout(n), string or shared";
+      Msg += Ref ? "; annotate it in(1), out(1), inout(1) or shared"
+                 : "; annotate it in(n), out(n), inout(n), string or shared";
       if (Confidential) {
         auto DB = error(DE, At, Msg);
-        if (Loc.isValid())
+        if (Loc.isValid() && !Fix.empty())
           DB << FixItHint::CreateInsertion(Loc, Fix);
       } else if (auto DB = warn(DE, Warn::UnannotatedPointer, At, Msg)) {
-        if (Loc.isValid())
+        if (Loc.isValid() && !Fix.empty())
           *DB << FixItHint::CreateInsertion(Loc, Fix);
       }
       return;
     }
     llvm::StringRef K = Kind->Kind;
     if ((K == "out" || K == "inout") && !T->isDependentType() &&
-        T->isPointerType() &&
+        (T->isPointerType() || T->isReferenceType()) &&
         T->getPointeeType().isConstQualified()) {
       error(DE, KindAttr->getLocation(),
             "'" + K + "' parameter '" + P->getName() +
