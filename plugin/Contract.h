@@ -13,8 +13,10 @@
 namespace sdrad {
 
 // Annotation strings written by the frontend.
-//   function:  "sdrad.isolate;domain=NAME;policy=P;value=V"   args: {&fallback}
-//   parameter: "sdrad.in;count=C" (out, inout)                 args: {sizeof *p}
+//   function:  "sdrad.isolate;domain=NAME;policy=P;value=V;okif=PRED V"
+//                                                              args: {&fallback}
+//   parameter: "sdrad.in;count=C" (out, inout;copyback=if-ok,returned)
+//                                                              args: {sizeof *p}
 //              "sdrad.string", "sdrad.shared"
 //   count:     "sdrad.count;name=N" on an integer parameter used as a count
 constexpr const char *AnnIsolate = "sdrad.isolate";
@@ -25,6 +27,7 @@ constexpr const char *AttrDomain = "sdrad-domain";
 constexpr const char *AttrPolicy = "sdrad-policy";
 constexpr const char *AttrFallback = "sdrad-fallback";
 constexpr const char *AttrFallbackValue = "sdrad-fallback-value";
+constexpr const char *AttrOkIf = "sdrad-ok-if"; // "<icmp predicate> <int|null>"
 // The IR contract (parameter attributes).
 constexpr const char *AttrIn = "sdrad-in";
 constexpr const char *AttrOut = "sdrad-out";
@@ -32,6 +35,7 @@ constexpr const char *AttrInOut = "sdrad-inout";
 constexpr const char *AttrString = "sdrad-string";
 constexpr const char *AttrShared = "sdrad-shared";
 constexpr const char *AttrElemSize = "sdrad-elem-size";
+constexpr const char *AttrCopyBack = "sdrad-copy-back"; // "if-ok", "returned"
 // Markers the pass leaves on what it generated.
 constexpr const char *AttrThunk = "sdrad-thunk";
 constexpr const char *AttrBody = "sdrad-body";

@@ -42,6 +42,7 @@
 #include "clang/Sema/Sema.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -236,6 +237,8 @@ struct IsolateSpec {
   SourceLocation FallbackLoc;
   std::string FallbackValue;
   SourceLocation ValueLoc;
+  std::string OkIf; // "== 0", ">= 0", "!= nullptr", "true", ...
+  SourceLocation OkIfLoc;
   bool ReturnsShared = false;
 };
 
@@ -301,7 +304,7 @@ std::string checkBareWord(llvm::StringRef W) {
     return "";
   static constexpr const char *Keywords[] = {
       "integrity", "confidentiality", "shared", "policy",
-      "domain",    "fallback",        "fallback_value"};
+      "domain",    "fallback",        "fallback_value", "ok_if"};
   for (const char *K : Keywords) {
     llvm::StringRef KW = K;
     unsigned Max = KW.size() > 6 ? 2 : 1;
@@ -361,6 +364,13 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.FallbackLoc = Loc;
     return "";
   }
+  if (Fn == "ok_if") {
+    if (Arg.empty())
+      return "ok_if() needs a comparison with a constant, e.g. ok_if(== 0)";
+    Spec.OkIf = Arg.str();
+    Spec.OkIfLoc = Loc;
+    return "";
+  }
   if (Fn == "fallback_value") {
     if (Arg.empty())
       return "fallback_value() needs a value";
@@ -370,18 +380,19 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v) or shared")
+          "fallback(f), fallback_value(v), ok_if(cmp) or shared")
       .str();
 }
 
 /// Normalises a fallback value for \p RetTy, or returns "" after diagnosing.
 std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
-                               QualType RetTy, SourceLocation Loc) {
+                               QualType RetTy, SourceLocation Loc,
+                               llvm::StringRef What = "fallback_value()") {
   std::string Norm = stripParens(V);
   V = Norm;
   RetTy = RetTy.getCanonicalType();
   if (RetTy->isVoidType()) {
-    error(DE, Loc, "fallback_value() given for a function returning void");
+    error(DE, Loc, What + " given for a function returning void");
     return "";
   }
   if (RetTy->isPointerType() || RetTy->isNullPtrType()) {
@@ -389,7 +400,7 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
         V == "(void*)0")
       return "null";
     error(DE, Loc,
-          "fallback_value() of a function returning a pointer must be "
+          What + " of a function returning a pointer must be "
           "nullptr, NULL or 0");
     return "";
   }
@@ -406,7 +417,7 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
     llvm::StringRef D = Digits.rtrim("uUlL");
     if (D.getAsInteger(0, Val)) {
       error(DE, Loc,
-            "fallback_value() of a function returning an integer must be an "
+            What + " of a function returning an integer must be an "
             "integer literal");
       return "";
     }
@@ -416,16 +427,55 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
     double D;
     if (Digits.rtrim("fFlL").getAsDouble(D)) {
       error(DE, Loc,
-            "fallback_value() of a function returning a floating-point "
+            What + " of a function returning a floating-point "
             "value must be a number");
       return "";
     }
     return V.rtrim("fFlL").str();
   }
   error(DE, Loc,
-        "fallback_value() is only possible for functions returning a "
+        What + " is only possible for functions returning a "
         "scalar; use fallback(function) instead");
   return "";
+}
+
+/// ok_if(<op> <constant>) for return type \p RetTy as "<icmp predicate>
+/// <value>" (the IR contract's "sdrad-ok-if"), or "" after diagnosing.
+std::string checkOkIf(DiagnosticsEngine &DE, llvm::StringRef Text,
+                      QualType RetTy, SourceLocation Loc) {
+  RetTy = RetTy.getCanonicalType();
+  if (RetTy->isDependentType() || RetTy->isUndeducedType() ||
+      !(RetTy->isIntegralOrEnumerationType() || RetTy->isPointerType())) {
+    error(DE, Loc,
+          "ok_if() needs a function returning an integer, enumeration, bool "
+          "or pointer, declared (not deduced or dependent), not '" +
+              RetTy.getAsString() + "'");
+    return "";
+  }
+  std::string T = stripParens(Text);
+  llvm::StringRef R = T;
+  llvm::StringRef Op = "==";
+  for (llvm::StringRef Cand : {"==", "!=", "<=", ">=", "<", ">"})
+    if (R.consume_front(Cand)) {
+      Op = Cand;
+      break;
+    }
+  std::string V = checkFallbackValue(DE, R, RetTy, Loc, "ok_if()");
+  if (V.empty())
+    return "";
+  if (V == "null" && Op != "==" && Op != "!=") {
+    error(DE, Loc, "ok_if() on a pointer compares with == or != only");
+    return "";
+  }
+  bool Signed = RetTy->isSignedIntegerOrEnumerationType();
+  llvm::StringRef Pred = llvm::StringSwitch<llvm::StringRef>(Op)
+                             .Case("==", "eq")
+                             .Case("!=", "ne")
+                             .Case("<", Signed ? "slt" : "ult")
+                             .Case("<=", Signed ? "sle" : "ule")
+                             .Case(">", Signed ? "sgt" : "ugt")
+                             .Default(Signed ? "sge" : "uge");
+  return (Pred + " " + V).str();
 }
 
 /// Finds the fallback function named \p Name whose type is \p FD's.
@@ -648,8 +698,16 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
         return rejected(D);
     }
 
+    if (!Spec.OkIf.empty()) {
+      Spec.OkIf = checkOkIf(DE, Spec.OkIf, FD->getReturnType(), Spec.OkIfLoc);
+      if (Spec.OkIf.empty())
+        return rejected(D);
+    }
+
     std::string Ann = sdrad::AnnIsolate;
     Ann += ";domain=" + Spec.Domain + ";policy=" + Spec.Policy;
+    if (!Spec.OkIf.empty())
+      Ann += ";okif=" + Spec.OkIf;
     if (!Spec.FallbackValue.empty())
       Ann += ";value=" + Spec.FallbackValue;
     if (Spec.ReturnsShared)
@@ -716,6 +774,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   ParamAttrInfo() {
     NumArgs = hasCount(K) ? 1 : 0;
+    // out/inout: copy-back options after the count, [[sdrad::out(n, "if_ok")]]
+    OptArgs = K == ParamKind::Out || K == ParamKind::InOut ? 2 : 0;
     Spellings = Names::S;
   }
 
@@ -733,13 +793,63 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
   }
 
   /// The count argument as annotation text: a parameter name or a number.
+  /// Copy-back options: the items after the count in the first argument's
+  /// text ("n, if_ok" from SDRAD_OUT(n, if_ok)) and any further arguments
+  /// (string literals or identifiers).  std::nullopt after diagnosing.
+  static std::optional<llvm::SmallVector<std::string, 2>>
+  copyBackOptions(Sema &S, const ParsedAttr &Attr) {
+    llvm::SmallVector<std::string, 2> Opts;
+    auto Add = [&](llvm::StringRef O, SourceLocation Loc) {
+      O = O.trim();
+      if (O != "if_ok" && O != "returned") {
+        error(S.getDiagnostics(), Loc,
+              "unknown option '" + O + "' of '" +
+                  Attr.getNormalizedFullName() +
+                  "'; expected if_ok (copy back only if the function's "
+                  "ok_if() holds) or returned (copy back only as many "
+                  "elements as the function returns)");
+        return false;
+      }
+      Opts.push_back(O == "if_ok" ? "if-ok" : "returned");
+      return true;
+    };
+    for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
+      if (Attr.isArgIdent(I)) {
+        if (I && !Add(Attr.getArgAsIdent(I)->Ident->getName(),
+                      Attr.getArgAsIdent(I)->Loc))
+          return std::nullopt;
+        continue;
+      }
+      Expr *Arg = Attr.getArgAsExpr(I);
+      auto *SL = dyn_cast<StringLiteral>(Arg->IgnoreParenImpCasts());
+      if (!SL) {
+        if (I == 0)
+          continue; // the count, as an expression
+        error(S.getDiagnostics(), Arg->getExprLoc(),
+              "options of '" + Attr.getNormalizedFullName() +
+                  "' must be string literals or identifiers");
+        return std::nullopt;
+      }
+      auto Items = splitTopLevel(SL->getString());
+      for (llvm::StringRef Item : llvm::ArrayRef(Items).drop_front(I ? 0 : 1))
+        if (!Add(Item, SL->getBeginLoc()))
+          return std::nullopt;
+    }
+    if ((K != ParamKind::Out && K != ParamKind::InOut) && !Opts.empty()) {
+      error(S.getDiagnostics(), Attr.getLoc(),
+            "copy-back options apply to out and inout only");
+      return std::nullopt;
+    }
+    return Opts;
+  }
+
   std::optional<std::string> countText(Sema &S, const ParsedAttr &Attr) const {
     if (Attr.getNumArgs() && Attr.isArgIdent(0)) // [[sdrad::in(len)]]
       return Attr.getArgAsIdent(0)->Ident->getName().str();
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
-        std::string T = normalizeCount(SL->getString());
+        std::string T = normalizeCount(splitTopLevel(SL->getString())[0]);
         if (!T.empty())
           return T;
         error(S.getDiagnostics(), SL->getBeginLoc(),
@@ -794,6 +904,11 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         return rejected(D);
       }
       Ann += ";count=" + *Count;
+      auto Opts = copyBackOptions(S, Attr);
+      if (!Opts)
+        return rejected(D);
+      if (!Opts->empty())
+        Ann += ";copyback=" + llvm::join(*Opts, ",");
       // The element size travels as an argument so that it follows
       // template instantiation: sizeof(*p), or 1 for void.
       QualType Pointee = T->isPointerType() || Ref ? T->getPointeeType()
@@ -1044,6 +1159,40 @@ private:
                "sdrad::shared on the function if that is intended)");
   }
 
+  /// out(n, if_ok) needs ok_if() on the function; out(n, returned) an
+  /// integer result.  False after diagnosing.
+  bool checkCopyBack(FunctionDecl *FD, ParmVarDecl *P, const Annotation &An,
+                     AnnotateAttr *At) {
+    llvm::StringRef CB = An.get("copyback");
+    if (CB.empty())
+      return true;
+    if (CB.contains("if-ok")) {
+      bool HasOkIf = false;
+      for (auto &[A, FAn] : annotations(FD))
+        HasOkIf |= FAn.Kind == "isolate" && !FAn.get("okif").empty();
+      if (!HasOkIf) {
+        error(DE, At->getLocation(),
+              "'" + An.Kind + "' parameter '" + P->getName() +
+                  "' is copied back if_ok, but '" + FD->getName() +
+                  "' does not say what ok is: add ok_if(...) to its "
+                  "SDRAD_ISOLATE, e.g. ok_if(== 0)");
+        return false;
+      }
+    }
+    QualType Ret = FD->getReturnType();
+    if (CB.contains("returned") && !Ret->isDependentType() &&
+        (!Ret->isIntegerType() || Ret->isBooleanType() ||
+         CI.getASTContext().getTypeSize(Ret) > 64)) {
+      error(DE, At->getLocation(),
+            "'" + An.Kind + "' parameter '" + P->getName() +
+                "' is copied back as returned, but '" + FD->getName() +
+                "' returns '" + Ret.getAsString() +
+                "', not an element count (an integer of at most 64 bits)");
+      return false;
+    }
+    return true;
+  }
+
   /// The annotation that makes an unannotated pointer or reference
   /// parameter of type \p T work, as source text ("" if none does):
   /// shared for pointers (the count is unknown); for a reference to a
@@ -1118,6 +1267,8 @@ private:
       return;
     }
     llvm::StringRef K = Kind->Kind;
+    if (!checkCopyBack(FD, P, *Kind, KindAttr))
+      return;
     if ((K == "out" || K == "inout") && !T->isDependentType() &&
         (T->isPointerType() || T->isReferenceType()) &&
         T->getPointeeType().isConstQualified()) {

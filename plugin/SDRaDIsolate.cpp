@@ -26,6 +26,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -118,6 +119,8 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
   F.addFnAttr(sdrad::AttrPolicy, A.get("policy"));
   if (StringRef V = A.get("value"); !V.empty())
     F.addFnAttr(sdrad::AttrFallbackValue, V);
+  if (StringRef V = A.get("okif"); !V.empty())
+    F.addFnAttr(sdrad::AttrOkIf, V);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
@@ -165,6 +168,13 @@ bool lowerGlobalAnnotations(Module &M) {
   NewGA->takeName(GA);
   GA->eraseFromParent();
   return true;
+}
+
+std::string typeName(const Function &F) {
+  std::string S;
+  raw_string_ostream OS(S);
+  F.getReturnType()->print(OS);
+  return S;
 }
 
 /// An error at \p F: with clang, a diagnostic at the function's source
@@ -262,6 +272,9 @@ bool lowerParamAnnotations(Function &F) {
     F.addParamAttr(No, Attribute::get(F.getContext(), Attr, Spec));
     F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrElemSize,
                                       utostr(P.ElemSize)));
+    if (StringRef CB = P.A.get("copyback"); !CB.empty())
+      F.addParamAttr(No,
+                     Attribute::get(F.getContext(), sdrad::AttrCopyBack, CB));
   }
   return true;
 }
@@ -279,6 +292,8 @@ struct ArgPlan {
   std::optional<uint64_t> ConstCount;
   std::optional<unsigned> CountArg;
   uint64_t ElemSize = 1;
+  bool IfOk = false;           // copy back only if "sdrad-ok-if" holds
+  bool Returned = false;       // copy back only as many as returned
   unsigned Field = 0;          // index in the block struct
   Value *Bytes = nullptr;      // thunk-side byte count (copies)
   Value *Copy = nullptr;       // thunk-side copy pointer (copies)
@@ -370,7 +385,44 @@ private:
   void emitAlternate(IRBuilder<> &B, Function &F);
   static void ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
                         function_ref<void(IRBuilder<> &)> Then);
+  static void ifTrue(IRBuilder<> &B, Value *Cond, StringRef Name,
+                     function_ref<void(IRBuilder<> &)> Then);
+  static Value *okIf(IRBuilder<> &B, Function &F, Value *Result);
+  static Value *returnedBytes(IRBuilder<> &B, const ArgPlan &P,
+                              Value *Result);
 };
+
+/// "sdrad-ok-if"="<icmp predicate> <integer or null>": the comparison of
+/// the return value that makes a call successful for if-ok copy-backs.
+struct OkIf {
+  CmpInst::Predicate Pred;
+  StringRef Value; // decimal integer or "null"
+};
+
+std::optional<OkIf> parseOkIf(const Function &F) {
+  auto [Name, V] =
+      F.getFnAttribute(sdrad::AttrOkIf).getValueAsString().split(' ');
+  auto Pred = StringSwitch<std::optional<CmpInst::Predicate>>(Name)
+                  .Case("eq", CmpInst::ICMP_EQ)
+                  .Case("ne", CmpInst::ICMP_NE)
+                  .Case("slt", CmpInst::ICMP_SLT)
+                  .Case("sle", CmpInst::ICMP_SLE)
+                  .Case("sgt", CmpInst::ICMP_SGT)
+                  .Case("sge", CmpInst::ICMP_SGE)
+                  .Case("ult", CmpInst::ICMP_ULT)
+                  .Case("ule", CmpInst::ICMP_ULE)
+                  .Case("ugt", CmpInst::ICMP_UGT)
+                  .Case("uge", CmpInst::ICMP_UGE)
+                  .Default(std::nullopt);
+  Type *RetTy = F.getReturnType();
+  APInt Ignored;
+  if (!Pred ||
+      !(RetTy->isIntegerTy() && !V.getAsInteger(10, Ignored)) &&
+          !(RetTy->isPointerTy() && V == "null" &&
+            (*Pred == CmpInst::ICMP_EQ || *Pred == CmpInst::ICMP_NE)))
+    return std::nullopt;
+  return OkIf{*Pred, V};
+}
 
 GlobalVariable *Isolator::domainRef(StringRef Name, unsigned Policy) {
   std::string Key = (Name + "/" + Twine(Policy)).str();
@@ -403,6 +455,21 @@ std::optional<uint64_t> parseUInt(StringRef S) {
 
 /// Reads the parameter attributes of \p F into a plan per IR argument.
 bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
+  if (F.hasFnAttribute(sdrad::AttrOkIf) && !parseOkIf(F)) {
+    diagnoseError(F, "bad sdrad-ok-if '" +
+                         F.getFnAttribute(sdrad::AttrOkIf).getValueAsString() +
+                         "' for return type " + Twine(typeName(F)));
+    return false;
+  }
+  if (F.getReturnType()->isIntegerTy() &&
+      F.getReturnType()->getIntegerBitWidth() > 64)
+    for (Argument &A : F.args())
+      if (F.getAttributes()
+              .getParamAttr(A.getArgNo(), sdrad::AttrCopyBack)
+              .isValid()) {
+        diagnoseError(F, "a copy-back needs a return type of at most 64 bits");
+        return false;
+      }
   for (Argument &A : F.args()) {
     unsigned No = A.getArgNo();
     ArgPlan P;
@@ -450,6 +517,36 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
         if (auto E = parseUInt(
                 Str(sdrad::AttrElemSize).getValueAsString()))
           P.ElemSize = *E;
+        if (Attribute CB = Str(sdrad::AttrCopyBack); CB.isValid()) {
+          SmallVector<StringRef, 2> Opts;
+          CB.getValueAsString().split(Opts, ',', -1, false);
+          for (StringRef O : Opts) {
+            P.IfOk |= O == "if-ok";
+            P.Returned |= O == "returned";
+            if (O != "if-ok" && O != "returned") {
+              diagnoseError(F, "unknown sdrad-copy-back '" + O +
+                                   "' on parameter " + Twine(No));
+              return false;
+            }
+          }
+          if (!P.copiesBack()) {
+            diagnoseError(F, "sdrad-copy-back on parameter " + Twine(No) +
+                                 ", which is not out or inout");
+            return false;
+          }
+          if (P.IfOk && !F.hasFnAttribute(sdrad::AttrOkIf)) {
+            diagnoseError(F, "parameter " + Twine(No) +
+                                 " is copied back if-ok, but the function "
+                                 "has no sdrad-ok-if");
+            return false;
+          }
+          if (P.Returned && !F.getReturnType()->isIntegerTy()) {
+            diagnoseError(F, "parameter " + Twine(No) +
+                                 " is copied back as returned, but the "
+                                 "function does not return an integer");
+            return false;
+          }
+        }
       }
     }
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
@@ -484,7 +581,8 @@ Function *Isolator::moveBody(Function &F) {
   Body->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   Body->setComdat(F.getComdat());
   for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
-                        sdrad::AttrFallback, sdrad::AttrFallbackValue})
+                        sdrad::AttrFallback, sdrad::AttrFallbackValue,
+                        sdrad::AttrOkIf})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -496,7 +594,7 @@ Function *Isolator::moveBody(Function &F) {
   for (unsigned I = 0, E = Body->arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack})
       Body->removeParamAttr(I, K);
 
   Body->splice(Body->end(), &F);
@@ -519,7 +617,7 @@ AttributeList callAttrs(const Function &F, LLVMContext &C) {
   for (unsigned I = 0, E = F.arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack})
       AL = AL.removeParamAttribute(C, I, K);
   return AttributeList::get(C, AttributeSet(), AL.getRetAttrs(),
                             [&] {
@@ -615,16 +713,48 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
 /// Emits `if (P) Then()` and leaves \p B after it.
 void Isolator::ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
                          function_ref<void(IRBuilder<> &)> Then) {
+  ifTrue(B, B.CreateIsNotNull(P, P->getName() + ".nonnull"), Name, Then);
+}
+
+void Isolator::ifTrue(IRBuilder<> &B, Value *Cond, StringRef Name,
+                      function_ref<void(IRBuilder<> &)> Then) {
   Function *F = B.GetInsertBlock()->getParent();
   LLVMContext &C = F->getContext();
   auto *ThenBB = BasicBlock::Create(C, Name, F);
   auto *Done = BasicBlock::Create(C, Name + ".done", F);
-  B.CreateCondBr(B.CreateIsNotNull(P, P->getName() + ".nonnull"), ThenBB,
-                 Done);
+  B.CreateCondBr(Cond, ThenBB, Done);
   B.SetInsertPoint(ThenBB);
   Then(B);
   B.CreateBr(Done);
   B.SetInsertPoint(Done);
+}
+
+/// Whether the result satisfies "sdrad-ok-if" (nullptr without it).
+Value *Isolator::okIf(IRBuilder<> &B, Function &F, Value *Result) {
+  std::optional<OkIf> O = parseOkIf(F);
+  if (!O || !Result)
+    return nullptr;
+  Value *Rhs;
+  if (O->Value == "null") {
+    Rhs = ConstantPointerNull::get(cast<PointerType>(Result->getType()));
+  } else {
+    APInt V;
+    O->Value.getAsInteger(10, V);
+    Rhs = ConstantInt::get(Result->getType(),
+                           V.sextOrTrunc(Result->getType()->getIntegerBitWidth()));
+  }
+  return B.CreateICmp(O->Pred, Result, Rhs, "ok.if");
+}
+
+/// The bytes to copy back for a "returned" copy-back: the returned element
+/// count, none if negative, at most the copy's count.
+Value *Isolator::returnedBytes(IRBuilder<> &B, const ArgPlan &P,
+                               Value *Result) {
+  Value *N = B.CreateSExtOrTrunc(Result, B.getInt64Ty(), "ret.count");
+  N = B.CreateSelect(B.CreateICmpSLT(N, B.getInt64(0)), B.getInt64(0), N);
+  Value *Cap = B.CreateUDiv(P.Bytes, B.getInt64(P.ElemSize), "cap");
+  N = B.CreateSelect(B.CreateICmpULT(N, Cap), N, Cap, "copy.count");
+  return B.CreateMul(N, B.getInt64(P.ElemSize), "copy.bytes");
 }
 
 /// The alternate action: the fallback's result, the fallback value, or zero.
@@ -838,24 +968,29 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   B.SetInsertPoint(Next);
 
   // Success: copy out/inout back, read the result, free copies and block.
+  Value *Result = nullptr;
+  if (HasRetField)
+    Result = B.CreateAlignedLoad(F.getReturnType(),
+                                 B.CreateStructGEP(BlockTy, Blk, 0, "ret.slot"),
+                                 fieldAlign(DL, F.getReturnType()), "ret");
+  Value *Ok = okIf(B, F, Result);
   for (ArgPlan &P : Plan)
     if (P.copiesBack()) {
       Argument *A = F.getArg(&P - Plan.data());
-      ifNonNull(B, A, (A->getName() + ".copyout").str(),
-                [&](IRBuilder<> &TB) {
-                  TB.CreateCall(RT.CopyOut, {H, A, P.Copy, P.Bytes});
-                });
+      Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
+      if (P.IfOk)
+        Given = B.CreateAnd(Given, Ok, A->getName() + ".ok");
+      Value *Bytes = P.Returned ? returnedBytes(B, P, Result) : P.Bytes;
+      ifTrue(B, Given, (A->getName() + ".copyout").str(),
+             [&](IRBuilder<> &TB) {
+               TB.CreateCall(RT.CopyOut, {H, A, P.Copy, Bytes});
+             });
     }
-  Value *Result = nullptr;
   for (auto [P, A] : zip(Plan, F.args()))
     if (P.Kind == ArgKind::SRet)
       B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
                      B.CreateStructGEP(BlockTy, Blk, P.Field),
                      fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
-  if (HasRetField)
-    Result = B.CreateAlignedLoad(F.getReturnType(),
-                                 B.CreateStructGEP(BlockTy, Blk, 0, "ret.slot"),
-                                 fieldAlign(DL, F.getReturnType()), "ret");
   for (ArgPlan &P : Plan)
     if (P.Copy)
       ifNonNull(B, P.Copy, "free", [&](IRBuilder<> &TB) {
@@ -929,6 +1064,7 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(sdrad::AttrPolicy);
   F.removeFnAttr(sdrad::AttrFallback);
   F.removeFnAttr(sdrad::AttrFallbackValue);
+  F.removeFnAttr(sdrad::AttrOkIf);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }
