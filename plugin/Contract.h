@@ -19,6 +19,7 @@ namespace sdrad {
 //                                                              args: {sizeof *p}
 //              "sdrad.string", "sdrad.shared"
 //   count:     "sdrad.count;name=N" on an integer parameter used as a count
+//   result:    "sdrad.retcopy"   args: {&copy_out, &destroy, &make_default}
 constexpr const char *AnnIsolate = "sdrad.isolate";
 constexpr const char *AnnPrefix = "sdrad.";
 
@@ -28,6 +29,12 @@ constexpr const char *AttrPolicy = "sdrad-policy";
 constexpr const char *AttrFallback = "sdrad-fallback";
 constexpr const char *AttrFallbackValue = "sdrad-fallback-value";
 constexpr const char *AttrOkIf = "sdrad-ok-if"; // "<icmp predicate> <int|null>"
+// A result that owns memory (sret): void copy(ptr dst, ptr src) run in the
+// caller after success, void destroy(ptr) run in the domain afterwards,
+// void make_default(ptr) for the failure result without a fallback.
+constexpr const char *AttrResultCopy = "sdrad-result-copy";
+constexpr const char *AttrResultDestroy = "sdrad-result-destroy";
+constexpr const char *AttrResultDefault = "sdrad-result-default";
 // The IR contract (parameter attributes).
 constexpr const char *AttrIn = "sdrad-in";
 constexpr const char *AttrOut = "sdrad-out";

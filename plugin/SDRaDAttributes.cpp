@@ -969,6 +969,185 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 };
 
 //===----------------------------------------------------------------------===//
+// Results by value: types that own memory (<sdrad/boundary.h>)
+//===----------------------------------------------------------------------===//
+
+/// How a type returned by value crosses back from the domain.
+struct Crossing {
+  bool Unsupported = false; // owns memory in a way the plugin cannot copy
+  bool Pointer = false;     // holds a pointer (maybe into the domain)
+  bool Deep = false;        // needs a deep copy (not trivially copyable)
+  std::string Why;          // Unsupported: why
+  std::string Where;        // Pointer: which member
+
+  void add(const Crossing &O) {
+    if (O.Unsupported && !Unsupported) {
+      Unsupported = true;
+      Why = O.Why;
+    }
+    if (O.Pointer && !Pointer) {
+      Pointer = true;
+      Where = O.Where;
+    }
+    Deep |= O.Deep;
+  }
+};
+
+/// Classifies returned types and references the marshalling helpers of
+/// <sdrad/boundary.h> for the ones that need a deep copy.
+class ResultTypes {
+  Sema &S;
+  ASTContext &Ctx;
+
+  NamedDecl *lookupIn(DeclContext *DC, llvm::StringRef Name,
+                      Sema::LookupNameKind Kind, SourceLocation Loc) {
+    LookupResult R(S, DeclarationName(&Ctx.Idents.get(Name)), Loc, Kind);
+    S.LookupQualifiedName(R, DC);
+    return R.isSingleResult() ? R.getFoundDecl() : nullptr;
+  }
+
+  /// sdrad::NAME or sdrad::detail::NAME, a class template.
+  ClassTemplateDecl *sdradTemplate(llvm::StringRef Name, bool Detail,
+                                   SourceLocation Loc) {
+    auto *NS = dyn_cast_or_null<NamespaceDecl>(
+        lookupIn(Ctx.getTranslationUnitDecl(), "sdrad",
+                 Sema::LookupNamespaceName, Loc));
+    if (NS && Detail)
+      NS = dyn_cast_or_null<NamespaceDecl>(
+          lookupIn(NS, "detail", Sema::LookupNamespaceName, Loc));
+    return NS ? dyn_cast_or_null<ClassTemplateDecl>(
+                    lookupIn(NS, Name, Sema::LookupOrdinaryName, Loc))
+              : nullptr;
+  }
+
+  /// TEMPLATE<T>, complete (instantiated) or null.
+  CXXRecordDecl *specialize(ClassTemplateDecl *Tmpl, QualType T,
+                            SourceLocation Loc) {
+    if (!Tmpl)
+      return nullptr;
+    TemplateArgumentListInfo Args(Loc, Loc);
+    Args.addArgument(TemplateArgumentLoc(
+        TemplateArgument(T), Ctx.getTrivialTypeSourceInfo(T, Loc)));
+    QualType Spec = S.CheckTemplateIdType(TemplateName(Tmpl), Loc, Args);
+    if (Spec.isNull() || !S.isCompleteType(Loc, Spec))
+      return nullptr;
+    return Spec->getAsCXXRecordDecl();
+  }
+
+public:
+  explicit ResultTypes(Sema &S) : S(S), Ctx(S.getASTContext()) {}
+
+  Crossing classify(QualType T, SourceLocation Loc, unsigned Depth = 0) {
+    T = T.getCanonicalType().getUnqualifiedType();
+    std::string Name = T.getAsString(Ctx.getPrintingPolicy());
+    Crossing R;
+    if (T->isDependentType() || Depth > 32)
+      return R;
+    if (T->isReferenceType() || T->isAnyPointerType() ||
+        T->isMemberPointerType() || T->isBlockPointerType()) {
+      R.Pointer = true;
+      R.Where = "'" + Name + "'";
+      return R;
+    }
+    if (const ConstantArrayType *AT = Ctx.getAsConstantArrayType(T))
+      return classify(AT->getElementType(), Loc, Depth + 1);
+    const RecordDecl *RD = T->getAsRecordDecl();
+    if (!RD || !RD->getDefinition())
+      return R;
+    auto *CRD = dyn_cast<CXXRecordDecl>(RD);
+    if (CRD) {
+      R.Deep = !CRD->isTriviallyCopyable();
+      if (CXXRecordDecl *Traits = specialize(
+              sdradTemplate("boundary_traits", false, Loc), T, Loc)) {
+        for (QualType E : elements(Traits, Loc)) {
+          Crossing C = classify(E, Loc, Depth + 1);
+          if (C.Pointer)
+            C.Where += " in '" + Name + "'";
+          R.add(C);
+        }
+        return R;
+      }
+      if (R.Deep && (CRD->hasUserDeclaredCopyConstructor() ||
+                     CRD->hasUserDeclaredDestructor() || CRD->isUnion())) {
+        R.Unsupported = true;
+        R.Why = "'" + Name +
+                "' has a user-declared copy constructor or destructor and no "
+                "sdrad::boundary_traits specialisation, so a copy may still "
+                "refer to the domain's memory";
+        return R;
+      }
+      for (const CXXBaseSpecifier &B : CRD->bases())
+        R.add(classify(B.getType(), Loc, Depth + 1));
+    }
+    for (const FieldDecl *F : RD->fields()) {
+      Crossing C = classify(F->getType(), Loc, Depth + 1);
+      if (C.Pointer && C.Where.front() == '\'' &&
+          C.Where.find(" in ") == std::string::npos)
+        C.Where = "'" + Name + "::" + F->getName().str() + "'";
+      R.add(C);
+    }
+    return R;
+  }
+
+  /// The element types a boundary_traits specialisation lists.
+  llvm::SmallVector<QualType, 2> elements(CXXRecordDecl *Traits,
+                                          SourceLocation Loc) {
+    llvm::SmallVector<QualType, 2> Out;
+    auto *TD = dyn_cast_or_null<TypedefNameDecl>(
+        lookupIn(Traits, "elements", Sema::LookupOrdinaryName, Loc));
+    if (!TD)
+      return Out;
+    auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+        TD->getUnderlyingType()->getAsCXXRecordDecl());
+    if (!Spec)
+      return Out;
+    for (const TemplateArgument &A : Spec->getTemplateArgs().asArray()) {
+      if (A.getKind() == TemplateArgument::Pack) {
+        for (const TemplateArgument &P : A.pack_elements())
+          if (P.getKind() == TemplateArgument::Type)
+            Out.push_back(P.getAsType());
+      } else if (A.getKind() == TemplateArgument::Type) {
+        Out.push_back(A.getAsType());
+      }
+    }
+    return Out;
+  }
+
+  /// &sdrad::detail::boundary<T>::copy_out and ::destroy, referenced (so
+  /// that they are instantiated and emitted), or an empty list.
+  llvm::SmallVector<Expr *, 2> helpers(QualType T, SourceLocation Loc) {
+    llvm::SmallVector<Expr *, 2> Out;
+    CXXRecordDecl *B =
+        specialize(sdradTemplate("boundary", true, Loc), T, Loc);
+    if (!B)
+      return Out;
+    for (llvm::StringRef Name : {"copy_out", "destroy", "make_default"}) {
+      auto *MD = dyn_cast_or_null<CXXMethodDecl>(
+          lookupIn(B, Name, Sema::LookupOrdinaryName, Loc));
+      if (!MD || !MD->isStatic())
+        return {};
+      // Referenced only from an annotation, which does not make code
+      // generation emit an inline function: mark it used.
+      if (!MD->hasAttr<UsedAttr>())
+        MD->addAttr(UsedAttr::CreateImplicit(Ctx));
+      S.MarkFunctionReferenced(Loc, MD);
+      // Instantiated now: the end-of-file instantiations may already have
+      // run (an instantiated isolated function is checked during them).
+      if (!MD->isDefined() && MD->isImplicitlyInstantiable())
+        S.InstantiateFunctionDefinition(Loc, MD, /*Recursive=*/true,
+                                        /*DefinitionRequired=*/true);
+      auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                      SourceLocation(), MD, false, Loc,
+                                      MD->getType(), VK_LValue);
+      Out.push_back(UnaryOperator::Create(
+          Ctx, Ref, UO_AddrOf, Ctx.getPointerType(MD->getType()), VK_PRValue,
+          OK_Ordinary, Loc, false, FPOptionsOverride()));
+    }
+    return Out;
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Whole-function checks, run before code generation sees the function
 //===----------------------------------------------------------------------===//
 
@@ -1041,8 +1220,73 @@ private:
       Finder(*this).TraverseStmt(Body);
   }
 
+  /// A definition of an isolated function (templates: each instantiation)
+  /// returning a class by value: an owning type gets its marshalling
+  /// helpers referenced in a "sdrad.retcopy" annotation, one that cannot
+  /// be copied is an error, one that holds a pointer a warning.
+  void checkResult(FunctionDecl *FD) {
+    bool Isolated = false, RetShared = false, Marshalled = false;
+    for (auto &[A, An] : annotations(FD)) {
+      Isolated |= An.Kind == "isolate";
+      RetShared |= An.Kind == "retshared" || An.get("shared") == "1";
+      Marshalled |= An.Kind == "retcopy";
+    }
+    QualType Ret = FD->getReturnType();
+    if (!Isolated || Marshalled || isRejected(FD) || Ret->isDependentType() ||
+        Ret->isUndeducedType() || Ret->isPointerType() || Ret->isVoidType())
+      return;
+    SourceLocation Loc = FD->getLocation();
+    ResultTypes Results(CI.getSema());
+    Crossing C = Results.classify(Ret, Loc);
+    std::string Type = Ret.getAsString();
+    if (C.Unsupported) {
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "' by value, which cannot cross the domain boundary: " +
+                C.Why +
+                "; specialise sdrad::boundary_traits (<sdrad/boundary.h>) if "
+                "its copy constructor makes a deep copy, or return the data "
+                "through an out(n) buffer");
+      return;
+    }
+    if (C.Pointer && !RetShared)
+      warn(DE, Warn::ReturnedPointer, Loc,
+           "'" + FD->getName() + "' returns '" + Type +
+               "', which holds a pointer (" + C.Where +
+               ") that may point into the domain; after a fault its memory "
+               "is discarded (add 'shared' to SDRAD_ISOLATE if it points "
+               "elsewhere)");
+    if (!C.Deep)
+      return;
+    llvm::SmallVector<Expr *, 2> Helpers = Results.helpers(Ret, Loc);
+    if (Helpers.size() != 3) {
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "', which needs a deep copy: include <sdrad/isolate.h> (or "
+                "<sdrad/boundary.h>) before it");
+      return;
+    }
+    bool HasFallback = false;
+    for (auto &[A, An] : annotations(FD))
+      HasFallback |= An.Kind == "isolate" && A->args_size() > 0;
+    CXXRecordDecl *RD = Ret->getAsCXXRecordDecl();
+    if (!HasFallback && RD && !CI.getSema().LookupDefaultConstructor(RD)) {
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "', which has no default constructor for the result of a "
+                "failed call: give it a fallback(f)");
+      return;
+    }
+    addAnnotation(CI.getSema(), FD, "sdrad.retcopy", Helpers,
+                  FD->getSourceRange());
+  }
+
   void checkFunction(FunctionDecl *FD) {
-    if (!Seen.insert(FD).second || FD->isTemplateInstantiation())
+    if (!Seen.insert(FD).second)
+      return;
+    if (FD->doesThisDeclarationHaveABody())
+      checkResult(FD);
+    if (FD->isTemplateInstantiation())
       return;
     visitLambdas(FD);
     if (isRejected(FD))

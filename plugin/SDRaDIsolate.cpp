@@ -126,6 +126,19 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
 }
 
+/// "sdrad.retcopy" {&copy, &destroy, &make_default}: the result's
+/// marshalling helpers (<sdrad/boundary.h>).
+void applyResultCopyAnnotation(Function &F, Value *Args) {
+  if (!Args)
+    return;
+  const char *Keys[] = {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
+                        sdrad::AttrResultDefault};
+  for (unsigned I = 0; I < 3; ++I)
+    if (Constant *H = annotationArg(Args, I))
+      if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
+        F.addFnAttr(Keys[I], HF->getName());
+}
+
 /// Moves our entries out of llvm.global.annotations into function
 /// attributes.  Returns true if anything changed.
 bool lowerGlobalAnnotations(Module &M) {
@@ -154,6 +167,9 @@ bool lowerGlobalAnnotations(Module &M) {
       applyIsolateAnnotation(*F, *A,
                              CS->getNumOperands() > 4 ? CS->getOperand(4)
                                                       : nullptr);
+    if (F && A->Kind == "retcopy")
+      applyResultCopyAnnotation(
+          *F, CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr);
   }
   if (!Changed)
     return false;
@@ -366,6 +382,11 @@ class Isolator {
   const DataLayout &DL;
   RuntimeABI RT;
   StringMap<GlobalVariable *> Refs;
+  /// The current function's result helpers ("sdrad-result-*"), or null.
+  struct {
+    Function *Copy = nullptr, *Destroy = nullptr, *Default = nullptr;
+    Function *Drop = nullptr; // F.sdrad_drop: destroy in the domain
+  } Res;
 
 public:
   explicit Isolator(Module &M)
@@ -388,6 +409,7 @@ private:
   static void ifTrue(IRBuilder<> &B, Value *Cond, StringRef Name,
                      function_ref<void(IRBuilder<> &)> Then);
   static Value *okIf(IRBuilder<> &B, Function &F, Value *Result);
+  bool planResult(Function &F, ArrayRef<ArgPlan> Plan, StructType *BlockTy);
   static Value *returnedBytes(IRBuilder<> &B, const ArgPlan &P,
                               Value *Result);
 };
@@ -582,7 +604,8 @@ Function *Isolator::moveBody(Function &F) {
   Body->setComdat(F.getComdat());
   for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
                         sdrad::AttrFallback, sdrad::AttrFallbackValue,
-                        sdrad::AttrOkIf})
+                        sdrad::AttrOkIf, sdrad::AttrResultCopy,
+                        sdrad::AttrResultDestroy, sdrad::AttrResultDefault})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -780,7 +803,9 @@ void Isolator::emitAlternate(IRBuilder<> &B, Function &F) {
     return;
   }
   for (Argument &A : F.args())
-    if (A.hasStructRetAttr()) // zero the caller's return slot
+    if (A.hasStructRetAttr() && Res.Default) // a default-constructed one
+      B.CreateCall(Res.Default, {&A});
+    else if (A.hasStructRetAttr()) // zero the caller's return slot
       B.CreateMemSet(&A, B.getInt8(0),
                      DL.getTypeAllocSize(A.getParamStructRetType()),
                      A.getParamAlign().valueOrOne());
@@ -845,7 +870,7 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action.
   B.SetInsertPoint(AllocBB);
   uint64_t BlockSize = DL.getTypeAllocSize(BlockTy);
-  bool Inline = BlockSize <= MaxInlineBlock;
+  bool Inline = BlockSize <= MaxInlineBlock && !Res.Copy;
   Value *Blk;
   if (Inline) {
     IRBuilder<> AB(EntryBB, EntryBB->begin());
@@ -987,10 +1012,17 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
              });
     }
   for (auto [P, A] : zip(Plan, F.args()))
-    if (P.Kind == ArgKind::SRet)
+    if (P.Kind == ArgKind::SRet && Res.Copy) {
+      // Deep copy into the caller's slot (here, in the caller), then
+      // destroy the domain's object in the domain; a fault there only
+      // discards the domain.
+      B.CreateCall(Res.Copy, {&A, B.CreateStructGEP(BlockTy, Blk, P.Field)});
+      B.CreateCall(RT.Call, {H, Res.Drop, Blk}, "drop.status");
+    } else if (P.Kind == ArgKind::SRet) {
       B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
                      B.CreateStructGEP(BlockTy, Blk, P.Field),
                      fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
+    }
   for (ArgPlan &P : Plan)
     if (P.Copy)
       ifNonNull(B, P.Copy, "free", [&](IRBuilder<> &TB) {
@@ -1007,6 +1039,53 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   B.SetInsertPoint(FailBB);
   emitAlternate(B, F);
   FailBB->moveAfter(&F.back());
+}
+
+/// A result that owns memory ("sdrad-result-copy"): it is built in the
+/// block, which therefore lives in the domain heap (an inline block travels
+/// by copy, and the object's pointers into itself would dangle), copied
+/// into the caller's slot by the copy helper, and destroyed in the domain
+/// by F.sdrad_drop.
+bool Isolator::planResult(Function &F, ArrayRef<ArgPlan> Plan,
+                          StructType *BlockTy) {
+  Res = {};
+  if (!F.hasFnAttribute(sdrad::AttrResultCopy))
+    return true;
+  auto Helper = [&](const char *K) {
+    return M.getFunction(F.getFnAttribute(K).getValueAsString());
+  };
+  Res.Copy = Helper(sdrad::AttrResultCopy);
+  Res.Destroy = Helper(sdrad::AttrResultDestroy);
+  Res.Default = Helper(sdrad::AttrResultDefault);
+  const ArgPlan *SRet = find_if(Plan, [](const ArgPlan &P) {
+    return P.Kind == ArgKind::SRet;
+  });
+  if (!Res.Copy || !Res.Destroy || !Res.Default ||
+      SRet == Plan.end()) {
+    diagnoseError(F, "sdrad-result-copy needs an sret result and the three "
+                     "helpers (copy, destroy, make_default) in the module");
+    return false;
+  }
+  Argument *A = F.getArg(SRet - Plan.begin());
+  const StructLayout *SL = DL.getStructLayout(BlockTy);
+  if (A->getParamAlign() &&
+      *A->getParamAlign() > commonAlignment(Align(BlockAlign),
+                                            SL->getElementOffset(SRet->Field))) {
+    diagnoseError(F, "an over-aligned result that owns memory cannot be "
+                     "returned from a domain");
+    return false;
+  }
+  Res.Drop = Function::Create(
+      FunctionType::get(Type::getVoidTy(C), {PointerType::getUnqual(C)}, false),
+      GlobalValue::InternalLinkage, F.getName() + ".sdrad_drop", &M);
+  Res.Drop->setComdat(F.getComdat());
+  copyCodegenAttrs(F, *Res.Drop);
+  Res.Drop->addFnAttr(sdrad::AttrEntry);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", Res.Drop));
+  B.CreateCall(Res.Destroy,
+               {B.CreateStructGEP(BlockTy, Res.Drop->getArg(0), SRet->Field)});
+  B.CreateRetVoid();
+  return true;
 }
 
 bool Isolator::isolate(Function &F) {
@@ -1049,6 +1128,8 @@ bool Isolator::isolate(Function &F) {
                     << DL.getTypeAllocSize(BlockTy) << " bytes)\n");
   ++NumThunks;
   NumCopies += count_if(Plan, [](const ArgPlan &P) { return P.isCopy(); });
+  if (!planResult(F, Plan, BlockTy))
+    return false;
   Function *Body = moveBody(F);
   Function *Entry = makeEntry(F, *Body, BlockTy, Plan, HasRetField);
 
@@ -1065,6 +1146,9 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(sdrad::AttrFallback);
   F.removeFnAttr(sdrad::AttrFallbackValue);
   F.removeFnAttr(sdrad::AttrOkIf);
+  for (const char *K : {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
+                        sdrad::AttrResultDefault})
+    F.removeFnAttr(K);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }

@@ -66,6 +66,9 @@
 #define SDRAD_INOUT(...) __attribute__((sdrad_inout(SDRAD_STR_(__VA_ARGS__))))
 #define SDRAD_STRING __attribute__((sdrad_string))
 #define SDRAD_SHARED __attribute__((sdrad_shared))
+#ifdef __cplusplus
+#include <sdrad/boundary.h> /* returned std::string, std::vector, ... */
+#endif
 #else
 #define SDRAD_ISOLATE(...)
 #define SDRAD_IN(...)
