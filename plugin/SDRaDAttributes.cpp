@@ -1155,6 +1155,8 @@ class IsolateChecker {
   CompilerInstance &CI;
   DiagnosticsEngine &DE;
   llvm::DenseSet<const Decl *> Seen;
+  /// Functions whose result type was checked (canonical declarations).
+  llvm::DenseSet<const Decl *> ResultChecked;
   /// Named domains seen in this translation unit: policy and where.
   llvm::StringMap<std::pair<std::string, SourceLocation>> Domains;
 
@@ -1225,6 +1227,12 @@ private:
   /// helpers referenced in a "sdrad.retcopy" annotation, one that cannot
   /// be copied is an error, one that holds a pointer a warning.
   void checkResult(FunctionDecl *FD) {
+    bool Definition = FD->doesThisDeclarationHaveABody();
+    // Diagnosed once per function (declaration or definition, whichever
+    // comes first); the helpers go on the definition.
+    bool Diagnose = ResultChecked.insert(FD->getCanonicalDecl()).second;
+    if (!Definition && !Diagnose)
+      return;
     bool Isolated = false, RetShared = false, Marshalled = false;
     for (auto &[A, An] : annotations(FD)) {
       Isolated |= An.Kind == "isolate";
@@ -1240,6 +1248,8 @@ private:
     Crossing C = Results.classify(Ret, Loc);
     std::string Type = Ret.getAsString();
     if (C.Unsupported) {
+      if (!Diagnose)
+        return;
       error(DE, Loc,
             "isolated function '" + FD->getName() + "' returns '" + Type +
                 "' by value, which cannot cross the domain boundary: " +
@@ -1249,14 +1259,14 @@ private:
                 "through an out(n) buffer");
       return;
     }
-    if (C.Pointer && !RetShared)
+    if (C.Pointer && !RetShared && Diagnose)
       warn(DE, Warn::ReturnedPointer, Loc,
            "'" + FD->getName() + "' returns '" + Type +
                "', which holds a pointer (" + C.Where +
                ") that may point into the domain; after a fault its memory "
                "is discarded (add 'shared' to SDRAD_ISOLATE if it points "
                "elsewhere)");
-    if (!C.Deep)
+    if (!C.Deep || !Definition)
       return;
     llvm::SmallVector<Expr *, 2> Helpers = Results.helpers(Ret, Loc);
     if (Helpers.size() != 3) {
@@ -1284,8 +1294,7 @@ private:
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second)
       return;
-    if (FD->doesThisDeclarationHaveABody())
-      checkResult(FD);
+    checkResult(FD);
     if (FD->isTemplateInstantiation())
       return;
     visitLambdas(FD);

@@ -71,6 +71,13 @@ Record record(int id, int fault) {
   return r;
 }
 
+// A template: each instantiation gets its own helpers.
+template <class T>
+SDRAD_ISOLATE("own") std::vector<T> repeat(T v, int n, int fault) {
+  maybe_fault(fault);
+  return std::vector<T>(n, v);
+}
+
 static int64_t own_domain() { return sdrad_domain_by_name("own", 0); }
 
 // The string's characters are in the caller's memory, not the domain's.
@@ -128,6 +135,13 @@ int main() {
   CHECK(bad.name.empty() && bad.values.empty() && !bad.note && bad.id == 0,
         "a faulting call returned a value");
   take_fault();
+
+  std::vector<std::string> rs = repeat<std::string>("template-string-long-enough-for-heap", 3, 0);
+  CHECK(rs.size() == 3 && rs[2] == "template-string-long-enough-for-heap", "template result differs");
+  check_outside(rs[2].data(), "template result");
+  CHECK(repeat<std::string>("x", 3, 1).empty(), "a faulting call returned a value");
+  take_fault();
+  CHECK(repeat<int>(5, 4, 0) == std::vector<int>(4, 5), "template<int> result differs");
 
   // More faults and calls in the same domain: the earlier results stay.
   for (int i = 0; i < 20; ++i) {
