@@ -20,6 +20,7 @@ namespace sdrad {
 //              "sdrad.string", "sdrad.shared"
 //   count:     "sdrad.count;name=N" on an integer parameter used as a count
 //   result:    "sdrad.retcopy"   args: {&copy_out, &destroy, &make_default}
+//   rethrow:   "sdrad.rethrow"   args: {&run_catching, &throw_fault}
 constexpr const char *AnnIsolate = "sdrad.isolate";
 constexpr const char *AnnPrefix = "sdrad.";
 
@@ -35,6 +36,14 @@ constexpr const char *AttrOkIf = "sdrad-ok-if"; // "<icmp predicate> <int|null>"
 constexpr const char *AttrResultCopy = "sdrad-result-copy";
 constexpr const char *AttrResultDestroy = "sdrad-result-destroy";
 constexpr const char *AttrResultDefault = "sdrad-result-default";
+// rethrow: a failed call throws in the caller.  "sdrad-rethrow-run" is
+// i32 run(ptr entry, ptr blk, ptr what) run in the domain around the entry
+// (1: an exception escaped, what() copied), "sdrad-rethrow-throw" is
+// void throw(ptr domain, ptr what_or_null), noreturn, run in the caller.
+constexpr const char *AttrRethrow = "sdrad-rethrow";
+constexpr const char *AttrRethrowRun = "sdrad-rethrow-run";
+constexpr const char *AttrRethrowThrow = "sdrad-rethrow-throw";
+constexpr unsigned RethrowWhatSize = 256; // sdrad::detail::what_size
 // The IR contract (parameter attributes).
 constexpr const char *AttrIn = "sdrad-in";
 constexpr const char *AttrOut = "sdrad-out";

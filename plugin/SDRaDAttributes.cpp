@@ -240,6 +240,8 @@ struct IsolateSpec {
   std::string OkIf; // "== 0", ">= 0", "!= nullptr", "true", ...
   SourceLocation OkIfLoc;
   bool ReturnsShared = false;
+  bool Rethrow = false;
+  SourceLocation RethrowLoc;
 };
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
@@ -304,7 +306,7 @@ std::string checkBareWord(llvm::StringRef W) {
     return "";
   static constexpr const char *Keywords[] = {
       "integrity", "confidentiality", "shared", "policy",
-      "domain",    "fallback",        "fallback_value", "ok_if"};
+      "domain",    "fallback",        "fallback_value", "ok_if", "rethrow"};
   for (const char *K : Keywords) {
     llvm::StringRef KW = K;
     unsigned Max = KW.size() > 6 ? 2 : 1;
@@ -328,6 +330,11 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   if (Item == "shared") {
     Spec.ReturnsShared = true;
+    return "";
+  }
+  if (Item == "rethrow") {
+    Spec.Rethrow = true;
+    Spec.RethrowLoc = Loc;
     return "";
   }
   if (Fn == "policy") {
@@ -380,7 +387,7 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v), ok_if(cmp) or shared")
+          "fallback(f), fallback_value(v), ok_if(cmp), rethrow or shared")
       .str();
 }
 
@@ -698,6 +705,19 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
         return rejected(D);
     }
 
+    if (Spec.Rethrow) {
+      if (!S.getLangOpts().CPlusPlus) {
+        error(DE, Spec.RethrowLoc, "rethrow needs C++ (it throws "
+                                   "sdrad::domain_fault)");
+        return rejected(D);
+      }
+      if (!Spec.FallbackName.empty() || !Spec.FallbackValue.empty()) {
+        error(DE, Spec.RethrowLoc,
+              "rethrow replaces the alternate result: give either rethrow "
+              "or fallback()/fallback_value()");
+        return rejected(D);
+      }
+    }
     if (!Spec.OkIf.empty()) {
       Spec.OkIf = checkOkIf(DE, Spec.OkIf, FD->getReturnType(), Spec.OkIfLoc);
       if (Spec.OkIf.empty())
@@ -712,6 +732,8 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       Ann += ";value=" + Spec.FallbackValue;
     if (Spec.ReturnsShared)
       Ann += ";shared=1";
+    if (Spec.Rethrow)
+      Ann += ";rethrow=1";
     addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
     return AttributeApplied;
   }
@@ -1291,10 +1313,84 @@ private:
                   FD->getSourceRange());
   }
 
+  /// rethrow: the function must be able to throw; its definition gets the
+  /// helpers of <sdrad/domain_fault.h> in a "sdrad.rethrow" annotation.
+  void checkRethrow(FunctionDecl *FD) {
+    bool Rethrow = false, Has = false;
+    const AnnotateAttr *At = nullptr;
+    for (auto &[A, An] : annotations(FD)) {
+      if (An.Kind == "isolate" && An.get("rethrow") == "1") {
+        Rethrow = true;
+        At = A;
+      }
+      Has |= An.Kind == "rethrow";
+    }
+    if (!Rethrow || Has || isRejected(FD))
+      return;
+    const auto *FPT = FD->getType()->getAs<FunctionProtoType>();
+    if (FPT && FPT->isNothrow()) {
+      if (!At->isInherited())
+        error(DE, At->getLocation(),
+              "'" + FD->getName() +
+                  "' is noexcept, so rethrow could only terminate the "
+                  "program; remove noexcept or rethrow");
+      return;
+    }
+    if (!FD->doesThisDeclarationHaveABody())
+      return;
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    SourceLocation Loc = FD->getLocation();
+    llvm::SmallVector<Expr *, 2> Args;
+    for (llvm::StringRef Name : {"run_catching", "throw_fault"}) {
+      FunctionDecl *H = sdradDetailFunction(S, Name, Loc);
+      if (!H) {
+        error(DE, At->getLocation(),
+              "rethrow needs <sdrad/domain_fault.h>: include <sdrad/isolate.h> "
+              "(with the runtime's include directory) before '" +
+                  FD->getName() + "'");
+        return;
+      }
+      const FunctionDecl *Def = nullptr;
+      if (H->hasBody(Def) && !Def->isUsed(false) && !Def->hasAttr<UsedAttr>())
+        pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+      for (FunctionDecl *R : H->redecls())
+        if (!R->hasAttr<UsedAttr>())
+          R->addAttr(UsedAttr::CreateImplicit(Ctx));
+      S.MarkFunctionReferenced(Loc, H);
+      auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                      SourceLocation(), H, false, Loc,
+                                      H->getType(), VK_LValue);
+      Args.push_back(UnaryOperator::Create(
+          Ctx, Ref, UO_AddrOf, Ctx.getPointerType(H->getType()), VK_PRValue,
+          OK_Ordinary, Loc, false, FPOptionsOverride()));
+    }
+    addAnnotation(S, FD, "sdrad.rethrow", Args, FD->getSourceRange());
+  }
+
+  static FunctionDecl *sdradDetailFunction(Sema &S, llvm::StringRef Name,
+                                           SourceLocation Loc) {
+    ASTContext &Ctx = S.getASTContext();
+    DeclContext *DC = Ctx.getTranslationUnitDecl();
+    for (llvm::StringRef NS : {"sdrad", "detail"}) {
+      LookupResult R(S, DeclarationName(&Ctx.Idents.get(NS)), Loc,
+                     Sema::LookupNamespaceName);
+      S.LookupQualifiedName(R, DC);
+      DC = R.getAsSingle<NamespaceDecl>();
+      if (!DC)
+        return nullptr;
+    }
+    LookupResult R(S, DeclarationName(&Ctx.Idents.get(Name)), Loc,
+                   Sema::LookupOrdinaryName);
+    S.LookupQualifiedName(R, DC);
+    return R.getAsSingle<FunctionDecl>();
+  }
+
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second)
       return;
     checkResult(FD);
+    checkRethrow(FD);
     if (FD->isTemplateInstantiation())
       return;
     visitLambdas(FD);

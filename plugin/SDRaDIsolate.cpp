@@ -121,6 +121,8 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
     F.addFnAttr(sdrad::AttrFallbackValue, V);
   if (StringRef V = A.get("okif"); !V.empty())
     F.addFnAttr(sdrad::AttrOkIf, V);
+  if (A.get("rethrow") == "1")
+    F.addFnAttr(sdrad::AttrRethrow);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
@@ -167,6 +169,12 @@ bool lowerGlobalAnnotations(Module &M) {
       applyIsolateAnnotation(*F, *A,
                              CS->getNumOperands() > 4 ? CS->getOperand(4)
                                                       : nullptr);
+    if (F && A->Kind == "rethrow" && CS->getNumOperands() > 4)
+      for (unsigned I = 0; I < 2; ++I)
+        if (Constant *H = annotationArg(CS->getOperand(4), I))
+          if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
+            F->addFnAttr(I ? sdrad::AttrRethrowThrow : sdrad::AttrRethrowRun,
+                         HF->getName());
     if (F && A->Kind == "retcopy")
       applyResultCopyAnnotation(
           *F, CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr);
@@ -387,6 +395,11 @@ class Isolator {
     Function *Copy = nullptr, *Destroy = nullptr, *Default = nullptr;
     Function *Drop = nullptr; // F.sdrad_drop: destroy in the domain
   } Res;
+  /// The current function's rethrow helpers ("sdrad-rethrow-*"), or null.
+  struct {
+    Function *Run = nullptr, *Throw = nullptr;
+    unsigned ExcField = 0, WhatField = 0; // i32, [256 x i8] in the block
+  } Rt;
 
 public:
   explicit Isolator(Module &M)
@@ -410,6 +423,9 @@ private:
                      function_ref<void(IRBuilder<> &)> Then);
   static Value *okIf(IRBuilder<> &B, Function &F, Value *Result);
   bool planResult(Function &F, ArrayRef<ArgPlan> Plan, StructType *BlockTy);
+  bool planRethrow(Function &F);
+  Function *makeCatchingEntry(Function &F, Function &Entry,
+                              StructType *BlockTy);
   static Value *returnedBytes(IRBuilder<> &B, const ArgPlan &P,
                               Value *Result);
 };
@@ -438,10 +454,10 @@ std::optional<OkIf> parseOkIf(const Function &F) {
                   .Default(std::nullopt);
   Type *RetTy = F.getReturnType();
   APInt Ignored;
-  if (!Pred ||
-      !(RetTy->isIntegerTy() && !V.getAsInteger(10, Ignored)) &&
-          !(RetTy->isPointerTy() && V == "null" &&
-            (*Pred == CmpInst::ICMP_EQ || *Pred == CmpInst::ICMP_NE)))
+  bool IntOk = RetTy->isIntegerTy() && !V.getAsInteger(10, Ignored);
+  bool PtrOk = Pred && RetTy->isPointerTy() && V == "null" &&
+               (*Pred == CmpInst::ICMP_EQ || *Pred == CmpInst::ICMP_NE);
+  if (!Pred || (!IntOk && !PtrOk))
     return std::nullopt;
   return OkIf{*Pred, V};
 }
@@ -605,7 +621,9 @@ Function *Isolator::moveBody(Function &F) {
   for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
                         sdrad::AttrFallback, sdrad::AttrFallbackValue,
                         sdrad::AttrOkIf, sdrad::AttrResultCopy,
-                        sdrad::AttrResultDestroy, sdrad::AttrResultDefault})
+                        sdrad::AttrResultDestroy, sdrad::AttrResultDefault,
+                        sdrad::AttrRethrow, sdrad::AttrRethrowRun,
+                        sdrad::AttrRethrowThrow})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -846,6 +864,9 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   IRBuilder<> B(EntryBB);
   // The runtime may store the handle from another thread: a relaxed atomic
   // load (a plain mov on x86-64).
+  if (Rt.Run) // throw_fault reports the fault of this call only
+    B.CreateCall(M.getOrInsertFunction(
+        "sdrad_clear_fault", FunctionType::get(B.getVoidTy(), false)));
   LoadInst *Cached =
       B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
   Cached->setAtomic(AtomicOrdering::Monotonic);
@@ -991,6 +1012,36 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   }
   Next->setName("success");
   B.SetInsertPoint(Next);
+  if (Rt.Run) {
+    // An exception escaped: copy its what() out of the block, free the
+    // copies and the block, throw in the caller.
+    auto *ThrowBB = BasicBlock::Create(C, "rethrow", &F);
+    auto *OkBB = BasicBlock::Create(C, "returned", &F);
+    Value *Exc = B.CreateAlignedLoad(
+        B.getInt32Ty(), B.CreateStructGEP(BlockTy, Blk, Rt.ExcField), Align(4),
+        "exc");
+    B.CreateCondBr(B.CreateIsNotNull(Exc, "threw"), ThrowBB, OkBB, Unlikely);
+    B.SetInsertPoint(ThrowBB);
+    Type *WhatTy = ArrayType::get(B.getInt8Ty(), sdrad::RethrowWhatSize);
+    AllocaInst *What;
+    {
+      IRBuilder<> AB(EntryBB, EntryBB->begin());
+      What = AB.CreateAlloca(WhatTy, nullptr, "what");
+    }
+    B.CreateMemCpy(What, Align(1), B.CreateStructGEP(BlockTy, Blk, Rt.WhatField),
+                   Align(1), sdrad::RethrowWhatSize);
+    for (ArgPlan &P : Plan)
+      if (P.Copy)
+        ifNonNull(B, P.Copy, "free.exc", [&](IRBuilder<> &TB) {
+          TB.CreateCall(RT.BlockFree, {H, P.Copy});
+        });
+    if (!Inline)
+      B.CreateCall(RT.BlockFree, {H, Blk});
+    B.CreateCall(Rt.Throw, {Ref->getInitializer()->getAggregateElement(1u),
+                            What});
+    B.CreateUnreachable();
+    B.SetInsertPoint(OkBB);
+  }
 
   // Success: copy out/inout back, read the result, free copies and block.
   Value *Result = nullptr;
@@ -1037,7 +1088,14 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
 
   // Failure: the instance is gone (or was never entered).
   B.SetInsertPoint(FailBB);
-  emitAlternate(B, F);
+  if (Rt.Run) {
+    B.CreateCall(Rt.Throw,
+                 {Ref->getInitializer()->getAggregateElement(1u),
+                  ConstantPointerNull::get(B.getPtrTy())});
+    B.CreateUnreachable();
+  } else {
+    emitAlternate(B, F);
+  }
   FailBB->moveAfter(&F.back());
 }
 
@@ -1088,6 +1146,50 @@ bool Isolator::planResult(Function &F, ArrayRef<ArgPlan> Plan,
   return true;
 }
 
+/// rethrow: the helpers must be in the module.
+bool Isolator::planRethrow(Function &F) {
+  Rt = {};
+  if (!F.hasFnAttribute(sdrad::AttrRethrow))
+    return true;
+  auto Helper = [&](const char *K) {
+    return M.getFunction(F.getFnAttribute(K).getValueAsString());
+  };
+  Rt.Run = Helper(sdrad::AttrRethrowRun);
+  Rt.Throw = Helper(sdrad::AttrRethrowThrow);
+  if (!Rt.Run || !Rt.Throw) {
+    diagnoseError(F, "sdrad-rethrow needs sdrad-rethrow-run and "
+                     "sdrad-rethrow-throw functions in the module");
+    Rt = {};
+    return false;
+  }
+  if (F.doesNotThrow()) {
+    diagnoseError(F, "sdrad-rethrow on a nounwind function");
+    Rt = {};
+    return false;
+  }
+  return true;
+}
+
+/// F.sdrad_catching(blk): exc = run(F.sdrad_entry, blk, blk->what), in
+/// the domain.
+Function *Isolator::makeCatchingEntry(Function &F, Function &Entry,
+                                      StructType *BlockTy) {
+  Function *W = Function::Create(Entry.getFunctionType(),
+                                 GlobalValue::InternalLinkage,
+                                 F.getName() + ".sdrad_catching", &M);
+  W->setComdat(F.getComdat());
+  copyCodegenAttrs(F, *W);
+  W->addFnAttr(sdrad::AttrEntry);
+  Argument *Blk = W->getArg(0);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", W));
+  Value *Exc = B.CreateCall(
+      Rt.Run, {&Entry, Blk, B.CreateStructGEP(BlockTy, Blk, Rt.WhatField)},
+      "exc");
+  B.CreateStore(Exc, B.CreateStructGEP(BlockTy, Blk, Rt.ExcField));
+  B.CreateRetVoid();
+  return W;
+}
+
 bool Isolator::isolate(Function &F) {
   if (F.isDeclaration())
     return false;
@@ -1104,7 +1206,7 @@ bool Isolator::isolate(Function &F) {
     return false;
   }
   SmallVector<ArgPlan, 8> Plan;
-  if (!planArgs(F, Plan))
+  if (!planArgs(F, Plan) || !planRethrow(F))
     return false;
 
   // Block = { ret, arg0 (or its copy), arg1, ... }
@@ -1116,6 +1218,12 @@ bool Isolator::isolate(Function &F) {
   for (ArgPlan &P : Plan) {
     P.Field = Fields.size();
     Fields.push_back(P.isCopy() ? PointerType::getUnqual(C) : P.SlotTy);
+  }
+  if (Rt.Run) {
+    Rt.ExcField = Fields.size();
+    Fields.push_back(Type::getInt32Ty(C));
+    Rt.WhatField = Fields.size();
+    Fields.push_back(ArrayType::get(Type::getInt8Ty(C), sdrad::RethrowWhatSize));
   }
   if (Fields.empty())
     Fields.push_back(Type::getInt8Ty(C));
@@ -1132,6 +1240,8 @@ bool Isolator::isolate(Function &F) {
     return false;
   Function *Body = moveBody(F);
   Function *Entry = makeEntry(F, *Body, BlockTy, Plan, HasRetField);
+  if (Rt.Run)
+    Entry = makeCatchingEntry(F, *Entry, BlockTy);
 
   // F is now the thunk.
   F.removeFnAttr(Attribute::Memory);
@@ -1147,7 +1257,8 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(sdrad::AttrFallbackValue);
   F.removeFnAttr(sdrad::AttrOkIf);
   for (const char *K : {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
-                        sdrad::AttrResultDefault})
+                        sdrad::AttrResultDefault, sdrad::AttrRethrow,
+                        sdrad::AttrRethrowRun, sdrad::AttrRethrowThrow})
     F.removeFnAttr(K);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;

@@ -18,6 +18,9 @@
  *         fallback_value(v)    on a fault return v (a literal)
  *         shared               the returned pointer is meant to point outside
  *                              the domain (silences the warning)
+ *         rethrow              (C++) a failed call throws sdrad::domain_fault
+ *                              (kind, domain, an escaped exception's what())
+ *                              instead of returning the alternate result
  *         ok_if(cmp)           what a successful return is, for out(n, if_ok):
  *                              ok_if(== 0), ok_if(>= 0), ok_if(!= nullptr),
  *                              ok_if(true), ...
@@ -68,6 +71,7 @@
 #define SDRAD_SHARED __attribute__((sdrad_shared))
 #ifdef __cplusplus
 #include <sdrad/boundary.h> /* returned std::string, std::vector, ... */
+#include <sdrad/domain_fault.h> /* SDRAD_ISOLATE(..., rethrow) */
 #endif
 #else
 #define SDRAD_ISOLATE(...)
