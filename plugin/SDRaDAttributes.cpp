@@ -1366,6 +1366,37 @@ private:
           OK_Ordinary, Loc, false, FPOptionsOverride()));
     }
     addAnnotation(S, FD, "sdrad.rethrow", Args, FD->getSourceRange());
+    keepThrowing(FD, Loc);
+  }
+
+  /// Puts sdrad::detail::may_throw(false) at the start of \p FD's body, so
+  /// that clang never marks it nounwind (and its callers' calls then go
+  /// without landing pads): the thunk it becomes throws domain_fault.
+  void keepThrowing(FunctionDecl *FD, SourceLocation Loc) {
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
+    FunctionDecl *MT = sdradDetailFunction(S, "may_throw", Loc);
+    if (!Body || !MT) // a function-try-block can throw anyway
+      return;
+    const FunctionDecl *Def = nullptr;
+    if (MT->hasBody(Def) && !Def->isUsed(false) && !Def->hasAttr<UsedAttr>())
+      pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+    for (FunctionDecl *R : MT->redecls())
+      if (!R->hasAttr<UsedAttr>())
+        R->addAttr(UsedAttr::CreateImplicit(Ctx));
+    ExprResult Ref = S.BuildDeclRefExpr(MT, MT->getType(), VK_LValue, Loc);
+    if (Ref.isInvalid())
+      return;
+    Expr *False = CXXBoolLiteralExpr::Create(Ctx, false, Ctx.BoolTy, Loc);
+    ExprResult Call = S.BuildCallExpr(nullptr, Ref.get(), Loc, {False}, Loc);
+    if (Call.isInvalid())
+      return;
+    llvm::SmallVector<Stmt *, 8> Stmts{Call.get()};
+    Stmts.append(Body->body_begin(), Body->body_end());
+    FD->setBody(CompoundStmt::Create(Ctx, Stmts,
+                                     Body->getStoredFPFeaturesOrDefault(),
+                                     Body->getLBracLoc(), Body->getRBracLoc()));
   }
 
   static FunctionDecl *sdradDetailFunction(Sema &S, llvm::StringRef Name,

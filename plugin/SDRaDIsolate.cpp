@@ -1162,11 +1162,9 @@ bool Isolator::planRethrow(Function &F) {
     Rt = {};
     return false;
   }
-  if (F.doesNotThrow()) {
-    diagnoseError(F, "sdrad-rethrow on a nounwind function");
-    Rt = {};
-    return false;
-  }
+  // clang marks a body that cannot throw nounwind; the thunk now can.  (A
+  // noexcept declaration is a frontend error.)
+  F.removeFnAttr(Attribute::NoUnwind);
   return true;
 }
 

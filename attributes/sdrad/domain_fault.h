@@ -78,6 +78,15 @@ inline int run_catching(void (*entry)(void *), void *blk, char *what) noexcept {
   return 1;
 }
 
+/// Called (with false) at the start of every rethrow function's body: clang
+/// marks a body that cannot throw nounwind, and then emits the callers'
+/// calls without landing pads, so the domain_fault the thunk throws would
+/// end the program.  A call that may throw keeps it from doing so.
+inline void may_throw(bool really) {
+  if (really)
+    throw std::bad_exception();
+}
+
 /// Runs in the caller: throws the domain_fault for a failed call (the
 /// thunk cleared the fault record before the call).
 [[noreturn]] inline void throw_fault(const char *domain, const char *what) {

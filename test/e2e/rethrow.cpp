@@ -29,12 +29,26 @@ std::vector<std::string> split(int n, int thr) {
   return std::vector<std::string>(n, "piece-long-enough-for-the-heap");
 }
 
+// A body that cannot throw (clang marks it nounwind): the thunk still can.
+SDRAD_ISOLATE("calc", rethrow) int divide(int a, int b) { return a / b; }
+
 static int calls(const char *s) {
   int out = -1;
   return parse(s, strlen(s), &out) == 1 ? out : -2;
 }
 
-int main() {
+int main(int argc, char **) {
+  int zero = argc - 1;
+  CHECK_EQ(divide(6, 3), 2);
+  bool div_caught = false;
+  try {
+    divide(1, zero);
+  } catch (const sdrad::domain_fault &f) {
+    div_caught = true;
+    CHECK_EQ(f.kind(), SDRAD_FAULT_FPE);
+    CHECK(f.domain() == "calc", "domain = %s", f.domain().c_str());
+  }
+  CHECK(div_caught, "no domain_fault for a division by zero");
   CHECK_EQ(calls("hello"), 5);
   bool caught = false;
   try {
