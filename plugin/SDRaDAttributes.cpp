@@ -242,6 +242,8 @@ struct IsolateSpec {
   bool ReturnsShared = false;
   bool Rethrow = false;
   SourceLocation RethrowLoc;
+  std::string This; // in, inout, shared: how `this` crosses
+  SourceLocation ThisLoc;
 };
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
@@ -371,6 +373,14 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.FallbackLoc = Loc;
     return "";
   }
+  if (Fn == "this") {
+    if (Arg != "in" && Arg != "inout" && Arg != "shared")
+      return ("this(" + Arg + "): expected this(in), this(inout) or "
+              "this(shared)").str();
+    Spec.This = Arg.str();
+    Spec.ThisLoc = Loc;
+    return "";
+  }
   if (Fn == "ok_if") {
     if (Arg.empty())
       return "ok_if() needs a comparison with a constant, e.g. ok_if(== 0)";
@@ -387,7 +397,8 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v), ok_if(cmp), rethrow or shared")
+          "fallback(f), fallback_value(v), ok_if(cmp), rethrow, this(...) "
+          "or shared")
       .str();
 }
 
@@ -734,6 +745,15 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       Ann += ";shared=1";
     if (Spec.Rethrow)
       Ann += ";rethrow=1";
+    if (!Spec.This.empty()) {
+      auto *MD = dyn_cast<CXXMethodDecl>(FD);
+      if (!MD || MD->isStatic()) {
+        error(DE, Spec.ThisLoc,
+              "this(...) applies only to non-static member functions");
+        return rejected(D);
+      }
+      Ann += ";this=" + Spec.This;
+    }
     addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
     return AttributeApplied;
   }
@@ -1417,11 +1437,40 @@ private:
     return R.getAsSingle<FunctionDecl>();
   }
 
+  /// The definition of an isolated member function gets
+  /// "sdrad.this;mode=M;size=N" (the class is complete only now).
+  void markThis(FunctionDecl *FD) {
+    auto *MD = dyn_cast<CXXMethodDecl>(FD);
+    if (!MD || MD->isStatic() || MD->getParent()->isLambda() ||
+        !FD->doesThisDeclarationHaveABody() || isRejected(FD) ||
+        MD->getParent()->isDependentContext())
+      return;
+    llvm::StringRef Mode;
+    for (auto &[A, An] : annotations(FD)) {
+      if (An.Kind == "this")
+        return; // done already
+      if (An.Kind == "isolate")
+        Mode = An.get("this");
+    }
+    if (Mode.empty() ||
+        (!MD->getParent()->isTriviallyCopyable() && Mode != "shared"))
+      return; // diagnosed where sdrad::isolate was written
+    uint64_t Size = CI.getASTContext()
+                        .getTypeSizeInChars(CI.getASTContext().getRecordType(
+                            MD->getParent()))
+                        .getQuantity();
+    addAnnotation(CI.getSema(), FD,
+                  ("sdrad.this;mode=" + Mode + ";size=" + llvm::Twine(Size))
+                      .str(),
+                  {}, FD->getSourceRange());
+  }
+
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second)
       return;
     checkResult(FD);
     checkRethrow(FD);
+    markThis(FD);
     if (FD->isTemplateInstantiation())
       return;
     visitLambdas(FD);
@@ -1514,10 +1563,50 @@ private:
     }
     if (auto *MD = dyn_cast<CXXMethodDecl>(FD);
         MD && !MD->isStatic() && !Lambda) {
-      error(DE, DomainAttr->getLocation(),
-            "sdrad::isolate is not supported on non-static member function '" +
-                FD->getName() + "'; isolate a static or free function instead");
-      return;
+      llvm::StringRef This;
+      for (auto &[A, An] : annotations(FD))
+        if (An.Kind == "isolate" && !An.get("this").empty())
+          This = An.get("this");
+      if (isa<CXXConstructorDecl, CXXDestructorDecl>(MD)) {
+        error(DE, DomainAttr->getLocation(),
+              "constructors and destructors cannot be isolated; isolate a "
+              "member function they call");
+        return;
+      }
+      if (This.empty()) {
+        error(DE, DomainAttr->getLocation(),
+              "isolating non-static member function '" + FD->getName() +
+                  "' needs to say how the object crosses: add this(in) (a "
+                  "copy), this(inout) (a copy, copied back on success) or "
+                  "this(shared) (read in place; integrity only) to its "
+                  "SDRAD_ISOLATE");
+        return;
+      }
+      if (This == "shared" && Policy == "confidentiality") {
+        error(DE, DomainAttr->getLocation(),
+              "this(shared) under the confidentiality policy: the domain "
+              "cannot read the object; use this(in) or this(inout)");
+        return;
+      }
+      if (This == "inout" && MD->isConst()) {
+        error(DE, DomainAttr->getLocation(),
+              "this(inout) on const member function '" + FD->getName() +
+                  "': it cannot change the object; use this(in)");
+        return;
+      }
+      const CXXRecordDecl *RD = MD->getParent();
+      if (This != "shared" && !RD->isDependentContext() &&
+          !RD->isTriviallyCopyable()) {
+        error(DE, DomainAttr->getLocation(),
+              "this(" + This + "): '" +
+                  CI.getASTContext().getRecordType(RD).getAsString(
+                      CI.getASTContext().getPrintingPolicy()) +
+                  "' is not trivially copyable, so a byte copy of the object "
+                  "could still refer to the caller's or the domain's memory; "
+                  "use this(shared) or isolate a function that takes the "
+                  "data it needs");
+        return;
+      }
     }
     if (FD->isMain()) {
       error(DE, DomainAttr->getLocation(), "main cannot be isolated");

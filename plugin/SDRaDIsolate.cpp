@@ -128,6 +128,30 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
 }
 
+/// "sdrad.this;mode=M;size=N": `this` (the first argument that is not
+/// sret) crosses like a pointer parameter to one N-byte object.
+void applyThisAnnotation(Function &F, const Annotation &A) {
+  Argument *This = nullptr;
+  for (Argument &Arg : F.args())
+    if (!Arg.hasStructRetAttr()) {
+      This = &Arg;
+      break;
+    }
+  if (!This || !This->getType()->isPointerTy())
+    return;
+  unsigned No = This->getArgNo();
+  StringRef Mode = A.get("mode");
+  LLVMContext &C = F.getContext();
+  if (Mode == "shared") {
+    F.addParamAttr(No, Attribute::get(C, sdrad::AttrShared));
+    return;
+  }
+  F.addParamAttr(No, Attribute::get(C, Mode == "inout" ? sdrad::AttrInOut
+                                                       : sdrad::AttrIn,
+                                    "1"));
+  F.addParamAttr(No, Attribute::get(C, sdrad::AttrElemSize, A.get("size")));
+}
+
 /// "sdrad.retcopy" {&copy, &destroy, &make_default}: the result's
 /// marshalling helpers (<sdrad/boundary.h>).
 void applyResultCopyAnnotation(Function &F, Value *Args) {
@@ -175,6 +199,8 @@ bool lowerGlobalAnnotations(Module &M) {
           if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
             F->addFnAttr(I ? sdrad::AttrRethrowThrow : sdrad::AttrRethrowRun,
                          HF->getName());
+    if (F && A->Kind == "this")
+      applyThisAnnotation(*F, *A);
     if (F && A->Kind == "retcopy")
       applyResultCopyAnnotation(
           *F, CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr);
