@@ -69,7 +69,7 @@ using Ranking = std::vector<std::pair<std::string, int>>;
 
 // The n most frequent words, by value; failures throw sdrad::domain_fault.
 SDRAD_ISOLATE("text", rethrow)
-Ranking top_words(const std::string &input, size_t n) { // read in place
+Ranking top_words(SDRAD_SHARED const std::string &input, size_t n) {
   std::map<std::string, int> counts;
   std::map<std::string, std::string> config{{"lang", "en"}};
   std::istringstream in{input};
