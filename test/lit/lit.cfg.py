@@ -20,6 +20,7 @@ includes = '-I{0}/attributes -I{0}/runtime/include'.format(
 plugin = config.sdrad_plugin
 target = '-target x86_64-pc-linux-gnu'
 config.substitutions.append(('%plugin', plugin))
+config.substitutions.append(('%includes', includes))
 # %clang_sdrad: C compile with the plugin; %clangxx_sdrad: C++.
 config.substitutions.append(
     ('%clangxx_sdrad', '{} --driver-mode=g++ {} -fplugin={} {}'.format(
