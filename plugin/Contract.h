@@ -52,6 +52,12 @@ constexpr const char *AttrString = "sdrad-string";
 constexpr const char *AttrShared = "sdrad-shared";
 constexpr const char *AttrElemSize = "sdrad-elem-size";
 constexpr const char *AttrCopyBack = "sdrad-copy-back"; // "if-ok", "returned"
+// With "sdrad-in"="1": a deep copy of a C++ object (a const reference):
+// "DATA;SIZE;MAKE;DESTROY", symbols of ptr data(ptr obj), i64 size(ptr obj)
+// (called in the caller; those bytes are copied in), void make(ptr slot,
+// ptr copy, i64 n) and void destroy(ptr slot) (called in the domain around
+// the body, which gets the slot); "sdrad-elem-size" is the object's size.
+constexpr const char *AttrInDeep = "sdrad-in-deep";
 // Markers the pass leaves on what it generated.
 constexpr const char *AttrThunk = "sdrad-thunk";
 constexpr const char *AttrBody = "sdrad-body";

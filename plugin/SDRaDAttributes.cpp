@@ -764,6 +764,12 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
 
 enum class ParamKind { In, Out, InOut, String, Shared };
 
+/// For a const reference to T with sdrad::boundary_in<T>: references to
+/// sdrad::detail::boundary_in_ops<T>::{data, size, make, destroy}; empty if
+/// T has no boundary_in (defined with the result types below).
+llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
+                                           SourceLocation Loc);
+
 template <ParamKind K> struct ParamNames;
 template <> struct ParamNames<ParamKind::In> {
   static constexpr const char *Word = "in";
@@ -953,6 +959,10 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
       // template instantiation: sizeof(*p), or 1 for void.
       QualType Pointee = T->isPointerType() || Ref ? T->getPointeeType()
                                                    : QualType();
+      // A class template specialisation is complete once instantiated.
+      if (!Pointee.isNull() && !Pointee->isDependentType() &&
+          Pointee->isRecordType())
+        (void)S.isCompleteType(Attr.getLoc(), Pointee);
       if (!Pointee.isNull() && !Pointee->isDependentType() &&
           (Pointee->isVoidType() || Pointee->isFunctionType())) {
         if (Pointee->isFunctionType()) {
@@ -969,6 +979,25 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
               "cannot copy elements of incomplete type '" +
                   Pointee.getAsString() + "'; use sdrad::shared");
         return rejected(D);
+      } else if (K == ParamKind::In && Ref && Pointee->isRecordType() &&
+                 !Pointee->isDependentType() &&
+                 !(Args = deepInHelpers(S, Pointee, Attr.getLoc())).empty()) {
+        // A deep copy: the bytes data()/size() give, rebuilt in the domain.
+        if (!Pointee.isConstQualified()) {
+          error(S.getDiagnostics(), Attr.getLoc(),
+                "a deep-copied in parameter must be a const reference ('const " +
+                    Pointee.getAsString() + " &'): the domain's changes would "
+                    "be lost");
+          return rejected(D);
+        }
+        Ann += ";deep=1";
+        ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
+            Ctx.getTrivialTypeSourceInfo(Pointee.getUnqualifiedType(),
+                                         Attr.getLoc()),
+            Attr.getLoc(), UETT_SizeOf, Attr.getRange());
+        if (SizeOf.isInvalid())
+          return rejected(D);
+        Args.insert(Args.begin(), SizeOf.get());
       } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
                  Ctx.getLangOpts().CPlusPlus &&
                  !Pointee.isTriviallyCopyableType(Ctx)) {
@@ -978,8 +1007,9 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
               "'" + Pointee.getUnqualifiedType().getAsString() +
                   "' is not trivially copyable: a byte copy would point "
                   "into the caller's or the domain's memory; pass it "
-                  "sdrad::shared (read in place under integrity), or pass "
-                  "its data as a pointer and a count");
+                  "sdrad::shared (read in place under integrity), as a const "
+                  "reference with a sdrad::boundary_in specialisation (a deep "
+                  "copy), or its data as a pointer and a count");
         return rejected(D);
       } else {
         QualType Elem = Pointee.isNull() ? T : Pointee;
@@ -1039,6 +1069,8 @@ class ResultTypes {
   Sema &S;
   ASTContext &Ctx;
 
+public:
+
   NamedDecl *lookupIn(DeclContext *DC, llvm::StringRef Name,
                       Sema::LookupNameKind Kind, SourceLocation Loc) {
     LookupResult R(S, DeclarationName(&Ctx.Idents.get(Name)), Loc, Kind);
@@ -1074,7 +1106,6 @@ class ResultTypes {
     return Spec->getAsCXXRecordDecl();
   }
 
-public:
   explicit ResultTypes(Sema &S) : S(S), Ctx(S.getASTContext()) {}
 
   Crossing classify(QualType T, SourceLocation Loc, unsigned Depth = 0) {
@@ -1156,12 +1187,18 @@ public:
   /// &sdrad::detail::boundary<T>::copy_out and ::destroy, referenced (so
   /// that they are instantiated and emitted), or an empty list.
   llvm::SmallVector<Expr *, 2> helpers(QualType T, SourceLocation Loc) {
-    llvm::SmallVector<Expr *, 2> Out;
-    CXXRecordDecl *B =
-        specialize(sdradTemplate("boundary", true, Loc), T, Loc);
+    return helpersOf("boundary", {"copy_out", "destroy", "make_default"}, T,
+                     Loc);
+  }
+
+  llvm::SmallVector<Expr *, 4>
+  helpersOf(llvm::StringRef Tmpl, llvm::ArrayRef<llvm::StringRef> Names,
+            QualType T, SourceLocation Loc) {
+    llvm::SmallVector<Expr *, 4> Out;
+    CXXRecordDecl *B = specialize(sdradTemplate(Tmpl, true, Loc), T, Loc);
     if (!B)
       return Out;
-    for (llvm::StringRef Name : {"copy_out", "destroy", "make_default"}) {
+    for (llvm::StringRef Name : Names) {
       auto *MD = dyn_cast_or_null<CXXMethodDecl>(
           lookupIn(B, Name, Sema::LookupOrdinaryName, Loc));
       if (!MD || !MD->isStatic())
@@ -1186,6 +1223,16 @@ public:
     return Out;
   }
 };
+
+llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
+                                           SourceLocation Loc) {
+  ResultTypes R(S);
+  T = T.getCanonicalType().getUnqualifiedType();
+  if (!R.specialize(R.sdradTemplate("boundary_in", false, Loc), T, Loc))
+    return {};
+  return R.helpersOf("boundary_in_ops", {"data", "size", "make", "destroy"},
+                     T, Loc);
+}
 
 //===----------------------------------------------------------------------===//
 // Whole-function checks, run before code generation sees the function

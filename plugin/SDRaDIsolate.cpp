@@ -257,6 +257,7 @@ bool lowerParamAnnotations(Function &F) {
     Argument *Arg;
     Annotation A;
     uint64_t ElemSize;
+    Constant *Helpers[4]; // deep in: data, size, make, destroy
   };
   SmallVector<ParamAnn, 4> Params;
   StringMap<unsigned> CountArgs;
@@ -281,7 +282,10 @@ bool lowerParamAnnotations(Function &F) {
     if (auto *CI = dyn_cast_or_null<ConstantInt>(
             annotationArg(II->getArgOperand(4), 0)))
       Elem = CI->getZExtValue();
-    Params.push_back({Arg, *A, Elem});
+    ParamAnn PA{Arg, *A, Elem, {}};
+    for (unsigned I = 0; I < 4; ++I)
+      PA.Helpers[I] = annotationArg(II->getArgOperand(4), I + 1);
+    Params.push_back(PA);
   }
   for (Instruction *I : Dead)
     I->eraseFromParent();
@@ -326,6 +330,16 @@ bool lowerParamAnnotations(Function &F) {
     if (StringRef CB = P.A.get("copyback"); !CB.empty())
       F.addParamAttr(No,
                      Attribute::get(F.getContext(), sdrad::AttrCopyBack, CB));
+    if (P.A.get("deep") == "1") {
+      std::string Names;
+      for (unsigned I = 1; I <= 4; ++I) {
+        auto *H = dyn_cast_or_null<Function>(
+            P.Helpers[I - 1] ? P.Helpers[I - 1]->stripPointerCasts() : nullptr);
+        Names += (I > 1 ? ";" : "") + (H ? H->getName().str() : "");
+      }
+      F.addParamAttr(No,
+                     Attribute::get(F.getContext(), sdrad::AttrInDeep, Names));
+    }
   }
   return true;
 }
@@ -343,6 +357,8 @@ struct ArgPlan {
   std::optional<uint64_t> ConstCount;
   std::optional<unsigned> CountArg;
   uint64_t ElemSize = 1;
+  Function *Deep[4] = {};      // deep in: data, size, make, destroy
+  unsigned LenField = 0, ObjField = 0; // deep in: i64 length, the object
   bool IfOk = false;           // copy back only if "sdrad-ok-if" holds
   bool Returned = false;       // copy back only as many as returned
   unsigned Field = 0;          // index in the block struct
@@ -582,6 +598,19 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
         if (auto E = parseUInt(
                 Str(sdrad::AttrElemSize).getValueAsString()))
           P.ElemSize = *E;
+        if (Attribute DI = Str(sdrad::AttrInDeep); DI.isValid()) {
+          SmallVector<StringRef, 4> Names;
+          DI.getValueAsString().split(Names, ';');
+          for (unsigned I = 0; I < 4 && I < Names.size(); ++I)
+            P.Deep[I] = M.getFunction(Names[I]);
+          if (Kind != ArgKind::In || P.ConstCount != 1u ||
+              !all_of(P.Deep, [](Function *H) { return H != nullptr; })) {
+            diagnoseError(F, "bad sdrad-in-deep on parameter " + Twine(No) +
+                                 ": needs sdrad-in=\"1\" and four functions "
+                                 "of the module");
+            return false;
+          }
+        }
         if (Attribute CB = Str(sdrad::AttrCopyBack); CB.isValid()) {
           SmallVector<StringRef, 2> Opts;
           CB.getValueAsString().split(Opts, ',', -1, false);
@@ -662,7 +691,7 @@ Function *Isolator::moveBody(Function &F) {
   for (unsigned I = 0, E = Body->arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize, sdrad::AttrCopyBack})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
       Body->removeParamAttr(I, K);
 
   Body->splice(Body->end(), &F);
@@ -685,7 +714,7 @@ AttributeList callAttrs(const Function &F, LLVMContext &C) {
   for (unsigned I = 0, E = F.arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize, sdrad::AttrCopyBack})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
       AL = AL.removeParamAttribute(C, I, K);
   return AttributeList::get(C, AttributeSet(), AL.getRetAttrs(),
                             [&] {
@@ -756,6 +785,17 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
       else
         SRetCopies.push_back({Tmp, Slot});
       Args.push_back(Tmp);
+    } else if (P.Deep[0]) {
+      // Rebuild the object from the copy, here in the domain.
+      Value *Copy = B.CreateAlignedLoad(B.getPtrTy(), Slot, Align(8),
+                                        A.getName() + ".copy");
+      Value *Len = B.CreateAlignedLoad(
+          B.getInt64Ty(), B.CreateStructGEP(BlockTy, Blk, P.LenField),
+          Align(8), A.getName() + ".len");
+      Value *Obj = B.CreateStructGEP(BlockTy, Blk, P.ObjField,
+                                     A.getName() + ".obj");
+      B.CreateCall(P.Deep[2], {Obj, Copy, Len});
+      Args.push_back(Obj);
     } else
       Args.push_back(B.CreateAlignedLoad(P.SlotTy, Slot,
                                          fieldAlign(DL, P.SlotTy),
@@ -764,6 +804,9 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   CallInst *Call = B.CreateCall(&Body, Args);
   Call->setCallingConv(Body.getCallingConv());
   Call->setAttributes(callAttrs(Body, C));
+  for (auto [P, Arg] : zip(Plan, Args))
+    if (P.Deep[0])
+      B.CreateCall(P.Deep[3], {Arg});
   for (auto [Tmp, Slot] : SRetCopies) {
     auto *AI = cast<AllocaInst>(Tmp);
     B.CreateMemCpy(Slot, Align(1), AI, AI->getAlign(),
@@ -953,6 +996,19 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
     if (P.Kind == ArgKind::String) {
       // __sdrad_copy_string(h, NULL) is NULL.
       P.Copy = B.CreateCall(RT.CopyString, {H, &A}, A.getName() + ".copy");
+    } else if (P.Deep[0]) {
+      // The object's bytes, from its own data()/size(), in the caller.
+      Value *Src = B.CreateCall(P.Deep[0], {&A}, A.getName() + ".data");
+      P.Bytes = B.CreateCall(P.Deep[1], {&A}, A.getName() + ".bytes");
+      B.CreateAlignedStore(P.Bytes,
+                           B.CreateStructGEP(BlockTy, Blk, P.LenField),
+                           Align(8));
+      P.Copy = B.CreateCall(RT.CopyIn, {H, Src, P.Bytes}, A.getName() + ".copy");
+      Value *LostThis = B.CreateIsNull(P.Copy, A.getName() + ".lost");
+      Lost = Lost == B.getFalse() ? LostThis
+                                  : B.CreateOr(Lost, LostThis, "lost");
+      B.CreateAlignedStore(P.Copy, Slot, SlotAlign);
+      continue;
     } else {
       Value *Count =
           P.CountArg ? B.CreateZExtOrTrunc(F.getArg(*P.CountArg),
@@ -1244,6 +1300,16 @@ bool Isolator::isolate(Function &F) {
     P.Field = Fields.size();
     Fields.push_back(P.isCopy() ? PointerType::getUnqual(C) : P.SlotTy);
   }
+  for (ArgPlan &P : Plan)
+    if (P.Deep[0]) {
+      P.LenField = Fields.size();
+      Fields.push_back(Type::getInt64Ty(C));
+      P.ObjField = Fields.size();
+      // The object, built in the domain: 16-byte aligned storage.
+      uint64_t N = alignTo(P.ElemSize, 16) / 16;
+      Fields.push_back(ArrayType::get(
+          VectorType::get(Type::getInt32Ty(C), 4, false), N));
+    }
   if (Rt.Run) {
     Rt.ExcField = Fields.size();
     Fields.push_back(Type::getInt32Ty(C));

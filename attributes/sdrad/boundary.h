@@ -36,6 +36,11 @@
 
 #include <new>
 #include <optional>
+#include <cstddef>
+#include <string_view>
+#if __cplusplus >= 202002L && __has_include(<span>)
+#include <span>
+#endif
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -67,7 +72,72 @@ template <class... T> struct boundary_traits<std::tuple<T...>> {
   using elements = boundary_elements<T...>;
 };
 
+/// In-parameters deep-copied into the domain, SDRAD_IN(1) on a const
+/// reference: data()/size() give the bytes to copy (in the caller), make()
+/// rebuilds the object from the domain's copy, in the domain (its
+/// allocations come from the domain heap).  Specialise it for your types.
+template <class T, class = void> struct boundary_in;
+
+template <class C, class Tr, class A>
+struct boundary_in<std::basic_string<C, Tr, A>> {
+  using T = std::basic_string<C, Tr, A>;
+  static const void *data(const T &v) { return v.data(); }
+  static std::size_t size(const T &v) { return v.size() * sizeof(C); }
+  static void make(void *slot, const void *p, std::size_t n) {
+    ::new (slot) T(static_cast<const C *>(p), n / sizeof(C));
+  }
+};
+template <class C, class Tr>
+struct boundary_in<std::basic_string_view<C, Tr>> {
+  using T = std::basic_string_view<C, Tr>;
+  static const void *data(const T &v) { return v.data(); }
+  static std::size_t size(const T &v) { return v.size() * sizeof(C); }
+  static void make(void *slot, const void *p, std::size_t n) {
+    ::new (slot) T(static_cast<const C *>(p), n / sizeof(C));
+  }
+};
+template <class E, class A>
+struct boundary_in<std::vector<E, A>,
+                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
+                                    !std::is_pointer_v<E>>> {
+  using T = std::vector<E, A>;
+  static const void *data(const T &v) { return v.data(); }
+  static std::size_t size(const T &v) { return v.size() * sizeof(E); }
+  static void make(void *slot, const void *p, std::size_t n) {
+    const E *b = static_cast<const E *>(p);
+    ::new (slot) T(b, b + n / sizeof(E));
+  }
+};
+#if __cplusplus >= 202002L && __has_include(<span>)
+template <class E, std::size_t N>
+struct boundary_in<std::span<const E, N>,
+                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
+                                    !std::is_pointer_v<E>>> {
+  using T = std::span<const E, N>;
+  static const void *data(const T &v) { return v.data(); }
+  static std::size_t size(const T &v) { return v.size_bytes(); }
+  static void make(void *slot, const void *p, std::size_t n) {
+    ::new (slot) T(static_cast<const E *>(p), n / sizeof(E));
+  }
+};
+#endif
+
 namespace detail {
+/// What the thunk calls for an in-parameter of type T (boundary_in<T>):
+/// data and size in the caller, make and destroy in the domain.
+template <class T> struct boundary_in_ops {
+  static const void *data(const void *obj) {
+    return boundary_in<T>::data(*static_cast<const T *>(obj));
+  }
+  static unsigned long long size(const void *obj) {
+    return boundary_in<T>::size(*static_cast<const T *>(obj));
+  }
+  static void make(void *slot, const void *p, unsigned long long n) {
+    boundary_in<T>::make(slot, p, static_cast<std::size_t>(n));
+  }
+  static void destroy(void *slot) { static_cast<T *>(slot)->~T(); }
+};
+
 /// What the thunk calls (the plugin references these for each returned
 /// type): copy_out in the caller after a successful call, destroy in the
 /// domain afterwards, make_default in the caller for the result of a failed
