@@ -71,8 +71,10 @@
 #define SDRAD_INOUT(...) __attribute__((sdrad_inout(SDRAD_STR_(__VA_ARGS__))))
 #define SDRAD_STRING __attribute__((sdrad_string))
 #define SDRAD_SHARED __attribute__((sdrad_shared))
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#include <sdrad/boundary.h> /* returned std::string, std::vector, ... (C++17) */
+#endif
 #ifdef __cplusplus
-#include <sdrad/boundary.h> /* returned std::string, std::vector, ... */
 #include <sdrad/domain_fault.h> /* SDRAD_ISOLATE(..., rethrow) */
 #endif
 #else
