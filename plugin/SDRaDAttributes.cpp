@@ -861,8 +861,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     };
     for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
       if (Attr.isArgIdent(I)) {
-        if (I && !Add(Attr.getArgAsIdent(I)->Ident->getName(),
-                      Attr.getArgAsIdent(I)->Loc))
+        if (I && !Add(sdrad::compat::identName(Attr.getArgAsIdent(I)),
+                      sdrad::compat::identLoc(Attr.getArgAsIdent(I))))
           return std::nullopt;
         continue;
       }
@@ -1100,7 +1100,7 @@ public:
     TemplateArgumentListInfo Args(Loc, Loc);
     Args.addArgument(TemplateArgumentLoc(
         TemplateArgument(T), Ctx.getTrivialTypeSourceInfo(T, Loc)));
-    QualType Spec = S.CheckTemplateIdType(TemplateName(Tmpl), Loc, Args);
+    QualType Spec = sdrad::compat::checkTemplateId(S, TemplateName(Tmpl), Loc, Args);
     if (Spec.isNull() || !S.isCompleteType(Loc, Spec))
       return nullptr;
     return Spec->getAsCXXRecordDecl();
@@ -1460,7 +1460,7 @@ private:
     llvm::SmallVector<Stmt *, 8> Stmts{Call.get()};
     Stmts.append(Body->body_begin(), Body->body_end());
     FD->setBody(CompoundStmt::Create(Ctx, Stmts,
-                                     Body->getStoredFPFeaturesOrDefault(),
+                                     sdrad::compat::storedFPFeatures(Body),
                                      Body->getLBracLoc(), Body->getRBracLoc()));
   }
 
@@ -1501,8 +1501,8 @@ private:
         (!MD->getParent()->isTriviallyCopyable() && Mode != "shared"))
       return; // diagnosed where sdrad::isolate was written
     uint64_t Size = CI.getASTContext()
-                        .getTypeSizeInChars(CI.getASTContext().getRecordType(
-                            MD->getParent()))
+                        .getTypeSizeInChars(sdrad::compat::recordType(
+                            CI.getASTContext(), MD->getParent()))
                         .getQuantity();
     addAnnotation(CI.getSema(), FD,
                   ("sdrad.this;mode=" + Mode + ";size=" + llvm::Twine(Size))
@@ -1644,7 +1644,7 @@ private:
           !RD->isTriviallyCopyable()) {
         error(DE, DomainAttr->getLocation(),
               "this(" + This + "): '" +
-                  CI.getASTContext().getRecordType(RD).getAsString(
+                  sdrad::compat::recordType(CI.getASTContext(), RD).getAsString(
                       CI.getASTContext().getPrintingPolicy()) +
                   "' is not trivially copyable, so a byte copy of the object "
                   "could still refer to the caller's or the domain's memory; "
