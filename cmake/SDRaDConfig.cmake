@@ -13,7 +13,12 @@
 #   SDRAD_C_COMPILER, SDRAD_CXX_COMPILER
 #                         the clang the plugin was built for: the compiler
 #                         of targets given to sdrad_enable() must be it.
+# find_package fails, saying what to set, when a compiler of the project is
+# not that clang (SDRaDCheckCompiler.cmake).
+# SDRaD_DIR is the directory of this file: <build>/cmake, or
+# <prefix>/lib/cmake/SDRaD once installed (or CMAKE_PREFIX_PATH=<prefix>).
 include(${CMAKE_CURRENT_LIST_DIR}/SDRaDPaths.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/SDRaDCheckCompiler.cmake)
 
 if(NOT TARGET SDRaD::runtime)
   add_library(SDRaD::runtime_static STATIC IMPORTED)

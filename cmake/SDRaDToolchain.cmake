@@ -9,7 +9,9 @@
 # include directories of <sdrad/isolate.h> and <sdrad/sdrad.h>; every
 # executable links the runtime (whole archive, -z now).  find_package(SDRaD)
 # works as well (SDRaD_DIR points here).  Compile a target with
-# -DSDRAD_DISABLE to build it without isolation.
+# -DSDRAD_DISABLE to build it without isolation.  After each project() the
+# compilers CMake found are checked (SDRaDCheckCompiler.cmake): a cache
+# that still names another compiler fails the configure step.
 
 set(_sdrad_dir "${CMAKE_CURRENT_LIST_DIR}")
 if(NOT EXISTS "${_sdrad_dir}/SDRaDPaths.cmake")
@@ -33,6 +35,7 @@ if(NOT SDRAD_PLUGIN)
 endif()
 set(CMAKE_C_COMPILER "${SDRAD_C_COMPILER}")
 set(CMAKE_CXX_COMPILER "${SDRAD_CXX_COMPILER}")
+set(CMAKE_PROJECT_INCLUDE "${_sdrad_dir}/SDRaDCheckCompiler.cmake")
 set(SDRaD_DIR "${_sdrad_dir}" CACHE PATH "SDRaD-C++ package directory")
 set(SDRAD_TOOLCHAIN ON)
 

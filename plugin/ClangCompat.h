@@ -9,7 +9,10 @@
 #ifndef SDRAD_PLUGIN_CLANGCOMPAT_H
 #define SDRAD_PLUGIN_CLANGCOMPAT_H
 
+#include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/Stmt.h"
+#include "clang/AST/TemplateBase.h"
 #include "clang/Basic/AttributeCommonInfo.h"
 #include "clang/Basic/CodeGenOptions.h"
 #include "clang/Basic/DiagnosticSema.h"
@@ -166,6 +169,38 @@ inline void announcePlugin(clang::Preprocessor &PP) {
   PP.setPredefines(PP.getPredefines() + "#define __SDRAD_PLUGIN__ 1\n");
 #else
   (void)PP;
+#endif
+}
+
+/// The type of a record declaration (ASTContext::getRecordType until Clang
+/// 21; the canonical tag type since Clang 22).
+inline clang::QualType recordType(clang::ASTContext &Ctx, const clang::RecordDecl *RD) {
+#if LLVM_VERSION_MAJOR >= 22
+  return Ctx.getCanonicalTagType(RD);
+#else
+  return Ctx.getRecordType(RD);
+#endif
+}
+
+/// Sema::CheckTemplateIdType for a template name written without a keyword
+/// (Clang 22 added the keyword, scope and nested-name-specifier arguments).
+inline clang::QualType checkTemplateId(clang::Sema &S, clang::TemplateName T, clang::SourceLocation Loc,
+                                       clang::TemplateArgumentListInfo &Args) {
+#if LLVM_VERSION_MAJOR >= 22
+  return S.CheckTemplateIdType(clang::ElaboratedTypeKeyword::None, T, Loc, Args, /*Scope=*/nullptr,
+                               /*ForNestedNameSpecifier=*/false);
+#else
+  return S.CheckTemplateIdType(T, Loc, Args);
+#endif
+}
+
+/// A compound statement's stored floating-point overrides, or none
+/// (CompoundStmt::getStoredFPFeaturesOrDefault since Clang 17).
+inline clang::FPOptionsOverride storedFPFeatures(const clang::CompoundStmt *CS) {
+#if LLVM_VERSION_MAJOR >= 17
+  return CS->getStoredFPFeaturesOrDefault();
+#else
+  return CS->hasStoredFPFeatures() ? CS->getStoredFPFeatures() : clang::FPOptionsOverride();
 #endif
 }
 

@@ -13,10 +13,14 @@
 namespace sdrad {
 
 // Annotation strings written by the frontend.
-//   function:  "sdrad.isolate;domain=NAME;policy=P;value=V"   args: {&fallback}
-//   parameter: "sdrad.in;count=C" (out, inout)                 args: {sizeof *p}
+//   function:  "sdrad.isolate;domain=NAME;policy=P;value=V;okif=PRED V"
+//                                                              args: {&fallback}
+//   parameter: "sdrad.in;count=C" (out, inout;copyback=if-ok,returned)
+//                                                              args: {sizeof *p}
 //              "sdrad.string", "sdrad.shared"
 //   count:     "sdrad.count;name=N" on an integer parameter used as a count
+//   result:    "sdrad.retcopy"   args: {&copy_out, &destroy, &make_default}
+//   rethrow:   "sdrad.rethrow"   args: {&run_catching, &throw_fault}
 constexpr const char *AnnIsolate = "sdrad.isolate";
 constexpr const char *AnnPrefix = "sdrad.";
 
@@ -25,6 +29,21 @@ constexpr const char *AttrDomain = "sdrad-domain";
 constexpr const char *AttrPolicy = "sdrad-policy";
 constexpr const char *AttrFallback = "sdrad-fallback";
 constexpr const char *AttrFallbackValue = "sdrad-fallback-value";
+constexpr const char *AttrOkIf = "sdrad-ok-if"; // "<icmp predicate> <int|null>"
+// A result that owns memory (sret): void copy(ptr dst, ptr src) run in the
+// caller after success, void destroy(ptr) run in the domain afterwards,
+// void make_default(ptr) for the failure result without a fallback.
+constexpr const char *AttrResultCopy = "sdrad-result-copy";
+constexpr const char *AttrResultDestroy = "sdrad-result-destroy";
+constexpr const char *AttrResultDefault = "sdrad-result-default";
+// rethrow: a failed call throws in the caller.  "sdrad-rethrow-run" is
+// i32 run(ptr entry, ptr blk, ptr what) run in the domain around the entry
+// (1: an exception escaped, what() copied), "sdrad-rethrow-throw" is
+// void throw(ptr domain, ptr what_or_null), noreturn, run in the caller.
+constexpr const char *AttrRethrow = "sdrad-rethrow";
+constexpr const char *AttrRethrowRun = "sdrad-rethrow-run";
+constexpr const char *AttrRethrowThrow = "sdrad-rethrow-throw";
+constexpr unsigned RethrowWhatSize = 256; // sdrad::detail::what_size
 // The IR contract (parameter attributes).
 constexpr const char *AttrIn = "sdrad-in";
 constexpr const char *AttrOut = "sdrad-out";
@@ -32,6 +51,13 @@ constexpr const char *AttrInOut = "sdrad-inout";
 constexpr const char *AttrString = "sdrad-string";
 constexpr const char *AttrShared = "sdrad-shared";
 constexpr const char *AttrElemSize = "sdrad-elem-size";
+constexpr const char *AttrCopyBack = "sdrad-copy-back"; // "if-ok", "returned"
+// With "sdrad-in"="1": a deep copy of a C++ object (a const reference):
+// "DATA;SIZE;MAKE;DESTROY", symbols of ptr data(ptr obj), i64 size(ptr obj)
+// (called in the caller; those bytes are copied in), void make(ptr slot,
+// ptr copy, i64 n) and void destroy(ptr slot) (called in the domain around
+// the body, which gets the slot); "sdrad-elem-size" is the object's size.
+constexpr const char *AttrInDeep = "sdrad-in-deep";
 // Markers the pass leaves on what it generated.
 constexpr const char *AttrThunk = "sdrad-thunk";
 constexpr const char *AttrBody = "sdrad-body";

@@ -33,6 +33,7 @@
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/Mangle.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/DiagnosticSema.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
@@ -42,6 +43,7 @@
 #include "clang/Sema/Sema.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -65,14 +67,89 @@ DiagnosticBuilder error(DiagnosticsEngine &DE, SourceLocation Loc,
   return report(DE, Loc, DiagnosticsEngine::Error, Msg.str());
 }
 
-DiagnosticBuilder warning(DiagnosticsEngine &DE, SourceLocation Loc,
-                          const llvm::Twine &Msg) {
-  return report(DE, Loc, DiagnosticsEngine::Warning, Msg.str());
-}
-
 DiagnosticBuilder note(DiagnosticsEngine &DE, SourceLocation Loc,
                        const llvm::Twine &Msg) {
   return report(DE, Loc, DiagnosticsEngine::Note, Msg.str());
+}
+
+/// The plugin's warnings, each in its own -Wsdrad-... group (all of them
+/// also in -Wsdrad).  Clang 19 cannot put plugin diagnostics in warning
+/// groups: a custom diagnostic keeps the level it was created with, so
+/// -Werror, -w and -Wno-... would never reach it.  The plugin therefore
+/// reads the -W options itself (the -fplugin-arg-sdrad-W... spelling as
+/// well, which clang does not report as an unknown warning option).
+enum class Warn { UnannotatedPointer, ReturnedPointer, IgnoredAnnotation,
+                  LambdaCaptures };
+
+llvm::StringRef warnGroup(Warn W) {
+  switch (W) {
+  case Warn::UnannotatedPointer:
+    return "sdrad-unannotated-pointer";
+  case Warn::ReturnedPointer:
+    return "sdrad-returned-pointer";
+  case Warn::IgnoredAnnotation:
+    return "sdrad-ignored-annotation";
+  case Warn::LambdaCaptures:
+    return "sdrad-lambda-captures";
+  }
+  llvm_unreachable("unknown warning");
+}
+
+/// -W options given as -fplugin-arg-sdrad-W..., after the command line's.
+std::vector<std::string> &pluginWarningOptions() {
+  static std::vector<std::string> Opts;
+  return Opts;
+}
+
+/// The level of warning \p W under the -W options (last one wins, as in
+/// clang; -Wno-error=X and -Werror=X beat -Werror/-Wno-error).
+DiagnosticsEngine::Level warningLevel(DiagnosticsEngine &DE, Warn W) {
+  const DiagnosticOptions &O = DE.getDiagnosticOptions();
+  if (O.IgnoreWarnings)
+    return DiagnosticsEngine::Ignored;
+  llvm::StringRef Group = warnGroup(W);
+  bool Enabled = true, GlobalError = false;
+  std::optional<bool> Error;
+  auto Apply = [&](llvm::StringRef Opt) {
+    bool Neg = Opt.consume_front("no-");
+    if (Opt == "error") {
+      GlobalError = !Neg;
+      return;
+    }
+    if (Opt == "everything") {
+      Enabled = !Neg;
+      return;
+    }
+    bool IsError = Opt.consume_front("error=");
+    if (Opt != Group && Opt != "sdrad")
+      return;
+    if (IsError) {
+      Error = !Neg;
+      Enabled |= !Neg;
+    } else {
+      Enabled = !Neg;
+    }
+  };
+  for (const std::string &Opt : O.Warnings)
+    Apply(Opt);
+  for (const std::string &Opt : pluginWarningOptions())
+    Apply(Opt);
+  if (!Enabled)
+    return DiagnosticsEngine::Ignored;
+  return Error.value_or(GlobalError) ? DiagnosticsEngine::Error
+                                     : DiagnosticsEngine::Warning;
+}
+
+/// Reports warning \p W (nothing if it is disabled), naming its group.
+std::optional<DiagnosticBuilder> warn(DiagnosticsEngine &DE, Warn W,
+                                      SourceLocation Loc,
+                                      const llvm::Twine &Msg) {
+  DiagnosticsEngine::Level L = warningLevel(DE, W);
+  if (L == DiagnosticsEngine::Ignored)
+    return std::nullopt;
+  std::string Flag = (L == DiagnosticsEngine::Error ? " [-Werror,-W" : " [-W") +
+                     warnGroup(W).str() + "]";
+  return report(DE, Loc, L, Msg.str() + Flag);
 }
 
 //===----------------------------------------------------------------------===//
@@ -161,7 +238,13 @@ struct IsolateSpec {
   SourceLocation FallbackLoc;
   std::string FallbackValue;
   SourceLocation ValueLoc;
+  std::string OkIf; // "== 0", ">= 0", "!= nullptr", "true", ...
+  SourceLocation OkIfLoc;
   bool ReturnsShared = false;
+  bool Rethrow = false;
+  SourceLocation RethrowLoc;
+  std::string This; // in, inout, shared: how `this` crosses
+  SourceLocation ThisLoc;
 };
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
@@ -212,6 +295,32 @@ bool isValidDomainName(llvm::StringRef N) {
   });
 }
 
+/// A bare word is a domain name unless it is a number (SDRAD_ISOLATE(42)
+/// stringifies 42) or a misspelt keyword; returns an error message or "".
+std::string checkBareWord(llvm::StringRef W) {
+  llvm::StringRef Digits = W;
+  Digits.consume_front("-") || Digits.consume_front("+");
+  if (!Digits.empty() && (llvm::isDigit(Digits.front()) || Digits.front() == '.'))
+    return ("domain name '" + W +
+            "' is a number, not a string; write it in quotes: "
+            "SDRAD_ISOLATE(\"" + W + "\")")
+        .str();
+  if (!llvm::all_of(W, [](char C) { return llvm::isAlnum(C) || C == '_'; }))
+    return "";
+  static constexpr const char *Keywords[] = {
+      "integrity", "confidentiality", "shared", "policy",
+      "domain",    "fallback",        "fallback_value", "ok_if", "rethrow"};
+  for (const char *K : Keywords) {
+    llvm::StringRef KW = K;
+    unsigned Max = KW.size() > 6 ? 2 : 1;
+    if (W.edit_distance(KW, true, Max + 1) <= Max || W.equals_insensitive(KW))
+      return ("unknown sdrad::isolate argument '" + W + "'; did you mean '" +
+              KW + "'? (a domain of that name is written \"" + W + "\")")
+          .str();
+  }
+  return "";
+}
+
 /// Parses one item; returns an error message or "".
 std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
                              SourceLocation Loc) {
@@ -226,6 +335,11 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.ReturnsShared = true;
     return "";
   }
+  if (Item == "rethrow") {
+    Spec.Rethrow = true;
+    Spec.RethrowLoc = Loc;
+    return "";
+  }
   if (Fn == "policy") {
     if (Arg != "integrity" && Arg != "confidentiality")
       return ("unknown policy '" + Arg +
@@ -234,8 +348,13 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.Policy = Arg.str();
     return "";
   }
-  if (Fn == "domain" || (Fn.empty() && Item.front() == '"') ||
-      (Fn.empty() && Item.find('(') == llvm::StringRef::npos)) {
+  bool Bare = Fn.empty() && Item.front() != '"' &&
+              Item.find('(') == llvm::StringRef::npos;
+  if (Bare) {
+    if (std::string Err = checkBareWord(Item); !Err.empty())
+      return Err;
+  }
+  if (Fn == "domain" || (Fn.empty() && Item.front() == '"') || Bare) {
     llvm::StringRef Name = unquote(Fn.empty() ? Item : Arg);
     if (!isValidDomainName(Name))
       return ("invalid domain name '" + Name +
@@ -255,6 +374,21 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.FallbackLoc = Loc;
     return "";
   }
+  if (Fn == "this") {
+    if (Arg != "in" && Arg != "inout" && Arg != "shared")
+      return ("this(" + Arg + "): expected this(in), this(inout) or "
+              "this(shared)").str();
+    Spec.This = Arg.str();
+    Spec.ThisLoc = Loc;
+    return "";
+  }
+  if (Fn == "ok_if") {
+    if (Arg.empty())
+      return "ok_if() needs a comparison with a constant, e.g. ok_if(== 0)";
+    Spec.OkIf = Arg.str();
+    Spec.OkIfLoc = Loc;
+    return "";
+  }
   if (Fn == "fallback_value") {
     if (Arg.empty())
       return "fallback_value() needs a value";
@@ -264,18 +398,20 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v) or shared")
+          "fallback(f), fallback_value(v), ok_if(cmp), rethrow, this(...) "
+          "or shared")
       .str();
 }
 
 /// Normalises a fallback value for \p RetTy, or returns "" after diagnosing.
 std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
-                               QualType RetTy, SourceLocation Loc) {
+                               QualType RetTy, SourceLocation Loc,
+                               llvm::StringRef What = "fallback_value()") {
   std::string Norm = stripParens(V);
   V = Norm;
   RetTy = RetTy.getCanonicalType();
   if (RetTy->isVoidType()) {
-    error(DE, Loc, "fallback_value() given for a function returning void");
+    error(DE, Loc, What + " given for a function returning void");
     return "";
   }
   if (RetTy->isPointerType() || RetTy->isNullPtrType()) {
@@ -283,7 +419,7 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
         V == "(void*)0")
       return "null";
     error(DE, Loc,
-          "fallback_value() of a function returning a pointer must be "
+          What + " of a function returning a pointer must be "
           "nullptr, NULL or 0");
     return "";
   }
@@ -300,7 +436,7 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
     llvm::StringRef D = Digits.rtrim("uUlL");
     if (D.getAsInteger(0, Val)) {
       error(DE, Loc,
-            "fallback_value() of a function returning an integer must be an "
+            What + " of a function returning an integer must be an "
             "integer literal");
       return "";
     }
@@ -310,16 +446,55 @@ std::string checkFallbackValue(DiagnosticsEngine &DE, llvm::StringRef V,
     double D;
     if (Digits.rtrim("fFlL").getAsDouble(D)) {
       error(DE, Loc,
-            "fallback_value() of a function returning a floating-point "
+            What + " of a function returning a floating-point "
             "value must be a number");
       return "";
     }
     return V.rtrim("fFlL").str();
   }
   error(DE, Loc,
-        "fallback_value() is only possible for functions returning a "
+        What + " is only possible for functions returning a "
         "scalar; use fallback(function) instead");
   return "";
+}
+
+/// ok_if(<op> <constant>) for return type \p RetTy as "<icmp predicate>
+/// <value>" (the IR contract's "sdrad-ok-if"), or "" after diagnosing.
+std::string checkOkIf(DiagnosticsEngine &DE, llvm::StringRef Text,
+                      QualType RetTy, SourceLocation Loc) {
+  RetTy = RetTy.getCanonicalType();
+  if (RetTy->isDependentType() || RetTy->isUndeducedType() ||
+      !(RetTy->isIntegralOrEnumerationType() || RetTy->isPointerType())) {
+    error(DE, Loc,
+          "ok_if() needs a function returning an integer, enumeration, bool "
+          "or pointer, declared (not deduced or dependent), not '" +
+              RetTy.getAsString() + "'");
+    return "";
+  }
+  std::string T = stripParens(Text);
+  llvm::StringRef R = T;
+  llvm::StringRef Op = "==";
+  for (llvm::StringRef Cand : {"==", "!=", "<=", ">=", "<", ">"})
+    if (R.consume_front(Cand)) {
+      Op = Cand;
+      break;
+    }
+  std::string V = checkFallbackValue(DE, R, RetTy, Loc, "ok_if()");
+  if (V.empty())
+    return "";
+  if (V == "null" && Op != "==" && Op != "!=") {
+    error(DE, Loc, "ok_if() on a pointer compares with == or != only");
+    return "";
+  }
+  bool Signed = RetTy->isSignedIntegerOrEnumerationType();
+  llvm::StringRef Pred = llvm::StringSwitch<llvm::StringRef>(Op)
+                             .Case("==", "eq")
+                             .Case("!=", "ne")
+                             .Case("<", Signed ? "slt" : "ult")
+                             .Case("<=", Signed ? "sle" : "ule")
+                             .Case(">", Signed ? "sgt" : "ugt")
+                             .Default(Signed ? "sge" : "uge");
+  return (Pred + " " + V).str();
 }
 
 /// Finds the fallback function named \p Name whose type is \p FD's.
@@ -426,6 +601,20 @@ bool unscopedWorkaround(Sema &S, const ParsedAttr &Attr) {
   return true;
 }
 
+/// Declarations (functions, parameters) on which an sdrad attribute was
+/// rejected with an error: the whole-function checks skip their function,
+/// so that one mistake gives one error and not a cascade of warnings about
+/// what the rejected attribute would have said.
+llvm::DenseSet<const Decl *> &rejectedDecls() {
+  static llvm::DenseSet<const Decl *> Rejected;
+  return Rejected;
+}
+
+ParsedAttrInfo::AttrHandling rejected(const Decl *D) {
+  rejectedDecls().insert(D);
+  return ParsedAttrInfo::AttributeNotApplied;
+}
+
 /// Static fallback definitions that code generation saw before they became
 /// fallbacks; the consumer passes them on again.
 std::vector<FunctionDecl *> &pendingDefinitions() {
@@ -465,14 +654,14 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
     DiagnosticsEngine &DE = S.getDiagnostics();
     auto Args = stringArgs(S, Attr);
     if (!Args)
-      return AttributeNotApplied;
+      return rejected(D);
     IsolateSpec Spec;
     for (auto &[Text, Loc] : *Args)
       for (llvm::StringRef Item : splitTopLevel(Text))
         if (std::string Err = parseIsolateItem(Item, Spec, Loc);
             !Err.empty()) {
           error(DE, Loc, Err);
-          return AttributeNotApplied;
+          return rejected(D);
         }
 
     llvm::SmallVector<Expr *, 1> AnnArgs;
@@ -480,15 +669,15 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       if (!Spec.FallbackValue.empty()) {
         error(DE, Spec.ValueLoc,
               "give either fallback() or fallback_value(), not both");
-        return AttributeNotApplied;
+        return rejected(D);
       }
       FunctionDecl *FB =
           lookupFallback(S, FD, Spec.FallbackName, Spec.FallbackLoc);
       if (!FB)
-        return AttributeNotApplied;
+        return rejected(D);
       if (FB->getCanonicalDecl() == FD->getCanonicalDecl()) {
         error(DE, Spec.FallbackLoc, "a function cannot be its own fallback");
-        return AttributeNotApplied;
+        return rejected(D);
       }
       ASTContext &Ctx = S.getASTContext();
       // The fallback is referenced only from the annotation, which does
@@ -512,19 +701,58 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
           VK_PRValue, OK_Ordinary, Spec.FallbackLoc, false,
           FPOptionsOverride()));
     }
+    if (!Spec.FallbackValue.empty() &&
+        FD->getReturnType()->isUndeducedType()) {
+      error(DE, Spec.ValueLoc,
+            "fallback_value() needs the return type, which is deduced here; "
+            "declare it (e.g. '-> int' on a lambda)");
+      return rejected(D);
+    }
     if (!Spec.FallbackValue.empty() && !FD->getReturnType()->isDependentType()) {
       Spec.FallbackValue = checkFallbackValue(DE, Spec.FallbackValue,
                                               FD->getReturnType(), Spec.ValueLoc);
       if (Spec.FallbackValue.empty())
-        return AttributeNotApplied;
+        return rejected(D);
+    }
+
+    if (Spec.Rethrow) {
+      if (!S.getLangOpts().CPlusPlus) {
+        error(DE, Spec.RethrowLoc, "rethrow needs C++ (it throws "
+                                   "sdrad::domain_fault)");
+        return rejected(D);
+      }
+      if (!Spec.FallbackName.empty() || !Spec.FallbackValue.empty()) {
+        error(DE, Spec.RethrowLoc,
+              "rethrow replaces the alternate result: give either rethrow "
+              "or fallback()/fallback_value()");
+        return rejected(D);
+      }
+    }
+    if (!Spec.OkIf.empty()) {
+      Spec.OkIf = checkOkIf(DE, Spec.OkIf, FD->getReturnType(), Spec.OkIfLoc);
+      if (Spec.OkIf.empty())
+        return rejected(D);
     }
 
     std::string Ann = sdrad::AnnIsolate;
     Ann += ";domain=" + Spec.Domain + ";policy=" + Spec.Policy;
+    if (!Spec.OkIf.empty())
+      Ann += ";okif=" + Spec.OkIf;
     if (!Spec.FallbackValue.empty())
       Ann += ";value=" + Spec.FallbackValue;
     if (Spec.ReturnsShared)
       Ann += ";shared=1";
+    if (Spec.Rethrow)
+      Ann += ";rethrow=1";
+    if (!Spec.This.empty()) {
+      auto *MD = dyn_cast<CXXMethodDecl>(FD);
+      if (!MD || MD->isStatic()) {
+        error(DE, Spec.ThisLoc,
+              "this(...) applies only to non-static member functions");
+        return rejected(D);
+      }
+      Ann += ";this=" + Spec.This;
+    }
     addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
     return AttributeApplied;
   }
@@ -535,6 +763,12 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
 //===----------------------------------------------------------------------===//
 
 enum class ParamKind { In, Out, InOut, String, Shared };
+
+/// For a const reference to T with sdrad::boundary_in<T>: references to
+/// sdrad::detail::boundary_in_ops<T>::{data, size, make, destroy}; empty if
+/// T has no boundary_in (defined with the result types below).
+llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
+                                           SourceLocation Loc);
 
 template <ParamKind K> struct ParamNames;
 template <> struct ParamNames<ParamKind::In> {
@@ -587,6 +821,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
 
   ParamAttrInfo() {
     NumArgs = hasCount(K) ? 1 : 0;
+    // out/inout: copy-back options after the count, [[sdrad::out(n, "if_ok")]]
+    OptArgs = K == ParamKind::Out || K == ParamKind::InOut ? 2 : 0;
     Spellings = Names::S;
   }
 
@@ -603,13 +839,63 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
   }
 
   /// The count argument as annotation text: a parameter name or a number.
+  /// Copy-back options: the items after the count in the first argument's
+  /// text ("n, if_ok" from SDRAD_OUT(n, if_ok)) and any further arguments
+  /// (string literals or identifiers).  std::nullopt after diagnosing.
+  static std::optional<llvm::SmallVector<std::string, 2>>
+  copyBackOptions(Sema &S, const ParsedAttr &Attr) {
+    llvm::SmallVector<std::string, 2> Opts;
+    auto Add = [&](llvm::StringRef O, SourceLocation Loc) {
+      O = O.trim();
+      if (O != "if_ok" && O != "returned") {
+        error(S.getDiagnostics(), Loc,
+              "unknown option '" + O + "' of '" +
+                  Attr.getNormalizedFullName() +
+                  "'; expected if_ok (copy back only if the function's "
+                  "ok_if() holds) or returned (copy back only as many "
+                  "elements as the function returns)");
+        return false;
+      }
+      Opts.push_back(O == "if_ok" ? "if-ok" : "returned");
+      return true;
+    };
+    for (unsigned I = 0, E = Attr.getNumArgs(); I < E; ++I) {
+      if (Attr.isArgIdent(I)) {
+        if (I && !Add(sdrad::compat::identName(Attr.getArgAsIdent(I)),
+                      sdrad::compat::identLoc(Attr.getArgAsIdent(I))))
+          return std::nullopt;
+        continue;
+      }
+      Expr *Arg = Attr.getArgAsExpr(I);
+      auto *SL = dyn_cast<StringLiteral>(Arg->IgnoreParenImpCasts());
+      if (!SL) {
+        if (I == 0)
+          continue; // the count, as an expression
+        error(S.getDiagnostics(), Arg->getExprLoc(),
+              "options of '" + Attr.getNormalizedFullName() +
+                  "' must be string literals or identifiers");
+        return std::nullopt;
+      }
+      auto Items = splitTopLevel(SL->getString());
+      for (llvm::StringRef Item : llvm::ArrayRef(Items).drop_front(I ? 0 : 1))
+        if (!Add(Item, SL->getBeginLoc()))
+          return std::nullopt;
+    }
+    if ((K != ParamKind::Out && K != ParamKind::InOut) && !Opts.empty()) {
+      error(S.getDiagnostics(), Attr.getLoc(),
+            "copy-back options apply to out and inout only");
+      return std::nullopt;
+    }
+    return Opts;
+  }
+
   std::optional<std::string> countText(Sema &S, const ParsedAttr &Attr) const {
     if (Attr.getNumArgs() && Attr.isArgIdent(0)) // [[sdrad::in(len)]]
       return sdrad::compat::identName(Attr.getArgAsIdent(0)).str();
     Expr *E = Attr.isArgExpr(0) ? Attr.getArgAsExpr(0) : nullptr;
     if (E)
       if (auto *SL = dyn_cast<StringLiteral>(E->IgnoreParenImpCasts())) {
-        std::string T = normalizeCount(SL->getString());
+        std::string T = normalizeCount(splitTopLevel(SL->getString())[0]);
         if (!T.empty())
           return T;
         error(S.getDiagnostics(), SL->getBeginLoc(),
@@ -640,28 +926,49 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     }
     auto *P = cast<ParmVarDecl>(D);
     QualType T = P->getType();
-    if (!T->isDependentType() && !T->isPointerType()) {
+    bool Ref = T->isReferenceType();
+    if (!T->isDependentType() && !T->isPointerType() &&
+        !(Ref && K != ParamKind::String)) {
       error(S.getDiagnostics(), Attr.getLoc(),
-            "'" + Attr.getNormalizedFullName() +
-                "' applies only to pointer parameters, not to '" +
-                T.getAsString() + "'");
-      return AttributeNotApplied;
+            "'" + Attr.getNormalizedFullName() + "' applies only to " +
+                (K == ParamKind::String || !Ctx.getLangOpts().CPlusPlus
+                     ? "pointer"
+                     : "pointer and reference") +
+                " parameters, not to '" + T.getAsString() + "'");
+      return rejected(D);
     }
     llvm::SmallVector<Expr *, 1> Args;
     if constexpr (hasCount(K)) {
       auto Count = countText(S, Attr);
       if (!Count)
-        return AttributeNotApplied;
+        return rejected(D);
+      if (Ref && *Count != "1") {
+        error(S.getDiagnostics(), Attr.getLoc(),
+              "a reference parameter is one object: the count of '" +
+                  Attr.getNormalizedFullName() + "' must be 1, not '" +
+                  *Count + "'");
+        return rejected(D);
+      }
       Ann += ";count=" + *Count;
+      auto Opts = copyBackOptions(S, Attr);
+      if (!Opts)
+        return rejected(D);
+      if (!Opts->empty())
+        Ann += ";copyback=" + llvm::join(*Opts, ",");
       // The element size travels as an argument so that it follows
       // template instantiation: sizeof(*p), or 1 for void.
-      QualType Pointee = T->isPointerType() ? T->getPointeeType() : QualType();
+      QualType Pointee = T->isPointerType() || Ref ? T->getPointeeType()
+                                                   : QualType();
+      // A class template specialisation is complete once instantiated.
+      if (!Pointee.isNull() && !Pointee->isDependentType() &&
+          Pointee->isRecordType())
+        (void)S.isCompleteType(Attr.getLoc(), Pointee);
       if (!Pointee.isNull() && !Pointee->isDependentType() &&
           (Pointee->isVoidType() || Pointee->isFunctionType())) {
         if (Pointee->isFunctionType()) {
           error(S.getDiagnostics(), Attr.getLoc(),
                 "cannot copy a function; use sdrad::shared");
-          return AttributeNotApplied;
+          return rejected(D);
         }
         Args.push_back(IntegerLiteral::Create(
             Ctx, llvm::APInt(Ctx.getTypeSize(Ctx.getSizeType()), 1),
@@ -671,7 +978,39 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         error(S.getDiagnostics(), Attr.getLoc(),
               "cannot copy elements of incomplete type '" +
                   Pointee.getAsString() + "'; use sdrad::shared");
-        return AttributeNotApplied;
+        return rejected(D);
+      } else if (K == ParamKind::In && Ref && Pointee->isRecordType() &&
+                 !Pointee->isDependentType() &&
+                 !(Args = deepInHelpers(S, Pointee, Attr.getLoc())).empty()) {
+        // A deep copy: the bytes data()/size() give, rebuilt in the domain.
+        if (!Pointee.isConstQualified()) {
+          error(S.getDiagnostics(), Attr.getLoc(),
+                "a deep-copied in parameter must be a const reference ('const " +
+                    Pointee.getAsString() + " &'): the domain's changes would "
+                    "be lost");
+          return rejected(D);
+        }
+        Ann += ";deep=1";
+        ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
+            Ctx.getTrivialTypeSourceInfo(Pointee.getUnqualifiedType(),
+                                         Attr.getLoc()),
+            Attr.getLoc(), UETT_SizeOf, Attr.getRange());
+        if (SizeOf.isInvalid())
+          return rejected(D);
+        Args.insert(Args.begin(), SizeOf.get());
+      } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
+                 Ctx.getLangOpts().CPlusPlus &&
+                 !Pointee.isTriviallyCopyableType(Ctx)) {
+        // A byte copy of e.g. std::string still points at the caller's
+        // buffer (in) or, copied back, at the domain's memory (out).
+        error(S.getDiagnostics(), Attr.getLoc(),
+              "'" + Pointee.getUnqualifiedType().getAsString() +
+                  "' is not trivially copyable: a byte copy would point "
+                  "into the caller's or the domain's memory; pass it "
+                  "sdrad::shared (read in place under integrity), as a const "
+                  "reference with a sdrad::boundary_in specialisation (a deep "
+                  "copy), or its data as a pointer and a count");
+        return rejected(D);
       } else {
         QualType Elem = Pointee.isNull() ? T : Pointee;
         if (T->isDependentType() && !T->isPointerType())
@@ -681,7 +1020,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
                                          Attr.getLoc()),
             Attr.getLoc(), UETT_SizeOf, Attr.getRange());
         if (SizeOf.isInvalid())
-          return AttributeNotApplied;
+          return rejected(D);
         Args.push_back(SizeOf.get());
       }
     }
@@ -691,13 +1030,209 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         error(S.getDiagnostics(), Attr.getLoc(),
               "'" + Attr.getNormalizedFullName() +
                   "' needs a pointer to char, not '" + T.getAsString() + "'");
-        return AttributeNotApplied;
+        return rejected(D);
       }
     }
     addAnnotation(S, P, Ann, Args, Attr.getRange());
     return AttributeApplied;
   }
 };
+
+//===----------------------------------------------------------------------===//
+// Results by value: types that own memory (<sdrad/boundary.h>)
+//===----------------------------------------------------------------------===//
+
+/// How a type returned by value crosses back from the domain.
+struct Crossing {
+  bool Unsupported = false; // owns memory in a way the plugin cannot copy
+  bool Pointer = false;     // holds a pointer (maybe into the domain)
+  bool Deep = false;        // needs a deep copy (not trivially copyable)
+  std::string Why;          // Unsupported: why
+  std::string Where;        // Pointer: which member
+
+  void add(const Crossing &O) {
+    if (O.Unsupported && !Unsupported) {
+      Unsupported = true;
+      Why = O.Why;
+    }
+    if (O.Pointer && !Pointer) {
+      Pointer = true;
+      Where = O.Where;
+    }
+    Deep |= O.Deep;
+  }
+};
+
+/// Classifies returned types and references the marshalling helpers of
+/// <sdrad/boundary.h> for the ones that need a deep copy.
+class ResultTypes {
+  Sema &S;
+  ASTContext &Ctx;
+
+public:
+
+  NamedDecl *lookupIn(DeclContext *DC, llvm::StringRef Name,
+                      Sema::LookupNameKind Kind, SourceLocation Loc) {
+    LookupResult R(S, DeclarationName(&Ctx.Idents.get(Name)), Loc, Kind);
+    S.LookupQualifiedName(R, DC);
+    return R.isSingleResult() ? R.getFoundDecl() : nullptr;
+  }
+
+  /// sdrad::NAME or sdrad::detail::NAME, a class template.
+  ClassTemplateDecl *sdradTemplate(llvm::StringRef Name, bool Detail,
+                                   SourceLocation Loc) {
+    auto *NS = dyn_cast_or_null<NamespaceDecl>(
+        lookupIn(Ctx.getTranslationUnitDecl(), "sdrad",
+                 Sema::LookupNamespaceName, Loc));
+    if (NS && Detail)
+      NS = dyn_cast_or_null<NamespaceDecl>(
+          lookupIn(NS, "detail", Sema::LookupNamespaceName, Loc));
+    return NS ? dyn_cast_or_null<ClassTemplateDecl>(
+                    lookupIn(NS, Name, Sema::LookupOrdinaryName, Loc))
+              : nullptr;
+  }
+
+  /// TEMPLATE<T>, complete (instantiated) or null.
+  CXXRecordDecl *specialize(ClassTemplateDecl *Tmpl, QualType T,
+                            SourceLocation Loc) {
+    if (!Tmpl)
+      return nullptr;
+    TemplateArgumentListInfo Args(Loc, Loc);
+    Args.addArgument(TemplateArgumentLoc(
+        TemplateArgument(T), Ctx.getTrivialTypeSourceInfo(T, Loc)));
+    QualType Spec = sdrad::compat::checkTemplateId(S, TemplateName(Tmpl), Loc, Args);
+    if (Spec.isNull() || !S.isCompleteType(Loc, Spec))
+      return nullptr;
+    return Spec->getAsCXXRecordDecl();
+  }
+
+  explicit ResultTypes(Sema &S) : S(S), Ctx(S.getASTContext()) {}
+
+  Crossing classify(QualType T, SourceLocation Loc, unsigned Depth = 0) {
+    T = T.getCanonicalType().getUnqualifiedType();
+    std::string Name = T.getAsString(Ctx.getPrintingPolicy());
+    Crossing R;
+    if (T->isDependentType() || Depth > 32)
+      return R;
+    if (T->isReferenceType() || T->isAnyPointerType() ||
+        T->isMemberPointerType() || T->isBlockPointerType()) {
+      R.Pointer = true;
+      R.Where = "'" + Name + "'";
+      return R;
+    }
+    if (const ConstantArrayType *AT = Ctx.getAsConstantArrayType(T))
+      return classify(AT->getElementType(), Loc, Depth + 1);
+    const RecordDecl *RD = T->getAsRecordDecl();
+    if (!RD || !RD->getDefinition())
+      return R;
+    auto *CRD = dyn_cast<CXXRecordDecl>(RD);
+    if (CRD) {
+      R.Deep = !CRD->isTriviallyCopyable();
+      if (CXXRecordDecl *Traits = specialize(
+              sdradTemplate("boundary_traits", false, Loc), T, Loc)) {
+        for (QualType E : elements(Traits, Loc)) {
+          Crossing C = classify(E, Loc, Depth + 1);
+          if (C.Pointer)
+            C.Where += " in '" + Name + "'";
+          R.add(C);
+        }
+        return R;
+      }
+      if (R.Deep && (CRD->hasUserDeclaredCopyConstructor() ||
+                     CRD->hasUserDeclaredDestructor() || CRD->isUnion())) {
+        R.Unsupported = true;
+        R.Why = "'" + Name +
+                "' has a user-declared copy constructor or destructor and no "
+                "sdrad::boundary_traits specialisation, so a copy may still "
+                "refer to the domain's memory";
+        return R;
+      }
+      for (const CXXBaseSpecifier &B : CRD->bases())
+        R.add(classify(B.getType(), Loc, Depth + 1));
+    }
+    for (const FieldDecl *F : RD->fields()) {
+      Crossing C = classify(F->getType(), Loc, Depth + 1);
+      if (C.Pointer && C.Where.front() == '\'' &&
+          C.Where.find(" in ") == std::string::npos)
+        C.Where = "'" + Name + "::" + F->getName().str() + "'";
+      R.add(C);
+    }
+    return R;
+  }
+
+  /// The element types a boundary_traits specialisation lists.
+  llvm::SmallVector<QualType, 2> elements(CXXRecordDecl *Traits,
+                                          SourceLocation Loc) {
+    llvm::SmallVector<QualType, 2> Out;
+    auto *TD = dyn_cast_or_null<TypedefNameDecl>(
+        lookupIn(Traits, "elements", Sema::LookupOrdinaryName, Loc));
+    if (!TD)
+      return Out;
+    auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+        TD->getUnderlyingType()->getAsCXXRecordDecl());
+    if (!Spec)
+      return Out;
+    for (const TemplateArgument &A : Spec->getTemplateArgs().asArray()) {
+      if (A.getKind() == TemplateArgument::Pack) {
+        for (const TemplateArgument &P : A.pack_elements())
+          if (P.getKind() == TemplateArgument::Type)
+            Out.push_back(P.getAsType());
+      } else if (A.getKind() == TemplateArgument::Type) {
+        Out.push_back(A.getAsType());
+      }
+    }
+    return Out;
+  }
+
+  /// &sdrad::detail::boundary<T>::copy_out and ::destroy, referenced (so
+  /// that they are instantiated and emitted), or an empty list.
+  llvm::SmallVector<Expr *, 2> helpers(QualType T, SourceLocation Loc) {
+    return helpersOf("boundary", {"copy_out", "destroy", "make_default"}, T,
+                     Loc);
+  }
+
+  llvm::SmallVector<Expr *, 4>
+  helpersOf(llvm::StringRef Tmpl, llvm::ArrayRef<llvm::StringRef> Names,
+            QualType T, SourceLocation Loc) {
+    llvm::SmallVector<Expr *, 4> Out;
+    CXXRecordDecl *B = specialize(sdradTemplate(Tmpl, true, Loc), T, Loc);
+    if (!B)
+      return Out;
+    for (llvm::StringRef Name : Names) {
+      auto *MD = dyn_cast_or_null<CXXMethodDecl>(
+          lookupIn(B, Name, Sema::LookupOrdinaryName, Loc));
+      if (!MD || !MD->isStatic())
+        return {};
+      // Referenced only from an annotation, which does not make code
+      // generation emit an inline function: mark it used.
+      if (!MD->hasAttr<UsedAttr>())
+        MD->addAttr(UsedAttr::CreateImplicit(Ctx));
+      S.MarkFunctionReferenced(Loc, MD);
+      // Instantiated now: the end-of-file instantiations may already have
+      // run (an instantiated isolated function is checked during them).
+      if (!MD->isDefined() && MD->isImplicitlyInstantiable())
+        S.InstantiateFunctionDefinition(Loc, MD, /*Recursive=*/true,
+                                        /*DefinitionRequired=*/true);
+      auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                      SourceLocation(), MD, false, Loc,
+                                      MD->getType(), VK_LValue);
+      Out.push_back(UnaryOperator::Create(
+          Ctx, Ref, UO_AddrOf, Ctx.getPointerType(MD->getType()), VK_PRValue,
+          OK_Ordinary, Loc, false, FPOptionsOverride()));
+    }
+    return Out;
+  }
+};
+
+llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
+                                           SourceLocation Loc) {
+  ResultTypes R(S);
+  T = T.getCanonicalType().getUnqualifiedType();
+  if (!R.specialize(R.sdradTemplate("boundary_in", false, Loc), T, Loc))
+    return {};
+  return R.helpersOf("boundary_in_ops", {"data", "size", "make", "destroy"},
+                     T, Loc);
+}
 
 //===----------------------------------------------------------------------===//
 // Whole-function checks, run before code generation sees the function
@@ -707,6 +1242,8 @@ class IsolateChecker {
   CompilerInstance &CI;
   DiagnosticsEngine &DE;
   llvm::DenseSet<const Decl *> Seen;
+  /// Functions whose result type was checked (canonical declarations).
+  llvm::DenseSet<const Decl *> ResultChecked;
   /// Named domains seen in this translation unit: policy and where.
   llvm::StringMap<std::pair<std::string, SourceLocation>> Domains;
 
@@ -739,8 +1276,250 @@ private:
     return Out;
   }
 
+  /// Whether an sdrad attribute of \p FD or of its parameters was rejected
+  /// (with an error already).
+  static bool isRejected(const FunctionDecl *FD) {
+    const auto &R = rejectedDecls();
+    for (const FunctionDecl *D : FD->redecls()) {
+      if (R.contains(D))
+        return true;
+      for (const ParmVarDecl *P : D->parameters())
+        if (R.contains(P))
+          return true;
+    }
+    return false;
+  }
+
+  /// Checks the lambdas in \p FD's body, which are no top-level
+  /// declarations: their call operators can be isolated too.
+  void visitLambdas(FunctionDecl *FD) {
+    struct Finder : RecursiveASTVisitor<Finder> {
+      IsolateChecker &C;
+      explicit Finder(IsolateChecker &C) : C(C) {}
+      bool VisitLambdaExpr(LambdaExpr *LE) {
+        if (CXXMethodDecl *Op = LE->getCallOperator())
+          C.checkFunction(Op);
+        if (FunctionTemplateDecl *T = LE->getDependentCallOperator())
+          for (FunctionDecl *Spec : T->specializations())
+            C.markCounts(Spec);
+        return true;
+      }
+    };
+    if (Stmt *Body = FD->getBody())
+      Finder(*this).TraverseStmt(Body);
+  }
+
+  /// A definition of an isolated function (templates: each instantiation)
+  /// returning a class by value: an owning type gets its marshalling
+  /// helpers referenced in a "sdrad.retcopy" annotation, one that cannot
+  /// be copied is an error, one that holds a pointer a warning.
+  void checkResult(FunctionDecl *FD) {
+    bool Definition = FD->doesThisDeclarationHaveABody();
+    // Diagnosed once per function (declaration or definition, whichever
+    // comes first); the helpers go on the definition.
+    bool Diagnose = ResultChecked.insert(FD->getCanonicalDecl()).second;
+    if (!Definition && !Diagnose)
+      return;
+    bool Isolated = false, RetShared = false, Marshalled = false;
+    for (auto &[A, An] : annotations(FD)) {
+      Isolated |= An.Kind == "isolate";
+      RetShared |= An.Kind == "retshared" || An.get("shared") == "1";
+      Marshalled |= An.Kind == "retcopy";
+    }
+    QualType Ret = FD->getReturnType();
+    if (!Isolated || Marshalled || isRejected(FD) || Ret->isDependentType() ||
+        Ret->isUndeducedType() || Ret->isPointerType() || Ret->isVoidType())
+      return;
+    SourceLocation Loc = FD->getLocation();
+    ResultTypes Results(CI.getSema());
+    Crossing C = Results.classify(Ret, Loc);
+    std::string Type = Ret.getAsString();
+    if (C.Unsupported) {
+      if (!Diagnose)
+        return;
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "' by value, which cannot cross the domain boundary: " +
+                C.Why +
+                "; specialise sdrad::boundary_traits (<sdrad/boundary.h>) if "
+                "its copy constructor makes a deep copy, or return the data "
+                "through an out(n) buffer");
+      return;
+    }
+    if (C.Pointer && !RetShared && Diagnose)
+      warn(DE, Warn::ReturnedPointer, Loc,
+           "'" + FD->getName() + "' returns '" + Type +
+               "', which holds a pointer (" + C.Where +
+               ") that may point into the domain; after a fault its memory "
+               "is discarded (add 'shared' to SDRAD_ISOLATE if it points "
+               "elsewhere)");
+    if (!C.Deep || !Definition)
+      return;
+    llvm::SmallVector<Expr *, 2> Helpers = Results.helpers(Ret, Loc);
+    if (Helpers.size() != 3) {
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "', which needs a deep copy: include <sdrad/isolate.h> (or "
+                "<sdrad/boundary.h>) before it");
+      return;
+    }
+    bool HasFallback = false;
+    for (auto &[A, An] : annotations(FD))
+      HasFallback |= An.Kind == "isolate" && A->args_size() > 0;
+    CXXRecordDecl *RD = Ret->getAsCXXRecordDecl();
+    if (!HasFallback && RD && !CI.getSema().LookupDefaultConstructor(RD)) {
+      error(DE, Loc,
+            "isolated function '" + FD->getName() + "' returns '" + Type +
+                "', which has no default constructor for the result of a "
+                "failed call: give it a fallback(f)");
+      return;
+    }
+    addAnnotation(CI.getSema(), FD, "sdrad.retcopy", Helpers,
+                  FD->getSourceRange());
+  }
+
+  /// rethrow: the function must be able to throw; its definition gets the
+  /// helpers of <sdrad/domain_fault.h> in a "sdrad.rethrow" annotation.
+  void checkRethrow(FunctionDecl *FD) {
+    bool Rethrow = false, Has = false;
+    const AnnotateAttr *At = nullptr;
+    for (auto &[A, An] : annotations(FD)) {
+      if (An.Kind == "isolate" && An.get("rethrow") == "1") {
+        Rethrow = true;
+        At = A;
+      }
+      Has |= An.Kind == "rethrow";
+    }
+    if (!Rethrow || Has || isRejected(FD))
+      return;
+    const auto *FPT = FD->getType()->getAs<FunctionProtoType>();
+    if (FPT && FPT->isNothrow()) {
+      if (!At->isInherited())
+        error(DE, At->getLocation(),
+              "'" + FD->getName() +
+                  "' is noexcept, so rethrow could only terminate the "
+                  "program; remove noexcept or rethrow");
+      return;
+    }
+    if (!FD->doesThisDeclarationHaveABody())
+      return;
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    SourceLocation Loc = FD->getLocation();
+    llvm::SmallVector<Expr *, 2> Args;
+    for (llvm::StringRef Name : {"run_catching", "throw_fault"}) {
+      FunctionDecl *H = sdradDetailFunction(S, Name, Loc);
+      if (!H) {
+        error(DE, At->getLocation(),
+              "rethrow needs <sdrad/domain_fault.h>: include <sdrad/isolate.h> "
+              "(with the runtime's include directory) before '" +
+                  FD->getName() + "'");
+        return;
+      }
+      const FunctionDecl *Def = nullptr;
+      if (H->hasBody(Def) && !Def->isUsed(false) && !Def->hasAttr<UsedAttr>())
+        pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+      for (FunctionDecl *R : H->redecls())
+        if (!R->hasAttr<UsedAttr>())
+          R->addAttr(UsedAttr::CreateImplicit(Ctx));
+      S.MarkFunctionReferenced(Loc, H);
+      auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                      SourceLocation(), H, false, Loc,
+                                      H->getType(), VK_LValue);
+      Args.push_back(UnaryOperator::Create(
+          Ctx, Ref, UO_AddrOf, Ctx.getPointerType(H->getType()), VK_PRValue,
+          OK_Ordinary, Loc, false, FPOptionsOverride()));
+    }
+    addAnnotation(S, FD, "sdrad.rethrow", Args, FD->getSourceRange());
+    keepThrowing(FD, Loc);
+  }
+
+  /// Puts sdrad::detail::may_throw(false) at the start of \p FD's body, so
+  /// that clang never marks it nounwind (and its callers' calls then go
+  /// without landing pads): the thunk it becomes throws domain_fault.
+  void keepThrowing(FunctionDecl *FD, SourceLocation Loc) {
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
+    FunctionDecl *MT = sdradDetailFunction(S, "may_throw", Loc);
+    if (!Body || !MT) // a function-try-block can throw anyway
+      return;
+    const FunctionDecl *Def = nullptr;
+    if (MT->hasBody(Def) && !Def->isUsed(false) && !Def->hasAttr<UsedAttr>())
+      pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+    for (FunctionDecl *R : MT->redecls())
+      if (!R->hasAttr<UsedAttr>())
+        R->addAttr(UsedAttr::CreateImplicit(Ctx));
+    ExprResult Ref = S.BuildDeclRefExpr(MT, MT->getType(), VK_LValue, Loc);
+    if (Ref.isInvalid())
+      return;
+    Expr *False = CXXBoolLiteralExpr::Create(Ctx, false, Ctx.BoolTy, Loc);
+    ExprResult Call = S.BuildCallExpr(nullptr, Ref.get(), Loc, {False}, Loc);
+    if (Call.isInvalid())
+      return;
+    llvm::SmallVector<Stmt *, 8> Stmts{Call.get()};
+    Stmts.append(Body->body_begin(), Body->body_end());
+    FD->setBody(CompoundStmt::Create(Ctx, Stmts,
+                                     sdrad::compat::storedFPFeatures(Body),
+                                     Body->getLBracLoc(), Body->getRBracLoc()));
+  }
+
+  static FunctionDecl *sdradDetailFunction(Sema &S, llvm::StringRef Name,
+                                           SourceLocation Loc) {
+    ASTContext &Ctx = S.getASTContext();
+    DeclContext *DC = Ctx.getTranslationUnitDecl();
+    for (llvm::StringRef NS : {"sdrad", "detail"}) {
+      LookupResult R(S, DeclarationName(&Ctx.Idents.get(NS)), Loc,
+                     Sema::LookupNamespaceName);
+      S.LookupQualifiedName(R, DC);
+      DC = R.getAsSingle<NamespaceDecl>();
+      if (!DC)
+        return nullptr;
+    }
+    LookupResult R(S, DeclarationName(&Ctx.Idents.get(Name)), Loc,
+                   Sema::LookupOrdinaryName);
+    S.LookupQualifiedName(R, DC);
+    return R.getAsSingle<FunctionDecl>();
+  }
+
+  /// The definition of an isolated member function gets
+  /// "sdrad.this;mode=M;size=N" (the class is complete only now).
+  void markThis(FunctionDecl *FD) {
+    auto *MD = dyn_cast<CXXMethodDecl>(FD);
+    if (!MD || MD->isStatic() || MD->getParent()->isLambda() ||
+        !FD->doesThisDeclarationHaveABody() || isRejected(FD) ||
+        MD->getParent()->isDependentContext())
+      return;
+    llvm::StringRef Mode;
+    for (auto &[A, An] : annotations(FD)) {
+      if (An.Kind == "this")
+        return; // done already
+      if (An.Kind == "isolate")
+        Mode = An.get("this");
+    }
+    if (Mode.empty() ||
+        (!MD->getParent()->isTriviallyCopyable() && Mode != "shared"))
+      return; // diagnosed where sdrad::isolate was written
+    uint64_t Size = CI.getASTContext()
+                        .getTypeSizeInChars(sdrad::compat::recordType(
+                            CI.getASTContext(), MD->getParent()))
+                        .getQuantity();
+    addAnnotation(CI.getSema(), FD,
+                  ("sdrad.this;mode=" + Mode + ";size=" + llvm::Twine(Size))
+                      .str(),
+                  {}, FD->getSourceRange());
+  }
+
   void checkFunction(FunctionDecl *FD) {
-    if (!Seen.insert(FD).second || FD->isTemplateInstantiation())
+    if (!Seen.insert(FD).second)
+      return;
+    checkResult(FD);
+    checkRethrow(FD);
+    markThis(FD);
+    if (FD->isTemplateInstantiation())
+      return;
+    visitLambdas(FD);
+    if (isRejected(FD))
       return;
     // Only check what was written on this declaration; redeclarations that
     // merely inherit the annotations were checked where they were written.
@@ -758,9 +1537,9 @@ private:
       for (ParmVarDecl *P : FD->parameters())
         for (auto &[A, An] : annotations(P))
           if (isParamKind(An.Kind) && !A->isInherited())
-            warning(DE, A->getLocation(),
-                    "sdrad parameter annotation ignored: '" + FD->getName() +
-                        "' is not marked sdrad::isolate");
+            warn(DE, Warn::IgnoredAnnotation, A->getLocation(),
+                 "sdrad parameter annotation ignored: '" + FD->getName() +
+                     "' is not marked sdrad::isolate");
       return;
     }
     checkIsolated(FD);
@@ -810,11 +1589,69 @@ private:
                 FD->getName() + "'");
       return;
     }
-    if (auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && !MD->isStatic()) {
-      error(DE, DomainAttr->getLocation(),
-            "sdrad::isolate is not supported on non-static member function '" +
-                FD->getName() + "'; isolate a static or free function instead");
-      return;
+    auto *Lambda = dyn_cast<CXXMethodDecl>(FD);
+    if (Lambda && !Lambda->getParent()->isLambda())
+      Lambda = nullptr;
+    if (Lambda && Lambda->getParent()->capture_size()) {
+      // The closure object (this) is passed as is.
+      if (Policy == "confidentiality") {
+        error(DE, DomainAttr->getLocation(),
+              "an isolated lambda cannot capture under the confidentiality "
+              "policy: the domain cannot read the closure; pass the values "
+              "as annotated parameters");
+        return;
+      }
+      warn(DE, Warn::LambdaCaptures, DomainAttr->getLocation(),
+           "the captures of an isolated lambda are shared with the domain "
+           "as is (read-only under integrity); pass them as annotated "
+           "parameters to copy them");
+    }
+    if (auto *MD = dyn_cast<CXXMethodDecl>(FD);
+        MD && !MD->isStatic() && !Lambda) {
+      llvm::StringRef This;
+      for (auto &[A, An] : annotations(FD))
+        if (An.Kind == "isolate" && !An.get("this").empty())
+          This = An.get("this");
+      if (isa<CXXConstructorDecl, CXXDestructorDecl>(MD)) {
+        error(DE, DomainAttr->getLocation(),
+              "constructors and destructors cannot be isolated; isolate a "
+              "member function they call");
+        return;
+      }
+      if (This.empty()) {
+        error(DE, DomainAttr->getLocation(),
+              "isolating non-static member function '" + FD->getName() +
+                  "' needs to say how the object crosses: add this(in) (a "
+                  "copy), this(inout) (a copy, copied back on success) or "
+                  "this(shared) (read in place; integrity only) to its "
+                  "SDRAD_ISOLATE");
+        return;
+      }
+      if (This == "shared" && Policy == "confidentiality") {
+        error(DE, DomainAttr->getLocation(),
+              "this(shared) under the confidentiality policy: the domain "
+              "cannot read the object; use this(in) or this(inout)");
+        return;
+      }
+      if (This == "inout" && MD->isConst()) {
+        error(DE, DomainAttr->getLocation(),
+              "this(inout) on const member function '" + FD->getName() +
+                  "': it cannot change the object; use this(in)");
+        return;
+      }
+      const CXXRecordDecl *RD = MD->getParent();
+      if (This != "shared" && !RD->isDependentContext() &&
+          !RD->isTriviallyCopyable()) {
+        error(DE, DomainAttr->getLocation(),
+              "this(" + This + "): '" +
+                  sdrad::compat::recordType(CI.getASTContext(), RD).getAsString(
+                      CI.getASTContext().getPrintingPolicy()) +
+                  "' is not trivially copyable, so a byte copy of the object "
+                  "could still refer to the caller's or the domain's memory; "
+                  "use this(shared) or isolate a function that takes the "
+                  "data it needs");
+        return;
+      }
     }
     if (FD->isMain()) {
       error(DE, DomainAttr->getLocation(), "main cannot be isolated");
@@ -829,11 +1666,71 @@ private:
       checkParam(FD, P, Confidential, Written);
     QualType Ret = FD->getReturnType();
     if (Written && Ret->isPointerType() && !RetShared)
-      warning(DE, FD->getLocation(),
-              "'" + FD->getName() +
-                  "' returns a pointer from an isolated domain; after a fault "
-                  "its memory is discarded (add 'shared' to SDRAD_ISOLATE or "
-                  "sdrad::shared on the function if that is intended)");
+      warn(DE, Warn::ReturnedPointer, FD->getLocation(),
+           "'" + FD->getName() +
+               "' returns a pointer from an isolated domain; after a fault "
+               "its memory is discarded (add 'shared' to SDRAD_ISOLATE or "
+               "sdrad::shared on the function if that is intended)");
+  }
+
+  /// out(n, if_ok) needs ok_if() on the function; out(n, returned) an
+  /// integer result.  False after diagnosing.
+  bool checkCopyBack(FunctionDecl *FD, ParmVarDecl *P, const Annotation &An,
+                     AnnotateAttr *At) {
+    llvm::StringRef CB = An.get("copyback");
+    if (CB.empty())
+      return true;
+    if (CB.contains("if-ok")) {
+      bool HasOkIf = false;
+      for (auto &[A, FAn] : annotations(FD))
+        HasOkIf |= FAn.Kind == "isolate" && !FAn.get("okif").empty();
+      if (!HasOkIf) {
+        error(DE, At->getLocation(),
+              "'" + An.Kind + "' parameter '" + P->getName() +
+                  "' is copied back if_ok, but '" + FD->getName() +
+                  "' does not say what ok is: add ok_if(...) to its "
+                  "SDRAD_ISOLATE, e.g. ok_if(== 0)");
+        return false;
+      }
+    }
+    QualType Ret = FD->getReturnType();
+    if (CB.contains("returned") && !Ret->isDependentType() &&
+        (!Ret->isIntegerType() || Ret->isBooleanType() ||
+         CI.getASTContext().getTypeSize(Ret) > 64)) {
+      error(DE, At->getLocation(),
+            "'" + An.Kind + "' parameter '" + P->getName() +
+                "' is copied back as returned, but '" + FD->getName() +
+                "' returns '" + Ret.getAsString() +
+                "', not an element count (an integer of at most 64 bits)");
+      return false;
+    }
+    return true;
+  }
+
+  /// The annotation that makes an unannotated pointer or reference
+  /// parameter of type \p T work, as source text ("" if none does):
+  /// shared for pointers (the count is unknown); for a reference to a
+  /// trivially copyable object in(1) (const, under confidentiality),
+  /// inout(1) (non-const: under integrity the domain cannot write in
+  /// place) or shared; shared for other references under integrity.
+  std::string fixItFor(QualType T, bool Confidential) {
+    bool Macros = CI.getPreprocessor().isMacroDefined("SDRAD_SHARED");
+    auto Spell = [&](llvm::StringRef Kind, llvm::StringRef Count) {
+      std::string Arg = Count.empty() ? "" : ("(" + Count + ")").str();
+      if (Macros)
+        return "SDRAD_" + Kind.upper() + Arg + " ";
+      return ("__attribute__((sdrad_" + Kind + Arg + ")) ").str();
+    };
+    if (!T->isReferenceType())
+      return Spell("shared", "");
+    QualType Obj = T->getPointeeType();
+    ASTContext &Ctx = CI.getASTContext();
+    if (Obj->isIncompleteType() || !Obj.isTriviallyCopyableType(Ctx))
+      return Confidential ? "" : Spell("shared", "");
+    if (!Obj.isConstQualified())
+      return Spell("inout", Macros ? "1" : "\"1\"");
+    return Confidential ? Spell("in", Macros ? "1" : "\"1\"")
+                        : Spell("shared", "");
   }
 
   void checkParam(FunctionDecl *FD, ParmVarDecl *P, bool Confidential,
@@ -859,31 +1756,35 @@ private:
           (!T->isPointerType() && !T->isReferenceType()) ||
           (!Written && !Confidential))
         return;
-      llvm::StringRef Fix =
-          CI.getPreprocessor().isMacroDefined("SDRAD_SHARED")
-              ? "SDRAD_SHARED "
-              : "__attribute__((sdrad_shared)) ";
+      bool Ref = T->isReferenceType();
+      std::string Fix = fixItFor(T, Confidential);
       std::string Msg =
-          ("pointer parameter '" + P->getName() +
-           "' of isolated function '" + FD->getName() +
+          ((Ref ? "reference parameter '" : "pointer parameter '") +
+           P->getName() + "' of isolated function '" + FD->getName() +
            "' has no sdrad annotation; it is passed as is (shared)" +
            (Confidential ? " but the confidentiality policy forbids the domain "
                            "to read it"
                          : ""))
               .str();
       SourceLocation Loc = P->getBeginLoc();
-      auto DB = report(DE, P->getLocation().isValid() ? P->getLocation() : Loc,
-                       Confidential ? DiagnosticsEngine::Error
-                                    : DiagnosticsEngine::Warning,
-                       Msg + "; annotate it in(n), out(n), inout(n), string "
-                             "or shared");
-      if (Loc.isValid())
-        DB << FixItHint::CreateInsertion(Loc, Fix);
+      SourceLocation At = P->getLocation().isValid() ? P->getLocation() : Loc;
+      Msg += Ref ? "; annotate it in(1), out(1), inout(1) or shared"
+                 : "; annotate it in(n), out(n), inout(n), string or shared";
+      if (Confidential) {
+        auto DB = error(DE, At, Msg);
+        if (Loc.isValid() && !Fix.empty())
+          DB << FixItHint::CreateInsertion(Loc, Fix);
+      } else if (auto DB = warn(DE, Warn::UnannotatedPointer, At, Msg)) {
+        if (Loc.isValid() && !Fix.empty())
+          *DB << FixItHint::CreateInsertion(Loc, Fix);
+      }
       return;
     }
     llvm::StringRef K = Kind->Kind;
+    if (!checkCopyBack(FD, P, *Kind, KindAttr))
+      return;
     if ((K == "out" || K == "inout") && !T->isDependentType() &&
-        T->isPointerType() &&
+        (T->isPointerType() || T->isReferenceType()) &&
         T->getPointeeType().isConstQualified()) {
       error(DE, KindAttr->getLocation(),
             "'" + K + "' parameter '" + P->getName() +
@@ -921,12 +1822,32 @@ private:
       note(DE, CountParam->getLocation(), "'" + Count + "' declared here");
       return;
     }
+    markCount(CountParam, Count);
+  }
+
+  /// Marks \p CountParam as the count named \p Count (the pass looks the
+  /// names up among the marked parameters).
+  void markCount(ParmVarDecl *CountParam, llvm::StringRef Count) {
     std::string Marker = "sdrad.count;name=" + Count.str();
     for (auto *A : CountParam->specific_attrs<AnnotateAttr>())
       if (A->getAnnotation() == Marker)
         return;
     CountParam->addAttr(AnnotateAttr::Create(
         CI.getASTContext(), Marker, nullptr, 0, CountParam->getSourceRange()));
+  }
+
+  /// Marks the counts of a specialization instantiated before its pattern
+  /// was checked (a generic lambda called in the body that defines it).
+  void markCounts(FunctionDecl *FD) {
+    for (ParmVarDecl *P : FD->parameters())
+      for (auto &[A, An] : annotations(P)) {
+        llvm::StringRef Count = An.get("count");
+        if (!isParamKind(An.Kind) || Count.empty() || llvm::isDigit(Count[0]))
+          continue;
+        for (ParmVarDecl *Q : FD->parameters())
+          if (Q->getName() == Count && Q->getType()->isIntegerType())
+            markCount(Q, Count);
+      }
   }
 };
 
@@ -976,8 +1897,21 @@ protected:
     return std::make_unique<IsolateConsumer>(CI);
   }
 
-  bool ParseArgs(const CompilerInstance &,
-                 const std::vector<std::string> &) override {
+  /// -fplugin-arg-sdrad-W<option>: a -W<option> for the plugin's warnings
+  /// (e.g. -fplugin-arg-sdrad-Wno-sdrad-returned-pointer).
+  bool ParseArgs(const CompilerInstance &CI,
+                 const std::vector<std::string> &Args) override {
+    for (llvm::StringRef A : Args) {
+      if (A.consume_front("W")) {
+        pluginWarningOptions().push_back(A.str());
+        continue;
+      }
+      error(CI.getDiagnostics(), SourceLocation(),
+            "unknown argument '" + A +
+                "' for the sdrad plugin (-fplugin-arg-sdrad-...); expected "
+                "W<warning option>, e.g. Wno-sdrad-returned-pointer");
+      return false;
+    }
     return true;
   }
 

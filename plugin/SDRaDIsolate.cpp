@@ -27,9 +27,11 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
@@ -118,9 +120,50 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
   F.addFnAttr(sdrad::AttrPolicy, A.get("policy"));
   if (StringRef V = A.get("value"); !V.empty())
     F.addFnAttr(sdrad::AttrFallbackValue, V);
+  if (StringRef V = A.get("okif"); !V.empty())
+    F.addFnAttr(sdrad::AttrOkIf, V);
+  if (A.get("rethrow") == "1")
+    F.addFnAttr(sdrad::AttrRethrow);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
+}
+
+/// "sdrad.this;mode=M;size=N": `this` (the first argument that is not
+/// sret) crosses like a pointer parameter to one N-byte object.
+void applyThisAnnotation(Function &F, const Annotation &A) {
+  Argument *This = nullptr;
+  for (Argument &Arg : F.args())
+    if (!Arg.hasStructRetAttr()) {
+      This = &Arg;
+      break;
+    }
+  if (!This || !This->getType()->isPointerTy())
+    return;
+  unsigned No = This->getArgNo();
+  StringRef Mode = A.get("mode");
+  LLVMContext &C = F.getContext();
+  if (Mode == "shared") {
+    F.addParamAttr(No, Attribute::get(C, sdrad::AttrShared));
+    return;
+  }
+  F.addParamAttr(No, Attribute::get(C, Mode == "inout" ? sdrad::AttrInOut
+                                                       : sdrad::AttrIn,
+                                    "1"));
+  F.addParamAttr(No, Attribute::get(C, sdrad::AttrElemSize, A.get("size")));
+}
+
+/// "sdrad.retcopy" {&copy, &destroy, &make_default}: the result's
+/// marshalling helpers (<sdrad/boundary.h>).
+void applyResultCopyAnnotation(Function &F, Value *Args) {
+  if (!Args)
+    return;
+  const char *Keys[] = {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
+                        sdrad::AttrResultDefault};
+  for (unsigned I = 0; I < 3; ++I)
+    if (Constant *H = annotationArg(Args, I))
+      if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
+        F.addFnAttr(Keys[I], HF->getName());
 }
 
 /// Moves our entries out of llvm.global.annotations into function
@@ -151,6 +194,17 @@ bool lowerGlobalAnnotations(Module &M) {
       applyIsolateAnnotation(*F, *A,
                              CS->getNumOperands() > 4 ? CS->getOperand(4)
                                                       : nullptr);
+    if (F && A->Kind == "rethrow" && CS->getNumOperands() > 4)
+      for (unsigned I = 0; I < 2; ++I)
+        if (Constant *H = annotationArg(CS->getOperand(4), I))
+          if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
+            F->addFnAttr(I ? sdrad::AttrRethrowThrow : sdrad::AttrRethrowRun,
+                         HF->getName());
+    if (F && A->Kind == "this")
+      applyThisAnnotation(*F, *A);
+    if (F && A->Kind == "retcopy")
+      applyResultCopyAnnotation(
+          *F, CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr);
   }
   if (!Changed)
     return false;
@@ -165,6 +219,21 @@ bool lowerGlobalAnnotations(Module &M) {
   NewGA->takeName(GA);
   GA->eraseFromParent();
   return true;
+}
+
+std::string typeName(const Function &F) {
+  std::string S;
+  raw_string_ostream OS(S);
+  F.getReturnType()->print(OS);
+  return S;
+}
+
+/// An error at \p F: with clang, a diagnostic at the function's source
+/// location (clang maps the function back to its declaration); with opt,
+/// an error naming the function.  Either way the compile fails.
+void diagnoseError(const Function &F, const Twine &Msg) {
+  F.getContext().diagnose(DiagnosticInfoUnsupported(
+      F, "sdrad-isolate: " + Msg, DiagnosticLocation(F.getSubprogram())));
 }
 
 /// The argument whose value a parameter's alloca holds (clang stores each
@@ -188,6 +257,7 @@ bool lowerParamAnnotations(Function &F) {
     Argument *Arg;
     Annotation A;
     uint64_t ElemSize;
+    Constant *Helpers[4]; // deep in: data, size, make, destroy
   };
   SmallVector<ParamAnn, 4> Params;
   StringMap<unsigned> CountArgs;
@@ -212,7 +282,10 @@ bool lowerParamAnnotations(Function &F) {
     if (auto *CI = dyn_cast_or_null<ConstantInt>(
             annotationArg(II->getArgOperand(4), 0)))
       Elem = CI->getZExtValue();
-    Params.push_back({Arg, *A, Elem});
+    ParamAnn PA{Arg, *A, Elem, {}};
+    for (unsigned I = 0; I < 4; ++I)
+      PA.Helpers[I] = annotationArg(II->getArgOperand(4), I + 1);
+    Params.push_back(PA);
   }
   for (Instruction *I : Dead)
     I->eraseFromParent();
@@ -237,9 +310,12 @@ bool lowerParamAnnotations(Function &F) {
     if (!Count.empty() && !isDigit(Count[0])) {
       auto It = CountArgs.find(Count);
       if (It == CountArgs.end()) {
-        errs() << "sdrad-isolate: " << F.getName() << ": count '" << Count
-               << "' of parameter " << No << " not found; using 0\n";
-        Spec = "0";
+        // The frontend marks every count parameter it checked; a count
+        // without its mark is a frontend bug, never a silent zero.
+        diagnoseError(F, "count '" + Count + "' of parameter " + Twine(No) +
+                             " not found among the parameters marked as "
+                             "counts; the call cannot be isolated");
+        continue;
       } else {
         Spec = "arg" + utostr(It->second);
       }
@@ -251,6 +327,19 @@ bool lowerParamAnnotations(Function &F) {
     F.addParamAttr(No, Attribute::get(F.getContext(), Attr, Spec));
     F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrElemSize,
                                       utostr(P.ElemSize)));
+    if (StringRef CB = P.A.get("copyback"); !CB.empty())
+      F.addParamAttr(No,
+                     Attribute::get(F.getContext(), sdrad::AttrCopyBack, CB));
+    if (P.A.get("deep") == "1") {
+      std::string Names;
+      for (unsigned I = 1; I <= 4; ++I) {
+        auto *H = dyn_cast_or_null<Function>(
+            P.Helpers[I - 1] ? P.Helpers[I - 1]->stripPointerCasts() : nullptr);
+        Names += (I > 1 ? ";" : "") + (H ? H->getName().str() : "");
+      }
+      F.addParamAttr(No,
+                     Attribute::get(F.getContext(), sdrad::AttrInDeep, Names));
+    }
   }
   return true;
 }
@@ -268,6 +357,10 @@ struct ArgPlan {
   std::optional<uint64_t> ConstCount;
   std::optional<unsigned> CountArg;
   uint64_t ElemSize = 1;
+  Function *Deep[4] = {};      // deep in: data, size, make, destroy
+  unsigned LenField = 0, ObjField = 0; // deep in: i64 length, the object
+  bool IfOk = false;           // copy back only if "sdrad-ok-if" holds
+  bool Returned = false;       // copy back only as many as returned
   unsigned Field = 0;          // index in the block struct
   Value *Bytes = nullptr;      // thunk-side byte count (copies)
   Value *Copy = nullptr;       // thunk-side copy pointer (copies)
@@ -340,6 +433,16 @@ class Isolator {
   const DataLayout &DL;
   RuntimeABI RT;
   StringMap<GlobalVariable *> Refs;
+  /// The current function's result helpers ("sdrad-result-*"), or null.
+  struct {
+    Function *Copy = nullptr, *Destroy = nullptr, *Default = nullptr;
+    Function *Drop = nullptr; // F.sdrad_drop: destroy in the domain
+  } Res;
+  /// The current function's rethrow helpers ("sdrad-rethrow-*"), or null.
+  struct {
+    Function *Run = nullptr, *Throw = nullptr;
+    unsigned ExcField = 0, WhatField = 0; // i32, [256 x i8] in the block
+  } Rt;
 
 public:
   explicit Isolator(Module &M)
@@ -359,7 +462,48 @@ private:
   void emitAlternate(IRBuilder<> &B, Function &F);
   static void ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
                         function_ref<void(IRBuilder<> &)> Then);
+  static void ifTrue(IRBuilder<> &B, Value *Cond, StringRef Name,
+                     function_ref<void(IRBuilder<> &)> Then);
+  static Value *okIf(IRBuilder<> &B, Function &F, Value *Result);
+  bool planResult(Function &F, ArrayRef<ArgPlan> Plan, StructType *BlockTy);
+  bool planRethrow(Function &F);
+  Function *makeCatchingEntry(Function &F, Function &Entry,
+                              StructType *BlockTy);
+  static Value *returnedBytes(IRBuilder<> &B, const ArgPlan &P,
+                              Value *Result);
 };
+
+/// "sdrad-ok-if"="<icmp predicate> <integer or null>": the comparison of
+/// the return value that makes a call successful for if-ok copy-backs.
+struct OkIf {
+  CmpInst::Predicate Pred;
+  StringRef Value; // decimal integer or "null"
+};
+
+std::optional<OkIf> parseOkIf(const Function &F) {
+  auto [Name, V] =
+      F.getFnAttribute(sdrad::AttrOkIf).getValueAsString().split(' ');
+  auto Pred = StringSwitch<std::optional<CmpInst::Predicate>>(Name)
+                  .Case("eq", CmpInst::ICMP_EQ)
+                  .Case("ne", CmpInst::ICMP_NE)
+                  .Case("slt", CmpInst::ICMP_SLT)
+                  .Case("sle", CmpInst::ICMP_SLE)
+                  .Case("sgt", CmpInst::ICMP_SGT)
+                  .Case("sge", CmpInst::ICMP_SGE)
+                  .Case("ult", CmpInst::ICMP_ULT)
+                  .Case("ule", CmpInst::ICMP_ULE)
+                  .Case("ugt", CmpInst::ICMP_UGT)
+                  .Case("uge", CmpInst::ICMP_UGE)
+                  .Default(std::nullopt);
+  Type *RetTy = F.getReturnType();
+  APInt Ignored;
+  bool IntOk = RetTy->isIntegerTy() && !V.getAsInteger(10, Ignored);
+  bool PtrOk = Pred && RetTy->isPointerTy() && V == "null" &&
+               (*Pred == CmpInst::ICMP_EQ || *Pred == CmpInst::ICMP_NE);
+  if (!Pred || (!IntOk && !PtrOk))
+    return std::nullopt;
+  return OkIf{*Pred, V};
+}
 
 GlobalVariable *Isolator::domainRef(StringRef Name, unsigned Policy) {
   std::string Key = (Name + "/" + Twine(Policy)).str();
@@ -392,6 +536,21 @@ std::optional<uint64_t> parseUInt(StringRef S) {
 
 /// Reads the parameter attributes of \p F into a plan per IR argument.
 bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
+  if (F.hasFnAttribute(sdrad::AttrOkIf) && !parseOkIf(F)) {
+    diagnoseError(F, "bad sdrad-ok-if '" +
+                         F.getFnAttribute(sdrad::AttrOkIf).getValueAsString() +
+                         "' for return type " + Twine(typeName(F)));
+    return false;
+  }
+  if (F.getReturnType()->isIntegerTy() &&
+      F.getReturnType()->getIntegerBitWidth() > 64)
+    for (Argument &A : F.args())
+      if (F.getAttributes()
+              .getParamAttr(A.getArgNo(), sdrad::AttrCopyBack)
+              .isValid()) {
+        diagnoseError(F, "a copy-back needs a return type of at most 64 bits");
+        return false;
+      }
   for (Argument &A : F.args()) {
     unsigned No = A.getArgNo();
     ArgPlan P;
@@ -439,6 +598,49 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
         if (auto E = parseUInt(
                 Str(sdrad::AttrElemSize).getValueAsString()))
           P.ElemSize = *E;
+        if (Attribute DI = Str(sdrad::AttrInDeep); DI.isValid()) {
+          SmallVector<StringRef, 4> Names;
+          DI.getValueAsString().split(Names, ';');
+          for (unsigned I = 0; I < 4 && I < Names.size(); ++I)
+            P.Deep[I] = M.getFunction(Names[I]);
+          if (Kind != ArgKind::In || P.ConstCount != 1u ||
+              !all_of(P.Deep, [](Function *H) { return H != nullptr; })) {
+            diagnoseError(F, "bad sdrad-in-deep on parameter " + Twine(No) +
+                                 ": needs sdrad-in=\"1\" and four functions "
+                                 "of the module");
+            return false;
+          }
+        }
+        if (Attribute CB = Str(sdrad::AttrCopyBack); CB.isValid()) {
+          SmallVector<StringRef, 2> Opts;
+          CB.getValueAsString().split(Opts, ',', -1, false);
+          for (StringRef O : Opts) {
+            P.IfOk |= O == "if-ok";
+            P.Returned |= O == "returned";
+            if (O != "if-ok" && O != "returned") {
+              diagnoseError(F, "unknown sdrad-copy-back '" + O +
+                                   "' on parameter " + Twine(No));
+              return false;
+            }
+          }
+          if (!P.copiesBack()) {
+            diagnoseError(F, "sdrad-copy-back on parameter " + Twine(No) +
+                                 ", which is not out or inout");
+            return false;
+          }
+          if (P.IfOk && !F.hasFnAttribute(sdrad::AttrOkIf)) {
+            diagnoseError(F, "parameter " + Twine(No) +
+                                 " is copied back if-ok, but the function "
+                                 "has no sdrad-ok-if");
+            return false;
+          }
+          if (P.Returned && !F.getReturnType()->isIntegerTy()) {
+            diagnoseError(F, "parameter " + Twine(No) +
+                                 " is copied back as returned, but the "
+                                 "function does not return an integer");
+            return false;
+          }
+        }
       }
     }
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
@@ -473,7 +675,11 @@ Function *Isolator::moveBody(Function &F) {
   Body->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   Body->setComdat(F.getComdat());
   for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
-                        sdrad::AttrFallback, sdrad::AttrFallbackValue})
+                        sdrad::AttrFallback, sdrad::AttrFallbackValue,
+                        sdrad::AttrOkIf, sdrad::AttrResultCopy,
+                        sdrad::AttrResultDestroy, sdrad::AttrResultDefault,
+                        sdrad::AttrRethrow, sdrad::AttrRethrowRun,
+                        sdrad::AttrRethrowThrow})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -485,7 +691,7 @@ Function *Isolator::moveBody(Function &F) {
   for (unsigned I = 0, E = Body->arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
       Body->removeParamAttr(I, K);
 
   Body->splice(Body->end(), &F);
@@ -508,7 +714,7 @@ AttributeList callAttrs(const Function &F, LLVMContext &C) {
   for (unsigned I = 0, E = F.arg_size(); I != E; ++I)
     for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
                           sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize})
+                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
       AL = AL.removeParamAttribute(C, I, K);
   return AttributeList::get(C, AttributeSet(), AL.getRetAttrs(),
                             [&] {
@@ -579,6 +785,17 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
       else
         SRetCopies.push_back({Tmp, Slot});
       Args.push_back(Tmp);
+    } else if (P.Deep[0]) {
+      // Rebuild the object from the copy, here in the domain.
+      Value *Copy = B.CreateAlignedLoad(B.getPtrTy(), Slot, Align(8),
+                                        A.getName() + ".copy");
+      Value *Len = B.CreateAlignedLoad(
+          B.getInt64Ty(), B.CreateStructGEP(BlockTy, Blk, P.LenField),
+          Align(8), A.getName() + ".len");
+      Value *Obj = B.CreateStructGEP(BlockTy, Blk, P.ObjField,
+                                     A.getName() + ".obj");
+      B.CreateCall(P.Deep[2], {Obj, Copy, Len});
+      Args.push_back(Obj);
     } else
       Args.push_back(B.CreateAlignedLoad(P.SlotTy, Slot,
                                          fieldAlign(DL, P.SlotTy),
@@ -587,6 +804,9 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   CallInst *Call = B.CreateCall(&Body, Args);
   Call->setCallingConv(Body.getCallingConv());
   Call->setAttributes(callAttrs(Body, C));
+  for (auto [P, Arg] : zip(Plan, Args))
+    if (P.Deep[0])
+      B.CreateCall(P.Deep[3], {Arg});
   for (auto [Tmp, Slot] : SRetCopies) {
     auto *AI = cast<AllocaInst>(Tmp);
     B.CreateMemCpy(Slot, Align(1), AI, AI->getAlign(),
@@ -604,16 +824,48 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
 /// Emits `if (P) Then()` and leaves \p B after it.
 void Isolator::ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
                          function_ref<void(IRBuilder<> &)> Then) {
+  ifTrue(B, B.CreateIsNotNull(P, P->getName() + ".nonnull"), Name, Then);
+}
+
+void Isolator::ifTrue(IRBuilder<> &B, Value *Cond, StringRef Name,
+                      function_ref<void(IRBuilder<> &)> Then) {
   Function *F = B.GetInsertBlock()->getParent();
   LLVMContext &C = F->getContext();
   auto *ThenBB = BasicBlock::Create(C, Name, F);
   auto *Done = BasicBlock::Create(C, Name + ".done", F);
-  B.CreateCondBr(B.CreateIsNotNull(P, P->getName() + ".nonnull"), ThenBB,
-                 Done);
+  B.CreateCondBr(Cond, ThenBB, Done);
   B.SetInsertPoint(ThenBB);
   Then(B);
   B.CreateBr(Done);
   B.SetInsertPoint(Done);
+}
+
+/// Whether the result satisfies "sdrad-ok-if" (nullptr without it).
+Value *Isolator::okIf(IRBuilder<> &B, Function &F, Value *Result) {
+  std::optional<OkIf> O = parseOkIf(F);
+  if (!O || !Result)
+    return nullptr;
+  Value *Rhs;
+  if (O->Value == "null") {
+    Rhs = ConstantPointerNull::get(cast<PointerType>(Result->getType()));
+  } else {
+    APInt V;
+    O->Value.getAsInteger(10, V);
+    Rhs = ConstantInt::get(Result->getType(),
+                           V.sextOrTrunc(Result->getType()->getIntegerBitWidth()));
+  }
+  return B.CreateICmp(O->Pred, Result, Rhs, "ok.if");
+}
+
+/// The bytes to copy back for a "returned" copy-back: the returned element
+/// count, none if negative, at most the copy's count.
+Value *Isolator::returnedBytes(IRBuilder<> &B, const ArgPlan &P,
+                               Value *Result) {
+  Value *N = B.CreateSExtOrTrunc(Result, B.getInt64Ty(), "ret.count");
+  N = B.CreateSelect(B.CreateICmpSLT(N, B.getInt64(0)), B.getInt64(0), N);
+  Value *Cap = B.CreateUDiv(P.Bytes, B.getInt64(P.ElemSize), "cap");
+  N = B.CreateSelect(B.CreateICmpULT(N, Cap), N, Cap, "copy.count");
+  return B.CreateMul(N, B.getInt64(P.ElemSize), "copy.bytes");
 }
 
 /// The alternate action: the fallback's result, the fallback value, or zero.
@@ -639,7 +891,9 @@ void Isolator::emitAlternate(IRBuilder<> &B, Function &F) {
     return;
   }
   for (Argument &A : F.args())
-    if (A.hasStructRetAttr()) // zero the caller's return slot
+    if (A.hasStructRetAttr() && Res.Default) // a default-constructed one
+      B.CreateCall(Res.Default, {&A});
+    else if (A.hasStructRetAttr()) // zero the caller's return slot
       B.CreateMemSet(&A, B.getInt8(0),
                      DL.getTypeAllocSize(A.getParamStructRetType()),
                      A.getParamAlign().valueOrOne());
@@ -680,6 +934,9 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   IRBuilder<> B(EntryBB);
   // The runtime may store the handle from another thread: a relaxed atomic
   // load (a plain mov on x86-64).
+  if (Rt.Run) // throw_fault reports the fault of this call only
+    B.CreateCall(M.getOrInsertFunction(
+        "sdrad_clear_fault", FunctionType::get(B.getVoidTy(), false)));
   LoadInst *Cached =
       B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
   Cached->setAtomic(AtomicOrdering::Monotonic);
@@ -704,7 +961,7 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action.
   B.SetInsertPoint(AllocBB);
   uint64_t BlockSize = DL.getTypeAllocSize(BlockTy);
-  bool Inline = BlockSize <= MaxInlineBlock;
+  bool Inline = BlockSize <= MaxInlineBlock && !Res.Copy;
   Value *Blk;
   if (Inline) {
     IRBuilder<> AB(EntryBB, EntryBB->begin());
@@ -739,6 +996,19 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
     if (P.Kind == ArgKind::String) {
       // __sdrad_copy_string(h, NULL) is NULL.
       P.Copy = B.CreateCall(RT.CopyString, {H, &A}, A.getName() + ".copy");
+    } else if (P.Deep[0]) {
+      // The object's bytes, from its own data()/size(), in the caller.
+      Value *Src = B.CreateCall(P.Deep[0], {&A}, A.getName() + ".data");
+      P.Bytes = B.CreateCall(P.Deep[1], {&A}, A.getName() + ".bytes");
+      B.CreateAlignedStore(P.Bytes,
+                           B.CreateStructGEP(BlockTy, Blk, P.LenField),
+                           Align(8));
+      P.Copy = B.CreateCall(RT.CopyIn, {H, Src, P.Bytes}, A.getName() + ".copy");
+      Value *LostThis = B.CreateIsNull(P.Copy, A.getName() + ".lost");
+      Lost = Lost == B.getFalse() ? LostThis
+                                  : B.CreateOr(Lost, LostThis, "lost");
+      B.CreateAlignedStore(P.Copy, Slot, SlotAlign);
+      continue;
     } else {
       Value *Count =
           P.CountArg ? B.CreateZExtOrTrunc(F.getArg(*P.CountArg),
@@ -825,26 +1095,68 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   }
   Next->setName("success");
   B.SetInsertPoint(Next);
+  if (Rt.Run) {
+    // An exception escaped: copy its what() out of the block, free the
+    // copies and the block, throw in the caller.
+    auto *ThrowBB = BasicBlock::Create(C, "rethrow", &F);
+    auto *OkBB = BasicBlock::Create(C, "returned", &F);
+    Value *Exc = B.CreateAlignedLoad(
+        B.getInt32Ty(), B.CreateStructGEP(BlockTy, Blk, Rt.ExcField), Align(4),
+        "exc");
+    B.CreateCondBr(B.CreateIsNotNull(Exc, "threw"), ThrowBB, OkBB, Unlikely);
+    B.SetInsertPoint(ThrowBB);
+    Type *WhatTy = ArrayType::get(B.getInt8Ty(), sdrad::RethrowWhatSize);
+    AllocaInst *What;
+    {
+      IRBuilder<> AB(EntryBB, EntryBB->begin());
+      What = AB.CreateAlloca(WhatTy, nullptr, "what");
+    }
+    B.CreateMemCpy(What, Align(1), B.CreateStructGEP(BlockTy, Blk, Rt.WhatField),
+                   Align(1), sdrad::RethrowWhatSize);
+    for (ArgPlan &P : Plan)
+      if (P.Copy)
+        ifNonNull(B, P.Copy, "free.exc", [&](IRBuilder<> &TB) {
+          TB.CreateCall(RT.BlockFree, {H, P.Copy});
+        });
+    if (!Inline)
+      B.CreateCall(RT.BlockFree, {H, Blk});
+    B.CreateCall(Rt.Throw, {Ref->getInitializer()->getAggregateElement(1u),
+                            What});
+    B.CreateUnreachable();
+    B.SetInsertPoint(OkBB);
+  }
 
   // Success: copy out/inout back, read the result, free copies and block.
-  for (ArgPlan &P : Plan)
-    if (P.copiesBack()) {
-      Argument *A = F.getArg(&P - Plan.data());
-      ifNonNull(B, A, (A->getName() + ".copyout").str(),
-                [&](IRBuilder<> &TB) {
-                  TB.CreateCall(RT.CopyOut, {H, A, P.Copy, P.Bytes});
-                });
-    }
   Value *Result = nullptr;
-  for (auto [P, A] : zip(Plan, F.args()))
-    if (P.Kind == ArgKind::SRet)
-      B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
-                     B.CreateStructGEP(BlockTy, Blk, P.Field),
-                     fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
   if (HasRetField)
     Result = B.CreateAlignedLoad(F.getReturnType(),
                                  B.CreateStructGEP(BlockTy, Blk, 0, "ret.slot"),
                                  fieldAlign(DL, F.getReturnType()), "ret");
+  Value *Ok = okIf(B, F, Result);
+  for (ArgPlan &P : Plan)
+    if (P.copiesBack()) {
+      Argument *A = F.getArg(&P - Plan.data());
+      Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
+      if (P.IfOk)
+        Given = B.CreateAnd(Given, Ok, A->getName() + ".ok");
+      Value *Bytes = P.Returned ? returnedBytes(B, P, Result) : P.Bytes;
+      ifTrue(B, Given, (A->getName() + ".copyout").str(),
+             [&](IRBuilder<> &TB) {
+               TB.CreateCall(RT.CopyOut, {H, A, P.Copy, Bytes});
+             });
+    }
+  for (auto [P, A] : zip(Plan, F.args()))
+    if (P.Kind == ArgKind::SRet && Res.Copy) {
+      // Deep copy into the caller's slot (here, in the caller), then
+      // destroy the domain's object in the domain; a fault there only
+      // discards the domain.
+      B.CreateCall(Res.Copy, {&A, B.CreateStructGEP(BlockTy, Blk, P.Field)});
+      B.CreateCall(RT.Call, {H, Res.Drop, Blk}, "drop.status");
+    } else if (P.Kind == ArgKind::SRet) {
+      B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
+                     B.CreateStructGEP(BlockTy, Blk, P.Field),
+                     fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
+    }
   for (ArgPlan &P : Plan)
     if (P.Copy)
       ifNonNull(B, P.Copy, "free", [&](IRBuilder<> &TB) {
@@ -859,8 +1171,104 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
 
   // Failure: the instance is gone (or was never entered).
   B.SetInsertPoint(FailBB);
-  emitAlternate(B, F);
+  if (Rt.Run) {
+    B.CreateCall(Rt.Throw,
+                 {Ref->getInitializer()->getAggregateElement(1u),
+                  ConstantPointerNull::get(B.getPtrTy())});
+    B.CreateUnreachable();
+  } else {
+    emitAlternate(B, F);
+  }
   FailBB->moveAfter(&F.back());
+}
+
+/// A result that owns memory ("sdrad-result-copy"): it is built in the
+/// block, which therefore lives in the domain heap (an inline block travels
+/// by copy, and the object's pointers into itself would dangle), copied
+/// into the caller's slot by the copy helper, and destroyed in the domain
+/// by F.sdrad_drop.
+bool Isolator::planResult(Function &F, ArrayRef<ArgPlan> Plan,
+                          StructType *BlockTy) {
+  Res = {};
+  if (!F.hasFnAttribute(sdrad::AttrResultCopy))
+    return true;
+  auto Helper = [&](const char *K) {
+    return M.getFunction(F.getFnAttribute(K).getValueAsString());
+  };
+  Res.Copy = Helper(sdrad::AttrResultCopy);
+  Res.Destroy = Helper(sdrad::AttrResultDestroy);
+  Res.Default = Helper(sdrad::AttrResultDefault);
+  const ArgPlan *SRet = find_if(Plan, [](const ArgPlan &P) {
+    return P.Kind == ArgKind::SRet;
+  });
+  if (!Res.Copy || !Res.Destroy || !Res.Default ||
+      SRet == Plan.end()) {
+    diagnoseError(F, "sdrad-result-copy needs an sret result and the three "
+                     "helpers (copy, destroy, make_default) in the module");
+    return false;
+  }
+  Argument *A = F.getArg(SRet - Plan.begin());
+  const StructLayout *SL = DL.getStructLayout(BlockTy);
+  if (A->getParamAlign() &&
+      *A->getParamAlign() > commonAlignment(Align(BlockAlign),
+                                            SL->getElementOffset(SRet->Field))) {
+    diagnoseError(F, "an over-aligned result that owns memory cannot be "
+                     "returned from a domain");
+    return false;
+  }
+  Res.Drop = Function::Create(
+      FunctionType::get(Type::getVoidTy(C), {PointerType::getUnqual(C)}, false),
+      GlobalValue::InternalLinkage, F.getName() + ".sdrad_drop", &M);
+  Res.Drop->setComdat(F.getComdat());
+  copyCodegenAttrs(F, *Res.Drop);
+  Res.Drop->addFnAttr(sdrad::AttrEntry);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", Res.Drop));
+  B.CreateCall(Res.Destroy,
+               {B.CreateStructGEP(BlockTy, Res.Drop->getArg(0), SRet->Field)});
+  B.CreateRetVoid();
+  return true;
+}
+
+/// rethrow: the helpers must be in the module.
+bool Isolator::planRethrow(Function &F) {
+  Rt = {};
+  if (!F.hasFnAttribute(sdrad::AttrRethrow))
+    return true;
+  auto Helper = [&](const char *K) {
+    return M.getFunction(F.getFnAttribute(K).getValueAsString());
+  };
+  Rt.Run = Helper(sdrad::AttrRethrowRun);
+  Rt.Throw = Helper(sdrad::AttrRethrowThrow);
+  if (!Rt.Run || !Rt.Throw) {
+    diagnoseError(F, "sdrad-rethrow needs sdrad-rethrow-run and "
+                     "sdrad-rethrow-throw functions in the module");
+    Rt = {};
+    return false;
+  }
+  // clang marks a body that cannot throw nounwind; the thunk now can.  (A
+  // noexcept declaration is a frontend error.)
+  F.removeFnAttr(Attribute::NoUnwind);
+  return true;
+}
+
+/// F.sdrad_catching(blk): exc = run(F.sdrad_entry, blk, blk->what), in
+/// the domain.
+Function *Isolator::makeCatchingEntry(Function &F, Function &Entry,
+                                      StructType *BlockTy) {
+  Function *W = Function::Create(Entry.getFunctionType(),
+                                 GlobalValue::InternalLinkage,
+                                 F.getName() + ".sdrad_catching", &M);
+  W->setComdat(F.getComdat());
+  copyCodegenAttrs(F, *W);
+  W->addFnAttr(sdrad::AttrEntry);
+  Argument *Blk = W->getArg(0);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", W));
+  Value *Exc = B.CreateCall(
+      Rt.Run, {&Entry, Blk, B.CreateStructGEP(BlockTy, Blk, Rt.WhatField)},
+      "exc");
+  B.CreateStore(Exc, B.CreateStructGEP(BlockTy, Blk, Rt.ExcField));
+  B.CreateRetVoid();
+  return W;
 }
 
 bool Isolator::isolate(Function &F) {
@@ -879,7 +1287,7 @@ bool Isolator::isolate(Function &F) {
     return false;
   }
   SmallVector<ArgPlan, 8> Plan;
-  if (!planArgs(F, Plan))
+  if (!planArgs(F, Plan) || !planRethrow(F))
     return false;
 
   // Block = { ret, arg0 (or its copy), arg1, ... }
@@ -892,6 +1300,22 @@ bool Isolator::isolate(Function &F) {
     P.Field = Fields.size();
     Fields.push_back(P.isCopy() ? PointerType::getUnqual(C) : P.SlotTy);
   }
+  for (ArgPlan &P : Plan)
+    if (P.Deep[0]) {
+      P.LenField = Fields.size();
+      Fields.push_back(Type::getInt64Ty(C));
+      P.ObjField = Fields.size();
+      // The object, built in the domain: 16-byte aligned storage.
+      uint64_t N = alignTo(P.ElemSize, 16) / 16;
+      Fields.push_back(ArrayType::get(
+          VectorType::get(Type::getInt32Ty(C), 4, false), N));
+    }
+  if (Rt.Run) {
+    Rt.ExcField = Fields.size();
+    Fields.push_back(Type::getInt32Ty(C));
+    Rt.WhatField = Fields.size();
+    Fields.push_back(ArrayType::get(Type::getInt8Ty(C), sdrad::RethrowWhatSize));
+  }
   if (Fields.empty())
     Fields.push_back(Type::getInt8Ty(C));
   StructType *BlockTy =
@@ -903,8 +1327,12 @@ bool Isolator::isolate(Function &F) {
                     << DL.getTypeAllocSize(BlockTy) << " bytes)\n");
   ++NumThunks;
   NumCopies += count_if(Plan, [](const ArgPlan &P) { return P.isCopy(); });
+  if (!planResult(F, Plan, BlockTy))
+    return false;
   Function *Body = moveBody(F);
   Function *Entry = makeEntry(F, *Body, BlockTy, Plan, HasRetField);
+  if (Rt.Run)
+    Entry = makeCatchingEntry(F, *Entry, BlockTy);
 
   // F is now the thunk.
   F.removeFnAttr(Attribute::Memory);
@@ -918,6 +1346,11 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(sdrad::AttrPolicy);
   F.removeFnAttr(sdrad::AttrFallback);
   F.removeFnAttr(sdrad::AttrFallbackValue);
+  F.removeFnAttr(sdrad::AttrOkIf);
+  for (const char *K : {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
+                        sdrad::AttrResultDefault, sdrad::AttrRethrow,
+                        sdrad::AttrRethrowRun, sdrad::AttrRethrowThrow})
+    F.removeFnAttr(K);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }

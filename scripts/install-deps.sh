@@ -13,6 +13,7 @@ packages=(
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
   libevent-dev dpkg-dev patch perl                            # examples/memcached (apt-get source, build, prove)
+  clang-14                                                    # test: the plugin refuses another clang (Debian's default)
 )
 
 missing=()

@@ -18,6 +18,12 @@
  *         fallback_value(v)    on a fault return v (a literal)
  *         shared               the returned pointer is meant to point outside
  *                              the domain (silences the warning)
+ *         rethrow              (C++) a failed call throws sdrad::domain_fault
+ *                              (kind, domain, an escaped exception's what())
+ *                              instead of returning the alternate result
+ *         ok_if(cmp)           what a successful return is, for out(n, if_ok):
+ *                              ok_if(== 0), ok_if(>= 0), ok_if(!= nullptr),
+ *                              ok_if(true), ...
  *       Without fallback the function returns zero (0, 0.0, NULL, {}) on a
  *       fault; sdrad_last_fault() (<sdrad/sdrad.h>) tells what happened.
  *
@@ -27,6 +33,13 @@
  *   SDRAD_OUT(n)     give the domain n zeroed elements, copy them back to
  *                    the caller's buffer only if the call succeeds
  *   SDRAD_INOUT(n)   both
+ *   SDRAD_OUT(n, if_ok), SDRAD_INOUT(n, if_ok)
+ *                    copy back only if the result satisfies ok_if(...)
+ *   SDRAD_OUT(n, returned), SDRAD_INOUT(n, returned)
+ *                    copy back only as many elements as the function
+ *                    returns (none if negative, at most n); both options
+ *                    may be given: SDRAD_OUT(n, if_ok, returned)
+ *   On a reference parameter the count is 1: SDRAD_IN(1) const T &x
  *   SDRAD_STRING     copy a NUL-terminated string in
  *   SDRAD_SHARED     pass the pointer as is (also on a function: its result)
  *
@@ -53,16 +66,22 @@
  * count may name a parameter declared after the pointer). */
 #define SDRAD_STR_(...) #__VA_ARGS__
 #define SDRAD_ISOLATE(...) __attribute__((sdrad_isolate(SDRAD_STR_(__VA_ARGS__))))
-#define SDRAD_IN(n) __attribute__((sdrad_in(SDRAD_STR_(n))))
-#define SDRAD_OUT(n) __attribute__((sdrad_out(SDRAD_STR_(n))))
-#define SDRAD_INOUT(n) __attribute__((sdrad_inout(SDRAD_STR_(n))))
+#define SDRAD_IN(...) __attribute__((sdrad_in(SDRAD_STR_(__VA_ARGS__))))
+#define SDRAD_OUT(...) __attribute__((sdrad_out(SDRAD_STR_(__VA_ARGS__))))
+#define SDRAD_INOUT(...) __attribute__((sdrad_inout(SDRAD_STR_(__VA_ARGS__))))
 #define SDRAD_STRING __attribute__((sdrad_string))
 #define SDRAD_SHARED __attribute__((sdrad_shared))
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#include <sdrad/boundary.h> /* returned std::string, std::vector, ... (C++17) */
+#endif
+#ifdef __cplusplus
+#include <sdrad/domain_fault.h> /* SDRAD_ISOLATE(..., rethrow) */
+#endif
 #else
 #define SDRAD_ISOLATE(...)
-#define SDRAD_IN(n)
-#define SDRAD_OUT(n)
-#define SDRAD_INOUT(n)
+#define SDRAD_IN(...)
+#define SDRAD_OUT(...)
+#define SDRAD_INOUT(...)
 #define SDRAD_STRING
 #define SDRAD_SHARED
 #endif

@@ -6,7 +6,13 @@
 // come from the domain heap.  A "!config" directive makes it look up a key
 // with std::map::at(), which throws std::out_of_range for an unknown key:
 // the exception escapes the domain, which is rewound and discarded, and the
-// caller gets the fallback value.  Exits non-zero on any mismatch.
+// caller gets the fallback value.
+//
+// top_words() returns its result by value - a std::vector of
+// std::pair<std::string, int>, deep-copied into the caller's memory - and
+// uses `rethrow`: the same unknown key surfaces in the caller's try/catch as
+// sdrad::domain_fault with the original what().  Exits non-zero on any
+// mismatch.
 #include <sdrad/isolate.h>
 #include <sdrad/sdrad.h>
 
@@ -59,6 +65,31 @@ int word_stats(SDRAD_STRING const char *input, SDRAD_OUT(cap) char *report,
   return static_cast<int>(counts.size());
 }
 
+using Ranking = std::vector<std::pair<std::string, int>>;
+
+// The n most frequent words, by value; failures throw sdrad::domain_fault.
+SDRAD_ISOLATE("text", rethrow)
+Ranking top_words(SDRAD_SHARED const std::string &input, size_t n) {
+  std::map<std::string, int> counts;
+  std::map<std::string, std::string> config{{"lang", "en"}};
+  std::istringstream in{input};
+  std::string word;
+  while (in >> word) {
+    if (word.rfind("!config=", 0) == 0) {
+      word = config.at(word.substr(8)); // throws for an unknown key
+      continue;
+    }
+    ++counts[word];
+  }
+  Ranking sorted(counts.begin(), counts.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto &a, const auto &b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (sorted.size() > n)
+    sorted.resize(n);
+  return sorted;
+}
+
 } // namespace text
 
 int main() {
@@ -87,5 +118,27 @@ int main() {
       fail("call " + std::to_string(i) + " after the fault");
   }
   std::printf("500 more calls after the fault: OK\n");
+
+  text::Ranking top = text::top_words(
+      "pear apple pear fig apple pear a-word-long-enough-for-the-heap", 2);
+  if (top != text::Ranking{{"pear", 3}, {"apple", 2}})
+    fail("top_words returned the wrong ranking");
+  if (sdrad_owns(sdrad_domain_by_name("text", 0), top[0].first.data()) ||
+      sdrad_owns(sdrad_domain_by_name("text", 0), top.data()))
+    fail("the returned vector points into the domain");
+  std::printf("top_words: %s=%d %s=%d (a deep copy in the caller's memory)\n",
+              top[0].first.c_str(), top[0].second, top[1].first.c_str(),
+              top[1].second);
+  try {
+    text::top_words("a !config=colour", 2);
+    fail("no sdrad::domain_fault");
+  } catch (const sdrad::domain_fault &e) {
+    if (e.kind() != SDRAD_FAULT_EXCEPTION || e.domain() != "text" ||
+        e.original_what().find("map::at") == std::string::npos)
+      fail(std::string("domain_fault: ") + e.what());
+    std::printf("rethrow: caught %s\n", e.what());
+  }
+  if (text::top_words("x y x", 1) != text::Ranking{{"x", 2}})
+    fail("top_words after the exception");
   return 0;
 }

@@ -19,6 +19,8 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT:    %intact = icmp eq i32 %canary, 0
 ; CHECK-NEXT:    br i1 %intact, label %success, label %fail
 ; CHECK:       success:
+; CHECK-NEXT:    %ret.slot = getelementptr
+; CHECK-NEXT:    %ret = load i32, ptr %ret.slot
 ; CHECK-NEXT:    %[[NN:out.nonnull[0-9]*]] = icmp ne ptr %out, null
 ; CHECK-NEXT:    br i1 %[[NN]], label %out.copyout, label %out.copyout.done
 ; CHECK:       out.copyout:

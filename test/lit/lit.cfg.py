@@ -20,6 +20,7 @@ includes = '-I{0}/attributes -I{0}/runtime/include'.format(
 plugin = config.sdrad_plugin
 target = '-target x86_64-pc-linux-gnu'
 config.substitutions.append(('%plugin', plugin))
+config.substitutions.append(('%includes', includes))
 # %clang_sdrad: C compile with the plugin; %clangxx_sdrad: C++.
 config.substitutions.append(
     ('%clangxx_sdrad', '{} --driver-mode=g++ {} -fplugin={} {}'.format(
@@ -43,5 +44,6 @@ config.available_features.add('llvm-{}'.format(llvm_major))
 # [[STRUCT_GEP]]: IRBuilder::CreateStructGEP marks its GEPs nuw since LLVM 20.
 struct_gep = ('getelementptr inbounds nuw' if llvm_major >= 20
               else 'getelementptr inbounds')
+# [[LLVM_MAJOR]]: the LLVM/clang the plugin was built for (its messages name it).
 config.substitutions.append(
-    ('FileCheck', '{} "-DSTRUCT_GEP={}"'.format(config.filecheck, struct_gep)))
+    ('FileCheck', '{} "-DSTRUCT_GEP={}" -DLLVM_MAJOR={}'.format(config.filecheck, struct_gep, llvm_major)))

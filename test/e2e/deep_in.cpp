@@ -1,0 +1,77 @@
+// In-parameters deep-copied into the domain: SDRAD_IN(1) on const
+// std::string&, std::string_view&, std::vector<T>& (and std::span<const T>&
+// in C++20): the domain gets its own object built from a copy of the
+// bytes, under confidentiality too (it could not read the caller's).
+// Faults in between leave the caller's objects as they were.
+#include "e2e.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+#if __cplusplus >= 202002L
+#include <span>
+#endif
+
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long count_char(SDRAD_IN(1) const std::string &s, char c, int fault) {
+  long n = 0;
+  for (char x : s)
+    n += x == c;
+  std::string local = s + s; // allocations in the domain
+  if (fault)
+    *(volatile int *)nullptr = 1;
+  return n * 1000 + (long)local.size();
+}
+
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long view_len(SDRAD_IN(1) const std::string_view &v) {
+  return (long)v.size() * 100 + (v.empty() ? 0 : v[0]);
+}
+
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long sum(SDRAD_IN(1) const std::vector<int> &v, int fault) {
+  long s = 0;
+  for (int x : v)
+    s += x;
+  if (fault)
+    __builtin_trap();
+  return s;
+}
+
+#if __cplusplus >= 202002L
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long span_sum(SDRAD_IN(1) const std::span<const short> &v) {
+  long s = 0;
+  for (short x : v)
+    s += x;
+  return s;
+}
+#endif
+
+int main() {
+  std::string big(300, 'a');
+  big[10] = 'b';
+  CHECK_EQ(count_char(big, 'a', 0), 299 * 1000 + 600);
+  CHECK_EQ(count_char("xyx", 'x', 0), 2 * 1000 + 6);
+  CHECK_EQ(count_char("", 'x', 0), 0);
+  CHECK_EQ(count_char(big, 'a', 1), -1);
+  CHECK(take_fault() != 0, "the fault was not recorded");
+  CHECK(big.size() == 300 && big[10] == 'b' && big[11] == 'a', "big changed");
+  CHECK_EQ(count_char(big, 'b', 0), 1000 + 600);
+
+  std::string_view v = "hello";
+  CHECK_EQ(view_len(v), 500 + 'h');
+  CHECK_EQ(view_len(std::string_view()), 0);
+
+  std::vector<int> xs{1, 2, 3, 4, 5};
+  CHECK_EQ(sum(xs, 0), 15);
+  CHECK_EQ(sum(xs, 1), -1);
+  take_fault();
+  CHECK_EQ(sum(std::vector<int>(1000, 2), 0), 2000);
+  CHECK_EQ(sum({}, 0), 0);
+#if __cplusplus >= 202002L
+  short arr[4] = {1, 2, 3, -4};
+  CHECK_EQ(span_sum(std::span<const short>(arr)), 2);
+#endif
+  return 0;
+}

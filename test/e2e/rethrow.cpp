@@ -1,0 +1,102 @@
+// SDRAD_ISOLATE(..., rethrow): an escaped exception surfaces in the caller
+// as sdrad::domain_fault with kind "exception", the domain name and the
+// original what(); a fault as domain_fault with its kind; a successful call
+// returns normally (values and out buffers as usual).  C++17 and C++20.
+#include "e2e.h"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+SDRAD_ISOLATE("parser", rethrow)
+int parse(SDRAD_IN(n) const char *s, size_t n, SDRAD_OUT(1) int *out) {
+  std::string text(s, n);
+  if (text == "throw")
+    throw std::invalid_argument("bad token '" + text + "' at 0");
+  if (text == "segv")
+    *(volatile int *)nullptr = 1;
+  if (text == "other")
+    throw 42;
+  *out = (int)text.size();
+  return 1;
+}
+
+SDRAD_ISOLATE("parser", rethrow)
+std::vector<std::string> split(int n, int thr) {
+  if (thr)
+    throw std::runtime_error("split failed");
+  return std::vector<std::string>(n, "piece-long-enough-for-the-heap");
+}
+
+// A body that cannot throw (clang marks it nounwind): the thunk still can.
+SDRAD_ISOLATE("calc", rethrow) int divide(int a, int b) { return a / b; }
+
+static int calls(const char *s) {
+  int out = -1;
+  return parse(s, strlen(s), &out) == 1 ? out : -2;
+}
+
+int main(int argc, char **) {
+  int zero = argc - 1;
+  CHECK_EQ(divide(6, 3), 2);
+  bool div_caught = false;
+  try {
+    divide(1, zero);
+  } catch (const sdrad::domain_fault &f) {
+    div_caught = true;
+    CHECK_EQ(f.kind(), SDRAD_FAULT_FPE);
+    CHECK(f.domain() == "calc", "domain = %s", f.domain().c_str());
+  }
+  CHECK(div_caught, "no domain_fault for a division by zero");
+  CHECK_EQ(calls("hello"), 5);
+  bool caught = false;
+  try {
+    calls("throw");
+  } catch (const sdrad::domain_fault &f) {
+    caught = true;
+    CHECK_EQ(f.kind(), SDRAD_FAULT_EXCEPTION);
+    CHECK(f.domain() == "parser", "domain = %s", f.domain().c_str());
+    CHECK(f.original_what() == "bad token 'throw' at 0", "what = %s",
+          f.original_what().c_str());
+    CHECK(std::string(f.what()) ==
+              "sdrad: exception in domain 'parser': bad token 'throw' at 0",
+          "what() = %s", f.what());
+  }
+  CHECK(caught, "no domain_fault for an exception");
+  CHECK_EQ(calls("abc"), 3); // the domain works on
+
+  caught = false;
+  try {
+    calls("segv");
+  } catch (const sdrad::domain_fault &f) {
+    caught = true;
+    CHECK(f.kind() == SDRAD_FAULT_SEGV || f.kind() == SDRAD_FAULT_KEY_VIOLATION,
+          "kind = %s", f.kind_name());
+    CHECK(f.domain() == "parser", "domain = %s", f.domain().c_str());
+    CHECK(f.original_what().empty(), "what = %s", f.original_what().c_str());
+  }
+  CHECK(caught, "no domain_fault for a segv");
+  sdrad_clear_fault();
+
+  caught = false;
+  try {
+    calls("other");
+  } catch (const std::exception &e) { // domain_fault is a std::exception
+    caught = true;
+    CHECK(strstr(e.what(), "not derived from std::exception"), "what() = %s",
+          e.what());
+  }
+  CHECK(caught, "no domain_fault for a non-std exception");
+
+  CHECK_EQ(split(3, 0).size(), 3);
+  try {
+    split(3, 1);
+    CHECK(false, "no exception");
+  } catch (const sdrad::domain_fault &f) {
+    CHECK(f.original_what() == "split failed", "what = %s",
+          f.original_what().c_str());
+  }
+  CHECK_EQ(calls("again"), 5);
+  return 0;
+}

@@ -1,0 +1,21 @@
+; out with "sdrad-copy-back"="returned": copies back as many elements as
+; the function returned, none if negative, at most the copy's count.
+; RUN: %opt_sdrad %s | FileCheck %s
+
+define i64 @read(ptr "sdrad-out"="arg1" "sdrad-elem-size"="4" "sdrad-copy-back"="returned" %buf, i64 %cap) #0 {
+entry:
+  ret i64 2
+}
+attributes #0 = { "sdrad-domain"="d" }
+
+; CHECK-LABEL: define i64 @read(
+; CHECK:       success:
+; CHECK:         %ret = load i64, ptr %ret.slot
+; CHECK:         %[[NEG:[0-9]+]] = icmp slt i64 %ret, 0
+; CHECK-NEXT:    %[[N:[0-9]+]] = select i1 %[[NEG]], i64 0, i64 %ret
+; CHECK-NEXT:    %[[CAP:cap[0-9]*]] = udiv i64 %buf.bytes, 4
+; CHECK-NEXT:    %[[LT:[0-9]+]] = icmp ult i64 %[[N]], %[[CAP]]
+; CHECK-NEXT:    %copy.count = select i1 %[[LT]], i64 %[[N]], i64 %[[CAP]]
+; CHECK-NEXT:    %copy.bytes = mul i64 %copy.count, 4
+; CHECK:       buf.copyout:
+; CHECK-NEXT:    call void @__sdrad_copy_out(i64 %h, ptr %buf, ptr %buf.copy, i64 %copy.bytes)
