@@ -33,6 +33,7 @@
 #include "llvm/IR/DerivedTypes.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -378,7 +379,7 @@ struct ArgPlan {
 struct RuntimeABI {
   StructType *RefTy;
   FunctionCallee DomainHandle, BlockAlloc, BlockFree, CopyIn, CopyString,
-      Call, CallWith, CopyCheck, CopyOut;
+      Call, CallWith, CopyCheck, CopyOut, RegisterEntries;
 
   explicit RuntimeABI(Module &M) {
     LLVMContext &C = M.getContext();
@@ -403,6 +404,7 @@ struct RuntimeABI {
     CallWith = Decl("__sdrad_call_with", I32, {I64, Ptr, Ptr, I64});
     CopyCheck = Decl("__sdrad_copy_check", I32, {I64, Ptr});
     CopyOut = Decl("__sdrad_copy_out", Void, {I64, Ptr, Ptr, I64});
+    RegisterEntries = Decl("__sdrad_register_entries", I32, {Ptr, I64});
   }
 };
 
@@ -433,6 +435,9 @@ class Isolator {
   const DataLayout &DL;
   RuntimeABI RT;
   StringMap<GlobalVariable *> Refs;
+  /// Every function a thunk passes to __sdrad_call(_with), with the
+  /// domain reference it runs in (registered by registerEntries()).
+  SmallVector<std::pair<Function *, GlobalVariable *>, 8> Entries;
   /// The current function's result helpers ("sdrad-result-*"), or null.
   struct {
     Function *Copy = nullptr, *Destroy = nullptr, *Default = nullptr;
@@ -452,6 +457,14 @@ public:
 
 private:
   GlobalVariable *domainRef(StringRef Name, unsigned Policy);
+
+public:
+  /// Emits the module's (entry, domain reference) table and a constructor
+  /// that registers it with the runtime (__sdrad_register_entries): from
+  /// inside a domain, a nested call may only name one of these.
+  void registerEntries();
+
+private:
   bool planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan);
   Function *moveBody(Function &F);
   Function *makeEntry(Function &F, Function &Body, StructType *BlockTy,
@@ -525,6 +538,28 @@ GlobalVariable *Isolator::domainRef(StringRef Name, unsigned Policy) {
   GV->setAlignment(Align(8));
   Refs[Key] = GV;
   return GV;
+}
+
+void Isolator::registerEntries() {
+  if (Entries.empty())
+    return;
+  Type *Ptr = PointerType::getUnqual(C);
+  StructType *EntryTy = StructType::get(C, {Ptr, Ptr});
+  SmallVector<Constant *, 8> Elems;
+  for (auto &[E, R] : Entries)
+    Elems.push_back(ConstantStruct::get(EntryTy, {E, R}));
+  ArrayType *AT = ArrayType::get(EntryTy, Elems.size());
+  auto *Table = new GlobalVariable(M, AT, /*isConstant=*/true,
+                                   GlobalValue::PrivateLinkage,
+                                   ConstantArray::get(AT, Elems),
+                                   "__sdrad_entries");
+  Function *Ctor = Function::Create(
+      FunctionType::get(Type::getVoidTy(C), false),
+      GlobalValue::InternalLinkage, "sdrad.register_entries", &M);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", Ctor));
+  B.CreateCall(RT.RegisterEntries, {Table, B.getInt64(Elems.size())});
+  B.CreateRetVoid();
+  appendToGlobalCtors(M, Ctor, 65535);
 }
 
 std::optional<uint64_t> parseUInt(StringRef S) {
@@ -919,6 +954,9 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   StringRef Policy = F.getFnAttribute(sdrad::AttrPolicy).getValueAsString();
   GlobalVariable *Ref =
       domainRef(Domain, Policy == "confidentiality" ? 1 : 0);
+  Entries.push_back({&Entry, Ref});
+  if (Res.Drop)
+    Entries.push_back({Res.Drop, Ref});
   MDBuilder MDB(C);
   MDNode *Unlikely = sdrad::compat::unlikelyBranchWeights(MDB);
   MDNode *Likely = sdrad::compat::likelyBranchWeights(MDB);
@@ -1373,6 +1411,7 @@ PreservedAnalyses sdrad::IsolatePass::run(Module &M,
     Isolator I(M);
     for (Function *F : Todo)
       Changed |= I.isolate(*F);
+    I.registerEntries();
   }
   // Runtime entry points no thunk needed (e.g. __sdrad_copy_string).
   for (Function &F : make_early_inc_range(M))

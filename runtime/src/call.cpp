@@ -249,6 +249,14 @@ __attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance
 }  // namespace
 
 namespace {
+// From inside a domain, only an entry the plugin generated for the domain
+// entered (entries.cpp), or the runtime's own.
+inline void check_caller_entry(ThreadState *ts, void (*entry)(void *), const Instance *in) {
+  if (__builtin_expect(ts->depth == 0, 1)) return;
+  if (!runtime_entry(entry) && !entry_registered_for(entry, in->dom))
+    gate_refuse(ts, "nested call with an entry not generated for that domain", (void *)entry);
+}
+
 // Blocks are small (a few scalars): words inline, memcpy beyond 64 bytes.
 inline void copy_block(void *dst, const void *src, size_t n) {
   if (n > 64) {
@@ -274,6 +282,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
   if (!in) return ts->last_error = err;
+  check_caller_entry(ts, entry, in);
   // A nested call's block must be the calling domain's own memory: it is
   // read now and written back after the call with root rights.
   check_caller_write(ts, "__sdrad_call_with", blk, size);
@@ -294,6 +303,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(vo
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
   if (!in) return ts->last_error = err;
+  check_caller_entry(ts, entry, in);
   return run_call(ts, in, handle, entry, block, in->stack_hi - 64);
 }
 

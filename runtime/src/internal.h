@@ -291,6 +291,8 @@ inline ThreadState *thread_state_if_any() {  // validated; nullptr if none
 }
 void *state_alloc(size_t n);
 void root_cache_flush(ThreadState *ts);     // malloc.cpp, at thread exit
+bool entry_registered_for(void (*entry)(void *), const Domain *d);  // entries.cpp
+bool runtime_entry(void (*entry)(void *));  // sdrad_api.cpp: the runtime's own
 
 // --- what a gate's caller may touch (caller.cpp) -------------------------
 const Instance *calling_instance(const ThreadState *ts);  // nullptr: root

@@ -104,6 +104,8 @@ uintptr_t function_of(uintptr_t ret) {
 
 }  // namespace
 
+bool sdrad::runtime_entry(void (*entry)(void *)) { return entry == call_entry; }
+
 extern "C" {
 
 SDRAD_HIDDEN int32_t sdrad_impl_init(uint64_t udi, long flags, const JmpCtx *ctx) {

@@ -71,6 +71,7 @@ void outer(void *p) {
 
 TEST(CallWith, NestedCallFromADomain) {
   Outer o{domain("callwith.inner"), -1, 0};
+  allow_nested_entry(add, "callwith.inner");
   ASSERT_EQ(__sdrad_call_with(domain("callwith.outer"), outer, &o, sizeof(o)), 0);
   EXPECT_EQ(o.status, 0);
   EXPECT_EQ(o.ret, 11);

@@ -47,6 +47,7 @@ void outer_body(Outer *o) {
 TEST(Nesting, InnerFaultRewindsOnlyInner) {
   int64_t outer = domain("nest.outer");
   int64_t inner = domain("nest.inner");
+  allow_nested_entry(inner_body, "nest.inner");
   InDomain<Outer> d(outer);
   d.b->inner = inner;
   ASSERT_EQ(d.run(outer_body), 0);
@@ -60,6 +61,7 @@ TEST(Nesting, InnerFaultRewindsOnlyInner) {
 TEST(Nesting, OuterFaultAfterInnerCallRewindsOuter) {
   int64_t outer = domain("nest.outer2");
   int64_t inner = domain("nest.inner2");
+  allow_nested_entry(inner_body, "nest.inner2");
   InDomain<Outer> d(outer);
   d.b->inner = inner;
   EXPECT_EQ(d.run([](Outer *o) {
@@ -124,6 +126,7 @@ void chain_body(void *p) {
 TEST(Nesting, FaultAtEachDepthRewindsToThatDepth) {
   int64_t hs[8];
   for (int i = 0; i < 8; ++i) hs[i] = domain("nest.chain" + std::to_string(i));
+  for (int i = 0; i < 8; ++i) allow_nested_entry(chain_body, ("nest.chain" + std::to_string(i)).c_str());
   for (int fail = 1; fail < 8; ++fail) {
     InDomain<Chain> d(hs[0]);
     for (int i = 0; i < 8; ++i) d.b->handles[i] = hs[i];
@@ -150,6 +153,7 @@ void outer_with_block(Outer *o) {
 TEST(Nesting, BlockAllocatedInsideADomainIsCarriedIntoTheCallee) {
   InDomain<Outer> d(domain("nest.blockouter"));
   d.b->inner = domain("nest.blockinner");
+  allow_nested_entry(inner_body, "nest.blockinner");
   ASSERT_EQ(d.run(outer_with_block), 0);
   EXPECT_EQ(d.b->after_inner, 0);
   EXPECT_EQ(d.b->depth_inside_inner, 2);

@@ -51,3 +51,12 @@ inline T opaque(T v) {
 inline bool pku() { return sdrad_backend() == SDRAD_BACKEND_PKU; }
 
 }  // namespace sdrad_test
+
+// Lets code running inside a domain name `fn` as the entry of a nested call
+// into domain `name`, as the plugin's module constructor does for the
+// entries it generates (__sdrad_register_entries).
+inline void allow_nested_entry(void (*fn)(void *), const char *name) {
+  __sdrad_domain_ref ref{0, name, 0, SDRAD_ABI_VERSION};
+  __sdrad_entry e{fn, &ref};
+  ASSERT_EQ(__sdrad_register_entries(&e, 1), 0);
+}

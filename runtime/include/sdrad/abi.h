@@ -132,6 +132,20 @@ int32_t __sdrad_copy_check(int64_t handle, const void *copy);
  * (with the rights needed to read the domain's memory). */
 void __sdrad_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes);
 
+/* The entry functions a module's thunks pass to __sdrad_call/_call_with,
+ * each with the domain it runs in.  The plugin emits one read-only table
+ * per module and registers it from a module constructor.  A call made from
+ * inside a domain must name a registered entry of the domain it enters
+ * (otherwise it is a fault of the caller, kind gate-violation); calls from
+ * root may name any function.  Registering from inside a domain is a
+ * gate violation.  Returns 0, or SDRAD_E_NO_MEMORY when the runtime's
+ * table of modules is full. */
+typedef struct __sdrad_entry {
+  void (*entry)(void *block);
+  const __sdrad_domain_ref *ref;
+} __sdrad_entry;
+int32_t __sdrad_register_entries(const __sdrad_entry *table, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
