@@ -180,6 +180,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   threads_install_hooks();
   memory_install_hooks();
   signals_install();
+  confine_init();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
            g_shared.heap_size, g_shared.stack_size);

@@ -25,7 +25,8 @@ namespace sdrad {
 
 namespace {
 
-constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
+// SIGSYS carries syscall confinement (syscall_confine.cpp).
+constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS};
 
 // These functions are not gates: called from a domain they run with its
 // rights.  Under PKU the PKRU says so (the domain cannot change it without
