@@ -378,6 +378,9 @@ void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
 // --- syscall confinement (syscall_confine.cpp, syscall_policy.cpp) ------
 constexpr uint8_t kSudAllow = 0, kSudBlock = 1;   // SYSCALL_DISPATCH_FILTER_*
 constexpr uint32_t kSyscallsDefault = 0, kSyscallsEperm = 1, kSyscallsAny = 2;
+// Mirror of the thread's selector for the gates' fast path without PKU
+// (gate_macros.inc); never trusted for a decision about rights.
+extern __thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec")));
 void confine_init();                        // start-up: probe, map selectors
 void confine_thread_enable(ThreadState *ts);  // prctl, once per thread
 inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
@@ -388,6 +391,7 @@ inline void confine_sync(ThreadState *ts) {
   if (ts->depth > 0 && !ts->sud_on) confine_thread_enable(ts);
   uint8_t v = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]) ? kSudBlock : kSudAllow;
   ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = v;
+  t_sud_block = v;
 }
 // Every runtime signal handler: selector to allow on entry (the handler
 // makes system calls), and on return into a domain the re-arm stub

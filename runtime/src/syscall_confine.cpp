@@ -49,6 +49,8 @@ extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
 
 namespace sdrad {
 
+__thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec"))) = 0;
+
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
   long r;
   register long r10 __asm__("r10") = d;
