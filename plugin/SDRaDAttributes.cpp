@@ -150,6 +150,7 @@ bool isParamKind(llvm::StringRef K) {
 //   fallback(function)                 alternate action: call this
 //   fallback_value(literal)            alternate action: return this
 //   shared                             the returned pointer is shared
+//   syscalls(default|eperm|any)        the domain's system-call policy
 // A bare word that is none of these is a domain name, so that
 // [[sdrad::isolate("parser")]] works as written.
 //===----------------------------------------------------------------------===//
@@ -162,6 +163,7 @@ struct IsolateSpec {
   std::string FallbackValue;
   SourceLocation ValueLoc;
   bool ReturnsShared = false;
+  std::string Syscalls; // "" (default), "eperm" or "any"
 };
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
@@ -248,6 +250,14 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.Domain = Name.str();
     return "";
   }
+  if (Fn == "syscalls") {
+    if (Arg != "default" && Arg != "eperm" && Arg != "any")
+      return ("unknown syscalls policy '" + Arg +
+              "'; expected 'default', 'eperm' or 'any'")
+          .str();
+    Spec.Syscalls = Arg == "default" ? "" : Arg.str();
+    return "";
+  }
   if (Fn == "fallback") {
     if (Arg.empty())
       return "fallback() needs a function name";
@@ -264,7 +274,7 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v) or shared")
+          "fallback(f), fallback_value(v), shared or syscalls(p)")
       .str();
 }
 
@@ -525,6 +535,8 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       Ann += ";value=" + Spec.FallbackValue;
     if (Spec.ReturnsShared)
       Ann += ";shared=1";
+    if (!Spec.Syscalls.empty())
+      Ann += ";syscalls=" + Spec.Syscalls;
     addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
     return AttributeApplied;
   }

@@ -118,6 +118,8 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
   F.addFnAttr(sdrad::AttrPolicy, A.get("policy"));
   if (StringRef V = A.get("value"); !V.empty())
     F.addFnAttr(sdrad::AttrFallbackValue, V);
+  if (StringRef V = A.get("syscalls"); !V.empty())
+    F.addFnAttr(sdrad::AttrSyscalls, V);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
@@ -473,7 +475,8 @@ Function *Isolator::moveBody(Function &F) {
   Body->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   Body->setComdat(F.getComdat());
   for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
-                        sdrad::AttrFallback, sdrad::AttrFallbackValue})
+                        sdrad::AttrFallback, sdrad::AttrFallbackValue,
+                        sdrad::AttrSyscalls})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -663,8 +666,11 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
                          StructType *BlockTy, MutableArrayRef<ArgPlan> Plan,
                          bool HasRetField) {
   StringRef Policy = F.getFnAttribute(sdrad::AttrPolicy).getValueAsString();
+  // SDRAD_POLICY_SYSCALLS_EPERM / _ANY (sdrad/abi.h) in bits 8-11.
+  StringRef Syscalls = F.getFnAttribute(sdrad::AttrSyscalls).getValueAsString();
+  unsigned SyscallBits = Syscalls == "eperm" ? 1u << 8 : Syscalls == "any" ? 2u << 8 : 0;
   GlobalVariable *Ref =
-      domainRef(Domain, Policy == "confidentiality" ? 1 : 0);
+      domainRef(Domain, (Policy == "confidentiality" ? 1 : 0) | SyscallBits);
   MDBuilder MDB(C);
   MDNode *Unlikely = sdrad::compat::unlikelyBranchWeights(MDB);
   MDNode *Likely = sdrad::compat::likelyBranchWeights(MDB);
@@ -918,6 +924,7 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(sdrad::AttrPolicy);
   F.removeFnAttr(sdrad::AttrFallback);
   F.removeFnAttr(sdrad::AttrFallbackValue);
+  F.removeFnAttr(sdrad::AttrSyscalls);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }
