@@ -408,6 +408,8 @@ SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, cons
                               int *fault_kind);
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
+void binary_scan_startup();                 // binary_scan.cpp
+
 // --- signals ------------------------------------------------------------
 void signals_install();
 void state_install_hooks();

@@ -16,7 +16,7 @@
  * (checked by static_asserts in call.cpp).
  */
         .intel_syntax noprefix
-        .text
+        .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 
 #include "gate_macros.inc"
 

@@ -12,7 +12,7 @@
  * violation.  Its WRPKRU is checked like every other one (switch.S).
  */
         .intel_syntax noprefix
-        .text
+        .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 
 #include "gate_macros.inc"
 
