@@ -383,6 +383,7 @@ constexpr uint32_t kSyscallsDefault = 0, kSyscallsEperm = 1, kSyscallsAny = 2;
 extern __thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec")));
 void confine_init();                        // start-up: probe, map selectors
 void confine_thread_enable(ThreadState *ts);  // prctl, once per thread
+void confine_thread_exit(ThreadState *ts);    // before the state is reused
 inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
 // The thread's selector after a change of depth: block while a confined
 // domain runs, allow in root.  A few instructions; nothing when off.

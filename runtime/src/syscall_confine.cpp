@@ -174,6 +174,19 @@ void confine_thread_enable(ThreadState *ts) {
   ts->sud_on = 1;
 }
 
+// Thread exit: its thread state (and selector byte) goes to the next
+// thread, which may block it while this one still makes system calls on
+// its way out (with every signal blocked: a dispatched call would kill the
+// process).  Dispatch off first.
+void confine_thread_exit(ThreadState *ts) {
+  if (!ts->sud_on) return;
+  ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
+  t_sud_block = 0;
+  if (raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0) != 0)
+    fatal("cannot turn off syscall confinement for exiting thread %d", ts->tid);
+  ts->sud_on = 0;
+}
+
 // Entry of every runtime signal handler.  Runs elevated, before any system
 // call: the selector is still "block" if a domain was interrupted.
 ThreadState *confine_signal_enter(void *uc) {
