@@ -61,6 +61,7 @@ void thread_exit(void *p) {
     ts->altstack = nullptr;
   }
   root_cache_flush(ts);
+  confine_thread_exit(ts);
   t_ts = nullptr;
   StateLock lock;
   ts->in_use = 0;
