@@ -2,13 +2,15 @@
  * turns a refused call into a fault of kind "syscall" (and the fallback
  * runs), syscalls(eperm) makes it fail with EPERM, syscalls(any) lets it
  * through; what libraries commonly do (stdio to stderr, growing the heap,
- * clocks) works under the default policy.  Mode: default | eperm | any |
- * common. */
+ * clocks) works under the default policy; SDRAD_REQUIRE_CONFINEMENT
+ * refuses to start without confinement.  Mode: default | eperm | any |
+ * common | require. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +27,11 @@ static long raw_mprotect(void *p, long len, long prot) {
 
 /* Makes a root page read-only (and back), with the system call instruction. */
 SDRAD_ISOLATE("sys_default", fallback_value(-1000))
-long mprotect_default(void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
+long mprotect_default(SDRAD_SHARED void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
 SDRAD_ISOLATE("sys_eperm", syscalls(eperm), fallback_value(-1000))
-long mprotect_eperm(void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
+long mprotect_eperm(SDRAD_SHARED void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
 SDRAD_ISOLATE("sys_any", syscalls(any), fallback_value(-1000))
-long mprotect_any(void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
+long mprotect_any(SDRAD_SHARED void *p) { return raw_mprotect(p, 4096, PROT_READ | PROT_WRITE); }
 
 SDRAD_ISOLATE("sys_common", fallback_value(-1))
 int common_calls(int n) {
@@ -47,6 +49,31 @@ int common_calls(int n) {
   return ok;
 }
 
+/* SDRAD_REQUIRE_CONFINEMENT=1 with confinement unavailable (here: turned
+ * off) is a start-up failure with a message: run self again that way. */
+static void check_require(const char *self) {
+  int fds[2];
+  CHECK(pipe(fds) == 0, "pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    setenv("SDRAD_CONFINEMENT", "0", 1);
+    setenv("SDRAD_REQUIRE_CONFINEMENT", "1", 1);
+    execl(self, self, "common", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  char buf[2048];
+  size_t n = 0;
+  ssize_t r;
+  while (n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0) n += (size_t)r;
+  buf[n] = 0;
+  int st = 0;
+  waitpid(pid, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 70, "status %#x, stderr: %s", st, buf);
+  CHECK(strstr(buf, "SDRAD_REQUIRE_CONFINEMENT") != NULL, "stderr: %s", buf);
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "default";
   sdrad_clear_fault();
@@ -62,6 +89,8 @@ int main(int argc, char **argv) {
   } else if (!strcmp(mode, "any")) {
     CHECK_EQ(mprotect_any(g_page), 0);
     CHECK_EQ(take_fault(), 0);
+  } else if (!strcmp(mode, "require")) {
+    check_require(argv[0]);
   } else if (!strcmp(mode, "common")) {
     CHECK_EQ(common_calls(64), 1);
     CHECK_EQ(take_fault(), 0);
