@@ -102,6 +102,10 @@ uint32_t *frame_pkru(void *ucv) {
   auto *uc = (ucontext_t *)ucv;
   auto *fx = (uint8_t *)uc->uc_mcontext.fpregs;
   if (!fx) return nullptr;
+  // An XSAVE frame (struct _fpx_sw_bytes: magic1, extended_size, xfeatures,
+  // xstate_size) large enough to hold the PKRU component.
+  const uint32_t *sw = (const uint32_t *)(fx + 464);
+  if (sw[0] != 0x46505853u || sw[4] < g_shared.xsave_pkru_off + 4) return nullptr;
   uint64_t *xstate_bv = (uint64_t *)(fx + 512);
   *xstate_bv |= 1ull << 9;  // restore PKRU from the frame, never its init value (0)
   return (uint32_t *)(fx + g_shared.xsave_pkru_off);
