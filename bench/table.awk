@@ -52,6 +52,12 @@ END {
   for (i = 1; i <= 6; i++)
     if (has("call.plugin." ck[i])) cmp("plugin-isolated / plain, " cn[i], "call.plugin." ck[i], "call.plain." ck[i], "", 0, "-")
 
+  section("   syscall confinement (bench_syscall.cpp; getppid)")
+  cmp("  syscall from a confined domain / root", "syscall.domain", "syscall.root_after", "", 0, "-")
+  cmp("  syscall from an unconfined domain / root", "syscall.domain_any", "syscall.root_after", "", 0, "-")
+  cmp("  root syscall, thread used domains / fresh", "syscall.root_after", "syscall.root_fresh", "", 0, "-")
+  cmp("  no-arg call, confined / unconfined domain", "call.noarg_confined", "call.noarg_unconfined", "", 0, "-")
+
   section("   copy bandwidth vs memcpy of the same size (ratio = copy / memcpy bandwidth)")
   split("64 4096 65536 1048576", cs, " ")
   split("64 B|4 KiB|64 KiB|1 MiB", csn, "|")

@@ -27,6 +27,8 @@ constexpr const char *AnnPrefix = "sdrad.";
 // The IR contract (function attributes).
 constexpr const char *AttrDomain = "sdrad-domain";
 constexpr const char *AttrPolicy = "sdrad-policy";
+/// System-call policy of the domain: "eperm" or "any" (absent: default).
+constexpr const char *AttrSyscalls = "sdrad-syscalls";
 constexpr const char *AttrFallback = "sdrad-fallback";
 constexpr const char *AttrFallbackValue = "sdrad-fallback-value";
 constexpr const char *AttrOkIf = "sdrad-ok-if"; // "<icmp predicate> <int|null>"

@@ -227,6 +227,7 @@ bool isParamKind(llvm::StringRef K) {
 //   fallback(function)                 alternate action: call this
 //   fallback_value(literal)            alternate action: return this
 //   shared                             the returned pointer is shared
+//   syscalls(default|eperm|any)        the domain's system-call policy
 // A bare word that is none of these is a domain name, so that
 // [[sdrad::isolate("parser")]] works as written.
 //===----------------------------------------------------------------------===//
@@ -245,6 +246,7 @@ struct IsolateSpec {
   SourceLocation RethrowLoc;
   std::string This; // in, inout, shared: how `this` crosses
   SourceLocation ThisLoc;
+  std::string Syscalls; // "" (default), "eperm" or "any"
 };
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
@@ -367,6 +369,14 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.Domain = Name.str();
     return "";
   }
+  if (Fn == "syscalls") {
+    if (Arg != "default" && Arg != "eperm" && Arg != "any")
+      return ("unknown syscalls policy '" + Arg +
+              "'; expected 'default', 'eperm' or 'any'")
+          .str();
+    Spec.Syscalls = Arg == "default" ? "" : Arg.str();
+    return "";
+  }
   if (Fn == "fallback") {
     if (Arg.empty())
       return "fallback() needs a function name";
@@ -398,8 +408,8 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   }
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
-          "fallback(f), fallback_value(v), ok_if(cmp), rethrow, this(...) "
-          "or shared")
+          "fallback(f), fallback_value(v), ok_if(cmp), rethrow, this(...), "
+          "shared or syscalls(p)")
       .str();
 }
 
@@ -753,6 +763,8 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
       }
       Ann += ";this=" + Spec.This;
     }
+    if (!Spec.Syscalls.empty())
+      Ann += ";syscalls=" + Spec.Syscalls;
     addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
     return AttributeApplied;
   }

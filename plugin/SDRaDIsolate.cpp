@@ -125,6 +125,8 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
     F.addFnAttr(sdrad::AttrOkIf, V);
   if (A.get("rethrow") == "1")
     F.addFnAttr(sdrad::AttrRethrow);
+  if (StringRef V = A.get("syscalls"); !V.empty())
+    F.addFnAttr(sdrad::AttrSyscalls, V);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
@@ -714,7 +716,7 @@ Function *Isolator::moveBody(Function &F) {
                         sdrad::AttrOkIf, sdrad::AttrResultCopy,
                         sdrad::AttrResultDestroy, sdrad::AttrResultDefault,
                         sdrad::AttrRethrow, sdrad::AttrRethrowRun,
-                        sdrad::AttrRethrowThrow})
+                        sdrad::AttrRethrowThrow, sdrad::AttrSyscalls})
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -952,8 +954,11 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
                          StructType *BlockTy, MutableArrayRef<ArgPlan> Plan,
                          bool HasRetField) {
   StringRef Policy = F.getFnAttribute(sdrad::AttrPolicy).getValueAsString();
+  // SDRAD_POLICY_SYSCALLS_EPERM / _ANY (sdrad/abi.h) in bits 8-11.
+  StringRef Syscalls = F.getFnAttribute(sdrad::AttrSyscalls).getValueAsString();
+  unsigned SyscallBits = Syscalls == "eperm" ? 1u << 8 : Syscalls == "any" ? 2u << 8 : 0;
   GlobalVariable *Ref =
-      domainRef(Domain, Policy == "confidentiality" ? 1 : 0);
+      domainRef(Domain, (Policy == "confidentiality" ? 1 : 0) | SyscallBits);
   Entries.push_back({&Entry, Ref});
   if (Res.Drop)
     Entries.push_back({Res.Drop, Ref});
@@ -1389,6 +1394,7 @@ bool Isolator::isolate(Function &F) {
                         sdrad::AttrResultDefault, sdrad::AttrRethrow,
                         sdrad::AttrRethrowRun, sdrad::AttrRethrowThrow})
     F.removeFnAttr(K);
+  F.removeFnAttr(sdrad::AttrSyscalls);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }

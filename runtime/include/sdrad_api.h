@@ -34,6 +34,9 @@ extern "C" {
 /* Options of sdrad_destroy. */
 #define SDRAD_NO_HEAP_MERGE (1 << 7)
 #define SDRAD_HEAP_MERGE (1 << 8)
+/* SDRaD-C++ extension: the domain's system calls (docs/plugin.md). */
+#define SDRAD_SYSCALLS_EPERM (1 << 12) /* refused calls fail with EPERM */
+#define SDRAD_SYSCALLS_ANY (1 << 13)   /* not confined */
 
 /* Access of sdrad_dprotect. */
 #define SDRAD_NO_ACCESS 0

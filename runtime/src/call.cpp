@@ -14,10 +14,11 @@ static_assert(offsetof(SharedPage, pku) == 4, "switch.S SP_PKU");
 static_assert(offsetof(SharedPage, root_wd_bits) == 16, "switch.S SP_ROOT_WD");
 static_assert(offsetof(SharedPage, state_base) == 32, "switch.S SP_STATE_BASE");
 static_assert(offsetof(SharedPage, state_size) == 40, "switch.S SP_STATE_SIZE");
+static_assert(offsetof(SharedPage, confine) == 140, "gate_macros.inc SP_CONFINE");
 static_assert(offsetof(JmpCtx, rsp) == 48 && offsetof(JmpCtx, rip) == 56, "switch.S CTX");
 static_assert(offsetof(JmpCtx, mxcsr) == 64 && offsetof(JmpCtx, pkru) == 72, "switch.S CTX");
 static_assert(offsetof(Frame, ctx) == 0, "switch.S: Frame starts with its JmpCtx");
-static_assert(offsetof(SharedPage, exit_head_addr) == 144, "test/pku/matrix.cpp, test/e2e/boundary.c mirror it");
+static_assert(offsetof(SharedPage, exit_head_addr) == 168, "test/pku/matrix.cpp, test/e2e/boundary.c mirror it");
 
 namespace {
 
@@ -34,6 +35,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
   t_heap = in->heap;
   ts->cur_pkru = instance_pkru(in);
+  confine_sync(ts);
 }
 
 }  // namespace
@@ -112,6 +114,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   t_heap = f->parent_heap;
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
+  confine_sync(ts);
   sdrad_jump(ctx, value);
 }
 
@@ -329,5 +332,6 @@ void pop_compat_frame(ThreadState *ts) {
   t_heap = f->parent_heap;
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
+  confine_sync(ts);
 }
 }  // namespace sdrad

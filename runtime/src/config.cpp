@@ -182,6 +182,8 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   memory_install_hooks();
   signals_install();
   exit_list_locate();
+  confine_init();
+  binary_scan_startup();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
            g_shared.heap_size, g_shared.stack_size);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sdrad_api.h"
 #include "sdrad/abi.h"
 
 namespace sdrad {
@@ -58,7 +59,11 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
                         bool is_data) {
   ensure_initialized();
   if (!name || !*name || strlen(name) >= sizeof(Domain::name)) return SDRAD_E_BAD_ARGUMENT;
-  if (policy > SDRAD_POLICY_CONFIDENTIALITY) return SDRAD_E_BAD_ARGUMENT;
+  uint32_t syscalls = (policy & SDRAD_POLICY_SYSCALLS_MASK) >> 8;
+  policy &= ~SDRAD_POLICY_SYSCALLS_MASK;
+  if (compat_flags & SDRAD_SYSCALLS_EPERM) syscalls = kSyscallsEperm;
+  if (compat_flags & SDRAD_SYSCALLS_ANY) syscalls = kSyscallsAny;
+  if (policy > SDRAD_POLICY_CONFIDENTIALITY || syscalls > kSyscallsAny) return SDRAD_E_BAD_ARGUMENT;
   DomainLock lock;
   Domain *t = table();
   if (!t) return SDRAD_E_NO_MEMORY;
@@ -69,7 +74,7 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
       continue;
     }
     if (!compat_flags && !t[i].compat_flags && !strcmp(t[i].name, name))
-      return t[i].policy == policy ? i : SDRAD_E_POLICY_CONFLICT;
+      return t[i].policy == policy && t[i].syscalls == syscalls ? i : SDRAD_E_POLICY_CONFLICT;
   }
   if (!free_slot) return SDRAD_E_TOO_MANY_DOMAINS;
   int key = -1;
@@ -80,6 +85,7 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   }
   Domain *d = &t[free_slot];
   d->policy = policy;
+  d->syscalls = syscalls;
   d->key = key;
   d->is_data = is_data;
   d->udi = udi;

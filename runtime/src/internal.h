@@ -45,6 +45,12 @@ struct alignas(kPage) SharedPage {
   size_t heap_size, stack_size, data_size, args_size;
   uintptr_t root_heap_base, root_heap_size;
   uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
+  // Syscall confinement (syscall_confine.cpp): per-thread selector bytes,
+  // one page mapped twice: read-only (key 0, what the kernel reads under
+  // any domain's PKRU) and writable (root key, what the runtime writes).
+  uint32_t confine;            // 1: Syscall User Dispatch confines domains
+  uint32_t xsave_pkru_off;     // PKRU's offset in a signal frame's XSAVE area
+  uintptr_t sud_ro, sud_rw;
   uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
   uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
 };
@@ -156,6 +162,7 @@ struct Domain {
   uint32_t key_taken;          // instances running with `key` (the others own theirs)
   uint32_t generation;         // bumped each time the handle's slot is reused
   uint32_t warned_shared_key;
+  uint32_t syscalls;           // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
   char name[64];
   std::atomic<uint64_t> calls, faults, high_water;
   int64_t creator;         // compat: domain that created it (0: root)
@@ -246,6 +253,12 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
   uint32_t in_gate_copy;   // a copy with the calling domain's rights runs
   Instance *gate_target;   // ... into this callee (discarded if it faults)
+  uint32_t sud_on;         // Syscall User Dispatch is on for this thread
+  uint32_t sud_pending;    // a handler returned into a domain: re-arm due
+  uintptr_t sud_resume;    // ... where the domain continues after the re-arm
+  uint32_t sig_depth;      // nesting of the runtime's signal handlers
+  uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
+  uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
   ThreadState *next_free;
 };
 
@@ -387,6 +400,42 @@ void record_fault(ThreadState *ts, const sdrad_fault &f);
 void stack_canary_place(Instance *in);
 bool stack_canary_ok(const Instance *in);
 void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
+
+// --- syscall confinement (syscall_confine.cpp, syscall_policy.cpp) ------
+constexpr uint8_t kSudAllow = 0, kSudBlock = 1;   // SYSCALL_DISPATCH_FILTER_*
+constexpr uint32_t kSyscallsDefault = 0, kSyscallsEperm = 1, kSyscallsAny = 2;
+// Mirror of the thread's selector for the gates' fast path without PKU
+// (gate_macros.inc); never trusted for a decision about rights.
+extern __thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec")));
+void confine_init();                        // start-up: probe, map selectors
+void confine_thread_enable(ThreadState *ts);  // prctl, once per thread
+void confine_thread_exit(ThreadState *ts);    // before the state is reused
+inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
+// The thread's selector after a change of depth: block while a confined
+// domain runs, allow in root.  A few instructions; nothing when off.
+inline void confine_sync(ThreadState *ts) {
+  if (__builtin_expect(!g_shared.confine, 0)) return;
+  if (ts->depth > 0 && !ts->sud_on) confine_thread_enable(ts);
+  uint8_t v = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]) ? kSudBlock : kSudAllow;
+  ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = v;
+  t_sud_block = v;
+}
+// Every runtime signal handler: selector to allow on entry (the handler
+// makes system calls), and on return into a domain the re-arm stub
+// (syscall_rearm.S) blocks again; the frame's PKRU is the one at entry.
+ThreadState *confine_signal_enter(void *uc);
+// pass: the domain itself re-executes its (checked) system call, with its
+// own PKRU, on the way back (the kernel then touches only memory the
+// domain may touch).
+void confine_signal_leave(ThreadState *ts, void *uc, bool pass = false);
+void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
+// Policy for one system call of the innermost domain (syscall_policy.cpp).
+enum class SysVerdict { Pass, Done, Refuse, Fault };
+SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], long *result,
+                              int *fault_kind);
+long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
+void binary_scan_startup();                 // binary_scan.cpp
 
 // --- signals ------------------------------------------------------------
 void signals_install();

@@ -4,7 +4,7 @@
  * running caller, so they must be assembly.  Everything else is a GATE.
  */
         .intel_syntax noprefix
-        .text
+        .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 #include "gate_macros.inc"
 
 /* int32_t sdrad_init(uint64_t udi, long flags) */

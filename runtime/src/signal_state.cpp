@@ -25,7 +25,8 @@ namespace sdrad {
 
 namespace {
 
-constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
+// SIGSYS carries syscall confinement (syscall_confine.cpp).
+constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS};
 
 }  // namespace
 
@@ -60,18 +61,14 @@ long raw(long nr, long a, long b, long c, long d) {
   return r;
 }
 
-using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
-SigactionFn g_real_sigaction;
-
 }  // namespace
 
+// glibc's __sigaction is not interposed (a static program has no other
+// definition to reach); a domain calling it directly reaches rt_sigaction,
+// which syscall confinement refuses.
+extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
-  if (!g_real_sigaction) g_real_sigaction = (SigactionFn)dlsym(RTLD_NEXT, "__sigaction");
-  if (!g_real_sigaction) {
-    errno = ENOSYS;
-    return -1;
-  }
-  return g_real_sigaction(sig, act, old);
+  return __sigaction(sig, act, old);
 }
 
 // After a rewind the thread continues with the mask the domain had, less
@@ -155,15 +152,11 @@ SDRAD_EXPORT long syscall(long nr, ...) {
 
 }  // extern "C"
 
-// glibc's other ways to set an action or the mask.  They reach libc's
-// internal functions directly, around sigaction() and pthread_sigmask(), so
-// each is routed through those (the fault signals stay with the runtime; a
+// glibc's other ways to set an action or the mask (but __sigaction, see
+// above).  They reach libc's internal functions directly, around
+// sigaction() and pthread_sigmask(), so each is routed through those (the fault signals stay with the runtime; a
 // domain cannot block them).
 extern "C" {
-
-SDRAD_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
-  return sigaction(sig, act, old);
-}
 
 SDRAD_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h) {
   struct sigaction a{}, old{};

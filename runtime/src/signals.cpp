@@ -1,5 +1,6 @@
 // Fault signals: a per-thread alternate stack, the handler that rewinds a
 // faulting domain, and faithful chaining for faults outside every domain.
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -168,7 +169,7 @@ bool interrupted_pkru(const ucontext_t *uc, uint32_t *out) {
 }  // namespace sdrad
 
 extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void *ucv) {
-  ThreadState *ts = thread_state_if_any();
+  ThreadState *ts = confine_signal_enter(ucv);
   if (!ts || ts->depth == 0) {
     // A thread outside every domain but with a domain's rights (started
     // from inside a domain, around the runtime): nothing to rewind to, and
@@ -181,12 +182,16 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
       syscall(SYS_exit, 0);
     }
     chain(sig, info, ucv);
+    confine_signal_leave(ts, ucv);
     return;
   }
   auto *uc = (ucontext_t *)ucv;
   Instance *cur = ts->frames[ts->depth - 1].inst;
-  if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && instance_grow_stack(cur, (uintptr_t)info->si_addr))
+  if (sig == SIGSEGV && info->si_code == SEGV_ACCERR && instance_grow_stack(cur, (uintptr_t)info->si_addr)) {
+    confine_signal_leave(ts, ucv);
     return;  // the domain's stack grew; retry the access
+  }
+  confine_signal_abandon(ts);
   sdrad_fault f;
   fault_fill(f, kind_of(sig, info, ts, uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : 0), ts);
   f.signo = sig;
@@ -246,12 +251,14 @@ bool has_function(const struct sigaction *a) {
 
 extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info, void *uc) {
   if (sig <= 0 || sig >= NSIG) return;
+  ThreadState *ts = confine_signal_enter(uc);
   const struct sigaction &a = g_user[sig];
   if (a.sa_flags & SA_SIGINFO) {
     if (a.sa_sigaction) a.sa_sigaction(sig, info, uc);
   } else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
     a.sa_handler(sig);
   }
+  confine_signal_leave(ts, uc);
 }
 
 extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
@@ -267,7 +274,14 @@ extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, stru
     if (old) *old = prev;
     return 0;
   }
-  if (!g_shared.pku) return real_sigaction(sig, act, old);
+  // Trampolined under PKU (rights) and under confinement (the selector).
+  if (!g_shared.pku && !g_shared.confine) return real_sigaction(sig, act, old);
+  if (sig == SIGSYS && g_shared.confine) {
+    // SIGSYS carries the confinement: the program's handler is not installed.
+    if (old) memset(old, 0, sizeof(*old));
+    errno = EINVAL;
+    return -1;
+  }
   struct sigaction prev_user = g_user[sig];
   bool was = g_trampolined[sig];
   int r;

@@ -65,6 +65,7 @@ void thread_exit(void *p) {
     tag_memory((void *)ts->tagged_stack_lo, ts->tagged_stack_hi - ts->tagged_stack_lo, PROT_READ | PROT_WRITE, 0);
     ts->tagged_stack_lo = ts->tagged_stack_hi = 0;
   }
+  confine_thread_exit(ts);
   t_ts = nullptr;
   StateLock lock;
   ts->in_use = 0;

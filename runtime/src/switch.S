@@ -16,7 +16,7 @@
  * (checked by static_asserts in call.cpp).
  */
         .intel_syntax noprefix
-        .text
+        .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 
 #include "gate_macros.inc"
 
@@ -182,6 +182,7 @@ sdrad_call_on_stack:
 
         SIGNAL_ENTRY sdrad_signal_entry, sdrad_signal_handler
         SIGNAL_ENTRY sdrad_user_signal_entry, sdrad_dispatch_user_signal
+        SIGNAL_ENTRY sdrad_sigsys_entry, sdrad_sigsys_handler      /* syscall_confine.cpp */
 
 /*
  * Start-up only: PKRU 0 for the main thread (the kernel starts processes

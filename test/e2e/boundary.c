@@ -161,7 +161,7 @@ static unsigned long g_fake_list[2 + 4]; /* attacker-prepared bytes */
 
 static int exit_handlers(void) {
   unsigned long head;
-  memcpy(&head, sdrad_shared_page + 144, sizeof head);
+  memcpy(&head, sdrad_shared_page + 168, sizeof head);
   CHECK(head != 0, "the runtime did not find the exit-handler list");
   unsigned long guard = *(unsigned long *)((char *)pthread_self() + 0x30);
   unsigned long m = (unsigned long)&pwned ^ guard;

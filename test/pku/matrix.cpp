@@ -65,7 +65,7 @@ extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
 void sdrad_jump(const void *ctx, int64_t value) __attribute__((visibility("hidden")));
 }
 namespace shared {
-constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32, kExitHead = 144;
+constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32, kExitHead = 168;
 template <class T>
 T get(size_t off) {
   T v;
@@ -1392,13 +1392,15 @@ static const Row kRows[] = {
     {"cxx_exception_caught_inside", ALLOWED, false, false, D_MAIN, rp_exception_caught},
     {"confidentiality_own_work", ALLOWED, false, false, D_CONF, rp_conf_compute},
     {"own_wrpkru_then_write_global", UNBLOCKABLE, false, false, D_MAIN, rp_wrpkru},
-    {"pkey_mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, rp_pkey_mprotect},
-    {"mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, rp_mprotect},
-    {"write_proc_self_mem", UNBLOCKABLE, false, false, D_MAIN, rp_proc_mem},
+    // Stopped by syscall confinement.
+    {"pkey_mprotect_root_page", BLOCKED, false, false, D_MAIN, rp_pkey_mprotect},
+    {"mprotect_root_page", BLOCKED, false, false, D_MAIN, rp_mprotect},
+    {"write_proc_self_mem", BLOCKED, false, false, D_MAIN, rp_proc_mem},
 };
 #else  // the thunk ABI, by hand
 #include "boundary_rows.inc"
 #include "redteam_rows.inc"
+#include "syscall_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global},
@@ -1482,9 +1484,37 @@ static const Row kRows[] = {
     {"cxx_exception_caught_inside", ALLOWED, false, false, D_MAIN, r_exception_caught},
     {"confidentiality_own_work", ALLOWED, false, false, D_CONF, r_conf_compute},
     {"own_wrpkru_then_write_global", UNBLOCKABLE, false, false, D_MAIN, r_wrpkru_gadget},
-    {"pkey_mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, r_pkey_mprotect},
-    {"mprotect_root_page", UNBLOCKABLE, false, false, D_MAIN, r_mprotect},
-    {"write_proc_self_mem", UNBLOCKABLE, false, false, D_MAIN, r_proc_self_mem},
+    // What PKU cannot stop, stopped by syscall confinement (syscall_rows.inc).
+    {"pkey_mprotect_root_page", BLOCKED, false, false, D_MAIN, r_pkey_mprotect},
+    {"mprotect_root_page", BLOCKED, false, false, D_MAIN, r_mprotect},
+    {"write_proc_self_mem", BLOCKED, false, false, D_MAIN, r_proc_self_mem},
+    {"sys_madvise_root_heap", BLOCKED, false, false, D_MAIN, r_sys_madvise_root_heap},
+    {"sys_mmap_fixed_root", BLOCKED, false, false, D_MAIN, r_sys_mmap_fixed_root},
+    {"sys_munmap_root", BLOCKED, false, false, D_MAIN, r_sys_munmap_root},
+    {"sys_mremap_root", BLOCKED, false, false, D_MAIN, r_sys_mremap_root},
+    {"sys_mprotect_root", BLOCKED, false, false, D_MAIN, r_sys_mprotect_root},
+    {"sys_pkey_alloc", BLOCKED, false, false, D_MAIN, r_sys_pkey_alloc},
+    {"sys_mmap_exec", BLOCKED, false, false, D_MAIN, r_sys_mmap_exec},
+    {"sys_open_proc_mem", BLOCKED, false, false, D_MAIN, r_sys_open_proc_mem},
+    {"sys_open_proc_mem_via_fd_link", BLOCKED, false, false, D_MAIN, r_sys_open_proc_mem_via_fd_link},
+    {"sys_process_vm_writev", BLOCKED, false, false, D_MAIN, r_sys_process_vm_writev},
+    {"sys_ptrace", BLOCKED, false, false, D_MAIN, r_sys_ptrace},
+    {"sys_rt_sigaction_segv", BLOCKED, false, false, D_MAIN, r_sys_rt_sigaction_segv},
+    {"sys_sigaltstack_off", BLOCKED, false, false, D_MAIN, r_sys_sigaltstack_off},
+    {"sys_block_segv_then_fault", BLOCKED, false, false, D_MAIN, r_sys_block_segv_then_fault},
+    {"sys_sigqueue_self", BLOCKED, false, false, D_MAIN, r_sys_sigqueue_self},
+    {"sys_kill_self", BLOCKED, false, false, D_MAIN, r_sys_kill_self},
+    {"sys_clone", BLOCKED, false, false, D_MAIN, r_sys_clone},
+    {"sys_execve", BLOCKED, false, false, D_MAIN, r_sys_execve},
+    {"sys_prctl", BLOCKED, false, false, D_MAIN, r_sys_prctl},
+    {"sys_arch_prctl", BLOCKED, false, false, D_MAIN, r_sys_arch_prctl},
+    {"sys_seccomp", BLOCKED, false, false, D_MAIN, r_sys_seccomp},
+    {"sys_userfaultfd", BLOCKED, false, false, D_MAIN, r_sys_userfaultfd},
+    {"sys_io_uring_setup", BLOCKED, false, false, D_MAIN, r_sys_io_uring_setup},
+    {"sys_forged_sigreturn", BLOCKED, false, false, D_MAIN, r_sys_forged_sigreturn},
+    {"sys_jump_to_runtime_syscall", BLOCKED, false, false, D_MAIN, r_sys_jump_to_runtime_syscall},
+    {"sys_read_into_root", BLOCKED, true, false, D_MAIN, r_sys_read_into_root},
+    {"sys_common_calls", ALLOWED, false, false, D_MAIN, r_sys_common_calls},
 };
 #endif  // MATRIX_PLUGIN
 
@@ -1540,6 +1570,12 @@ static int expected_kind(const Row &row) {
       {"segv_default_via_syscall_then_fault", SDRAD_FAULT_GATE},
   };
   if (row.expect != BLOCKED || (row.needs_pku && !g_pku)) return 0;
+#ifndef MATRIX_PLUGIN
+  if (int k = syscall_row_kind(row.name)) return k;
+#endif
+  if (!strcmp(row.name, "pkey_mprotect_root_page") || !strcmp(row.name, "mprotect_root_page") ||
+      !strcmp(row.name, "write_proc_self_mem"))
+    return SDRAD_FAULT_SYSCALL;
   for (const auto &k : kinds)
     if (!strcmp(k.name, row.name)) return k.kind;
   return 0;

@@ -59,6 +59,13 @@ extern "C" {
 /* Policies (what the domain may read outside its own memory). */
 #define SDRAD_POLICY_INTEGRITY 0       /* read anything, write only own memory */
 #define SDRAD_POLICY_CONFIDENTIALITY 1 /* read and write only own memory (+key 0) */
+/* System calls of the domain (or'ed into the policy; docs/plugin.md):
+ * the default policy, refused calls failing with EPERM instead of being a
+ * fault, or no confinement at all. */
+#define SDRAD_POLICY_SYSCALLS_DEFAULT (0u << 8)
+#define SDRAD_POLICY_SYSCALLS_EPERM (1u << 8)
+#define SDRAD_POLICY_SYSCALLS_ANY (2u << 8)
+#define SDRAD_POLICY_SYSCALLS_MASK (0xfu << 8)
 
 /*
  * One per (translation unit, domain name): emitted by the compiler as a

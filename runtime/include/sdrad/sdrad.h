@@ -36,6 +36,8 @@ enum sdrad_fault_kind {
   SDRAD_FAULT_ROOT_STATE = 15,    /* the domain changed process state it
                                      can reach but must not change (the TLS
                                      stack-protector canary, pointer guard) */
+  SDRAD_FAULT_SYSCALL = 20,       /* a system call its policy refuses
+                                     (addr holds the system call number) */
 };
 
 /* Errors (negative) returned instead of running a domain. */

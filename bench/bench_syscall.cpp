@@ -1,0 +1,95 @@
+// bench_syscall - the cost of syscall confinement (docs/performance.md):
+//   syscall.root_fresh     getppid from root on a thread that never entered
+//                          a domain (dispatch off)
+//   syscall.root_after     the same on a thread that has entered a domain
+//                          (Syscall User Dispatch on, selector "allow")
+//   syscall.domain         getppid from inside a confined domain (SIGSYS,
+//                          policy, the domain re-executes it, re-arm)
+//   syscall.domain_any     the same in a domain with SDRAD_POLICY_SYSCALLS_ANY
+//   call.noarg_confined / call.noarg_unconfined   the no-argument isolated
+//                          call into a confined / unconfined domain
+// Each figure is per system call (or per call), the fastest of interleaved
+// batches.  The system calls inside a domain run in a loop inside one
+// isolated call, so the call's own cost is amortised away.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "common.h"
+#include "thunk.h"
+
+using namespace bench;
+
+static __sdrad_domain_ref g_conf = {0, "bench.sys", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
+static __sdrad_domain_ref g_any = {0, "bench.sys_any", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_ANY,
+                                   SDRAD_ABI_VERSION};
+
+static long raw_getppid() {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+  return r;
+}
+
+namespace {
+struct LoopBlk {
+  uint64_t n;
+  long ret;
+};
+void entry_loop(void *p) {
+  auto *b = (LoopBlk *)p;
+  long s = 0;
+  for (uint64_t i = 0; i < b->n; i++) s += raw_getppid();
+  b->ret = s;
+}
+struct NoArgBlk {
+  int64_t ret;
+};
+void entry_noarg(void *p) { ((NoArgBlk *)p)->ret = 1; }
+}  // namespace
+
+static long in_domain(__sdrad_domain_ref &d, uint64_t n) {
+  long r = 0;
+  if (isolated_call(d, entry_loop, LoopBlk{n, 0}, &r) != 0) {
+    fprintf(stderr, "bench_syscall: isolated call failed\n");
+    exit(1);
+  }
+  return r;
+}
+
+int main(int argc, char **argv) {
+  parse_common(argc, argv);
+  printf("# backend %s\n", sdrad_backend_name());
+  // A thread that never enters a domain: dispatch stays off.
+  double fresh = 0;
+  std::thread([&] {
+    fresh = time_per_iter([](uint64_t n) {
+      for (uint64_t i = 0; i < n; i++) raw_getppid();
+    });
+  }).join();
+  int64_t r;
+  isolated_call(g_conf, entry_noarg, NoArgBlk{0}, &r);  // this thread: dispatch on
+  auto v = time_interleaved({
+      [](uint64_t n) {
+        for (uint64_t i = 0; i < n; i++) raw_getppid();
+      },
+      [](uint64_t n) { in_domain(g_conf, n); },
+      [](uint64_t n) { in_domain(g_any, n); },
+      [](uint64_t n) {
+        int64_t x;
+        for (uint64_t i = 0; i < n; i++) isolated_call(g_conf, entry_noarg, NoArgBlk{0}, &x);
+      },
+      [](uint64_t n) {
+        int64_t x;
+        for (uint64_t i = 0; i < n; i++) isolated_call(g_any, entry_noarg, NoArgBlk{0}, &x);
+      },
+  });
+  result("syscall.root_fresh", fresh, "ns");
+  result("syscall.root_after", v[0], "ns");
+  result("syscall.domain", v[1], "ns");
+  result("syscall.domain_any", v[2], "ns");
+  result("call.noarg_confined", v[3], "ns");
+  result("call.noarg_unconfined", v[4], "ns");
+  printf("# confined domain syscall / root syscall: %.1fx\n", v[1] / v[0]);
+  return 0;
+}

@@ -1,0 +1,343 @@
+// Syscall confinement of domains with Syscall User Dispatch (Linux >= 5.11,
+// prctl(PR_SET_SYSCALL_USER_DISPATCH)).
+//
+// Each thread that enters a domain turns dispatch on once, with no allowed
+// code range and a selector byte the runtime owns.  The selector says
+// "block" while a confined domain runs and "allow" in root, so a system
+// call instruction executed by a domain (libc's or its own) raises SIGSYS
+// and the runtime decides (syscall_policy.cpp); root's system calls go
+// straight to the kernel.
+//
+// The selector must be readable by the kernel under the domain's PKRU (even
+// under the confidentiality policy, where root-key memory is unreadable) and
+// writable only by the runtime: one page of selectors (one byte per thread
+// state) is mapped twice from a memfd, read-only with key 0 (what the kernel
+// is given) and read-write with the root key (what the runtime writes).
+//
+// Returning from a signal handler into a domain cannot happen with the
+// selector on "block": the sigreturn itself would be dispatched.  Handlers
+// return with "allow" and their frame's instruction pointer moved to the
+// re-arm stub (syscall_rearm.S), which elevates, blocks again and jumps to
+// where the domain was interrupted.  So no code range is ever exempt, and a
+// domain that jumps into the runtime finds no system call instruction it
+// could use with the selector on "block".
+#include <cpuid.h>
+#include <pthread.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_OFF 0
+#define PR_SYS_DISPATCH_ON 1
+#endif
+
+extern "C" void sdrad_sigsys_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+extern "C" char sdrad_sud_do[] SDRAD_HIDDEN;
+extern "C" char sdrad_sud_rearm[] SDRAD_HIDDEN;
+extern "C" char sdrad_sud_rearm_end[] SDRAD_HIDDEN;
+extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
+
+namespace sdrad {
+
+__thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec"))) = 0;
+
+long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f) {
+  long r;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall"
+                   : "=a"(r)
+                   : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return r;
+}
+
+namespace {
+
+bool env_on(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+// Is Syscall User Dispatch there?  Turning it off is harmless and fails
+// with EINVAL where the kernel lacks it (CONFIG_GENERIC_ENTRY).
+bool sud_available() {
+  return raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0) == 0;
+}
+
+bool map_selectors() {
+  int fd = (int)raw_syscall6(SYS_memfd_create, (long)"sdrad-syscall-selectors", MFD_CLOEXEC, 0, 0, 0, 0);
+  if (fd < 0) return false;
+  bool ok = ftruncate(fd, kPage) == 0;
+  void *ro = ok ? mmap(nullptr, kPage, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  void *rw = ok ? mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+  close(fd);
+  if (ro == MAP_FAILED || rw == MAP_FAILED) return false;
+  if (g_shared.pku) tag_memory(rw, kPage, PROT_READ | PROT_WRITE, g_shared.root_key);
+  g_shared.sud_ro = (uintptr_t)ro;
+  g_shared.sud_rw = (uintptr_t)rw;
+  return true;
+}
+
+uint32_t pkru_offset() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d)) return 0;
+  return b;
+}
+
+// The PKRU a signal frame will restore (XSAVE standard format), or null.
+uint32_t *frame_pkru(void *ucv) {
+  if (!g_shared.pku || !g_shared.xsave_pkru_off || !ucv) return nullptr;
+  auto *uc = (ucontext_t *)ucv;
+  auto *fx = (uint8_t *)uc->uc_mcontext.fpregs;
+  if (!fx) return nullptr;
+  // An XSAVE frame (struct _fpx_sw_bytes: magic1, extended_size, xfeatures,
+  // xstate_size) large enough to hold the PKRU component.
+  const uint32_t *sw = (const uint32_t *)(fx + 464);
+  if (sw[0] != 0x46505853u || sw[4] < g_shared.xsave_pkru_off + 4) return nullptr;
+  uint64_t *xstate_bv = (uint64_t *)(fx + 512);
+  *xstate_bv |= 1ull << 9;  // restore PKRU from the frame, never its init value (0)
+  return (uint32_t *)(fx + g_shared.xsave_pkru_off);
+}
+
+// A fork child has one thread and a private copy of nothing: the selector
+// page is shared with the parent, so it gets its own.
+void atfork_child() {
+  if (!g_shared.confine) return;
+  uintptr_t old_rw = g_shared.sud_rw;
+  int fd = (int)raw_syscall6(SYS_memfd_create, (long)"sdrad-syscall-selectors", MFD_CLOEXEC, 0, 0, 0, 0);
+  if (fd < 0 || ftruncate(fd, kPage) != 0) fatal("fork: cannot make the child's syscall selectors");
+  if (pwrite(fd, (const void *)old_rw, kPage, 0) != (ssize_t)kPage) fatal("fork: cannot copy syscall selectors");
+  // The shared page is read-only; the views keep their addresses.
+  if (mmap((void *)g_shared.sud_ro, kPage, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+      mmap((void *)g_shared.sud_rw, kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+    fatal("fork: cannot map the child's syscall selectors");
+  close(fd);
+  if (g_shared.pku) tag_memory((void *)g_shared.sud_rw, kPage, PROT_READ | PROT_WRITE, g_shared.root_key);
+  // Dispatch is not inherited: the child's thread turns it on again.
+  if (ThreadState *ts = thread_state_if_any()) {
+    ts->sud_on = 0;
+    confine_sync(ts);
+  }
+}
+
+}  // namespace
+
+// Start-up (before the shared page becomes read-only).
+void confine_init() {
+  g_shared.confine = 0;
+  const char *want = getenv("SDRAD_CONFINEMENT");
+  bool require = env_on("SDRAD_REQUIRE_CONFINEMENT");
+  if (want && !strcmp(want, "0")) {
+    if (require) fatal("SDRAD_REQUIRE_CONFINEMENT is set but SDRAD_CONFINEMENT=0 turns confinement off");
+    log_line("syscall confinement of domains is off (SDRAD_CONFINEMENT=0)");
+    return;
+  }
+  if (!sud_available()) {
+    if (require)
+      fatal("SDRAD_REQUIRE_CONFINEMENT is set but this kernel has no Syscall User Dispatch "
+            "(Linux >= 5.11 with CONFIG_GENERIC_ENTRY); refusing to start");
+    say("syscall confinement unavailable: this kernel has no Syscall User Dispatch; domains' "
+        "system calls are not confined (docs/threat-model.md)");
+    return;
+  }
+  if (!map_selectors()) {
+    if (require) fatal("SDRAD_REQUIRE_CONFINEMENT is set but the syscall selectors could not be mapped");
+    say("syscall confinement unavailable: cannot map the selector page");
+    return;
+  }
+  g_shared.xsave_pkru_off = g_shared.pku ? pkru_offset() : 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = sdrad_sigsys_entry;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  if (__sigaction(SIGSYS, &sa, nullptr) != 0) fatal("cannot install the SIGSYS handler");
+  pthread_atfork(nullptr, nullptr, atfork_child);
+  g_shared.confine = 1;
+  log_line("syscall confinement: Syscall User Dispatch, selectors at %#lx", (unsigned long)g_shared.sud_ro);
+}
+
+void confine_thread_enable(ThreadState *ts) {
+  size_t idx = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+  ((volatile uint8_t *)g_shared.sud_rw)[idx] = kSudAllow;
+  long r = raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0,
+                        (long)(g_shared.sud_ro + idx), 0);
+  if (r != 0) fatal("cannot turn on syscall confinement for thread %d (error %ld)", ts->tid, -r);
+  ts->sud_on = 1;
+}
+
+// Thread exit: its thread state (and selector byte) goes to the next
+// thread, which may block it while this one still makes system calls on
+// its way out (with every signal blocked: a dispatched call would kill the
+// process).  Dispatch off first.
+void confine_thread_exit(ThreadState *ts) {
+  if (!ts->sud_on) return;
+  ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
+  t_sud_block = 0;
+  if (raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0) != 0)
+    fatal("cannot turn off syscall confinement for exiting thread %d", ts->tid);
+  ts->sud_on = 0;
+}
+
+// Entry of every runtime signal handler.  Runs elevated, before any system
+// call: the selector is still "block" if a domain was interrupted.
+ThreadState *confine_signal_enter(void *uc) {
+  if (!g_shared.confine) return thread_state_if_any();
+  // t_ts is key-0 TLS: only a range check before the write, validation
+  // after (which may need a system call).
+  ThreadState *raw = t_ts;
+  uintptr_t off = (uintptr_t)raw - g_shared.ts_base;
+  bool in_range = off < g_shared.ts_size && (off % sizeof(ThreadState)) == 0;
+  if (in_range) ((volatile uint8_t *)g_shared.sud_rw)[off / sizeof(ThreadState)] = kSudAllow;
+  ThreadState *ts = thread_state_if_any();
+  if (!ts) return nullptr;
+  if (ts != raw) {
+    ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
+    if (in_range && raw->in_use) confine_sync(raw);  // put back the other thread's selector
+  }
+  if (uint32_t *p = frame_pkru(uc)) {
+    if (ts->sig_depth < 8) ts->sig_pkru[ts->sig_depth] = *p;
+  }
+  ts->sig_depth++;
+  return ts;
+}
+
+void confine_signal_abandon(ThreadState *ts) {
+  if (ts && ts->sig_depth) ts->sig_depth--;
+}
+
+// A handler returns to the interrupted context: that context's PKRU (as
+// saved at entry, whatever the frame says now), and, into a confined
+// domain, through the re-arm stub.
+void confine_signal_leave(ThreadState *ts, void *ucv, bool pass) {
+  if (!ts) return;
+  if (ts->sig_depth) ts->sig_depth--;
+  if (uint32_t *p = frame_pkru(ucv)) {
+    if (ts->sig_depth < 8 && *p != ts->sig_pkru[ts->sig_depth]) {
+      log_line("a signal frame's PKRU changed while its handler ran: restored");
+      *p = ts->sig_pkru[ts->sig_depth];
+    }
+  }
+  if (!g_shared.confine || !ucv) return;
+  bool runtime = g_shared.pku ? ts->sig_depth < 8 && ts->sig_pkru[ts->sig_depth] == 0
+                              : ts->depth <= kMaxDepth && ts->gate_open[ts->depth];
+  if (runtime) return;  // back into a gate: "allow" until it returns
+  if (ts->depth == 0 || !frame_confined(ts->frames[ts->depth - 1])) {
+    confine_sync(ts);
+    return;
+  }
+  auto *uc = (ucontext_t *)ucv;
+  uintptr_t rip = uc->uc_mcontext.gregs[REG_RIP];
+  if (rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;  // re-arm pending
+  ts->sud_resume = rip;
+  ts->sud_pending = 1;
+  uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(pass ? sdrad_sud_do : sdrad_sud_rearm);
+}
+
+}  // namespace sdrad
+
+using namespace sdrad;
+
+// Called (elevated) by the re-arm stub; returns where the domain continues.
+extern "C" SDRAD_HIDDEN uintptr_t sdrad_sud_rearm_impl() {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
+  ts->sud_pending = 0;
+  confine_sync(ts);
+  return ts->sud_resume;
+}
+
+// Runtime code that a domain reached through a gate makes its own system
+// calls (instance memory, the SDRaD API).  Under PKU the SIGSYS handler
+// knows it by the PKRU it interrupted (0, which only a gate sets), performs
+// the call and leaves the selector on "allow" until the gate returns
+// (sdrad_gate_exit_pkru).  Without PKU the gates mark it
+// (gate_macros.inc) by depth, so a domain the gate itself calls is
+// confined again.
+namespace {
+bool runtime_running(const ThreadState *ts) {
+  if (g_shared.pku) return ts->sig_depth >= 1 && ts->sig_depth <= 8 && ts->sig_pkru[ts->sig_depth - 1] == 0;
+  return ts->depth <= kMaxDepth && ts->gate_open[ts->depth] != 0;
+}
+}  // namespace
+
+extern "C" SDRAD_HIDDEN int32_t sdrad_gate_syscalls_open() {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0 || !ts->sud_on || ts->depth > kMaxDepth) return -1;
+  ts->gate_open[ts->depth]++;
+  ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
+  return ts->depth;
+}
+extern "C" SDRAD_HIDDEN void sdrad_gate_syscalls_close(int32_t depth) {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts) return;
+  if (depth > 0 && depth <= kMaxDepth && ts->gate_open[depth]) ts->gate_open[depth]--;
+  if (!runtime_running(ts)) confine_sync(ts);
+}
+extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru() {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts) return g_shared.root_pkru;
+  confine_sync(ts);
+  return ts->cur_pkru;
+}
+
+// SIGSYS: a confined domain made a system call.
+extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void *ucv) {
+  ThreadState *ts = confine_signal_enter(ucv);
+  auto *uc = (ucontext_t *)ucv;
+  greg_t *g = uc->uc_mcontext.gregs;
+  long nr = g[REG_RAX];
+  long a[6] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]};
+  if (!ts || ts->depth == 0 || runtime_running(ts) || !frame_confined(ts->frames[ts->depth - 1])) {
+    // Not a domain's call: the runtime's own inside a gate (PKRU 0), or
+    // a selector left on "block".  Performed as it is.
+    g[REG_RAX] = raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    confine_signal_leave(ts, ucv);
+    return;
+  }
+  const Instance *in = ts->frames[ts->depth - 1].inst;
+  long result = 0;
+  int kind = SDRAD_FAULT_SYSCALL;
+  switch (syscall_policy_run(ts, in, nr, a, &result, &kind)) {
+    case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
+      confine_signal_leave(ts, ucv, true);
+      return;
+    case SysVerdict::Done:
+      g[REG_RAX] = result;
+      confine_signal_leave(ts, ucv);
+      return;
+    case SysVerdict::Refuse:
+      log_line("system call %ld refused (EPERM) in domain '%s'", nr, in->dom->name);
+      g[REG_RAX] = -EPERM;
+      confine_signal_leave(ts, ucv);
+      return;
+    case SysVerdict::Fault:
+      break;
+  }
+  sdrad_fault f;
+  fault_fill(f, kind, ts);
+  f.signo = sig;
+  f.si_code = info->si_code;
+  f.addr = (uintptr_t)nr;
+  f.pc = g[REG_RIP];
+  Instance *cur = ts->frames[ts->depth - 1].inst;
+  uintptr_t sp = g[REG_RSP];
+  if (sp >= cur->stack_lo && sp < cur->stack_hi) cur->fault_sp = sp;
+  sigset_t mask = uc->uc_sigmask;
+  unblock_fault_signals(&mask);
+  raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, _NSIG / 8, 0, 0);
+  confine_signal_abandon(ts);
+  rewind_innermost(ts, f);
+}

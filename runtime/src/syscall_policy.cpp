@@ -1,0 +1,213 @@
+// The system calls a confined domain may make (docs/plugin.md, "System
+// calls").  Called from the SIGSYS handler, elevated, with the selector on
+// "allow".  An allowed call is passed back: the domain re-executes it at
+// the runtime's stub (syscall_rearm.S) with its own PKRU, so the kernel
+// reads and writes only memory the domain itself may (read(2) into a root
+// buffer fails with EFAULT under PKU).  Two are performed here on copies of
+// their arguments: the signal mask and opening a file.
+//
+// Allowed: calls on descriptors the process already has, clocks and time,
+// futex, sched_yield, getrandom, identity queries, memory calls confined to
+// the domain's own slot, anonymous (or read-only file) mappings without
+// PROT_EXEC that replace nothing, the signal mask without the fault
+// signals, opening files that are not in /proc, and exit_group.
+// Everything else is refused: a fault of the domain (kind "syscall", the
+// number in the report's addr) or, for a domain whose policy says so, -EPERM.
+// A few are always a fault: rt_sigreturn from domain code (a forged frame),
+// and a signal the domain sends itself (raise/abort: reported as that
+// signal's fault kind).
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+namespace {
+
+enum class Rule { Allow, Refuse, Fault };
+
+// The domain's slot: heap, stack, argument arena and guard pages.
+bool in_slot(const Instance *in, uintptr_t addr, uintptr_t len) {
+  uintptr_t lo = in->base, hi = in->base + ((uintptr_t)1 << g_shared.slot_shift);
+  return addr >= lo && addr <= hi && len <= hi - addr;
+}
+
+int fault_kind_of_signal(long sig) {
+  switch (sig) {
+    case SIGABRT: return SDRAD_FAULT_ABORT;
+    case SIGSEGV: return SDRAD_FAULT_SEGV;
+    case SIGBUS: return SDRAD_FAULT_BUS;
+    case SIGILL: return SDRAD_FAULT_ILL;
+    case SIGFPE: return SDRAD_FAULT_FPE;
+    case SIGTRAP: return SDRAD_FAULT_TRAP;
+  }
+  return SDRAD_FAULT_SYSCALL;
+}
+
+bool ioctl_query(long req) {
+  return req == TCGETS || req == TIOCGWINSZ || req == FIONREAD || req == TIOCGPGRP;
+}
+
+// Memory calls: only the domain's own slot may change; nothing executable.
+Rule memory_rule(const Instance *in, long nr, const long *a) {
+  switch (nr) {
+    case SYS_mmap: {
+      long prot = a[2], flags = a[3];
+      if (prot & PROT_EXEC) return Rule::Fault;
+      bool fixed = (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
+      if (fixed && !in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Fault;
+      if (!(flags & MAP_ANONYMOUS) && (prot & PROT_WRITE) && (flags & MAP_SHARED)) return Rule::Fault;
+      if (!(flags & MAP_ANONYMOUS) && fixed) return Rule::Fault;
+      return Rule::Allow;
+    }
+    case SYS_mprotect:
+      if (a[2] & PROT_EXEC) return Rule::Fault;
+      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
+    case SYS_munmap:
+    case SYS_madvise:
+      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
+    case SYS_mremap:
+      // In place (no move, no new address) inside the slot.
+      if (a[3] & (MREMAP_MAYMOVE | MREMAP_FIXED)) return Rule::Fault;
+      return in_slot(in, (uintptr_t)a[0], (uintptr_t)(a[1] > a[2] ? a[1] : a[2])) ? Rule::Allow : Rule::Fault;
+  }
+  return Rule::Fault;
+}
+
+Rule rule_for(const Instance *in, long nr, const long *a) {
+  switch (nr) {
+    // Descriptors the process already has.
+    case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+    case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
+    case SYS_preadv2: case SYS_pwritev2: case SYS_lseek: case SYS_fstat:
+    case SYS_newfstatat: case SYS_statx: case SYS_close: case SYS_fsync: case SYS_fdatasync:
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+    case SYS_epoll_wait: case SYS_epoll_pwait:
+    case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
+    case SYS_getsockopt: case SYS_getsockname: case SYS_getpeername:
+    case SYS_access: case SYS_faccessat: case SYS_getcwd: case SYS_getdents64:
+    // Clocks, time, waiting.
+    case SYS_clock_gettime: case SYS_clock_getres: case SYS_gettimeofday: case SYS_time:
+    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_futex: case SYS_sched_yield:
+    case SYS_restart_syscall:
+    // Queries.
+    case SYS_getrandom: case SYS_getpid: case SYS_getppid: case SYS_gettid:
+    case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
+    case SYS_uname: case SYS_sysinfo: case SYS_getrusage: case SYS_sched_getaffinity:
+    case SYS_exit_group:
+      return Rule::Allow;
+    case SYS_fcntl:
+      // Not F_SETSIG/F_SETOWN (signals to this process) or leases.
+      return a[1] == F_SETSIG || a[1] == F_SETOWN || a[1] == F_SETOWN_EX || a[1] == F_SETLEASE ? Rule::Fault
+                                                                                              : Rule::Allow;
+    case SYS_ioctl:
+      return ioctl_query(a[1]) ? Rule::Allow : Rule::Refuse;
+    case SYS_prlimit64:
+      return a[2] == 0 ? Rule::Allow : Rule::Fault;  // get only
+    case SYS_mmap: case SYS_mprotect: case SYS_munmap: case SYS_madvise: case SYS_mremap:
+      return memory_rule(in, nr, a);
+  }
+  return Rule::Fault;
+}
+
+// rt_sigprocmask: never block a fault signal or SIGSYS.  The set is copied
+// out of domain memory first (another thread could change it).
+long run_sigprocmask(const ThreadState *ts, const long *a) {
+  sigset_t set, old;
+  const sigset_t *p = nullptr;
+  if (a[3] != _NSIG / 8) return -EINVAL;
+  if (a[2] && !caller_may_write(ts, (const void *)a[2], _NSIG / 8)) return -EFAULT;
+  if (a[1]) {
+    if (!caller_may_read(ts, (const void *)a[1], _NSIG / 8)) return -EFAULT;
+    memcpy(&set, (const void *)a[1], sizeof(set));
+    if (a[0] != SIG_UNBLOCK) unblock_fault_signals(&set);
+    p = &set;
+  }
+  long r = raw_syscall6(SYS_rt_sigprocmask, a[0], (long)p, (long)&old, a[3], 0, 0);
+  if (r == 0 && a[2]) memcpy((void *)a[2], &old, _NSIG / 8);
+  return r;
+}
+
+// open/openat: the path is copied, and what was opened must not be procfs
+// (/proc/self/mem, /proc/self/fd/..., however the path got there).
+long run_open(const ThreadState *ts, long nr, const long *a, bool *is_proc) {
+  const char *path = (const char *)(nr == SYS_open ? a[0] : a[1]);
+  char copy[4096];
+  ssize_t n = caller_strlen(ts, path, sizeof(copy) - 1);
+  if (n < 0) return -EFAULT;
+  memcpy(copy, path, (size_t)n);
+  copy[n] = 0;
+  long fd = nr == SYS_open ? raw_syscall6(SYS_openat, AT_FDCWD, (long)copy, a[1], a[2], 0, 0)
+                           : raw_syscall6(SYS_openat, a[0], (long)copy, a[2], a[3], 0, 0);
+  if (fd < 0) return fd;
+  struct statfs sf;
+  if (raw_syscall6(SYS_fstatfs, fd, (long)&sf, 0, 0, 0, 0) != 0 || sf.f_type == PROC_SUPER_MAGIC) {
+    raw_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
+    *is_proc = true;
+    return -EPERM;
+  }
+  return fd;
+}
+
+// A signal the domain sends to its own thread or process.
+bool to_self(long nr, const long *a) {
+  long pid = getpid();
+  switch (nr) {
+    case SYS_kill: return a[0] <= 0 || a[0] == pid;
+    case SYS_tkill: return true;  // thread ids of other processes: refused anyway
+    case SYS_tgkill: return a[0] == pid;
+    case SYS_rt_sigqueueinfo: return a[0] == pid;
+    case SYS_rt_tgsigqueueinfo: return a[0] == pid;
+  }
+  return false;
+}
+
+}  // namespace
+
+SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], long *result,
+                              int *fault_kind) {
+  bool eperm = in->dom->syscalls == kSyscallsEperm;
+  *fault_kind = SDRAD_FAULT_SYSCALL;
+  if (nr == SYS_rt_sigreturn) return SysVerdict::Fault;  // only the runtime returns from handlers
+  if (nr == SYS_tgkill || nr == SYS_tkill) {
+    long sig = nr == SYS_tgkill ? a[2] : a[1];
+    if (to_self(nr, a) && fault_kind_of_signal(sig) != SDRAD_FAULT_SYSCALL) {
+      *fault_kind = fault_kind_of_signal(sig);  // raise(SIGABRT): abort() in the domain
+      return SysVerdict::Fault;
+    }
+  }
+  if (nr == SYS_rt_sigprocmask) {
+    *result = run_sigprocmask(ts, a);
+    return SysVerdict::Done;
+  }
+  if (nr == SYS_open || nr == SYS_openat) {
+    bool is_proc = false;
+    *result = run_open(ts, nr, a, &is_proc);
+    if (!is_proc) return SysVerdict::Done;
+    log_line("domain '%s' opened a file in /proc: refused", in->dom->name);
+    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+  }
+  switch (rule_for(in, nr, a)) {
+    case Rule::Allow:
+      return SysVerdict::Pass;
+    case Rule::Refuse:
+      return SysVerdict::Refuse;
+    case Rule::Fault:
+      break;
+  }
+  log_line("system call %ld refused in domain '%s'", nr, in->dom->name);
+  return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+}
+
+}  // namespace sdrad
