@@ -1,5 +1,6 @@
 // Entering and leaving domains: the thunk ABI's __sdrad_call, the normal
 // return path, and the rewind path shared by signals and software faults.
+#include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,16 @@ void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
 void record_fault(ThreadState *ts, const sdrad_fault &f) {
   ts->last_fault = f;
   ts->has_fault = 1;
-  if (g_shared.log)
-    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx pkey %d",
+  if (g_shared.log) {
+    // Where the pc is, as object+offset (addr2line-ready); SDRAD_LOG only.
+    Dl_info di{};
+    const char *obj = f.pc && dladdr((void *)f.pc, &di) && di.dli_fname ? di.dli_fname : "?";
+    const char *slash = strrchr(obj, '/');
+    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx (%s+%#lx) pkey %d",
         f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
-        (unsigned long)f.addr, (unsigned long)f.pc, f.pkey);
+        (unsigned long)f.addr, (unsigned long)f.pc, slash ? slash + 1 : obj,
+        (unsigned long)(f.pc - (uintptr_t)di.dli_fbase), f.pkey);
+  }
 }
 
 extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), void *a, int32_t b,
