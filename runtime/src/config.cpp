@@ -171,6 +171,7 @@ void ensure_initialized() {
 // handlers.  The shared page becomes read-only last.
 __attribute__((constructor(101))) static void sdrad_constructor() {
   ensure_initialized();
+  resolve_lazy_plt();
   if (g_shared.pku) {
     protect_executable_data(g_shared.root_key);
     protect_main_stack(g_shared.root_key);

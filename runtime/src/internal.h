@@ -104,6 +104,8 @@ uint32_t pkru_bits(int key, bool allow_read, bool allow_write);
 uint32_t domain_pkru(int own_key, uint32_t policy, uint64_t extra_allow_rw,
                      uint64_t extra_allow_ro);
 void protect_executable_data(int key);
+// Binds the executable's lazily bound PLT entries now (lazy_binding.cpp).
+void resolve_lazy_plt();
 void protect_main_stack(int key);
 
 // --- heap (heap.cpp) ----------------------------------------------------
