@@ -94,6 +94,7 @@ void init_core() {
   SharedPage &s = g_shared;
   s.log = env_flag("SDRAD_LOG");
   s.heap_size = align_up(env_size("SDRAD_HEAP_SIZE", (size_t)1 << 30, 64 * 1024), kPage);
+  s.heap_limit = default_heap_limit(env_size("SDRAD_HEAP_LIMIT", 0, 4096));
   s.stack_size = align_up(env_size("SDRAD_STACK_SIZE", (size_t)1 << 20, 64 * 1024), kPage);
   s.data_size = align_up(env_size("SDRAD_DATA_DOMAIN_SIZE", (size_t)1 << 26, 64 * 1024), kPage);
   size_t root_heap = align_up(env_size("SDRAD_ROOT_HEAP_SIZE", (size_t)64 << 30, 1 << 20), kPage);

@@ -45,6 +45,7 @@ struct alignas(kPage) SharedPage {
   size_t heap_size, stack_size, data_size, args_size;
   uintptr_t root_heap_base, root_heap_size;
   uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
+  size_t heap_limit;           // default domain heap limit (liveness.cpp)
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
@@ -121,6 +122,7 @@ bool heap_contains(const Heap *h, const void *p);
 size_t heap_in_use(const Heap *h);
 size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
+void heap_set_cap(Heap *h, size_t bytes);     // heap limit (0: the region)
 uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header describes [lo, hi)
@@ -159,6 +161,15 @@ struct Domain {
   int64_t creator;         // compat: domain that created it (0: root)
   Instance *pool;          // instances of exited threads, wiped, for reuse
   uint32_t pooled;
+  // liveness.cpp: set by root through the API, reset on registration.
+  struct Liveness {
+    uint32_t timeout_ms;     // per-call time limit (0: none)
+    size_t heap_limit;       // 0: g_shared.heap_limit
+    void (*on_discard)(int64_t, void *);  // runs in root after a discard
+    void *on_discard_arg;
+    void (*init_fn)(void);   // runs in the domain on an instance's first entry
+  } liveness;
+  uint64_t epoch;            // discards so far (sdrad_domain_epoch)
 };
 
 struct Instance {
@@ -185,6 +196,7 @@ struct Instance {
   uintptr_t fault_sp;      // stack pointer at the fault (0: unknown)
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
+  bool init_done;          // Domain::Liveness::init_fn ran since the last discard
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -199,6 +211,7 @@ struct Frame {
   uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
   uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
+  uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
@@ -363,6 +376,12 @@ void record_fault(ThreadState *ts, const sdrad_fault &f);
 void stack_canary_place(Instance *in);
 bool stack_canary_ok(const Instance *in);
 void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
+
+// --- liveness (liveness.cpp) --------------------------------------------
+void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the push
+void liveness_after_discard(Instance *in);
+uintptr_t liveness_wrap_init(Instance *in, void (**entry)(void *), void **arg, uintptr_t sp);
+size_t default_heap_limit(size_t env_value);
 
 // --- signals ------------------------------------------------------------
 void signals_install();
