@@ -25,6 +25,7 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
 void push_frame(ThreadState *ts, Frame *f, Instance *in) {
+  liveness_on_entry(ts, f, in);  // deadline, heap limit
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   ts->depth++;
@@ -107,6 +108,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   t_heap = f->parent_heap;
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
+  if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   sdrad_jump(ctx, value);
 }
 
@@ -220,6 +222,7 @@ int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(vo
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
+  if (in->dom->liveness.init_fn && !in->init_done) sp = liveness_wrap_init(in, &entry, &arg, sp);
   push_frame(ts, f, in);
   return sdrad_enter_and_run(f, sp, in->pkru, entry, arg);
 }
