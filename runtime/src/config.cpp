@@ -173,6 +173,7 @@ void ensure_initialized() {
 __attribute__((constructor(101))) static void sdrad_constructor() {
   ensure_initialized();
   resolve_lazy_plt();
+  stdio_prepare();
   if (g_shared.pku) {
     protect_executable_data(g_shared.root_key);
     protect_main_stack(g_shared.root_key);

@@ -382,6 +382,10 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the 
 void liveness_after_discard(Instance *in);
 uintptr_t liveness_wrap_init(Instance *in, void (**entry)(void *), void **arg, uintptr_t sp);
 size_t default_heap_limit(size_t env_value);
+// --- standard streams (stdio.cpp) -----------------------------------------
+void stdio_prepare();        // start-up: buffers in key-0 memory
+bool stdio_streams_ok();     // leaving a domain: false (and repaired) if tampered
+void stdio_release_locks();  // after a discard: locks the rewound thread held
 
 // --- signals ------------------------------------------------------------
 void signals_install();

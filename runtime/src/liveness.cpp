@@ -155,6 +155,8 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
 void liveness_after_discard(Instance *in) {
   Domain *d = in->dom;
   in->init_done = false;
+  stdio_release_locks();
+  stdio_streams_ok();  // a fault inside printf may leave them half-updated
   __atomic_add_fetch(&d->epoch, 1, __ATOMIC_RELEASE);
   if (d->liveness.on_discard) d->liveness.on_discard(domain_handle_of(d), d->liveness.on_discard_arg);
 }
