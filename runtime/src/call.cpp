@@ -150,6 +150,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   Frame *f = &ts->frames[ts->depth - 1];
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
   if (status == 0 && !tls_words_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
+  if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (status != 0) {
     sdrad_fault fl;
     fault_fill(fl, status, ts);
