@@ -6,6 +6,10 @@
  *   e2e_liveness heap_limit    an allocating loop gets NULL at the domain's
  *                              limit (set, and the default); the process
  *                              lives on and the next call works
+ *   e2e_liveness stale_pointer a pointer root kept into a large domain heap
+ *                              reads as zeros after a fault discarded that
+ *                              heap (moved to a fresh slot, the old one
+ *                              reclaimed in the background); no crash
  *   e2e_liveness library_state sdrad_set_init runs in the domain on the
  *                              first call and after every discard;
  *                              sdrad_on_discard runs in root; the epoch
@@ -25,6 +29,8 @@ static double now_ms(void) {
 }
 
 static volatile int spin_forever = 1;
+static volatile uintptr_t bad_ptr = 8;
+static __thread char *doc_big; /* key-0 TLS: keeps the big block alive */
 
 SDRAD_ISOLATE("slow", fallback_value(-1))
 static int slow(int mode, int fd) {
@@ -167,11 +173,40 @@ static void library_state_mode(void) {
   }
 }
 
+SDRAD_ISOLATE("doc", shared, fallback_value(NULL))
+static long *make_doc(int fault) {
+  if (fault) return (long *)(uintptr_t)*(volatile long *)bad_ptr;
+  char *volatile big = malloc(4 << 20); /* a large heap: discarded by moving */
+  memset(big, 1, 4 << 20);
+  doc_big = big;
+  long *doc = malloc(64 * sizeof(long));
+  for (int i = 0; i < 64; ++i) doc[i] = 1000 + i;
+  return doc;
+}
+
+static void stale_pointer_mode(void) {
+  int64_t h = sdrad_domain_by_name("doc", 0);
+  CHECK(h > 0, "no domain");
+  long *doc = make_doc(0);
+  CHECK(doc != NULL, "no document");
+  uint64_t epoch = sdrad_domain_epoch(h);
+  CHECK_EQ(doc[5], 1005);
+  CHECK(make_doc(1) == NULL, "the fault");
+  CHECK_EQ(take_fault(), SDRAD_FAULT_SEGV);
+  CHECK(sdrad_domain_epoch(h) != epoch, "the epoch tells the document is stale");
+  usleep(200 * 1000); /* the old slot is reclaimed in the background */
+  long sum = 0;
+  for (int i = 0; i < 64; ++i) sum += ((volatile long *)doc)[i];
+  CHECK_EQ(sum, 0);
+  CHECK(make_doc(0) != NULL, "the next call works");
+}
+
 int main(int argc, char **argv) {
   CHECK(argc == 2, "usage: e2e_liveness timeout|heap_limit|library_state");
   if (!strcmp(argv[1], "timeout")) timeout_mode();
   else if (!strcmp(argv[1], "heap_limit")) heap_limit_mode();
   else if (!strcmp(argv[1], "library_state")) library_state_mode();
+  else if (!strcmp(argv[1], "stale_pointer")) stale_pointer_mode();
   else CHECK(0, "unknown mode %s", argv[1]);
   printf("liveness %s: ok\n", argv[1]);
   return 0;
