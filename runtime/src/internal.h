@@ -246,6 +246,7 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   RootCache *root_cache;   // root allocator's per-thread cache (root heap)
   uint32_t in_gate_copy;   // a copy with the calling domain's rights runs
   Instance *gate_target;   // ... into this callee (discarded if it faults)
+  uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
   ThreadState *next_free;
 };
 
@@ -382,6 +383,18 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the 
 void liveness_after_discard(Instance *in);
 uintptr_t liveness_wrap_init(Instance *in, void (**entry)(void *), void **arg, uintptr_t sp);
 size_t default_heap_limit(size_t env_value);
+// --- shared allocations (shared_heap.cpp) -------------------------------
+extern std::atomic<int> g_shared_alloc_threads;  // threads with them on
+bool shared_alloc_on();
+bool shared_heap_contains(const void *p);
+void *shared_malloc(size_t n);
+void *shared_memalign(size_t align, size_t n);
+void shared_free(void *p);
+void *shared_realloc(void *p, size_t n);
+size_t shared_usable_size(const void *p);
+inline bool shared_mode() {
+  return __builtin_expect(g_shared_alloc_threads.load(std::memory_order_relaxed) != 0, 0) && shared_alloc_on();
+}
 // --- standard streams (stdio.cpp) -----------------------------------------
 void stdio_prepare();        // start-up: buffers in key-0 memory
 bool stdio_streams_ok();     // leaving a domain: false (and repaired) if tampered

@@ -143,6 +143,14 @@ int sdrad_on_discard(int64_t handle, void (*fn)(int64_t handle, void *arg), void
  * fault inside fn is a fault of that call.  NULL removes it. */
 int sdrad_set_init(int64_t handle, void (*fn)(void));
 
+/* Root code only: while on (1) for the calling thread, its malloc & co.
+ * (and operator new) allocate from a shared heap in memory every domain may
+ * read and write - for library state created in root that code inside
+ * domains must update, such as a library's mutexes (docs/libraries.md).
+ * Root frees those blocks with free(); domains may not.  Returns the
+ * previous setting. */
+int sdrad_shared_allocations(int on);
+
 /* The domain's discard count: it changes on every discard of any of its
  * instances.  A handle into domain memory stored with the epoch it was made
  * in is stale when the epoch differs.  0 for an unknown handle. */
