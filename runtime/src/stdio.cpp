@@ -42,17 +42,27 @@ struct IoLock {
   void *owner;
 };
 
-bool in_buf(const StreamState &s, const char *p) { return p >= s.base && p <= s.end; }
-bool pair_ok(const StreamState &s, const char *p, const char *e) {
-  return (!p && !e) || (in_buf(s, p) && in_buf(s, e) && p <= e);
-}
+// Each pointer inside the buffer (or NULL).  Not their order: another
+// thread using the stream right now goes through states where, say, the
+// write pointer is past the write end for a moment; inside the buffer, any
+// order only ever touches the buffer.
+bool in_buf(const StreamState &s, const char *p) { return !p || (p >= s.base && p <= s.end); }
 
 bool stream_ok(const StreamState &s) {
   const FILE *f = s.fp;
   return f->_IO_buf_base == s.base && f->_IO_buf_end == s.end && f->_fileno == s.fd &&
-         (void *)f->_lock == s.lock && pair_ok(s, f->_IO_read_ptr, f->_IO_read_end) &&
-         (!f->_IO_read_base || in_buf(s, f->_IO_read_base)) && pair_ok(s, f->_IO_write_ptr, f->_IO_write_end) &&
-         (!f->_IO_write_base || in_buf(s, f->_IO_write_base));
+         (void *)f->_lock == s.lock && in_buf(s, f->_IO_read_base) && in_buf(s, f->_IO_read_ptr) &&
+         in_buf(s, f->_IO_read_end) && in_buf(s, f->_IO_write_base) && in_buf(s, f->_IO_write_ptr) &&
+         in_buf(s, f->_IO_write_end);
+}
+
+// After root changed a standard stream's buffer itself (setvbuf & co.).
+void stream_refresh(FILE *f) {
+  for (StreamState &s : g_streams)
+    if (s.fp == f) {
+      s.base = f->_IO_buf_base;
+      s.end = f->_IO_buf_end;
+    }
 }
 
 // Back to an empty buffer (what was buffered is dropped).
@@ -126,3 +136,33 @@ void stdio_release_locks() {
 }
 
 }  // namespace sdrad
+
+// A program may give the standard streams buffers of its own (root code
+// only: from a domain that is a change the exit check undoes).
+#include <dlfcn.h>
+namespace {
+template <class F>
+F real_fn(const char *name) {
+  return (F)dlsym(RTLD_NEXT, name);
+}
+bool root_caller() {
+  sdrad::ThreadState *ts = sdrad::thread_state_if_any();
+  return !ts || ts->depth == 0;
+}
+}  // namespace
+
+extern "C" {
+SDRAD_EXPORT int setvbuf(FILE *f, char *buf, int mode, size_t size) {
+  static auto real = real_fn<int (*)(FILE *, char *, int, size_t)>("setvbuf");
+  int r = real(f, buf, mode, size);
+  if (root_caller()) sdrad::stream_refresh(f);
+  return r;
+}
+SDRAD_EXPORT void setbuffer(FILE *f, char *buf, size_t size) {
+  static auto real = real_fn<void (*)(FILE *, char *, size_t)>("setbuffer");
+  real(f, buf, size);
+  if (root_caller()) sdrad::stream_refresh(f);
+}
+SDRAD_EXPORT void setbuf(FILE *f, char *buf) { setbuffer(f, buf, BUFSIZ); }
+SDRAD_EXPORT void setlinebuf(FILE *f) { setvbuf(f, nullptr, _IOLBF, 0); }
+}
