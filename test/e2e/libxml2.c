@@ -11,7 +11,9 @@
  *  2. After every discard, a root hook (sdrad_on_discard) clears libxml2's
  *     last-error record, which points into the discarded heap.
  *  3. Documents are parsed and freed inside the domain; only results (a
- *     count, an error code) leave it.
+ *     count, an error code) leave it, and the error record is reset before
+ *     returning (its strings are in the domain's heap; root would otherwise
+ *     meet them, at the latest in libxml2's destructor at exit).
  *
  * 1,000 parses of valid and malformed documents, with a bug injected into
  * every 7th call (a crash while the document is alive and, for malformed
@@ -70,7 +72,9 @@ static long count_elements(SDRAD_IN(len) const char *text, int len, int inject) 
   if (inject) *crash_at = 1; /* the simulated bug */
   if (!doc) {
     const xmlError *e = xmlGetLastError();
-    return e ? -(long)e->code : -1;
+    long code = e ? -(long)e->code : -1;
+    xmlResetLastError(); /* its strings are in this domain's heap */
+    return code;
   }
   long n = 0;
   for (xmlNodePtr c = xmlDocGetRootElement(doc); c; c = c->next) {
