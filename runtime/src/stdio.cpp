@@ -138,13 +138,12 @@ void stdio_release_locks() {
 }  // namespace sdrad
 
 // A program may give the standard streams buffers of its own (root code
-// only: from a domain that is a change the exit check undoes).
-#include <dlfcn.h>
+// only: from a domain that is a change the exit check undoes).  glibc's own
+// entry points (exported, also in static libc), not dlsym: static programs.
+extern "C" int _IO_setvbuf(FILE *, char *, int, size_t);
+extern "C" void _IO_setbuffer(FILE *, char *, size_t);
+
 namespace {
-template <class F>
-F real_fn(const char *name) {
-  return (F)dlsym(RTLD_NEXT, name);
-}
 bool root_caller() {
   sdrad::ThreadState *ts = sdrad::thread_state_if_any();
   return !ts || ts->depth == 0;
@@ -153,14 +152,12 @@ bool root_caller() {
 
 extern "C" {
 SDRAD_EXPORT int setvbuf(FILE *f, char *buf, int mode, size_t size) {
-  static auto real = real_fn<int (*)(FILE *, char *, int, size_t)>("setvbuf");
-  int r = real(f, buf, mode, size);
+  int r = _IO_setvbuf(f, buf, mode, size);
   if (root_caller()) sdrad::stream_refresh(f);
   return r;
 }
 SDRAD_EXPORT void setbuffer(FILE *f, char *buf, size_t size) {
-  static auto real = real_fn<void (*)(FILE *, char *, size_t)>("setbuffer");
-  real(f, buf, size);
+  _IO_setbuffer(f, buf, size);
   if (root_caller()) sdrad::stream_refresh(f);
 }
 SDRAD_EXPORT void setbuf(FILE *f, char *buf) { setbuffer(f, buf, BUFSIZ); }
