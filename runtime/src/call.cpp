@@ -223,7 +223,12 @@ int32_t run_call(ThreadState *ts, Instance *in, int64_t handle, void (*entry)(vo
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
-  if (in->dom->liveness.init_fn && !in->init_done) sp = liveness_wrap_init(in, &entry, &arg, sp);
+  if (__builtin_expect(!in->init_done, 0) && in->dom->liveness.init_fn) {
+    uintptr_t blk = liveness_wrap_init(in, entry, arg, sp);  // init function first
+    entry = liveness_init_entry;
+    arg = (void *)blk;
+    sp = blk - 64;
+  }
   push_frame(ts, f, in);
   return sdrad_enter_and_run(f, sp, in->pkru, entry, arg);
 }

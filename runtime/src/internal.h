@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <atomic>
 #include <setjmp.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "sdrad/abi.h"
@@ -381,7 +382,8 @@ void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
 // --- liveness (liveness.cpp) --------------------------------------------
 void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the push
 void liveness_after_discard(Instance *in);
-uintptr_t liveness_wrap_init(Instance *in, void (**entry)(void *), void **arg, uintptr_t sp);
+uintptr_t liveness_wrap_init(Instance *in, void (*entry)(void *), void *arg, uintptr_t sp);
+void liveness_init_entry(void *blk);
 size_t default_heap_limit(size_t env_value);
 // --- shared allocations (shared_heap.cpp) -------------------------------
 extern std::atomic<int> g_shared_alloc_threads;  // threads with them on
@@ -397,7 +399,35 @@ inline bool shared_mode() {
 }
 // --- standard streams (stdio.cpp) -----------------------------------------
 void stdio_prepare();        // start-up: buffers in key-0 memory
-bool stdio_streams_ok();     // leaving a domain: false (and repaired) if tampered
+// What root set up for stdin, stdout, stderr (stdio.cpp).
+struct StdStream {
+  FILE *fp;
+  uintptr_t base, len;  // the buffer
+  void *lock;
+  int fd;
+};
+extern StdStream g_std_streams[3] SDRAD_HIDDEN;
+extern bool g_std_streams_ready SDRAD_HIDDEN;
+bool stdio_streams_repair();  // false: something was changed (and is put back)
+// On every exit from a domain, so branch-free: the six read/write pointers
+// are each inside the buffer or NULL (not their order: another thread
+// using the stream passes through such states), buffer, descriptor and
+// lock as root set them up, and the stdin/stdout/stderr variables still
+// name these FILEs.
+inline uint64_t stdio_stream_bad(const StdStream &s) {
+  const FILE *f = s.fp;
+  const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
+  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock);
+  for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
+  return bad;
+}
+inline bool stdio_streams_ok() {
+  if (!g_std_streams_ready) return true;
+  uint64_t bad = stdio_stream_bad(g_std_streams[0]) | stdio_stream_bad(g_std_streams[1]) |
+                 stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
+                 (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
+  return __builtin_expect(!bad, 1) || stdio_streams_repair();
+}
 void stdio_release_locks();  // after a discard: locks the rewound thread held
 
 // --- signals ------------------------------------------------------------

@@ -253,27 +253,26 @@ struct InitCall {
   void (*entry)(void *);
   void *arg;
 };
+}  // namespace
+
+namespace sdrad {
 // Runs in the domain: its init function, then the call's entry.
-void init_then_entry(void *p) {
+void liveness_init_entry(void *p) {
   auto *c = (InitCall *)p;
   c->init();
   c->entry(c->arg);
 }
-}  // namespace
 
-namespace sdrad {
-// Called by run_call when the instance's init function is due: the call
-// becomes init_then_entry with its block on the domain stack below sp.
-// Returns the stack pointer to enter with.
-uintptr_t liveness_wrap_init(Instance *in, void (**entry)(void *), void **arg, uintptr_t sp) {
+// Called by run_call when the instance's init function is due: writes the
+// block for liveness_init_entry on the domain stack below sp and returns
+// its address (the call enters 64 bytes below it).
+uintptr_t liveness_wrap_init(Instance *in, void (*entry)(void *), void *arg, uintptr_t sp) {
   uintptr_t blk = (sp - sizeof(InitCall)) & ~(uintptr_t)15;
   auto *c = (InitCall *)blk;
   c->init = in->dom->liveness.init_fn;
-  c->entry = *entry;
-  c->arg = *arg;
-  *entry = init_then_entry;
-  *arg = c;
+  c->entry = entry;
+  c->arg = arg;
   in->init_done = true;  // reset by a discard, also one inside init
-  return blk - 64;
+  return blk;
 }
 }  // namespace sdrad

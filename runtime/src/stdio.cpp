@@ -12,6 +12,7 @@
 //   then a fault, kind root-state-tampered), so that a domain cannot aim
 //   root's next printf at root memory.
 #include <linux/futex.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,18 +23,15 @@
 
 namespace sdrad {
 
+StdStream g_std_streams[3];
+bool g_std_streams_ready;
+
 namespace {
 
 constexpr size_t kStreamBuf = 16 * 1024;
-
-struct StreamState {
-  FILE *fp;
-  char *base, *end;  // the buffer root set up
-  void *lock;        // the FILE's lock object
-  int fd;
-};
-StreamState g_streams[3];
-bool g_streams_ready;
+static_assert(offsetof(FILE, _IO_buf_base) == offsetof(FILE, _IO_read_ptr) + 6 * sizeof(char *) &&
+                  offsetof(FILE, _IO_buf_end) == offsetof(FILE, _IO_read_ptr) + 7 * sizeof(char *),
+              "glibc FILE layout");
 
 // glibc's _IO_lock_t.
 struct IoLock {
@@ -42,38 +40,25 @@ struct IoLock {
   void *owner;
 };
 
-// Each pointer inside the buffer (or NULL).  Not their order: another
-// thread using the stream right now goes through states where, say, the
-// write pointer is past the write end for a moment; inside the buffer, any
-// order only ever touches the buffer.
-bool in_buf(const StreamState &s, const char *p) { return !p || (p >= s.base && p <= s.end); }
-
-bool stream_ok(const StreamState &s) {
-  const FILE *f = s.fp;
-  return f->_IO_buf_base == s.base && f->_IO_buf_end == s.end && f->_fileno == s.fd &&
-         (void *)f->_lock == s.lock && in_buf(s, f->_IO_read_base) && in_buf(s, f->_IO_read_ptr) &&
-         in_buf(s, f->_IO_read_end) && in_buf(s, f->_IO_write_base) && in_buf(s, f->_IO_write_ptr) &&
-         in_buf(s, f->_IO_write_end);
+// Back to an empty buffer (what was buffered is dropped).
+void stream_repair(const StdStream &s) {
+  FILE *f = s.fp;
+  char *b = (char *)s.base;
+  f->_IO_buf_base = b;
+  f->_IO_buf_end = b + s.len;
+  f->_IO_read_base = f->_IO_read_ptr = f->_IO_read_end = b;
+  f->_IO_write_base = f->_IO_write_ptr = f->_IO_write_end = b;
+  f->_fileno = s.fd;
+  f->_lock = (decltype(f->_lock))s.lock;
 }
 
 // After root changed a standard stream's buffer itself (setvbuf & co.).
 void stream_refresh(FILE *f) {
-  for (StreamState &s : g_streams)
+  for (StdStream &s : g_std_streams)
     if (s.fp == f) {
-      s.base = f->_IO_buf_base;
-      s.end = f->_IO_buf_end;
+      s.base = (uintptr_t)f->_IO_buf_base;
+      s.len = (uintptr_t)f->_IO_buf_end - s.base;
     }
-}
-
-// Back to an empty buffer (what was buffered is dropped).
-void stream_repair(const StreamState &s) {
-  FILE *f = s.fp;
-  f->_IO_buf_base = s.base;
-  f->_IO_buf_end = s.end;
-  f->_IO_read_base = f->_IO_read_ptr = f->_IO_read_end = s.base;
-  f->_IO_write_base = f->_IO_write_ptr = f->_IO_write_end = s.base;
-  f->_fileno = s.fd;
-  f->_lock = (decltype(f->_lock))s.lock;
 }
 
 }  // namespace
@@ -93,38 +78,35 @@ void stdio_prepare() {
     say("the standard streams were used before the runtime started: their buffers stay where they are");
     return;
   }
-  FILE *fps[3] = {stdin, stdout, stderr};
-  for (int i = 0; i < 3; ++i) {
-    FILE *f = fps[i];
-    g_streams[i] = StreamState{f, f->_IO_buf_base, f->_IO_buf_end, (void *)f->_lock, f->_fileno};
-  }
   // stderr: unbuffered, its buffer is the FILE's own _shortbuf (set up by
   // its first use); fix it now so that the check has something to compare.
   setvbuf(stderr, nullptr, _IONBF, 0);
-  g_streams[2].base = stderr->_IO_buf_base;
-  g_streams[2].end = stderr->_IO_buf_end;
-  g_streams_ready = g_streams[2].base != nullptr;
+  FILE *fps[3] = {stdin, stdout, stderr};
+  for (int i = 0; i < 3; ++i) {
+    FILE *f = fps[i];
+    g_std_streams[i] = StdStream{f, (uintptr_t)f->_IO_buf_base,
+                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base, (void *)f->_lock, f->_fileno};
+  }
+  g_std_streams_ready = g_std_streams[2].base != 0;
 }
 
-// On leaving a domain (root rights): false (and repaired) if a domain
-// changed a standard stream's buffer pointers, descriptor or lock pointer.
-bool stdio_streams_ok() {
-  if (!g_streams_ready) return true;
-  bool ok = true;
-  for (const StreamState &s : g_streams) {
-    if (__builtin_expect(stream_ok(s), 1)) continue;
-    ok = false;
-    stream_repair(s);
-  }
-  return ok;
+// The slow path of stdio_streams_ok (internal.h): a domain changed a
+// standard stream (or the stdin/stdout/stderr variables); put it back.
+bool stdio_streams_repair() {
+  for (const StdStream &s : g_std_streams)
+    if (stdio_stream_bad(s)) stream_repair(s);
+  stdin = g_std_streams[0].fp;
+  stdout = g_std_streams[1].fp;
+  stderr = g_std_streams[2].fp;
+  return false;
 }
 
 // After a discard, on the rewound thread: stream locks it still holds (it
 // was inside printf & co.) are released, waking a waiter.
 void stdio_release_locks() {
-  if (!g_streams_ready) return;
+  if (!g_std_streams_ready) return;
   void *self = (void *)tls_word(0x10);  // glibc's THREAD_SELF, the lock owner
-  for (const StreamState &s : g_streams) {
+  for (const StdStream &s : g_std_streams) {
     auto *l = (IoLock *)s.lock;
     if (!l || l->owner != self) continue;
     l->cnt = 0;
