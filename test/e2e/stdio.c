@@ -80,7 +80,17 @@ static int tamper(SDRAD_SHARED char *target) {
   return 0;
 }
 
+SDRAD_ISOLATE("tamper", fallback_value(-1))
+static int redirect_stdout(void) {
+  stdout = stderr; /* the variable itself: root's next printf would use another FILE */
+  return 0;
+}
+
 static void tamper_mode(void) {
+  FILE *real_stdout = stdout;
+  CHECK_EQ(redirect_stdout(), -1);
+  CHECK_EQ(take_fault(), SDRAD_FAULT_ROOT_STATE);
+  CHECK(stdout == real_stdout, "stdout was not put back");
   fflush(stdout);
   CHECK_EQ(tamper(root_secret), -1);
   CHECK_EQ(take_fault(), SDRAD_FAULT_ROOT_STATE);
