@@ -116,6 +116,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 // return path): move below the entry's saved stack pointer first, where
 // nothing live remains, since the discard wipes the domain stack.
 [[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
+  ts->frames[ts->depth - 1].deadline_ms = 0;  // leaving: no time limit applies any more
   const Frame *f = &ts->frames[ts->depth - 1];
   uintptr_t sp = f->kind == kFrameCompat ? f->compat_root_rsp : f->ctx.rsp;
   if (f->kind == kFrameCompat && f->inst->init_ctx.rsp < sp) sp = f->inst->init_ctx.rsp;
@@ -148,6 +149,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
+  f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
   if (status == 0 && !tls_words_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp

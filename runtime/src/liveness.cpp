@@ -183,6 +183,10 @@ extern "C" SDRAD_HIDDEN void sdrad_timeout_signal_handler(int sig, siginfo_t *in
   if (!f->deadline_ms || g_clock_ms.load(std::memory_order_relaxed) < f->deadline_ms) return;  // late signal
   auto *uc = (ucontext_t *)ucv;
   if (g_shared.pku && uc && interrupted_pkru(uc) == 0) return;  // in the runtime: next period
+  // The watchdog may have queued this signal more than once (it is a
+  // real-time signal): the next one, delivered as soon as the mask below is
+  // restored, must find nothing to do.
+  f->deadline_ms = 0;
   sdrad_fault fl;
   fault_fill(fl, SDRAD_FAULT_TIMEOUT, ts);
   fl.signo = sig;

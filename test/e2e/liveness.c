@@ -3,6 +3,7 @@
  *   e2e_liveness timeout       a looping call and a call blocked in read()
  *                              return `timeout` within 2x their limit; the
  *                              next calls work
+ *   e2e_liveness timeout_stress 300 calls over a 2 ms limit in a row
  *   e2e_liveness heap_limit    an allocating loop gets NULL at the domain's
  *                              limit (set, and the default); the process
  *                              lives on and the next call works
@@ -63,6 +64,23 @@ static void timeout_mode(void) {
   /* Quick calls are not affected: 100,000 of them. */
   for (int i = 0; i < 100000; ++i) CHECK_EQ(slow(0, -1), 7);
   CHECK_EQ(take_fault(), 0);
+  CHECK_EQ(sdrad_set_timeout(h, 0), 0);
+}
+
+/* Many short limits in a row: the watchdog (period 1 ms) queues its signal
+ * again while the thread is still being rewound; the extra signals must
+ * find nothing to rewind. */
+static void timeout_stress_mode(void) {
+  int64_t h = sdrad_domain_by_name("slow", 0);
+  CHECK(h > 0, "no domain");
+  CHECK_EQ(sdrad_set_timeout(h, 2), 0);
+  for (int i = 0; i < 300; ++i) {
+    CHECK_EQ(slow(1, -1), -1);
+    CHECK_EQ(take_fault(), SDRAD_FAULT_TIMEOUT);
+    /* A quick call (a preemption of more than 2 ms may time it out too). */
+    int r = slow(0, -1), kind = take_fault();
+    CHECK(r == 7 ? kind == 0 : r == -1 && kind == SDRAD_FAULT_TIMEOUT, "quick call: %d, fault %d", r, kind);
+  }
   CHECK_EQ(sdrad_set_timeout(h, 0), 0);
 }
 
@@ -204,6 +222,7 @@ static void stale_pointer_mode(void) {
 int main(int argc, char **argv) {
   CHECK(argc == 2, "usage: e2e_liveness timeout|heap_limit|library_state");
   if (!strcmp(argv[1], "timeout")) timeout_mode();
+  else if (!strcmp(argv[1], "timeout_stress")) timeout_stress_mode();
   else if (!strcmp(argv[1], "heap_limit")) heap_limit_mode();
   else if (!strcmp(argv[1], "library_state")) library_state_mode();
   else if (!strcmp(argv[1], "stale_pointer")) stale_pointer_mode();
