@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
+  libxml2-dev libpng-dev                                      # e2e libxml2 example, docs/libraries.md recipes
   libevent-dev dpkg-dev patch perl                            # examples/memcached (apt-get source, build, prove)
   clang-14                                                    # test: the plugin refuses another clang (Debian's default)
 )

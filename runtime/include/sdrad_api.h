@@ -71,8 +71,10 @@ void *sdrad_calloc(uint64_t udi, size_t nelem, size_t elsize);
 void sdrad_free(uint64_t udi, void *ptr);
 void *sdrad_realloc(uint64_t udi, void *ptr, size_t size);
 int sdrad_memalign(uint64_t udi, void **memptr, size_t alignment, size_t size);
-/* Runs fn(arg copy) in the domain; 0 and *ret = fn's result on success,
- * the udi (as int32_t) after an abnormal exit, or an error code. */
+/* Runs fn(arg copy) in domain udi; SDRAD_SUCCESSFUL_RETURNED (-1) and
+ * *ret = fn's result on success (the copy is written back to arg), the udi
+ * (as int32_t) after an abnormal exit, or an error code.  As in SDRaD, a
+ * udi without a domain gets one for this call only (destroyed afterwards). */
 #if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L)
 /* fn is unprototyped, as in SDRaD, so that any function pointer can be
  * passed; that is deliberate, not a warning for the user's build. */

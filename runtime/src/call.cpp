@@ -28,6 +28,7 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
+  liveness_on_entry(ts, f, in);  // deadline, heap limit
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
@@ -122,6 +123,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
   confine_sync(ts);
+  if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   sdrad_jump(ctx, value);
 }
 
@@ -129,6 +131,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 // return path): move below the entry's saved stack pointer first, where
 // nothing live remains, since the discard wipes the domain stack.
 [[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
+  ts->frames[ts->depth - 1].deadline_ms = 0;  // leaving: no time limit applies any more
   const Frame *f = &ts->frames[ts->depth - 1];
   uintptr_t sp = f->kind == kFrameCompat ? f->compat_root_rsp : f->ctx.rsp;
   if (f->kind == kFrameCompat && f->inst->init_ctx.rsp < sp) sp = f->inst->init_ctx.rsp;
@@ -161,8 +164,10 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
+  f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
   if (status == 0 && !tls_words_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
+  if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (status != 0) {
     sdrad_fault fl;
     fault_fill(fl, status, ts);
@@ -252,6 +257,12 @@ __attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
+  if (__builtin_expect(!in->init_done, 0) && in->dom->liveness.init_fn) {
+    uintptr_t blk = liveness_wrap_init(in, entry, arg, sp);  // init function first
+    entry = liveness_init_entry;
+    arg = (void *)blk;
+    sp = blk - 64;
+  }
   push_frame(ts, f, in);
   return sdrad_enter_and_run(f, sp, in->pkru, entry, arg);
 }

@@ -95,6 +95,7 @@ void init_core() {
   s.log = env_flag("SDRAD_LOG");
   s.share_keys = env_flag("SDRAD_SHARE_KEYS");
   s.heap_size = align_up(env_size("SDRAD_HEAP_SIZE", (size_t)1 << 30, 64 * 1024), kPage);
+  s.heap_limit = default_heap_limit(env_size("SDRAD_HEAP_LIMIT", 0, 4096));
   s.stack_size = align_up(env_size("SDRAD_STACK_SIZE", (size_t)1 << 20, 64 * 1024), kPage);
   s.data_size = align_up(env_size("SDRAD_DATA_DOMAIN_SIZE", (size_t)1 << 26, 64 * 1024), kPage);
   size_t root_heap = align_up(env_size("SDRAD_ROOT_HEAP_SIZE", (size_t)64 << 30, 1 << 20), kPage);
@@ -172,6 +173,8 @@ void ensure_initialized() {
 // handlers.  The shared page becomes read-only last.
 __attribute__((constructor(101))) static void sdrad_constructor() {
   ensure_initialized();
+  resolve_lazy_plt();
+  stdio_prepare();
   if (g_shared.pku) {
     protect_executable_data(g_shared.root_key);
     protect_main_stack(g_shared.root_key);

@@ -105,6 +105,7 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   d->pool = nullptr;
   d->pooled = 0;
   d->creator = 0;
+  d->liveness = {};
   d->live = 1;
   warn_unprotected_once();
   int64_t handle = domain_handle_of(d);
@@ -155,6 +156,7 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
     in->active = false;
     in->compat_state = 0;
     in->has_init_ctx = false;
+    in->init_done = false;  // wiped: its init function runs again
     ts->inst[idx] = in;
     return in;
   }

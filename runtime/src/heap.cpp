@@ -60,6 +60,7 @@ struct Heap {
   uintptr_t region;     // region base (header address)
   size_t in_use;
   size_t high_water;
+  size_t cap;           // heap limit in bytes from region (0: the region)
   uint64_t bitmap[(kBins + 63) / 64];
   Chunk *bins[kBins];
 };
@@ -194,8 +195,16 @@ Chunk *take_from_bins(Heap *h, size_t s) {
   return nullptr;
 }
 
+// The end the wilderness may grow to: the region's, or the heap limit's.
+inline uintptr_t top_end(const Heap *h) {
+  return h->cap && h->cap < h->limit - h->region ? h->region + h->cap : h->limit;
+}
+
 Chunk *take_from_top(Heap *h, size_t s) {
-  if (h->limit - h->top < s) return nullptr;
+  if (top_end(h) < h->top || top_end(h) - h->top < s) {
+    if (h->cap) log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    return nullptr;
+  }
   Chunk *c = (Chunk *)h->top;
   h->top += s;
   c->head = s | kInUse | kPrevInUse;  // the chunk below top is always in use
@@ -303,7 +312,7 @@ void *heap_realloc(Heap *h, void *p, size_t n) {
     return p;
   }
   uintptr_t end = (uintptr_t)c + cur;
-  if (end == h->top && h->limit - (uintptr_t)c >= s) {  // grow into top
+  if (end == h->top && top_end(h) > (uintptr_t)c && top_end(h) - (uintptr_t)c >= s) {  // grow into top
     h->top = (uintptr_t)c + s;
     c->head = s | kInUse | (c->head & kPrevInUse);
     h->in_use += s - cur;
@@ -378,6 +387,7 @@ bool heap_contains(const Heap *h, const void *p) {
 size_t heap_in_use(const Heap *h) { return h->in_use; }
 size_t heap_high_water(const Heap *h) { return h->high_water; }
 size_t heap_touched(const Heap *h) { return h->top - h->region; }
+void heap_set_cap(Heap *h, size_t bytes) { h->cap = bytes; }
 uintptr_t heap_region_base(const Heap *h) { return h->region; }
 
 bool heap_check(Heap *h) {

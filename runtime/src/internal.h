@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <atomic>
 #include <setjmp.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "sdrad/abi.h"
@@ -53,6 +54,7 @@ struct alignas(kPage) SharedPage {
   uintptr_t sud_ro, sud_rw;
   uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
   uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
+  size_t heap_limit;           // default domain heap limit (liveness.cpp)
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
@@ -114,6 +116,8 @@ uint32_t pkru_bits(int key, bool allow_read, bool allow_write);
 uint32_t domain_pkru(int own_key, uint32_t policy, uint64_t extra_allow_rw,
                      uint64_t extra_allow_ro);
 void protect_executable_data(int key);
+// Binds the executable's lazily bound PLT entries now (lazy_binding.cpp).
+void resolve_lazy_plt();
 void protect_main_stack(int key);
 
 // --- heap (heap.cpp) ----------------------------------------------------
@@ -129,6 +133,7 @@ bool heap_contains(const Heap *h, const void *p);
 size_t heap_in_use(const Heap *h);
 size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
+void heap_set_cap(Heap *h, size_t bytes);     // heap limit (0: the region)
 uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header describes [lo, hi)
@@ -168,6 +173,15 @@ struct Domain {
   int64_t creator;         // compat: domain that created it (0: root)
   Instance *pool;          // instances of exited threads, wiped, for reuse
   uint32_t pooled;
+  // liveness.cpp: set by root through the API, reset on registration.
+  struct Liveness {
+    uint32_t timeout_ms;     // per-call time limit (0: none)
+    size_t heap_limit;       // 0: g_shared.heap_limit
+    void (*on_discard)(int64_t, void *);  // runs in root after a discard
+    void *on_discard_arg;
+    void (*init_fn)(void);   // runs in the domain on an instance's first entry
+  } liveness;
+  uint64_t epoch;            // discards so far (sdrad_domain_epoch)
 };
 
 struct Instance {
@@ -201,6 +215,7 @@ struct Instance {
   uint32_t n_copies;
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
+  bool init_done;          // Domain::Liveness::init_fn ran since the last discard
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -216,6 +231,7 @@ struct Frame {
   uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
   uintptr_t exit_head;                 // libc's exit-handler list head at entry
+  uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
@@ -259,6 +275,7 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uint32_t sig_depth;      // nesting of the runtime's signal handlers
   uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
   uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
+  uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
   ThreadState *next_free;
 };
 
@@ -436,6 +453,56 @@ SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, cons
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
 void binary_scan_startup();                 // binary_scan.cpp
+// --- liveness (liveness.cpp) --------------------------------------------
+void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the push
+void liveness_after_discard(Instance *in);
+uintptr_t liveness_wrap_init(Instance *in, void (*entry)(void *), void *arg, uintptr_t sp);
+void liveness_init_entry(void *blk);
+size_t default_heap_limit(size_t env_value);
+// --- shared allocations (shared_heap.cpp) -------------------------------
+extern std::atomic<int> g_shared_alloc_threads;  // threads with them on
+bool shared_alloc_on();
+bool shared_heap_contains(const void *p);
+void *shared_malloc(size_t n);
+void *shared_memalign(size_t align, size_t n);
+void shared_free(void *p);
+void *shared_realloc(void *p, size_t n);
+size_t shared_usable_size(const void *p);
+inline bool shared_mode() {
+  return __builtin_expect(g_shared_alloc_threads.load(std::memory_order_relaxed) != 0, 0) && shared_alloc_on();
+}
+// --- standard streams (stdio.cpp) -----------------------------------------
+void stdio_prepare();        // start-up: buffers in key-0 memory
+// What root set up for stdin, stdout, stderr (stdio.cpp).
+struct StdStream {
+  FILE *fp;
+  uintptr_t base, len;  // the buffer
+  void *lock;
+  int fd;
+};
+extern StdStream g_std_streams[3] SDRAD_HIDDEN;
+extern bool g_std_streams_ready SDRAD_HIDDEN;
+bool stdio_streams_repair();  // false: something was changed (and is put back)
+// On every exit from a domain, so branch-free: the six read/write pointers
+// are each inside the buffer or NULL (not their order: another thread
+// using the stream passes through such states), buffer, descriptor and
+// lock as root set them up, and the stdin/stdout/stderr variables still
+// name these FILEs.
+inline uint64_t stdio_stream_bad(const StdStream &s) {
+  const FILE *f = s.fp;
+  const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
+  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock);
+  for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
+  return bad;
+}
+inline bool stdio_streams_ok() {
+  if (!g_std_streams_ready) return true;
+  uint64_t bad = stdio_stream_bad(g_std_streams[0]) | stdio_stream_bad(g_std_streams[1]) |
+                 stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
+                 (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
+  return __builtin_expect(!bad, 1) || stdio_streams_repair();
+}
+void stdio_release_locks();  // after a discard: locks the rewound thread held
 
 // --- signals ------------------------------------------------------------
 void signals_install();
@@ -447,6 +514,8 @@ bool arena_contains(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
+// PKRU of a signal's interrupted context (XSAVE area; 0 if not saved).
+uint32_t interrupted_pkru(const ucontext_t *uc);  // liveness.cpp
 // libc's own sigaction (ours is interposed, and so is __sigaction).
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 bool in_domain();                                  // called from domain code (not a gate)?

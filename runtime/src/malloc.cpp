@@ -130,6 +130,7 @@ inline Heap *domain_heap() {
 
 void *do_malloc(size_t n) {
   if (Heap *h = domain_heap()) return heap_malloc(h, n);
+  if (shared_mode()) return shared_malloc(n);
   return root_malloc(n);
 }
 
@@ -141,6 +142,7 @@ void do_free(void *p, const char *what) {
     return;
   }
   if (!in_root_heap(p)) {
+    if (shared_heap_contains(p)) return shared_free(p);
     root_refuse(what, p);
     return;
   }
@@ -149,6 +151,7 @@ void do_free(void *p, const char *what) {
 
 void *do_memalign(size_t align, size_t n) {
   if (Heap *h = domain_heap()) return heap_memalign(h, align, n);
+  if (shared_mode()) return shared_memalign(align, n);
   Heap *r = root();
   RootLock lock;
   return heap_memalign(r, align, n);
@@ -218,6 +221,7 @@ SDRAD_EXPORT void *realloc(void *p, size_t n) {
     return heap_realloc(h, p, n);
   }
   if (!in_root_heap(p)) {
+    if (shared_heap_contains(p)) return shared_realloc(p, n);
     root_refuse("realloc", p);
     errno = EINVAL;
     return nullptr;
@@ -261,7 +265,7 @@ SDRAD_EXPORT size_t malloc_usable_size(void *p) {
     if (!heap_contains(h, p)) domain_foreign_free();
     return heap_usable_size(h, p);
   }
-  if (!in_root_heap(p)) return 0;
+  if (!in_root_heap(p)) return shared_heap_contains(p) ? shared_usable_size(p) : 0;
   RootLock lock;
   return heap_usable_size(root_heap(), p);
 }

@@ -73,9 +73,16 @@ struct ReclaimLock {
   ~ReclaimLock() { g_reclaim_lock.store(0, std::memory_order_release); }
 };
 
+// The slot of a discarded execution-domain instance.  Root may still hold
+// pointers into its heap (a handle to a parsed document, ...): the heap's
+// range reads as zeros from now on, never a crash, until the slot is used
+// again (docs/libraries.md; sdrad_domain_epoch tells such a handle is stale).
 void unmap_slot(int slot) {
   uintptr_t base = g_shared.arena_base + ((uintptr_t)slot << g_shared.slot_shift);
   mmap((void *)base, (size_t)1 << g_shared.slot_shift, PROT_NONE,
+       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  SlotLayout l = slot_layout(false);
+  mmap((void *)(base + l.heap_lo), l.heap_hi - l.heap_lo, PROT_READ,
        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   slot_free(slot);
 }

@@ -201,7 +201,7 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
     fault_fill(fl, SDRAD_FAULT_CANARY, ts);
     rewind_innermost(ts, fl);
   }
-  if (!tls_words_restore(f)) {
+  if (!tls_words_restore(f) || !stdio_streams_ok()) {
     sdrad_fault fl;
     fault_fill(fl, SDRAD_FAULT_ROOT_STATE, ts);
     rewind_innermost(ts, fl);
@@ -362,19 +362,25 @@ SDRAD_HIDDEN int sdrad_impl_memalign(uint64_t udi, void **out, size_t align, siz
   return 0;
 }
 
-SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size,
-                                           int32_t *ret) {
-  int64_t h;
-  Instance *in = compat_instance(udi, &h);
-  if (!in || in->dom->is_data) return SDRAD_ERROR_NO_DOMAIN;
-  if (!fn) return SDRAD_ERROR_WRONG_CONFIG;
+// Creates the compat domain `udi` for sdrad_call (as SDRaD's sdrad_call
+// does through sdrad_init: an execution domain, not isolated).  Returns its
+// handle or a negative SDRaD error.
+static int64_t compat_create_for_call(uint64_t udi) {
   ThreadState *ts = thread_state();
-  // From inside a domain, only into a domain it created (as sdrad_enter):
-  // running a chosen function in another domain would take its rights.
-  if (const Instance *caller = calling_instance(ts); caller && in->dom->creator != domain_handle_of(caller->dom))
-    gate_refuse(ts, "sdrad_call", (void *)(uintptr_t)udi);
-  if (arg && arg_size) check_caller_write(ts, "sdrad_call", arg, arg_size);
-  if (ret) check_caller_write(ts, "sdrad_call", ret, sizeof(*ret));
+  if (!ts) return SDRAD_ERROR_NO_EC;
+  char name[32];
+  snprintf(name, sizeof(name), "udi-%llu", (unsigned long long)udi);
+  int64_t h = domain_register(name, SDRAD_POLICY_INTEGRITY, udi,
+                              (uint32_t)(SDRAD_EXECUTION_DOMAIN | SDRAD_NONISOLATED_DOMAIN), false);
+  if (h == SDRAD_E_NO_KEY) return SDRAD_ERROR_NO_PKEY;
+  if (h < 0) return SDRAD_ERROR_WRONG_CONFIG;
+  domain_at(h)->creator = ts->depth > 0 ? ts->frames[ts->depth - 1].handle : 0;
+  return h;
+}
+
+// Runs fn(copy of arg) in domain h; SDRAD_SUCCESSFUL_RETURNED, the udi
+// after an abnormal exit, or an error.
+static int32_t compat_run(uint64_t udi, int64_t h, int32_t (*fn)(), void *arg, size_t arg_size, int32_t *ret) {
   auto *blk = (CallBlock *)sdrad_impl_block_alloc(h, sizeof(CallBlock));
   if (!blk) return SDRAD_ERROR_NO_EC;
   void *copy = arg;
@@ -394,7 +400,41 @@ SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *
     sdrad_impl_block_free(h, copy);
   }
   sdrad_impl_block_free(h, blk);
-  return 0;
+  return SDRAD_SUCCESSFUL_RETURNED;
+}
+
+// As SDRaD: a udi with no domain (never initialised, or destroyed) gets a
+// domain for this call only, destroyed afterwards (also after a fault).
+// A de-initialised domain runs the call and is destroyed too (SDRaD's
+// sdrad_init accepts it again).  An initialised domain (sdrad_init without
+// sdrad_deinit) runs the call and is kept: SDRaD refuses that case with
+// SDRAD_ERROR_DOMAIN_ALREADY_INIT (docs/sdrad-api.md, differences).
+SDRAD_HIDDEN int32_t sdrad_impl_sdrad_call(uint64_t udi, int32_t (*fn)(), void *arg, size_t arg_size,
+                                           int32_t *ret) {
+  ensure_initialized();
+  if (udi == SDRAD_ROOT_DOMAIN || !fn) return SDRAD_ERROR_WRONG_CONFIG;
+  ThreadState *ts = thread_state();
+  if (!ts) return SDRAD_ERROR_NO_EC;
+  if (arg && arg_size) check_caller_write(ts, "sdrad_call", arg, arg_size);
+  if (ret) check_caller_write(ts, "sdrad_call", ret, sizeof(*ret));
+  int64_t h = domain_find_udi(udi);
+  bool temporary = h <= 0;
+  if (temporary) {
+    h = compat_create_for_call(udi);
+    if (h < 0) return (int32_t)h;
+  } else if (!may_manage(h, "sdrad_call", udi)) {
+    return SDRAD_ERROR_WRONG_CONFIG;
+  }
+  Instance *in = compat_instance(udi, nullptr);
+  if (!in || in->dom->is_data) {
+    if (temporary) sdrad_impl_destroy(udi, SDRAD_NO_HEAP_MERGE);
+    return in ? SDRAD_ERROR_WRONG_CONFIG : SDRAD_ERROR_NO_DOMAIN;
+  }
+  if (in->active) return SDRAD_ERROR_DOMAIN_ALREADY_INIT;
+  if (in->compat_state == 2) temporary = true;
+  int32_t st = compat_run(udi, h, fn, arg, arg_size, ret);
+  if (temporary) sdrad_impl_destroy(udi, SDRAD_NO_HEAP_MERGE);
+  return st;
 }
 
 }  // extern "C"

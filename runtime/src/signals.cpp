@@ -146,27 +146,6 @@ void signals_install() {
 
 using namespace sdrad;
 
-namespace sdrad {
-namespace {
-// The PKRU the interrupted code ran with, from the XSAVE area of the signal
-// frame (standard format; the component's offset from CPUID leaf 0xD).
-bool interrupted_pkru(const ucontext_t *uc, uint32_t *out) {
-  static int offset = -1;
-  if (offset < 0) {
-    unsigned a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(9));
-    offset = (int)b;
-  }
-  const uint8_t *x = (const uint8_t *)uc->uc_mcontext.fpregs;
-  if (!x || offset <= 0) return false;
-  uint64_t xstate_bv;
-  memcpy(&xstate_bv, x + 512, 8);
-  if (!(xstate_bv & (1u << 9))) return false;
-  memcpy(out, x + offset, 4);
-  return true;
-}
-}  // namespace
-}  // namespace sdrad
 
 extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void *ucv) {
   ThreadState *ts = confine_signal_enter(ucv);
@@ -174,9 +153,8 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
     // A thread outside every domain but with a domain's rights (started
     // from inside a domain, around the runtime): nothing to rewind to, and
     // not root code either.  Only this thread ends.
-    uint32_t pkru, wd = g_shared.root_wd_bits;
-    if (g_shared.pku && ucv && interrupted_pkru((const ucontext_t *)ucv, &pkru) && (pkru & wd) == wd &&
-        info->si_code > 0) {
+    uint32_t wd = g_shared.root_wd_bits;
+    if (g_shared.pku && ucv && (interrupted_pkru((const ucontext_t *)ucv) & wd) == wd && info->si_code > 0) {
       say("fault in a thread that runs with a domain's rights outside any domain (signal %d): the thread "
           "is ended", sig);
       syscall(SYS_exit, 0);

@@ -183,6 +183,7 @@ sdrad_call_on_stack:
         SIGNAL_ENTRY sdrad_signal_entry, sdrad_signal_handler
         SIGNAL_ENTRY sdrad_user_signal_entry, sdrad_dispatch_user_signal
         SIGNAL_ENTRY sdrad_sigsys_entry, sdrad_sigsys_handler      /* syscall_confine.cpp */
+        SIGNAL_ENTRY sdrad_timeout_signal_entry, sdrad_timeout_signal_handler  /* liveness.cpp */
 
 /*
  * Start-up only: PKRU 0 for the main thread (the kernel starts processes

@@ -66,7 +66,7 @@ int main(void) {
   CHECK(sdrad_init(13, kFlags) == SDRAD_SUCCESSFUL_RETURNED);
   struct arg arg = {2, 3, 0};
   int32_t ret = 0;
-  CHECK(sdrad_call(13, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret) == 0);
+  CHECK(sdrad_call(13, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret) == SDRAD_SUCCESSFUL_RETURNED);
   CHECK(ret == 10 && arg.sum == 5);
   CHECK(sdrad_call(13, (int32_t(*)())(void *)crash, &arg, sizeof(arg), &ret) == 13);
   CHECK(sdrad_deinit(13) == 0);

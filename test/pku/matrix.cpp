@@ -889,7 +889,7 @@ static Outcome compat_row(int self_grant) {
     char b[200];
     if (self_grant)
       snprintf(b, sizeof b, "NOT BLOCKED(sdrad_dprotect from inside the domain returned %d; data domain written %s)",
-               arg.grant_rc, st == 0 ? "in the same call" : "on the next call");
+               arg.grant_rc, st == SDRAD_SUCCESSFUL_RETURNED ? "in the same call" : "on the next call");
     else
       snprintf(b, sizeof b, "NOT BLOCKED(data domain written)");
     o.result = b;
@@ -920,7 +920,7 @@ static Outcome r_compat_destroy_other(Env &) {
   int32_t ret = 0;
   int32_t st = sdrad_call(2001, (int32_t(*)())(void *)c_destroy_data, &arg, sizeof arg, &ret);
   void *probe = sdrad_malloc(2002, 8);  // NULL once the domain is gone
-  if (st == 0 && arg.grant_rc == 0 && !probe) {
+  if (st == SDRAD_SUCCESSFUL_RETURNED && arg.grant_rc == 0 && !probe) {
     o.result = "NOT BLOCKED(the data domain was destroyed from inside another domain; the root's pointers into it dangle)";
     return o;
   }

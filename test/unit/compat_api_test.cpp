@@ -136,13 +136,37 @@ TEST(CompatApi, SdradCallRunsWithCopiedArgument) {
   ASSERT_EQ(sdrad_init(120, kFlags), SDRAD_SUCCESSFUL_RETURNED);
   Arg arg{2, 3, 0};
   int32_t ret = 0;
-  EXPECT_EQ(sdrad_call(120, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(sdrad_call(120, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
   EXPECT_EQ(ret, 10);
   EXPECT_EQ(arg.sum, 5);
   EXPECT_EQ(sdrad_call(120, (int32_t(*)())(void *)crash, &arg, sizeof(arg), &ret), 120);
-  EXPECT_EQ(sdrad_call(121, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), SDRAD_ERROR_NO_DOMAIN);
   EXPECT_EQ(sdrad_deinit(120), 0);
   EXPECT_EQ(sdrad_destroy(120, 0), 0);
+}
+
+TEST(CompatApi, SdradCallOnUninitialisedUdiCreatesRunsAndDestroys) {
+  Arg arg{4, 5, 0};
+  int32_t ret = 0;
+  ASSERT_LE(sdrad::domain_find_udi(121), 0);
+  EXPECT_EQ(sdrad_call(121, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
+  EXPECT_EQ(ret, 18) << "the function ran";
+  EXPECT_EQ(arg.sum, 9);
+  EXPECT_LE(sdrad::domain_find_udi(121), 0) << "the domain is destroyed after the call";
+  EXPECT_EQ(sdrad_call(121, (int32_t(*)())(void *)crash, &arg, sizeof(arg), &ret), 121) << "a fault returns the udi";
+  EXPECT_LE(sdrad::domain_find_udi(121), 0) << "and destroys the domain too";
+  EXPECT_EQ(sdrad_call(121, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
+  EXPECT_EQ(sdrad_call(SDRAD_ROOT_DOMAIN, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret),
+            SDRAD_ERROR_WRONG_CONFIG);
+}
+
+TEST(CompatApi, SdradCallOnDeinitialisedDomainRunsAndDestroysIt) {
+  ASSERT_EQ(sdrad_init(122, kFlags), SDRAD_SUCCESSFUL_RETURNED);
+  ASSERT_EQ(sdrad_deinit(122), 0);
+  Arg arg{1, 1, 0};
+  int32_t ret = 0;
+  EXPECT_EQ(sdrad_call(122, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
+  EXPECT_EQ(ret, 4);
+  EXPECT_LE(sdrad::domain_find_udi(122), 0);
 }
 
 TEST(CompatApi, RootUdiAllocatesFromRootHeap) {
@@ -188,7 +212,7 @@ TEST(CompatApi, DomainCannotGrantItselfDataAccess) {
   Arg arg{};
   int32_t ret = 0;
   testing::internal::CaptureStderr();
-  EXPECT_EQ(sdrad_call(141, (int32_t(*)())(void *)try_dprotect, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(sdrad_call(141, (int32_t(*)())(void *)try_dprotect, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
   EXPECT_EQ(ret, SDRAD_ERROR_WRONG_CONFIG);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("only root code may grant"), std::string::npos);
   EXPECT_EQ(sdrad_dprotect(141, 140, SDRAD_READ_ACCESS), 0) << "root may";
@@ -211,11 +235,11 @@ TEST(CompatApi, DomainMayOnlyManageDomainsItCreated) {
   Arg arg{};
   int32_t ret = 0;
   testing::internal::CaptureStderr();
-  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)destroy_other, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)destroy_other, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
   EXPECT_EQ(ret, SDRAD_ERROR_WRONG_CONFIG * 10 + SDRAD_ERROR_WRONG_CONFIG);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("may only manage domains it created"), std::string::npos);
   EXPECT_NE(sdrad_malloc(150, 8), nullptr) << "domain 150 still exists";
-  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)manage_own_child, &arg, sizeof(arg), &ret), 0);
+  EXPECT_EQ(sdrad_call(151, (int32_t(*)())(void *)manage_own_child, &arg, sizeof(arg), &ret), SDRAD_SUCCESSFUL_RETURNED);
   EXPECT_EQ(ret, 0) << "its own child it may create and destroy";
   EXPECT_EQ(sdrad_deinit(151), 0);
   EXPECT_EQ(sdrad_destroy(151, 0), 0);
@@ -231,7 +255,7 @@ TEST(CompatApi, DestroyedDomainCannotBeEnteredFromAnotherThread) {
     Arg arg{2, 3, 0};
     int32_t ret = 0;
     // Gives this thread its own instance of the domain.
-    if (sdrad_call(160, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret) != 0) return;
+    if (sdrad_call(160, (int32_t(*)())(void *)add, &arg, sizeof(arg), &ret) != SDRAD_SUCCESSFUL_RETURNED) return;
     int64_t handle = sdrad::domain_find_udi(160);
     stage = 1;
     while (stage != 2) std::this_thread::yield();

@@ -38,6 +38,8 @@ enum sdrad_fault_kind {
                                      stack-protector canary, pointer guard) */
   SDRAD_FAULT_SYSCALL = 20,       /* a system call its policy refuses
                                      (addr holds the system call number) */
+  SDRAD_FAULT_TIMEOUT = 16,       /* the call ran past its time limit
+                                     (sdrad_set_timeout) */
 };
 
 /* Errors (negative) returned instead of running a domain. */
@@ -114,6 +116,47 @@ int sdrad_release_instance(int64_t handle);
 /* Is `p` inside the calling thread's instance of `handle`: its heap or its
  * argument arena (where thunk argument blocks and copies live)? */
 int sdrad_owns(int64_t handle, const void *p);
+
+/* --- liveness and library state (root code only, except the epoch) --- */
+
+/* A time limit for every call of the domain (0: none, the default).  A call
+ * still running after timeout_ms is interrupted (also inside a blocking
+ * system call) and rewound with fault kind SDRAD_FAULT_TIMEOUT, within
+ * about timeout_ms * 1.25 + 50 ms.  The first limit set starts a watchdog
+ * thread; calls themselves make no system call for it.  The watchdog uses
+ * signal SIGRTMAX-1.  0 or SDRAD_E_BAD_HANDLE. */
+int sdrad_set_timeout(int64_t handle, uint32_t timeout_ms);
+
+/* The most heap memory each instance of the domain may use, in bytes (0:
+ * the default, SDRAD_HEAP_LIMIT or an eighth of physical memory, at most
+ * the heap region SDRAD_HEAP_SIZE).  Beyond it malloc returns NULL and
+ * operator new throws std::bad_alloc inside the domain; SDRAD_LOG reports
+ * it.  Takes effect at the next entry.  0 or SDRAD_E_BAD_HANDLE. */
+int sdrad_set_heap_limit(int64_t handle, size_t bytes);
+
+/* fn(handle, arg) runs in root after each fault of the domain has been
+ * rewound and its memory discarded (e.g. to reset a library's globals that
+ * pointed into the discarded heap).  NULL removes it. */
+int sdrad_on_discard(int64_t handle, void (*fn)(int64_t handle, void *arg), void *arg);
+
+/* fn() runs inside the domain before the function called, on the first
+ * call of each instance and again on the first call after every discard
+ * (e.g. to initialise a library whose state must live in the domain).  A
+ * fault inside fn is a fault of that call.  NULL removes it. */
+int sdrad_set_init(int64_t handle, void (*fn)(void));
+
+/* Root code only: while on (1) for the calling thread, its malloc & co.
+ * (and operator new) allocate from a shared heap in memory every domain may
+ * read and write - for library state created in root that code inside
+ * domains must update, such as a library's mutexes (docs/libraries.md).
+ * Root frees those blocks with free(); domains may not.  Returns the
+ * previous setting. */
+int sdrad_shared_allocations(int on);
+
+/* The domain's discard count: it changes on every discard of any of its
+ * instances.  A handle into domain memory stored with the epoch it was made
+ * in is stale when the epoch differs.  0 for an unknown handle. */
+uint64_t sdrad_domain_epoch(int64_t handle);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,147 @@
+// The standard streams across domains (glibc).
+//
+// - Their buffers are set up at start-up, in key-0 memory every domain may
+//   use: a stream first used inside a domain would otherwise get its buffer
+//   from that domain's heap, discarded (or moved) at the next fault, and
+//   root's stdout buffer would be root memory a domain cannot write.
+// - A stream lock the rewound thread held (a fault inside printf) is
+//   released after the discard.
+// - The FILE objects are key-0 libc data a domain can write: on every exit
+//   from a domain their buffer pointers, descriptor and lock pointer are
+//   checked against what root set up, and put back if changed (the exit is
+//   then a fault, kind root-state-tampered), so that a domain cannot aim
+//   root's next printf at root memory.
+#include <linux/futex.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+StdStream g_std_streams[3];
+bool g_std_streams_ready;
+
+namespace {
+
+constexpr size_t kStreamBuf = 16 * 1024;
+static_assert(offsetof(FILE, _IO_buf_base) == offsetof(FILE, _IO_read_ptr) + 6 * sizeof(char *) &&
+                  offsetof(FILE, _IO_buf_end) == offsetof(FILE, _IO_read_ptr) + 7 * sizeof(char *),
+              "glibc FILE layout");
+
+// glibc's _IO_lock_t.
+struct IoLock {
+  int lock;
+  int cnt;
+  void *owner;
+};
+
+// Back to an empty buffer (what was buffered is dropped).
+void stream_repair(const StdStream &s) {
+  FILE *f = s.fp;
+  char *b = (char *)s.base;
+  f->_IO_buf_base = b;
+  f->_IO_buf_end = b + s.len;
+  f->_IO_read_base = f->_IO_read_ptr = f->_IO_read_end = b;
+  f->_IO_write_base = f->_IO_write_ptr = f->_IO_write_end = b;
+  f->_fileno = s.fd;
+  f->_lock = (decltype(f->_lock))s.lock;
+}
+
+// After root changed a standard stream's buffer itself (setvbuf & co.).
+void stream_refresh(FILE *f) {
+  for (StdStream &s : g_std_streams)
+    if (s.fp == f) {
+      s.base = (uintptr_t)f->_IO_buf_base;
+      s.len = (uintptr_t)f->_IO_buf_end - s.base;
+    }
+}
+
+}  // namespace
+
+// Start-up, root: buffers for stdin and stdout in key-0 memory (stderr
+// stays unbuffered: its one-byte buffer is inside the FILE).
+void stdio_prepare() {
+  void *mem = mmap(nullptr, 2 * kStreamBuf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) {
+    say("could not map the standard streams' buffers: a stream first used inside a domain gets its "
+        "buffer from that domain's heap");
+    return;
+  }
+  char *in = (char *)mem, *out = in + kStreamBuf;
+  if (setvbuf(stdin, in, _IOFBF, kStreamBuf) != 0 ||
+      setvbuf(stdout, out, isatty(1) ? _IOLBF : _IOFBF, kStreamBuf) != 0) {
+    say("the standard streams were used before the runtime started: their buffers stay where they are");
+    return;
+  }
+  // stderr: unbuffered, its buffer is the FILE's own _shortbuf (set up by
+  // its first use); fix it now so that the check has something to compare.
+  setvbuf(stderr, nullptr, _IONBF, 0);
+  FILE *fps[3] = {stdin, stdout, stderr};
+  for (int i = 0; i < 3; ++i) {
+    FILE *f = fps[i];
+    g_std_streams[i] = StdStream{f, (uintptr_t)f->_IO_buf_base,
+                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base, (void *)f->_lock, f->_fileno};
+  }
+  g_std_streams_ready = g_std_streams[2].base != 0;
+}
+
+// The slow path of stdio_streams_ok (internal.h): a domain changed a
+// standard stream (or the stdin/stdout/stderr variables); put it back.
+bool stdio_streams_repair() {
+  for (const StdStream &s : g_std_streams)
+    if (stdio_stream_bad(s)) stream_repair(s);
+  stdin = g_std_streams[0].fp;
+  stdout = g_std_streams[1].fp;
+  stderr = g_std_streams[2].fp;
+  return false;
+}
+
+// After a discard, on the rewound thread: stream locks it still holds (it
+// was inside printf & co.) are released, waking a waiter.
+void stdio_release_locks() {
+  if (!g_std_streams_ready) return;
+  void *self = (void *)tls_word(0x10);  // glibc's THREAD_SELF, the lock owner
+  for (const StdStream &s : g_std_streams) {
+    auto *l = (IoLock *)s.lock;
+    if (!l || l->owner != self) continue;
+    l->cnt = 0;
+    l->owner = nullptr;
+    if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
+      syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    log_line("released the lock of standard stream %d held by the rewound thread", s.fd);
+  }
+}
+
+}  // namespace sdrad
+
+// A program may give the standard streams buffers of its own (root code
+// only: from a domain that is a change the exit check undoes).  glibc's own
+// entry points (exported, also in static libc), not dlsym: static programs.
+extern "C" int _IO_setvbuf(FILE *, char *, int, size_t);
+extern "C" void _IO_setbuffer(FILE *, char *, size_t);
+
+namespace {
+bool root_caller() {
+  sdrad::ThreadState *ts = sdrad::thread_state_if_any();
+  return !ts || ts->depth == 0;
+}
+}  // namespace
+
+extern "C" {
+SDRAD_EXPORT int setvbuf(FILE *f, char *buf, int mode, size_t size) {
+  int r = _IO_setvbuf(f, buf, mode, size);
+  if (root_caller()) sdrad::stream_refresh(f);
+  return r;
+}
+SDRAD_EXPORT void setbuffer(FILE *f, char *buf, size_t size) {
+  _IO_setbuffer(f, buf, size);
+  if (root_caller()) sdrad::stream_refresh(f);
+}
+SDRAD_EXPORT void setbuf(FILE *f, char *buf) { setbuffer(f, buf, BUFSIZ); }
+SDRAD_EXPORT void setlinebuf(FILE *f) { setvbuf(f, nullptr, _IOLBF, 0); }
+}
