@@ -25,6 +25,25 @@ namespace sdrad {
 
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
+alignas(16) uint8_t g_std_snapshot[3][64];
+
+namespace {
+void take_snapshot() {
+  for (int k = 0; k < 3; ++k)
+    if (g_std_streams[k].fp) memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
+}
+}  // namespace
+
+// Every field of the three streams and the three variables, branch-free.
+bool stdio_streams_check() {
+  if (!g_std_streams_ready) return true;
+  uint64_t bad = stdio_stream_bad(g_std_streams[0]) | stdio_stream_bad(g_std_streams[1]) |
+                 stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
+                 (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
+  if (bad) return stdio_streams_repair();
+  take_snapshot();  // valid: the next unchanged return takes the fast path
+  return true;
+}
 
 namespace {
 
@@ -88,6 +107,7 @@ void stdio_prepare() {
                                  (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base, (void *)f->_lock, f->_fileno};
   }
   g_std_streams_ready = g_std_streams[2].base != 0;
+  take_snapshot();
 }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
@@ -98,6 +118,7 @@ bool stdio_streams_repair() {
   stdin = g_std_streams[0].fp;
   stdout = g_std_streams[1].fp;
   stderr = g_std_streams[2].fp;
+  take_snapshot();
   return false;
 }
 
