@@ -12,26 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "e2e.h"
+
 static int strict_child_refused(const char *self) {
-  int fds[2];
-  if (pipe(fds) != 0) return 0;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    setenv("SDRAD_BINARY_SCAN", "strict", 1);
-    execl(self, self, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
+  static const char *const env[] = {"SDRAD_BINARY_SCAN", "strict", NULL};
   char buf[4096];
-  size_t n = 0;
-  ssize_t r;
-  while (n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0) n += (size_t)r;
-  buf[n] = 0;
-  int st = 0;
-  waitpid(pid, &st, 0);
-  int ok = WIFEXITED(st) && WEXITSTATUS(st) == 70 && strstr(buf, "SDRAD_BINARY_SCAN=strict") &&
+  int st = rerun_self(self, NULL, env, buf, sizeof buf);
+  int ok = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 70 && strstr(buf, "SDRAD_BINARY_SCAN=strict") &&
            strstr(buf, "refusing to run");
   if (!ok) fprintf(stderr, "strict child: status %#x, stderr: %s\n", st, buf);
   return ok;

@@ -52,25 +52,10 @@ int common_calls(int n) {
 /* SDRAD_REQUIRE_CONFINEMENT=1 with confinement unavailable (here: turned
  * off) is a start-up failure with a message: run self again that way. */
 static void check_require(const char *self) {
-  int fds[2];
-  CHECK(pipe(fds) == 0, "pipe");
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    setenv("SDRAD_CONFINEMENT", "0", 1);
-    setenv("SDRAD_REQUIRE_CONFINEMENT", "1", 1);
-    execl(self, self, "common", (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
+  static const char *const env[] = {"SDRAD_CONFINEMENT", "0", "SDRAD_REQUIRE_CONFINEMENT", "1", NULL};
   char buf[2048];
-  size_t n = 0;
-  ssize_t r;
-  while (n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0) n += (size_t)r;
-  buf[n] = 0;
-  int st = 0;
-  waitpid(pid, &st, 0);
-  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 70, "status %#x, stderr: %s", st, buf);
+  int st = rerun_self(self, "common", env, buf, sizeof buf);
+  CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 70, "status %#x, stderr: %s", st, buf);
   CHECK(strstr(buf, "SDRAD_REQUIRE_CONFINEMENT") != NULL, "stderr: %s", buf);
 }
 
