@@ -46,7 +46,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
 // root's next function return (canary) or atexit/setjmp (guard) depends on
 // them; so does exit on libc's exit-handler list head (libc_state.cpp).
 // Put back on every exit; a change is a fault of the domain.
-bool tls_words_restore(const Frame *f) {
+bool root_state_restore(const Frame *f) {
   bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
   if (!same) {
     tls_word_set(kTlsCanary, f->tls_canary);
@@ -108,7 +108,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   int64_t value = status;
   const JmpCtx *ctx = &f->ctx;
   if (status != 0) {
-    tls_words_restore(f);  // the normal return checked them already
+    root_state_restore(f);  // the normal return checked them already
     in->dom->faults.fetch_add(1, std::memory_order_relaxed);
     instance_discard(in);
     if (f->kind == kFrameCompat) {
@@ -166,7 +166,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   Frame *f = &ts->frames[ts->depth - 1];
   f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
-  if (status == 0 && !tls_words_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
+  if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (status != 0) {
     sdrad_fault fl;

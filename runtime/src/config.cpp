@@ -1,5 +1,6 @@
 // Start-up: environment, backend choice, the shared page, and the order in
 // which the runtime protects the process.
+#include <cpuid.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,10 @@ void choose_backend() {
   // Thread states are bound to their thread's FS base (see ts_valid): with
   // RDFSBASE where the kernel enables it (Linux >= 5.9); under PKU without
   // it, with arch_prctl (a system call per check).
+  // Where a signal frame's XSAVE area keeps PKRU (CPUID leaf 0xD, component
+  // 9): read by the signal handlers (interrupted_pkru, frame_pkru).
+  unsigned a, b, c, d;
+  if (want_pku && __get_cpuid_count(0xd, 9, &a, &b, &c, &d)) g_shared.xsave_pkru_off = b;
   bool fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
   g_shared.bind_threads = fsgsbase ? 1 : want_pku ? 2 : 0;
   if (g_shared.bind_threads == 2)

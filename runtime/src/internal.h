@@ -52,7 +52,7 @@ struct alignas(kPage) SharedPage {
   // one page mapped twice: read-only (key 0, what the kernel reads under
   // any domain's PKRU) and writable (root key, what the runtime writes).
   uint32_t confine;            // 1: Syscall User Dispatch confines domains
-  uint32_t xsave_pkru_off;     // PKRU's offset in a signal frame's XSAVE area
+  uint32_t xsave_pkru_off;     // PKRU's offset in a signal frame's XSAVE area (0: no PKU)
   uintptr_t sud_ro, sud_rw;
   uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
   uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
@@ -247,7 +247,7 @@ inline void tls_word_set(unsigned off, uint64_t v) {
   __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
 }
 constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
-bool tls_words_restore(const Frame *f);  // false (and repaired) if changed
+bool root_state_restore(const Frame *f);  // false (and repaired) if changed
 void exit_list_locate();              // libc_state.cpp, at start-up
 bool exit_head_ok(uintptr_t saved);   // false (and repaired) if changed
 
@@ -269,8 +269,6 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   size_t altstack_size;
   RootCache *root_cache;   // root allocator's per-thread cache (root heap)
   uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
-  uint32_t in_gate_copy;   // a copy with the calling domain's rights runs
-  Instance *gate_target;   // ... into this callee (discarded if it faults)
   uint32_t sud_on;         // Syscall User Dispatch is on for this thread
   uint32_t sud_pending;    // a handler returned into a domain: re-arm due
   uintptr_t sud_resume;    // ... where the domain continues after the re-arm

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
-#include <cpuid.h>
 
 #include "internal.h"
 
@@ -121,13 +120,9 @@ bool watchdog_ensure(uint32_t timeout_ms) {
 // PKRU of the interrupted context, from the XSAVE area of the signal frame
 // (component 9); nothing saved means its initial value, 0.
 uint32_t interrupted_pkru(const ucontext_t *uc) {
-  static int offset = -1;
-  if (offset < 0) {
-    unsigned a, b, c, d;
-    offset = __get_cpuid_count(0xd, 9, &a, &b, &c, &d) ? (int)b : 0;
-  }
+  uint32_t offset = g_shared.xsave_pkru_off;  // start-up, with the backend
   const char *x = (const char *)uc->uc_mcontext.fpregs;
-  if (!x || offset <= 0) return 0;
+  if (!x || offset == 0) return 0;
   uint64_t xstate_bv;
   memcpy(&xstate_bv, x + 512, sizeof(xstate_bv));
   if (!(xstate_bv & (1u << 9))) return 0;

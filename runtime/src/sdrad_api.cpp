@@ -201,7 +201,7 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
     fault_fill(fl, SDRAD_FAULT_CANARY, ts);
     rewind_innermost(ts, fl);
   }
-  if (!tls_words_restore(f) || !stdio_streams_ok()) {
+  if (!root_state_restore(f) || !stdio_streams_ok()) {
     sdrad_fault fl;
     fault_fill(fl, SDRAD_FAULT_ROOT_STATE, ts);
     rewind_innermost(ts, fl);

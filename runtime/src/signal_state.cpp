@@ -54,13 +54,6 @@ bool blocks_fault_signal(int how, const sigset_t *set) {
   return false;
 }
 
-long raw(long nr, long a, long b, long c, long d) {
-  long r;
-  register long r10 __asm__("r10") = d;
-  __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-  return r;
-}
-
 }  // namespace
 
 // glibc's __sigaction is not interposed (a static program has no other
@@ -90,7 +83,7 @@ SDRAD_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
     unblock_fault_signals(&safe);
     set = &safe;
   }
-  long r = raw(SYS_rt_sigprocmask, how, (long)set, (long)old, _NSIG / 8);
+  long r = raw_syscall6(SYS_rt_sigprocmask, how, (long)set, (long)old, _NSIG / 8, 0, 0);
   return r < 0 ? (int)-r : 0;
 }
 
@@ -105,7 +98,7 @@ SDRAD_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
 
 SDRAD_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
   if (ss && in_domain()) refuse_in_domain("sigaltstack");
-  long r = raw(SYS_sigaltstack, (long)ss, (long)old, 0, 0);
+  long r = raw_syscall6(SYS_sigaltstack, (long)ss, (long)old, 0, 0, 0, 0);
   if (r < 0) {
     errno = (int)-r;
     return -1;
@@ -134,15 +127,7 @@ SDRAD_EXPORT long syscall(long nr, ...) {
         if (a[0] == s) refuse_in_domain("syscall(rt_sigaction)");
     }
   }
-  long r;
-  __asm__ volatile(
-      "mov %5, %%r10\n\t"
-      "mov %6, %%r8\n\t"
-      "mov %7, %%r9\n\t"
-      "syscall"
-      : "=a"(r)
-      : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(a[3]), "r"(a[4]), "r"(a[5])
-      : "rcx", "r11", "r10", "r8", "r9", "memory");
+  long r = raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
   if (r < 0 && r > -4096) {
     errno = (int)-r;
     return -1;

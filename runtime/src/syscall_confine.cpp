@@ -21,7 +21,6 @@
 // where the domain was interrupted.  So no code range is ever exempt, and a
 // domain that jumps into the runtime finds no system call instruction it
 // could use with the selector on "block".
-#include <cpuid.h>
 #include <pthread.h>
 #include <errno.h>
 #include <signal.h>
@@ -90,12 +89,6 @@ bool map_selectors() {
   return true;
 }
 
-uint32_t pkru_offset() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d)) return 0;
-  return b;
-}
-
 // The PKRU a signal frame will restore (XSAVE standard format), or null.
 uint32_t *frame_pkru(void *ucv) {
   if (!g_shared.pku || !g_shared.xsave_pkru_off || !ucv) return nullptr;
@@ -157,7 +150,6 @@ void confine_init() {
     say("syscall confinement unavailable: cannot map the selector page");
     return;
   }
-  g_shared.xsave_pkru_off = g_shared.pku ? pkru_offset() : 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_sigaction = sdrad_sigsys_entry;
