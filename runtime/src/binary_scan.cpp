@@ -112,11 +112,12 @@ bool off() {
 
 void scan(const char *when) {
   if (off()) return;
-  int z;
-  while (z = 0, !g_scan_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
   const char *first = nullptr;
-  int found = scan_new_mappings(&first);
-  g_scan_lock.store(0, std::memory_order_release);
+  int found;
+  {
+    SpinGuard lock(g_scan_lock);
+    found = scan_new_mappings(&first);
+  }
   if (found < 0) {
     if (strict()) fatal("SDRAD_BINARY_SCAN=strict: cannot read /proc/self/maps (%s)", when);
     return;

@@ -16,13 +16,8 @@ std::atomic<int> g_domain_lock{0};
 Instance *g_free_instances;
 std::atomic<int> g_warned_unprotected{0};
 
-struct DomainLock {
-  DomainLock() {
-    int z;
-    while (z = 0, !g_domain_lock.compare_exchange_weak(z, 1, std::memory_order_acquire))
-      __builtin_ia32_pause();
-  }
-  ~DomainLock() { g_domain_lock.store(0, std::memory_order_release); }
+struct DomainLock : SpinGuard {
+  DomainLock() : SpinGuard(g_domain_lock) {}
 };
 
 Domain *table() {

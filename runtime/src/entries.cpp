@@ -47,7 +47,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_register_entries(const __sdrad_entry 
   if (calling_instance(ts)) gate_refuse(ts, "__sdrad_register_entries", table);
   if (!table || n == 0) return 0;
   ensure_initialized();
-  while (g_entries_lock.exchange(1, std::memory_order_acquire)) __builtin_ia32_pause();
+  SpinGuard lock(g_entries_lock);
   int32_t r = 0;
   if (!g_entries) g_entries = (Registered *)state_alloc(sizeof(Registered) * kMaxEntries);
   size_t k = g_nentries.load();
@@ -65,6 +65,5 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_register_entries(const __sdrad_entry 
     ++k;
   }
   g_nentries.store(k, std::memory_order_release);
-  g_entries_lock.store(0, std::memory_order_release);
   return r;
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <atomic>
 #include <emmintrin.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdio.h>
@@ -83,6 +84,27 @@ inline SlotLayout slot_layout(bool data_domain) {
   l.end = l.args_hi + kPage;
   return l;
 }
+
+// --- locks ----------------------------------------------------------------
+// The runtime's locks guard short sections with no allocation, and are
+// taken from any context the runtime runs in: a spin that yields after a
+// while.  SpinGuard holds one for a scope.
+inline void spin_lock(std::atomic<int> &l) {
+  for (int i = 0;; ++i) {
+    int z = 0;
+    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) return;
+    if (i > 64) sched_yield();
+    else __builtin_ia32_pause();
+  }
+}
+inline void spin_unlock(std::atomic<int> &l) { l.store(0, std::memory_order_release); }
+struct SpinGuard {
+  std::atomic<int> &l;
+  explicit SpinGuard(std::atomic<int> &lock) : l(lock) { spin_lock(l); }
+  ~SpinGuard() { spin_unlock(l); }
+  SpinGuard(const SpinGuard &) = delete;
+  SpinGuard &operator=(const SpinGuard &) = delete;
+};
 
 // --- configuration ------------------------------------------------------
 void ensure_initialized();            // idempotent; safe from malloc

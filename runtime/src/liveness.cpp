@@ -81,8 +81,7 @@ bool watchdog_ensure(uint32_t timeout_ms) {
   uint32_t want = timeout_ms / 8;
   if (want < 1) want = 1;
   if (want > 50) want = 50;
-  int z = 0;
-  while (!g_watchdog_lock.compare_exchange_weak(z, 1)) z = 0;
+  spin_lock(g_watchdog_lock);
   bool ok = true;
   uint32_t cur = g_period_ms.load();
   if (cur == 0) {
@@ -110,7 +109,7 @@ bool watchdog_ensure(uint32_t timeout_ms) {
   } else if (want < cur) {
     g_period_ms.store(want);
   }
-  g_watchdog_lock.store(0);
+  spin_unlock(g_watchdog_lock);
   return ok;
 }
 

@@ -65,12 +65,8 @@ int g_reclaim_count;
 std::atomic<uint32_t> g_reclaim_seq{0};  // futex word
 std::atomic<bool> g_reclaimer_running{false};
 
-struct ReclaimLock {
-  ReclaimLock() {
-    int z;
-    while (z = 0, !g_reclaim_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
-  }
-  ~ReclaimLock() { g_reclaim_lock.store(0, std::memory_order_release); }
+struct ReclaimLock : SpinGuard {
+  ReclaimLock() : SpinGuard(g_reclaim_lock) {}
 };
 
 // The slot of a discarded execution-domain instance.  Root may still hold

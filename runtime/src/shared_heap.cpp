@@ -23,12 +23,8 @@ std::atomic<int> g_lock{0};
 Heap *g_heap;
 uintptr_t g_base, g_size;
 
-struct Lock {
-  Lock() {
-    int z;
-    while (z = 0, !g_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
-  }
-  ~Lock() { g_lock.store(0, std::memory_order_release); }
+struct Lock : SpinGuard {
+  Lock() : SpinGuard(g_lock) {}
 };
 
 // Under the lock.  nullptr if it cannot be mapped or was forged.

@@ -88,12 +88,8 @@ namespace {
 std::atomic<int> g_alt_lock{0};
 void *g_alt_free[64];
 int g_alt_count;
-struct AltLock {
-  AltLock() {
-    int z;
-    while (z = 0, !g_alt_lock.compare_exchange_weak(z, 1, std::memory_order_acquire)) __builtin_ia32_pause();
-  }
-  ~AltLock() { g_alt_lock.store(0, std::memory_order_release); }
+struct AltLock : SpinGuard {
+  AltLock() : SpinGuard(g_alt_lock) {}
 };
 }  // namespace
 

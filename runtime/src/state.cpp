@@ -32,16 +32,6 @@ struct StateHeader {
 
 StateHeader *header() { return (StateHeader *)(g_shared.state_base + g_shared.ts_size); }
 
-void spin_lock(std::atomic<int> &l) {
-  for (int i = 0;; ++i) {
-    int z = 0;
-    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) return;
-    if (i > 64) sched_yield();
-    else __builtin_ia32_pause();
-  }
-}
-void spin_unlock(std::atomic<int> &l) { l.store(0, std::memory_order_release); }
-
 struct StateLock {
   StateLock() { spin_lock(header()->lock); }
   ~StateLock() { spin_unlock(header()->lock); }
