@@ -782,71 +782,61 @@ enum class ParamKind { In, Out, InOut, String, Shared };
 llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
                                            SourceLocation Loc);
 
-template <ParamKind K> struct ParamNames;
-template <> struct ParamNames<ParamKind::In> {
-  static constexpr const char *Word = "in";
-  static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_in"},
-                                   {ParsedAttr::AS_CXX11, "sdrad::in"},
-                                   {ParsedAttr::AS_C23, "sdrad::in"},
-      {ParsedAttr::AS_CXX11, "in"},
-      {ParsedAttr::AS_C23, "in"}};
-};
-template <> struct ParamNames<ParamKind::Out> {
-  static constexpr const char *Word = "out";
-  static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_out"},
-                                   {ParsedAttr::AS_CXX11, "sdrad::out"},
-                                   {ParsedAttr::AS_C23, "sdrad::out"},
-      {ParsedAttr::AS_CXX11, "out"},
-      {ParsedAttr::AS_C23, "out"}};
-};
-template <> struct ParamNames<ParamKind::InOut> {
-  static constexpr const char *Word = "inout";
-  static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_inout"},
-                                   {ParsedAttr::AS_CXX11, "sdrad::inout"},
-                                   {ParsedAttr::AS_C23, "sdrad::inout"},
-      {ParsedAttr::AS_CXX11, "inout"},
-      {ParsedAttr::AS_C23, "inout"}};
-};
-template <> struct ParamNames<ParamKind::String> {
-  static constexpr const char *Word = "string";
-  static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_string"},
-                                   {ParsedAttr::AS_CXX11, "sdrad::string"},
-                                   {ParsedAttr::AS_C23, "sdrad::string"},
-      {ParsedAttr::AS_CXX11, "string"},
-      {ParsedAttr::AS_C23, "string"}};
-};
-template <> struct ParamNames<ParamKind::Shared> {
-  static constexpr const char *Word = "shared";
-  static constexpr ParsedAttrInfo::Spelling S[] = {{ParsedAttr::AS_GNU, "sdrad_shared"},
-                                   {ParsedAttr::AS_CXX11, "sdrad::shared"},
-                                   {ParsedAttr::AS_C23, "sdrad::shared"},
-      {ParsedAttr::AS_CXX11, "shared"},
-      {ParsedAttr::AS_C23, "shared"}};
+/// One row per parameter attribute: everything that differs between them.
+struct ParamKindInfo {
+  const char *Word;    // "in": annotation kind, attribute name after sdrad_
+  const char *Help;    // for the registry
+  bool HasCount;       // one argument: the element count
+  bool CopiesBack;     // copy-back options after the count (out, inout)
+  bool OnFunctions;    // also on a function (shared: the returned pointer)
+  ParsedAttrInfo::Spelling Spellings[5];
 };
 
-constexpr bool hasCount(ParamKind K) {
-  return K == ParamKind::In || K == ParamKind::Out || K == ParamKind::InOut;
+#define SDRAD_PARAM_SPELLINGS(W)                                               \
+  {{ParsedAttr::AS_GNU, "sdrad_" W},                                         \
+   {ParsedAttr::AS_CXX11, "sdrad::" W},                                      \
+   {ParsedAttr::AS_C23, "sdrad::" W},                                        \
+   {ParsedAttr::AS_CXX11, W}, /* see unscopedWorkaround() */                 \
+   {ParsedAttr::AS_C23, W}}
+constexpr ParamKindInfo ParamKinds[] = {
+    {"in", "copy n elements into the domain", true, false, false,
+     SDRAD_PARAM_SPELLINGS("in")},
+    {"out", "copy n elements out of the domain on success", true, true, false,
+     SDRAD_PARAM_SPELLINGS("out")},
+    {"inout", "copy n elements in, and out on success", true, true, false,
+     SDRAD_PARAM_SPELLINGS("inout")},
+    {"string", "copy a NUL-terminated string into the domain", false, false,
+     false, SDRAD_PARAM_SPELLINGS("string")},
+    {"shared", "pass a pointer as is", false, false, true,
+     SDRAD_PARAM_SPELLINGS("shared")},
+};
+#undef SDRAD_PARAM_SPELLINGS
+
+static_assert(std::size(ParamKinds) == 5, "one row per ParamKind, in order");
+
+constexpr const ParamKindInfo &paramKind(ParamKind K) {
+  return ParamKinds[static_cast<unsigned>(K)];
 }
+constexpr bool hasCount(ParamKind K) { return paramKind(K).HasCount; }
 
 template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
-  using Names = ParamNames<K>;
+  static constexpr const ParamKindInfo &Info = paramKind(K);
 
   ParamAttrInfo() {
-    NumArgs = hasCount(K) ? 1 : 0;
+    NumArgs = Info.HasCount ? 1 : 0;
     // out/inout: copy-back options after the count, [[sdrad::out(n, "if_ok")]]
-    OptArgs = K == ParamKind::Out || K == ParamKind::InOut ? 2 : 0;
-    Spellings = Names::S;
+    OptArgs = Info.CopiesBack ? 2 : 0;
+    Spellings = Info.Spellings;
   }
 
   bool diagAppertainsToDecl(Sema &S, const ParsedAttr &Attr,
                             const Decl *D) const override {
     if (unscopedWorkaround(S, Attr) || sdrad::compat::argumentsDropped(S, Attr))
       return false;
-    if (isa<ParmVarDecl>(D) || (K == ParamKind::Shared && isa<FunctionDecl>(D)))
+    if (isa<ParmVarDecl>(D) || (Info.OnFunctions && isa<FunctionDecl>(D)))
       return true;
     sdrad::compat::diagWrongDeclType(
-        S, Attr,
-        K == ParamKind::Shared ? "parameters and functions" : "parameters");
+        S, Attr, Info.OnFunctions ? "parameters and functions" : "parameters");
     return false;
   }
 
@@ -893,7 +883,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         if (!Add(Item, SL->getBeginLoc()))
           return std::nullopt;
     }
-    if ((K != ParamKind::Out && K != ParamKind::InOut) && !Opts.empty()) {
+    if (!Info.CopiesBack && !Opts.empty()) {
       error(S.getDiagnostics(), Attr.getLoc(),
             "copy-back options apply to out and inout only");
       return std::nullopt;
@@ -931,7 +921,7 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
   AttrHandling handleDeclAttribute(Sema &S, Decl *D,
                                    const ParsedAttr &Attr) const override {
     ASTContext &Ctx = S.getASTContext();
-    std::string Ann = std::string(sdrad::AnnPrefix) + Names::Word;
+    std::string Ann = std::string(sdrad::AnnPrefix) + Info.Word;
     if (isa<FunctionDecl>(D)) { // sdrad::shared on a function
       addAnnotation(S, D, "sdrad.retshared", {}, Attr.getRange());
       return AttributeApplied;
@@ -1957,15 +1947,15 @@ sdrad_frontend_set_pass_plugin(const char *Path) {
 
 static ParsedAttrInfoRegistry::Add<IsolateAttrInfo>
     XIsolate("sdrad_isolate", "run a function in its own memory domain");
-static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::In>>
-    XIn("sdrad_in", "copy n elements into the domain");
-static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::Out>>
-    XOut("sdrad_out", "copy n elements out of the domain on success");
-static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::InOut>>
-    XInOut("sdrad_inout", "copy n elements in, and out on success");
-static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::String>>
-    XString("sdrad_string", "copy a NUL-terminated string into the domain");
-static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::Shared>>
-    XShared("sdrad_shared", "pass a pointer as is");
+#define SDRAD_REGISTER_PARAM(K)                                                \
+  static ParsedAttrInfoRegistry::Add<ParamAttrInfo<ParamKind::K>> X##K(      \
+      ParamAttrInfo<ParamKind::K>::Info.Spellings[0].NormalizedFullName,     \
+      ParamAttrInfo<ParamKind::K>::Info.Help);
+SDRAD_REGISTER_PARAM(In)
+SDRAD_REGISTER_PARAM(Out)
+SDRAD_REGISTER_PARAM(InOut)
+SDRAD_REGISTER_PARAM(String)
+SDRAD_REGISTER_PARAM(Shared)
+#undef SDRAD_REGISTER_PARAM
 static FrontendPluginRegistry::Add<IsolateAction>
     XAction("sdrad", "SDRaD-C++: [[sdrad::isolate]] checks and pass");
