@@ -10,19 +10,106 @@
 #ifndef SDRAD_PLUGIN_CONTRACT_H
 #define SDRAD_PLUGIN_CONTRACT_H
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+
 namespace sdrad {
 
-// Annotation strings written by the frontend.
-//   function:  "sdrad.isolate;domain=NAME;policy=P;value=V;okif=PRED V"
-//                                                              args: {&fallback}
-//   parameter: "sdrad.in;count=C" (out, inout;copyback=if-ok,returned)
-//                                                              args: {sizeof *p}
-//              "sdrad.string", "sdrad.shared"
-//   count:     "sdrad.count;name=N" on an integer parameter used as a count
-//   result:    "sdrad.retcopy"   args: {&copy_out, &destroy, &make_default}
-//   rethrow:   "sdrad.rethrow"   args: {&run_catching, &throw_fault}
-constexpr const char *AnnIsolate = "sdrad.isolate";
+//===----------------------------------------------------------------------===//
+// Annotation strings written by the frontend, read by the pass:
+//   "sdrad.KIND;key=value;key=value", with annotate() arguments.
+//===----------------------------------------------------------------------===//
 constexpr const char *AnnPrefix = "sdrad.";
+constexpr const char *AnnIsolate = "sdrad.isolate";
+
+/// The KIND part.
+namespace ann {
+//   function:  isolate;domain=NAME;policy=P;value=V;okif=PRED V;shared=1;
+//              rethrow=1;this=M;syscalls=S                args: {&fallback}
+constexpr const char *Isolate = "isolate";
+//   function:  settings;timeout_ms=N;heap_limit=BYTES;init=I;on_discard=J
+//              args: the functions, I and J their indices (per-domain
+//              settings: sdrad_set_timeout & co. at registration)
+constexpr const char *Settings = "settings";
+//   parameter: in;count=C[;copyback=if-ok,returned][;deep=1]
+//              args: {sizeof *p[, data, size, make, destroy]}
+constexpr const char *In = "in";
+constexpr const char *Out = "out";
+constexpr const char *InOut = "inout";
+constexpr const char *String = "string";
+constexpr const char *Shared = "shared";
+//   count:     count;name=N on an integer parameter used as a count
+constexpr const char *Count = "count";
+//   function:  retshared (sdrad::shared on a function)
+constexpr const char *RetShared = "retshared";
+//   result:    retcopy   args: {&copy_out, &destroy, &make_default}
+constexpr const char *RetCopy = "retcopy";
+//   rethrow:   rethrow   args: {&run_catching, &throw_fault}
+constexpr const char *Rethrow = "rethrow";
+//   member:    this;mode=M;size=N
+constexpr const char *This = "this";
+} // namespace ann
+
+/// The keys.
+namespace key {
+constexpr const char *Domain = "domain", *Policy = "policy", *Value = "value",
+                     *OkIf = "okif", *Shared = "shared", *Rethrow = "rethrow",
+                     *This = "this", *Syscalls = "syscalls", *Count = "count",
+                     *CopyBack = "copyback", *Deep = "deep", *Name = "name",
+                     *Mode = "mode", *Size = "size",
+                     *TimeoutMs = "timeout_ms", *HeapLimit = "heap_limit",
+                     *Init = "init", *OnDiscard = "on_discard";
+} // namespace key
+
+/// Policy names (annotation and "sdrad-policy").
+constexpr const char *PolicyIntegrity = "integrity";
+constexpr const char *PolicyConfidentiality = "confidentiality";
+
+/// A parsed "sdrad.KIND;key=value;..." annotation.
+struct Annotation {
+  llvm::StringRef Kind;
+  llvm::SmallVector<std::pair<llvm::StringRef, llvm::StringRef>, 4> Fields;
+
+  llvm::StringRef get(llvm::StringRef Key) const {
+    for (auto &[K, V] : Fields)
+      if (K == Key)
+        return V;
+    return {};
+  }
+  bool is(const char *K) const { return Kind == K; }
+};
+
+/// Parses \p S; std::nullopt if it is not one of ours.
+inline std::optional<Annotation> parseAnnotation(llvm::StringRef S) {
+  if (!S.consume_front(AnnPrefix))
+    return std::nullopt;
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  S.split(Parts, ';');
+  Annotation A;
+  A.Kind = Parts[0];
+  for (llvm::StringRef P : llvm::drop_begin(Parts))
+    A.Fields.push_back(P.split('='));
+  return A;
+}
+
+/// Builds "sdrad.KIND;key=value;...".
+class AnnotationText {
+  std::string S;
+
+public:
+  explicit AnnotationText(const char *Kind) : S(AnnPrefix) { S += Kind; }
+  /// Adds key=value (nothing when \p Value is empty).
+  AnnotationText &add(const char *Key, llvm::StringRef Value) {
+    if (!Value.empty())
+      S.append(";").append(Key).append("=").append(Value.str());
+    return *this;
+  }
+  const std::string &str() const { return S; }
+};
 
 // The IR contract (function attributes).
 constexpr const char *AttrDomain = "sdrad-domain";
@@ -64,6 +151,26 @@ constexpr const char *AttrInDeep = "sdrad-in-deep";
 constexpr const char *AttrThunk = "sdrad-thunk";
 constexpr const char *AttrBody = "sdrad-body";
 constexpr const char *AttrEntry = "sdrad-entry";
+// Per-domain settings (issue 14): "sdrad-timeout-ms" and "sdrad-heap-limit"
+// are decimal integers > 0 (milliseconds, bytes); "sdrad-init" and
+// "sdrad-on-discard" name `void fn(void)` functions.  Registered with
+// __sdrad_domain_handle_with (sdrad/abi.h).
+constexpr const char *AttrTimeoutMs = "sdrad-timeout-ms";
+constexpr const char *AttrHeapLimit = "sdrad-heap-limit";
+constexpr const char *AttrInit = "sdrad-init";
+constexpr const char *AttrOnDiscard = "sdrad-on-discard";
+
+/// Every function attribute of the contract: the body and the finished
+/// thunk carry none of them.
+constexpr const char *ContractFnAttrs[] = {
+    AttrDomain,        AttrPolicy,        AttrSyscalls,      AttrFallback,
+    AttrFallbackValue, AttrOkIf,          AttrResultCopy,    AttrResultDestroy,
+    AttrResultDefault, AttrRethrow,       AttrRethrowRun,    AttrRethrowThrow,
+    AttrTimeoutMs,     AttrHeapLimit,     AttrInit,          AttrOnDiscard};
+/// Every parameter attribute of the contract.
+constexpr const char *ContractParamAttrs[] = {
+    AttrIn,       AttrOut,      AttrInOut,  AttrString,
+    AttrShared,   AttrElemSize, AttrCopyBack, AttrInDeep};
 
 } // namespace sdrad
 

@@ -47,6 +47,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <optional>
 
 using namespace clang;
@@ -156,30 +157,12 @@ std::optional<DiagnosticBuilder> warn(DiagnosticsEngine &DE, Warn W,
 // Annotation strings
 //===----------------------------------------------------------------------===//
 
-/// A parsed "sdrad.KIND;key=value;..." annotation.
-struct Annotation {
-  llvm::StringRef Kind; // "isolate", "in", "out", "inout", "string", ...
-  llvm::SmallVector<std::pair<llvm::StringRef, llvm::StringRef>, 4> Fields;
-
-  llvm::StringRef get(llvm::StringRef Key) const {
-    for (auto &[K, V] : Fields)
-      if (K == Key)
-        return V;
-    return {};
-  }
-};
+using sdrad::Annotation;
+namespace ann = sdrad::ann;
+namespace key = sdrad::key;
 
 std::optional<Annotation> parseAnnotation(const AnnotateAttr *A) {
-  llvm::StringRef S = A->getAnnotation();
-  if (!S.consume_front(sdrad::AnnPrefix))
-    return std::nullopt;
-  Annotation R;
-  llvm::SmallVector<llvm::StringRef, 4> Parts;
-  S.split(Parts, ';');
-  R.Kind = Parts[0];
-  for (llvm::StringRef P : llvm::drop_begin(Parts))
-    R.Fields.push_back(P.split('='));
-  return R;
+  return sdrad::parseAnnotation(A->getAnnotation());
 }
 
 /// "( (16u) )" -> "16u": what a macro-expanded constant looks like.
@@ -247,7 +230,19 @@ struct IsolateSpec {
   std::string This; // in, inout, shared: how `this` crosses
   SourceLocation ThisLoc;
   std::string Syscalls; // "" (default), "eperm" or "any"
+  // Per-domain settings, as written (checked by settingsAnnotation()).
+  struct Setting {
+    std::string Text;
+    SourceLocation Loc;
+  } TimeoutMs, HeapLimit, Init, OnDiscard;
 };
+
+/// The per-domain settings among the isolate arguments: name and field.
+constexpr std::pair<const char *, IsolateSpec::Setting IsolateSpec::*>
+    SettingArgs[] = {{"timeout_ms", &IsolateSpec::TimeoutMs},
+                     {"heap_limit", &IsolateSpec::HeapLimit},
+                     {"init", &IsolateSpec::Init},
+                     {"on_discard", &IsolateSpec::OnDiscard}};
 
 /// Splits \p S at commas that are not inside parentheses or quotes.
 llvm::SmallVector<llvm::StringRef, 4> splitTopLevel(llvm::StringRef S) {
@@ -311,7 +306,8 @@ std::string checkBareWord(llvm::StringRef W) {
     return "";
   static constexpr const char *Keywords[] = {
       "integrity", "confidentiality", "shared", "policy",
-      "domain",    "fallback",        "fallback_value", "ok_if", "rethrow"};
+      "domain",    "fallback",        "fallback_value", "ok_if", "rethrow",
+      "timeout_ms", "heap_limit",     "on_discard"};
   for (const char *K : Keywords) {
     llvm::StringRef KW = K;
     unsigned Max = KW.size() > 6 ? 2 : 1;
@@ -392,6 +388,22 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
     Spec.ThisLoc = Loc;
     return "";
   }
+  for (auto [Name, Field] : SettingArgs) {
+    if (Fn != Name)
+      continue;
+    IsolateSpec::Setting &Set = Spec.*Field;
+    if (Arg.empty())
+      return (Fn + "() needs " +
+              (Set.Text.empty() && (Fn == "init" || Fn == "on_discard")
+                   ? "a function name"
+                   : "a value"))
+          .str();
+    if (!Set.Text.empty() && Set.Text != Arg)
+      return (Fn + "() given twice: '" + Set.Text + "' and '" + Arg + "'")
+          .str();
+    Set = {Arg.str(), Loc};
+    return "";
+  }
   if (Fn == "ok_if") {
     if (Arg.empty())
       return "ok_if() needs a comparison with a constant, e.g. ok_if(== 0)";
@@ -409,7 +421,8 @@ std::string parseIsolateItem(llvm::StringRef Item, IsolateSpec &Spec,
   return ("unknown sdrad::isolate argument '" + Item +
           "'; expected a domain name, integrity, confidentiality, "
           "fallback(f), fallback_value(v), ok_if(cmp), rethrow, this(...), "
-          "shared or syscalls(p)")
+          "shared, syscalls(p), timeout_ms(n), heap_limit(n), init(f) or "
+          "on_discard(f)")
       .str();
 }
 
@@ -507,9 +520,11 @@ std::string checkOkIf(DiagnosticsEngine &DE, llvm::StringRef Text,
   return (Pred + " " + V).str();
 }
 
-/// Finds the fallback function named \p Name whose type is \p FD's.
-FunctionDecl *lookupFallback(Sema &S, const FunctionDecl *FD,
-                             llvm::StringRef Name, SourceLocation Loc) {
+/// Finds the function named \p Name of type \p Want (\p What: "fallback
+/// function", ...; \p WantText: the type as the error says it).
+FunctionDecl *lookupFunction(Sema &S, QualType Want, llvm::StringRef Name,
+                             SourceLocation Loc, llvm::StringRef What,
+                             llvm::StringRef WantText) {
   DiagnosticsEngine &DE = S.getDiagnostics();
   ASTContext &Ctx = S.getASTContext();
   llvm::SmallVector<llvm::StringRef, 4> Parts;
@@ -530,7 +545,7 @@ FunctionDecl *lookupFallback(Sema &S, const FunctionDecl *FD,
       S.LookupName(NR, S.getCurScope());
     auto *NS = NR.getAsSingle<NamespaceDecl>();
     if (!NS) {
-      error(DE, Loc, "fallback '" + Name + "': no namespace '" + P + "'");
+      error(DE, Loc, What + " '" + Name + "': no namespace '" + P + "'");
       return nullptr;
     }
     DC = NS;
@@ -545,17 +560,20 @@ FunctionDecl *lookupFallback(Sema &S, const FunctionDecl *FD,
     if (!Cand)
       continue;
     Found = true;
-    if (Ctx.hasSameFunctionTypeIgnoringExceptionSpec(Cand->getType(),
-                                                     FD->getType()))
+    if (Ctx.hasSameFunctionTypeIgnoringExceptionSpec(Cand->getType(), Want))
+      return Cand;
+    // C before C23: `void f()` declares no parameters to speak of.
+    auto *NoProto = Cand->getType()->getAs<FunctionNoProtoType>();
+    auto *Proto = Want->getAs<FunctionProtoType>();
+    if (NoProto && Proto && !Proto->getNumParams() &&
+        Ctx.hasSameType(NoProto->getReturnType(), Proto->getReturnType()))
       return Cand;
   }
   if (!Found) {
-    error(DE, Loc, "fallback function '" + Name + "' not found");
+    error(DE, Loc, What + " '" + Name + "' not found");
     return nullptr;
   }
-  error(DE, Loc,
-        "fallback function '" + Name + "' must have the same type as '" +
-            FD->getName() + "' (" + FD->getType().getAsString() + ")");
+  error(DE, Loc, What + " '" + Name + "' must have " + WantText);
   for (NamedDecl *ND : R)
     note(DE, ND->getLocation(), "candidate declared here");
   return nullptr;
@@ -632,6 +650,115 @@ std::vector<FunctionDecl *> &pendingDefinitions() {
   return Pending;
 }
 
+/// `&FB` as an annotation argument.  A function referenced only from an
+/// annotation is not emitted by code generation when it is static or
+/// inline: mark it used, and if its definition has gone by already, send
+/// it again.
+Expr *annotationFunctionRef(Sema &S, FunctionDecl *FB, SourceLocation Loc) {
+  ASTContext &Ctx = S.getASTContext();
+  if (!FB->isExternallyVisible() || FB->isInlined()) {
+    const FunctionDecl *Def = nullptr;
+    if (FB->hasBody(Def) && !Def->isUsed(false) && !Def->hasAttr<UsedAttr>())
+      pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
+    for (FunctionDecl *R : FB->redecls())
+      if (!R->hasAttr<UsedAttr>())
+        R->addAttr(UsedAttr::CreateImplicit(Ctx));
+  }
+  S.MarkFunctionReferenced(Loc, FB);
+  auto *Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(),
+                                  SourceLocation(), FB, false, Loc,
+                                  FB->getType(), VK_LValue);
+  return UnaryOperator::Create(Ctx, Ref, UO_AddrOf,
+                               Ctx.getPointerType(FB->getType()), VK_PRValue,
+                               OK_Ordinary, Loc, false, FPOptionsOverride());
+}
+
+/// A positive integer constant as written in timeout_ms(N) / heap_limit(N)
+/// (macro-expanded: parentheses and u/l suffixes allowed).  \p Units: the
+/// accepted unit suffixes and their factors.  std::nullopt after an error.
+std::optional<uint64_t>
+positiveConstant(DiagnosticsEngine &DE, const IsolateSpec::Setting &Set,
+                 llvm::StringRef What, uint64_t Max,
+                 llvm::ArrayRef<std::pair<char, uint64_t>> Units = {}) {
+  std::string Norm = stripParens(Set.Text);
+  llvm::StringRef T = Norm;
+  uint64_t Factor = 1;
+  for (auto [Suffix, F] : Units)
+    if (!T.empty() && llvm::toUpper(T.back()) == Suffix) {
+      T = T.drop_back();
+      Factor = F;
+    }
+  if (T.consume_front("-") || T.consume_front("+")) {
+    error(DE, Set.Loc, What + "(" + Set.Text + "): must be greater than 0");
+    return std::nullopt;
+  }
+  llvm::APInt V;
+  if (T.rtrim("uUlL").getAsInteger(0, V)) {
+    error(DE, Set.Loc,
+          What + "(" + Set.Text + "): expected an integer constant" +
+              (Units.empty() ? "" : ", optionally followed by K, M or G"));
+    return std::nullopt;
+  }
+  bool Overflow = V.getActiveBits() > 64;
+  uint64_t N = Overflow ? 0 : V.getZExtValue();
+  Overflow |= !Overflow && __builtin_mul_overflow(N, Factor, &N);
+  if (!Overflow && N == 0) {
+    error(DE, Set.Loc, What + "(" + Set.Text + "): must be greater than 0");
+    return std::nullopt;
+  }
+  if (Overflow || N > Max) {
+    error(DE, Set.Loc,
+          What + "(" + Set.Text + "): too large (at most " +
+              llvm::Twine(Max) + ")");
+    return std::nullopt;
+  }
+  return N;
+}
+
+/// The "sdrad.settings" annotation for timeout_ms(), heap_limit(), init()
+/// and on_discard() (with the functions in \p Args); "-" when none is
+/// given, "" after an error.
+std::string settingsAnnotation(Sema &S, const IsolateSpec &Spec,
+                               llvm::SmallVectorImpl<Expr *> &Args) {
+  DiagnosticsEngine &DE = S.getDiagnostics();
+  if (llvm::all_of(SettingArgs, [&](auto &SA) {
+        return (Spec.*SA.second).Text.empty();
+      }))
+    return "-";
+  sdrad::AnnotationText T(ann::Settings);
+  if (!Spec.TimeoutMs.Text.empty()) {
+    auto Ms = positiveConstant(DE, Spec.TimeoutMs, "timeout_ms", UINT32_MAX);
+    if (!Ms)
+      return "";
+    T.add(key::TimeoutMs, llvm::utostr(*Ms));
+  }
+  if (!Spec.HeapLimit.Text.empty()) {
+    auto Bytes = positiveConstant(DE, Spec.HeapLimit, "heap_limit", UINT64_MAX,
+                                  {{'K', 1ull << 10},
+                                   {'M', 1ull << 20},
+                                   {'G', 1ull << 30}});
+    if (!Bytes)
+      return "";
+    T.add(key::HeapLimit, llvm::utostr(*Bytes));
+  }
+  ASTContext &Ctx = S.getASTContext();
+  QualType VoidFn = Ctx.getFunctionType(Ctx.VoidTy, {},
+                                        FunctionProtoType::ExtProtoInfo());
+  for (auto [Key, Set] : {std::pair{key::Init, &Spec.Init},
+                          {key::OnDiscard, &Spec.OnDiscard}}) {
+    if (Set->Text.empty())
+      continue;
+    FunctionDecl *Fn = lookupFunction(
+        S, VoidFn, Set->Text, Set->Loc, (Twine(Key) + " function").str(),
+        "type 'void (void)'");
+    if (!Fn)
+      return "";
+    Args.push_back(annotationFunctionRef(S, Fn, Set->Loc));
+    T.add(Key, llvm::utostr(Args.size() - 1));
+  }
+  return T.str();
+}
+
 //===----------------------------------------------------------------------===//
 // [[sdrad::isolate(...)]]
 //===----------------------------------------------------------------------===//
@@ -681,35 +808,19 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
               "give either fallback() or fallback_value(), not both");
         return rejected(D);
       }
-      FunctionDecl *FB =
-          lookupFallback(S, FD, Spec.FallbackName, Spec.FallbackLoc);
+      FunctionDecl *FB = lookupFunction(
+          S, FD->getType(), Spec.FallbackName, Spec.FallbackLoc,
+          "fallback function",
+          ("the same type as '" + FD->getName() + "' (" +
+           FD->getType().getAsString() + ")")
+              .str());
       if (!FB)
         return rejected(D);
       if (FB->getCanonicalDecl() == FD->getCanonicalDecl()) {
         error(DE, Spec.FallbackLoc, "a function cannot be its own fallback");
         return rejected(D);
       }
-      ASTContext &Ctx = S.getASTContext();
-      // The fallback is referenced only from the annotation, which does
-      // not make code generation emit a static or inline function: mark it
-      // used, and if its definition has gone by already, send it again.
-      if (!FB->isExternallyVisible() || FB->isInlined()) {
-        const FunctionDecl *Def = nullptr;
-        if (FB->hasBody(Def) && !Def->isUsed(false) &&
-            !Def->hasAttr<UsedAttr>())
-          pendingDefinitions().push_back(const_cast<FunctionDecl *>(Def));
-        for (FunctionDecl *R : FB->redecls())
-          if (!R->hasAttr<UsedAttr>())
-            R->addAttr(UsedAttr::CreateImplicit(Ctx));
-      }
-      S.MarkFunctionReferenced(Spec.FallbackLoc, FB);
-      auto *Ref = DeclRefExpr::Create(
-          Ctx, NestedNameSpecifierLoc(), SourceLocation(), FB, false,
-          Spec.FallbackLoc, FB->getType(), VK_LValue);
-      AnnArgs.push_back(UnaryOperator::Create(
-          Ctx, Ref, UO_AddrOf, Ctx.getPointerType(FB->getType()),
-          VK_PRValue, OK_Ordinary, Spec.FallbackLoc, false,
-          FPOptionsOverride()));
+      AnnArgs.push_back(annotationFunctionRef(S, FB, Spec.FallbackLoc));
     }
     if (!Spec.FallbackValue.empty() &&
         FD->getReturnType()->isUndeducedType()) {
@@ -744,16 +855,6 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
         return rejected(D);
     }
 
-    std::string Ann = sdrad::AnnIsolate;
-    Ann += ";domain=" + Spec.Domain + ";policy=" + Spec.Policy;
-    if (!Spec.OkIf.empty())
-      Ann += ";okif=" + Spec.OkIf;
-    if (!Spec.FallbackValue.empty())
-      Ann += ";value=" + Spec.FallbackValue;
-    if (Spec.ReturnsShared)
-      Ann += ";shared=1";
-    if (Spec.Rethrow)
-      Ann += ";rethrow=1";
     if (!Spec.This.empty()) {
       auto *MD = dyn_cast<CXXMethodDecl>(FD);
       if (!MD || MD->isStatic()) {
@@ -761,11 +862,26 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
               "this(...) applies only to non-static member functions");
         return rejected(D);
       }
-      Ann += ";this=" + Spec.This;
     }
-    if (!Spec.Syscalls.empty())
-      Ann += ";syscalls=" + Spec.Syscalls;
-    addAnnotation(S, D, Ann, AnnArgs, Attr.getRange());
+    llvm::SmallVector<Expr *, 2> SettingsArgs;
+    std::string Settings = settingsAnnotation(S, Spec, SettingsArgs);
+    if (Settings.empty())
+      return rejected(D);
+
+    addAnnotation(S, D,
+                  sdrad::AnnotationText(ann::Isolate)
+                      .add(key::Domain, Spec.Domain) // none: its own
+                      .add(key::Policy, Spec.Policy)
+                      .add(key::OkIf, Spec.OkIf)
+                      .add(key::Value, Spec.FallbackValue)
+                      .add(key::Shared, Spec.ReturnsShared ? "1" : "")
+                      .add(key::Rethrow, Spec.Rethrow ? "1" : "")
+                      .add(key::This, Spec.This)
+                      .add(key::Syscalls, Spec.Syscalls)
+                      .str(),
+                  AnnArgs, Attr.getRange());
+    if (Settings != "-")
+      addAnnotation(S, D, Settings, SettingsArgs, Attr.getRange());
     return AttributeApplied;
   }
 };
@@ -923,7 +1039,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     ASTContext &Ctx = S.getASTContext();
     std::string Ann = std::string(sdrad::AnnPrefix) + Info.Word;
     if (isa<FunctionDecl>(D)) { // sdrad::shared on a function
-      addAnnotation(S, D, "sdrad.retshared", {}, Attr.getRange());
+      addAnnotation(S, D, sdrad::AnnotationText(ann::RetShared).str(), {},
+                    Attr.getRange());
       return AttributeApplied;
     }
     auto *P = cast<ParmVarDecl>(D);
@@ -1248,6 +1365,58 @@ class IsolateChecker {
   llvm::DenseSet<const Decl *> ResultChecked;
   /// Named domains seen in this translation unit: policy and where.
   llvm::StringMap<std::pair<std::string, SourceLocation>> Domains;
+  /// A function's settings (timeout_ms, heap_limit, init, on_discard) as
+  /// text ("" when not given; functions by qualified name), and where.
+  struct Settings {
+    std::array<std::string, 4> Value;
+    std::array<SourceLocation, 4> Loc;
+  };
+  static constexpr const char *SettingKeys[4] = {key::TimeoutMs, key::HeapLimit,
+                                                 key::Init, key::OnDiscard};
+  /// Named domains seen in this translation unit: their settings so far.
+  llvm::StringMap<Settings> DomainSettings;
+
+  static Settings settingsOf(const AnnotateAttr *A, const Annotation &An) {
+    Settings S;
+    for (unsigned I = 0; I < 4; ++I) {
+      llvm::StringRef V = An.get(SettingKeys[I]);
+      if (V.empty())
+        continue;
+      S.Loc[I] = A->getLocation();
+      S.Value[I] = V.str();
+      unsigned Idx;
+      if (I < 2 || V.getAsInteger(10, Idx) || Idx >= A->args_size())
+        continue;
+      if (auto *UO = dyn_cast<UnaryOperator>(A->args_begin()[Idx]->IgnoreImplicit()))
+        if (auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()))
+          S.Value[I] = DRE->getDecl()->getQualifiedNameAsString();
+    }
+    return S;
+  }
+
+  /// Merges \p S into the settings of domain \p Domain: false (after an
+  /// error) if a value differs from one given before.
+  bool mergeDomainSettings(llvm::StringRef Domain, const Settings &S) {
+    Settings &Have = DomainSettings[Domain];
+    for (unsigned I = 0; I < 4; ++I) {
+      if (S.Value[I].empty())
+        continue;
+      if (!Have.Value[I].empty() && Have.Value[I] != S.Value[I]) {
+        error(DE, S.Loc[I],
+              "domain '" + Domain + "' is given " + SettingKeys[I] + "(" +
+                  S.Value[I] + ") here and " + SettingKeys[I] + "(" +
+                  Have.Value[I] + ") elsewhere; a domain has one " +
+                  SettingKeys[I]);
+        note(DE, Have.Loc[I], "domain '" + Domain + "' given " +
+                                  SettingKeys[I] + "(" + Have.Value[I] +
+                                  ") here");
+        return false;
+      }
+      Have.Value[I] = S.Value[I];
+      Have.Loc[I] = S.Loc[I];
+    }
+    return true;
+  }
 
 public:
   explicit IsolateChecker(CompilerInstance &CI)
@@ -1324,9 +1493,9 @@ private:
       return;
     bool Isolated = false, RetShared = false, Marshalled = false;
     for (auto &[A, An] : annotations(FD)) {
-      Isolated |= An.Kind == "isolate";
-      RetShared |= An.Kind == "retshared" || An.get("shared") == "1";
-      Marshalled |= An.Kind == "retcopy";
+      Isolated |= An.is(ann::Isolate);
+      RetShared |= An.is(ann::RetShared) || An.get(key::Shared) == "1";
+      Marshalled |= An.is(ann::RetCopy);
     }
     QualType Ret = FD->getReturnType();
     if (!Isolated || Marshalled || isRejected(FD) || Ret->isDependentType() ||
@@ -1367,7 +1536,7 @@ private:
     }
     bool HasFallback = false;
     for (auto &[A, An] : annotations(FD))
-      HasFallback |= An.Kind == "isolate" && A->args_size() > 0;
+      HasFallback |= An.is(ann::Isolate) && A->args_size() > 0;
     CXXRecordDecl *RD = Ret->getAsCXXRecordDecl();
     if (!HasFallback && RD && !CI.getSema().LookupDefaultConstructor(RD)) {
       error(DE, Loc,
@@ -1376,7 +1545,7 @@ private:
                 "failed call: give it a fallback(f)");
       return;
     }
-    addAnnotation(CI.getSema(), FD, "sdrad.retcopy", Helpers,
+    addAnnotation(CI.getSema(), FD, sdrad::AnnotationText(ann::RetCopy).str(), Helpers,
                   FD->getSourceRange());
   }
 
@@ -1386,11 +1555,11 @@ private:
     bool Rethrow = false, Has = false;
     const AnnotateAttr *At = nullptr;
     for (auto &[A, An] : annotations(FD)) {
-      if (An.Kind == "isolate" && An.get("rethrow") == "1") {
+      if (An.is(ann::Isolate) && An.get(key::Rethrow) == "1") {
         Rethrow = true;
         At = A;
       }
-      Has |= An.Kind == "rethrow";
+      Has |= An.is(ann::Rethrow);
     }
     if (!Rethrow || Has || isRejected(FD))
       return;
@@ -1432,7 +1601,8 @@ private:
           Ctx, Ref, UO_AddrOf, Ctx.getPointerType(H->getType()), VK_PRValue,
           OK_Ordinary, Loc, false, FPOptionsOverride()));
     }
-    addAnnotation(S, FD, "sdrad.rethrow", Args, FD->getSourceRange());
+    addAnnotation(S, FD, sdrad::AnnotationText(ann::Rethrow).str(), Args,
+                  FD->getSourceRange());
     keepThrowing(FD, Loc);
   }
 
@@ -1494,10 +1664,10 @@ private:
       return;
     llvm::StringRef Mode;
     for (auto &[A, An] : annotations(FD)) {
-      if (An.Kind == "this")
+      if (An.is(ann::This))
         return; // done already
-      if (An.Kind == "isolate")
-        Mode = An.get("this");
+      if (An.is(ann::Isolate))
+        Mode = An.get(key::This);
     }
     if (Mode.empty() ||
         (!MD->getParent()->isTriviallyCopyable() && Mode != "shared"))
@@ -1507,7 +1677,9 @@ private:
                             CI.getASTContext(), MD->getParent()))
                         .getQuantity();
     addAnnotation(CI.getSema(), FD,
-                  ("sdrad.this;mode=" + Mode + ";size=" + llvm::Twine(Size))
+                  sdrad::AnnotationText(ann::This)
+                      .add(key::Mode, Mode)
+                      .add(key::Size, llvm::utostr(Size))
                       .str(),
                   {}, FD->getSourceRange());
   }
@@ -1528,7 +1700,7 @@ private:
     bool Own = false, Isolated = false;
     for (auto &[A, An] : annotations(FD)) {
       Own |= !A->isInherited();
-      Isolated |= An.Kind == "isolate";
+      Isolated |= An.is(ann::Isolate);
     }
     for (ParmVarDecl *P : FD->parameters())
       for (auto &[A, An] : annotations(P))
@@ -1552,27 +1724,48 @@ private:
     const AnnotateAttr *DomainAttr = nullptr;
     bool RetShared = false;
     for (auto &[A, An] : annotations(FD)) {
-      if (An.Kind == "retshared")
+      if (An.is(ann::RetShared))
         RetShared = true;
-      if (An.Kind != "isolate")
+      if (!An.is(ann::Isolate))
         continue;
-      RetShared |= An.get("shared") == "1";
-      llvm::StringRef D = An.get("domain");
-      if (DomainAttr && (D != Domain || An.get("policy") != Policy)) {
+      RetShared |= An.get(key::Shared) == "1";
+      llvm::StringRef D = An.get(key::Domain);
+      if (DomainAttr && (D != Domain || An.get(key::Policy) != Policy)) {
         const AnnotateAttr *Later = A->isInherited() ? DomainAttr : A;
         const AnnotateAttr *Earlier = A->isInherited() ? A : DomainAttr;
         error(DE, Later->getLocation(),
               "'" + FD->getName() + "' is isolated in two different ways: " +
                   "domain '" + (D.empty() ? "<own>" : D) + "' (" +
-                  An.get("policy") + ") and domain '" +
+                  An.get(key::Policy) + ") and domain '" +
                   (Domain.empty() ? "<own>" : Domain) + "' (" + Policy + ")");
         note(DE, Earlier->getLocation(), "previous sdrad::isolate is here");
         return;
       }
       DomainAttr = A;
       Domain = D;
-      Policy = An.get("policy");
+      Policy = An.get(key::Policy);
     }
+    const AnnotateAttr *SettingsAttr = nullptr;
+    Settings Set;
+    for (auto &[A, An] : annotations(FD)) {
+      if (!An.is(ann::Settings))
+        continue;
+      Settings S = settingsOf(A, An);
+      if (SettingsAttr && S.Value != Set.Value) {
+        const AnnotateAttr *Later = A->isInherited() ? SettingsAttr : A;
+        const AnnotateAttr *Earlier = A->isInherited() ? A : SettingsAttr;
+        error(DE, Later->getLocation(),
+              "'" + FD->getName() + "' is isolated in two different ways: "
+                                    "different timeout_ms, heap_limit, init "
+                                    "or on_discard");
+        note(DE, Earlier->getLocation(), "previous sdrad::isolate is here");
+        return;
+      }
+      SettingsAttr = A;
+      Set = S;
+    }
+    if (!Domain.empty() && SettingsAttr && !mergeDomainSettings(Domain, Set))
+      return;
     if (!Domain.empty()) {
       auto [It, New] = Domains.try_emplace(
           Domain, Policy.str(), DomainAttr->getLocation());
@@ -1612,8 +1805,8 @@ private:
         MD && !MD->isStatic() && !Lambda) {
       llvm::StringRef This;
       for (auto &[A, An] : annotations(FD))
-        if (An.Kind == "isolate" && !An.get("this").empty())
-          This = An.get("this");
+        if (An.is(ann::Isolate) && !An.get(key::This).empty())
+          This = An.get(key::This);
       if (isa<CXXConstructorDecl, CXXDestructorDecl>(MD)) {
         error(DE, DomainAttr->getLocation(),
               "constructors and destructors cannot be isolated; isolate a "
@@ -1679,13 +1872,13 @@ private:
   /// integer result.  False after diagnosing.
   bool checkCopyBack(FunctionDecl *FD, ParmVarDecl *P, const Annotation &An,
                      AnnotateAttr *At) {
-    llvm::StringRef CB = An.get("copyback");
+    llvm::StringRef CB = An.get(key::CopyBack);
     if (CB.empty())
       return true;
     if (CB.contains("if-ok")) {
       bool HasOkIf = false;
       for (auto &[A, FAn] : annotations(FD))
-        HasOkIf |= FAn.Kind == "isolate" && !FAn.get("okif").empty();
+        HasOkIf |= FAn.is(ann::Isolate) && !FAn.get(key::OkIf).empty();
       if (!HasOkIf) {
         error(DE, At->getLocation(),
               "'" + An.Kind + "' parameter '" + P->getName() +
@@ -1794,7 +1987,7 @@ private:
                 "use 'in'");
       return;
     }
-    llvm::StringRef Count = Kind->get("count");
+    llvm::StringRef Count = Kind->get(key::Count);
     if (Count.empty() || llvm::isDigit(Count[0]))
       return;
     ParmVarDecl *CountParam = nullptr;
@@ -1830,7 +2023,8 @@ private:
   /// Marks \p CountParam as the count named \p Count (the pass looks the
   /// names up among the marked parameters).
   void markCount(ParmVarDecl *CountParam, llvm::StringRef Count) {
-    std::string Marker = "sdrad.count;name=" + Count.str();
+    std::string Marker =
+        sdrad::AnnotationText(ann::Count).add(key::Name, Count).str();
     for (auto *A : CountParam->specific_attrs<AnnotateAttr>())
       if (A->getAnnotation() == Marker)
         return;
@@ -1843,7 +2037,7 @@ private:
   void markCounts(FunctionDecl *FD) {
     for (ParmVarDecl *P : FD->parameters())
       for (auto &[A, An] : annotations(P)) {
-        llvm::StringRef Count = An.get("count");
+        llvm::StringRef Count = An.get(key::Count);
         if (!isParamKind(An.Kind) || Count.empty() || llvm::isDigit(Count[0]))
           continue;
         for (ParmVarDecl *Q : FD->parameters())

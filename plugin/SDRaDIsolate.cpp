@@ -64,6 +64,14 @@ constexpr uint64_t MaxInlineBlock = 4096; // SDRAD_MAX_INLINE_BLOCK (abi.h)
 // Step 1: annotations -> IR contract
 //===----------------------------------------------------------------------===//
 
+/// An error at \p F: with clang, a diagnostic at the function's source
+/// location (clang maps the function back to its declaration); with opt,
+/// an error naming the function.  Either way the compile fails.
+void diagnoseError(const Function &F, const Twine &Msg) {
+  F.getContext().diagnose(DiagnosticInfoUnsupported(
+      F, "sdrad-isolate: " + Msg, DiagnosticLocation(F.getSubprogram())));
+}
+
 /// The C string a `ptr @.str` annotation operand points to.
 std::optional<StringRef> annotationString(Value *V) {
   auto *GV = dyn_cast<GlobalVariable>(V->stripPointerCasts());
@@ -86,46 +94,27 @@ Constant *annotationArg(Value *V, unsigned I) {
   return CS->getOperand(I);
 }
 
-/// "sdrad.KIND;k=v;..." -> KIND and its fields.
-struct Annotation {
-  StringRef Kind;
-  SmallVector<std::pair<StringRef, StringRef>, 4> Fields;
-  StringRef get(StringRef Key) const {
-    for (auto &[K, V] : Fields)
-      if (K == Key)
-        return V;
-    return {};
-  }
-};
-
-std::optional<Annotation> parseAnnotation(StringRef S) {
-  if (!S.consume_front(sdrad::AnnPrefix))
-    return std::nullopt;
-  SmallVector<StringRef, 4> Parts;
-  S.split(Parts, ';');
-  Annotation A;
-  A.Kind = Parts[0];
-  for (StringRef P : drop_begin(Parts))
-    A.Fields.push_back(P.split('='));
-  return A;
-}
+using sdrad::Annotation;
+using sdrad::parseAnnotation;
+namespace ann = sdrad::ann;
+namespace key = sdrad::key;
 
 void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
   if (F.hasFnAttribute(sdrad::AttrDomain))
     return; // duplicate (declaration and definition both annotated)
   LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << ": domain '"
-                    << A.get("domain") << "', policy " << A.get("policy")
-                    << "\n");
+                    << A.get(key::Domain) << "', policy "
+                    << A.get(key::Policy) << "\n");
   ++NumLowered;
-  F.addFnAttr(sdrad::AttrDomain, A.get("domain"));
-  F.addFnAttr(sdrad::AttrPolicy, A.get("policy"));
-  if (StringRef V = A.get("value"); !V.empty())
+  F.addFnAttr(sdrad::AttrDomain, A.get(key::Domain));
+  F.addFnAttr(sdrad::AttrPolicy, A.get(key::Policy));
+  if (StringRef V = A.get(key::Value); !V.empty())
     F.addFnAttr(sdrad::AttrFallbackValue, V);
-  if (StringRef V = A.get("okif"); !V.empty())
+  if (StringRef V = A.get(key::OkIf); !V.empty())
     F.addFnAttr(sdrad::AttrOkIf, V);
-  if (A.get("rethrow") == "1")
+  if (A.get(key::Rethrow) == "1")
     F.addFnAttr(sdrad::AttrRethrow);
-  if (StringRef V = A.get("syscalls"); !V.empty())
+  if (StringRef V = A.get(key::Syscalls); !V.empty())
     F.addFnAttr(sdrad::AttrSyscalls, V);
   if (Constant *FB = annotationArg(Args, 0))
     if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
@@ -144,7 +133,7 @@ void applyThisAnnotation(Function &F, const Annotation &A) {
   if (!This || !This->getType()->isPointerTy())
     return;
   unsigned No = This->getArgNo();
-  StringRef Mode = A.get("mode");
+  StringRef Mode = A.get(key::Mode);
   LLVMContext &C = F.getContext();
   if (Mode == "shared") {
     F.addParamAttr(No, Attribute::get(C, sdrad::AttrShared));
@@ -153,7 +142,40 @@ void applyThisAnnotation(Function &F, const Annotation &A) {
   F.addParamAttr(No, Attribute::get(C, Mode == "inout" ? sdrad::AttrInOut
                                                        : sdrad::AttrIn,
                                     "1"));
-  F.addParamAttr(No, Attribute::get(C, sdrad::AttrElemSize, A.get("size")));
+  F.addParamAttr(No, Attribute::get(C, sdrad::AttrElemSize, A.get(key::Size)));
+}
+
+/// The function operand \p I of an annotation's arguments, or null.
+Function *annotationFunction(Value *Args, unsigned I) {
+  Constant *C = Args ? annotationArg(Args, I) : nullptr;
+  return C ? dyn_cast<Function>(C->stripPointerCasts()) : nullptr;
+}
+
+/// "sdrad.settings;timeout_ms=N;heap_limit=B;init=I;on_discard=J"
+/// {functions}: the domain's settings, lowered to "sdrad-timeout-ms",
+/// "sdrad-heap-limit", "sdrad-init" and "sdrad-on-discard" (checked, like
+/// hand-written ones, when the thunk is made).
+void applySettingsAnnotation(Function &F, const Annotation &A, Value *Args) {
+  if (F.hasFnAttribute(sdrad::AttrTimeoutMs) ||
+      F.hasFnAttribute(sdrad::AttrHeapLimit) ||
+      F.hasFnAttribute(sdrad::AttrInit) || F.hasFnAttribute(sdrad::AttrOnDiscard))
+    return; // duplicate (declaration and definition both annotated)
+  ++NumLowered;
+  for (auto [K, Attr] : {std::pair{key::TimeoutMs, sdrad::AttrTimeoutMs},
+                         {key::HeapLimit, sdrad::AttrHeapLimit}})
+    if (StringRef V = A.get(K); !V.empty())
+      F.addFnAttr(Attr, V);
+  for (auto [K, Attr] : {std::pair{key::Init, sdrad::AttrInit},
+                         {key::OnDiscard, sdrad::AttrOnDiscard}}) {
+    StringRef V = A.get(K);
+    if (V.empty())
+      continue;
+    unsigned Idx;
+    Function *Fn = V.getAsInteger(10, Idx) ? nullptr
+                                           : annotationFunction(Args, Idx);
+    // Never silently without it: an empty name is an error in planSettings.
+    F.addFnAttr(Attr, Fn ? Fn->getName() : StringRef());
+  }
 }
 
 /// "sdrad.retcopy" {&copy, &destroy, &make_default}: the result's
@@ -164,9 +186,8 @@ void applyResultCopyAnnotation(Function &F, Value *Args) {
   const char *Keys[] = {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
                         sdrad::AttrResultDefault};
   for (unsigned I = 0; I < 3; ++I)
-    if (Constant *H = annotationArg(Args, I))
-      if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
-        F.addFnAttr(Keys[I], HF->getName());
+    if (Function *HF = annotationFunction(Args, I))
+      F.addFnAttr(Keys[I], HF->getName());
 }
 
 /// Moves our entries out of llvm.global.annotations into function
@@ -193,21 +214,25 @@ bool lowerGlobalAnnotations(Module &M) {
     }
     Changed = true;
     auto *F = dyn_cast<Function>(CS->getOperand(0)->stripPointerCasts());
-    if (F && A->Kind == "isolate")
-      applyIsolateAnnotation(*F, *A,
-                             CS->getNumOperands() > 4 ? CS->getOperand(4)
-                                                      : nullptr);
-    if (F && A->Kind == "rethrow" && CS->getNumOperands() > 4)
+    Value *Args = CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr;
+    if (!F)
+      continue;
+    if (A->is(ann::Isolate))
+      applyIsolateAnnotation(*F, *A, Args);
+    else if (A->is(ann::Settings))
+      applySettingsAnnotation(*F, *A, Args);
+    else if (A->is(ann::Rethrow)) {
       for (unsigned I = 0; I < 2; ++I)
-        if (Constant *H = annotationArg(CS->getOperand(4), I))
-          if (auto *HF = dyn_cast<Function>(H->stripPointerCasts()))
-            F->addFnAttr(I ? sdrad::AttrRethrowThrow : sdrad::AttrRethrowRun,
-                         HF->getName());
-    if (F && A->Kind == "this")
+        if (Function *HF = annotationFunction(Args, I))
+          F->addFnAttr(I ? sdrad::AttrRethrowThrow : sdrad::AttrRethrowRun,
+                       HF->getName());
+    } else if (A->is(ann::This))
       applyThisAnnotation(*F, *A);
-    if (F && A->Kind == "retcopy")
-      applyResultCopyAnnotation(
-          *F, CS->getNumOperands() > 4 ? CS->getOperand(4) : nullptr);
+    else if (A->is(ann::RetCopy))
+      applyResultCopyAnnotation(*F, Args);
+    else if (!A->is(ann::RetShared)) // retshared: for the frontend only
+      diagnoseError(*F, "unknown annotation '" + *annotationString(
+                            CS->getOperand(1)) + "'");
   }
   if (!Changed)
     return false;
@@ -229,14 +254,6 @@ std::string typeName(const Function &F) {
   raw_string_ostream OS(S);
   F.getReturnType()->print(OS);
   return S;
-}
-
-/// An error at \p F: with clang, a diagnostic at the function's source
-/// location (clang maps the function back to its declaration); with opt,
-/// an error naming the function.  Either way the compile fails.
-void diagnoseError(const Function &F, const Twine &Msg) {
-  F.getContext().diagnose(DiagnosticInfoUnsupported(
-      F, "sdrad-isolate: " + Msg, DiagnosticLocation(F.getSubprogram())));
 }
 
 /// The argument whose value a parameter's alloca holds (clang stores each
@@ -277,8 +294,8 @@ bool lowerParamAnnotations(Function &F) {
     Argument *Arg = argumentStoredTo(II->getArgOperand(0));
     if (!Arg)
       continue;
-    if (A->Kind == "count") {
-      CountArgs[A->get("name")] = Arg->getArgNo();
+    if (A->is(ann::Count)) {
+      CountArgs[A->get(key::Name)] = Arg->getArgNo();
       continue;
     }
     uint64_t Elem = 1;
@@ -297,18 +314,24 @@ bool lowerParamAnnotations(Function &F) {
   for (ParamAnn &P : Params) {
     unsigned No = P.Arg->getArgNo();
     StringRef Kind = P.A.Kind;
-    if (Kind == "string") {
+    if (Kind == ann::String) {
       F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrString));
       continue;
     }
-    if (Kind == "shared") {
+    if (Kind == ann::Shared) {
       F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrShared));
       continue;
     }
-    const char *Attr = Kind == "in"    ? sdrad::AttrIn
-                       : Kind == "out" ? sdrad::AttrOut
-                                       : sdrad::AttrInOut;
-    StringRef Count = P.A.get("count");
+    const char *Attr = Kind == ann::In      ? sdrad::AttrIn
+                       : Kind == ann::Out   ? sdrad::AttrOut
+                       : Kind == ann::InOut ? sdrad::AttrInOut
+                                            : nullptr;
+    if (!Attr) {
+      diagnoseError(F, "unknown annotation 'sdrad." + Kind + "' on parameter " +
+                           Twine(No));
+      continue;
+    }
+    StringRef Count = P.A.get(key::Count);
     std::string Spec = Count.str();
     if (!Count.empty() && !isDigit(Count[0])) {
       auto It = CountArgs.find(Count);
@@ -330,10 +353,10 @@ bool lowerParamAnnotations(Function &F) {
     F.addParamAttr(No, Attribute::get(F.getContext(), Attr, Spec));
     F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrElemSize,
                                       utostr(P.ElemSize)));
-    if (StringRef CB = P.A.get("copyback"); !CB.empty())
+    if (StringRef CB = P.A.get(key::CopyBack); !CB.empty())
       F.addParamAttr(No,
                      Attribute::get(F.getContext(), sdrad::AttrCopyBack, CB));
-    if (P.A.get("deep") == "1") {
+    if (P.A.get(key::Deep) == "1") {
       std::string Names;
       for (unsigned I = 1; I <= 4; ++I) {
         auto *H = dyn_cast_or_null<Function>(
@@ -380,7 +403,8 @@ struct ArgPlan {
 /// The runtime entry points of sdrad/abi.h.
 struct RuntimeABI {
   StructType *RefTy;
-  FunctionCallee DomainHandle, BlockAlloc, BlockFree, CopyIn, CopyString,
+  StructType *SettingsTy;
+  FunctionCallee DomainHandle, DomainHandleWith, BlockAlloc, BlockFree, CopyIn, CopyString,
       Call, CallWith, CopyCheck, CopyOut, RegisterEntries;
 
   explicit RuntimeABI(Module &M) {
@@ -398,6 +422,13 @@ struct RuntimeABI {
           Name, FunctionType::get(Ret, Params, false), NoUnwind);
     };
     DomainHandle = Decl("__sdrad_domain_handle", I64, {Ptr});
+    // struct __sdrad_domain_settings { u32 timeout_ms, reserved; u64
+    // heap_limit; void (*init)(void), (*on_discard)(void); }
+    SettingsTy = StructType::getTypeByName(C, "struct.__sdrad_domain_settings");
+    if (!SettingsTy)
+      SettingsTy = StructType::create(C, {I32, I32, I64, Ptr, Ptr},
+                                      "struct.__sdrad_domain_settings");
+    DomainHandleWith = Decl("__sdrad_domain_handle_with", I64, {Ptr, Ptr});
     BlockAlloc = Decl("__sdrad_block_alloc", Ptr, {I64, I64});
     BlockFree = Decl("__sdrad_block_free", Void, {I64, Ptr});
     CopyIn = Decl("__sdrad_copy_in", Ptr, {I64, Ptr, I64});
@@ -431,6 +462,37 @@ std::string domainName(const Function &F) {
 }
 
 
+/// The "sdrad-policy" and "sdrad-syscalls" of \p F as
+/// __sdrad_domain_ref.policy; std::nullopt (after an error) for a value that
+/// is not one of the documented ones: never a silent default.
+std::optional<unsigned> refPolicy(const Function &F) {
+  StringRef Policy = F.getFnAttribute(sdrad::AttrPolicy).getValueAsString();
+  std::optional<unsigned> P;
+  if (Policy.empty() || Policy == sdrad::PolicyIntegrity)
+    P = 0; // SDRAD_POLICY_INTEGRITY
+  else if (Policy == sdrad::PolicyConfidentiality)
+    P = 1; // SDRAD_POLICY_CONFIDENTIALITY
+  if (!P) {
+    diagnoseError(F, "unknown sdrad-policy '" + Policy +
+                         "'; expected 'integrity' or 'confidentiality'");
+    return std::nullopt;
+  }
+  // SDRAD_POLICY_SYSCALLS_EPERM / _ANY (sdrad/abi.h) in bits 8-11.
+  StringRef Sys = F.getFnAttribute(sdrad::AttrSyscalls).getValueAsString();
+  std::optional<unsigned> S = StringSwitch<std::optional<unsigned>>(Sys)
+                                  .Cases("", "default", 0u)
+                                  .Case("eperm", 1u << 8)
+                                  .Case("any", 2u << 8)
+                                  .Default(std::nullopt);
+  if (!S) {
+    diagnoseError(F, "unknown sdrad-syscalls '" + Sys +
+                         "'; expected 'default', 'eperm' or 'any'");
+    return std::nullopt;
+  }
+  return *P | *S;
+}
+
+
 class Isolator {
   Module &M;
   LLVMContext &C;
@@ -445,6 +507,25 @@ class Isolator {
     Function *Copy = nullptr, *Destroy = nullptr, *Default = nullptr;
     Function *Drop = nullptr; // F.sdrad_drop: destroy in the domain
   } Res;
+  /// The thunk being emitted (emitThunk and its steps).
+  struct {
+    GlobalVariable *Ref = nullptr;
+    StructType *BlockTy = nullptr;
+    BasicBlock *EntryBB = nullptr, *FailBB = nullptr;
+    Value *H = nullptr;   // the domain handle
+    Value *Blk = nullptr; // the argument block
+    bool Inline = false;  // in the frame, __sdrad_call_with
+    const ArgPlan *PlanBase = nullptr;
+  } Th;
+  MDBuilder MDB;
+  /// Per domain reference: the settings of its functions (merged) and
+  /// their constant (__sdrad_domain_settings).
+  struct Settings {
+    uint64_t TimeoutMs = 0, HeapLimit = 0;
+    Function *Init = nullptr, *OnDiscard = nullptr;
+    GlobalVariable *GV = nullptr;
+  };
+  DenseMap<GlobalVariable *, Settings> DomainSettings;
   /// The current function's rethrow helpers ("sdrad-rethrow-*"), or null.
   struct {
     Function *Run = nullptr, *Throw = nullptr;
@@ -453,12 +534,23 @@ class Isolator {
 
 public:
   explicit Isolator(Module &M)
-      : M(M), C(M.getContext()), DL(M.getDataLayout()), RT(M) {}
+      : M(M), C(M.getContext()), DL(M.getDataLayout()), RT(M),
+        MDB(M.getContext()) {}
 
+  /// The domain reference of each function to isolate, with the settings
+  /// its functions give ("sdrad-timeout-ms" & co.): values must agree
+  /// within the module.  False after an error.
+  bool planDomains(ArrayRef<Function *> Todo);
   bool isolate(Function &F);
+  /// A constructor that registers each domain with settings at start-up,
+  /// in root (only root may set them): __sdrad_domain_handle_with.
+  void registerSettings();
 
 private:
   GlobalVariable *domainRef(StringRef Name, unsigned Policy);
+  DenseMap<Function *, GlobalVariable *> RefOf;
+  bool readSettings(Function &F, Settings &S);
+  bool mergeSettings(Function &F, Settings &Into, const Settings &S);
 
 public:
   /// Emits the module's (entry, domain reference) table and a constructor
@@ -471,9 +563,38 @@ private:
   Function *moveBody(Function &F);
   Function *makeEntry(Function &F, Function &Body, StructType *BlockTy,
                       ArrayRef<ArgPlan> Plan, bool HasRetField);
-  void emitThunk(Function &F, StringRef Domain, Function &Entry,
+  /// Makes \p F the thunk: the call sequence of docs/abi.md, one step per
+  /// member below, each leaving the builder where the next step starts.
+  void emitThunk(Function &F, GlobalVariable *Ref, Function &Entry,
                  StructType *BlockTy, MutableArrayRef<ArgPlan> Plan,
                  bool HasRetField);
+  /// h = ref.handle; if (h <= 0) h = __sdrad_domain_handle(&ref) (or
+  /// __sdrad_domain_handle_with(&ref, &settings)); h < 0 fails.
+  void emitHandle(IRBuilder<> &B);
+  /// The argument block: zeroed in the frame (at most 4096 bytes), else
+  /// __sdrad_block_alloc (NULL fails).
+  void emitBlock(IRBuilder<> &B);
+  /// Stores the arguments in the block and copies the buffers; a non-NULL
+  /// buffer without a copy frees what was made and fails.
+  void emitArguments(IRBuilder<> &B, Function &F,
+                     MutableArrayRef<ArgPlan> Plan);
+  /// One buffer's copy, stored in its field; returns "it was lost" (i1).
+  Value *emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P, Argument &A);
+  /// count * element size, saturated to SIZE_MAX on overflow.
+  Value *emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P);
+  /// __sdrad_call(_with), then __sdrad_copy_check of each copy; any
+  /// non-zero status fails.  Leaves the builder in "success".
+  void emitCall(IRBuilder<> &B, Function &F, Function &Entry,
+                ArrayRef<ArgPlan> Plan);
+  /// rethrow: an exception that escaped the body is thrown in the caller.
+  void emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan);
+  /// Copies out/inout back, the sret result, frees, returns the result.
+  void emitSuccess(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan,
+                   bool HasRetField);
+  /// __sdrad_block_free of every copy made (and an allocated block).
+  void emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan, StringRef Name);
+  MDNode *likely() { return sdrad::compat::likelyBranchWeights(MDB); }
+  MDNode *unlikely() { return sdrad::compat::unlikelyBranchWeights(MDB); }
   void emitAlternate(IRBuilder<> &B, Function &F);
   static void ifNonNull(IRBuilder<> &B, Value *P, StringRef Name,
                         function_ref<void(IRBuilder<> &)> Then);
@@ -540,6 +661,117 @@ GlobalVariable *Isolator::domainRef(StringRef Name, unsigned Policy) {
   GV->setAlignment(Align(8));
   Refs[Key] = GV;
   return GV;
+}
+
+/// Reads the settings attributes of \p F (absent: 0 / null).
+bool Isolator::readSettings(Function &F, Settings &S) {
+  for (auto [Attr, Out, Max] :
+       {std::tuple{sdrad::AttrTimeoutMs, &S.TimeoutMs, uint64_t(UINT32_MAX)},
+        {sdrad::AttrHeapLimit, &S.HeapLimit, uint64_t(UINT64_MAX)}}) {
+    if (!F.hasFnAttribute(Attr))
+      continue;
+    StringRef V = F.getFnAttribute(Attr).getValueAsString();
+    if (V.getAsInteger(10, *Out) || *Out == 0 || *Out > Max) {
+      diagnoseError(F, "bad " + Twine(Attr) + " '" + V +
+                           "': expected a decimal integer from 1 to " +
+                           Twine(Max));
+      return false;
+    }
+  }
+  for (auto [Attr, Out] : {std::pair{sdrad::AttrInit, &S.Init},
+                           {sdrad::AttrOnDiscard, &S.OnDiscard}}) {
+    if (!F.hasFnAttribute(Attr))
+      continue;
+    StringRef Name = F.getFnAttribute(Attr).getValueAsString();
+    auto *Ty = FunctionType::get(Type::getVoidTy(C), false);
+    Function *Fn = Name.empty() ? nullptr : M.getFunction(Name);
+    if (!Fn && !Name.empty())
+      Fn = Function::Create(Ty, GlobalValue::ExternalLinkage, Name, &M);
+    if (!Fn || Fn->getFunctionType() != Ty) {
+      diagnoseError(F, Twine(Attr) + " '" + Name +
+                           "' must name a function of type void(void)");
+      return false;
+    }
+    *Out = Fn;
+  }
+  return true;
+}
+
+/// Merges \p S into \p Into: a value given by two functions of the same
+/// domain must be the same.
+bool Isolator::mergeSettings(Function &F, Settings &Into, const Settings &S) {
+  auto Merge = [&](auto &Have, auto Give, const char *What) {
+    if (Give && Have && Have != Give) {
+      diagnoseError(F, Twine("conflicting ") + What +
+                           " for a domain it shares with an earlier "
+                           "function of this module");
+      return false;
+    }
+    if (Give)
+      Have = Give;
+    return true;
+  };
+  return Merge(Into.TimeoutMs, S.TimeoutMs, sdrad::AttrTimeoutMs) &&
+         Merge(Into.HeapLimit, S.HeapLimit, sdrad::AttrHeapLimit) &&
+         Merge(Into.Init, S.Init, sdrad::AttrInit) &&
+         Merge(Into.OnDiscard, S.OnDiscard, sdrad::AttrOnDiscard);
+}
+
+bool Isolator::planDomains(ArrayRef<Function *> Todo) {
+  bool Ok = true;
+  for (Function *F : Todo) {
+    if (F->isDeclaration() || F->hasAvailableExternallyLinkage())
+      continue;
+    std::optional<unsigned> Policy = refPolicy(*F);
+    Settings S;
+    if (!Policy || !readSettings(*F, S)) {
+      Ok = false;
+      continue;
+    }
+    GlobalVariable *Ref = domainRef(domainName(*F), *Policy);
+    RefOf[F] = Ref;
+    Ok &= mergeSettings(*F, DomainSettings[Ref], S);
+  }
+  Type *Ptr = PointerType::getUnqual(C);
+  for (auto &[Ref, S] : DomainSettings) {
+    if (!S.TimeoutMs && !S.HeapLimit && !S.Init && !S.OnDiscard)
+      continue;
+    auto Fn = [&](Function *F) -> Constant * {
+      return F ? static_cast<Constant *>(F) : ConstantPointerNull::get(
+                                                  cast<PointerType>(Ptr));
+    };
+    Constant *Init = ConstantStruct::get(
+        RT.SettingsTy,
+        {ConstantInt::get(Type::getInt32Ty(C), S.TimeoutMs),
+         ConstantInt::get(Type::getInt32Ty(C), 0),
+         ConstantInt::get(Type::getInt64Ty(C), S.HeapLimit), Fn(S.Init),
+         Fn(S.OnDiscard)});
+    S.GV = new GlobalVariable(
+        M, RT.SettingsTy, /*isConstant=*/true, GlobalValue::PrivateLinkage,
+        Init, "__sdrad_domain_settings." +
+                  Ref->getName().drop_front(strlen("__sdrad_domain_ref.")));
+    S.GV->setAlignment(Align(8));
+  }
+  return Ok;
+}
+
+void Isolator::registerSettings() {
+  SmallVector<std::pair<GlobalVariable *, GlobalVariable *>, 4> With;
+  for (auto &[Ref, S] : DomainSettings)
+    if (S.GV && !Ref->use_empty())
+      With.push_back({Ref, S.GV});
+  if (With.empty())
+    return;
+  Function *Ctor = Function::Create(
+      FunctionType::get(Type::getVoidTy(C), false),
+      GlobalValue::InternalLinkage, "sdrad.register_settings", &M);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", Ctor));
+  // The result is the thunks' business: a conflict makes every call of
+  // the domain through this module fail (and the runtime says why).
+  for (auto &[Ref, GV] : With)
+    B.CreateCall(RT.DomainHandleWith, {Ref, GV});
+  B.CreateRetVoid();
+  appendToGlobalCtors(M, Ctor, 65535);
 }
 
 void Isolator::registerEntries() {
@@ -618,18 +850,16 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
           auto Idx = parseUInt(Count);
           if (!Idx || *Idx >= F.arg_size() ||
               !F.getArg(*Idx)->getType()->isIntegerTy()) {
-            F.getContext().emitError("sdrad-isolate: " + F.getName() +
-                                     ": bad count 'arg" + Count +
-                                     "' on parameter " + Twine(No));
+            diagnoseError(F, "bad count 'arg" + Count + "' on parameter " +
+                                 Twine(No));
             return false;
           }
           P.CountArg = *Idx;
         } else if (auto N = parseUInt(Count)) {
           P.ConstCount = *N;
         } else {
-          F.getContext().emitError("sdrad-isolate: " + F.getName() +
-                                   ": bad count '" + Count +
-                                   "' on parameter " + Twine(No));
+          diagnoseError(F, "bad count '" + Count + "' on parameter " +
+                               Twine(No));
           return false;
         }
         if (auto E = parseUInt(
@@ -683,15 +913,13 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
         A.hasSwiftErrorAttr() || A.hasAttribute(Attribute::SwiftSelf) ||
         A.hasAttribute(Attribute::SwiftAsync) || A.hasNestAttr()) {
-      F.getContext().emitError("sdrad-isolate: " + F.getName() +
-                               ": parameter " + Twine(No) +
-                               " cannot be passed through an argument block");
+      diagnoseError(F, "parameter " + Twine(No) +
+                           " cannot be passed through an argument block");
       return false;
     }
     if (P.isCopy() && !A.getType()->isPointerTy()) {
-      F.getContext().emitError("sdrad-isolate: " + F.getName() +
-                               ": copy annotation on non-pointer parameter " +
-                               Twine(No));
+      diagnoseError(F, "copy annotation on non-pointer parameter " +
+                           Twine(No));
       return false;
     }
     Plan.push_back(P);
@@ -711,12 +939,7 @@ Function *Isolator::moveBody(Function &F) {
   Body->setDLLStorageClass(GlobalValue::DefaultStorageClass);
   Body->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   Body->setComdat(F.getComdat());
-  for (const char *K : {sdrad::AttrDomain, sdrad::AttrPolicy,
-                        sdrad::AttrFallback, sdrad::AttrFallbackValue,
-                        sdrad::AttrOkIf, sdrad::AttrResultCopy,
-                        sdrad::AttrResultDestroy, sdrad::AttrResultDefault,
-                        sdrad::AttrRethrow, sdrad::AttrRethrowRun,
-                        sdrad::AttrRethrowThrow, sdrad::AttrSyscalls})
+  for (const char *K : sdrad::ContractFnAttrs)
     Body->removeFnAttr(K);
   Body->removeFnAttr(Attribute::AlwaysInline);
   Body->addFnAttr(Attribute::NoInline);
@@ -726,9 +949,7 @@ Function *Isolator::moveBody(Function &F) {
   }
   Body->addFnAttr(sdrad::AttrBody);
   for (unsigned I = 0, E = Body->arg_size(); I != E; ++I)
-    for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
-                          sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
+    for (const char *K : sdrad::ContractParamAttrs)
       Body->removeParamAttr(I, K);
 
   Body->splice(Body->end(), &F);
@@ -749,9 +970,7 @@ Function *Isolator::moveBody(Function &F) {
 AttributeList callAttrs(const Function &F, LLVMContext &C) {
   AttributeList AL = F.getAttributes();
   for (unsigned I = 0, E = F.arg_size(); I != E; ++I)
-    for (const char *K : {sdrad::AttrIn, sdrad::AttrOut, sdrad::AttrInOut,
-                          sdrad::AttrString, sdrad::AttrShared,
-                          sdrad::AttrElemSize, sdrad::AttrCopyBack, sdrad::AttrInDeep})
+    for (const char *K : sdrad::ContractParamAttrs)
       AL = AL.removeParamAttribute(C, I, K);
   return AttributeList::get(C, AttributeSet(), AL.getRetAttrs(),
                             [&] {
@@ -950,270 +1169,27 @@ void Isolator::emitAlternate(IRBuilder<> &B, Function &F) {
   B.CreateRet(V);
 }
 
-void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
+void Isolator::emitThunk(Function &F, GlobalVariable *Ref, Function &Entry,
                          StructType *BlockTy, MutableArrayRef<ArgPlan> Plan,
                          bool HasRetField) {
-  StringRef Policy = F.getFnAttribute(sdrad::AttrPolicy).getValueAsString();
-  // SDRAD_POLICY_SYSCALLS_EPERM / _ANY (sdrad/abi.h) in bits 8-11.
-  StringRef Syscalls = F.getFnAttribute(sdrad::AttrSyscalls).getValueAsString();
-  unsigned SyscallBits = Syscalls == "eperm" ? 1u << 8 : Syscalls == "any" ? 2u << 8 : 0;
-  GlobalVariable *Ref =
-      domainRef(Domain, (Policy == "confidentiality" ? 1 : 0) | SyscallBits);
   Entries.push_back({&Entry, Ref});
   if (Res.Drop)
     Entries.push_back({Res.Drop, Ref});
-  MDBuilder MDB(C);
-  MDNode *Unlikely = sdrad::compat::unlikelyBranchWeights(MDB);
-  MDNode *Likely = sdrad::compat::likelyBranchWeights(MDB);
-
-  auto *EntryBB = BasicBlock::Create(C, "entry", &F);
-  auto *RegisterBB = BasicBlock::Create(C, "register", &F);
-  auto *ReadyBB = BasicBlock::Create(C, "ready", &F);
-  auto *AllocBB = BasicBlock::Create(C, "alloc", &F);
-  auto *FillBB = BasicBlock::Create(C, "fill", &F);
-  auto *FailBB = BasicBlock::Create(C, "fail", &F);
-
-  // h = ref.handle; if (h <= 0) h = __sdrad_domain_handle(&ref);
-  IRBuilder<> B(EntryBB);
-  // The runtime may store the handle from another thread: a relaxed atomic
-  // load (a plain mov on x86-64).
-  if (Rt.Run) // throw_fault reports the fault of this call only
-    B.CreateCall(M.getOrInsertFunction(
-        "sdrad_clear_fault", FunctionType::get(B.getVoidTy(), false)));
-  LoadInst *Cached =
-      B.CreateAlignedLoad(B.getInt64Ty(), Ref, Align(8), "handle");
-  Cached->setAtomic(AtomicOrdering::Monotonic);
-  B.CreateCondBr(B.CreateICmpSLE(Cached, B.getInt64(0), "unregistered"),
-                 RegisterBB, ReadyBB,
-                 Unlikely);
-  B.SetInsertPoint(RegisterBB);
-  Value *Registered = B.CreateCall(RT.DomainHandle, {Ref}, "handle.new");
-  B.CreateBr(ReadyBB);
-  B.SetInsertPoint(ReadyBB);
-  PHINode *H = B.CreatePHI(B.getInt64Ty(), 2, "h");
-  H->addIncoming(Cached, EntryBB);
-  H->addIncoming(Registered, RegisterBB);
-  // if (h < 0) -> alternate action
-  B.CreateCondBr(B.CreateICmpSLT(H, B.getInt64(0), "bad.handle"), FailBB,
-                 AllocBB,
-                 Unlikely);
-
-  // A block of at most SDRAD_MAX_INLINE_BLOCK bytes is built in the thunk's
-  // own frame and travels on the domain stack (__sdrad_call_with): no
-  // allocation, one runtime call.  A larger one is allocated in the domain:
-  // blk = __sdrad_block_alloc(h, sizeof(Block)); NULL -> alternate action.
-  B.SetInsertPoint(AllocBB);
-  uint64_t BlockSize = DL.getTypeAllocSize(BlockTy);
-  bool Inline = BlockSize <= MaxInlineBlock && !Res.Copy;
-  Value *Blk;
-  if (Inline) {
-    IRBuilder<> AB(EntryBB, EntryBB->begin());
-    AllocaInst *Local = AB.CreateAlloca(BlockTy, nullptr, "blk");
-    Local->setAlignment(Align(BlockAlign));
-    Blk = Local;
-    // Zeroed: padding must not carry the caller's stack into the domain.
-    B.CreateMemSet(Blk, B.getInt8(0), BlockSize, Align(BlockAlign));
-    B.CreateBr(FillBB);
-  } else {
-    Blk = B.CreateCall(RT.BlockAlloc, {H, B.getInt64(BlockSize)}, "blk");
-    B.CreateCondBr(B.CreateIsNull(Blk, "no.block"), FailBB, FillBB, Unlikely);
-  }
-
-  // Store the arguments; copy the buffers.
-  B.SetInsertPoint(FillBB);
-  Value *Lost = B.getFalse();
-  for (auto [P, A] : zip(Plan, F.args())) {
-    Value *Slot = B.CreateStructGEP(BlockTy, Blk, P.Field, A.getName() + ".slot");
-    Align SlotAlign = fieldAlign(DL, P.SlotTy);
-    if (P.Kind == ArgKind::SRet)
-      continue; // the return slot: written by the body
-    if (P.Kind == ArgKind::ByVal) {
-      B.CreateMemCpy(Slot, SlotAlign, &A, A.getParamAlign().valueOrOne(),
-                     DL.getTypeAllocSize(P.SlotTy));
-      continue;
-    }
-    if (!P.isCopy()) {
-      B.CreateAlignedStore(&A, Slot, SlotAlign);
-      continue;
-    }
-    if (P.Kind == ArgKind::String) {
-      // __sdrad_copy_string(h, NULL) is NULL.
-      P.Copy = B.CreateCall(RT.CopyString, {H, &A}, A.getName() + ".copy");
-    } else if (P.Deep[0]) {
-      // The object's bytes, from its own data()/size(), in the caller.
-      Value *Src = B.CreateCall(P.Deep[0], {&A}, A.getName() + ".data");
-      P.Bytes = B.CreateCall(P.Deep[1], {&A}, A.getName() + ".bytes");
-      B.CreateAlignedStore(P.Bytes,
-                           B.CreateStructGEP(BlockTy, Blk, P.LenField),
-                           Align(8));
-      P.Copy = B.CreateCall(RT.CopyIn, {H, Src, P.Bytes}, A.getName() + ".copy");
-      Value *LostThis = B.CreateIsNull(P.Copy, A.getName() + ".lost");
-      Lost = Lost == B.getFalse() ? LostThis
-                                  : B.CreateOr(Lost, LostThis, "lost");
-      B.CreateAlignedStore(P.Copy, Slot, SlotAlign);
-      continue;
-    } else {
-      Value *Count =
-          P.CountArg ? B.CreateZExtOrTrunc(F.getArg(*P.CountArg),
-                                           B.getInt64Ty(), "count")
-                     : B.getInt64(*P.ConstCount);
-      // bytes = count * elem_size, saturated so that an overflow asks for
-      // an impossible size (a NULL copy) instead of a short buffer.
-      if (P.ConstCount) {
-        uint64_t Bytes;
-        if (__builtin_mul_overflow(*P.ConstCount, P.ElemSize, &Bytes))
-          Bytes = UINT64_MAX;
-        P.Bytes = B.getInt64(Bytes);
-      } else if (P.ElemSize == 1) {
-        P.Bytes = Count;
-      } else {
-        Value *Mul = B.CreateBinaryIntrinsic(
-            Intrinsic::umul_with_overflow, Count, B.getInt64(P.ElemSize));
-        P.Bytes = B.CreateSelect(B.CreateExtractValue(Mul, 1),
-                                 B.getInt64(UINT64_MAX),
-                                 B.CreateExtractValue(Mul, 0),
-                                 A.getName() + ".bytes");
-      }
-      Value *Src = P.Kind == ArgKind::Out
-                       ? ConstantPointerNull::get(B.getPtrTy())
-                       : static_cast<Value *>(&A);
-      // NULL stays NULL; otherwise copy in (zero-filled for out).
-      BasicBlock *Before = B.GetInsertBlock();
-      auto *CopyBB = BasicBlock::Create(C, A.getName() + ".copyin", &F);
-      auto *Done = BasicBlock::Create(C, A.getName() + ".copied", &F);
-      B.CreateCondBr(B.CreateIsNotNull(&A, A.getName() + ".nonnull"), CopyBB,
-                     Done);
-      B.SetInsertPoint(CopyBB);
-      Value *Copied = B.CreateCall(RT.CopyIn, {H, Src, P.Bytes});
-      B.CreateBr(Done);
-      B.SetInsertPoint(Done);
-      PHINode *Phi = B.CreatePHI(B.getPtrTy(), 2, A.getName() + ".copy");
-      Phi->addIncoming(ConstantPointerNull::get(B.getPtrTy()), Before);
-      Phi->addIncoming(Copied, CopyBB);
-      P.Copy = Phi;
-    }
-    // A non-NULL input without a copy: out of domain memory.
-    Value *LostThis = B.CreateAnd(B.CreateIsNotNull(&A, A.getName() + ".given"),
-                                  B.CreateIsNull(P.Copy, A.getName() + ".none"),
-                                  A.getName() + ".lost");
-    Lost = Lost == B.getFalse() ? LostThis
-                                : B.CreateOr(Lost, LostThis, "lost");
-    B.CreateAlignedStore(P.Copy, Slot, SlotAlign);
-  }
-
-  auto *CallBB = BasicBlock::Create(C, "call", &F);
-  if (Lost == B.getFalse()) {
-    B.CreateBr(CallBB);
-  } else {
-    auto *CleanupBB = BasicBlock::Create(C, "cleanup", &F);
-    B.CreateCondBr(Lost, CleanupBB, CallBB, Unlikely);
-    // The call did not happen: give back what was taken, then fail.
-    B.SetInsertPoint(CleanupBB);
-    for (ArgPlan &P : Plan)
-      if (P.Copy)
-        ifNonNull(B, P.Copy, "free.partial", [&](IRBuilder<> &TB) {
-          TB.CreateCall(RT.BlockFree, {H, P.Copy});
-        });
-    if (!Inline)
-      B.CreateCall(RT.BlockFree, {H, Blk});
-    B.CreateBr(FailBB);
-  }
-
-  // st = __sdrad_call(h, entry, blk)
-  B.SetInsertPoint(CallBB);
-  Value *St =
-      Inline ? B.CreateCall(RT.CallWith, {H, &Entry, Blk, B.getInt64(BlockSize)}, "status")
-             : B.CreateCall(RT.Call, {H, &Entry, Blk}, "status");
-  BasicBlock *Next = BasicBlock::Create(C, "check", &F);
-  B.CreateCondBr(B.CreateIsNull(St, "ok"), Next, FailBB, Likely);
-  // if (st == 0) st = __sdrad_copy_check(h, c) for each copy, stop at the
-  // first non-zero.
-  for (ArgPlan &P : Plan) {
-    if (!P.Copy)
-      continue;
-    B.SetInsertPoint(Next);
-    Value *Check = B.CreateCall(RT.CopyCheck, {H, P.Copy}, "canary");
-    Next = BasicBlock::Create(C, "check", &F);
-    B.CreateCondBr(B.CreateIsNull(Check, "intact"), Next, FailBB, Likely);
-  }
-  Next->setName("success");
-  B.SetInsertPoint(Next);
-  if (Rt.Run) {
-    // An exception escaped: copy its what() out of the block, free the
-    // copies and the block, throw in the caller.
-    auto *ThrowBB = BasicBlock::Create(C, "rethrow", &F);
-    auto *OkBB = BasicBlock::Create(C, "returned", &F);
-    Value *Exc = B.CreateAlignedLoad(
-        B.getInt32Ty(), B.CreateStructGEP(BlockTy, Blk, Rt.ExcField), Align(4),
-        "exc");
-    B.CreateCondBr(B.CreateIsNotNull(Exc, "threw"), ThrowBB, OkBB, Unlikely);
-    B.SetInsertPoint(ThrowBB);
-    Type *WhatTy = ArrayType::get(B.getInt8Ty(), sdrad::RethrowWhatSize);
-    AllocaInst *What;
-    {
-      IRBuilder<> AB(EntryBB, EntryBB->begin());
-      What = AB.CreateAlloca(WhatTy, nullptr, "what");
-    }
-    B.CreateMemCpy(What, Align(1), B.CreateStructGEP(BlockTy, Blk, Rt.WhatField),
-                   Align(1), sdrad::RethrowWhatSize);
-    for (ArgPlan &P : Plan)
-      if (P.Copy)
-        ifNonNull(B, P.Copy, "free.exc", [&](IRBuilder<> &TB) {
-          TB.CreateCall(RT.BlockFree, {H, P.Copy});
-        });
-    if (!Inline)
-      B.CreateCall(RT.BlockFree, {H, Blk});
-    B.CreateCall(Rt.Throw, {Ref->getInitializer()->getAggregateElement(1u),
-                            What});
-    B.CreateUnreachable();
-    B.SetInsertPoint(OkBB);
-  }
-
-  // Success: copy out/inout back, read the result, free copies and block.
-  Value *Result = nullptr;
-  if (HasRetField)
-    Result = B.CreateAlignedLoad(F.getReturnType(),
-                                 B.CreateStructGEP(BlockTy, Blk, 0, "ret.slot"),
-                                 fieldAlign(DL, F.getReturnType()), "ret");
-  Value *Ok = okIf(B, F, Result);
-  for (ArgPlan &P : Plan)
-    if (P.copiesBack()) {
-      Argument *A = F.getArg(&P - Plan.data());
-      Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
-      if (P.IfOk)
-        Given = B.CreateAnd(Given, Ok, A->getName() + ".ok");
-      Value *Bytes = P.Returned ? returnedBytes(B, P, Result) : P.Bytes;
-      ifTrue(B, Given, (A->getName() + ".copyout").str(),
-             [&](IRBuilder<> &TB) {
-               TB.CreateCall(RT.CopyOut, {H, A, P.Copy, Bytes});
-             });
-    }
-  for (auto [P, A] : zip(Plan, F.args()))
-    if (P.Kind == ArgKind::SRet && Res.Copy) {
-      // Deep copy into the caller's slot (here, in the caller), then
-      // destroy the domain's object in the domain; a fault there only
-      // discards the domain.
-      B.CreateCall(Res.Copy, {&A, B.CreateStructGEP(BlockTy, Blk, P.Field)});
-      B.CreateCall(RT.Call, {H, Res.Drop, Blk}, "drop.status");
-    } else if (P.Kind == ArgKind::SRet) {
-      B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
-                     B.CreateStructGEP(BlockTy, Blk, P.Field),
-                     fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
-    }
-  for (ArgPlan &P : Plan)
-    if (P.Copy)
-      ifNonNull(B, P.Copy, "free", [&](IRBuilder<> &TB) {
-        TB.CreateCall(RT.BlockFree, {H, P.Copy});
-      });
-  if (!Inline)
-    B.CreateCall(RT.BlockFree, {H, Blk});
-  if (Result)
-    B.CreateRet(Result);
-  else
-    B.CreateRetVoid();
-
+  Th = {};
+  Th.Ref = Ref;
+  Th.BlockTy = BlockTy;
+  Th.EntryBB = BasicBlock::Create(C, "entry", &F);
+  Th.FailBB = BasicBlock::Create(C, "fail", &F);
+  IRBuilder<> B(Th.EntryBB);
+  emitHandle(B);
+  emitBlock(B);
+  emitArguments(B, F, Plan);
+  emitCall(B, F, Entry, Plan);
+  if (Rt.Run)
+    emitRethrowCheck(B, Plan);
+  emitSuccess(B, F, Plan, HasRetField);
   // Failure: the instance is gone (or was never entered).
-  B.SetInsertPoint(FailBB);
+  B.SetInsertPoint(Th.FailBB);
   if (Rt.Run) {
     B.CreateCall(Rt.Throw,
                  {Ref->getInitializer()->getAggregateElement(1u),
@@ -1222,7 +1198,260 @@ void Isolator::emitThunk(Function &F, StringRef Domain, Function &Entry,
   } else {
     emitAlternate(B, F);
   }
-  FailBB->moveAfter(&F.back());
+  Th.FailBB->moveAfter(&F.back());
+}
+
+void Isolator::emitHandle(IRBuilder<> &B) {
+  auto *RegisterBB = BasicBlock::Create(C, "register", B.GetInsertBlock()->getParent());
+  auto *ReadyBB = BasicBlock::Create(C, "ready", B.GetInsertBlock()->getParent());
+  if (Rt.Run) // throw_fault reports the fault of this call only
+    B.CreateCall(M.getOrInsertFunction(
+        "sdrad_clear_fault", FunctionType::get(B.getVoidTy(), false)));
+  // The runtime may store the handle from another thread: a relaxed atomic
+  // load (a plain mov on x86-64).
+  LoadInst *Cached =
+      B.CreateAlignedLoad(B.getInt64Ty(), Th.Ref, Align(8), "handle");
+  Cached->setAtomic(AtomicOrdering::Monotonic);
+  B.CreateCondBr(B.CreateICmpSLE(Cached, B.getInt64(0), "unregistered"),
+                 RegisterBB, ReadyBB, unlikely());
+  B.SetInsertPoint(RegisterBB);
+  GlobalVariable *Settings = DomainSettings.lookup(Th.Ref).GV;
+  Value *Registered =
+      Settings ? B.CreateCall(RT.DomainHandleWith, {Th.Ref, Settings},
+                              "handle.new")
+               : B.CreateCall(RT.DomainHandle, {Th.Ref}, "handle.new");
+  B.CreateBr(ReadyBB);
+  B.SetInsertPoint(ReadyBB);
+  PHINode *H = B.CreatePHI(B.getInt64Ty(), 2, "h");
+  H->addIncoming(Cached, Th.EntryBB);
+  H->addIncoming(Registered, RegisterBB);
+  Th.H = H;
+  auto *AllocBB = BasicBlock::Create(C, "alloc", B.GetInsertBlock()->getParent());
+  B.CreateCondBr(B.CreateICmpSLT(H, B.getInt64(0), "bad.handle"), Th.FailBB,
+                 AllocBB, unlikely());
+  B.SetInsertPoint(AllocBB);
+}
+
+void Isolator::emitBlock(IRBuilder<> &B) {
+  Function *F = B.GetInsertBlock()->getParent();
+  auto *FillBB = BasicBlock::Create(C, "fill", F);
+  uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
+  Th.Inline = BlockSize <= MaxInlineBlock && !Res.Copy;
+  if (Th.Inline) {
+    IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
+    AllocaInst *Local = AB.CreateAlloca(Th.BlockTy, nullptr, "blk");
+    Local->setAlignment(Align(BlockAlign));
+    Th.Blk = Local;
+    // Zeroed: padding must not carry the caller's stack into the domain.
+    B.CreateMemSet(Th.Blk, B.getInt8(0), BlockSize, Align(BlockAlign));
+    B.CreateBr(FillBB);
+  } else {
+    Th.Blk = B.CreateCall(RT.BlockAlloc, {Th.H, B.getInt64(BlockSize)}, "blk");
+    B.CreateCondBr(B.CreateIsNull(Th.Blk, "no.block"), Th.FailBB, FillBB,
+                   unlikely());
+  }
+  B.SetInsertPoint(FillBB);
+}
+
+Value *Isolator::emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P) {
+  if (P.ConstCount) {
+    uint64_t Bytes;
+    if (__builtin_mul_overflow(*P.ConstCount, P.ElemSize, &Bytes))
+      Bytes = UINT64_MAX;
+    return B.getInt64(Bytes);
+  }
+  Value *Count =
+      B.CreateZExtOrTrunc(F.getArg(*P.CountArg), B.getInt64Ty(), "count");
+  if (P.ElemSize == 1)
+    return Count;
+  Value *Mul = B.CreateBinaryIntrinsic(Intrinsic::umul_with_overflow, Count,
+                                       B.getInt64(P.ElemSize));
+  return B.CreateSelect(B.CreateExtractValue(Mul, 1), B.getInt64(UINT64_MAX),
+                        B.CreateExtractValue(Mul, 0),
+                        F.getArg(&P - Th.PlanBase)->getName() + ".bytes");
+}
+
+Value *Isolator::emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P,
+                          Argument &A) {
+  Value *Slot = B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field,
+                                  A.getName() + ".slot");
+  if (P.Kind == ArgKind::String) {
+    // __sdrad_copy_string(h, NULL) is NULL.
+    P.Copy = B.CreateCall(RT.CopyString, {Th.H, &A}, A.getName() + ".copy");
+  } else if (P.Deep[0]) {
+    // The object's bytes, from its own data()/size(), in the caller.
+    Value *Src = B.CreateCall(P.Deep[0], {&A}, A.getName() + ".data");
+    P.Bytes = B.CreateCall(P.Deep[1], {&A}, A.getName() + ".bytes");
+    B.CreateAlignedStore(P.Bytes,
+                         B.CreateStructGEP(Th.BlockTy, Th.Blk, P.LenField),
+                         Align(8));
+    P.Copy = B.CreateCall(RT.CopyIn, {Th.H, Src, P.Bytes}, A.getName() + ".copy");
+    Value *Lost = B.CreateIsNull(P.Copy, A.getName() + ".lost");
+    B.CreateAlignedStore(P.Copy, Slot, fieldAlign(DL, P.SlotTy));
+    return Lost;
+  } else {
+    P.Bytes = emitByteCount(B, F, P);
+    Value *Src = P.Kind == ArgKind::Out
+                     ? ConstantPointerNull::get(B.getPtrTy())
+                     : static_cast<Value *>(&A);
+    // NULL stays NULL; otherwise copy in (zero-filled for out).
+    BasicBlock *Before = B.GetInsertBlock();
+    auto *CopyBB = BasicBlock::Create(C, A.getName() + ".copyin", &F);
+    auto *Done = BasicBlock::Create(C, A.getName() + ".copied", &F);
+    B.CreateCondBr(B.CreateIsNotNull(&A, A.getName() + ".nonnull"), CopyBB,
+                   Done);
+    B.SetInsertPoint(CopyBB);
+    Value *Copied = B.CreateCall(RT.CopyIn, {Th.H, Src, P.Bytes});
+    B.CreateBr(Done);
+    B.SetInsertPoint(Done);
+    PHINode *Phi = B.CreatePHI(B.getPtrTy(), 2, A.getName() + ".copy");
+    Phi->addIncoming(ConstantPointerNull::get(B.getPtrTy()), Before);
+    Phi->addIncoming(Copied, CopyBB);
+    P.Copy = Phi;
+  }
+  // A non-NULL input without a copy: out of domain memory.
+  Value *Lost = B.CreateAnd(B.CreateIsNotNull(&A, A.getName() + ".given"),
+                            B.CreateIsNull(P.Copy, A.getName() + ".none"),
+                            A.getName() + ".lost");
+  B.CreateAlignedStore(P.Copy, Slot, fieldAlign(DL, P.SlotTy));
+  return Lost;
+}
+
+void Isolator::emitArguments(IRBuilder<> &B, Function &F,
+                             MutableArrayRef<ArgPlan> Plan) {
+  Th.PlanBase = Plan.data();
+  Value *Lost = nullptr;
+  for (auto [P, A] : zip(Plan, F.args())) {
+    if (P.Kind == ArgKind::SRet)
+      continue; // the return slot: written by the body
+    if (P.isCopy()) {
+      Value *LostThis = emitCopy(B, F, P, A);
+      Lost = Lost ? B.CreateOr(Lost, LostThis, "lost") : LostThis;
+      continue;
+    }
+    Value *Slot = B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field,
+                                    A.getName() + ".slot");
+    Align SlotAlign = fieldAlign(DL, P.SlotTy);
+    if (P.Kind == ArgKind::ByVal)
+      B.CreateMemCpy(Slot, SlotAlign, &A, A.getParamAlign().valueOrOne(),
+                     DL.getTypeAllocSize(P.SlotTy));
+    else
+      B.CreateAlignedStore(&A, Slot, SlotAlign);
+  }
+  auto *CallBB = BasicBlock::Create(C, "call", &F);
+  if (!Lost) {
+    B.CreateBr(CallBB);
+    B.SetInsertPoint(CallBB);
+    return;
+  }
+  auto *CleanupBB = BasicBlock::Create(C, "cleanup", &F);
+  B.CreateCondBr(Lost, CleanupBB, CallBB, unlikely());
+  // The call did not happen: give back what was taken, then fail.
+  B.SetInsertPoint(CleanupBB);
+  emitFrees(B, Plan, "free.partial");
+  B.CreateBr(Th.FailBB);
+  B.SetInsertPoint(CallBB);
+}
+
+void Isolator::emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan,
+                         StringRef Name) {
+  for (const ArgPlan &P : Plan)
+    if (P.Copy)
+      ifNonNull(B, P.Copy, Name, [&](IRBuilder<> &TB) {
+        TB.CreateCall(RT.BlockFree, {Th.H, P.Copy});
+      });
+  if (!Th.Inline)
+    B.CreateCall(RT.BlockFree, {Th.H, Th.Blk});
+}
+
+void Isolator::emitCall(IRBuilder<> &B, Function &F, Function &Entry,
+                        ArrayRef<ArgPlan> Plan) {
+  uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
+  Value *St = Th.Inline ? B.CreateCall(RT.CallWith,
+                                       {Th.H, &Entry, Th.Blk,
+                                        B.getInt64(BlockSize)},
+                                       "status")
+                        : B.CreateCall(RT.Call, {Th.H, &Entry, Th.Blk},
+                                       "status");
+  BasicBlock *Next = BasicBlock::Create(C, "check", &F);
+  B.CreateCondBr(B.CreateIsNull(St, "ok"), Next, Th.FailBB, likely());
+  // if (st == 0) st = __sdrad_copy_check(h, c) for each copy, stop at the
+  // first non-zero.
+  for (const ArgPlan &P : Plan) {
+    if (!P.Copy)
+      continue;
+    B.SetInsertPoint(Next);
+    Value *Check = B.CreateCall(RT.CopyCheck, {Th.H, P.Copy}, "canary");
+    Next = BasicBlock::Create(C, "check", &F);
+    B.CreateCondBr(B.CreateIsNull(Check, "intact"), Next, Th.FailBB, likely());
+  }
+  Next->setName("success");
+  B.SetInsertPoint(Next);
+}
+
+void Isolator::emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan) {
+  Function *F = B.GetInsertBlock()->getParent();
+  auto *ThrowBB = BasicBlock::Create(C, "rethrow", F);
+  auto *OkBB = BasicBlock::Create(C, "returned", F);
+  Value *Exc = B.CreateAlignedLoad(
+      B.getInt32Ty(), B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.ExcField),
+      Align(4), "exc");
+  B.CreateCondBr(B.CreateIsNotNull(Exc, "threw"), ThrowBB, OkBB, unlikely());
+  B.SetInsertPoint(ThrowBB);
+  Type *WhatTy = ArrayType::get(B.getInt8Ty(), sdrad::RethrowWhatSize);
+  AllocaInst *What;
+  {
+    IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
+    What = AB.CreateAlloca(WhatTy, nullptr, "what");
+  }
+  B.CreateMemCpy(What, Align(1),
+                 B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.WhatField), Align(1),
+                 sdrad::RethrowWhatSize);
+  emitFrees(B, Plan, "free.exc");
+  B.CreateCall(Rt.Throw,
+               {Th.Ref->getInitializer()->getAggregateElement(1u), What});
+  B.CreateUnreachable();
+  B.SetInsertPoint(OkBB);
+}
+
+void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
+                           ArrayRef<ArgPlan> Plan, bool HasRetField) {
+  Value *Result = nullptr;
+  if (HasRetField)
+    Result = B.CreateAlignedLoad(
+        F.getReturnType(), B.CreateStructGEP(Th.BlockTy, Th.Blk, 0, "ret.slot"),
+        fieldAlign(DL, F.getReturnType()), "ret");
+  Value *Ok = okIf(B, F, Result);
+  for (const ArgPlan &P : Plan)
+    if (P.copiesBack()) {
+      Argument *A = F.getArg(&P - Plan.data());
+      Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
+      if (P.IfOk)
+        Given = B.CreateAnd(Given, Ok, A->getName() + ".ok");
+      Value *Bytes = P.Returned ? returnedBytes(B, P, Result) : P.Bytes;
+      ifTrue(B, Given, (A->getName() + ".copyout").str(),
+             [&](IRBuilder<> &TB) {
+               TB.CreateCall(RT.CopyOut, {Th.H, A, P.Copy, Bytes});
+             });
+    }
+  for (auto [P, A] : zip(Plan, F.args()))
+    if (P.Kind == ArgKind::SRet && Res.Copy) {
+      // Deep copy into the caller's slot (here, in the caller), then
+      // destroy the domain's object in the domain; a fault there only
+      // discards the domain.
+      B.CreateCall(Res.Copy,
+                   {&A, B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field)});
+      B.CreateCall(RT.Call, {Th.H, Res.Drop, Th.Blk}, "drop.status");
+    } else if (P.Kind == ArgKind::SRet) {
+      B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
+                     B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field),
+                     fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
+    }
+  emitFrees(B, Plan, "free");
+  if (Result)
+    B.CreateRet(Result);
+  else
+    B.CreateRetVoid();
 }
 
 /// A result that owns memory ("sdrad-result-copy"): it is built in the
@@ -1325,8 +1554,7 @@ bool Isolator::isolate(Function &F) {
     return true;
   }
   if (F.isVarArg()) {
-    C.emitError("sdrad-isolate: cannot isolate variadic function " +
-                F.getName());
+    diagnoseError(F, "cannot isolate variadic function " + F.getName());
     return false;
   }
   SmallVector<ArgPlan, 8> Plan;
@@ -1364,6 +1592,9 @@ bool Isolator::isolate(Function &F) {
   StructType *BlockTy =
       StructType::create(C, Fields, (F.getName() + ".sdrad_block").str());
 
+  GlobalVariable *Ref = RefOf.lookup(&F);
+  if (!Ref)
+    return false; // planDomains diagnosed it
   std::string Domain = domainName(F);
   LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << " -> domain '"
                     << Domain << "', block " << *BlockTy << " ("
@@ -1382,19 +1613,11 @@ bool Isolator::isolate(Function &F) {
   F.removeFnAttr(Attribute::NoFree);
   F.removeFnAttr(Attribute::NoSync);
   F.removeFnAttr(Attribute::Naked);
-  emitThunk(F, Domain, *Entry, BlockTy, Plan, HasRetField);
+  emitThunk(F, Ref, *Entry, BlockTy, Plan, HasRetField);
   // Done: "sdrad-domain" goes (so that a second run leaves F alone), the
   // thunk says which domain it enters.
-  F.removeFnAttr(sdrad::AttrDomain);
-  F.removeFnAttr(sdrad::AttrPolicy);
-  F.removeFnAttr(sdrad::AttrFallback);
-  F.removeFnAttr(sdrad::AttrFallbackValue);
-  F.removeFnAttr(sdrad::AttrOkIf);
-  for (const char *K : {sdrad::AttrResultCopy, sdrad::AttrResultDestroy,
-                        sdrad::AttrResultDefault, sdrad::AttrRethrow,
-                        sdrad::AttrRethrowRun, sdrad::AttrRethrowThrow})
+  for (const char *K : sdrad::ContractFnAttrs)
     F.removeFnAttr(K);
-  F.removeFnAttr(sdrad::AttrSyscalls);
   F.addFnAttr(sdrad::AttrThunk, Domain);
   return true;
 }
@@ -1415,9 +1638,11 @@ PreservedAnalyses sdrad::IsolatePass::run(Module &M,
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   {
     Isolator I(M);
+    I.planDomains(Todo);
     for (Function *F : Todo)
       Changed |= I.isolate(*F);
     I.registerEntries();
+    I.registerSettings();
   }
   // Runtime entry points no thunk needed (e.g. __sdrad_copy_string).
   for (Function &F : make_early_inc_range(M))

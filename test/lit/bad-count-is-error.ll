@@ -7,4 +7,4 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK: error: sdrad-isolate: f: bad count 'arg1' on parameter 0
+; CHECK: error: {{.*}}in function f {{.*}}: sdrad-isolate: bad count 'arg1' on parameter 0

@@ -8,4 +8,4 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK: error: sdrad-isolate: f: parameter 0 cannot be passed through an argument block
+; CHECK: error: {{.*}}in function f {{.*}}: sdrad-isolate: parameter 0 cannot be passed through an argument block

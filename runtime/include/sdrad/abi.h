@@ -89,6 +89,30 @@ typedef struct __sdrad_domain_ref {
  * conflicting with an earlier registration, too many domains). */
 int64_t __sdrad_domain_handle(__sdrad_domain_ref *ref);
 
+/* Per-domain settings given with the isolate attribute (timeout_ms(),
+ * heap_limit(), init(), on_discard()); 0 / NULL: not given.  The plugin
+ * emits one constant per (translation unit, domain) that has any. */
+typedef struct __sdrad_domain_settings {
+  uint32_t timeout_ms;        /* sdrad_set_timeout */
+  uint32_t reserved;          /* 0 */
+  uint64_t heap_limit;        /* bytes, sdrad_set_heap_limit */
+  void (*init)(void);         /* sdrad_set_init: runs in the domain */
+  void (*on_discard)(void);   /* runs in root after each discard */
+} __sdrad_domain_settings;
+
+/* __sdrad_domain_handle, plus the settings: the first registration that
+ * gives a setting applies it (only root may; the plugin calls this from a
+ * module constructor for each domain with settings, and the thunks on
+ * their registration path).  A setting that differs from one an earlier
+ * registration gave for the same domain (another translation unit or
+ * shared object) is SDRAD_E_POLICY_CONFLICT, reported on stderr, and the
+ * reference's handle is left (or set back to) 0: every call through it
+ * fails, as for conflicting policies.  Settings not given leave the
+ * domain's as they are.  From inside a domain, settings that are not yet
+ * applied are SDRAD_E_NOT_INITIALIZED. */
+int64_t __sdrad_domain_handle_with(__sdrad_domain_ref *ref,
+                                   const __sdrad_domain_settings *settings);
+
 /* Runs entry(block) inside the calling thread's instance of domain `handle`
  * (created on first use): on the domain's stack, with the domain's
  * protection keys.  Returns 0 when entry returned normally and the domain
