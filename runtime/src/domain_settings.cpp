@@ -111,7 +111,7 @@ extern "C" SDRAD_HIDDEN int64_t sdrad_impl_domain_handle_with(__sdrad_domain_ref
   __sdrad_domain_ref local = *ref;
   int64_t h = sdrad_impl_domain_handle(&local);
   if (h < 0) return h;
-  if (int rc = settle(ts, h, want); rc < 0) return rc;
+  if (int rc = settle(ts, h, want); rc < 0) return ts->last_error = rc;
   if (caller_may_write(ts, &ref->handle, sizeof(ref->handle)))
     __atomic_store_n(&ref->handle, h, __ATOMIC_RELAXED);
   return h;

@@ -1,0 +1,187 @@
+/* attribute_settings.c - the isolate attribute's per-domain settings:
+ * timeout_ms(), heap_limit(), init(), on_discard() (no API call anywhere).
+ *
+ *   e2e_attribute_settings timeout     a looping call of a timeout_ms(200)
+ *                                      function returns its fallback value,
+ *                                      fault `timeout`, within 2x; the next
+ *                                      call works
+ *   e2e_attribute_settings heap_limit  an allocating loop of a
+ *                                      heap_limit(8M) function gets NULL at
+ *                                      8 MiB; the process lives on and the
+ *                                      next call works
+ *   e2e_attribute_settings hooks       init(f) runs in the domain once per
+ *                                      instance and again after each fault;
+ *                                      on_discard(g) runs in root after each
+ *                                      fault
+ *   e2e_attribute_settings conflict    a domain given two timeout_ms values
+ *                                      by two translation units: calls through
+ *                                      the one registered second fail with
+ *                                      SDRAD_E_POLICY_CONFLICT, every time,
+ *                                      reported once on stderr; the other and
+ *                                      a domain both give the same value work
+ */
+#include "e2e.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static volatile int spin = 1;
+
+SDRAD_ISOLATE("looper", timeout_ms(200), fallback_value(-1))
+int looper(int loop) {
+  while (loop && spin) {
+  }
+  return 7;
+}
+
+static void timeout_mode(void) {
+  for (int round = 0; round < 3; ++round) {
+    double t0 = now_ms();
+    int r = looper(1);
+    double took = now_ms() - t0;
+    CHECK_EQ(r, -1);
+    CHECK_EQ(take_fault(), SDRAD_FAULT_TIMEOUT);
+    CHECK(took >= 200 && took < 400, "timed out after %.0f ms (limit 200 ms)", took);
+    CHECK_EQ(looper(0), 7);
+    CHECK_EQ(take_fault(), 0);
+  }
+}
+
+/* Allocates 64 KiB blocks until malloc fails: the bytes it got, or -2 past
+ * `cap`. */
+SDRAD_ISOLATE("eater8", heap_limit(8M), fallback_value(-1))
+long long eat(long long cap) {
+  long long got = 0;
+  char *volatile last;
+  for (;;) {
+    char *p = malloc(65536);
+    last = p;
+    if (!p) return got;
+    memset(p, 0xab, 65536);
+    got += 65536;
+    if (got > cap) return -2;
+  }
+}
+
+static void heap_limit_mode(void) {
+  const long long mib = 1 << 20;
+  for (int round = 0; round < 2; ++round) {
+    long long got = eat(64 * mib);
+    CHECK(got > 7 * mib && got <= 8 * mib, "got %lld bytes under heap_limit(8M)", got);
+    CHECK_EQ(take_fault(), 0);
+    int64_t h = sdrad_domain_by_name("eater8", 0);
+    CHECK(h > 0, "domain");
+    CHECK_EQ(sdrad_release_instance(h), 0); /* a fresh heap for round 2 */
+  }
+}
+
+/* A "library" whose state lives in the domain heap. */
+static __thread int *table;
+static __thread int inits;      /* written inside the domain: key-0 TLS */
+static int discards;            /* root memory: written by the hook, in root */
+static int table_at_discard = 1;
+
+static void lib_init(void) {
+  table = malloc(16 * sizeof(int));
+  for (int i = 0; i < 16; ++i) table[i] = i * i;
+  inits++;
+}
+
+static void lib_discarded(void) {
+  CHECK(sdrad_depth() == 0, "on_discard runs in root");
+  table_at_discard = table != NULL;
+  table = NULL; /* pointed into the discarded heap */
+  discards++;
+}
+
+SDRAD_ISOLATE("lib", init(lib_init), on_discard(lib_discarded), fallback_value(-1))
+int lib_use(int i) {
+  if (i < 0) *(volatile int *)(uintptr_t)8 = 1; /* the bug */
+  return table[i % 16];
+}
+
+static void *other_thread(void *arg) {
+  (void)arg;
+  CHECK_EQ(lib_use(3), 9); /* a new instance: init runs for it */
+  CHECK_EQ(inits, 1);
+  return NULL;
+}
+
+static void hooks_mode(void) {
+  for (int round = 1; round <= 4; ++round) {
+    for (int i = 0; i < 50; ++i) CHECK_EQ(lib_use(i), (i % 16) * (i % 16));
+    CHECK_EQ(inits, round); /* once per instance, again after each fault */
+    CHECK_EQ(lib_use(-1), -1);
+    CHECK_EQ(take_fault(), SDRAD_FAULT_SEGV);
+    CHECK_EQ(discards, round);
+    CHECK(table_at_discard, "the hook ran before anything reset the table");
+    CHECK(table == NULL, "the hook reset the library state");
+  }
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, other_thread, NULL) == 0, "pthread_create");
+  pthread_join(t, NULL);
+  CHECK_EQ(inits, 4);
+}
+
+int conflict_main(void);
+int conflict_other(void);
+int agree_main(void);
+int agree_other(void);
+
+static void conflict_mode(const char *self) {
+  int a = conflict_main(), ea = sdrad_last_error();
+  int b = conflict_other(), eb = sdrad_last_error();
+  /* Exactly one of the two registrations applied its value. */
+  CHECK((a == 1) != (b == 2), "conflict_main %d, conflict_other %d", a, b);
+  CHECK_EQ(a == 1 ? eb : ea, SDRAD_E_POLICY_CONFLICT);
+  for (int i = 0; i < 5; ++i) {
+    CHECK_EQ(conflict_main(), a);
+    CHECK_EQ(conflict_other(), b);
+  }
+  CHECK_EQ(agree_main(), 3);
+  CHECK_EQ(agree_other(), 4);
+  CHECK_EQ(take_fault(), 0);
+  /* Reported once, on stderr. */
+  char err[4096];
+  const char *env[] = {NULL};
+  int st = rerun_self(self, "conflict_quiet", env, err, sizeof err);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rerun: status %d: %s", st, err);
+  const char *msg = "domain 'cfg': timeout_ms given with two different values";
+  char *at = strstr(err, msg);
+  CHECK(at != NULL, "no report on stderr: '%s'", err);
+  CHECK(strstr(at + 1, msg) == NULL, "reported more than once: '%s'", err);
+}
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "";
+  if (!strcmp(mode, "timeout"))
+    timeout_mode();
+  else if (!strcmp(mode, "heap_limit"))
+    heap_limit_mode();
+  else if (!strcmp(mode, "hooks"))
+    hooks_mode();
+  else if (!strcmp(mode, "conflict"))
+    conflict_mode(argv[0]);
+  else if (!strcmp(mode, "conflict_quiet")) {
+    for (int i = 0; i < 5; ++i) conflict_main(), conflict_other();
+  } else {
+    fprintf(stderr, "usage: %s timeout|heap_limit|hooks|conflict\n", argv[0]);
+    return 2;
+  }
+  printf("ok %s\n", mode);
+  return 0;
+}
+
+/* The first translation unit's view of two shared domains (the other is
+ * attribute_settings_other.c). */
+SDRAD_ISOLATE("cfg", timeout_ms(100), fallback_value(-1))
+int conflict_main(void) { return 1; }
+SDRAD_ISOLATE("agree", timeout_ms(300), heap_limit(16M), fallback_value(-1))
+int agree_main(void) { return 3; }
