@@ -31,7 +31,8 @@ namespace ann {
 //   function:  isolate;domain=NAME;policy=P;value=V;okif=PRED V;shared=1;
 //              rethrow=1;this=M;syscalls=S                args: {&fallback}
 constexpr const char *Isolate = "isolate";
-//   function:  settings;timeout_ms=N;heap_limit=BYTES;init=I;on_discard=J
+//   function:  settings;timeout_ms=N;heap_limit=BYTES;init=I;init_name=F;
+//              on_discard=J;on_discard_name=G
 //              args: the functions, I and J their indices (per-domain
 //              settings: sdrad_set_timeout & co. at registration)
 constexpr const char *Settings = "settings";
@@ -62,7 +63,9 @@ constexpr const char *Domain = "domain", *Policy = "policy", *Value = "value",
                      *CopyBack = "copyback", *Deep = "deep", *Name = "name",
                      *Mode = "mode", *Size = "size",
                      *TimeoutMs = "timeout_ms", *HeapLimit = "heap_limit",
-                     *Init = "init", *OnDiscard = "on_discard";
+                     *Init = "init", *OnDiscard = "on_discard",
+                     // the functions' names, for the frontend's checks
+                     *InitName = "init_name", *OnDiscardName = "on_discard_name";
 } // namespace key
 
 /// Policy names (annotation and "sdrad-policy").

@@ -744,8 +744,9 @@ std::string settingsAnnotation(Sema &S, const IsolateSpec &Spec,
   ASTContext &Ctx = S.getASTContext();
   QualType VoidFn = Ctx.getFunctionType(Ctx.VoidTy, {},
                                         FunctionProtoType::ExtProtoInfo());
-  for (auto [Key, Set] : {std::pair{key::Init, &Spec.Init},
-                          {key::OnDiscard, &Spec.OnDiscard}}) {
+  for (auto [Key, NameKey, Set] :
+       {std::tuple{key::Init, key::InitName, &Spec.Init},
+        {key::OnDiscard, key::OnDiscardName, &Spec.OnDiscard}}) {
     if (Set->Text.empty())
       continue;
     FunctionDecl *Fn = lookupFunction(
@@ -754,7 +755,8 @@ std::string settingsAnnotation(Sema &S, const IsolateSpec &Spec,
     if (!Fn)
       return "";
     Args.push_back(annotationFunctionRef(S, Fn, Set->Loc));
-    T.add(Key, llvm::utostr(Args.size() - 1));
+    T.add(Key, llvm::utostr(Args.size() - 1))
+        .add(NameKey, Fn->getQualifiedNameAsString());
   }
   return T.str();
 }
@@ -1384,12 +1386,8 @@ class IsolateChecker {
         continue;
       S.Loc[I] = A->getLocation();
       S.Value[I] = V.str();
-      unsigned Idx;
-      if (I < 2 || V.getAsInteger(10, Idx) || Idx >= A->args_size())
-        continue;
-      if (auto *UO = dyn_cast<UnaryOperator>(A->args_begin()[Idx]->IgnoreImplicit()))
-        if (auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()))
-          S.Value[I] = DRE->getDecl()->getQualifiedNameAsString();
+      if (I == 2 || I == 3) // a function: by name
+        S.Value[I] = An.get(I == 2 ? key::InitName : key::OnDiscardName).str();
     }
     return S;
   }
@@ -1412,8 +1410,9 @@ class IsolateChecker {
                                   ") here");
         return false;
       }
+      if (Have.Value[I].empty())
+        Have.Loc[I] = S.Loc[I]; // where it was first given
       Have.Value[I] = S.Value[I];
-      Have.Loc[I] = S.Loc[I];
     }
     return true;
   }
