@@ -116,9 +116,14 @@ void applyIsolateAnnotation(Function &F, const Annotation &A, Value *Args) {
     F.addFnAttr(sdrad::AttrRethrow);
   if (StringRef V = A.get(key::Syscalls); !V.empty())
     F.addFnAttr(sdrad::AttrSyscalls, V);
-  if (Constant *FB = annotationArg(Args, 0))
-    if (auto *FBF = dyn_cast<Function>(FB->stripPointerCasts()))
+  if (Constant *FB = annotationArg(Args, 0)) {
+    auto *FBF = dyn_cast<Function>(FB->stripPointerCasts());
+    if (!FBF)
+      diagnoseError(F, "the fallback of the sdrad.isolate annotation is not "
+                       "a function");
+    else
       F.addFnAttr(sdrad::AttrFallback, FBF->getName());
+  }
 }
 
 /// "sdrad.this;mode=M;size=N": `this` (the first argument that is not
@@ -130,10 +135,15 @@ void applyThisAnnotation(Function &F, const Annotation &A) {
       This = &Arg;
       break;
     }
-  if (!This || !This->getType()->isPointerTy())
-    return;
-  unsigned No = This->getArgNo();
   StringRef Mode = A.get(key::Mode);
+  if (!This || !This->getType()->isPointerTy() ||
+      (Mode != "shared" && Mode != "in" && Mode != "inout")) {
+    diagnoseError(F, "bad sdrad.this annotation (mode '" + Mode +
+                         "'): needs a pointer first argument and mode in, "
+                         "inout or shared");
+    return;
+  }
+  unsigned No = This->getArgNo();
   LLVMContext &C = F.getContext();
   if (Mode == "shared") {
     F.addParamAttr(No, Attribute::get(C, sdrad::AttrShared));
@@ -292,16 +302,25 @@ bool lowerParamAnnotations(Function &F) {
       continue;
     Dead.push_back(II);
     Argument *Arg = argumentStoredTo(II->getArgOperand(0));
-    if (!Arg)
-      continue;
     if (A->is(ann::Count)) {
-      CountArgs[A->get(key::Name)] = Arg->getArgNo();
+      if (Arg) // else: a count that is used is an error below
+        CountArgs[A->get(key::Name)] = Arg->getArgNo();
+      continue;
+    }
+    if (!Arg) {
+      // Never passed as is for want of finding it.
+      if (F.hasFnAttribute(sdrad::AttrDomain))
+        diagnoseError(F, "annotation '" + *Str + "' on something that is "
+                                                 "not a parameter");
       continue;
     }
     uint64_t Elem = 1;
+    bool Counted = A->is(ann::In) || A->is(ann::Out) || A->is(ann::InOut);
     if (auto *CI = dyn_cast_or_null<ConstantInt>(
             annotationArg(II->getArgOperand(4), 0)))
       Elem = CI->getZExtValue();
+    else if (Counted && F.hasFnAttribute(sdrad::AttrDomain))
+      diagnoseError(F, "annotation '" + *Str + "' without its element size");
     ParamAnn PA{Arg, *A, Elem, {}};
     for (unsigned I = 0; I < 4; ++I)
       PA.Helpers[I] = annotationArg(II->getArgOperand(4), I + 1);
@@ -804,7 +823,35 @@ std::optional<uint64_t> parseUInt(StringRef S) {
 }
 
 /// Reads the parameter attributes of \p F into a plan per IR argument.
+/// Whether "sdrad-fallback-value" (if any) is a constant of F's return
+/// type: a decimal integer, a floating-point literal, or null for a
+/// pointer.  emitAlternate relies on it.
+bool validFallbackValue(const Function &F) {
+  StringRef Text =
+      F.getFnAttribute(sdrad::AttrFallbackValue).getValueAsString();
+  if (Text.empty())
+    return true;
+  Type *RetTy = F.getReturnType();
+  if (RetTy->isPointerTy())
+    return Text == "null";
+  if (RetTy->isIntegerTy()) {
+    StringRef Digits = Text;
+    Digits.consume_front("-");
+    APInt V;
+    return !Digits.getAsInteger(10, V);
+  }
+  double D;
+  return RetTy->isFloatingPointTy() && !Text.getAsDouble(D);
+}
+
 bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
+  if (!validFallbackValue(F)) {
+    diagnoseError(F, "bad sdrad-fallback-value '" +
+                         F.getFnAttribute(sdrad::AttrFallbackValue)
+                             .getValueAsString() +
+                         "' for return type " + Twine(typeName(F)));
+    return false;
+  }
   if (F.hasFnAttribute(sdrad::AttrOkIf) && !parseOkIf(F)) {
     diagnoseError(F, "bad sdrad-ok-if '" +
                          F.getFnAttribute(sdrad::AttrOkIf).getValueAsString() +

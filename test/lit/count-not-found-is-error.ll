@@ -5,12 +5,13 @@
 
 @.str = private unnamed_addr constant [19 x i8] c"sdrad.in;count=zzz\00", section "llvm.metadata"
 @.file = private unnamed_addr constant [4 x i8] c"x.c\00", section "llvm.metadata"
+@.args = private unnamed_addr constant { i64 } { i64 1 }, section "llvm.metadata"
 
 define i32 @f(ptr %p, i32 %n) #0 {
 entry:
   %p.addr = alloca ptr
   store ptr %p, ptr %p.addr
-  call void @llvm.var.annotation.p0.p0(ptr %p.addr, ptr @.str, ptr @.file, i32 1, ptr null)
+  call void @llvm.var.annotation.p0.p0(ptr %p.addr, ptr @.str, ptr @.file, i32 1, ptr @.args)
   ret i32 0
 }
 declare void @llvm.var.annotation.p0.p0(ptr, ptr, ptr, i32, ptr)
