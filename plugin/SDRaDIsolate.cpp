@@ -498,11 +498,13 @@ std::optional<unsigned> refPolicy(const Function &F) {
   }
   // SDRAD_POLICY_SYSCALLS_EPERM / _ANY (sdrad/abi.h) in bits 8-11.
   StringRef Sys = F.getFnAttribute(sdrad::AttrSyscalls).getValueAsString();
-  std::optional<unsigned> S = StringSwitch<std::optional<unsigned>>(Sys)
-                                  .Cases("", "default", 0u)
-                                  .Case("eperm", 1u << 8)
-                                  .Case("any", 2u << 8)
-                                  .Default(std::nullopt);
+  std::optional<unsigned> S;
+  if (Sys.empty() || Sys == "default")
+    S = 0;
+  else if (Sys == "eperm")
+    S = 1u << 8;
+  else if (Sys == "any")
+    S = 2u << 8;
   if (!S) {
     diagnoseError(F, "unknown sdrad-syscalls '" + Sys +
                          "'; expected 'default', 'eperm' or 'any'");
