@@ -8,7 +8,11 @@
 //     docs/plugin.md: "sdrad-domain", "sdrad-policy", "sdrad-fallback",
 //     "sdrad-fallback-value" on the function, "sdrad-in"/"-out"/"-inout"
 //     (count: a constant or "argN"), "sdrad-elem-size", "sdrad-string",
-//     "sdrad-shared" on its parameters.  Hand-written IR starts here.
+//     "sdrad-shared" on its parameters, and the domain's settings
+//     ("sdrad-timeout-ms", "sdrad-heap-limit", "sdrad-init",
+//     "sdrad-on-discard").  Hand-written IR starts here.  Anything the pass
+//     does not know (a kind, a policy, a count) is an error at the function,
+//     never a default.
 //
 //  2. Isolation.  For each definition F with "sdrad-domain":
 //       F.sdrad_body   internal, noinline, sspstrong: F's original body
@@ -751,6 +755,10 @@ bool Isolator::planDomains(ArrayRef<Function *> Todo) {
     }
     GlobalVariable *Ref = domainRef(domainName(*F), *Policy);
     RefOf[F] = Ref;
+    LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F->getName() << ": settings "
+                      << S.TimeoutMs << " ms, " << S.HeapLimit << " bytes, init "
+                      << (S.Init ? S.Init->getName() : "-") << ", on_discard "
+                      << (S.OnDiscard ? S.OnDiscard->getName() : "-") << "\n");
     Ok &= mergeSettings(*F, DomainSettings[Ref], S);
   }
   Type *Ptr = PointerType::getUnqual(C);
