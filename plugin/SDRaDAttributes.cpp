@@ -1271,8 +1271,8 @@ DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind, bool Returned,
   ASTContext &Ctx = S.getASTContext();
   ResultTypes R(S);
   DeepParam DP;
+  std::string Name = T.getUnqualifiedType().getAsString(Ctx.getPrintingPolicy());
   T = T.getCanonicalType().getUnqualifiedType();
-  std::string Name = T.getAsString(Ctx.getPrintingPolicy());
   bool In = Kind != "out", Out = Kind != "in";
   if (!R.sdradTemplate("boundary_in_ops", true, Loc)) {
     DP.Error = "'" + Name + "' owns memory and needs a deep copy: include "
@@ -1658,8 +1658,8 @@ private:
         continue; // shared, or an annotation already rejected
       SourceLocation Loc =
           P->getLocation().isValid() ? P->getLocation() : FD->getLocation();
-      std::string Name = T.getCanonicalType().getUnqualifiedType().getAsString(
-          Ctx.getPrintingPolicy());
+      std::string Name =
+          T.getUnqualifiedType().getAsString(Ctx.getPrintingPolicy());
       llvm::SmallVector<Expr *, 4> Helpers;
       if (Ctx.getLangOpts().CPlusPlus && S.isCompleteType(Loc, T))
         Helpers = deepInHelpers(S, T, Loc);
@@ -1682,7 +1682,10 @@ private:
       if (!C.Unsupported && !C.Pointer && !C.Deep)
         continue; // bytes only: copied into the block
       std::string Why =
-          C.Unsupported ? C.Why
+          C.Unsupported
+              ? "it owns memory or a resource (it has a user-declared copy "
+                "constructor or destructor) that the domain would share with "
+                "the caller"
           : C.Pointer
               ? "it holds a pointer (" + C.Where +
                     ") that the domain would use as is, reading (and, if "
@@ -1692,15 +1695,76 @@ private:
             "parameter '" + P->getName() + "' of isolated function '" +
                 FD->getName() + "' has type '" + Name +
                 "', which cannot be passed by value into a domain: " + Why +
-                "; pass the data it holds as annotated parameters (in(n), "
-                "a const reference to a type with sdrad::boundary_in), or "
-                "mark it sdrad::shared to pass it as is (integrity only)");
+                (Ctx.getLangOpts().CPlusPlus
+                     ? "; pass the data it holds as annotated parameters "
+                       "(in(n), a const reference to a type with "
+                       "sdrad::boundary_in), or mark it sdrad::shared to pass "
+                       "it as is (integrity only)"
+                     : "; pass the data it points to as annotated pointer "
+                       "parameters (in(n), string), or mark it sdrad::shared "
+                       "to pass it as is (integrity only)"));
     }
+  }
+
+  /// A template's in/out/inout(1) parameter whose type was dependent
+  /// where the attribute was written (`SDRAD_OUT(1) T &out`) and is a
+  /// class that owns memory in this instantiation: the annotation gets the
+  /// deep-copy helpers now (a byte copy would share or leak memory), or an
+  /// error.
+  void deepenInstantiated(FunctionDecl *FD) {
+    if (!FD->isTemplateInstantiation() || !CI.getLangOpts().CPlusPlus)
+      return;
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    for (ParmVarDecl *P : FD->parameters())
+      for (auto &[A, An] : annotations(P)) {
+        llvm::StringRef K = An.Kind;
+        if ((K != "in" && K != "out" && K != "inout") || !An.get("deep").empty())
+          continue;
+        QualType T = P->getType();
+        QualType Obj = T->isPointerType() || T->isReferenceType()
+                           ? T->getPointeeType()
+                           : QualType();
+        if (Obj.isNull() || !Obj->isRecordType() ||
+            !S.isCompleteType(P->getLocation(), Obj) ||
+            Obj.isTriviallyCopyableType(Ctx))
+          continue;
+        SourceLocation Loc = A->getLocation();
+        if (An.get("count") != "1") {
+          error(DE, Loc,
+                "'" + Obj.getUnqualifiedType().getAsString() +
+                    "' is not trivially copyable: a byte copy of more than "
+                    "one would point into the caller's or the domain's "
+                    "memory; pass one object (count 1, deep-copied)");
+          rejectedDecls().insert(P);
+          break;
+        }
+        if (K == "in" && !Obj.isConstQualified()) {
+          error(DE, Loc,
+                "a deep-copied in parameter must be a const reference "
+                "('const " + Obj.getAsString() + " &'): the domain's changes "
+                "would be lost; use inout(1) to get them back");
+          rejectedDecls().insert(P);
+          break;
+        }
+        DeepParam DP = deepParam(S, Obj, K, An.get("copyback").contains("returned"),
+                                 Loc, A->getRange());
+        if (!DP.Error.empty()) {
+          error(DE, Loc, DP.Error);
+          rejectedDecls().insert(P);
+          break;
+        }
+        std::string Ann = A->getAnnotation().str() + DP.Fields;
+        llvm::erase(P->getAttrs(), A);
+        addAnnotation(S, P, Ann, DP.Args, A->getRange());
+        break;
+      }
   }
 
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second)
       return;
+    deepenInstantiated(FD);
     checkResult(FD);
     checkRethrow(FD);
     markThis(FD);
