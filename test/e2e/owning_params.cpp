@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -160,6 +161,21 @@ long weigh(std::string s, std::vector<std::string> v, int fault) {
   return n;
 }
 
+// A template: the parameter's type is dependent where SDRAD_OUT is
+// written; each instantiation gets the copy its type needs.
+template <class T>
+SDRAD_ISOLATE("own", confidentiality, fallback_value(-1))
+int produce(SDRAD_OUT(1) T &out, const T *model, int fault) {
+  (void)model;
+  if constexpr (std::is_same_v<T, std::string>)
+    out = std::string(64, 't');
+  else
+    out = 17;
+  if (fault)
+    crash();
+  return 0;
+}
+
 static int64_t own_domain() { return sdrad_domain_by_name("own", 1); }
 
 static void check_outside(const void *p, const char *what) {
@@ -262,6 +278,18 @@ int main() {
   CHECK_EQ(weigh("", {}, 0), 0);
   CHECK_EQ(weigh("x", {"y"}, 1), -1);
   take_fault();
+
+  // Templates.
+  std::string ts = "t0";
+  int ti = 0;
+  CHECK_EQ(produce(ts, (const std::string *)nullptr, 0), 0);
+  CHECK(ts == std::string(64, 't'), "template string wrong");
+  check_outside(ts.data(), "ts.data()");
+  CHECK_EQ(produce(ti, (const int *)nullptr, 0), 0);
+  CHECK_EQ(ti, 17);
+  CHECK_EQ(produce(ts, (const std::string *)nullptr, 1), -1);
+  take_fault();
+  CHECK(ts == std::string(64, 't'), "faulted template call changed ts");
 
   // Later calls and faults never change earlier results.
   for (int i = 0; i < 40; ++i) {
