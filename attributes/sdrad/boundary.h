@@ -1,6 +1,13 @@
 /*
  * sdrad/boundary.h - C++ types that own memory, returned by value from an
- * isolated function (included by <sdrad/isolate.h> in C++ with the plugin).
+ * isolated function or passed as in/out/inout parameters (included by
+ * <sdrad/isolate.h> in C++ with the plugin; docs/plugin.md, "C++ types
+ * that own memory").
+ *
+ * Parameters: in (and by value) objects are deep-copied into the domain
+ * (boundary_in<T> below, or the serial form of std::vector, std::optional,
+ * std::pair, std::tuple of such types); out objects are made in the domain
+ * and copy-assigned to the caller's after a successful call; inout both.
  *
  * The domain builds the result in its own memory.  After a successful call
  * the thunk copy-constructs it into the caller's memory (a deep copy, made
