@@ -1009,8 +1009,12 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         return rejected(D);
       } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
                  Pointee->isRecordType() && Ctx.getLangOpts().CPlusPlus &&
-                 !Pointee.isTriviallyCopyableType(Ctx) &&
-                 *Count == "1") {
+                 *Count == "1" &&
+                 (!Pointee.isTriviallyCopyableType(Ctx) ||
+                  (K == ParamKind::In &&
+                   !deepInHelpers(S, Pointee, Attr.getLoc()).empty()))) {
+        // (A view, std::string_view or std::span, is trivially copyable but
+        // points at the caller's memory: deep-copied in as well.)
         // One object that owns memory: a deep copy in, out or both.
         if (K == ParamKind::In && !Pointee.isConstQualified()) {
           error(S.getDiagnostics(), Attr.getLoc(),
@@ -1726,9 +1730,11 @@ private:
                            ? T->getPointeeType()
                            : QualType();
         if (Obj.isNull() || !Obj->isRecordType() ||
-            !S.isCompleteType(P->getLocation(), Obj) ||
-            Obj.isTriviallyCopyableType(Ctx))
+            !S.isCompleteType(P->getLocation(), Obj))
           continue;
+        if (Obj.isTriviallyCopyableType(Ctx) &&
+            (K != "in" || deepInHelpers(S, Obj, P->getLocation()).empty()))
+          continue; // bytes (a view is deep-copied in)
         SourceLocation Loc = A->getLocation();
         if (An.get("count") != "1") {
           error(DE, Loc,
@@ -1755,7 +1761,8 @@ private:
           break;
         }
         std::string Ann = A->getAnnotation().str() + DP.Fields;
-        llvm::erase(P->getAttrs(), A);
+        AttrVec &Attrs = P->getAttrs();
+        Attrs.erase(std::remove(Attrs.begin(), Attrs.end(), A), Attrs.end());
         addAnnotation(S, P, Ann, DP.Args, A->getRange());
         break;
       }
@@ -2045,6 +2052,7 @@ private:
                 "use 'in'");
       return;
     }
+    warnPointerMembers(FD, P, *Kind, KindAttr, Confidential, Written);
     llvm::StringRef Count = Kind->get("count");
     if (Count.empty() || llvm::isDigit(Count[0]))
       return;
@@ -2076,6 +2084,49 @@ private:
       return;
     }
     markCount(CountParam, Count);
+  }
+
+  /// A byte-copied in/out/inout object (trivially copyable, not deep) that
+  /// holds a pointer: copied in, the domain reads the caller's memory
+  /// through it (an error under confidentiality); copied back, it may
+  /// point into the domain's memory.  Never silent.
+  void warnPointerMembers(FunctionDecl *FD, ParmVarDecl *P,
+                          const Annotation &An, AnnotateAttr *At,
+                          bool Confidential, bool Written) {
+    llvm::StringRef K = An.Kind;
+    QualType T = P->getType();
+    if ((K != "in" && K != "out" && K != "inout") || !An.get("deep").empty() ||
+        T->isDependentType() || !(T->isPointerType() || T->isReferenceType()))
+      return;
+    QualType Obj = T->getPointeeType();
+    if (!Obj->isRecordType() || Obj->isIncompleteType())
+      return;
+    Crossing C = ResultTypes(CI.getSema()).classify(Obj, At->getLocation());
+    if (!C.Pointer)
+      return;
+    std::string Type = Obj.getUnqualifiedType().getAsString();
+    if (K != "out" && Confidential) {
+      error(DE, At->getLocation(),
+            "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+                "' holds a pointer (" + C.Where +
+                ") to memory the confidentiality policy forbids the domain "
+                "to read; pass the data it points to as its own parameter");
+      return;
+    }
+    if (!Written)
+      return;
+    if (K != "out")
+      warn(DE, Warn::UnannotatedPointer, At->getLocation(),
+           "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+               "' holds a pointer (" + C.Where +
+               ") that is copied as is: the domain reads the caller's memory "
+               "through it; pass the data it points to as its own parameter");
+    if (K != "in")
+      warn(DE, Warn::ReturnedPointer, At->getLocation(),
+           "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+               "' holds a pointer (" + C.Where +
+               ") that may point into the domain after the copy back; after "
+               "a fault its memory is discarded");
   }
 
   /// Marks \p CountParam as the count named \p Count (the pass looks the
