@@ -3,9 +3,25 @@
 // copy of that many bytes in the domain and has pack() write them; the
 // entry builds a std::string from the copy in the block (make, in the
 // domain), passes it to the body and destroys it afterwards.
-// RUN: %clangxx_sdrad -std=c++17 -O0 -fno-discard-value-names -S -emit-llvm %s -o - | FileCheck %s
+// A view (std::string_view, std::span<const T>) is trivially copyable but
+// points at the caller's memory: deep-copied in the same way, also through
+// a template parameter.
+// RUN: %clangxx_sdrad -std=c++20 -O0 -fno-discard-value-names -S -emit-llvm %s -o %t.ll
+// RUN: FileCheck %s < %t.ll
+// RUN: FileCheck --check-prefix=VIEW %s < %t.ll
 #include <sdrad/isolate.h>
+#include <span>
 #include <string>
+#include <string_view>
+
+SDRAD_ISOLATE("d", confidentiality) long vlen(SDRAD_IN(1) const std::string_view &v) { return (long)v.size(); }
+SDRAD_ISOLATE("d", confidentiality) long slen(SDRAD_IN(1) const std::span<const int> &v) { return (long)v.size(); }
+template <class T> SDRAD_ISOLATE("d", confidentiality) long tlen(SDRAD_IN(1) const T &v) { return (long)v.size(); }
+long use(std::string_view v) { return tlen(v); }
+
+// VIEW: define {{.*}}@_Z4vlenRKSt17basic_string_viewIcSt11char_traitsIcEE(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view
+// VIEW: define {{.*}}@_Z4slenRKSt4spanIKiLm18446744073709551615EE(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt4spanIKiLm18446744073709551615EE
+// VIEW: define {{.*}}@_Z4tlenISt17basic_string_viewIcSt11char_traitsIcEEElRKT_(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view
 
 SDRAD_ISOLATE("d", confidentiality) long len(SDRAD_IN(1) const std::string &s) { return (long)s.size(); }
 
