@@ -1738,7 +1738,8 @@ private:
         SourceLocation Loc = A->getLocation();
         if (An.get("count") != "1") {
           error(DE, Loc,
-                "'" + Obj.getUnqualifiedType().getAsString() +
+                "'" + Obj.getUnqualifiedType().getAsString(
+                          Ctx.getPrintingPolicy()) +
                     "' is not trivially copyable: a byte copy of more than "
                     "one would point into the caller's or the domain's "
                     "memory; pass one object (count 1, deep-copied)");
@@ -1748,7 +1749,8 @@ private:
         if (K == "in" && !Obj.isConstQualified()) {
           error(DE, Loc,
                 "a deep-copied in parameter must be a const reference "
-                "('const " + Obj.getAsString() + " &'): the domain's changes "
+                "('const " + Obj.getAsString(Ctx.getPrintingPolicy()) +
+                " &'): the domain's changes "
                 "would be lost; use inout(1) to get them back");
           rejectedDecls().insert(P);
           break;

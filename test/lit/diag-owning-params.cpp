@@ -1,6 +1,6 @@
 // Owning and pointer-holding types as parameters: every form that cannot
 // cross exactly is an error that names the type and says what to do.
-// RUN: %clangxx_sdrad -std=c++17 -fsyntax-only -Xclang -verify %s
+// RUN: %clangxx_sdrad -std=c++17 -fsyntax-only -ferror-limit=0 -Xclang -verify %s
 #include <sdrad/isolate.h>
 #include <functional>
 #include <map>
@@ -41,4 +41,10 @@ SDRAD_ISOLATE() int ok1(SDRAD_OUT(1) Agg &a, SDRAD_INOUT(1) std::vector<std::str
 // Templates: checked per instantiation.
 template <class T> SDRAD_ISOLATE() int t1(SDRAD_INOUT(1) T &x) { return 0; } // expected-error {{'Agg' cannot be deep-copied into the domain}}
 template <class T> SDRAD_ISOLATE() int t2(T x) { return 0; } // expected-error {{has type 'std::unique_ptr<int>', which cannot be passed by value into a domain}}
-int use(Agg &a, std::string &s) { return t1(a) + t1(s) + t2(std::make_unique<int>(1)) + t2(1); }
+template <class T> SDRAD_ISOLATE() int t3(SDRAD_OUT(n) T *x, int n) { return 0; } // expected-error {{'std::basic_string<char>' is not trivially copyable: a byte copy of more than one would point into the caller's or the domain's memory; pass one object (count 1, deep-copied)}} expected-error {{'std::vector<int>' is not trivially copyable}}
+template <class T> SDRAD_ISOLATE() int t4(SDRAD_IN(1) T &x) { return 0; } // expected-error {{a deep-copied in parameter must be a const reference ('const std::basic_string<char> &')}}
+int use(Agg &a, std::string &s) {
+  return t1(a) + t1(s) + t2(std::make_unique<int>(1)) + t2(1) + t3(&s, 1) +
+         t3(&a.b, 1) +
+         t4(s);
+}
