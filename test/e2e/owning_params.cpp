@@ -161,6 +161,15 @@ long weigh(std::string s, std::vector<std::string> v, int fault) {
   return n;
 }
 
+// An owning result and an owning out parameter together (one drop
+// destroys both in the domain).
+SDRAD_ISOLATE("own", confidentiality)
+std::string label(SDRAD_OUT(1) std::vector<int> &codes, int n) {
+  for (int i = 0; i < n; ++i)
+    codes.push_back(i * i);
+  return std::string((std::size_t)n * 10, 'L');
+}
+
 // A template: the parameter's type is dependent where SDRAD_OUT is
 // written; each instantiation gets the copy its type needs.
 template <class T>
@@ -278,6 +287,14 @@ int main() {
   CHECK_EQ(weigh("", {}, 0), 0);
   CHECK_EQ(weigh("x", {"y"}, 1), -1);
   take_fault();
+
+  // Result and out parameter together.
+  std::vector<int> codes{-1};
+  std::string lab = label(codes, 5);
+  CHECK(lab == std::string(50, 'L') && codes == std::vector<int>({0, 1, 4, 9, 16}),
+        "label wrong");
+  check_outside(lab.data(), "lab.data()");
+  check_outside(codes.data(), "codes.data()");
 
   // Templates.
   std::string ts = "t0";
