@@ -61,7 +61,7 @@ constexpr const char *Domain = "domain", *Policy = "policy", *Value = "value",
                      *OkIf = "okif", *Shared = "shared", *Rethrow = "rethrow",
                      *This = "this", *Syscalls = "syscalls", *Count = "count",
                      *CopyBack = "copyback", *Deep = "deep", *Name = "name",
-                     *Mode = "mode", *Size = "size",
+                     *Mode = "mode", *Size = "size", *ByValue = "byvalue",
                      *TimeoutMs = "timeout_ms", *HeapLimit = "heap_limit",
                      *Init = "init", *OnDiscard = "on_discard",
                      // the functions' names, for the frontend's checks
@@ -144,12 +144,29 @@ constexpr const char *AttrString = "sdrad-string";
 constexpr const char *AttrShared = "sdrad-shared";
 constexpr const char *AttrElemSize = "sdrad-elem-size";
 constexpr const char *AttrCopyBack = "sdrad-copy-back"; // "if-ok", "returned"
-// With "sdrad-in"="1": a deep copy of a C++ object (a const reference):
-// "DATA;SIZE;MAKE;DESTROY", symbols of ptr data(ptr obj), i64 size(ptr obj)
-// (called in the caller; those bytes are copied in), void make(ptr slot,
-// ptr copy, i64 n) and void destroy(ptr slot) (called in the domain around
-// the body, which gets the slot); "sdrad-elem-size" is the object's size.
+// With "sdrad-in"="1" or "sdrad-inout"="1": a deep copy of one C++
+// object: "SIZE;PACK;MAKE;DESTROY", symbols of i64 size(ptr obj) and void
+// pack(ptr obj, ptr dst) (called in the caller: pack writes size() bytes
+// into the domain's zero-filled copy), void make(ptr slot, ptr copy, i64 n)
+// and void destroy(ptr slot) (called in the domain: the body gets the
+// slot; an in object is destroyed after the body); "sdrad-elem-size" is
+// the object's size.
 constexpr const char *AttrInDeep = "sdrad-in-deep";
+// With "sdrad-out"="1" or "sdrad-inout"="1": an object that owns memory,
+// copied back: "DEFAULT;ASSIGN;DESTROY", void make_default(ptr slot) (in
+// the domain, out only), void assign(ptr caller_obj, ptr slot) (in the
+// caller after a successful call, if_ok respected), void destroy(ptr slot)
+// (in the domain, after the copy back or when an exception leaves the
+// body).
+constexpr const char *AttrOutDeep = "sdrad-out-deep";
+// A class passed by value in registers (std::string_view, std::span) and
+// deep-copied in: on its first IR argument, with "sdrad-in"="1" and
+// "sdrad-in-deep", "N@OFF,N@OFF,..." lists the IR arguments that hold its
+// bytes and their offsets in the object; the others carry
+// "sdrad-in-part".  The thunk rebuilds the object from them, the entry
+// passes the domain's object's bytes in their place.
+constexpr const char *AttrInParts = "sdrad-in-parts";
+constexpr const char *AttrInPart = "sdrad-in-part";
 // Markers the pass leaves on what it generated.
 constexpr const char *AttrThunk = "sdrad-thunk";
 constexpr const char *AttrBody = "sdrad-body";
@@ -173,7 +190,8 @@ constexpr const char *ContractFnAttrs[] = {
 /// Every parameter attribute of the contract.
 constexpr const char *ContractParamAttrs[] = {
     AttrIn,       AttrOut,      AttrInOut,  AttrString,
-    AttrShared,   AttrElemSize, AttrCopyBack, AttrInDeep};
+    AttrShared,   AttrElemSize, AttrCopyBack, AttrInDeep,
+    AttrOutDeep,  AttrInParts,  AttrInPart};
 
 } // namespace sdrad
 

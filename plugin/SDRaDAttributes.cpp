@@ -894,11 +894,26 @@ struct IsolateAttrInfo : public ParsedAttrInfo {
 
 enum class ParamKind { In, Out, InOut, String, Shared };
 
-/// For a const reference to T with sdrad::boundary_in<T>: references to
-/// sdrad::detail::boundary_in_ops<T>::{data, size, make, destroy}; empty if
-/// T has no boundary_in (defined with the result types below).
+/// For a class T that can be deep-copied into the domain (a
+/// sdrad::boundary_in<T>, or std::vector/optional/pair/tuple of such types
+/// and scalars): references to sdrad::detail::boundary_in_ops<T>::{size,
+/// pack, make, destroy}; empty otherwise (defined with the result types
+/// below).
 llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
                                            SourceLocation Loc);
+
+/// An owning class T as an out/inout parameter: the helpers the thunk
+/// calls (in: boundary_in_ops, inout: both, out: boundary_out_ops::{
+/// make_default, assign, destroy}) and the annotation fields, or an error
+/// message that names the type and says what to do.
+struct DeepParam {
+  std::string Error;
+  std::string Fields; // ";deep=..."
+  llvm::SmallVector<Expr *, 8> Args;
+};
+DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind,
+                    bool Returned, SourceLocation Loc,
+                    SourceRange Range);
 
 /// One row per parameter attribute: everything that differs between them.
 struct ParamKindInfo {
@@ -1049,7 +1064,8 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
     QualType T = P->getType();
     bool Ref = T->isReferenceType();
     if (!T->isDependentType() && !T->isPointerType() &&
-        !(Ref && K != ParamKind::String)) {
+        !(Ref && K != ParamKind::String) &&
+        !(K == ParamKind::Shared && T->isRecordType())) {
       error(S.getDiagnostics(), Attr.getLoc(),
             "'" + Attr.getNormalizedFullName() + "' applies only to " +
                 (K == ParamKind::String || !Ctx.getLangOpts().CPlusPlus
@@ -1100,25 +1116,32 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
               "cannot copy elements of incomplete type '" +
                   Pointee.getAsString() + "'; use sdrad::shared");
         return rejected(D);
-      } else if (K == ParamKind::In && Ref && Pointee->isRecordType() &&
-                 !Pointee->isDependentType() &&
-                 !(Args = deepInHelpers(S, Pointee, Attr.getLoc())).empty()) {
-        // A deep copy: the bytes data()/size() give, rebuilt in the domain.
-        if (!Pointee.isConstQualified()) {
+      } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
+                 Pointee->isRecordType() && Ctx.getLangOpts().CPlusPlus &&
+                 *Count == "1" &&
+                 (!Pointee.isTriviallyCopyableType(Ctx) ||
+                  (K == ParamKind::In &&
+                   !deepInHelpers(S, Pointee, Attr.getLoc()).empty()))) {
+        // (A view, std::string_view or std::span, is trivially copyable but
+        // points at the caller's memory: deep-copied in as well.)
+        // One object that owns memory: a deep copy in, out or both.
+        if (K == ParamKind::In && !Pointee.isConstQualified()) {
           error(S.getDiagnostics(), Attr.getLoc(),
                 "a deep-copied in parameter must be a const reference ('const " +
                     Pointee.getAsString() + " &'): the domain's changes would "
-                    "be lost");
+                    "be lost; use inout(1) to get them back");
           return rejected(D);
         }
-        Ann += ";deep=1";
-        ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
-            Ctx.getTrivialTypeSourceInfo(Pointee.getUnqualifiedType(),
-                                         Attr.getLoc()),
-            Attr.getLoc(), UETT_SizeOf, Attr.getRange());
-        if (SizeOf.isInvalid())
+        DeepParam DP =
+            deepParam(S, Pointee, Info.Word,
+                      Ann.find("returned") != std::string::npos,
+                      Attr.getLoc(), Attr.getRange());
+        if (!DP.Error.empty()) {
+          error(S.getDiagnostics(), Attr.getLoc(), DP.Error);
           return rejected(D);
-        Args.insert(Args.begin(), SizeOf.get());
+        }
+        Ann += DP.Fields;
+        Args.assign(DP.Args.begin(), DP.Args.end());
       } else if (!Pointee.isNull() && !Pointee->isDependentType() &&
                  Ctx.getLangOpts().CPlusPlus &&
                  !Pointee.isTriviallyCopyableType(Ctx)) {
@@ -1126,11 +1149,12 @@ template <ParamKind K> struct ParamAttrInfo : public ParsedAttrInfo {
         // buffer (in) or, copied back, at the domain's memory (out).
         error(S.getDiagnostics(), Attr.getLoc(),
               "'" + Pointee.getUnqualifiedType().getAsString() +
-                  "' is not trivially copyable: a byte copy would point "
-                  "into the caller's or the domain's memory; pass it "
-                  "sdrad::shared (read in place under integrity), as a const "
-                  "reference with a sdrad::boundary_in specialisation (a deep "
-                  "copy), or its data as a pointer and a count");
+                  "' is not trivially copyable: a byte copy of " +
+                  (Ref ? "it" : "more than one") +
+                  " would point into the caller's or the domain's memory; "
+                  "pass one object (count 1, deep-copied), "
+                  "sdrad::shared (read in place under integrity), or its "
+                  "data as a pointer and a count");
         return rejected(D);
       } else {
         QualType Elem = Pointee.isNull() ? T : Pointee;
@@ -1349,10 +1373,96 @@ llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
                                            SourceLocation Loc) {
   ResultTypes R(S);
   T = T.getCanonicalType().getUnqualifiedType();
-  if (!R.specialize(R.sdradTemplate("boundary_in", false, Loc), T, Loc))
+  if (!R.specialize(R.sdradTemplate("boundary_in_ops", true, Loc), T, Loc))
     return {};
-  return R.helpersOf("boundary_in_ops", {"data", "size", "make", "destroy"},
+  return R.helpersOf("boundary_in_ops", {"size", "pack", "make", "destroy"},
                      T, Loc);
+}
+
+DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind, bool Returned,
+                    SourceLocation Loc, SourceRange Range) {
+  ASTContext &Ctx = S.getASTContext();
+  ResultTypes R(S);
+  DeepParam DP;
+  std::string Name = T.getUnqualifiedType().getAsString(Ctx.getPrintingPolicy());
+  T = T.getCanonicalType().getUnqualifiedType();
+  bool In = Kind != "out", Out = Kind != "in";
+  if (!R.sdradTemplate("boundary_in_ops", true, Loc)) {
+    DP.Error = "'" + Name + "' owns memory and needs a deep copy: include "
+               "<sdrad/isolate.h> (or <sdrad/boundary.h>) before it (C++17 "
+               "or later)";
+    return DP;
+  }
+  if (Out) {
+    Crossing C = R.classify(T, Loc);
+    if (C.Unsupported) {
+      DP.Error = "'" + Kind.str() + "' parameter of type '" + Name +
+                 "' cannot be copied back: " + C.Why +
+                 "; specialise sdrad::boundary_traits (<sdrad/boundary.h>) if "
+                 "its copy assignment makes a deep copy";
+      return DP;
+    }
+    if (C.Pointer) {
+      DP.Error = "'" + Kind.str() + "' parameter of type '" + Name +
+                 "' holds a pointer (" + C.Where +
+                 ") that would point into the domain's memory after the copy "
+                 "back; return the data in a type that owns it";
+      return DP;
+    }
+    if (Returned) {
+      DP.Error = "copy-back option 'returned' counts elements of a buffer; "
+                 "'" + Name + "' is one object, copied back whole";
+      return DP;
+    }
+    auto *RD = T->getAsCXXRecordDecl();
+    CXXMethodDecl *Assign =
+        RD ? S.LookupCopyingAssignment(RD, Qualifiers::Const, false, 0)
+           : nullptr;
+    if (!Assign || Assign->isDeleted()) {
+      DP.Error = "'" + Kind.str() + "' parameter of type '" + Name +
+                 "' is copied back by copy assignment, which it does not "
+                 "have; return it by value instead";
+      return DP;
+    }
+    if (Kind == "out" && RD && !S.LookupDefaultConstructor(RD)) {
+      DP.Error = "'out' parameter of type '" + Name +
+                 "': the domain starts from a default-constructed object, "
+                 "which it cannot make; use inout(1)";
+      return DP;
+    }
+  }
+  llvm::SmallVector<Expr *, 4> InH, OutH;
+  if (In && (InH = deepInHelpers(S, T, Loc)).empty()) {
+    DP.Error = "'" + Name + "' cannot be deep-copied into the domain: it "
+               "has no sdrad::boundary_in specialisation and is not a "
+               "std::vector, std::optional, std::pair or std::tuple of such "
+               "types and scalars; specialise sdrad::boundary_in (<sdrad/"
+               "boundary.h>)" +
+               (Kind == "inout" ? ", or use out(1) if the domain need not "
+                                  "read it"
+                                : ", or pass its parts as parameters");
+    return DP;
+  }
+  if (Out)
+    OutH = R.helpersOf("boundary_out_ops",
+                       {"make_default", "assign", "destroy"}, T, Loc);
+  if (Out && OutH.size() != 3) {
+    DP.Error = "'" + Name + "' cannot be copied back: "
+               "sdrad::detail::boundary_out_ops is missing (include "
+               "<sdrad/isolate.h>)";
+    return DP;
+  }
+  ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
+      Ctx.getTrivialTypeSourceInfo(T, Loc), Loc, UETT_SizeOf, Range);
+  if (SizeOf.isInvalid()) {
+    DP.Error = "cannot take the size of '" + Name + "'";
+    return DP;
+  }
+  DP.Args.push_back(SizeOf.get());
+  DP.Args.append(InH.begin(), InH.end());
+  DP.Args.append(OutH.begin(), OutH.end());
+  DP.Fields = Kind == "in" ? ";deep=1" : (";deep=" + Kind).str();
+  return DP;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1683,12 +1793,152 @@ private:
                   {}, FD->getSourceRange());
   }
 
+  /// Class parameters by value of an isolated definition (templates: each
+  /// instantiation).  A view (std::string_view, std::span<const T>: a
+  /// pointer and a length in registers) and an owning type the domain can
+  /// rebuild (std::string, std::vector<T>, ...: passed by address) get a
+  /// deep in(1) annotation, so the domain reads its own copy, never the
+  /// caller's memory.  Any other class holding a pointer or owning memory
+  /// (std::unique_ptr, std::shared_ptr, std::function, std::map, a struct
+  /// with a pointer member, ...) is an error naming the type, unless the
+  /// parameter is sdrad::shared.
+  void checkByValue(FunctionDecl *FD) {
+    if (!FD->doesThisDeclarationHaveABody() || isRejected(FD))
+      return;
+    bool Isolated = false;
+    for (auto &[A, An] : annotations(FD))
+      Isolated |= An.Kind == "isolate";
+    if (!Isolated)
+      return;
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    for (ParmVarDecl *P : FD->parameters()) {
+      QualType T = P->getType();
+      if (T->isDependentType() || !T->isRecordType())
+        continue;
+      bool Annotated = false;
+      for (auto &[A, An] : annotations(P))
+        Annotated |= isParamKind(An.Kind);
+      if (Annotated)
+        continue; // shared, or an annotation already rejected
+      SourceLocation Loc =
+          P->getLocation().isValid() ? P->getLocation() : FD->getLocation();
+      std::string Name =
+          T.getUnqualifiedType().getAsString(Ctx.getPrintingPolicy());
+      llvm::SmallVector<Expr *, 4> Helpers;
+      if (Ctx.getLangOpts().CPlusPlus && S.isCompleteType(Loc, T))
+        Helpers = deepInHelpers(S, T, Loc);
+      if (!Helpers.empty()) {
+        ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
+            Ctx.getTrivialTypeSourceInfo(
+                T.getCanonicalType().getUnqualifiedType(), Loc),
+            Loc, UETT_SizeOf, P->getSourceRange());
+        if (SizeOf.isInvalid())
+          continue;
+        Helpers.insert(Helpers.begin(), SizeOf.get());
+        bool View = T.isTriviallyCopyableType(Ctx);
+        addAnnotation(S, P,
+                      std::string(sdrad::AnnPrefix) + "in;count=1;deep=1" +
+                          (View ? ";byvalue=1" : ""),
+                      Helpers, P->getSourceRange());
+        continue;
+      }
+      Crossing C = ResultTypes(S).classify(T, Loc);
+      if (!C.Unsupported && !C.Pointer && !C.Deep)
+        continue; // bytes only: copied into the block
+      std::string Why =
+          C.Unsupported
+              ? "it owns memory or a resource (it has a user-declared copy "
+                "constructor or destructor) that the domain would share with "
+                "the caller"
+          : C.Pointer
+              ? "it holds a pointer (" + C.Where +
+                    ") that the domain would use as is, reading (and, if "
+                    "it frees or keeps it, owning) the caller's memory"
+              : "it owns memory that a copy of its bytes would share";
+      error(DE, Loc,
+            "parameter '" + P->getName() + "' of isolated function '" +
+                FD->getName() + "' has type '" + Name +
+                "', which cannot be passed by value into a domain: " + Why +
+                (Ctx.getLangOpts().CPlusPlus
+                     ? "; pass the data it holds as annotated parameters "
+                       "(in(n), a const reference to a type with "
+                       "sdrad::boundary_in), or mark it sdrad::shared to pass "
+                       "it as is (integrity only)"
+                     : "; pass the data it points to as annotated pointer "
+                       "parameters (in(n), string), or mark it sdrad::shared "
+                       "to pass it as is (integrity only)"));
+    }
+  }
+
+  /// A template's in/out/inout(1) parameter whose type was dependent
+  /// where the attribute was written (`SDRAD_OUT(1) T &out`) and is a
+  /// class that owns memory in this instantiation: the annotation gets the
+  /// deep-copy helpers now (a byte copy would share or leak memory), or an
+  /// error.
+  void deepenInstantiated(FunctionDecl *FD) {
+    if (!FD->isTemplateInstantiation() || !CI.getLangOpts().CPlusPlus)
+      return;
+    Sema &S = CI.getSema();
+    ASTContext &Ctx = S.getASTContext();
+    for (ParmVarDecl *P : FD->parameters())
+      for (auto &[A, An] : annotations(P)) {
+        llvm::StringRef K = An.Kind;
+        if ((K != "in" && K != "out" && K != "inout") || !An.get("deep").empty())
+          continue;
+        QualType T = P->getType();
+        QualType Obj = T->isPointerType() || T->isReferenceType()
+                           ? T->getPointeeType()
+                           : QualType();
+        if (Obj.isNull() || !Obj->isRecordType() ||
+            !S.isCompleteType(P->getLocation(), Obj))
+          continue;
+        if (Obj.isTriviallyCopyableType(Ctx) &&
+            (K != "in" || deepInHelpers(S, Obj, P->getLocation()).empty()))
+          continue; // bytes (a view is deep-copied in)
+        SourceLocation Loc = A->getLocation();
+        if (An.get("count") != "1") {
+          error(DE, Loc,
+                "'" + Obj.getUnqualifiedType().getAsString(
+                          Ctx.getPrintingPolicy()) +
+                    "' is not trivially copyable: a byte copy of more than "
+                    "one would point into the caller's or the domain's "
+                    "memory; pass one object (count 1, deep-copied)");
+          rejectedDecls().insert(P);
+          break;
+        }
+        if (K == "in" && !Obj.isConstQualified()) {
+          error(DE, Loc,
+                "a deep-copied in parameter must be a const reference "
+                "('const " + Obj.getAsString(Ctx.getPrintingPolicy()) +
+                " &'): the domain's changes "
+                "would be lost; use inout(1) to get them back");
+          rejectedDecls().insert(P);
+          break;
+        }
+        DeepParam DP = deepParam(S, Obj, K, An.get("copyback").contains("returned"),
+                                 Loc, A->getRange());
+        if (!DP.Error.empty()) {
+          error(DE, Loc, DP.Error);
+          rejectedDecls().insert(P);
+          break;
+        }
+        std::string Ann = A->getAnnotation().str() + DP.Fields;
+        AttrVec &Attrs = P->getAttrs();
+        Attrs.erase(std::remove(Attrs.begin(), Attrs.end(), A), Attrs.end());
+        addAnnotation(S, P, Ann, DP.Args, A->getRange());
+        break;
+      }
+  }
+
   void checkFunction(FunctionDecl *FD) {
     if (!Seen.insert(FD).second)
       return;
+    deepenInstantiated(FD);
     checkResult(FD);
     checkRethrow(FD);
     markThis(FD);
+    checkByValue(FD);
     if (FD->isTemplateInstantiation())
       return;
     visitLambdas(FD);
@@ -1986,6 +2236,7 @@ private:
                 "use 'in'");
       return;
     }
+    warnPointerMembers(FD, P, *Kind, KindAttr, Confidential, Written);
     llvm::StringRef Count = Kind->get(key::Count);
     if (Count.empty() || llvm::isDigit(Count[0]))
       return;
@@ -2017,6 +2268,49 @@ private:
       return;
     }
     markCount(CountParam, Count);
+  }
+
+  /// A byte-copied in/out/inout object (trivially copyable, not deep) that
+  /// holds a pointer: copied in, the domain reads the caller's memory
+  /// through it (an error under confidentiality); copied back, it may
+  /// point into the domain's memory.  Never silent.
+  void warnPointerMembers(FunctionDecl *FD, ParmVarDecl *P,
+                          const Annotation &An, AnnotateAttr *At,
+                          bool Confidential, bool Written) {
+    llvm::StringRef K = An.Kind;
+    QualType T = P->getType();
+    if ((K != "in" && K != "out" && K != "inout") || !An.get("deep").empty() ||
+        T->isDependentType() || !(T->isPointerType() || T->isReferenceType()))
+      return;
+    QualType Obj = T->getPointeeType();
+    if (!Obj->isRecordType() || Obj->isIncompleteType())
+      return;
+    Crossing C = ResultTypes(CI.getSema()).classify(Obj, At->getLocation());
+    if (!C.Pointer)
+      return;
+    std::string Type = Obj.getUnqualifiedType().getAsString();
+    if (K != "out" && Confidential) {
+      error(DE, At->getLocation(),
+            "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+                "' holds a pointer (" + C.Where +
+                ") to memory the confidentiality policy forbids the domain "
+                "to read; pass the data it points to as its own parameter");
+      return;
+    }
+    if (!Written)
+      return;
+    if (K != "out")
+      warn(DE, Warn::UnannotatedPointer, At->getLocation(),
+           "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+               "' holds a pointer (" + C.Where +
+               ") that is copied as is: the domain reads the caller's memory "
+               "through it; pass the data it points to as its own parameter");
+    if (K != "in")
+      warn(DE, Warn::ReturnedPointer, At->getLocation(),
+           "'" + K + "' parameter '" + P->getName() + "' of type '" + Type +
+               "' holds a pointer (" + C.Where +
+               ") that may point into the domain after the copy back; after "
+               "a fault its memory is discarded");
   }
 
   /// Marks \p CountParam as the count named \p Count (the pass looks the

@@ -284,6 +284,39 @@ Argument *argumentStoredTo(Value *Slot) {
   return nullptr;
 }
 
+/// The arguments clang stores into the alloca of a class parameter passed
+/// by value in registers (coerced: `store i64 %s.coerce0, ptr %s`, `store
+/// ptr %s.coerce1, ptr (gep %s, 8)`), with their offsets; returns the first
+/// (lowest-numbered) one, or null if the alloca is filled any other way.
+Argument *argumentsStoredTo(Value *Slot, Function &F,
+                            SmallVectorImpl<std::pair<Argument *, uint64_t>> &Parts) {
+  const DataLayout &DL = F.getParent()->getDataLayout();
+  Slot = Slot->stripPointerCasts();
+  if (!isa<AllocaInst>(Slot))
+    return nullptr;
+  auto Stored = [&](Value *Ptr, uint64_t Off) {
+    for (User *U : Ptr->users())
+      if (auto *SI = dyn_cast<StoreInst>(U))
+        if (SI->getPointerOperand() == Ptr)
+          if (auto *A = dyn_cast<Argument>(SI->getValueOperand()))
+            Parts.push_back({A, Off});
+  };
+  Stored(Slot, 0);
+  for (User *U : Slot->users())
+    if (auto *GEP = dyn_cast<GetElementPtrInst>(U)) {
+      APInt Off(DL.getIndexTypeSizeInBits(GEP->getType()), 0);
+      if (GEP->getPointerOperand() == Slot &&
+          GEP->accumulateConstantOffset(DL, Off))
+        Stored(GEP, Off.getZExtValue());
+    }
+  if (Parts.empty())
+    return nullptr;
+  llvm::sort(Parts, [](auto &X, auto &Y) {
+    return X.first->getArgNo() < Y.first->getArgNo();
+  });
+  return Parts.front().first;
+}
+
 /// Turns the llvm.var.annotation calls the frontend left on parameters into
 /// parameter attributes, and removes them.
 bool lowerParamAnnotations(Function &F) {
@@ -291,7 +324,10 @@ bool lowerParamAnnotations(Function &F) {
     Argument *Arg;
     Annotation A;
     uint64_t ElemSize;
-    Constant *Helpers[4]; // deep in: data, size, make, destroy
+    // deep in: size, pack, make, destroy; out: default, assign, destroy;
+    // inout: the four, then the three
+    Constant *Helpers[7];
+    SmallVector<std::pair<Argument *, uint64_t>, 2> Parts; // by value
   };
   SmallVector<ParamAnn, 4> Params;
   StringMap<unsigned> CountArgs;
@@ -305,7 +341,10 @@ bool lowerParamAnnotations(Function &F) {
     if (!A)
       continue;
     Dead.push_back(II);
-    Argument *Arg = argumentStoredTo(II->getArgOperand(0));
+    SmallVector<std::pair<Argument *, uint64_t>, 2> Parts;
+    bool ByValue = A->get(key::ByValue) == "1";
+    Argument *Arg = ByValue ? argumentsStoredTo(II->getArgOperand(0), F, Parts)
+                            : argumentStoredTo(II->getArgOperand(0));
     if (A->is(ann::Count)) {
       if (Arg) // else: a count that is used is an error below
         CountArgs[A->get(key::Name)] = Arg->getArgNo();
@@ -313,7 +352,10 @@ bool lowerParamAnnotations(Function &F) {
     }
     if (!Arg) {
       // Never passed as is for want of finding it.
-      if (F.hasFnAttribute(sdrad::AttrDomain))
+      if (ByValue)
+        diagnoseError(F, "cannot find the IR arguments of a class parameter "
+                         "passed by value (" + *Str + ")");
+      else if (F.hasFnAttribute(sdrad::AttrDomain))
         diagnoseError(F, "annotation '" + *Str + "' on something that is "
                                                  "not a parameter");
       continue;
@@ -325,8 +367,8 @@ bool lowerParamAnnotations(Function &F) {
       Elem = CI->getZExtValue();
     else if (Counted && F.hasFnAttribute(sdrad::AttrDomain))
       diagnoseError(F, "annotation '" + *Str + "' without its element size");
-    ParamAnn PA{Arg, *A, Elem, {}};
-    for (unsigned I = 0; I < 4; ++I)
+    ParamAnn PA{Arg, *A, Elem, {}, Parts};
+    for (unsigned I = 0; I < 7; ++I)
       PA.Helpers[I] = annotationArg(II->getArgOperand(4), I + 1);
     Params.push_back(PA);
   }
@@ -379,15 +421,34 @@ bool lowerParamAnnotations(Function &F) {
     if (StringRef CB = P.A.get(key::CopyBack); !CB.empty())
       F.addParamAttr(No,
                      Attribute::get(F.getContext(), sdrad::AttrCopyBack, CB));
-    if (P.A.get(key::Deep) == "1") {
-      std::string Names;
-      for (unsigned I = 1; I <= 4; ++I) {
+    // Helper symbols From..From+N-1, ';'-separated.
+    auto Names = [&](unsigned From, unsigned N) {
+      std::string Out;
+      for (unsigned I = From; I < From + N; ++I) {
         auto *H = dyn_cast_or_null<Function>(
-            P.Helpers[I - 1] ? P.Helpers[I - 1]->stripPointerCasts() : nullptr);
-        Names += (I > 1 ? ";" : "") + (H ? H->getName().str() : "");
+            P.Helpers[I] ? P.Helpers[I]->stripPointerCasts() : nullptr);
+        Out += (I > From ? ";" : "") + (H ? H->getName().str() : "");
       }
-      F.addParamAttr(No,
-                     Attribute::get(F.getContext(), sdrad::AttrInDeep, Names));
+      return Out;
+    };
+    StringRef Deep = P.A.get(key::Deep);
+    if (Deep == "1" || Deep == "inout")
+      F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrInDeep,
+                                        Names(0, 4)));
+    if (Deep == "out" || Deep == "inout")
+      F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrOutDeep,
+                                        Names(Deep == "out" ? 0 : 4, 3)));
+    if (!P.Parts.empty()) {
+      std::string List;
+      for (auto [PA, Off] : P.Parts) {
+        List += (List.empty() ? "" : ",") + utostr(PA->getArgNo()) + "@" +
+                utostr(Off);
+        if (PA != P.Arg)
+          F.addParamAttr(PA->getArgNo(),
+                         Attribute::get(F.getContext(), sdrad::AttrInPart));
+      }
+      F.addParamAttr(No, Attribute::get(F.getContext(), sdrad::AttrInParts,
+                                        List));
     }
   }
   return true;
@@ -406,8 +467,12 @@ struct ArgPlan {
   std::optional<uint64_t> ConstCount;
   std::optional<unsigned> CountArg;
   uint64_t ElemSize = 1;
-  Function *Deep[4] = {};      // deep in: data, size, make, destroy
-  unsigned LenField = 0, ObjField = 0; // deep in: i64 length, the object
+  Function *Deep[4] = {};      // deep in: size, pack, make, destroy
+  Function *OutDeep[3] = {};   // deep out: make_default, assign, destroy
+  unsigned LenField = 0, ObjField = 0; // deep: i64 length, the object
+  SmallVector<std::pair<unsigned, uint64_t>, 2> Parts; // by value: args
+  bool IsPart = false;         // bytes of another argument's object
+  Value *Given = nullptr;      // thunk: deep object present (non-null)
   bool IfOk = false;           // copy back only if "sdrad-ok-if" holds
   bool Returned = false;       // copy back only as many as returned
   unsigned Field = 0;          // index in the block struct
@@ -421,6 +486,7 @@ struct ArgPlan {
   bool copiesBack() const {
     return Kind == ArgKind::Out || Kind == ArgKind::InOut;
   }
+  bool isDeep() const { return Deep[0] || OutDeep[0]; }
 };
 
 /// The runtime entry points of sdrad/abi.h.
@@ -585,6 +651,13 @@ public:
 
 private:
   bool planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan);
+  bool planDeep(Function &F, Argument &A, ArgPlan &P);
+  /// Fills the block for a deep (owning-class) parameter; ORs into \p Lost
+  /// whether a copy could not be made.
+  void fillDeep(IRBuilder<> &B, Function &F, Argument &A, ArgPlan &P,
+                Value *&Lost);
+  Function *makeDrop(Function &F, StructType *BlockTy, ArrayRef<ArgPlan> Plan,
+                     unsigned SRetField);
   Function *moveBody(Function &F);
   Function *makeEntry(Function &F, Function &Body, StructType *BlockTy,
                       ArrayRef<ArgPlan> Plan, bool HasRetField);
@@ -922,19 +995,6 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
         if (auto E = parseUInt(
                 Str(sdrad::AttrElemSize).getValueAsString()))
           P.ElemSize = *E;
-        if (Attribute DI = Str(sdrad::AttrInDeep); DI.isValid()) {
-          SmallVector<StringRef, 4> Names;
-          DI.getValueAsString().split(Names, ';');
-          for (unsigned I = 0; I < 4 && I < Names.size(); ++I)
-            P.Deep[I] = M.getFunction(Names[I]);
-          if (Kind != ArgKind::In || P.ConstCount != 1u ||
-              !all_of(P.Deep, [](Function *H) { return H != nullptr; })) {
-            diagnoseError(F, "bad sdrad-in-deep on parameter " + Twine(No) +
-                                 ": needs sdrad-in=\"1\" and four functions "
-                                 "of the module");
-            return false;
-          }
-        }
         if (Attribute CB = Str(sdrad::AttrCopyBack); CB.isValid()) {
           SmallVector<StringRef, 2> Opts;
           CB.getValueAsString().split(Opts, ',', -1, false);
@@ -967,6 +1027,8 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
         }
       }
     }
+    if (!planDeep(F, A, P))
+      return false;
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
         A.hasSwiftErrorAttr() || A.hasAttribute(Attribute::SwiftSelf) ||
         A.hasAttribute(Attribute::SwiftAsync) || A.hasNestAttr()) {
@@ -974,12 +1036,69 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
                            " cannot be passed through an argument block");
       return false;
     }
-    if (P.isCopy() && !A.getType()->isPointerTy()) {
+    if (F.getAttributes().getParamAttr(No, sdrad::AttrInPart).isValid())
+      P.IsPart = true;
+    if (P.isCopy() && !A.getType()->isPointerTy() && P.Parts.empty()) {
       diagnoseError(F, "copy annotation on non-pointer parameter " +
                            Twine(No));
       return false;
     }
     Plan.push_back(P);
+  }
+  return true;
+}
+
+/// The deep-copy helpers of one parameter ("sdrad-in-deep",
+/// "sdrad-out-deep", "sdrad-in-parts").  False after diagnosing.
+bool Isolator::planDeep(Function &F, Argument &A, ArgPlan &P) {
+  unsigned No = A.getArgNo();
+  AttributeList AL = F.getAttributes();
+  Attribute DI = AL.getParamAttr(No, sdrad::AttrInDeep);
+  Attribute DO = AL.getParamAttr(No, sdrad::AttrOutDeep);
+  Attribute DP = AL.getParamAttr(No, sdrad::AttrInParts);
+  if (!DI.isValid() && !DO.isValid())
+    return true;
+  auto Lookup = [&](Attribute At, MutableArrayRef<Function *> Out) {
+    SmallVector<StringRef, 4> Names;
+    At.getValueAsString().split(Names, ';');
+    for (unsigned I = 0; I < Out.size() && I < Names.size(); ++I)
+      Out[I] = M.getFunction(Names[I]);
+    return all_of(Out, [](Function *H) { return H != nullptr; });
+  };
+  bool InOk = !DI.isValid() || (P.Kind != ArgKind::Out && Lookup(DI, P.Deep));
+  bool OutOk =
+      !DO.isValid() || (P.Kind != ArgKind::In && Lookup(DO, P.OutDeep));
+  if (!InOk || !OutOk || P.ConstCount != 1u ||
+      (P.Kind == ArgKind::InOut && (!DI.isValid() || !DO.isValid())) ||
+      (P.Kind == ArgKind::Out && !DO.isValid()) || P.Returned) {
+    diagnoseError(F, "bad sdrad-in-deep/sdrad-out-deep on parameter " +
+                         Twine(No) +
+                         ": needs a count of \"1\", in: four functions of the "
+                         "module, out: three, inout: both, and no 'returned'");
+    return false;
+  }
+  if (DP.isValid()) {
+    SmallVector<StringRef, 2> Items;
+    DP.getValueAsString().split(Items, ',');
+    uint64_t Covered = 0;
+    for (StringRef Item : Items) {
+      auto [ArgNo, Off] = Item.split('@');
+      auto N = parseUInt(ArgNo), O = parseUInt(Off);
+      if (!N || !O || *N >= F.arg_size() || P.Kind != ArgKind::In) {
+        diagnoseError(F, "bad sdrad-in-parts '" + DP.getValueAsString() +
+                             "' on parameter " + Twine(No));
+        return false;
+      }
+      P.Parts.push_back({unsigned(*N), *O});
+      Covered = std::max(
+          Covered, *O + DL.getTypeStoreSize(F.getArg(*N)->getType()));
+    }
+    if (Covered > P.ElemSize) {
+      diagnoseError(F, "sdrad-in-parts on parameter " + Twine(No) +
+                           " reach past the object's " + Twine(P.ElemSize) +
+                           " bytes");
+      return false;
+    }
   }
   return true;
 }
@@ -1077,8 +1196,16 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   const StructLayout *SL = DL.getStructLayout(BlockTy);
   SmallVector<Value *, 8> Args;
   SmallVector<std::pair<Value *, Value *>, 1> SRetCopies; // {tmp, slot}
+  SmallVector<std::pair<const ArgPlan *, Value *>, 2> DeepObjs; // {P, given}
+  DenseMap<unsigned, Value *> PartValues; // by value: the object's bytes
   for (auto [P, A] : zip(Plan, F.args())) {
     Value *Slot = B.CreateStructGEP(BlockTy, Blk, P.Field, A.getName() + ".slot");
+    if (P.IsPart) {
+      Args.push_back(PartValues.lookup(A.getArgNo()));
+      if (!Args.back()) // an owner always comes first
+        Args.back() = PoisonValue::get(A.getType());
+      continue;
+    }
     if (P.Kind == ArgKind::ByVal || P.Kind == ArgKind::SRet) {
       // The callee copies byval; sret writes here.  A slot is only as
       // aligned as the block (16) allows: over-aligned values go through a
@@ -1098,8 +1225,9 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
       else
         SRetCopies.push_back({Tmp, Slot});
       Args.push_back(Tmp);
-    } else if (P.Deep[0]) {
-      // Rebuild the object from the copy, here in the domain.
+    } else if (P.isDeep()) {
+      // Rebuild the object from the copy (in, inout) or default-construct
+      // it (out), here in the domain; null stays null.
       Value *Copy = B.CreateAlignedLoad(B.getPtrTy(), Slot, Align(8),
                                         A.getName() + ".copy");
       Value *Len = B.CreateAlignedLoad(
@@ -1107,19 +1235,76 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
           Align(8), A.getName() + ".len");
       Value *Obj = B.CreateStructGEP(BlockTy, Blk, P.ObjField,
                                      A.getName() + ".obj");
-      B.CreateCall(P.Deep[2], {Obj, Copy, Len});
-      Args.push_back(Obj);
+      Value *Given = B.CreateIsNotNull(P.Kind == ArgKind::Out ? Len : Copy,
+                                       A.getName() + ".given");
+      ifTrue(B, Given, (A.getName() + ".make").str(), [&](IRBuilder<> &TB) {
+        if (P.Kind == ArgKind::Out)
+          TB.CreateCall(P.OutDeep[0], {Obj});
+        else
+          TB.CreateCall(P.Deep[2], {Obj, Copy, Len});
+      });
+      DeepObjs.push_back({&P, Given});
+      if (P.Parts.empty()) {
+        Args.push_back(B.CreateSelect(
+            Given, Obj, ConstantPointerNull::get(B.getPtrTy()), A.getName()));
+        continue;
+      }
+      // By value: the domain's object's bytes in place of the caller's.
+      for (auto [No, Off] : P.Parts) {
+        Type *Ty = F.getArg(No)->getType();
+        PartValues[No] = B.CreateAlignedLoad(
+            Ty, B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Obj, Off),
+            Align(1), F.getArg(No)->getName() + ".part");
+      }
+      Args.push_back(PartValues.lookup(A.getArgNo()));
+      if (!Args.back())
+        Args.back() = PoisonValue::get(A.getType());
     } else
       Args.push_back(B.CreateAlignedLoad(P.SlotTy, Slot,
                                          fieldAlign(DL, P.SlotTy),
                                          A.getName()));
   }
-  CallInst *Call = B.CreateCall(&Body, Args);
+  // An exception leaving the body (rethrow catches it around the entry)
+  // must not leak the objects built in the domain: destroy them on the way.
+  bool Cleanup = !DeepObjs.empty() && !Body.doesNotThrow();
+  CallBase *Call;
+  if (Cleanup) {
+    if (!Entry->hasPersonalityFn())
+      Entry->setPersonalityFn(
+          Body.hasPersonalityFn()
+              ? Body.getPersonalityFn()
+              : cast<Constant>(
+                    M.getOrInsertFunction(
+                         "__gxx_personality_v0",
+                         FunctionType::get(B.getInt32Ty(), true))
+                        .getCallee()));
+    auto *Normal = BasicBlock::Create(C, "returned", Entry);
+    auto *Unwind = BasicBlock::Create(C, "unwind", Entry);
+    Call = B.CreateInvoke(&Body, Normal, Unwind, Args);
+    IRBuilder<> UB(Unwind);
+    LandingPadInst *LP = UB.CreateLandingPad(
+        StructType::get(C, {UB.getPtrTy(), UB.getInt32Ty()}), 0, "lp");
+    LP->setCleanup(true);
+    for (auto [P, Given] : DeepObjs)
+      ifTrue(UB, Given, "destroy.unwind", [&](IRBuilder<> &TB) {
+        TB.CreateCall(P->Deep[3] ? P->Deep[3] : P->OutDeep[2],
+                      {TB.CreateStructGEP(BlockTy, Blk, P->ObjField)});
+      });
+    UB.CreateResume(LP);
+    B.SetInsertPoint(Normal);
+  } else {
+    Call = B.CreateCall(&Body, Args);
+  }
   Call->setCallingConv(Body.getCallingConv());
   Call->setAttributes(callAttrs(Body, C));
-  for (auto [P, Arg] : zip(Plan, Args))
-    if (P.Deep[0])
-      B.CreateCall(P.Deep[3], {Arg});
+  // in objects end with the call; out and inout ones once copied back
+  // (F.sdrad_drop).
+  for (auto [P, Given] : DeepObjs)
+    if (P->Kind == ArgKind::In)
+      ifTrue(B, Given, "destroy", [&](IRBuilder<> &TB) {
+        TB.CreateCall(P->Deep[3],
+                      {TB.CreateStructGEP(BlockTy, Blk, P->ObjField)});
+      });
   for (auto [Tmp, Slot] : SRetCopies) {
     auto *AI = cast<AllocaInst>(Tmp);
     B.CreateMemCpy(Slot, Align(1), AI, AI->getAlign(),
@@ -1293,7 +1478,7 @@ void Isolator::emitBlock(IRBuilder<> &B) {
   Function *F = B.GetInsertBlock()->getParent();
   auto *FillBB = BasicBlock::Create(C, "fill", F);
   uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
-  Th.Inline = BlockSize <= MaxInlineBlock && !Res.Copy;
+  Th.Inline = BlockSize <= MaxInlineBlock && !Res.Drop;
   if (Th.Inline) {
     IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
     AllocaInst *Local = AB.CreateAlloca(Th.BlockTy, nullptr, "blk");
@@ -1335,17 +1520,6 @@ Value *Isolator::emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P,
   if (P.Kind == ArgKind::String) {
     // __sdrad_copy_string(h, NULL) is NULL.
     P.Copy = B.CreateCall(RT.CopyString, {Th.H, &A}, A.getName() + ".copy");
-  } else if (P.Deep[0]) {
-    // The object's bytes, from its own data()/size(), in the caller.
-    Value *Src = B.CreateCall(P.Deep[0], {&A}, A.getName() + ".data");
-    P.Bytes = B.CreateCall(P.Deep[1], {&A}, A.getName() + ".bytes");
-    B.CreateAlignedStore(P.Bytes,
-                         B.CreateStructGEP(Th.BlockTy, Th.Blk, P.LenField),
-                         Align(8));
-    P.Copy = B.CreateCall(RT.CopyIn, {Th.H, Src, P.Bytes}, A.getName() + ".copy");
-    Value *Lost = B.CreateIsNull(P.Copy, A.getName() + ".lost");
-    B.CreateAlignedStore(P.Copy, Slot, fieldAlign(DL, P.SlotTy));
-    return Lost;
   } else {
     P.Bytes = emitByteCount(B, F, P);
     Value *Src = P.Kind == ArgKind::Out
@@ -1379,8 +1553,12 @@ void Isolator::emitArguments(IRBuilder<> &B, Function &F,
   Th.PlanBase = Plan.data();
   Value *Lost = nullptr;
   for (auto [P, A] : zip(Plan, F.args())) {
-    if (P.Kind == ArgKind::SRet)
-      continue; // the return slot: written by the body
+    if (P.Kind == ArgKind::SRet || P.IsPart)
+      continue; // the return slot: written by the body; a part: the copy
+    if (P.isDeep()) {
+      fillDeep(B, F, A, P, Lost);
+      continue;
+    }
     if (P.isCopy()) {
       Value *LostThis = emitCopy(B, F, P, A);
       Lost = Lost ? B.CreateOr(Lost, LostThis, "lost") : LostThis;
@@ -1480,7 +1658,18 @@ void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
         fieldAlign(DL, F.getReturnType()), "ret");
   Value *Ok = okIf(B, F, Result);
   for (const ArgPlan &P : Plan)
-    if (P.copiesBack()) {
+    if (P.OutDeep[0]) {
+      // *caller = domain's object: a deep copy made here, in the caller.
+      Argument *A = F.getArg(&P - Plan.data());
+      Value *Given = P.IfOk ? B.CreateAnd(P.Given, Ok, A->getName() + ".ok")
+                            : P.Given;
+      ifTrue(B, Given, (A->getName() + ".assign").str(),
+             [&](IRBuilder<> &TB) {
+               TB.CreateCall(P.OutDeep[1],
+                             {A, TB.CreateStructGEP(Th.BlockTy, Th.Blk,
+                                                    P.ObjField)});
+             });
+    } else if (P.copiesBack()) {
       Argument *A = F.getArg(&P - Plan.data());
       Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
       if (P.IfOk)
@@ -1498,17 +1687,82 @@ void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
       // discards the domain.
       B.CreateCall(Res.Copy,
                    {&A, B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field)});
-      B.CreateCall(RT.Call, {Th.H, Res.Drop, Th.Blk}, "drop.status");
     } else if (P.Kind == ArgKind::SRet) {
       B.CreateMemCpy(&A, A.getParamAlign().valueOrOne(),
                      B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field),
                      fieldAlign(DL, P.SlotTy), DL.getTypeAllocSize(P.SlotTy));
     }
+  if (Res.Drop) // a fault there only discards the domain
+    B.CreateCall(RT.Call, {Th.H, Res.Drop, Th.Blk}, "drop.status");
   emitFrees(B, Plan, "free");
   if (Result)
     B.CreateRet(Result);
   else
     B.CreateRetVoid();
+}
+
+/// Fills the block for a deep parameter, in the caller: in/inout get a
+/// zero-filled copy of size() bytes that pack() writes (NULL stays NULL),
+/// out only whether there is an object.  A by-value class is first put
+/// back together from its IR arguments in the thunk's frame.
+void Isolator::fillDeep(IRBuilder<> &B, Function &F, Argument &A, ArgPlan &P,
+                        Value *&Lost) {
+  StructType *BlockTy = Th.BlockTy;
+  Value *Blk = Th.Blk, *H = Th.H;
+  BasicBlock *EntryBB = Th.EntryBB;
+  Value *Obj = &A;
+  if (!P.Parts.empty()) {
+    IRBuilder<> AB(EntryBB, EntryBB->begin());
+    AllocaInst *Tmp = AB.CreateAlloca(
+        ArrayType::get(AB.getInt8Ty(), P.ElemSize), nullptr,
+        A.getName() + ".whole");
+    Tmp->setAlignment(Align(BlockAlign));
+    for (auto [No, Off] : P.Parts)
+      B.CreateAlignedStore(F.getArg(No),
+                           B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), Tmp, Off),
+                           Align(1));
+    Obj = Tmp;
+  }
+  P.Given = P.Parts.empty() ? B.CreateIsNotNull(&A, A.getName() + ".given")
+                            : B.getTrue();
+  Value *LenSlot = B.CreateStructGEP(BlockTy, Blk, P.LenField);
+  Value *Slot = B.CreateStructGEP(BlockTy, Blk, P.Field);
+  if (!P.Deep[0]) { // out: the domain default-constructs it
+    B.CreateAlignedStore(B.CreateZExt(P.Given, B.getInt64Ty()), LenSlot,
+                         Align(8));
+    B.CreateAlignedStore(ConstantPointerNull::get(B.getPtrTy()), Slot,
+                         Align(8));
+    return;
+  }
+  BasicBlock *Before = B.GetInsertBlock();
+  auto *PackBB = BasicBlock::Create(C, A.getName() + ".pack", &F);
+  auto *Done = BasicBlock::Create(C, A.getName() + ".packed", &F);
+  B.CreateCondBr(P.Given, PackBB, Done);
+  B.SetInsertPoint(PackBB);
+  Value *Bytes = B.CreateCall(P.Deep[0], {Obj}, A.getName() + ".bytes");
+  Value *Copy = B.CreateCall(
+      RT.CopyIn, {H, ConstantPointerNull::get(B.getPtrTy()), Bytes},
+      A.getName() + ".zeroed");
+  ifNonNull(B, Copy, (A.getName() + ".write").str(), [&](IRBuilder<> &TB) {
+    TB.CreateCall(P.Deep[1], {Obj, Copy});
+  });
+  BasicBlock *Packed = B.GetInsertBlock();
+  B.CreateBr(Done);
+  B.SetInsertPoint(Done);
+  PHINode *CopyPhi = B.CreatePHI(B.getPtrTy(), 2, A.getName() + ".copy");
+  CopyPhi->addIncoming(ConstantPointerNull::get(B.getPtrTy()), Before);
+  CopyPhi->addIncoming(Copy, Packed);
+  PHINode *BytesPhi = B.CreatePHI(B.getInt64Ty(), 2, A.getName() + ".len");
+  BytesPhi->addIncoming(B.getInt64(0), Before);
+  BytesPhi->addIncoming(Bytes, Packed);
+  P.Copy = CopyPhi;
+  P.Bytes = BytesPhi;
+  B.CreateAlignedStore(BytesPhi, LenSlot, Align(8));
+  B.CreateAlignedStore(CopyPhi, Slot, Align(8));
+  // Given but no copy: out of domain memory.
+  Value *LostThis = B.CreateAnd(P.Given, B.CreateIsNull(CopyPhi),
+                                A.getName() + ".lost");
+  Lost = Lost ? B.CreateOr(Lost, LostThis, "lost") : LostThis;
 }
 
 /// A result that owns memory ("sdrad-result-copy"): it is built in the
@@ -1545,17 +1799,51 @@ bool Isolator::planResult(Function &F, ArrayRef<ArgPlan> Plan,
                      "returned from a domain");
     return false;
   }
-  Res.Drop = Function::Create(
+  return true;
+}
+
+/// Whether the deep object of \p P is in the block (in the domain: the
+/// caller's pointer was not null).  out: the length field says so (1);
+/// in/inout: the copy pointer is not null.
+static Value *deepGiven(IRBuilder<> &B, StructType *BlockTy, Value *Blk,
+                        const ArgPlan &P) {
+  if (P.Kind == ArgKind::Out)
+    return B.CreateIsNotNull(
+        B.CreateAlignedLoad(B.getInt64Ty(),
+                            B.CreateStructGEP(BlockTy, Blk, P.LenField),
+                            Align(8)),
+        "given");
+  return B.CreateIsNotNull(
+      B.CreateAlignedLoad(B.getPtrTy(),
+                          B.CreateStructGEP(BlockTy, Blk, P.Field), Align(8)),
+      "given");
+}
+
+/// F.sdrad_drop(blk), run in the domain after a successful call (and the
+/// copies back): destroys the result that owns memory and the out/inout
+/// objects that own memory.  Null if there are none.
+Function *Isolator::makeDrop(Function &F, StructType *BlockTy,
+                             ArrayRef<ArgPlan> Plan, unsigned SRetField) {
+  if (!Res.Copy && none_of(Plan, [](const ArgPlan &P) { return P.OutDeep[0]; }))
+    return nullptr;
+  Function *Drop = Function::Create(
       FunctionType::get(Type::getVoidTy(C), {PointerType::getUnqual(C)}, false),
       GlobalValue::InternalLinkage, F.getName() + ".sdrad_drop", &M);
-  Res.Drop->setComdat(F.getComdat());
-  copyCodegenAttrs(F, *Res.Drop);
-  Res.Drop->addFnAttr(sdrad::AttrEntry);
-  IRBuilder<> B(BasicBlock::Create(C, "entry", Res.Drop));
-  B.CreateCall(Res.Destroy,
-               {B.CreateStructGEP(BlockTy, Res.Drop->getArg(0), SRet->Field)});
+  Drop->setComdat(F.getComdat());
+  copyCodegenAttrs(F, *Drop);
+  Drop->addFnAttr(sdrad::AttrEntry);
+  Argument *Blk = Drop->getArg(0);
+  IRBuilder<> B(BasicBlock::Create(C, "entry", Drop));
+  if (Res.Copy)
+    B.CreateCall(Res.Destroy, {B.CreateStructGEP(BlockTy, Blk, SRetField)});
+  for (const ArgPlan &P : Plan)
+    if (P.OutDeep[0])
+      ifTrue(B, deepGiven(B, BlockTy, Blk, P), "drop", [&](IRBuilder<> &TB) {
+        TB.CreateCall(P.OutDeep[2],
+                      {TB.CreateStructGEP(BlockTy, Blk, P.ObjField)});
+      });
   B.CreateRetVoid();
-  return true;
+  return Drop;
 }
 
 /// rethrow: the helpers must be in the module.
@@ -1629,7 +1917,7 @@ bool Isolator::isolate(Function &F) {
     Fields.push_back(P.isCopy() ? PointerType::getUnqual(C) : P.SlotTy);
   }
   for (ArgPlan &P : Plan)
-    if (P.Deep[0]) {
+    if (P.isDeep()) {
       P.LenField = Fields.size();
       Fields.push_back(Type::getInt64Ty(C));
       P.ObjField = Fields.size();
@@ -1660,6 +1948,13 @@ bool Isolator::isolate(Function &F) {
   NumCopies += count_if(Plan, [](const ArgPlan &P) { return P.isCopy(); });
   if (!planResult(F, Plan, BlockTy))
     return false;
+  {
+    auto *SRet = find_if(Plan, [](const ArgPlan &P) {
+      return P.Kind == ArgKind::SRet;
+    });
+    Res.Drop = makeDrop(F, BlockTy, Plan,
+                        SRet == Plan.end() ? 0 : SRet->Field);
+  }
   Function *Body = moveBody(F);
   Function *Entry = makeEntry(F, *Body, BlockTy, Plan, HasRetField);
   if (Rt.Run)

@@ -40,6 +40,13 @@
  *                    returns (none if negative, at most n); both options
  *                    may be given: SDRAD_OUT(n, if_ok, returned)
  *   On a reference parameter the count is 1: SDRAD_IN(1) const T &x
+ *   C++ types that own memory (std::string, std::vector, std::optional,
+ *   std::pair, std::tuple, aggregates, types with sdrad::boundary_traits),
+ *   by reference or pointer with count 1: SDRAD_IN(1) const T & deep-copies
+ *   in, SDRAD_OUT(1) T & deep-copies back after success, SDRAD_INOUT(1) T &
+ *   both.  By value, std::string, std::vector, std::string_view and
+ *   std::span<const T> are deep-copied in without annotation; other
+ *   classes that own memory or hold pointers are errors (or SDRAD_SHARED).
  *   SDRAD_STRING     copy a NUL-terminated string in
  *   SDRAD_SHARED     pass the pointer as is (also on a function: its result)
  *

@@ -8,11 +8,19 @@
 // the exception escapes the domain, which is rewound and discarded, and the
 // caller gets the fallback value.
 //
-// top_words() returns its result by value - a std::vector of
-// std::pair<std::string, int>, deep-copied into the caller's memory - and
-// uses `rethrow`: the same unknown key surfaces in the caller's try/catch as
-// sdrad::domain_fault with the original what().  Exits non-zero on any
-// mismatch.
+// top_words() takes the text as a std::string_view by value (deep-copied
+// into the domain, like every by-value view or std::string), returns its
+// result by value - a std::vector of std::pair<std::string, int>,
+// deep-copied into the caller's memory - and uses `rethrow`: the same
+// unknown key surfaces in the caller's try/catch as sdrad::domain_fault
+// with the original what().
+//
+// sentences() and normalise() run under the confidentiality policy (the
+// domain can neither read nor write the caller's memory) and hand back
+// owning types through parameters: SDRAD_OUT(1) std::vector<std::string>&
+// (the domain fills its own vector; the caller's is replaced by a deep copy
+// only if the call succeeds) and SDRAD_INOUT(1) (deep-copied in, changed,
+// deep-copied back).  Exits non-zero on any mismatch.
 #include <sdrad/isolate.h>
 #include <sdrad/sdrad.h>
 
@@ -23,6 +31,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -69,10 +78,10 @@ using Ranking = std::vector<std::pair<std::string, int>>;
 
 // The n most frequent words, by value; failures throw sdrad::domain_fault.
 SDRAD_ISOLATE("text", rethrow)
-Ranking top_words(SDRAD_SHARED const std::string &input, size_t n) {
+Ranking top_words(std::string_view input, size_t n) {
   std::map<std::string, int> counts;
   std::map<std::string, std::string> config{{"lang", "en"}};
-  std::istringstream in{input};
+  std::istringstream in{std::string(input)};
   std::string word;
   while (in >> word) {
     if (word.rfind("!config=", 0) == 0) {
@@ -88,6 +97,42 @@ Ranking top_words(SDRAD_SHARED const std::string &input, size_t n) {
   if (sorted.size() > n)
     sorted.resize(n);
   return sorted;
+}
+
+// The sentences of the text ('.'-separated, trimmed); -1 after a fault.
+// A sentence "!crash" hits a bug (a null write): the domain is rewound and
+// the caller's vector stays as it was.
+SDRAD_ISOLATE("text-secret", confidentiality, fallback_value(-1))
+int sentences(std::string_view input, SDRAD_OUT(1) std::vector<std::string> &out) {
+  size_t start = 0;
+  while (start < input.size()) {
+    size_t end = input.find('.', start);
+    if (end == std::string_view::npos)
+      end = input.size();
+    std::string_view s = input.substr(start, end - start);
+    while (!s.empty() && s.front() == ' ')
+      s.remove_prefix(1);
+    if (s == "!crash")
+      *static_cast<volatile int *>(nullptr) = 1; // the bug
+    if (!s.empty())
+      out.emplace_back(s);
+    start = end + 1;
+  }
+  return static_cast<int>(out.size());
+}
+
+// Lower-cases the words and removes repeats, in place; -1 after a fault.
+SDRAD_ISOLATE("text-secret", confidentiality, fallback_value(-1))
+int normalise(SDRAD_INOUT(1) std::vector<std::string> &words) {
+  std::vector<std::string> seen;
+  for (std::string w : words) {
+    std::transform(w.begin(), w.end(), w.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (std::find(seen.begin(), seen.end(), w) == seen.end())
+      seen.push_back(w);
+  }
+  words = seen;
+  return static_cast<int>(words.size());
 }
 
 } // namespace text
@@ -140,5 +185,31 @@ int main() {
   }
   if (text::top_words("x y x", 1) != text::Ranking{{"x", 2}})
     fail("top_words after the exception");
+
+  std::vector<std::string> parts;
+  std::string doc = "First sentence. Second one is long enough for the heap. Third";
+  if (text::sentences(doc, parts) != 3 || parts[0] != "First sentence" ||
+      parts[1] != "Second one is long enough for the heap" || parts[2] != "Third")
+    fail("sentences returned the wrong parts");
+  int64_t secret = sdrad_domain_by_name("text-secret", 1);
+  for (const std::string &p : parts)
+    if (sdrad_owns(secret, p.data()))
+      fail("an out string points into the domain");
+  std::printf("sentences: %zu parts, copied out of a confidentiality domain\n",
+              parts.size());
+  std::vector<std::string> before = parts;
+  if (text::sentences("Fine. !crash. Never", parts) != -1 || parts != before)
+    fail("a faulting call changed the caller's vector");
+  sdrad_clear_fault();
+  std::printf("sentences: a fault inside left the caller's vector unchanged\n");
+
+  std::vector<std::string> words{"Apple", "pear", "APPLE", "Fig", "pear"};
+  if (text::normalise(words) != 3 ||
+      words != std::vector<std::string>{"apple", "pear", "fig"})
+    fail("normalise: wrong words");
+  std::printf("normalise: %s %s %s (inout: copied in, changed, copied back)\n",
+              words[0].c_str(), words[1].c_str(), words[2].c_str());
+  if (parts != before)
+    fail("later calls changed earlier results");
   return 0;
 }

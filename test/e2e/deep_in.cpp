@@ -48,6 +48,39 @@ long span_sum(SDRAD_IN(1) const std::span<const short> &v) {
 }
 #endif
 
+// By value: a view is a pointer and a length in registers; the domain gets
+// a view of its own copy (under confidentiality it could not read the
+// caller's bytes: shared, these calls would fault).
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long view_by_value(std::string_view v, int k) {
+  long h = 0;
+  for (char c : v)
+    h = h * 31 + c;
+  return h + k;
+}
+
+#if __cplusplus >= 202002L
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long span_by_value(std::span<const int> v, int fault) {
+  long s = 0;
+  for (int x : v)
+    s = s * 7 + x;
+  if (fault)
+    __builtin_trap();
+  return s;
+}
+
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long fixed_span_by_value(std::span<const int, 3> v) { return v[0] * 100 + v[1] * 10 + v[2]; }
+#endif
+
+static long hash(std::string_view v, int k) {
+  long h = 0;
+  for (char c : v)
+    h = h * 31 + c;
+  return h + k;
+}
+
 int main() {
   std::string big(300, 'a');
   big[10] = 'b';
@@ -72,6 +105,25 @@ int main() {
 #if __cplusplus >= 202002L
   short arr[4] = {1, 2, 3, -4};
   CHECK_EQ(span_sum(std::span<const short>(arr)), 2);
+#endif
+  std::string text(1000, 'q');
+  text[500] = 'Q';
+  CHECK_EQ(view_by_value(text, 3), hash(text, 3));
+  CHECK_EQ(view_by_value(std::string_view(text).substr(490, 20), 0),
+           hash(std::string_view(text).substr(490, 20), 0));
+  CHECK_EQ(view_by_value({}, 5), 5);
+#if __cplusplus >= 202002L
+  std::vector<int> ys{3, 1, 4, 1, 5, 9, 2, 6};
+  long expect = 0;
+  for (int y : ys)
+    expect = expect * 7 + y;
+  CHECK_EQ(span_by_value(ys, 0), expect);
+  CHECK_EQ(span_by_value(ys, 1), -1);
+  take_fault();
+  CHECK_EQ(span_by_value({}, 0), 0);
+  int three[3] = {1, 2, 3};
+  CHECK_EQ(fixed_span_by_value(three), 123);
+  CHECK(ys[0] == 3 && ys[7] == 6, "the caller's vector changed");
 #endif
   return 0;
 }

@@ -1,19 +1,38 @@
 // SDRAD_IN(1) on a const std::string&: the thunk asks the object for its
-// bytes (boundary_in_ops<std::string>::data/size, in the caller) and copies
-// them in; the entry builds a std::string from the copy in the block (make,
-// in the domain), passes it to the body and destroys it afterwards.
-// RUN: %clangxx_sdrad -std=c++17 -O0 -fno-discard-value-names -S -emit-llvm %s -o - | FileCheck %s
+// size (boundary_in_ops<std::string>::size, in the caller), gets a zeroed
+// copy of that many bytes in the domain and has pack() write them; the
+// entry builds a std::string from the copy in the block (make, in the
+// domain), passes it to the body and destroys it afterwards.
+// A view (std::string_view, std::span<const T>) is trivially copyable but
+// points at the caller's memory: deep-copied in the same way, also through
+// a template parameter.
+// RUN: %clangxx_sdrad -std=c++20 -O0 -fno-discard-value-names -S -emit-llvm %s -o %t.ll
+// RUN: FileCheck %s < %t.ll
+// RUN: FileCheck --check-prefix=VIEW %s < %t.ll
 #include <sdrad/isolate.h>
+#include <span>
 #include <string>
+#include <string_view>
+
+SDRAD_ISOLATE("d", confidentiality) long vlen(SDRAD_IN(1) const std::string_view &v) { return (long)v.size(); }
+SDRAD_ISOLATE("d", confidentiality) long slen(SDRAD_IN(1) const std::span<const int> &v) { return (long)v.size(); }
+template <class T> SDRAD_ISOLATE("d", confidentiality) long tlen(SDRAD_IN(1) const T &v) { return (long)v.size(); }
+long use(std::string_view v) { return tlen(v); }
+
+// VIEW: define {{.*}}@_Z4vlenRKSt17basic_string_viewIcSt11char_traitsIcEE(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view
+// VIEW: define {{.*}}@_Z4slenRKSt4spanIKiLm18446744073709551615EE(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt4spanIKiLm18446744073709551615EE
+// VIEW: define {{.*}}@_Z4tlenISt17basic_string_viewIcSt11char_traitsIcEEElRKT_(ptr {{.*}}"sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view
 
 SDRAD_ISOLATE("d", confidentiality) long len(SDRAD_IN(1) const std::string &s) { return (long)s.size(); }
 
-// CHECK-LABEL: define {{.*}}i64 @_Z3lenRKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE(ptr {{.*}}"sdrad-elem-size"="32" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4dataEPKv;{{.*}}4sizeEPKv;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv"
-// CHECK:       %s.data = call ptr @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4dataEPKv(ptr %s)
-// CHECK-NEXT:  %s.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv(ptr %s)
-// CHECK:       %s.copy = call ptr @__sdrad_copy_in(i64 %h, ptr %s.data, i64 %s.bytes)
+// CHECK-LABEL: define {{.*}}i64 @_Z3lenRKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE(ptr {{.*}}"sdrad-elem-size"="32" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv;{{.*}}4packEPKvPv;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv"
+// CHECK:       %s.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv(ptr %s)
+// CHECK-NEXT:  %s.zeroed = call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %s.bytes)
+// CHECK:       %s.copy = phi ptr [ null, %fill ], [ %s.zeroed, %s.write.done ]
+// CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4packEPKvPv(ptr %s, ptr %s.zeroed)
 // CHECK-LABEL: define internal void @{{.*}}.sdrad_entry(
 // CHECK:       %s.obj = getelementptr
-// CHECK-NEXT:  call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4makeEPvPKvy(ptr %s.obj, ptr %s.copy, i64 %s.len)
-// CHECK-NEXT:  call {{.*}}sdrad_body(ptr {{.*}}%s.obj)
-// CHECK-NEXT:  call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}7destroyEPv(ptr %s.obj)
+// CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4makeEPvPKvy(ptr %s.obj, ptr %s.copy, i64 %s.len)
+// CHECK:       %s = select i1 %s.given, ptr %s.obj, ptr null
+// CHECK-NEXT:  call {{.*}}sdrad_body(ptr {{.*}}%s)
+// CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}7destroyEPv(

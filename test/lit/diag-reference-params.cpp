@@ -16,7 +16,7 @@ SDRAD_ISOLATE() int e1(SDRAD_IN(2) const P &p); // expected-error {{a reference 
 SDRAD_ISOLATE() int e2(SDRAD_OUT(1) const P &p); // expected-error {{'out' parameter 'p' points to const: the domain cannot write results to it; use 'in'}}
 SDRAD_ISOLATE() int e3(SDRAD_STRING const char &c); // expected-error {{'sdrad_string' applies only to pointer parameters, not to 'const char &'}}
 SDRAD_ISOLATE() int ok2(SDRAD_IN(1) const std::string &s); // deep copy (sdrad::boundary_in)
-SDRAD_ISOLATE() int e4(SDRAD_IN(1) const std::map<int, int> &m); // expected-error {{'std::map<int, int>' is not trivially copyable: a byte copy would point into the caller's or the domain's memory}}
+SDRAD_ISOLATE() int e4(SDRAD_IN(1) const std::map<int, int> &m); // expected-error {{'std::map<int, int>' cannot be deep-copied into the domain: it has no sdrad::boundary_in specialisation}}
 SDRAD_ISOLATE() int e7(SDRAD_IN(1) std::string &s); // expected-error {{a deep-copied in parameter must be a const reference ('const std::string &'): the domain's changes would be lost}}
 SDRAD_ISOLATE() int e5(SDRAD_OUT(n) std::string *s, int n); // expected-error {{'std::string' is not trivially copyable}}
 SDRAD_ISOLATE() int w1(const P &p); // expected-warning {{reference parameter 'p' of isolated function 'w1' has no sdrad annotation; it is passed as is (shared); annotate it in(1), out(1), inout(1) or shared}}
