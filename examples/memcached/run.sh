@@ -10,7 +10,8 @@
 #   build      apt-get source memcached (adds a deb-src entry for the
 #              configured Debian mirror if there is none), install its build
 #              dependency libevent-dev, apply memcached-sdrad.patch and
-#              memcached-cve-2020-10931.patch, build WORK/plain/memcached
+#              memcached-cve-2020-10931.patch and the two test-only
+#              fault patches (memcached-fault-*.patch), build WORK/plain/memcached
 #              (-DSDRAD_DISABLE, no plugin) and WORK/isolated/memcached
 #              (pkg-config sdrad: the plugin and the runtime) with the same
 #              clang-19 and flags (and memcached-debug of each, for the
@@ -19,10 +20,15 @@
 #              plain one; every test run must pass on both (the tests that
 #              need a TLS, proxy or git build skip themselves).
 #              T="t/a.t t/b.t" picks tests (default: all).
-#   cve        under load (4 connections, 90/10 get/set), the CVE request
-#              against each binary: isolated must close that connection,
-#              keep every other answer right and keep the cache; plain must
-#              die.  Prints the recovery figures.
+#   cve        under load (4 connections, 90/10 get/set), the malicious
+#              requests against each binary (mcload attack: bin =
+#              CVE-2020-10931 in mc_bin; text, getmulti = the injected
+#              tokenizer fault in mc_text; num = the injected safe_strtoull
+#              fault in mc_num), twice each: isolated must close that
+#              connection (bin) or answer it with the fallback's error and
+#              keep serving it (the others), log a recovered fault in the
+#              right domain, keep every other answer right and keep the
+#              cache; plain must die on each.  Prints the recovery figures.
 #   bench      ROUNDS (default 5) alternating plain/isolated rounds of
 #              SECONDS (default 5) of load; prints the ratio table.
 #
@@ -47,13 +53,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     all) steps+=(build suite cve bench); shift ;;
     build|suite|cve|bench) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,32p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,39p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -134,7 +140,7 @@ step_build() {
   rm -rf "$WORK/tree"
   cp -a "$WORK/src/memcached-$VERSION" "$WORK/tree"
   local p
-  for p in memcached-sdrad.patch memcached-cve-2020-10931.patch; do
+  for p in memcached-sdrad.patch memcached-cve-2020-10931.patch memcached-fault-tokenizer.patch memcached-fault-strtoull.patch; do
     (cd "$WORK/tree" && patch -p1 --forward --no-backup-if-mismatch <"$here/$p" >/dev/null) ||
       fail "$p does not apply to memcached $VERSION"
   done
@@ -242,50 +248,61 @@ stop_server() {
 # --- cve --------------------------------------------------------------------
 KEYS=${MC_KEYS:-10000}
 
+ATTACKS=(bin text getmulti num)
+# The domain each attack's fault is in (README.md, "The bugs").
+attack_domain() { case $1 in bin) echo mc_bin ;; text|getmulti) echo mc_text ;; num) echo mc_num ;; esac; }
+
 step_cve() {
   need_built
-  local ml=$WORK/mcload
-  # Isolated: the attack arrives while load runs.
+  local ml=$WORK/mcload kind i out times=()
+  # Isolated: every attack, twice, arrives while load runs.
   SDRAD_LOG=1 start_server isolated
   "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "isolated: warming the cache failed"
   "$ml" load "$srv_port" "$CONNS" 4 "$KEYS" >"$WORK/cve-load.out" 2>&1 & local load=$!
-  sleep 1
-  local i out closed=() 
-  for i in 1 2 3 4 5; do
-    out=$("$ml" attack "$srv_port") || true
-    echo "isolated: $out"
-    case $out in "ATTACK closed_after_us="*) closed+=("${out#ATTACK closed_after_us=}") ;;
-      *) stop_server; fail "isolated memcached did not close the attacking connection ($out)" ;; esac
-    sleep 0.2
+  sleep 0.5
+  for i in 1 2; do
+    for kind in "${ATTACKS[@]}"; do
+      out=$("$ml" attack "$srv_port" "$kind") ||
+        { stop_server; fail "isolated memcached: the $kind attack did not end in a closed connection (bin) or the fallback answer and a right answer after it ($out)"; }
+      echo "isolated: $out"
+      times+=("$kind:$(echo "$out" | sed -n 's/.*_after_us=\([0-9]*\).*/\1/p')")
+      sleep 0.2
+    done
   done
   wait "$load" || { cat "$WORK/cve-load.out" >&2; stop_server; fail "a load client got a wrong answer or lost its connection during the attacks"; }
   echo "isolated: load during the attacks: $(cat "$WORK/cve-load.out")"
   kill -0 "$srv_pid" 2>/dev/null || fail "the isolated memcached died"
   "$ml" verify "$srv_port" "$KEYS" >/dev/null || { stop_server; fail "isolated: the cache lost or changed keys written before the attacks"; }
   echo "isolated: alive; all $KEYS keys written before the attacks are intact"
-  local faults
-  faults=$(grep -c "fault in domain 'mc_bin'.*canary" "$WORK/server-isolated.log" || true)
-  grep -m1 'fault in domain' "$WORK/server-isolated.log" | sed 's/^/isolated: runtime: /' || true
-  [ "$faults" -ge 5 ] || { stop_server; fail "the runtime logged $faults recovered faults for 5 attacks (see $WORK/server-isolated.log)"; }
   stop_server
-  echo "isolated: connection closed after (us, client-side, incl. loopback): ${closed[*]}"
+  # Each attack must have been a fault in its domain, recovered.
+  local d faults
+  for d in mc_bin mc_text mc_num; do
+    faults=$(grep -c "fault in domain '$d'" "$WORK/server-isolated.log" || true)
+    grep -m1 "fault in domain '$d'" "$WORK/server-isolated.log" | sed 's/^/isolated: runtime: /' || true
+    case $d in mc_text) want=4 ;; *) want=2 ;; esac
+    [ "$faults" -ge "$want" ] || fail "the runtime logged $faults recovered faults in $d for $want attacks on it (see $WORK/server-isolated.log)"
+  done
+  echo "isolated: attack -> connection closed (bin) or answered (others), us, client-side, incl. loopback: ${times[*]}"
 
-  # Plain: the same request kills the server.
-  start_server plain
-  "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "plain: warming the cache failed"
-  "$ml" load "$srv_port" "$CONNS" 3 "$KEYS" >"$WORK/cve-load-plain.out" 2>&1 & load=$!
-  sleep 0.5
-  out=$("$ml" attack "$srv_port" 2>&1) || true
-  echo "plain: $out"
-  wait "$load" 2>/dev/null || true
-  local status=0
-  for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$srv_pid" 2>/dev/null; then
-    stop_server
-    fail "the plain memcached survived the CVE request (bug not re-introduced?)"
-  fi
-  wait "$srv_pid" 2>/dev/null || status=$?
-  echo "plain: memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
+  # Plain: each request kills the server.
+  local status
+  for kind in "${ATTACKS[@]}"; do
+    start_server plain
+    "$ml" warm "$srv_port" 1000 >/dev/null || fail "plain: warming the cache failed"
+    "$ml" load "$srv_port" "$CONNS" 2 1000 >"$WORK/cve-load-plain.out" 2>&1 & load=$!
+    sleep 0.3
+    out=$("$ml" attack "$srv_port" "$kind" 2>&1) || true
+    wait "$load" 2>/dev/null || true
+    for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$srv_pid" 2>/dev/null; then
+      stop_server
+      fail "the plain memcached survived the $kind attack ($out; bug not re-introduced?)"
+    fi
+    status=0
+    wait "$srv_pid" 2>/dev/null || status=$?
+    echo "plain: $kind: $out; memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
+  done
   # What the plain server's restart costs: start + re-warm the same keys.
   local t0 t1
   t0=$(date +%s.%N)
