@@ -11,7 +11,8 @@
 #              configured Debian mirror if there is none), install its build
 #              dependency libevent-dev, apply memcached-sdrad.patch and
 #              memcached-cve-2020-10931.patch and the two test-only
-#              fault patches (memcached-fault-*.patch), build WORK/plain/memcached
+#              fault patches (memcached-fault-*.patch; not with MC_BUGS=0,
+#              as bench/memcached.sh builds), build WORK/plain/memcached
 #              (-DSDRAD_DISABLE, no plugin) and WORK/isolated/memcached
 #              (pkg-config sdrad: the plugin and the runtime) with the same
 #              clang-19 and flags (and memcached-debug of each, for the
@@ -29,8 +30,12 @@
 #              keep serving it (the others), log a recovered fault in the
 #              right domain, keep every other answer right and keep the
 #              cache; plain must die on each.  Prints the recovery figures.
-#   bench      ROUNDS (default 5) alternating plain/isolated rounds of
-#              SECONDS (default 5) of load; prints the ratio table.
+#   bench      ROUNDS (default 10) rounds of SECONDS_PER_ROUND (default 5)
+#              of load against plain, isolated and isolated with
+#              SDRAD_CONFINEMENT=0 (MC_BENCH_NC=0: not that one), order
+#              alternating; prints the paired-ratio table with its spread,
+#              the load average and CPU steal during the rounds, and the
+#              plain server's restart + re-warm time.
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -53,13 +58,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     all) steps+=(build suite cve bench); shift ;;
     build|suite|cve|bench) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,39p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,44p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -139,11 +144,14 @@ step_build() {
   fetch_source
   rm -rf "$WORK/tree"
   cp -a "$WORK/src/memcached-$VERSION" "$WORK/tree"
-  local p
-  for p in memcached-sdrad.patch memcached-cve-2020-10931.patch memcached-fault-tokenizer.patch memcached-fault-strtoull.patch; do
+  local p bugs=(memcached-cve-2020-10931.patch memcached-fault-tokenizer.patch memcached-fault-strtoull.patch)
+  [ "${MC_BUGS:-1}" != 0 ] || bugs=()
+  rm -f "$WORK/bugs.applied"
+  for p in memcached-sdrad.patch ${bugs[@]+"${bugs[@]}"}; do
     (cd "$WORK/tree" && patch -p1 --forward --no-backup-if-mismatch <"$here/$p" >/dev/null) ||
       fail "$p does not apply to memcached $VERSION"
   done
+  [ ${#bugs[@]} = 0 ] || echo "${bugs[*]}" >"$WORK/bugs.applied"
   build_variant plain "$(pkg-config --cflags-only-I sdrad) -DSDRAD_DISABLE" ""
   build_variant isolated "$(pkg-config --cflags sdrad)" "$(pkg-config --libs sdrad)"
   local b
@@ -224,11 +232,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_server <variant> [extra args]: sets srv_pid, srv_port.
+# start_server <variant> [extra args]: sets srv_pid, srv_port; the server's
+# environment gets srv_env (VAR=VALUE ...) in addition.
+srv_env=()
 start_server() {
   local name=$1; shift
   srv_port=$(free_port)
-  "$WORK/$name/memcached" -l 127.0.0.1 -p "$srv_port" -U 0 -t "$THREADS" -m 512 -u root "$@" \
+  env ${srv_env[@]+"${srv_env[@]}"} "$WORK/$name/memcached" -l 127.0.0.1 -p "$srv_port" -U 0 -t "$THREADS" -m 512 -u root "$@" \
     >"$WORK/server-$name.log" 2>&1 &
   srv_pid=$!
   local i
@@ -254,6 +264,7 @@ attack_domain() { case $1 in bin) echo mc_bin ;; text|getmulti) echo mc_text ;; 
 
 step_cve() {
   need_built
+  [ -f "$WORK/bugs.applied" ] || fail "$WORK was built without the bug patches (MC_BUGS=0): the cve step needs them"
   local ml=$WORK/mcload kind i out times=()
   # Isolated: every attack, twice, arrives while load runs.
   SDRAD_LOG=1 start_server isolated
@@ -316,49 +327,89 @@ step_cve() {
 
 # --- bench ------------------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# /proc/stat's first line: total and steal ticks of all CPUs.
+stat_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat; }
+
+# bench_round <round> <variant> <label> [env...]: one round of load against a
+# fresh server; appends one line to bench.raw.
+bench_round() {
+  local r=$1 v=$2 label=$3; shift 3
+  local line t0 t1 cpu s0 s1 l0
+  srv_env=("$@")
+  start_server "$v"
+  [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
+  "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$label: warming failed"
+  read -r -a s0 < <(stat_ticks)
+  l0=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(cpu_ticks "$srv_pid")
+  line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$label: wrong answers under load: $line"; }
+  t1=$(cpu_ticks "$srv_pid")
+  read -r -a s1 < <(stat_ticks)
+  stop_server
+  srv_env=()
+  # The server's CPU time (user + system) per request: what one core would
+  # sustain, less disturbed by other load than wall-clock rates.
+  cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($3, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
+  echo "round=$r $label ${line#LOAD } cpu_us_per_op=$cpu load1=$l0 steal_pct=$(awk -v a="${s1[0]}" -v b="${s0[0]}" -v c="${s1[1]}" -v d="${s0[1]}" 'BEGIN { printf "%.1f", (a > b) ? 100 * (c - d) / (a - b) : 0 }')" |
+    tee -a "$WORK/bench.raw"
+}
 
 step_bench() {
   need_built
-  local rounds=${ROUNDS:-5} secs=${SECONDS_PER_ROUND:-5} r v line t0 t1 cpu
+  [ ! -f "$WORK/bugs.applied" ] || note "WARNING: $WORK was built with the bug patches ($(cat "$WORK/bugs.applied")); bench/memcached.sh builds without them (MC_BUGS=0)"
+  local rounds=${ROUNDS:-10} r v
+  secs=${SECONDS_PER_ROUND:-5}
   # Server on one CPU, load client on the other (when there are two).
-  local pin=0 pin_cli=()
+  pin=0 pin_cli=()
   if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin=1 pin_cli=(taskset -c 1)
   fi
+  # isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall
+  # User Dispatch), to split the cost between the isolated calls and the
+  # confinement's slower system calls.  MC_BENCH_NC=0 leaves it out.
+  local variants=(plain isolated)
+  [ "${MC_BENCH_NC:-1}" = 0 ] || variants+=(isolated-nc)
   : >"$WORK/bench.raw"
-  local load0
-  load0=$(cut -d' ' -f1 /proc/loadavg)
+  local load0 head
+  load0=$(cut -d' ' -f1,2,3 /proc/loadavg)
   for r in $(seq "$rounds"); do
-    for v in plain isolated; do
-      start_server "$v"
-      [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
-      "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$v: warming failed"
-      t0=$(cpu_ticks "$srv_pid")
-      line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$v: wrong answers under load: $line"; }
-      t1=$(cpu_ticks "$srv_pid")
-      stop_server
-      # The server's CPU time (user + system) per request: what one core
-      # would sustain, less disturbed by other load than wall-clock rates.
-      cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
-      echo "$v $line cpu_us_per_op=$cpu" | tee -a "$WORK/bench.raw"
+    # Alternate the order within a round (ABC, CBA, ...) so that a drift
+    # in background load does not always favour the same binary.
+    local order=("${variants[@]}")
+    if [ $((r % 2)) = 0 ]; then order=(); for ((v = ${#variants[@]} - 1; v >= 0; v--)); do order+=("${variants[v]}"); done; fi
+    for v in "${order[@]}"; do
+      case $v in
+        plain) bench_round "$r" plain plain ;;
+        isolated) bench_round "$r" isolated isolated ;;
+        isolated-nc) bench_round "$r" isolated isolated-nc SDRAD_CONFINEMENT=0 ;;
+      esac
     done
   done
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); load avg $load0 at start, $(cut -d' ' -f1 /proc/loadavg) at end; commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" '
-    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-                                     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    { v = $1; n[v]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], n[v]] = kv[2] } }
+  head="$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "$head"
+  echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" '
+    function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+    function q(a, n, f,   k) { k = 1 + f * (n - 1); return a[int(k)] + (k - int(k)) * (a[int(k) + 1] - a[int(k)]) }
+    { split($1, rr, "="); r = rr[2]; v = $2; n[v] = r > n[v] ? r : n[v]
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
     END {
-      printf "memcached 1.6.18, %d rounds x %d s per binary, alternating; %d connections, -t %d, %d keys of 32 B, 90/10 get/set; medians of rounds\n", rounds, secs, conns, threads, keys
-      printf "%-14s %10s %10s %9s %9s\n", "metric", "plain", "isolated", "ratio", "paired"
+      printf "memcached 1.6.18, %d rounds x %d s per binary, order alternating (ABC, CBA, ...); %d connections, -t %d, %d keys of 32 B, 90/10 get/set; %s\n", rounds, secs, conns, threads, keys, pin ? "server on CPU 0, client on CPU 1" : "not pinned"
+      printf "%-14s %-11s %9s %9s %8s %17s %17s\n", "metric", "variant", "plain", "variant", "paired", "pairs p25..p75", "pairs min..max"
       split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
-      for (k = 1; k <= 4; k++) {
-        for (i = 1; i <= n["plain"]; i++) { p[i] = x["plain", m[k], i]; r[i] = x["isolated", m[k], i] / p[i] }
-        for (i = 1; i <= n["isolated"]; i++) q[i] = x["isolated", m[k], i]
-        a = med(p, n["plain"]); b = med(q, n["isolated"])
-        printf "%-14s %10.1f %10.1f %8.3fx %8.3fx\n", m[k], a, b, b / a, med(r, n["plain"])
+      split("isolated isolated-nc", vs, " ")
+      for (k = 1; k <= 4; k++) for (w = 1; w <= 2; w++) {
+        v = vs[w]; if (!n[v]) continue
+        np = 0
+        for (i = 1; i <= n[v]; i++) { np++; p[np] = x["plain", m[k], i]; b[np] = x[v, m[k], i]; rt[np] = b[np] / p[np] }
+        sort(p, np); sort(b, np); sort(rt, np)
+        printf "%-14s %-11s %9.1f %9.1f %7.3fx %8.3f..%-8.3f %8.3f..%-8.3f\n", m[k], v, q(p, np, .5), q(b, np, .5), q(rt, np, .5), q(rt, np, .25), q(rt, np, .75), rt[1], rt[np]
       }
-      print "ratio = isolated / plain of the medians; paired = median over rounds of isolated / plain within a round"
+      for (i = 1; i <= rounds; i++) for (v in n) { if (x[v, "load1", i] == "") continue; nl++; l[nl] = x[v, "load1", i]; ns++; st[ns] = x[v, "steal_pct", i] }
+      sort(l, nl); sort(st, ns)
+      printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
+      print "plain/variant: medians over rounds; paired: median over rounds of variant / plain within the round; pairs: spread of those per-round ratios"
+      print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
   # REWARM_KEYS values of 4000 B over one connection.
