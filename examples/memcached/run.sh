@@ -36,6 +36,11 @@
 #              alternating; prints the paired-ratio table with its spread,
 #              the load average and CPU steal during the rounds, and the
 #              plain server's restart + re-warm time.
+#   cost       counts instead of times (background load does not move
+#              them): user-space instructions and isolated calls per set
+#              and per get (callgrind; needs valgrind and the SDRaD build's
+#              bench/vg_shrink.so), and the plain server's system calls per
+#              request (strace, if installed).
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -58,13 +63,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
     all) steps+=(build suite cve bench); shift ;;
-    build|suite|cve|bench) steps+=("$1"); shift ;;
+    build|suite|cve|bench|cost) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,44p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,49p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -349,7 +354,7 @@ bench_round() {
   srv_env=()
   # The server's CPU time (user + system) per request: what one core would
   # sustain, less disturbed by other load than wall-clock rates.
-  cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($3, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
+  cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
   echo "round=$r $label ${line#LOAD } cpu_us_per_op=$cpu load1=$l0 steal_pct=$(awk -v a="${s1[0]}" -v b="${s0[0]}" -v c="${s1[1]}" -v d="${s0[1]}" 'BEGIN { printf "%.1f", (a > b) ? 100 * (c - d) / (a - b) : 0 }')" |
     tee -a "$WORK/bench.raw"
 }
@@ -422,6 +427,79 @@ step_bench() {
   stop_server
   awk -v a="$t0" -v b="$t1" -v k="$keys" 'BEGIN { mb = k * 4000 / 1e6; s = b - a
     printf "plain restart + re-warm of %.0f MB (%d x 4000 B, one connection): %.2f s = %.0f MB/s; at that rate 10 GB take %.0f s\n", mb, k, s, mb / s, 10000 / (mb / s) }'
+}
+
+# --- cost -------------------------------------------------------------------
+# Where the isolated server's extra time goes, counted instead of timed (so
+# background load does not move it): user-space instructions per request
+# (callgrind, memcached -t 1, one connection) and isolated calls per request
+# (calls into the *.sdrad_body functions), for a set and for a get; and the
+# plain server's system calls per request (strace -c), which the isolated
+# server makes on threads with Syscall User Dispatch on.
+cg_run() {  # cg_run <variant> <tag> <mcload step:keys>...: "Ir calls"
+  local v=$1 tag=$2 port out=$WORK/cost/cg.$1.$2 pid c; shift 2
+  port=$(free_port)
+  # valgrind 3.19 cannot read clang-19's DWARF 5: a copy without debug info.
+  [ -x "$WORK/cost/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$WORK/cost/$v"
+  # valgrind's file limit is the hard limit less its own, and memcached sets
+  # both limits to -c; valgrind gives a client < 64 GiB of address space
+  # (vg_shrink.so and the smaller heaps, as bench/run.sh does).
+  ( ulimit -n 4096
+    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind --tool=callgrind --callgrind-out-file="$out" \
+      "$WORK/cost/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
+  pid=$!
+  for c in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "cost: mcload $c against $v under callgrind failed (see $out.log)"; }; done
+  kill -TERM $pid; wait $pid || true
+  [ -s "$out" ] || fail "cost: callgrind wrote nothing (see $out.log)"
+  echo "$(awk '/^(summary|totals):/ { print $2; exit }' "$out") $(awk '
+    /^c?fn=/ { s = $0; sub(/^c?fn=/, "", s); name = s
+      if (match(s, /^\([0-9]+\)/)) { id = substr(s, 2, RLENGTH - 2); rest = substr(s, RLENGTH + 2); if (rest != "") nm[id] = rest; name = nm[id] }
+      if ($0 ~ /^cfn=/) body = (name ~ /sdrad_body/) }
+    /^calls=/ && body { split($1, a, "="); n += a[2]; body = 0 } END { print n + 0 }' "$out")"
+}
+
+step_cost() {
+  need_built
+  command -v valgrind >/dev/null || fail "cost: valgrind is missing (scripts/install-deps.sh)"
+  [ -f "$SDRAD_BUILD/bench/vg_shrink.so" ] || fail "cost: $SDRAD_BUILD/bench/vg_shrink.so is not built"
+  rm -rf "$WORK/cost"; mkdir -p "$WORK/cost"
+  local v a b c
+  declare -A ir calls
+  for v in plain isolated; do
+    # sets: 2000 vs 6000 keys warmed; gets: 3 x 2000 verified after 2000 warmed
+    read -r a calls[$v.w2] < <(cg_run "$v" w2 warm:2000); ir[$v.w2]=$a
+    read -r a calls[$v.w6] < <(cg_run "$v" w6 warm:6000); ir[$v.w6]=$a
+    read -r a calls[$v.g6] < <(cg_run "$v" g6 warm:2000 verify:2000 verify:2000 verify:2000); ir[$v.g6]=$a
+  done
+  local sys="not counted (no strace)"
+  if command -v strace >/dev/null; then
+    start_server plain
+    local spid=$srv_pid
+    strace -f -c -o "$WORK/cost/strace.plain" -p "$spid" 2>/dev/null & local st=$!
+    sleep 0.5
+    "$WORK/mcload" warm "$srv_port" 2000 >/dev/null
+    "$WORK/mcload" load "$srv_port" "$CONNS" 2 2000 >"$WORK/cost/strace.load" || true
+    kill -INT $st; wait $st 2>/dev/null || true
+    stop_server
+    local nreq
+    nreq=$(( 2000 + $(sed -n 's/^LOAD ops=\([0-9]*\).*/\1/p' "$WORK/cost/strace.load") ))
+    sys=$(awk -v n="$nreq" '$NF ~ /^(read|sendmsg|epoll_wait|recvfrom|writev|write)$/ { c += $4 } END { printf "%.2f per request (read, sendmsg, epoll_wait of the workers; %d requests, strace -f -c, under strace)", c / n, n }' "$WORK/cost/strace.plain")
+  fi
+  awk -v pw2="${ir[plain.w2]}" -v pw6="${ir[plain.w6]}" -v pg6="${ir[plain.g6]}" \
+      -v iw2="${ir[isolated.w2]}" -v iw6="${ir[isolated.w6]}" -v ig6="${ir[isolated.g6]}" \
+      -v cw2="${calls[isolated.w2]}" -v cw6="${calls[isolated.w6]}" -v cg6="${calls[isolated.g6]}" -v sys="$sys" 'BEGIN {
+    ps = (pw6 - pw2) / 4000; is = (iw6 - iw2) / 4000; cs = (cw6 - cw2) / 4000
+    pg = (pg6 - pw2) / 6000; ig = (ig6 - iw2) / 6000; cgg = (cg6 - cw2) / 6000
+    printf "user-space instructions per request (callgrind, memcached -t 1 -o no_lru_crawler,no_lru_maintainer, one connection, SDRAD_CONFINEMENT=0):\n"
+    printf "%-18s %9s %9s %9s %15s %14s\n", "request", "plain", "isolated", "extra", "isolated calls", "extra / call"
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "set (32 B)", ps, is, is - ps, cs, (is - ps) / cs
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "get (hit)", pg, ig, ig - pg, cgg, (ig - pg) / cgg
+    mp = .9 * pg + .1 * ps; mi = .9 * ig + .1 * is; mc = .9 * cgg + .1 * cs
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "90/10 get/set mix", mp, mi, mi - mp, mc, (mi - mp) / mc
+    printf "system calls of the plain server: %s\n", sys
+  }'
 }
 
 for s in "${steps[@]}"; do
