@@ -3,7 +3,9 @@
 # get/set load, side by side (examples/memcached/README.md).  Builds both
 # binaries if needed (downloads Debian's memcached source; the retrofit
 # patch only, none of the bug patches: MC_BUGS=0), then runs alternating
-# rounds and prints the table that docs/performance.md shows.
+# rounds and prints the table that docs/performance.md shows; then, when
+# valgrind is installed, the counted cost (run.sh cost: instructions and
+# isolated calls per request, system calls per request).
 #   bench/memcached.sh [--build-dir DIR]      (default: build)
 #   ROUNDS=10 SECONDS_PER_ROUND=5 MC_CONNS=4 MC_THREADS=4 MC_BENCH_NC=1 bench/memcached.sh
 set -euo pipefail
@@ -12,6 +14,7 @@ build=$here/../build
 [ "${1:-}" = --build-dir ] && build=$2
 work=$build/bench-memcached
 steps=(bench)
+command -v valgrind >/dev/null && steps+=(cost) || echo "bench/memcached.sh: no valgrind: the cost step is left out" >&2
 [ -x "$work/isolated/memcached" ] && [ -x "$work/plain/memcached" ] && [ -x "$work/mcload" ] &&
-  [ ! -f "$work/bugs.applied" ] || steps=(build bench)
+  [ ! -f "$work/bugs.applied" ] || steps=(build "${steps[@]}")
 MC_BUGS=0 exec "$here/../examples/memcached/run.sh" --sdrad-build "$build" --work "$work" "${steps[@]}"
