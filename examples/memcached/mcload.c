@@ -1,8 +1,8 @@
 /*
  * mcload.c - a small memcached client for the SDRaD-C++ memcached example:
  * warms and verifies a key set, generates a get/set load with latency
- * percentiles, and sends the CVE-2020-10931 request.  Loopback only, ASCII
- * protocol for the load, binary protocol for the attack.
+ * percentiles, and sends the malicious requests (CVE-2020-10931 and the
+ * injected faults).  Loopback only, ASCII protocol for the load.
  *
  *   mcload warm   <port> <keys> [value-bytes]     set every key
  *   mcload verify <port> <keys> [value-bytes]     get every key, check value
@@ -15,18 +15,34 @@
  *   mcload selftest <memcached> [file ...]
  *                 for the PKU lane's guest (no shell there): brings up the
  *                 loopback interface, starts <memcached> on port 11311,
- *                 warms 500 keys, sends the attack three times while two
- *                 load connections run, then checks that memcached is alive,
- *                 that the load saw only right answers and that the keys are
- *                 intact.  The files are only passed so that the lane copies
- *                 them into the guest (memcached's shared libraries).
+ *                 warms 500 keys, sends the four attacks (bin, text,
+ *                 getmulti, num) one second apart while two load
+ *                 connections run, then checks that each attack ended as
+ *                 it should, that memcached is alive, that the load saw
+ *                 only right answers and that the keys are intact.  The
+ *                 files are only passed so that the lane copies them into
+ *                 the guest (memcached's shared libraries).
  *                 Prints "SELFTEST PASS" or "SELFTEST FAIL: <why>".
- *   mcload attack <port>
- *                 sends a binary request whose header claims 255 bytes of
- *                 extras (BIN_MAX_EXTLEN is 20) and waits for the answer.
- *                 Prints "ATTACK closed_after_us=T" when the server closed
- *                 the connection, "ATTACK answered" if it answered, or
- *                 "ATTACK no-answer" after 5 s.
+ *   mcload attack <port> [bin|text|getmulti|num]
+ *                 sends one malicious request (default bin):
+ *                   bin       binary header claiming 255 bytes of extras
+ *                             (CVE-2020-10931; BIN_MAX_EXTLEN is 20)
+ *                   text      an ASCII line whose first word is 1500 bytes
+ *                             (the injected tokenizer fault)
+ *                   getmulti  a get of 22 keys and then a 1500-byte word
+ *                             (the same fault, in the tokenizing of the
+ *                             rest of a long get line)
+ *                   num       incr with a 1500-digit delta (the injected
+ *                             safe_strtoull fault)
+ *                 and prints "ATTACK <kind> closed_after_us=T" or
+ *                 "ATTACK <kind> answered_after_us=T reply='<last line>'
+ *                 next_get=ok|wrong|lost" (key:0 asked on the same
+ *                 connection afterwards) or "ATTACK <kind> no-answer".
+ *                 Exit 0 when the outcome is the isolated memcached's:
+ *                 bin closed; text answered ERROR, getmulti CLIENT_ERROR
+ *                 bad command line format, num CLIENT_ERROR invalid
+ *                 numeric delta argument, each with key:0 still right on
+ *                 that connection.
  *
  * Exit status: 0 when every answer was right, 1 otherwise, 2 on usage or
  * connection errors.
@@ -214,36 +230,108 @@ static int load(unsigned conns, double seconds, unsigned keys) {
   return errors ? 1 : 0;
 }
 
-static int attack(void) {
-  int fd = connect_server();
-  unsigned char pkt[24 + 255];
-  memset(pkt, 'A', sizeof pkt);
-  pkt[0] = 0x80;              /* magic: request */
-  pkt[1] = 0x01;              /* opcode: SET */
-  pkt[2] = 0, pkt[3] = 0;     /* key length 0 */
-  pkt[4] = 255;               /* extras length: BIN_MAX_EXTLEN is 20 */
-  pkt[5] = 0;                 /* data type */
-  pkt[6] = 0, pkt[7] = 0;     /* vbucket */
-  uint32_t body = htonl(255); /* body length = extras */
-  memcpy(pkt + 8, &body, 4);
-  double t0 = now_us();
-  if (send_all(fd, (const char *)pkt, sizeof pkt) != 0) {
-    printf("ATTACK closed_after_us=%.0f (send failed)\n", now_us() - t0);
+/* The malicious requests, one per isolated parse stage (README.md, "The
+ * bugs"): bin is CVE-2020-10931, the others hit the injected faults. */
+static size_t attack_request(const char *kind, char *buf, size_t cap) {
+  size_t n = 0;
+  if (!strcmp(kind, "bin")) { /* binary SET whose header claims 255 bytes of extras */
+    memset(buf, 'A', 24 + 255);
+    buf[0] = (char)0x80, buf[1] = 0x01;   /* magic: request, opcode: SET */
+    buf[2] = 0, buf[3] = 0;               /* key length 0 */
+    buf[4] = (char)255;                   /* extras length: BIN_MAX_EXTLEN is 20 */
+    buf[5] = 0, buf[6] = 0, buf[7] = 0;   /* data type, vbucket */
+    uint32_t body = htonl(255);           /* body length = extras */
+    memcpy(buf + 8, &body, 4);
+    return 24 + 255;
+  }
+  if (!strcmp(kind, "text")) { /* a 1500-byte first word: the tokenizer */
+    memset(buf, 'A', 1500);
+    n = 1500;
+  } else if (!strcmp(kind, "getmulti")) { /* the same word as the 23rd key of a get: */
+    n = (size_t)snprintf(buf, cap, "get");  /* the tokenizer again, for the rest of the line */
+    for (unsigned k = 0; k < 22; k++) /* the tokenizer stops after 23 tokens */
+      n += (size_t)snprintf(buf + n, cap - n, " key:%u", k);
+    buf[n++] = ' ';
+    memset(buf + n, 'B', 1500);
+    n += 1500;
+  } else if (!strcmp(kind, "num")) { /* a 1500-digit delta: safe_strtoull */
+    n = (size_t)snprintf(buf, cap, "incr attack:num ");
+    memset(buf + n, '1', 1500);
+    n += 1500;
+  } else {
     return 0;
   }
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  if (poll(&p, 1, 5000) <= 0) {
-    printf("ATTACK no-answer\n");
-    return 1;
+  memcpy(buf + n, "\r\n", 2);
+  return n + 2;
+}
+
+/* Sends one malicious request and prints what became of the connection:
+ * "ATTACK <kind> closed_after_us=T" when the server closed it,
+ * "ATTACK <kind> answered_after_us=T reply='<last line>' next_get=ok|wrong|lost"
+ * when it answered (the same connection then asks for key:0, which must
+ * still have its value), "ATTACK <kind> no-answer" after 5 s.
+ * Returns 0 when that is what the isolated memcached does after the fault
+ * (attack_expect), 1 otherwise. */
+static const char *attack_expect(const char *kind) {
+  return !strcmp(kind, "text") ? "ERROR"
+         : !strcmp(kind, "getmulti") ? "CLIENT_ERROR bad command line format"
+         : !strcmp(kind, "num") ? "CLIENT_ERROR invalid numeric delta argument"
+         : NULL; /* bin: the connection is closed */
+}
+
+static int attack(const char *kind) {
+  char req[4096], buf[65536];
+  size_t n = attack_request(kind, req, sizeof req);
+  if (n == 0) {
+    fprintf(stderr, "mcload: unknown attack '%s' (bin, text, getmulti, num)\n", kind);
+    return 2;
   }
-  char buf[512];
-  ssize_t r = recv(fd, buf, sizeof buf, 0);
-  if (r <= 0)
-    printf("ATTACK closed_after_us=%.0f\n", now_us() - t0);
-  else
-    printf("ATTACK answered (%zd bytes, first byte 0x%02x)\n", r, (unsigned char)buf[0]);
+  int fd = connect_server();
+  double t0 = now_us();
+  if (send_all(fd, req, n) != 0) {
+    printf("ATTACK %s closed_after_us=%.0f (send failed)\n", kind, now_us() - t0);
+    close(fd);
+    return attack_expect(kind) ? 1 : 0;
+  }
+  /* Read until the answer ends in a final line (ERROR, CLIENT_ERROR ...,
+   * SERVER_ERROR ..., END) or the connection closes. */
+  size_t got = 0;
+  const char *last = NULL;
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, 5000) <= 0) {
+      printf("ATTACK %s no-answer\n", kind);
+      close(fd);
+      return 1;
+    }
+    ssize_t r = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+    if (r <= 0) {
+      printf("ATTACK %s closed_after_us=%.0f\n", kind, now_us() - t0);
+      close(fd);
+      return attack_expect(kind) ? 1 : 0;
+    }
+    got += (size_t)r;
+    buf[got] = 0;
+    if (got >= 2 && !strcmp(buf + got - 2, "\r\n")) {
+      buf[got - 2] = 0;
+      last = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+      if (!strcmp(last, "ERROR") || !strcmp(last, "END") || !strncmp(last, "CLIENT_ERROR", 12) ||
+          !strncmp(last, "SERVER_ERROR", 12))
+        break;
+      buf[got - 2] = '\r';
+    }
+    if (got == sizeof buf - 1) {
+      printf("ATTACK %s answered (more than %zu bytes)\n", kind, got);
+      close(fd);
+      return 1;
+    }
+  }
+  double t1 = now_us();
+  int r = do_get(fd, 0, req, sizeof req);
+  printf("ATTACK %s answered_after_us=%.0f reply='%s' next_get=%s\n", kind, t1 - t0, last,
+         r == 0 ? "ok" : r > 0 ? "wrong" : "lost");
   close(fd);
-  return 0;
+  return r == 0 && attack_expect(kind) && !strcmp(last, attack_expect(kind)) ? 0 : 1;
 }
 
 struct load_args {
@@ -320,10 +408,14 @@ static int selftest(const char *memcached) {
   struct load_args la = {.conns = 2, .keys = 500, .seconds = 6};
   pthread_t lt;
   pthread_create(&lt, NULL, load_thread, &la);
-  for (int i = 0; i < 3; i++) {
-    sleep(1);
-    if (attack() != 0)
-      return selftest_fail(pid, "the attacking connection got no answer and was not closed");
+  static const char *kinds[] = {"bin", "text", "getmulti", "num"};
+  for (int i = 0; i < 4; i++) {
+    usleep(1000000);
+    if (attack(kinds[i]) != 0) {
+      char why[128];
+      snprintf(why, sizeof why, "the %s attack did not end as the isolated memcached should", kinds[i]);
+      return selftest_fail(pid, why);
+    }
   }
   pthread_join(lt, NULL);
   if (waitpid(pid, NULL, WNOHANG) == pid)
@@ -364,11 +456,11 @@ int main(int argc, char **argv) {
     return load((unsigned)atoi(argv[3]), atof(argv[4]), (unsigned)strtoul(argv[5], NULL, 10));
   }
   if (!strcmp(argv[1], "attack"))
-    return attack();
+    return attack(argc > 3 ? argv[3] : "bin");
 usage:
   fprintf(stderr, "usage: mcload warm|verify <port> <keys> [value-bytes]\n"
                   "       mcload load <port> <conns> <seconds> <keys> [value-bytes]\n"
-                  "       mcload attack <port>\n"
+                  "       mcload attack <port> [bin|text|getmulti|num]\n"
                   "       mcload selftest <memcached> [file ...]\n");
   return 2;
 }

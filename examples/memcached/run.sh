@@ -6,11 +6,14 @@
 #
 #   run.sh [--sdrad-build DIR] [--work DIR] STEP...
 #
-# Steps (in the order given; "all" = build suite cve bench):
+# Steps (in the order given; "all" = build suite cve; the benchmark is
+# bench/memcached.sh, which builds without the bug patches):
 #   build      apt-get source memcached (adds a deb-src entry for the
 #              configured Debian mirror if there is none), install its build
 #              dependency libevent-dev, apply memcached-sdrad.patch and
-#              memcached-cve-2020-10931.patch, build WORK/plain/memcached
+#              memcached-cve-2020-10931.patch and the two test-only
+#              fault patches (memcached-fault-*.patch; not with MC_BUGS=0,
+#              as bench/memcached.sh builds), build WORK/plain/memcached
 #              (-DSDRAD_DISABLE, no plugin) and WORK/isolated/memcached
 #              (pkg-config sdrad: the plugin and the runtime) with the same
 #              clang-19 and flags (and memcached-debug of each, for the
@@ -19,12 +22,26 @@
 #              plain one; every test run must pass on both (the tests that
 #              need a TLS, proxy or git build skip themselves).
 #              T="t/a.t t/b.t" picks tests (default: all).
-#   cve        under load (4 connections, 90/10 get/set), the CVE request
-#              against each binary: isolated must close that connection,
-#              keep every other answer right and keep the cache; plain must
-#              die.  Prints the recovery figures.
-#   bench      ROUNDS (default 5) alternating plain/isolated rounds of
-#              SECONDS (default 5) of load; prints the ratio table.
+#   cve        under load (4 connections, 90/10 get/set), the malicious
+#              requests against each binary (mcload attack: bin =
+#              CVE-2020-10931 in mc_bin; text, getmulti = the injected
+#              tokenizer fault in mc_text; num = the injected safe_strtoull
+#              fault in mc_num), twice each: isolated must close that
+#              connection (bin) or answer it with the fallback's error and
+#              keep serving it (the others), log a recovered fault in the
+#              right domain, keep every other answer right and keep the
+#              cache; plain must die on each.  Prints the recovery figures.
+#   bench      ROUNDS (default 10) rounds of SECONDS_PER_ROUND (default 5)
+#              of load against plain, isolated and isolated with
+#              SDRAD_CONFINEMENT=0 (MC_BENCH_NC=0: not that one), order
+#              alternating; prints the paired-ratio table with its spread,
+#              the load average and CPU steal during the rounds, and the
+#              plain server's restart + re-warm time.
+#   cost       counts instead of times (background load does not move
+#              them): user-space instructions and isolated calls per set
+#              and per get (callgrind; needs valgrind and the SDRaD build's
+#              bench/vg_shrink.so), and the plain server's system calls per
+#              request (strace, if installed).
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -47,13 +64,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
-    all) steps+=(build suite cve bench); shift ;;
-    build|suite|cve|bench) steps+=("$1"); shift ;;
+    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
+    all) steps+=(build suite cve); shift ;;
+    build|suite|cve|bench|cost) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,32p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,50p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -133,11 +150,14 @@ step_build() {
   fetch_source
   rm -rf "$WORK/tree"
   cp -a "$WORK/src/memcached-$VERSION" "$WORK/tree"
-  local p
-  for p in memcached-sdrad.patch memcached-cve-2020-10931.patch; do
+  local p bugs=(memcached-cve-2020-10931.patch memcached-fault-tokenizer.patch memcached-fault-strtoull.patch)
+  [ "${MC_BUGS:-1}" != 0 ] || bugs=()
+  rm -f "$WORK/bugs.applied"
+  for p in memcached-sdrad.patch ${bugs[@]+"${bugs[@]}"}; do
     (cd "$WORK/tree" && patch -p1 --forward --no-backup-if-mismatch <"$here/$p" >/dev/null) ||
       fail "$p does not apply to memcached $VERSION"
   done
+  [ ${#bugs[@]} = 0 ] || echo "${bugs[*]}" >"$WORK/bugs.applied"
   build_variant plain "$(pkg-config --cflags-only-I sdrad) -DSDRAD_DISABLE" ""
   build_variant isolated "$(pkg-config --cflags sdrad)" "$(pkg-config --libs sdrad)"
   local b
@@ -218,11 +238,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_server <variant> [extra args]: sets srv_pid, srv_port.
+# start_server <variant> [extra args]: sets srv_pid, srv_port; the server's
+# environment gets srv_env (VAR=VALUE ...) in addition.
+srv_env=()
 start_server() {
   local name=$1; shift
   srv_port=$(free_port)
-  "$WORK/$name/memcached" -l 127.0.0.1 -p "$srv_port" -U 0 -t "$THREADS" -m 512 -u root "$@" \
+  env ${srv_env[@]+"${srv_env[@]}"} "$WORK/$name/memcached" -l 127.0.0.1 -p "$srv_port" -U 0 -t "$THREADS" -m 512 -u root "$@" \
     >"$WORK/server-$name.log" 2>&1 &
   srv_pid=$!
   local i
@@ -242,50 +264,62 @@ stop_server() {
 # --- cve --------------------------------------------------------------------
 KEYS=${MC_KEYS:-10000}
 
+ATTACKS=(bin text getmulti num)
+# The domain each attack's fault is in (README.md, "The bugs").
+attack_domain() { case $1 in bin) echo mc_bin ;; text|getmulti) echo mc_text ;; num) echo mc_num ;; esac; }
+
 step_cve() {
   need_built
-  local ml=$WORK/mcload
-  # Isolated: the attack arrives while load runs.
+  [ -f "$WORK/bugs.applied" ] || fail "$WORK was built without the bug patches (MC_BUGS=0): the cve step needs them"
+  local ml=$WORK/mcload kind i out times=()
+  # Isolated: every attack, twice, arrives while load runs.
   SDRAD_LOG=1 start_server isolated
   "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "isolated: warming the cache failed"
   "$ml" load "$srv_port" "$CONNS" 4 "$KEYS" >"$WORK/cve-load.out" 2>&1 & local load=$!
-  sleep 1
-  local i out closed=() 
-  for i in 1 2 3 4 5; do
-    out=$("$ml" attack "$srv_port") || true
-    echo "isolated: $out"
-    case $out in "ATTACK closed_after_us="*) closed+=("${out#ATTACK closed_after_us=}") ;;
-      *) stop_server; fail "isolated memcached did not close the attacking connection ($out)" ;; esac
-    sleep 0.2
+  sleep 0.5
+  for i in 1 2; do
+    for kind in "${ATTACKS[@]}"; do
+      out=$("$ml" attack "$srv_port" "$kind") ||
+        { stop_server; fail "isolated memcached: the $kind attack did not end in a closed connection (bin) or the fallback answer and a right answer after it ($out)"; }
+      echo "isolated: $out"
+      times+=("$kind:$(echo "$out" | sed -n 's/.*_after_us=\([0-9]*\).*/\1/p')")
+      sleep 0.2
+    done
   done
   wait "$load" || { cat "$WORK/cve-load.out" >&2; stop_server; fail "a load client got a wrong answer or lost its connection during the attacks"; }
   echo "isolated: load during the attacks: $(cat "$WORK/cve-load.out")"
   kill -0 "$srv_pid" 2>/dev/null || fail "the isolated memcached died"
   "$ml" verify "$srv_port" "$KEYS" >/dev/null || { stop_server; fail "isolated: the cache lost or changed keys written before the attacks"; }
   echo "isolated: alive; all $KEYS keys written before the attacks are intact"
-  local faults
-  faults=$(grep -c "fault in domain 'mc_bin'.*canary" "$WORK/server-isolated.log" || true)
-  grep -m1 'fault in domain' "$WORK/server-isolated.log" | sed 's/^/isolated: runtime: /' || true
-  [ "$faults" -ge 5 ] || { stop_server; fail "the runtime logged $faults recovered faults for 5 attacks (see $WORK/server-isolated.log)"; }
   stop_server
-  echo "isolated: connection closed after (us, client-side, incl. loopback): ${closed[*]}"
+  # Each attack must have been a fault in its domain, recovered.
+  local d faults
+  for d in mc_bin mc_text mc_num; do
+    faults=$(grep -c "fault in domain '$d'" "$WORK/server-isolated.log" || true)
+    grep -m1 "fault in domain '$d'" "$WORK/server-isolated.log" | sed 's/^/isolated: runtime: /' || true
+    case $d in mc_text) want=4 ;; *) want=2 ;; esac
+    [ "$faults" -ge "$want" ] || fail "the runtime logged $faults recovered faults in $d for $want attacks on it (see $WORK/server-isolated.log)"
+  done
+  echo "isolated: attack -> connection closed (bin) or answered (others), us, client-side, incl. loopback: ${times[*]}"
 
-  # Plain: the same request kills the server.
-  start_server plain
-  "$ml" warm "$srv_port" "$KEYS" >/dev/null || fail "plain: warming the cache failed"
-  "$ml" load "$srv_port" "$CONNS" 3 "$KEYS" >"$WORK/cve-load-plain.out" 2>&1 & load=$!
-  sleep 0.5
-  out=$("$ml" attack "$srv_port" 2>&1) || true
-  echo "plain: $out"
-  wait "$load" 2>/dev/null || true
-  local status=0
-  for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$srv_pid" 2>/dev/null; then
-    stop_server
-    fail "the plain memcached survived the CVE request (bug not re-introduced?)"
-  fi
-  wait "$srv_pid" 2>/dev/null || status=$?
-  echo "plain: memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
+  # Plain: each request kills the server.
+  local status
+  for kind in "${ATTACKS[@]}"; do
+    start_server plain
+    "$ml" warm "$srv_port" 1000 >/dev/null || fail "plain: warming the cache failed"
+    "$ml" load "$srv_port" "$CONNS" 2 1000 >"$WORK/cve-load-plain.out" 2>&1 & load=$!
+    sleep 0.3
+    out=$("$ml" attack "$srv_port" "$kind" 2>&1) || true
+    wait "$load" 2>/dev/null || true
+    for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$srv_pid" 2>/dev/null; then
+      stop_server
+      fail "the plain memcached survived the $kind attack ($out; bug not re-introduced?)"
+    fi
+    status=0
+    wait "$srv_pid" 2>/dev/null || status=$?
+    echo "plain: $kind: $out; memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
+  done
   # What the plain server's restart costs: start + re-warm the same keys.
   local t0 t1
   t0=$(date +%s.%N)
@@ -299,49 +333,89 @@ step_cve() {
 
 # --- bench ------------------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# /proc/stat's first line: total and steal ticks of all CPUs.
+stat_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat; }
+
+# bench_round <round> <variant> <label> [env...]: one round of load against a
+# fresh server; appends one line to bench.raw.
+bench_round() {
+  local r=$1 v=$2 label=$3; shift 3
+  local line t0 t1 cpu s0 s1 l0
+  srv_env=("$@")
+  start_server "$v"
+  [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
+  "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$label: warming failed"
+  read -r -a s0 < <(stat_ticks)
+  l0=$(cut -d' ' -f1 /proc/loadavg)
+  t0=$(cpu_ticks "$srv_pid")
+  line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$label: wrong answers under load: $line"; }
+  t1=$(cpu_ticks "$srv_pid")
+  read -r -a s1 < <(stat_ticks)
+  stop_server
+  srv_env=()
+  # The server's CPU time (user + system) per request: what one core would
+  # sustain, less disturbed by other load than wall-clock rates.
+  cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
+  echo "round=$r $label ${line#LOAD } cpu_us_per_op=$cpu load1=$l0 steal_pct=$(awk -v a="${s1[0]}" -v b="${s0[0]}" -v c="${s1[1]}" -v d="${s0[1]}" 'BEGIN { printf "%.1f", (a > b) ? 100 * (c - d) / (a - b) : 0 }')" |
+    tee -a "$WORK/bench.raw"
+}
 
 step_bench() {
   need_built
-  local rounds=${ROUNDS:-5} secs=${SECONDS_PER_ROUND:-5} r v line t0 t1 cpu
+  [ ! -f "$WORK/bugs.applied" ] || note "WARNING: $WORK was built with the bug patches ($(cat "$WORK/bugs.applied")); bench/memcached.sh builds without them (MC_BUGS=0)"
+  local rounds=${ROUNDS:-10} r v
+  secs=${SECONDS_PER_ROUND:-5}
   # Server on one CPU, load client on the other (when there are two).
-  local pin=0 pin_cli=()
+  pin=0 pin_cli=()
   if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     pin=1 pin_cli=(taskset -c 1)
   fi
+  # isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall
+  # User Dispatch), to split the cost between the isolated calls and the
+  # confinement's slower system calls.  MC_BENCH_NC=0 leaves it out.
+  local variants=(plain isolated)
+  [ "${MC_BENCH_NC:-1}" = 0 ] || variants+=(isolated-nc)
   : >"$WORK/bench.raw"
-  local load0
-  load0=$(cut -d' ' -f1 /proc/loadavg)
+  local load0 head
+  load0=$(cut -d' ' -f1,2,3 /proc/loadavg)
   for r in $(seq "$rounds"); do
-    for v in plain isolated; do
-      start_server "$v"
-      [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
-      "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$v: warming failed"
-      t0=$(cpu_ticks "$srv_pid")
-      line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$v: wrong answers under load: $line"; }
-      t1=$(cpu_ticks "$srv_pid")
-      stop_server
-      # The server's CPU time (user + system) per request: what one core
-      # would sustain, less disturbed by other load than wall-clock rates.
-      cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
-      echo "$v $line cpu_us_per_op=$cpu" | tee -a "$WORK/bench.raw"
+    # Alternate the order within a round (ABC, CBA, ...) so that a drift
+    # in background load does not always favour the same binary.
+    local order=("${variants[@]}")
+    if [ $((r % 2)) = 0 ]; then order=(); for ((v = ${#variants[@]} - 1; v >= 0; v--)); do order+=("${variants[v]}"); done; fi
+    for v in "${order[@]}"; do
+      case $v in
+        plain) bench_round "$r" plain plain ;;
+        isolated) bench_round "$r" isolated isolated ;;
+        isolated-nc) bench_round "$r" isolated isolated-nc SDRAD_CONFINEMENT=0 ;;
+      esac
     done
   done
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); load avg $load0 at start, $(cut -d' ' -f1 /proc/loadavg) at end; commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" '
-    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-                                     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    { v = $1; n[v]++; for (i = 2; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], n[v]] = kv[2] } }
+  head="$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "$head"
+  echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" '
+    function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+    function q(a, n, f,   k) { k = 1 + f * (n - 1); return a[int(k)] + (k - int(k)) * (a[int(k) + 1] - a[int(k)]) }
+    { split($1, rr, "="); r = rr[2]; v = $2; n[v] = r > n[v] ? r : n[v]
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
     END {
-      printf "memcached 1.6.18, %d rounds x %d s per binary, alternating; %d connections, -t %d, %d keys of 32 B, 90/10 get/set; medians of rounds\n", rounds, secs, conns, threads, keys
-      printf "%-14s %10s %10s %9s %9s\n", "metric", "plain", "isolated", "ratio", "paired"
+      printf "memcached 1.6.18, %d rounds x %d s per binary, order alternating (ABC, CBA, ...); %d connections, -t %d, %d keys of 32 B, 90/10 get/set; %s\n", rounds, secs, conns, threads, keys, pin ? "server on CPU 0, client on CPU 1" : "not pinned"
+      printf "%-14s %-11s %9s %9s %8s %17s %17s\n", "metric", "variant", "plain", "variant", "paired", "pairs p25..p75", "pairs min..max"
       split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
-      for (k = 1; k <= 4; k++) {
-        for (i = 1; i <= n["plain"]; i++) { p[i] = x["plain", m[k], i]; r[i] = x["isolated", m[k], i] / p[i] }
-        for (i = 1; i <= n["isolated"]; i++) q[i] = x["isolated", m[k], i]
-        a = med(p, n["plain"]); b = med(q, n["isolated"])
-        printf "%-14s %10.1f %10.1f %8.3fx %8.3fx\n", m[k], a, b, b / a, med(r, n["plain"])
+      split("isolated isolated-nc", vs, " ")
+      for (k = 1; k <= 4; k++) for (w = 1; w <= 2; w++) {
+        v = vs[w]; if (!n[v]) continue
+        np = 0
+        for (i = 1; i <= n[v]; i++) { np++; p[np] = x["plain", m[k], i]; b[np] = x[v, m[k], i]; rt[np] = b[np] / p[np] }
+        sort(p, np); sort(b, np); sort(rt, np)
+        printf "%-14s %-11s %9.1f %9.1f %7.3fx %8.3f..%-8.3f %8.3f..%-8.3f\n", m[k], v, q(p, np, .5), q(b, np, .5), q(rt, np, .5), q(rt, np, .25), q(rt, np, .75), rt[1], rt[np]
       }
-      print "ratio = isolated / plain of the medians; paired = median over rounds of isolated / plain within a round"
+      for (i = 1; i <= rounds; i++) for (v in n) { if (x[v, "load1", i] == "") continue; nl++; l[nl] = x[v, "load1", i]; ns++; st[ns] = x[v, "steal_pct", i] }
+      sort(l, nl); sort(st, ns)
+      printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
+      print "plain/variant: medians over rounds; paired: median over rounds of variant / plain within the round; pairs: spread of those per-round ratios"
+      print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
   # REWARM_KEYS values of 4000 B over one connection.
@@ -354,6 +428,79 @@ step_bench() {
   stop_server
   awk -v a="$t0" -v b="$t1" -v k="$keys" 'BEGIN { mb = k * 4000 / 1e6; s = b - a
     printf "plain restart + re-warm of %.0f MB (%d x 4000 B, one connection): %.2f s = %.0f MB/s; at that rate 10 GB take %.0f s\n", mb, k, s, mb / s, 10000 / (mb / s) }'
+}
+
+# --- cost -------------------------------------------------------------------
+# Where the isolated server's extra time goes, counted instead of timed (so
+# background load does not move it): user-space instructions per request
+# (callgrind, memcached -t 1, one connection) and isolated calls per request
+# (calls into the *.sdrad_body functions), for a set and for a get; and the
+# plain server's system calls per request (strace -c), which the isolated
+# server makes on threads with Syscall User Dispatch on.
+cg_run() {  # cg_run <variant> <tag> <mcload step:keys>...: "Ir calls"
+  local v=$1 tag=$2 port out=$WORK/cost/cg.$1.$2 pid c; shift 2
+  port=$(free_port)
+  # valgrind 3.19 cannot read clang-19's DWARF 5: a copy without debug info.
+  [ -x "$WORK/cost/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$WORK/cost/$v"
+  # valgrind's file limit is the hard limit less its own, and memcached sets
+  # both limits to -c; valgrind gives a client < 64 GiB of address space
+  # (vg_shrink.so and the smaller heaps, as bench/run.sh does).
+  ( ulimit -n 4096
+    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind --tool=callgrind --callgrind-out-file="$out" \
+      "$WORK/cost/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
+  pid=$!
+  for c in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "cost: mcload $c against $v under callgrind failed (see $out.log)"; }; done
+  kill -TERM $pid; wait $pid || true
+  [ -s "$out" ] || fail "cost: callgrind wrote nothing (see $out.log)"
+  echo "$(awk '/^(summary|totals):/ { print $2; exit }' "$out") $(awk '
+    /^c?fn=/ { s = $0; sub(/^c?fn=/, "", s); name = s
+      if (match(s, /^\([0-9]+\)/)) { id = substr(s, 2, RLENGTH - 2); rest = substr(s, RLENGTH + 2); if (rest != "") nm[id] = rest; name = nm[id] }
+      if ($0 ~ /^cfn=/) body = (name ~ /sdrad_body/) }
+    /^calls=/ && body { split($1, a, "="); n += a[2]; body = 0 } END { print n + 0 }' "$out")"
+}
+
+step_cost() {
+  need_built
+  command -v valgrind >/dev/null || fail "cost: valgrind is missing (scripts/install-deps.sh)"
+  [ -f "$SDRAD_BUILD/bench/vg_shrink.so" ] || fail "cost: $SDRAD_BUILD/bench/vg_shrink.so is not built"
+  rm -rf "$WORK/cost"; mkdir -p "$WORK/cost"
+  local v a b c
+  declare -A ir calls
+  for v in plain isolated; do
+    # sets: 2000 vs 6000 keys warmed; gets: 3 x 2000 verified after 2000 warmed
+    read -r a calls[$v.w2] < <(cg_run "$v" w2 warm:2000); ir[$v.w2]=$a
+    read -r a calls[$v.w6] < <(cg_run "$v" w6 warm:6000); ir[$v.w6]=$a
+    read -r a calls[$v.g6] < <(cg_run "$v" g6 warm:2000 verify:2000 verify:2000 verify:2000); ir[$v.g6]=$a
+  done
+  local sys="not counted (no strace)"
+  if command -v strace >/dev/null; then
+    start_server plain
+    local spid=$srv_pid
+    strace -f -c -o "$WORK/cost/strace.plain" -p "$spid" 2>/dev/null & local st=$!
+    sleep 0.5
+    "$WORK/mcload" warm "$srv_port" 2000 >/dev/null
+    "$WORK/mcload" load "$srv_port" "$CONNS" 2 2000 >"$WORK/cost/strace.load" || true
+    kill -INT $st; wait $st 2>/dev/null || true
+    stop_server
+    local nreq
+    nreq=$(( 2000 + $(sed -n 's/^LOAD ops=\([0-9]*\).*/\1/p' "$WORK/cost/strace.load") ))
+    sys=$(awk -v n="$nreq" '$NF ~ /^(read|sendmsg|epoll_wait|recvfrom|writev|write)$/ { c += $4 } END { printf "%.2f per request (read, sendmsg, epoll_wait of the workers; %d requests, strace -f -c, under strace)", c / n, n }' "$WORK/cost/strace.plain")
+  fi
+  awk -v pw2="${ir[plain.w2]}" -v pw6="${ir[plain.w6]}" -v pg6="${ir[plain.g6]}" \
+      -v iw2="${ir[isolated.w2]}" -v iw6="${ir[isolated.w6]}" -v ig6="${ir[isolated.g6]}" \
+      -v cw2="${calls[isolated.w2]}" -v cw6="${calls[isolated.w6]}" -v cg6="${calls[isolated.g6]}" -v sys="$sys" 'BEGIN {
+    ps = (pw6 - pw2) / 4000; is = (iw6 - iw2) / 4000; cs = (cw6 - cw2) / 4000
+    pg = (pg6 - pw2) / 6000; ig = (ig6 - iw2) / 6000; cgg = (cg6 - cw2) / 6000
+    printf "user-space instructions per request (callgrind, memcached -t 1 -o no_lru_crawler,no_lru_maintainer, one connection, SDRAD_CONFINEMENT=0):\n"
+    printf "%-18s %9s %9s %9s %15s %14s\n", "request", "plain", "isolated", "extra", "isolated calls", "extra / call"
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "set (32 B)", ps, is, is - ps, cs, (is - ps) / cs
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "get (hit)", pg, ig, ig - pg, cgg, (ig - pg) / cgg
+    mp = .9 * pg + .1 * ps; mi = .9 * ig + .1 * is; mc = .9 * cgg + .1 * cs
+    printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "90/10 get/set mix", mp, mi, mi - mp, mc, (mi - mp) / mc
+    printf "system calls of the plain server: %s\n", sys
+  }'
 }
 
 for s in "${steps[@]}"; do
