@@ -40,6 +40,16 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   confine_sync(ts);
 }
 
+// Pops the innermost frame: the thread is back in its caller's domain (or
+// root), with the caller's malloc target, PKRU and syscall selector.
+__attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) {
+  f->inst->active = false;
+  t_heap = f->parent_heap;
+  ts->cur_pkru = f->parent_pkru;
+  ts->depth--;
+  confine_sync(ts);
+}
+
 }  // namespace
 
 // The TLS canary and pointer guard are key-0 memory the domain can write;
@@ -118,11 +128,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
       value = (int32_t)in->dom->udi;
     }
   }
-  in->active = false;
-  t_heap = f->parent_heap;
-  ts->cur_pkru = f->parent_pkru;
-  ts->depth--;
-  confine_sync(ts);
+  pop_frame(ts, f);
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   sdrad_jump(ctx, value);
 }
@@ -159,6 +165,14 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   }
 }
 
+// The entry returned with a fault status, or a check on its return failed.
+[[noreturn, gnu::noinline, gnu::cold]] static void domain_returned_fault(ThreadState *ts, int32_t status) {
+  sdrad_fault fl;
+  fault_fill(fl, status, ts);
+  record_fault(ts, fl);
+  finish_frame(ts, status);
+}
+
 // Reached (elevated) from sdrad_enter_and_run when the entry returned.
 extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) {
   ThreadState *ts = thread_state_if_any();
@@ -168,12 +182,13 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
   if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
-  if (status != 0) {
-    sdrad_fault fl;
-    fault_fill(fl, status, ts);
-    record_fault(ts, fl);
+  if (__builtin_expect(status == 0, 1)) {
+    // Nothing to wipe: pop and jump back from here (still on the domain
+    // stack, elevated; the context is in the runtime's state region).
+    pop_frame(ts, f);
+    sdrad_jump(&f->ctx, 0);
   }
-  finish_frame(ts, status);
+  domain_returned_fault(ts, status);
 }
 
 extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
@@ -278,16 +293,27 @@ inline void check_caller_entry(ThreadState *ts, void (*entry)(void *), const Ins
     gate_refuse(ts, "nested call with an entry not generated for that domain", (void *)entry);
 }
 
-// Blocks are small (a few scalars): words inline, memcpy beyond 64 bytes.
-inline void copy_block(void *dst, const void *src, size_t n) {
-  if (n > 64) {
-    memcpy(dst, src, n);
-    return;
-  }
+// Blocks are small (a few scalars): fixed-size moves that overlap at the
+// end instead of a byte loop; memcpy beyond 64 bytes.
+template <size_t W>
+__attribute__((always_inline)) inline void copy_span(uint8_t *d, const uint8_t *s, size_t n) {
+  // W <= n <= 2W: the first W bytes and the last W bytes
+  uint8_t a[W], b[W];
+  __builtin_memcpy(a, s, W);
+  __builtin_memcpy(b, s + n - W, W);
+  __builtin_memcpy(d, a, W);
+  __builtin_memcpy(d + n - W, b, W);
+}
+__attribute__((always_inline)) inline void copy_block(void *dst, const void *src, size_t n) {
   uint8_t *d = (uint8_t *)dst;
   const uint8_t *s = (const uint8_t *)src;
-  for (; n >= 8; n -= 8, d += 8, s += 8) __builtin_memcpy(d, s, 8);
-  for (; n; --n) *d++ = *s++;
+  if (__builtin_expect(n >= 8 && n <= 16, 1)) copy_span<8>(d, s, n);
+  else if (n > 16 && n <= 32) copy_span<16>(d, s, n);
+  else if (n > 32 && n <= 64) copy_span<32>(d, s, n);
+  else if (n > 64) memcpy(d, s, n);
+  else if (n >= 4) copy_span<4>(d, s, n);
+  else
+    for (; n; --n) *d++ = *s++;
 }
 }  // namespace
 
@@ -344,12 +370,5 @@ Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_
   return f;
 }
 
-void pop_compat_frame(ThreadState *ts) {
-  Frame *f = &ts->frames[ts->depth - 1];
-  f->inst->active = false;
-  t_heap = f->parent_heap;
-  ts->cur_pkru = f->parent_pkru;
-  ts->depth--;
-  confine_sync(ts);
-}
+void pop_compat_frame(ThreadState *ts) { pop_frame(ts, &ts->frames[ts->depth - 1]); }
 }  // namespace sdrad
