@@ -425,6 +425,7 @@ inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
   return instance_pkru_refresh(in);
 }
 void instance_free_memory(Instance *in);
+void reclaimer_start();  // normal context only: starts a thread (memory.cpp)
 bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
 Instance *instance_of_pointer(const void *p);  // arena lookup
 
@@ -435,7 +436,10 @@ extern "C" [[noreturn]] void sdrad_jump(const JmpCtx *ctx, int64_t value);
 extern "C" [[noreturn]] void sdrad_soft_fault_gate(int32_t kind);
 extern "C" [[noreturn]] void sdrad_gate_violation();
 [[noreturn]] void rewind_innermost(ThreadState *ts, const sdrad_fault &f);
-void record_fault(ThreadState *ts, const sdrad_fault &f);
+void record_fault(ThreadState *ts, const sdrad_fault &f);  // fault.cpp
+// A fault of an instance that is not running (found by root or a parent
+// acting on its memory): recorded, counted, the instance discarded.
+void fault_discard(Instance *in, int kind, uintptr_t addr);
 void stack_canary_place(Instance *in);
 bool stack_canary_ok(const Instance *in);
 void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
