@@ -1,6 +1,39 @@
-// Entering and leaving domains: the thunk ABI's __sdrad_call, the normal
-// return path, and the rewind path shared by signals and software faults.
-#include <dlfcn.h>
+// Entering and leaving domains: the thunk ABI's __sdrad_call(_with), the
+// normal return path, and the rewind path shared by signals and software
+// faults.
+//
+// The call path, in order (file: function), for the fused no-argument call
+// from root -- three hops into assembly and back, each for something C++
+// cannot do (switch PKRU, switch stacks, jump to a saved context):
+//
+//   thunk (plugin / bench/thunk.h)       block on the caller's stack
+//   switch.S: GATE __sdrad_call_with     no PKU: jump to the impl; PKU: RDPKRU,
+//                                        elevate only when called from a domain
+//   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
+//                                        caller checks (nested calls only),
+//                                        block copied to the top of the domain
+//                                        stack, run_call(): frame + push_frame()
+//                                        (liveness, TLS canary/guard, exit-list
+//                                        head, depth, t_heap, PKRU, selector)
+//   switch.S: sdrad_enter_and_run        save context in the frame, domain
+//                                        stack, WRPKRU(domain) + check
+//   call.cpp: sdrad_invoke               try { entry(block) }
+//   switch.S: (after the call)           ELEVATE
+//   call.cpp: sdrad_domain_returned      thread state again (registers and the
+//                                        domain stack are the domain's), stack
+//                                        canary, root_state_restore, stdio
+//                                        check; success: pop_frame() and
+//   switch.S: sdrad_jump                 back into sdrad_impl_call_with after
+//                                        sdrad_enter_and_run, PKRU of the frame
+//   call.cpp: sdrad_impl_call_with       block copied back
+//   switch.S: GATE epilogue              PKU from a domain: WRPKRU(caller) + check
+//
+// A fault status (from sdrad_invoke or a failed check) or a rewind
+// (signals.cpp, sdrad_soft_fault_impl, liveness.cpp) goes through
+// rewind_innermost -> finish_frame, which moves below the entry's stack
+// pointer (sdrad_call_on_stack) because the discard wipes the domain stack,
+// then finish_frame_here: discard (memory.cpp), pop_frame, sdrad_jump with
+// the fault kind.  Fault reports: fault.cpp.
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,33 +110,6 @@ void stack_canary_place(Instance *in) {
 
 bool stack_canary_ok(const Instance *in) {
   return !in->stack_hi || *(const uint64_t *)(in->stack_hi - 16) == canary_for(in);
-}
-
-void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
-  memset(&f, 0, sizeof(f));
-  f.kind = kind;
-  f.pkey = -1;
-  if (ts && ts->depth > 0) {
-    const Frame &fr = ts->frames[ts->depth - 1];
-    f.handle = fr.handle;
-    f.udi = fr.inst->dom->udi;
-    strncpy(f.domain, fr.inst->dom->name, sizeof(f.domain) - 1);
-  }
-}
-
-void record_fault(ThreadState *ts, const sdrad_fault &f) {
-  ts->last_fault = f;
-  ts->has_fault = 1;
-  if (g_shared.log) {
-    // Where the pc is, as object+offset (addr2line-ready); SDRAD_LOG only.
-    Dl_info di{};
-    const char *obj = f.pc && dladdr((void *)f.pc, &di) && di.dli_fname ? di.dli_fname : "?";
-    const char *slash = strrchr(obj, '/');
-    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx (%s+%#lx) pkey %d",
-        f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
-        (unsigned long)f.addr, (unsigned long)f.pc, slash ? slash + 1 : obj,
-        (unsigned long)(f.pc - (uintptr_t)di.dli_fbase), f.pkey);
-  }
 }
 
 extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), void *a, int32_t b,
