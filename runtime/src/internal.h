@@ -456,7 +456,7 @@ void confine_thread_exit(ThreadState *ts);    // before the state is reused
 inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
 // The thread's selector after a change of depth: block while a confined
 // domain runs, allow in root.  A few instructions; nothing when off.
-inline void confine_sync(ThreadState *ts) {
+__attribute__((always_inline)) inline void confine_sync(ThreadState *ts) {
   if (__builtin_expect(!g_shared.confine, 0)) return;
   if (ts->depth > 0 && !ts->sud_on) confine_thread_enable(ts);
   uint8_t v = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]) ? kSudBlock : kSudAllow;
