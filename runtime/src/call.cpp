@@ -44,15 +44,8 @@
 
 namespace sdrad {
 
-static_assert(offsetof(SharedPage, pku) == 4, "switch.S SP_PKU");
-static_assert(offsetof(SharedPage, root_wd_bits) == 16, "switch.S SP_ROOT_WD");
-static_assert(offsetof(SharedPage, state_base) == 32, "switch.S SP_STATE_BASE");
-static_assert(offsetof(SharedPage, state_size) == 40, "switch.S SP_STATE_SIZE");
-static_assert(offsetof(SharedPage, confine) == 140, "gate_macros.inc SP_CONFINE");
-static_assert(offsetof(JmpCtx, rsp) == 48 && offsetof(JmpCtx, rip) == 56, "switch.S CTX");
-static_assert(offsetof(JmpCtx, mxcsr) == 64 && offsetof(JmpCtx, pkru) == 72, "switch.S CTX");
-static_assert(offsetof(Frame, ctx) == 0, "switch.S: Frame starts with its JmpCtx");
-static_assert(offsetof(SharedPage, exit_head_addr) == 168, "test/pku/matrix.cpp, test/e2e/boundary.c mirror it");
+// Offsets the assembly uses: asm_offsets.h, checked in shared_page.h and state.h.
+static_assert(offsetof(Frame, ctx) == 0, "switch.S: a Frame starts with its JmpCtx");
 
 namespace {
 
