@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -302,4 +304,35 @@ TEST(Fault, RecycledLargeHeapSlotHoldsNothingOfTheFailedRun) {
     EXPECT_EQ(e.b->r, 0) << "round " << round << ": the new run sees data of the failed one";
   }
   EXPECT_TRUE(recycled) << "no slot came back as a spare in six large discards";
+}
+
+// The rewind runs in signal context: it must not start a thread (the
+// reclaimer is started when an instance is created).  A forked child has
+// no reclaimer; a large-heap fault there unmaps the old slot itself.
+TEST(Fault, RewindOfALargeHeapStartsNoThread) {
+  int64_t h = domain("fault.nothread");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int st;
+    {
+      InDomain<B> d(h);
+      st = d.run(touch_large_heap_then_abort);
+    }
+    int threads = 0;
+    if (DIR *dir = opendir("/proc/self/task")) {
+      while (struct dirent *e = readdir(dir)) threads += e->d_name[0] != '.';
+      closedir(dir);
+    }
+    _exit(st != SDRAD_FAULT_ABORT ? 2 : threads != 1 ? 3 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 2) << "the fault was not rewound in the child";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the rewind started a thread";
 }
