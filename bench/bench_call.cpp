@@ -14,8 +14,9 @@
 //                               canaries) + __sdrad_block_free of N bytes
 //   copy.out.N                  ns for __sdrad_copy_out of N bytes
 //
-// `--cg plain|iso N` runs only N no-argument calls inside cg_loop_plain /
-// cg_loop_iso for callgrind (bench/run.sh counts instructions with it).
+// `--cg plain|iso|isoblk|iso4|buf64 N` runs only N calls (no arguments;
+// iso4: 4 scalars; buf64: 64-byte in and out buffers) inside cg_loop_<kind>
+// for callgrind (bench/run.sh counts instructions with it).
 #include <sys/mman.h>
 
 #include <functional>
@@ -141,6 +142,17 @@ extern "C" __attribute__((noinline)) int64_t cg_loop_iso(long n) {
   for (long i = 0; i < n; i++) s += iso_noarg();
   return s;
 }
+extern "C" __attribute__((noinline)) int64_t cg_loop_iso4(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_scalars(i, 2, 3, 4);
+  return s;
+}
+alignas(64) static uint8_t g_cg_in[64], g_cg_out[64];
+extern "C" __attribute__((noinline)) int64_t cg_loop_buf64(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_buf(g_cg_in, g_cg_out, sizeof g_cg_in);
+  return s;
+}
 extern "C" __attribute__((noinline)) int64_t cg_loop_isoblk(long n) {
   int64_t s = 0;
   for (long i = 0; i < n; i++) s += iso_noarg_blk();
@@ -164,6 +176,8 @@ static int callgrind_mode(const char *which, long n) {
   if (!strcmp(which, "plain")) s += cg_loop_plain(n);
   else if (!strcmp(which, "iso")) s += cg_loop_iso(n);
   else if (!strcmp(which, "isoblk")) s += cg_loop_isoblk(n);
+  else if (!strcmp(which, "iso4")) s += cg_loop_iso4(n);
+  else if (!strcmp(which, "buf64")) s += cg_loop_buf64(n);
 #ifdef SDRAD_BENCH_PLUGIN
   else if (!strcmp(which, "plugin")) s += cg_loop_plugin(n);
 #endif

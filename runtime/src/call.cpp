@@ -1,6 +1,39 @@
-// Entering and leaving domains: the thunk ABI's __sdrad_call, the normal
-// return path, and the rewind path shared by signals and software faults.
-#include <dlfcn.h>
+// Entering and leaving domains: the thunk ABI's __sdrad_call(_with), the
+// normal return path, and the rewind path shared by signals and software
+// faults.
+//
+// The call path, in order (file: function), for the fused no-argument call
+// from root -- three hops into assembly and back, each for something C++
+// cannot do (switch PKRU, switch stacks, jump to a saved context):
+//
+//   thunk (plugin / bench/thunk.h)       block on the caller's stack
+//   switch.S: GATE __sdrad_call_with     no PKU: jump to the impl; PKU: RDPKRU,
+//                                        elevate only when called from a domain
+//   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
+//                                        caller checks (nested calls only),
+//                                        block copied to the top of the domain
+//                                        stack, run_call(): frame + push_frame()
+//                                        (liveness, TLS canary/guard, exit-list
+//                                        head, depth, t_heap, PKRU, selector)
+//   switch.S: sdrad_enter_and_run        save context in the frame, domain
+//                                        stack, WRPKRU(domain) + check
+//   call.cpp: sdrad_invoke               try { entry(block) }
+//   switch.S: (after the call)           ELEVATE
+//   call.cpp: sdrad_domain_returned      thread state again (registers and the
+//                                        domain stack are the domain's), stack
+//                                        canary, root_state_restore, stdio
+//                                        check; success: pop_frame() and
+//   switch.S: sdrad_jump                 back into sdrad_impl_call_with after
+//                                        sdrad_enter_and_run, PKRU of the frame
+//   call.cpp: sdrad_impl_call_with       block copied back
+//   switch.S: GATE epilogue              PKU from a domain: WRPKRU(caller) + check
+//
+// A fault status (from sdrad_invoke or a failed check) or a rewind
+// (signals.cpp, sdrad_soft_fault_impl, liveness.cpp) goes through
+// rewind_innermost -> finish_frame, which moves below the entry's stack
+// pointer (sdrad_call_on_stack) because the discard wipes the domain stack,
+// then finish_frame_here: discard (memory.cpp), pop_frame, sdrad_jump with
+// the fault kind.  Fault reports: fault.cpp.
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +44,8 @@
 
 namespace sdrad {
 
-static_assert(offsetof(SharedPage, pku) == 4, "switch.S SP_PKU");
-static_assert(offsetof(SharedPage, root_wd_bits) == 16, "switch.S SP_ROOT_WD");
-static_assert(offsetof(SharedPage, state_base) == 32, "switch.S SP_STATE_BASE");
-static_assert(offsetof(SharedPage, state_size) == 40, "switch.S SP_STATE_SIZE");
-static_assert(offsetof(SharedPage, confine) == 140, "gate_macros.inc SP_CONFINE");
-static_assert(offsetof(JmpCtx, rsp) == 48 && offsetof(JmpCtx, rip) == 56, "switch.S CTX");
-static_assert(offsetof(JmpCtx, mxcsr) == 64 && offsetof(JmpCtx, pkru) == 72, "switch.S CTX");
-static_assert(offsetof(Frame, ctx) == 0, "switch.S: Frame starts with its JmpCtx");
-static_assert(offsetof(SharedPage, exit_head_addr) == 168, "test/pku/matrix.cpp, test/e2e/boundary.c mirror it");
+// Offsets the assembly uses: asm_offsets.h, checked in shared_page.h and state.h.
+static_assert(offsetof(Frame, ctx) == 0, "switch.S: a Frame starts with its JmpCtx");
 
 namespace {
 
@@ -37,6 +63,16 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
   t_heap = in->heap;
   ts->cur_pkru = instance_pkru(in);
+  confine_sync(ts);
+}
+
+// Pops the innermost frame: the thread is back in its caller's domain (or
+// root), with the caller's malloc target, PKRU and syscall selector.
+__attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) {
+  f->inst->active = false;
+  t_heap = f->parent_heap;
+  ts->cur_pkru = f->parent_pkru;
+  ts->depth--;
   confine_sync(ts);
 }
 
@@ -69,33 +105,6 @@ bool stack_canary_ok(const Instance *in) {
   return !in->stack_hi || *(const uint64_t *)(in->stack_hi - 16) == canary_for(in);
 }
 
-void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
-  memset(&f, 0, sizeof(f));
-  f.kind = kind;
-  f.pkey = -1;
-  if (ts && ts->depth > 0) {
-    const Frame &fr = ts->frames[ts->depth - 1];
-    f.handle = fr.handle;
-    f.udi = fr.inst->dom->udi;
-    strncpy(f.domain, fr.inst->dom->name, sizeof(f.domain) - 1);
-  }
-}
-
-void record_fault(ThreadState *ts, const sdrad_fault &f) {
-  ts->last_fault = f;
-  ts->has_fault = 1;
-  if (g_shared.log) {
-    // Where the pc is, as object+offset (addr2line-ready); SDRAD_LOG only.
-    Dl_info di{};
-    const char *obj = f.pc && dladdr((void *)f.pc, &di) && di.dli_fname ? di.dli_fname : "?";
-    const char *slash = strrchr(obj, '/');
-    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx (%s+%#lx) pkey %d",
-        f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
-        (unsigned long)f.addr, (unsigned long)f.pc, slash ? slash + 1 : obj,
-        (unsigned long)(f.pc - (uintptr_t)di.dli_fbase), f.pkey);
-  }
-}
-
 extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), void *a, int32_t b,
                                                   uintptr_t sp);
 
@@ -118,11 +127,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
       value = (int32_t)in->dom->udi;
     }
   }
-  in->active = false;
-  t_heap = f->parent_heap;
-  ts->cur_pkru = f->parent_pkru;
-  ts->depth--;
-  confine_sync(ts);
+  pop_frame(ts, f);
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   sdrad_jump(ctx, value);
 }
@@ -159,6 +164,14 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   }
 }
 
+// The entry returned with a fault status, or a check on its return failed.
+[[noreturn, gnu::noinline, gnu::cold]] static void domain_returned_fault(ThreadState *ts, int32_t status) {
+  sdrad_fault fl;
+  fault_fill(fl, status, ts);
+  record_fault(ts, fl);
+  finish_frame(ts, status);
+}
+
 // Reached (elevated) from sdrad_enter_and_run when the entry returned.
 extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) {
   ThreadState *ts = thread_state_if_any();
@@ -168,12 +181,13 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
   if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
-  if (status != 0) {
-    sdrad_fault fl;
-    fault_fill(fl, status, ts);
-    record_fault(ts, fl);
+  if (__builtin_expect(status == 0, 1)) {
+    // Nothing to wipe: pop and jump back from here (still on the domain
+    // stack, elevated; the context is in the runtime's state region).
+    pop_frame(ts, f);
+    sdrad_jump(&f->ctx, 0);
   }
-  finish_frame(ts, status);
+  domain_returned_fault(ts, status);
 }
 
 extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
@@ -278,16 +292,27 @@ inline void check_caller_entry(ThreadState *ts, void (*entry)(void *), const Ins
     gate_refuse(ts, "nested call with an entry not generated for that domain", (void *)entry);
 }
 
-// Blocks are small (a few scalars): words inline, memcpy beyond 64 bytes.
-inline void copy_block(void *dst, const void *src, size_t n) {
-  if (n > 64) {
-    memcpy(dst, src, n);
-    return;
-  }
+// Blocks are small (a few scalars): fixed-size moves that overlap at the
+// end instead of a byte loop; memcpy beyond 64 bytes.
+template <size_t W>
+__attribute__((always_inline)) inline void copy_span(uint8_t *d, const uint8_t *s, size_t n) {
+  // W <= n <= 2W: the first W bytes and the last W bytes
+  uint8_t a[W], b[W];
+  __builtin_memcpy(a, s, W);
+  __builtin_memcpy(b, s + n - W, W);
+  __builtin_memcpy(d, a, W);
+  __builtin_memcpy(d + n - W, b, W);
+}
+__attribute__((always_inline)) inline void copy_block(void *dst, const void *src, size_t n) {
   uint8_t *d = (uint8_t *)dst;
   const uint8_t *s = (const uint8_t *)src;
-  for (; n >= 8; n -= 8, d += 8, s += 8) __builtin_memcpy(d, s, 8);
-  for (; n; --n) *d++ = *s++;
+  if (__builtin_expect(n >= 8 && n <= 16, 1)) copy_span<8>(d, s, n);
+  else if (n > 16 && n <= 32) copy_span<16>(d, s, n);
+  else if (n > 32 && n <= 64) copy_span<32>(d, s, n);
+  else if (n > 64) memcpy(d, s, n);
+  else if (n >= 4) copy_span<4>(d, s, n);
+  else
+    for (; n; --n) *d++ = *s++;
 }
 }  // namespace
 
@@ -344,12 +369,5 @@ Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_
   return f;
 }
 
-void pop_compat_frame(ThreadState *ts) {
-  Frame *f = &ts->frames[ts->depth - 1];
-  f->inst->active = false;
-  t_heap = f->parent_heap;
-  ts->cur_pkru = f->parent_pkru;
-  ts->depth--;
-  confine_sync(ts);
-}
+void pop_compat_frame(ThreadState *ts) { pop_frame(ts, &ts->frames[ts->depth - 1]); }
 }  // namespace sdrad

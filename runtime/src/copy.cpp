@@ -16,8 +16,6 @@ namespace sdrad {
 __thread jmp_buf *t_guard __attribute__((tls_model("initial-exec")));
 __thread Heap *t_guard_heap __attribute__((tls_model("initial-exec")));
 
-void discard_after_corruption(Instance *in);
-
 namespace {
 
 // Sits right before a block's data; the canary is adjacent to the data so
@@ -47,17 +45,6 @@ inline Instance *instance_for(int64_t handle) {
 }
 
 }  // namespace
-
-void discard_after_corruption(Instance *in) {
-  ThreadState *ts = thread_state_if_any();
-  sdrad_fault f;
-  fault_fill(f, SDRAD_FAULT_HEAP_CORRUPTION, nullptr);
-  f.handle = domain_handle_of(in->dom);
-  strncpy(f.domain, in->dom->name, sizeof(f.domain) - 1);
-  if (ts) record_fault(ts, f);
-  in->dom->faults.fetch_add(1);
-  instance_discard(in);
-}
 
 namespace {
 
@@ -254,16 +241,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
     ok = back == canary_at(data + size);
   }
   if (ok) return 0;
-  ThreadState *ts = thread_state();
-  sdrad_fault f;
-  fault_fill(f, SDRAD_FAULT_CANARY, nullptr);
-  f.handle = handle;
-  f.udi = in->dom->udi;
-  f.addr = (uintptr_t)copy;
-  strncpy(f.domain, in->dom->name, sizeof(f.domain) - 1);
-  if (ts) record_fault(ts, f);
-  in->dom->faults.fetch_add(1);
-  instance_discard(in);
+  fault_discard(in, SDRAD_FAULT_CANARY, (uintptr_t)copy);
   return SDRAD_FAULT_CANARY;
 }
 

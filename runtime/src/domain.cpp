@@ -181,6 +181,7 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err) {
   }
   in->pkru_gen = d->grants_gen - 1;  // computed on first entry
   stack_canary_place(in);
+  if (!d->is_data) reclaimer_start();  // before any discard can need it (memory.cpp)
   ts->inst[idx] = in;
   return in;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "../../runtime/src/asm_offsets.h"
 
 static char g_root_secret[64] = "root data that no domain may change";
 
@@ -148,7 +149,7 @@ static int tls_canary(void) {
 }
 
 /* The exit-handler list head, as the runtime found it (its shared page;
- * offset checked by a static_assert in runtime/src/call.cpp). */
+ * offset from asm_offsets.h, checked by a static_assert in the runtime). */
 extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
 
 static void pwned(void *arg) {
@@ -161,7 +162,7 @@ static unsigned long g_fake_list[2 + 4]; /* attacker-prepared bytes */
 
 static int exit_handlers(void) {
   unsigned long head;
-  memcpy(&head, sdrad_shared_page + 168, sizeof head);
+  memcpy(&head, sdrad_shared_page + SP_EXIT_HEAD, sizeof head);
   CHECK(head != 0, "the runtime did not find the exit-handler list");
   unsigned long guard = *(unsigned long *)((char *)pthread_self() + 0x30);
   unsigned long m = (unsigned long)&pwned ^ guard;

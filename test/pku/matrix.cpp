@@ -60,12 +60,13 @@
 
 // ---------------------------------------------------------------------------
 // Runtime internals used by two rows (see the header comment).
+#include "../../runtime/src/asm_offsets.h"  // the shared page's offsets (checked in the runtime)
 extern "C" {
 extern char sdrad_shared_page[] __attribute__((visibility("hidden")));
 void sdrad_jump(const void *ctx, int64_t value) __attribute__((visibility("hidden")));
 }
 namespace shared {
-constexpr size_t kPku = 4, kRootKey = 12, kStateBase = 32, kExitHead = 168;
+constexpr size_t kPku = SP_PKU, kRootKey = SP_ROOT_KEY, kStateBase = SP_STATE_BASE, kExitHead = SP_EXIT_HEAD;
 template <class T>
 T get(size_t off) {
   T v;

@@ -4,7 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "internal.h"
 #include "test_util.h"
@@ -260,4 +266,73 @@ TEST(Fault, LargeHeapDiscardMovesToAFreshSlot) {
             }),
             0);
   EXPECT_EQ(e.b->r, 0) << "the new run sees fresh memory";
+}
+
+// A discarded large heap's slot comes back as a spare (memory.cpp) only
+// after the reclaimer emptied it: whichever slot a run gets, it holds
+// nothing of an earlier failed run -- heap, stack or argument area.
+TEST(Fault, RecycledLargeHeapSlotHoldsNothingOfTheFailedRun) {
+  int64_t h = domain("fault.recycle");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  std::vector<uintptr_t> seen{sdrad::thread_state()->inst[h]->heap_lo};
+  bool recycled = false;
+  for (int round = 0; round < 6; ++round) {
+    {
+      InDomain<B> d(h);
+      ASSERT_EQ(d.run([](B *b) {
+                  touch_large_heap_then_abort(b);  // 1 MiB of 0x5a, then abort
+                }),
+                SDRAD_FAULT_ABORT);
+    }
+    usleep(50 * 1000);  // time for the reclaimer to empty the old slot
+    uintptr_t lo = sdrad::thread_state()->inst[h]->heap_lo;
+    recycled |= std::find(seen.begin(), seen.end(), lo) != seen.end();
+    seen.push_back(lo);
+    InDomain<B> e(h);
+    ASSERT_EQ(e.run([](B *b) {
+                char *p = opaque((char *)malloc(1 << 20));
+                int dirty = 0;
+                for (int i = 0; i < (1 << 20); i += 64) dirty |= p[i] == 0x5a;
+                volatile char probe[8 * 1024];
+                for (size_t i = 0; i < sizeof(probe); i += 8) dirty |= probe[i] == 0x5a;
+                b->r = dirty;
+              }),
+              0);
+    EXPECT_EQ(e.b->r, 0) << "round " << round << ": the new run sees data of the failed one";
+  }
+  EXPECT_TRUE(recycled) << "no slot came back as a spare in six large discards";
+}
+
+// The rewind runs in signal context: it must not start a thread (the
+// reclaimer is started when an instance is created).  A forked child has
+// no reclaimer; a large-heap fault there unmaps the old slot itself.
+TEST(Fault, RewindOfALargeHeapStartsNoThread) {
+  int64_t h = domain("fault.nothread");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int st;
+    {
+      InDomain<B> d(h);
+      st = d.run(touch_large_heap_then_abort);
+    }
+    int threads = 0;
+    if (DIR *dir = opendir("/proc/self/task")) {
+      while (struct dirent *e = readdir(dir)) threads += e->d_name[0] != '.';
+      closedir(dir);
+    }
+    _exit(st != SDRAD_FAULT_ABORT ? 2 : threads != 1 ? 3 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 2) << "the fault was not rewound in the child";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the rewind started a thread";
 }

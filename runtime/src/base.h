@@ -1,0 +1,51 @@
+// base.h - what every runtime file uses: visibility macros, limits, the
+// spin lock, messages.  Part of the runtime's internal headers (internal.h
+// includes them all).  Nothing here is ABI.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sched.h>
+#include <atomic>
+
+#define SDRAD_HIDDEN __attribute__((visibility("hidden")))
+#define SDRAD_EXPORT __attribute__((visibility("default")))
+
+namespace sdrad {
+
+constexpr size_t kPage = 4096;
+constexpr int kMaxDomains = 256;    // registered domains (native + compat)
+constexpr int kMaxDepth = 16;       // nesting depth per thread
+constexpr int kMaxThreads = 512;    // live threads that have used a domain
+constexpr int kMaxSlots = 1024;     // live domain instances in the arena
+
+inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a - 1); }
+
+// --- locks ----------------------------------------------------------------
+// The runtime's locks guard short sections with no allocation, and are
+// taken from any context the runtime runs in: a spin that yields after a
+// while.  SpinGuard holds one for a scope.
+inline void spin_lock(std::atomic<int> &l) {
+  for (int i = 0;; ++i) {
+    int z = 0;
+    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) return;
+    if (i > 64) sched_yield();
+    else __builtin_ia32_pause();
+  }
+}
+inline void spin_unlock(std::atomic<int> &l) { l.store(0, std::memory_order_release); }
+struct SpinGuard {
+  std::atomic<int> &l;
+  explicit SpinGuard(std::atomic<int> &lock) : l(lock) { spin_lock(l); }
+  ~SpinGuard() { spin_unlock(l); }
+  SpinGuard(const SpinGuard &) = delete;
+  SpinGuard &operator=(const SpinGuard &) = delete;
+};
+
+// --- configuration ------------------------------------------------------
+void ensure_initialized();            // idempotent; safe from malloc
+[[noreturn]] void fatal(const char *fmt, ...);
+void log_line(const char *fmt, ...);  // only when SDRAD_LOG is set
+void say(const char *fmt, ...);       // always, to stderr
+
+}  // namespace sdrad

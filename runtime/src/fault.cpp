@@ -1,0 +1,61 @@
+// Faults: the one place that fills in a fault report, records it for the
+// thread (sdrad_last_fault, SDRAD_LOG) and discards the instance it
+// belongs to.  Two ways in:
+//   - the instance is running on this thread (a signal, a software fault,
+//     a failed check on return): rewind_innermost (call.cpp) records it
+//     and rewinds to the frame's entry, which discards the instance;
+//   - the instance is not running (root or a parent domain found its
+//     memory corrupted while acting on it: heap metadata, a copy's
+//     canaries): fault_discard records it and discards the instance now.
+// heap_error (malloc.cpp) reaches one of the two; fault kind names are in
+// report.cpp.
+#include <dlfcn.h>
+#include <string.h>
+
+#include "internal.h"
+
+namespace sdrad {
+
+void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
+  memset(&f, 0, sizeof(f));
+  f.kind = kind;
+  f.pkey = -1;
+  if (ts && ts->depth > 0) {
+    const Frame &fr = ts->frames[ts->depth - 1];
+    f.handle = fr.handle;
+    f.udi = fr.inst->dom->udi;
+    strncpy(f.domain, fr.inst->dom->name, sizeof(f.domain) - 1);
+  }
+}
+
+void record_fault(ThreadState *ts, const sdrad_fault &f) {
+  ts->last_fault = f;
+  ts->has_fault = 1;
+  if (g_shared.log) {
+    // Where the pc is, as object+offset (addr2line-ready); SDRAD_LOG only.
+    Dl_info di{};
+    const char *obj = f.pc && dladdr((void *)f.pc, &di) && di.dli_fname ? di.dli_fname : "?";
+    const char *slash = strrchr(obj, '/');
+    say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx (%s+%#lx) pkey %d",
+        f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
+        (unsigned long)f.addr, (unsigned long)f.pc, slash ? slash + 1 : obj,
+        (unsigned long)(f.pc - (uintptr_t)di.dli_fbase), f.pkey);
+  }
+}
+
+void fault_discard(Instance *in, int kind, uintptr_t addr) {
+  ThreadState *ts = thread_state_if_any();
+  sdrad_fault f;
+  fault_fill(f, kind, nullptr);  // not the innermost frame's fault: named below
+  f.handle = domain_handle_of(in->dom);
+  f.udi = in->dom->udi;
+  f.addr = addr;
+  strncpy(f.domain, in->dom->name, sizeof(f.domain) - 1);
+  if (ts) record_fault(ts, f);
+  in->dom->faults.fetch_add(1, std::memory_order_relaxed);
+  instance_discard(in);
+}
+
+void discard_after_corruption(Instance *in) { fault_discard(in, SDRAD_FAULT_HEAP_CORRUPTION, 0); }
+
+}  // namespace sdrad

@@ -1,0 +1,16 @@
+// liveness.h - time limits, heap limits, init and after-discard hooks (liveness.cpp)
+// Part of the runtime's internal headers (internal.h includes them all).
+#pragma once
+
+#include "state.h"
+
+namespace sdrad {
+
+// --- liveness (liveness.cpp) --------------------------------------------
+void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in);  // before the push
+void liveness_after_discard(Instance *in);
+uintptr_t liveness_wrap_init(Instance *in, void (*entry)(void *), void *arg, uintptr_t sp);
+void liveness_init_entry(void *blk);
+size_t default_heap_limit(size_t env_value);
+
+}  // namespace sdrad

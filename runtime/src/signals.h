@@ -1,0 +1,28 @@
+// signals.h - signal handling and start-up hooks (signals.cpp, signal_state.cpp, threads.cpp, ...)
+// Part of the runtime's internal headers (internal.h includes them all).
+#pragma once
+
+#include <signal.h>
+
+#include "state.h"
+
+namespace sdrad {
+
+// --- signals ------------------------------------------------------------
+void signals_install();
+void state_install_hooks();
+void malloc_install_hooks();
+void threads_install_hooks();
+void memory_install_hooks();
+bool arena_contains(const void *p);
+void thread_altstack_ensure(ThreadState *ts);
+void altstack_put(void *p);  // a thread's alt stack, back for reuse
+void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
+// PKRU of a signal's interrupted context (XSAVE area; 0 if not saved).
+uint32_t interrupted_pkru(const ucontext_t *uc);  // liveness.cpp
+// libc's own sigaction (ours is interposed, and so is __sigaction).
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+bool in_domain();                                  // called from domain code (not a gate)?
+[[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
+
+}  // namespace sdrad

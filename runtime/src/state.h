@@ -1,0 +1,253 @@
+// state.h - domains, instances, call frames and thread states (with the static_asserts the assembly relies on), and the lookups that validate them
+// Part of the runtime's internal headers (internal.h includes them all).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "sdrad/abi.h"
+#include "sdrad/sdrad.h"
+#include "shared_page.h"
+
+namespace sdrad {
+
+struct Heap;  // heap.h
+
+// --- domains, instances, threads ---------------------------------------
+struct JmpCtx {
+  uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+  uint32_t mxcsr, fpucw;
+  uint32_t pkru;     // PKRU to restore when jumping here (checked by gate)
+  uint32_t pad;
+};
+static_assert(sizeof(JmpCtx) == CTX_SIZE && offsetof(JmpCtx, rsp) == CTX_RSP && offsetof(JmpCtx, rip) == CTX_RIP &&
+                  offsetof(JmpCtx, mxcsr) == CTX_MXCSR && offsetof(JmpCtx, fpucw) == CTX_FPUCW &&
+                  offsetof(JmpCtx, pkru) == CTX_PKRU && offsetof(JmpCtx, rbx) == 0 && offsetof(JmpCtx, r15) == 40,
+              "asm_offsets.h: JmpCtx (switch.S saves rbx..r15 at 0..40)");
+
+struct Instance;
+
+struct Domain {
+  uint32_t live;
+  uint32_t policy;
+  int32_t key;             // protection key, -1 in the unprotected backend
+  uint32_t is_data;        // SDRaD data domain (heap only)
+  uint64_t udi;            // compat udi; 0 for native-only
+  uint32_t compat_flags;
+  uint32_t isolated;       // SDRAD_ISOLATED_DOMAIN: closed to its parent
+  uint64_t allow_rw, allow_ro; // extra keys (dprotect), bit = key
+  uint64_t deny;               // keys closed outright (dprotect NO_ACCESS)
+  uint64_t grant_rw[kMaxDomains / 64], grant_ro[kMaxDomains / 64];  // by domain index
+  uint32_t grants_gen;         // bumped when the three above change
+  uint32_t key_taken;          // instances running with `key` (the others own theirs)
+  uint32_t generation;         // bumped each time the handle's slot is reused
+  uint32_t warned_shared_key;
+  uint32_t syscalls;           // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
+  char name[64];
+  std::atomic<uint64_t> calls, faults, high_water;
+  int64_t creator;         // compat: domain that created it (0: root)
+  Instance *pool;          // instances of exited threads, wiped, for reuse
+  uint32_t pooled;
+  // liveness.cpp: set by root through the API, reset on registration.
+  struct Liveness {
+    uint32_t timeout_ms;     // per-call time limit (0: none)
+    size_t heap_limit;       // 0: g_shared.heap_limit
+    void (*on_discard)(int64_t, void *);  // runs in root after a discard
+    void *on_discard_arg;
+    void (*init_fn)(void);   // runs in the domain on an instance's first entry
+  } liveness;
+  uint64_t epoch;            // discards so far (sdrad_domain_epoch)
+};
+
+struct Instance {
+  Domain *dom;
+  uint32_t dom_generation;  // Domain::generation when this instance was made
+  int key;                  // protection key of its memory (-1: none)
+  bool key_owned;           // allocated for this instance, freed with it
+  uint32_t pkru;            // PKRU while running in it
+  uint32_t pkru_gen;        // Domain::grants_gen that pkru reflects
+  int slot;
+  uintptr_t base;          // slot base
+  Heap *heap;
+  uintptr_t heap_lo, heap_hi;
+  uintptr_t stack_lo, stack_hi;
+  int compat_state;        // 0 none, 1 initialised (sdrad_init), 2 deinit'd
+  JmpCtx init_ctx;         // compat: where a fault returns to (sdrad_init)
+  bool has_init_ctx;
+  int init_depth;          // compat: thread depth at sdrad_init
+  bool active;             // on this thread's frame stack now
+  Instance *next_free;
+  // Argument arena: blocks and copies for thunks, bump-allocated and reset
+  // when the last one is freed (calls free them before the next call).
+  uintptr_t arena_lo, arena_hi, arena_top, arena_dirty;
+  uint64_t arena_live;
+  uintptr_t fault_sp;      // stack pointer at the fault (0: unknown)
+  // Live argument copies and blocks (__sdrad_copy_in, __sdrad_block_alloc):
+  // copy_check and copy_out act only on these, so a caller cannot name
+  // other data of the instance (to read it, or to get it discarded).
+  static constexpr int kMaxCopies = 32;
+  void *copies[kMaxCopies];
+  uint32_t n_copies;
+  uintptr_t stack_committed; // stack is usable from here up; below it
+                             // PROT_NONE until the domain grows into it
+  bool init_done;          // Domain::Liveness::init_fn ran since the last discard
+};
+
+enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
+
+struct Frame {
+  JmpCtx ctx;              // where this entry returns / rewinds to
+  Instance *inst;
+  int64_t handle;
+  uint32_t kind;
+  uint32_t parent_pkru;
+  Heap *parent_heap;       // malloc target after leaving
+  uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
+  uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
+  uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
+  uintptr_t exit_head;                 // libc's exit-handler list head at entry
+  uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
+};
+
+// glibc's TCB words a domain can write (key-0 TLS) and root depends on:
+// the stack-protector canary and the pointer-mangling guard.
+inline uint64_t tls_word(unsigned off) {
+  uint64_t v;
+  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"((uintptr_t)off));
+  return v;
+}
+inline void tls_word_set(unsigned off, uint64_t v) {
+  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
+}
+constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
+bool root_state_restore(const Frame *f);  // false (and repaired) if changed
+void exit_list_locate();              // libc_state.cpp, at start-up
+bool exit_head_ok(uintptr_t saved);   // false (and repaired) if changed
+
+struct RootCache;
+
+struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
+  uint64_t magic;
+  uintptr_t fs_base;       // the owning thread's FS base (see thread_fs_base)
+  int32_t tid;
+  int32_t depth;
+  uint32_t cur_pkru;
+  uint32_t in_use;
+  Frame frames[kMaxDepth];
+  Instance *inst[kMaxDomains];
+  sdrad_fault last_fault;
+  int has_fault;
+  int32_t last_error;
+  void *altstack;
+  size_t altstack_size;
+  RootCache *root_cache;   // root allocator's per-thread cache (root heap)
+  uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
+  uint32_t sud_on;         // Syscall User Dispatch is on for this thread
+  uint32_t sud_pending;    // a handler returned into a domain: re-arm due
+  uintptr_t sud_resume;    // ... where the domain continues after the re-arm
+  uint32_t sig_depth;      // nesting of the runtime's signal handlers
+  uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
+  uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
+  uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
+  ThreadState *next_free;
+};
+
+extern __thread ThreadState *t_ts __attribute__((tls_model("initial-exec")));
+extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
+
+constexpr uint64_t kTsMagic = 0x5344526154687264ull;
+static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
+
+// The thread's FS base: set by the kernel, and not writable by a domain
+// without code execution (arch_prctl, WRFSBASE).  It binds a ThreadState to
+// its thread, because t_ts itself is key-0 TLS that any domain on any
+// thread can overwrite.
+uintptr_t thread_fs_base_syscall();
+inline uintptr_t thread_fs_base() {
+  if (__builtin_expect(g_shared.bind_threads == 1, 1)) {
+    uintptr_t v;
+    __asm__ volatile("rdfsbase %0" : "=r"(v));
+    return v;
+  }
+  return g_shared.bind_threads == 2 ? thread_fs_base_syscall() : 0;
+}
+
+// Is ts a live entry of the runtime's thread-state array that belongs to
+// the calling thread?
+inline bool ts_valid(const ThreadState *ts) {
+  uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
+  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
+         ts->in_use && (!g_shared.bind_threads || ts->fs_base == thread_fs_base());
+}
+// t_ts missing or not this thread's: the thread's own state, found in the
+// runtime's array by FS base (t_ts repaired); created if `create`.
+ThreadState *thread_state_lookup(bool create);
+inline ThreadState *thread_state() {  // validated; creates on first use
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
+  return thread_state_lookup(true);
+}
+inline ThreadState *thread_state_if_any() {  // validated; nullptr if none
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
+  return thread_state_lookup(false);
+}
+void *state_alloc(size_t n);
+void root_cache_flush(ThreadState *ts);     // malloc.cpp, at thread exit
+bool entry_registered_for(void (*entry)(void *), const Domain *d);  // entries.cpp
+bool runtime_entry(void (*entry)(void *));  // sdrad_api.cpp: the runtime's own
+
+// --- what a gate's caller may touch (caller.cpp) -------------------------
+const Instance *calling_instance(const ThreadState *ts);  // nullptr: root
+bool caller_may_write(const ThreadState *ts, const void *p, size_t n);
+bool caller_may_read(const ThreadState *ts, const void *p, size_t n);
+ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max);
+[[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p);
+void check_caller_write_slow(ThreadState *ts, const char *what, const void *p, size_t n);
+void check_caller_read_slow(ThreadState *ts, const char *what, const void *p, size_t n);
+// Root callers (depth 0) may touch anything: no call on their path.
+inline void check_caller_write(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (ts && ts->depth > 0) check_caller_write_slow(ts, what, p, n);
+}
+inline void check_caller_read(ThreadState *ts, const char *what, const void *p, size_t n) {
+  if (ts && ts->depth > 0) check_caller_read_slow(ts, what, p, n);
+}          // bump allocation in the state region
+
+inline int handle_index(int64_t handle) { return (int)((uint64_t)handle % kMaxDomains); }
+extern Domain *g_domains;             // kMaxDomains entries, in the state region
+// A handle is the domain's table index plus kMaxDomains times the
+// generation of that entry: a handle kept across sdrad_destroy and a new
+// registration in the same entry no longer names anything.
+inline Domain *domain_at(int64_t handle) {  // nullptr if bad or stale
+  if (handle <= 0 || !g_domains) return nullptr;
+  int idx = handle_index(handle);
+  Domain *d = &g_domains[idx];
+  return idx != 0 && d->live && (uint64_t)handle / kMaxDomains == d->generation ? d : nullptr;
+}
+int instance_take_key(Instance *in, Domain *d);  // 0 or SDRAD_E_NO_KEY
+void instance_put_key(Instance *in);
+int64_t domain_handle_of(const Domain *d);
+bool heap_guard_catch(Heap *h);
+size_t caller_block_size(ThreadState *ts, const void *blk);  // nested call blocks
+int64_t domain_register(const char *name, uint32_t policy, uint64_t udi,
+                        uint32_t compat_flags, bool is_data);
+int64_t domain_find_udi(uint64_t udi);
+void domain_destroy(int64_t handle);
+
+Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
+void instance_discard(Instance *in);  // reset heap & stack after a fault
+void note_high_water(Instance *in);
+void instance_release(ThreadState *ts, int idx);  // idx: handle_index
+void instance_retire(ThreadState *ts, int idx);   // thread exit: keep for reuse
+bool instance_create_memory(Instance *in, const Domain *d);
+uint32_t instance_pkru_refresh(Instance *in);
+inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
+  if (__builtin_expect(in->pkru_gen == in->dom->grants_gen, 1)) return in->pkru;
+  return instance_pkru_refresh(in);
+}
+void instance_free_memory(Instance *in);
+void reclaimer_start();  // normal context only: starts a thread (memory.cpp)
+bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
+Instance *instance_of_pointer(const void *p);  // arena lookup
+
+}  // namespace sdrad

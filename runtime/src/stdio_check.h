@@ -1,0 +1,58 @@
+// stdio_check.h - the standard streams' state root depends on, checked on every exit from a domain (stdio.cpp)
+// Part of the runtime's internal headers (internal.h includes them all).
+#pragma once
+
+#include <emmintrin.h>
+#include <stdio.h>
+
+#include "base.h"
+
+namespace sdrad {
+
+// --- standard streams (stdio.cpp) -----------------------------------------
+void stdio_prepare();        // start-up: buffers in key-0 memory
+// What root set up for stdin, stdout, stderr (stdio.cpp).
+struct StdStream {
+  FILE *fp;
+  uintptr_t base, len;  // the buffer
+  void *lock;
+  int fd;
+};
+extern StdStream g_std_streams[3] SDRAD_HIDDEN;
+extern bool g_std_streams_ready SDRAD_HIDDEN;
+bool stdio_streams_repair();  // false: something was changed (and is put back)
+// On every exit from a domain, so branch-free: the six read/write pointers
+// are each inside the buffer or NULL (not their order: another thread
+// using the stream passes through such states), buffer, descriptor and
+// lock as root set them up, and the stdin/stdout/stderr variables still
+// name these FILEs.
+inline uint64_t stdio_stream_bad(const StdStream &s) {
+  const FILE *f = s.fp;
+  const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
+  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock);
+  for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
+  return bad;
+}
+// The streams' 64 bytes of buffer pointers as last found valid: most
+// returns find them unchanged, and comparing costs a few vector compares.
+extern uint8_t g_std_snapshot[3][64] SDRAD_HIDDEN __attribute__((aligned(16)));
+bool stdio_streams_check();  // the full check; a valid state is the new snapshot
+inline bool stdio_streams_ok() {
+  if (!g_std_streams_ready) return true;
+  __m128i same = _mm_set1_epi8(-1);
+  for (int k = 0; k < 3; ++k) {
+    const __m128i *w = (const __m128i *)&g_std_streams[k].fp->_IO_read_ptr;
+    const __m128i *v = (const __m128i *)g_std_snapshot[k];
+    for (int i = 0; i < 4; ++i) same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128(w + i), _mm_load_si128(v + i)));
+  }
+  bool fast = _mm_movemask_epi8(same) == 0xffff && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp &&
+              stderr == g_std_streams[2].fp && g_std_streams[0].fp->_fileno == g_std_streams[0].fd &&
+              g_std_streams[1].fp->_fileno == g_std_streams[1].fd && g_std_streams[2].fp->_fileno == g_std_streams[2].fd &&
+              (void *)g_std_streams[0].fp->_lock == g_std_streams[0].lock &&
+              (void *)g_std_streams[1].fp->_lock == g_std_streams[1].lock &&
+              (void *)g_std_streams[2].fp->_lock == g_std_streams[2].lock;
+  return __builtin_expect(fast, 1) || stdio_streams_check();
+}
+void stdio_release_locks();  // after a discard: locks the rewound thread held
+
+}  // namespace sdrad
