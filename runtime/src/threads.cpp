@@ -5,17 +5,22 @@
 // glibc keeps a thread's TLS and descriptor at the top of the same mapping
 // as its stack, and that part must stay key 0 (libc writes errno there from
 // inside domains).  So pthread_create is interposed: the new thread starts
-// in thread_start(), which tags everything below its own frame with the
-// root key and then runs the program's start routine below that boundary.
-// The key is taken back at thread exit, before glibc caches the stack.
+// in sdrad_thread_entry (thread_entry.S), which saves glibc's context in
+// root memory; sdrad_thread_body tags everything below its own frame with
+// the root key, and the program's start routine runs below that boundary.
+// The thread never returns through its key-0 frames: it jumps back to
+// glibc's start_thread from the saved context.  The key is taken back at
+// thread exit, before glibc caches the stack.
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "pthread_keys.h"
 
 namespace sdrad {
 
@@ -23,11 +28,39 @@ namespace {
 
 using CreateFn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
+// Root heap (root-keyed): what the thread needs besides its key-0 frames.
 struct StartArgs {
   void *(*start)(void *);
   void *arg;
+  JmpCtx ctx;  // start_thread's context, saved by sdrad_thread_entry
 };
+static_assert(offsetof(StartArgs, ctx) == 16 && sizeof(StartArgs) == 96, "thread_entry.S offsets");
 
+// StartArgs handed to glibc and not yet taken by their thread.  glibc keeps
+// the pointer in struct pthread and the thread's first frames (key 0): the
+// thread only uses one that root really created.
+constexpr int kPending = 256;
+std::atomic<int> g_pending_lock{0};
+StartArgs *g_pending[kPending];
+
+bool pending_add(StartArgs *a) {
+  SpinGuard lock(g_pending_lock);
+  for (StartArgs *&p : g_pending)
+    if (!p) {
+      p = a;
+      return true;
+    }
+  return false;
+}
+bool pending_take(StartArgs *a) {
+  SpinGuard lock(g_pending_lock);
+  for (StartArgs *&p : g_pending)
+    if (a && p == a) {
+      p = nullptr;
+      return true;
+    }
+  return false;
+}
 
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.
@@ -52,24 +85,39 @@ bool tag_stack_below(uintptr_t boundary) {
   return true;
 }
 
-__attribute__((noinline)) void *run_below(StartArgs a, uintptr_t boundary) {
-  // The program's frames start below the boundary, in the tagged part.
-  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-  size_t pad = here > boundary ? here - boundary + 256 : 256;
-  volatile char *gap = (volatile char *)__builtin_alloca(pad);
-  gap[0] = 0;
-  void *r = a.start(a.arg);
-  __asm__ volatile("" ::"r"(gap) : "memory");  // no tail call: keep the gap
-  return r;
+}  // namespace
+}  // namespace sdrad
+
+using namespace sdrad;
+
+extern "C" {
+void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
+[[noreturn]] void sdrad_thread_run_below(StartArgs *a, uintptr_t sp) SDRAD_HIDDEN;
+
+// On the key-0 top of the stack, called once by sdrad_thread_entry: tags
+// the rest of the stack and moves below it for good.
+[[noreturn]] SDRAD_HIDDEN void sdrad_thread_body(StartArgs *a) {
+  uintptr_t boundary = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(kPage - 1);
+  bool tagged = tag_stack_below(boundary);
+  // `a` may have been spilled to this key-0 frame meanwhile: it must still
+  // be one root handed out.
+  if (!pending_take(a)) fatal("a thread started with start arguments the runtime did not create: stopped");
+  if (!tagged) say("could not protect a thread's stack: its frames stay writable by domains");
+  sdrad_thread_run_below(a, boundary - 64);
 }
 
-void *thread_start(void *p) {
-  StartArgs a = *(StartArgs *)p;
-  free(p);
-  uintptr_t boundary = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(kPage - 1);
-  if (!tag_stack_below(boundary)) log_line("could not protect a thread's stack");
-  return run_below(a, boundary);
+// Below the boundary, in root-keyed memory: the program's start routine
+// returned.  Thread-specific data destructors run here (pthread_keys.cpp),
+// then control goes straight back to glibc's start_thread.
+[[noreturn]] SDRAD_HIDDEN void sdrad_thread_finish(const StartArgs *copy, void *result) {
+  JmpCtx ctx = copy->ctx;
+  pthread_keys_thread_exit();
+  sdrad_jump(&ctx, (int64_t)(uintptr_t)result);
 }
+}
+
+namespace sdrad {
+namespace {
 
 // In a statically linked program there is no RTLD_NEXT to find libc's
 // pthread_create through: say so instead of failing with a bare EAGAIN.
@@ -109,11 +157,18 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
     log_line("pthread_create refused inside a domain");
     return EPERM;
   }
-  auto *a = (StartArgs *)malloc(sizeof(StartArgs));
+  auto *a = (StartArgs *)calloc(1, sizeof(StartArgs));
   if (!a) return EAGAIN;
   a->start = start;
   a->arg = arg;
-  int r = create(t, attr, thread_start, a);
-  if (r != 0) free(a);
+  if (!pending_add(a)) {
+    free(a);
+    return EAGAIN;
+  }
+  int r = create(t, attr, sdrad_thread_entry, a);
+  if (r != 0) {
+    pending_take(a);
+    free(a);
+  }
   return r;
 }

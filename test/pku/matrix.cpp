@@ -516,10 +516,7 @@ static bool g_pku;
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
     // Red-team findings (redteam_rows.inc); see the comments there.
-    "rt_thread_start_frame_return_address",
     "rt_sibling_sprays_altstack_during_rewind",
-    "rt_pthread_key_destructor_pointer",
-    "rt_compat_exit_via_forged_unwind_info",
     nullptr,
 };
 static bool known_gap(const char *name) {

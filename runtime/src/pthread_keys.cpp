@@ -1,0 +1,107 @@
+// Thread-specific data destructors, run from runtime-owned state.
+//
+// glibc keeps each key's destructor in __pthread_keys (libc data, key 0,
+// not pointer-mangled) and calls it with root rights at every thread exit
+// whose value for that key is set: one write-what-where from a domain on
+// any thread turns it into a call of the domain's choice.  Under PKU the
+// runtime keeps its own copy of the destructors root registered (runtime
+// data, root-keyed) and, at the end of each thread it started (and in
+// pthread_exit), runs them itself as glibc would (up to
+// PTHREAD_DESTRUCTOR_ITERATIONS rounds) and clears every value, so glibc has
+// nothing left to call.  Keys created from inside a domain get no destructor
+// call (their values are only cleared): a destructor a domain names would
+// run with root rights.
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+
+#include "internal.h"
+#include "pthread_keys.h"
+
+namespace sdrad {
+
+namespace {
+
+constexpr unsigned kKeys = PTHREAD_KEYS_MAX;
+constexpr int kRounds = PTHREAD_DESTRUCTOR_ITERATIONS;
+using Destructor = void (*)(void *);
+
+Destructor g_destructor[kKeys];  // what root registered (root memory)
+bool g_root_key[kKeys];
+
+bool from_domain() { return g_shared.pku && rdpkru_raw() != 0; }
+
+// libc's function: the next definition, or in a statically linked program
+// (no RTLD_NEXT) libc's internal alias if the linker pulled it in.
+template <typename Fn>
+Fn next(const char *name, Fn fallback) {
+  Fn f = (Fn)dlsym(RTLD_NEXT, name);
+  return f ? f : fallback;
+}
+template <typename Fn>
+Fn need(Fn f, const char *name) {
+  if (!f) fatal("cannot find libc's %s (a statically linked program?): link dynamically", name);
+  return f;
+}
+
+}  // namespace
+
+void pthread_keys_thread_exit() {
+  if (!g_shared.pku) return;
+  for (int round = 0; round < kRounds; ++round) {
+    bool called = false;
+    for (unsigned k = 0; k < kKeys; ++k) {
+      void *v = pthread_getspecific(k);
+      if (!v) continue;
+      Destructor d = g_root_key[k] ? g_destructor[k] : nullptr;
+      pthread_setspecific(k, nullptr);
+      if (d) {
+        d(v);
+        called = true;
+      }
+    }
+    if (!called) return;
+  }
+}
+
+}  // namespace sdrad
+
+using namespace sdrad;
+
+extern "C" int __pthread_key_create(pthread_key_t *, void (*)(void *));
+extern "C" __attribute__((weak)) int __pthread_key_delete(pthread_key_t);
+extern "C" __attribute__((weak, noreturn)) void __pthread_exit(void *);
+
+extern "C" SDRAD_EXPORT int pthread_key_create(pthread_key_t *key, void (*destr)(void *)) {
+  using Fn = int (*)(pthread_key_t *, void (*)(void *));
+  static Fn real = next<Fn>("pthread_key_create", __pthread_key_create);
+  int r = real(key, destr);
+  if (r == 0 && *key < kKeys && !from_domain()) {
+    g_destructor[*key] = destr;
+    g_root_key[*key] = true;
+  } else if (r == 0 && destr) {
+    log_line("pthread_key_create with a destructor inside a domain: under PKU it is not called at thread exit");
+  }
+  return r;
+}
+
+extern "C" SDRAD_EXPORT int pthread_key_delete(pthread_key_t key) {
+  using Fn = int (*)(pthread_key_t);
+  static Fn real = next<Fn>("pthread_key_delete", __pthread_key_delete);
+  int r = need(real, "pthread_key_delete")(key);
+  if (r == 0 && key < kKeys && !from_domain()) {
+    g_destructor[key] = nullptr;
+    g_root_key[key] = false;
+  }
+  return r;
+}
+
+extern "C" SDRAD_EXPORT void pthread_exit(void *value) {
+  using Fn = void (*)(void *);
+  static Fn real = next<Fn>("pthread_exit", __pthread_exit);
+  // Before glibc's unwind (cleanup handlers then run after the
+  // destructors, unlike in glibc); only root decides the calls.
+  if (!from_domain()) pthread_keys_thread_exit();
+  need(real, "pthread_exit")(value);
+  __builtin_unreachable();
+}
