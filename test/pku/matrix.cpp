@@ -516,7 +516,6 @@ static bool g_pku;
 // the run, and docs/security.md lists them.  Remove a name once fixed.
 static const char *const kKnownGaps[] = {
     // Red-team findings (redteam_rows.inc); see the comments there.
-    "rt_sibling_sprays_altstack_during_rewind",
     nullptr,
 };
 static bool known_gap(const char *name) {
