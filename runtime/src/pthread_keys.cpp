@@ -10,13 +10,19 @@
 // PTHREAD_DESTRUCTOR_ITERATIONS rounds) and clears every value, so glibc has
 // nothing left to call.  Keys created from inside a domain get no destructor
 // call (their values are only cleared): a destructor a domain names would
-// run with root rights.
+// run with root rights.  The values are glibc's too (struct pthread, key
+// 0): root's destructor is called only with the value root itself set on
+// that thread (recorded per thread state, root memory); a value set from a
+// domain, or written there, is cleared without the call (SDRAD_LOG says so).
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "internal.h"
 #include "pthread_keys.h"
+
+extern "C" __attribute__((weak)) int __pthread_setspecific(pthread_key_t, const void *);
 
 namespace sdrad {
 
@@ -31,6 +37,52 @@ bool g_root_key[kKeys];
 
 bool from_domain() { return g_shared.pku && rdpkru_raw() != 0; }
 
+// Per thread state: the values root set for keys with a root destructor.
+constexpr int kPerThread = 16;
+struct Recorded {
+  unsigned key;
+  const void *value;  // nullptr: a free entry
+};
+Recorded g_values[kMaxThreads][kPerThread];
+
+Recorded *values_of(ThreadState *ts) {
+  if (!ts) return nullptr;
+  size_t i = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+  return i < (size_t)kMaxThreads ? g_values[i] : nullptr;
+}
+
+void record(unsigned key, const void *value) {
+  Recorded *r = values_of(thread_state());
+  if (!r) {
+    log_line("no thread state to record a key's value: its destructor will not be called");
+    return;
+  }
+  Recorded *free_entry = nullptr;
+  for (int i = 0; i < kPerThread; ++i) {
+    if (r[i].value && r[i].key == key) {
+      r[i].value = value;
+      return;
+    }
+    if (!r[i].value && !free_entry) free_entry = &r[i];
+  }
+  if (!value) return;
+  if (!free_entry) {
+    log_line("more than %d thread-specific values with destructors on one thread: key %u's destructor will "
+             "not be called", kPerThread, key);
+    return;
+  }
+  *free_entry = {key, value};
+}
+
+bool recorded(Recorded *r, unsigned key, const void *value) {
+  for (int i = 0; r && i < kPerThread; ++i)
+    if (r[i].value && r[i].key == key) return r[i].value == value;
+  return false;
+}
+
+using SetFn = int (*)(pthread_key_t, const void *);
+SetFn real_set();
+
 // libc's function: the next definition, or in a statically linked program
 // (no RTLD_NEXT) libc's internal alias if the linker pulled it in.
 template <typename Fn>
@@ -44,24 +96,40 @@ Fn need(Fn f, const char *name) {
   return f;
 }
 
+SetFn real_set() {
+  static SetFn real = next<SetFn>("pthread_setspecific", __pthread_setspecific);
+  return need(real, "pthread_setspecific");
+}
+
 }  // namespace
+
+void pthread_keys_thread_start() {
+  if (Recorded *r = values_of(thread_state_if_any())) memset(r, 0, sizeof(Recorded) * kPerThread);
+}
 
 void pthread_keys_thread_exit() {
   if (!g_shared.pku) return;
+  Recorded *r = values_of(thread_state_if_any());
   for (int round = 0; round < kRounds; ++round) {
     bool called = false;
     for (unsigned k = 0; k < kKeys; ++k) {
       void *v = pthread_getspecific(k);
       if (!v) continue;
       Destructor d = g_root_key[k] ? g_destructor[k] : nullptr;
-      pthread_setspecific(k, nullptr);
-      if (d) {
+      bool ours = recorded(r, k, v);
+      real_set()(k, nullptr);
+      if (d && ours) {
+        record(k, nullptr);
         d(v);
         called = true;
+      } else if (d) {
+        log_line("thread exit: key %u holds a value root did not set (a domain's): its destructor is not "
+                 "called", k);
       }
     }
-    if (!called) return;
+    if (!called) break;
   }
+  if (r) memset(r, 0, sizeof(Recorded) * kPerThread);
 }
 
 }  // namespace sdrad
@@ -82,6 +150,13 @@ extern "C" SDRAD_EXPORT int pthread_key_create(pthread_key_t *key, void (*destr)
   } else if (r == 0 && destr) {
     log_line("pthread_key_create with a destructor inside a domain: under PKU it is not called at thread exit");
   }
+  return r;
+}
+
+extern "C" SDRAD_EXPORT int pthread_setspecific(pthread_key_t key, const void *value) {
+  int r = real_set()(key, value);
+  if (r == 0 && g_shared.pku && key < kKeys && g_root_key[key] && g_destructor[key] && !from_domain())
+    record(key, value);
   return r;
 }
 

@@ -2,5 +2,6 @@
 #pragma once
 
 namespace sdrad {
+void pthread_keys_thread_start();  // root, a new thread: no recorded values yet
 void pthread_keys_thread_exit();  // root, at the end of a thread: runs them
 }  // namespace sdrad

@@ -101,6 +101,7 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
   bool tagged = tag_stack_below(boundary);
   // `a` may have been spilled to this key-0 frame meanwhile: it must still
   // be one root handed out.
+  pthread_keys_thread_start();
   if (!pending_take(a)) fatal("a thread started with start arguments the runtime did not create: stopped");
   if (!tagged) say("could not protect a thread's stack: its frames stay writable by domains");
   sdrad_thread_run_below(a, boundary - 64);

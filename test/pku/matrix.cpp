@@ -1469,7 +1469,7 @@ static const Row kRows[] = {
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor},
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde},
     {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, true, D_MAIN, r_rt_frame_race_on_sigreturn},
-    {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, true, D_MAIN, r_rt_specific_value_to_root_destructor},
+    {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, false, D_MAIN, r_rt_specific_value_to_root_destructor},
     {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe},
     {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap},
     {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf},
