@@ -51,8 +51,12 @@ Recorded *values_of(ThreadState *ts) {
   return i < (size_t)kMaxThreads ? g_values[i] : nullptr;
 }
 
+// While this thread's destructors run (key-0 TLS: at worst a value is
+// not recorded, or a thread state is made), no new thread state is made.
+thread_local bool t_exiting;
+
 void record(unsigned key, const void *value) {
-  Recorded *r = values_of(thread_state());
+  Recorded *r = values_of(t_exiting ? thread_state_if_any() : thread_state());
   if (!r) {
     log_line("no thread state to record a key's value: its destructor will not be called");
     return;
@@ -103,23 +107,27 @@ SetFn real_set() {
 
 }  // namespace
 
-void pthread_keys_thread_start() {
-  if (Recorded *r = values_of(thread_state_if_any())) memset(r, 0, sizeof(Recorded) * kPerThread);
-}
-
 void pthread_keys_thread_exit() {
   if (!g_shared.pku) return;
-  Recorded *r = values_of(thread_state_if_any());
+  t_exiting = true;
+  // Take this thread's records out of its slot first: a destructor (the
+  // runtime's own among them) may release the thread state, and the slot
+  // then belongs to the next thread.
+  Recorded mine[kPerThread] = {};
+  if (Recorded *r = values_of(thread_state_if_any())) {
+    memcpy(mine, r, sizeof mine);
+    memset(r, 0, sizeof mine);
+  }
   for (int round = 0; round < kRounds; ++round) {
     bool called = false;
+    Recorded *live = values_of(thread_state_if_any());  // set by destructors
     for (unsigned k = 0; k < kKeys; ++k) {
       void *v = pthread_getspecific(k);
       if (!v) continue;
       Destructor d = g_root_key[k] ? g_destructor[k] : nullptr;
-      bool ours = recorded(r, k, v);
+      bool ours = recorded(mine, k, v) || recorded(live, k, v);
       real_set()(k, nullptr);
       if (d && ours) {
-        record(k, nullptr);
         d(v);
         called = true;
       } else if (d) {
@@ -128,8 +136,10 @@ void pthread_keys_thread_exit() {
       }
     }
     if (!called) break;
+    memset(mine, 0, sizeof mine);  // called once each
   }
-  if (r) memset(r, 0, sizeof(Recorded) * kPerThread);
+  if (Recorded *r = values_of(thread_state_if_any())) memset(r, 0, sizeof mine);
+  t_exiting = false;
 }
 
 }  // namespace sdrad

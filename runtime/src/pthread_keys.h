@@ -2,6 +2,5 @@
 #pragma once
 
 namespace sdrad {
-void pthread_keys_thread_start();  // root, a new thread: no recorded values yet
 void pthread_keys_thread_exit();  // root, at the end of a thread: runs them
 }  // namespace sdrad

@@ -13,6 +13,8 @@
 // thread exit, before glibc caches the stack.
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -62,6 +64,39 @@ bool pending_take(StartArgs *a) {
   return false;
 }
 
+// The kernel's mapping around `addr` (from /proc/self/maps, no allocation):
+// false if it cannot be read.
+bool kernel_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  size_t have = 0;
+  bool found = false;
+  for (;;) {
+    ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
+    if (r <= 0) break;
+    have += (size_t)r;
+    buf[have] = 0;
+    char *line = buf, *nl;
+    while (!found && (nl = strchr(line, '\n'))) {
+      *nl = 0;
+      char *e;
+      uintptr_t l = strtoul(line, &e, 16), h = strtoul(e + 1, nullptr, 16);
+      if (addr >= l && addr < h) {
+        *lo = l;
+        *hi = h;
+        found = true;
+      }
+      line = nl + 1;
+    }
+    if (found) break;
+    have = strlen(line);
+    memmove(buf, line, have);
+  }
+  close(fd);
+  return found;
+}
+
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.
 bool tag_stack_below(uintptr_t boundary) {
@@ -73,6 +108,16 @@ bool tag_stack_below(uintptr_t boundary) {
   pthread_attr_destroy(&attr);
   uintptr_t lo = align_up((uintptr_t)addr, kPage);
   uintptr_t hi = boundary;
+  // glibc derives the stack's bounds from struct pthread (key 0; a cached
+  // stack keeps a dead thread's, which a domain can rewrite before the
+  // stack is reused): the range tagged now, and given back to key 0 at
+  // exit, must lie in the kernel's mapping of this very stack.
+  uintptr_t vlo, vhi;
+  if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) return false;
+  if (lo < vlo || hi > vhi) {
+    say("a thread's stack bounds (from glibc's thread descriptor) leave its mapping: not protected");
+    return false;
+  }
   if (hi <= lo) return false;
   // The range goes into the thread's state (runtime memory): the key is
   // taken back at thread exit (state.cpp), and a range kept in key-0 memory
@@ -101,7 +146,6 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
   bool tagged = tag_stack_below(boundary);
   // `a` may have been spilled to this key-0 frame meanwhile: it must still
   // be one root handed out.
-  pthread_keys_thread_start();
   if (!pending_take(a)) fatal("a thread started with start arguments the runtime did not create: stopped");
   if (!tagged) say("could not protect a thread's stack: its frames stay writable by domains");
   sdrad_thread_run_below(a, boundary - 64);

@@ -47,6 +47,7 @@ bool g_eh_full;
 struct Mapping {
   uintptr_t lo, hi;
   bool w, x;
+  unsigned long long inode;  // 0: anonymous
 };
 constexpr int kMaxMappings = 8192;
 Mapping g_maps[kMaxMappings];
@@ -72,6 +73,10 @@ void read_maps() {
       m.hi = strtoul(e + 1, &e, 16);
       m.w = e[1 + 1] == 'w';
       m.x = e[1 + 2] == 'x';
+      // perms offset dev inode
+      char *f = e + 1;
+      for (int field = 0; field < 3 && f; ++field) f = strchr(f, ' ') ? strchr(f, ' ') + 1 : nullptr;
+      m.inode = f ? strtoull(f, nullptr, 10) : 0;
       g_maps[g_map_count++] = m;
       line = nl + 1;
     }
@@ -93,6 +98,13 @@ bool kernel_agrees(uintptr_t a, size_t n, bool exec) {
     i = -1;
   }
   return a >= end;
+}
+
+// The file a mapped address belongs to (0: anonymous or not mapped).
+unsigned long long inode_at(uintptr_t a) {
+  for (int i = 0; i < g_map_count; ++i)
+    if (a >= g_maps[i].lo && a < g_maps[i].hi) return g_maps[i].inode;
+  return 0;
 }
 
 bool in_readonly(const dl_phdr_info *info, uintptr_t a, size_t n, uintptr_t *lo, uintptr_t *hi) {
@@ -133,6 +145,11 @@ int add_object(dl_phdr_info *info, size_t, void *) {
     }
     uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
     if (!kernel_agrees(lo, ph.p_memsz, true)) continue;
+    // The table must come from the file the code was mapped from: an
+    // object a domain adds to the dynamic linker's list cannot pair some
+    // code with read-only bytes found elsewhere.
+    unsigned long long ino = inode_at(lo);
+    if (!ino || ino != inode_at(hdr)) continue;
     g_eh[g_eh_count++] = {lo, lo + ph.p_memsz, table, hdr, count, ro_lo, ro_hi};
   }
   return 0;
