@@ -39,6 +39,7 @@ std::atomic<int> g_eh_lock{0};
 EhObject g_eh[kMaxObjects];
 int g_eh_count;
 bool g_eh_full;
+std::atomic<bool> g_eh_built{false};
 
 // The kernel's view of the mappings, read at each refresh: the program
 // headers come from the dynamic linker's list (key 0), which a domain can
@@ -254,10 +255,14 @@ void unwind_ranges_refresh() {
   g_eh_full = false;
   read_maps();
   dl_iterate_phdr(add_object, nullptr);
+  g_eh_built.store(true, std::memory_order_release);
   if (g_eh_full) log_line("more than %d executable segments: sdrad_enter refused from the rest", kMaxObjects);
 }
 
 uintptr_t function_start_of(uintptr_t pc) {
+  // Asked before the runtime's constructor (a library's constructor that
+  // calls sdrad_enter): build the list now.
+  if (!g_eh_built.load(std::memory_order_acquire)) unwind_ranges_refresh();
   SpinGuard lock(g_eh_lock);
   for (int i = 0; i < g_eh_count; ++i)
     if (pc >= g_eh[i].text_lo && pc < g_eh[i].text_hi) return lookup(g_eh[i], pc);
