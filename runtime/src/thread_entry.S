@@ -17,7 +17,7 @@
         .text
 
 #define SA_CTX          16      /* StartArgs::ctx */
-#define SA_SIZE         96      /* sizeof(StartArgs) */
+#define SA_SIZE         128     /* sizeof(StartArgs) */
 #define CTX_RSP         48
 #define CTX_RIP         56
 #define CTX_MXCSR       64

@@ -31,12 +31,18 @@ namespace {
 using CreateFn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 // Root heap (root-keyed): what the thread needs besides its key-0 frames.
+constexpr int kPdSlots = 6;
 struct StartArgs {
   void *(*start)(void *);
   void *arg;
   JmpCtx ctx;  // start_thread's context, saved by sdrad_thread_entry
+  // Where start_thread's frame (key 0) holds its descriptor pointer: put
+  // back from the FS base before the jump (offsets from ctx.rsp).
+  uint32_t pd_off[kPdSlots];
+  uint32_t pd_count;
+  uint32_t pad;
 };
-static_assert(offsetof(StartArgs, ctx) == 16 && sizeof(StartArgs) == 96, "thread_entry.S offsets");
+static_assert(offsetof(StartArgs, ctx) == 16 && sizeof(StartArgs) == 128, "thread_entry.S offsets");
 
 // StartArgs handed to glibc and not yet taken by their thread.  glibc keeps
 // the pointer in struct pthread and the thread's first frames (key 0): the
@@ -143,6 +149,12 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
 // the rest of the stack and moves below it for good.
 [[noreturn]] SDRAD_HIDDEN void sdrad_thread_body(StartArgs *a) {
   uintptr_t boundary = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(kPage - 1);
+  // glibc's start_thread reloads its descriptor pointer from its own frame
+  // after the start routine (a variable live across its setjmp): note
+  // where, while nothing but this thread has run on this stack yet.
+  uintptr_t pd = thread_fs_base();
+  for (uintptr_t p = a->ctx.rsp; p + 8 <= pd && p < a->ctx.rsp + 2048 && a->pd_count < kPdSlots; p += 8)
+    if (*(const uintptr_t *)p == pd) a->pd_off[a->pd_count++] = (uint32_t)(p - a->ctx.rsp);
   bool tagged = tag_stack_below(boundary);
   // `a` may have been spilled to this key-0 frame meanwhile: it must still
   // be one root handed out.
@@ -157,6 +169,8 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
 [[noreturn]] SDRAD_HIDDEN void sdrad_thread_finish(const StartArgs *copy, void *result) {
   JmpCtx ctx = copy->ctx;
   pthread_keys_thread_exit();
+  uintptr_t pd = thread_fs_base();
+  for (uint32_t i = 0; i < copy->pd_count && i < kPdSlots; ++i) *(uintptr_t *)(ctx.rsp + copy->pd_off[i]) = pd;
   sdrad_jump(&ctx, (int64_t)(uintptr_t)result);
 }
 }

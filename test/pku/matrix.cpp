@@ -1457,6 +1457,7 @@ static const Row kRows[] = {
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor, 0},
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde, 0},
     {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, true, D_MAIN, r_rt_frame_race_on_sigreturn, 0},
+    {"rt_thread_start_frame_descriptor_pointer", BLOCKED, true, false, D_MAIN, r_rt_thread_start_descriptor_pointer, 0},
     {"rt_cached_thread_descriptor_stack_bounds", BLOCKED, true, false, D_MAIN, r_rt_cached_descriptor_stack_bounds, 0},
     {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, false, D_MAIN, r_rt_specific_value_to_root_destructor, 0},
     {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe, 0},
