@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "unwind_ranges.h"
 
 extern "C" char __start_sdrad_gates[] __attribute__((visibility("hidden")));
 extern "C" char __stop_sdrad_gates[] __attribute__((visibility("hidden")));
@@ -147,5 +148,6 @@ extern "C" SDRAD_EXPORT void *dlopen(const char *file, int mode) {
   if (!real) return nullptr;
   void *h = real(file, mode);
   if (h) scan("dlopen");
+  if (h) unwind_ranges_refresh();
   return h;
 }

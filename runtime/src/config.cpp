@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "unwind_ranges.h"
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
@@ -192,6 +193,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   exit_list_locate();
   confine_init();
   binary_scan_startup();
+  unwind_ranges_refresh();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
            g_shared.heap_size, g_shared.stack_size);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "unwind_ranges.h"
 #include "sdrad/abi.h"
 #include "sdrad_api.h"
 
@@ -92,15 +93,10 @@ Instance *heap_target(ThreadState *ts, uint64_t udi, const char *what) {
 }
 
 // The function a return address lies in (its FDE's start), or 0.
-struct EhBases {
-  void *tbase, *dbase, *func;
-};
-extern "C" const void *_Unwind_Find_FDE(void *pc, EhBases *bases);
-uintptr_t function_of(uintptr_t ret) {
-  EhBases b{};
-  if (!ret || !_Unwind_Find_FDE((void *)(ret - 1), &b)) return 0;
-  return (uintptr_t)b.func;
-}
+// The function a return address lies in, from the runtime's own copy of the
+// unwind tables' ranges (unwind_ranges.cpp): libgcc's registry of frame
+// info is key-0 data a domain can add a forged FDE to.
+uintptr_t function_of(uintptr_t ret) { return ret ? function_start_of(ret - 1) : 0; }
 
 }  // namespace
 

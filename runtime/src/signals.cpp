@@ -11,6 +11,9 @@
 #include "internal.h"
 
 extern "C" void sdrad_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+// Root memory (runtime data), set once at start-up; read by the entries.
+extern "C" SDRAD_HIDDEN uintptr_t sdrad_alt_arena_base, sdrad_alt_arena_size;
+uintptr_t sdrad_alt_arena_base, sdrad_alt_arena_size;
 
 namespace sdrad {
 
@@ -19,7 +22,9 @@ namespace {
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
 struct sigaction g_previous[NSIG];
 bool g_fault_signals_installed;
-constexpr size_t kAltStack = 64 * 1024;
+constexpr size_t kAltStack = 64 * 1024;  // outside the arena (no PKU, or arena full)
+constexpr size_t kAltBlock = 128 * 1024;  // signal_stack.S: ALT_BLOCK
+constexpr size_t kAltRoot = 64 * 1024;    // signal_stack.S: ALT_ROOT
 #ifndef SEGV_PKUERR
 #define SEGV_PKUERR 4
 #endif
@@ -82,8 +87,20 @@ void chain(int sig, siginfo_t *info, void *uc) {
 
 }  // namespace
 
-// Alternate stacks of exited threads, for the next threads (a thread-per-
-// connection server would otherwise map and unmap one per connection).
+// Alternate stacks.  Under PKU each thread's is one block of an arena the
+// runtime reserves at start-up, aligned to its size:
+//   [base, base + kAltRoot)          root-keyed: the handlers' stack
+//   [base + kAltRoot, base + kAltBlock) key 0: where the kernel writes the
+//                                       signal frame (it writes it with the
+//                                       interrupted PKRU, which always
+//                                       allows key 0)
+// The whole block is the sigaltstack, so the kernel puts frames at its top.
+// The signal entries (switch.S, signal_stack.S) see from the stack pointer
+// alone, without a load from domain-writable memory, that they run on the
+// key-0 part, copy the frame just below the root part's top and run the
+// handler there: a domain on another thread can race the kernel's frame
+// (it is validated before use) but no longer the handler's own frames.
+// Blocks of exited threads are reused by the next threads.
 namespace {
 std::atomic<int> g_alt_lock{0};
 void *g_alt_free[64];
@@ -91,11 +108,53 @@ int g_alt_count;
 struct AltLock : SpinGuard {
   AltLock() : SpinGuard(g_alt_lock) {}
 };
+constexpr size_t kArenaBlocks = 1024;  // 128 MiB of address space, committed per thread
+uintptr_t g_arena_next;                 // next unused block
+void *g_arena_free[kArenaBlocks];       // blocks of exited threads
+size_t g_arena_free_count;
+bool g_arena_warned;
+
+bool in_arena(const void *p) {
+  return (uintptr_t)p - sdrad_alt_arena_base < sdrad_alt_arena_size;
+}
+
+void arena_reserve() {
+  if (!g_shared.pku) return;
+  size_t len = (kArenaBlocks + 1) * kAltBlock;
+  void *m = mmap(nullptr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) {
+    say("cannot reserve the signal stack arena: signal handlers run on key-0 stacks");
+    return;
+  }
+  uintptr_t base = align_up((uintptr_t)m, kAltBlock);
+  g_arena_next = base;
+  sdrad_alt_arena_base = base;
+  sdrad_alt_arena_size = kArenaBlocks * kAltBlock;
+}
+
+// A fresh block: root-keyed handler part, key-0 frame part.
+void *arena_take() {
+  uintptr_t b;
+  {
+    AltLock lock;
+    if (!sdrad_alt_arena_size || g_arena_next >= sdrad_alt_arena_base + sdrad_alt_arena_size) return nullptr;
+    b = g_arena_next;
+    g_arena_next += kAltBlock;
+  }
+  if (tag_memory((void *)b, kAltRoot, PROT_READ | PROT_WRITE, g_shared.root_key) != 0 ||
+      mprotect((void *)(b + kAltRoot), kAltBlock - kAltRoot, PROT_READ | PROT_WRITE) != 0)
+    return nullptr;
+  return (void *)b;
+}
 }  // namespace
 
 void altstack_put(void *p) {
   {
     AltLock lock;
+    if (in_arena(p)) {  // always fits: one entry per block
+      g_arena_free[g_arena_free_count++] = p;
+      return;
+    }
     if (g_alt_count < 64) {
       g_alt_free[g_alt_count++] = p;
       return;
@@ -106,27 +165,42 @@ void altstack_put(void *p) {
 
 void thread_altstack_ensure(ThreadState *ts) {
   if (ts->altstack) return;
-  // Key 0: the kernel writes the signal frame with the interrupted PKRU,
-  // and handlers start with only key 0 accessible.
   void *p = nullptr;
   {
     AltLock lock;
+    if (g_arena_free_count) p = g_arena_free[--g_arena_free_count];
+  }
+  if (!p && g_shared.pku) p = arena_take();
+  if (!p) {
+    AltLock lock;
     if (g_alt_count) p = g_alt_free[--g_alt_count];
   }
-  if (!p) p = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return;
+  size_t size = kAltStack;
+  if (p && in_arena(p)) {
+    size = kAltBlock;
+  } else if (!p) {
+    if (g_shared.pku && !g_arena_warned) {
+      g_arena_warned = true;
+      say("signal stack arena exhausted (%zu threads): further threads' fault handlers run on key-0 "
+          "stacks that domains on other threads can write", kArenaBlocks);
+    }
+    // Key 0: the kernel writes the signal frame with the interrupted PKRU.
+    p = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+  }
   stack_t ss{};
   ss.ss_sp = p;
-  ss.ss_size = kAltStack;
+  ss.ss_size = size;
   if (sigaltstack(&ss, nullptr) != 0) {
     altstack_put(p);
     return;
   }
   ts->altstack = p;
-  ts->altstack_size = kAltStack;
+  ts->altstack_size = size;
 }
 
 void signals_install() {
+  arena_reserve();
   for (int sig : kSignals) {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -282,4 +356,24 @@ extern "C" SDRAD_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
   sigemptyset(&a.sa_mask);
   if (sigaction(sig, &a, &old) != 0) return SIG_ERR;
   return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
+
+// signal_stack.S: the handler runs on the root-keyed copy of the kernel's
+// frame.  The copy was read from key-0 memory, so only its contents (not
+// the handler's control flow) are the domain's to choose: the XSAVE pointer
+// is relocated only if it lies in the copied frame, everything else is
+// checked where it is used (fault kind, stack bounds, signal mask with the
+// fault signals unblocked).  A handler that returns goes back through the
+// kernel's frame: the copy, as the handler left it, is written back.
+extern "C" SDRAD_HIDDEN void sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
+                                                  void (*handler)(int, siginfo_t *, void *),
+                                                  uintptr_t frame) {
+  auto *uc = (ucontext_t *)ucv;
+  uintptr_t top = (frame | (kAltBlock - 1)) + 1;
+  uintptr_t fp = (uintptr_t)uc->uc_mcontext.fpregs;
+  bool fp_ok = fp >= frame && fp < top && top - fp >= 576 && (fp & 63) == 0;
+  uc->uc_mcontext.fpregs = fp_ok ? (fpregset_t)(fp - kAltRoot) : nullptr;
+  handler(sig, info, ucv);
+  uc->uc_mcontext.fpregs = (fpregset_t)fp;
+  memcpy((void *)frame, (const void *)(frame - kAltRoot), top - frame);
 }

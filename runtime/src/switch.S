@@ -20,6 +20,8 @@
 
 #include "gate_macros.inc"
 
+#define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
+
 /*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
  *                             void (*fn)(void *), void *arg)
@@ -156,10 +158,22 @@ sdrad_call_on_stack:
         mov     r10, rdx
         ELEVATE
         mov     rdx, r10
-        sub     rsp, 8
+        /* On the key-0 part of a runtime alternate stack (signals.cpp):
+           run the handler on the block's root-keyed part instead
+           (signal_stack.S), back at 5: with the same stack pointer. */
+        mov     rax, rsp
+        sub     rax, [rip + sdrad_alt_arena_base]
+        cmp     rax, [rip + sdrad_alt_arena_size]
+        jae     6f
+        test    eax, ALT_ROOT
+        jz      6f                      /* already on the root part: nested */
+        lea     r11, [rip + \handler]
+        lea     r10, [rip + 5f]
+        jmp     sdrad_signal_root_stack
+6:      sub     rsp, 8
         .cfi_adjust_cfa_offset 8
         call    \handler
-        call    sdrad_gate_caller_pkru
+5:      call    sdrad_gate_caller_pkru
         add     rsp, 8
         .cfi_adjust_cfa_offset -8
         pop     r11

@@ -5,17 +5,24 @@
 // glibc keeps a thread's TLS and descriptor at the top of the same mapping
 // as its stack, and that part must stay key 0 (libc writes errno there from
 // inside domains).  So pthread_create is interposed: the new thread starts
-// in thread_start(), which tags everything below its own frame with the
-// root key and then runs the program's start routine below that boundary.
-// The key is taken back at thread exit, before glibc caches the stack.
+// in sdrad_thread_entry (thread_entry.S), which saves glibc's context in
+// root memory; sdrad_thread_body tags everything below its own frame with
+// the root key, and the program's start routine runs below that boundary.
+// The thread never returns through its key-0 frames: it jumps back to
+// glibc's start_thread from the saved context.  The key is taken back at
+// thread exit, before glibc caches the stack.
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "pthread_keys.h"
 
 namespace sdrad {
 
@@ -23,11 +30,78 @@ namespace {
 
 using CreateFn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
+// Root heap (root-keyed): what the thread needs besides its key-0 frames.
+constexpr int kPdSlots = 6;
 struct StartArgs {
   void *(*start)(void *);
   void *arg;
+  JmpCtx ctx;  // start_thread's context, saved by sdrad_thread_entry
+  // Where start_thread's frame (key 0) holds its descriptor pointer: put
+  // back from the FS base before the jump (offsets from ctx.rsp).
+  uint32_t pd_off[kPdSlots];
+  uint32_t pd_count;
+  uint32_t pad;
 };
+static_assert(offsetof(StartArgs, ctx) == 16 && sizeof(StartArgs) == 128, "thread_entry.S offsets");
 
+// StartArgs handed to glibc and not yet taken by their thread.  glibc keeps
+// the pointer in struct pthread and the thread's first frames (key 0): the
+// thread only uses one that root really created.
+constexpr int kPending = 256;
+std::atomic<int> g_pending_lock{0};
+StartArgs *g_pending[kPending];
+
+bool pending_add(StartArgs *a) {
+  SpinGuard lock(g_pending_lock);
+  for (StartArgs *&p : g_pending)
+    if (!p) {
+      p = a;
+      return true;
+    }
+  return false;
+}
+bool pending_take(StartArgs *a) {
+  SpinGuard lock(g_pending_lock);
+  for (StartArgs *&p : g_pending)
+    if (a && p == a) {
+      p = nullptr;
+      return true;
+    }
+  return false;
+}
+
+// The kernel's mapping around `addr` (from /proc/self/maps, no allocation):
+// false if it cannot be read.
+bool kernel_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  size_t have = 0;
+  bool found = false;
+  for (;;) {
+    ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
+    if (r <= 0) break;
+    have += (size_t)r;
+    buf[have] = 0;
+    char *line = buf, *nl;
+    while (!found && (nl = strchr(line, '\n'))) {
+      *nl = 0;
+      char *e;
+      uintptr_t l = strtoul(line, &e, 16), h = strtoul(e + 1, nullptr, 16);
+      if (addr >= l && addr < h) {
+        *lo = l;
+        *hi = h;
+        found = true;
+      }
+      line = nl + 1;
+    }
+    if (found) break;
+    have = strlen(line);
+    memmove(buf, line, have);
+  }
+  close(fd);
+  return found;
+}
 
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.
@@ -40,6 +114,16 @@ bool tag_stack_below(uintptr_t boundary) {
   pthread_attr_destroy(&attr);
   uintptr_t lo = align_up((uintptr_t)addr, kPage);
   uintptr_t hi = boundary;
+  // glibc derives the stack's bounds from struct pthread (key 0; a cached
+  // stack keeps a dead thread's, which a domain can rewrite before the
+  // stack is reused): the range tagged now, and given back to key 0 at
+  // exit, must lie in the kernel's mapping of this very stack.
+  uintptr_t vlo, vhi;
+  if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) return false;
+  if (lo < vlo || hi > vhi) {
+    say("a thread's stack bounds (from glibc's thread descriptor) leave its mapping: not protected");
+    return false;
+  }
   if (hi <= lo) return false;
   // The range goes into the thread's state (runtime memory): the key is
   // taken back at thread exit (state.cpp), and a range kept in key-0 memory
@@ -52,24 +136,47 @@ bool tag_stack_below(uintptr_t boundary) {
   return true;
 }
 
-__attribute__((noinline)) void *run_below(StartArgs a, uintptr_t boundary) {
-  // The program's frames start below the boundary, in the tagged part.
-  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-  size_t pad = here > boundary ? here - boundary + 256 : 256;
-  volatile char *gap = (volatile char *)__builtin_alloca(pad);
-  gap[0] = 0;
-  void *r = a.start(a.arg);
-  __asm__ volatile("" ::"r"(gap) : "memory");  // no tail call: keep the gap
-  return r;
+}  // namespace
+}  // namespace sdrad
+
+using namespace sdrad;
+
+extern "C" {
+void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
+[[noreturn]] void sdrad_thread_run_below(StartArgs *a, uintptr_t sp) SDRAD_HIDDEN;
+
+// On the key-0 top of the stack, called once by sdrad_thread_entry: tags
+// the rest of the stack and moves below it for good.
+[[noreturn]] SDRAD_HIDDEN void sdrad_thread_body(StartArgs *a) {
+  uintptr_t boundary = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(kPage - 1);
+  // glibc's start_thread reloads its descriptor pointer from its own frame
+  // after the start routine (a variable live across its setjmp): note
+  // where, while nothing but this thread has run on this stack yet.
+  uintptr_t pd = thread_fs_base();
+  for (uintptr_t p = a->ctx.rsp; p + 8 <= pd && p < a->ctx.rsp + 2048 && a->pd_count < kPdSlots; p += 8)
+    if (*(const uintptr_t *)p == pd) a->pd_off[a->pd_count++] = (uint32_t)(p - a->ctx.rsp);
+  bool tagged = tag_stack_below(boundary);
+  // `a` may have been spilled to this key-0 frame meanwhile: it must still
+  // be one root handed out.
+  if (!pending_take(a)) fatal("a thread started with start arguments the runtime did not create: stopped");
+  if (!tagged) say("could not protect a thread's stack: its frames stay writable by domains");
+  sdrad_thread_run_below(a, boundary - 64);
 }
 
-void *thread_start(void *p) {
-  StartArgs a = *(StartArgs *)p;
-  free(p);
-  uintptr_t boundary = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(kPage - 1);
-  if (!tag_stack_below(boundary)) log_line("could not protect a thread's stack");
-  return run_below(a, boundary);
+// Below the boundary, in root-keyed memory: the program's start routine
+// returned.  Thread-specific data destructors run here (pthread_keys.cpp),
+// then control goes straight back to glibc's start_thread.
+[[noreturn]] SDRAD_HIDDEN void sdrad_thread_finish(const StartArgs *copy, void *result) {
+  JmpCtx ctx = copy->ctx;
+  pthread_keys_thread_exit();
+  uintptr_t pd = thread_fs_base();
+  for (uint32_t i = 0; i < copy->pd_count && i < kPdSlots; ++i) *(uintptr_t *)(ctx.rsp + copy->pd_off[i]) = pd;
+  sdrad_jump(&ctx, (int64_t)(uintptr_t)result);
 }
+}
+
+namespace sdrad {
+namespace {
 
 // In a statically linked program there is no RTLD_NEXT to find libc's
 // pthread_create through: say so instead of failing with a bare EAGAIN.
@@ -109,11 +216,18 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
     log_line("pthread_create refused inside a domain");
     return EPERM;
   }
-  auto *a = (StartArgs *)malloc(sizeof(StartArgs));
+  auto *a = (StartArgs *)calloc(1, sizeof(StartArgs));
   if (!a) return EAGAIN;
   a->start = start;
   a->arg = arg;
-  int r = create(t, attr, thread_start, a);
-  if (r != 0) free(a);
+  if (!pending_add(a)) {
+    free(a);
+    return EAGAIN;
+  }
+  int r = create(t, attr, sdrad_thread_entry, a);
+  if (r != 0) {
+    pending_take(a);
+    free(a);
+  }
   return r;
 }

@@ -1,0 +1,57 @@
+/*
+ * signal_stack.S - a signal handler's move from the key-0 part of the
+ * thread's alternate stack block to its root-keyed part (signals.cpp).
+ *
+ * Reached by jmp from SIGNAL_ENTRY (switch.S), already elevated, with
+ *   edi, rsi, rdx  the handler's arguments (signal, siginfo, ucontext),
+ *   r11            the handler, r10  where to continue in SIGNAL_ENTRY,
+ *   rsp            the kernel's frame, on the key-0 part of the block.
+ * Nothing is stored on the key-0 part: the frame, from rsp to the block's
+ * top, is copied ALT_ROOT bytes lower (just below the root part's top),
+ * the handler runs there on a copy (sdrad_signal_on_copy validates and
+ * relocates it, and copies it back if the handler returns), and the entry
+ * continues at r10 with its original stack pointer minus 8, as if its own
+ * call of the handler had returned.
+ */
+        .intel_syntax noprefix
+        .text
+
+#define ALT_BLOCK       0x20000         /* signals.cpp: kAltBlock */
+#define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot */
+
+        .globl  sdrad_signal_root_stack
+        .hidden sdrad_signal_root_stack
+        .type   sdrad_signal_root_stack, @function
+sdrad_signal_root_stack:
+        .cfi_startproc
+        .cfi_undefined rip
+        mov     r9, rsp                 /* the frame (pretcode) */
+        mov     rcx, rsp
+        or      rcx, ALT_BLOCK - 1
+        add     rcx, 1                  /* the block's top */
+        sub     rcx, rsp                /* the frame's length (<= ALT_ROOT) */
+        mov     r8d, edi
+        mov     rax, rsi
+        lea     rdi, [rsp - ALT_ROOT]
+        mov     rsi, rsp
+        cld
+        rep movsb
+        lea     rsp, [r9 - ALT_ROOT]    /* root-keyed from here on */
+        push    r9
+        push    r10
+        sub     rsp, 8
+        mov     edi, r8d
+        lea     rsi, [rax - ALT_ROOT]
+        sub     rdx, ALT_ROOT
+        mov     rcx, r11
+        mov     r8, r9
+        call    sdrad_signal_on_copy
+        add     rsp, 8
+        pop     r10
+        pop     r9
+        lea     rsp, [r9 - 8]
+        jmp     r10
+        .cfi_endproc
+        .size   sdrad_signal_root_stack, . - sdrad_signal_root_stack
+
+        .section .note.GNU-stack,"",@progbits
