@@ -815,6 +815,11 @@ bool Isolator::planDeep(Function &F, Argument &A, ArgPlan &P) {
       return false;
     }
   }
+  LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << ": parameter "
+                    << No << ": deep copy" << (DI.isValid() ? " in" : "")
+                    << (DO.isValid() ? " back" : "") << ", "
+                    << P.ElemSize << "-byte object"
+                    << (P.Parts.empty() ? "" : ", by value in parts") << "\n");
   return true;
 }
 
