@@ -1100,6 +1100,11 @@ bool Isolator::planDeep(Function &F, Argument &A, ArgPlan &P) {
       return false;
     }
   }
+  LLVM_DEBUG(dbgs() << "sdrad-isolate: " << F.getName() << ": parameter "
+                    << No << ": deep copy" << (DI.isValid() ? " in" : "")
+                    << (DO.isValid() ? " back" : "") << ", "
+                    << P.ElemSize << "-byte object"
+                    << (P.Parts.empty() ? "" : ", by value in parts") << "\n");
   return true;
 }
 
@@ -1237,11 +1242,12 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
                                      A.getName() + ".obj");
       Value *Given = B.CreateIsNotNull(P.Kind == ArgKind::Out ? Len : Copy,
                                        A.getName() + ".given");
+      Function *Make = P.Kind == ArgKind::Out ? P.OutDeep[0] : P.Deep[2];
+      SmallVector<Value *, 3> MakeArgs{Obj};
+      if (P.Kind != ArgKind::Out)
+        MakeArgs.append({Copy, Len});
       ifTrue(B, Given, (A.getName() + ".make").str(), [&](IRBuilder<> &TB) {
-        if (P.Kind == ArgKind::Out)
-          TB.CreateCall(P.OutDeep[0], {Obj});
-        else
-          TB.CreateCall(P.Deep[2], {Obj, Copy, Len});
+        TB.CreateCall(Make, MakeArgs);
       });
       DeepObjs.push_back({&P, Given});
       if (P.Parts.empty()) {
@@ -1285,11 +1291,13 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
     LandingPadInst *LP = UB.CreateLandingPad(
         StructType::get(C, {UB.getPtrTy(), UB.getInt32Ty()}), 0, "lp");
     LP->setCleanup(true);
-    for (auto [P, Given] : DeepObjs)
-      ifTrue(UB, Given, "destroy.unwind", [&](IRBuilder<> &TB) {
+    for (const auto &D : DeepObjs) {
+      const ArgPlan *P = D.first;
+      ifTrue(UB, D.second, "destroy.unwind", [&](IRBuilder<> &TB) {
         TB.CreateCall(P->Deep[3] ? P->Deep[3] : P->OutDeep[2],
                       {TB.CreateStructGEP(BlockTy, Blk, P->ObjField)});
       });
+    }
     UB.CreateResume(LP);
     B.SetInsertPoint(Normal);
   } else {
@@ -1299,12 +1307,14 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   Call->setAttributes(callAttrs(Body, C));
   // in objects end with the call; out and inout ones once copied back
   // (F.sdrad_drop).
-  for (auto [P, Given] : DeepObjs)
+  for (const auto &D : DeepObjs) {
+    const ArgPlan *P = D.first;
     if (P->Kind == ArgKind::In)
-      ifTrue(B, Given, "destroy", [&](IRBuilder<> &TB) {
+      ifTrue(B, D.second, "destroy", [&](IRBuilder<> &TB) {
         TB.CreateCall(P->Deep[3],
                       {TB.CreateStructGEP(BlockTy, Blk, P->ObjField)});
       });
+  }
   for (auto [Tmp, Slot] : SRetCopies) {
     auto *AI = cast<AllocaInst>(Tmp);
     B.CreateMemCpy(Slot, Align(1), AI, AI->getAlign(),
