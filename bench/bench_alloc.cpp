@@ -4,13 +4,17 @@
 // one and allocates a new one of a random size in [16, 1024) bytes and
 // touches it.  Result: ns per free+malloc pair, per thread.
 //
-// Built twice:
-//   bench_alloc_glibc  (not linked with the runtime)  -> alloc.glibc.{1t,2t}
-//   bench_alloc_sdrad  (linked with the runtime)      -> alloc.root.{1t,2t}
+// Built three times:
+//   bench_alloc_glibc    (not linked with the runtime)  -> alloc.glibc.{1,2,4}t
+//   bench_alloc_mimalloc (linked with libmimalloc, which replaces malloc)
+//                                                       -> alloc.mimalloc.{1,2,4}t
+//   bench_alloc_sdrad    (linked with the runtime)      -> alloc.root.{1,2,4}t
 //                       (the runtime serves the root heap) and
-//                       alloc.domain.{1t,2t} (the loop runs inside an
-//                       isolated call: the domain instance's heap; with two
-//                       threads each thread has its own instance)
+//                       alloc.domain.{1,2,4}t (the loop runs inside an
+//                       isolated call: the domain instance's heap; with
+//                       several threads each thread has its own instance)
+// Each thread runs the same loop on its own objects; the figure is the mean
+// over threads of the time per pair (threads > cores just share them).
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -20,6 +24,9 @@
 #include "common.h"
 #ifdef SDRAD_BENCH_RUNTIME
 #include "thunk.h"
+#endif
+#ifdef SDRAD_BENCH_MIMALLOC
+#include <mimalloc.h>
 #endif
 
 using namespace bench;
@@ -102,11 +109,20 @@ int main(int argc, char **argv) {
 #ifdef SDRAD_BENCH_RUNTIME
   const char *root = "alloc.root";
   printf("# backend %s\n", sdrad_backend_name());
+#elif defined(SDRAD_BENCH_MIMALLOC)
+  const char *root = "alloc.mimalloc";
+  // The figures are mimalloc's only if it really serves malloc.
+  void *probe = malloc(100);
+  if (!mi_is_in_heap_region(probe)) {
+    fprintf(stderr, "bench_alloc_mimalloc: malloc is not mimalloc's\n");
+    return 1;
+  }
+  free(probe);
 #else
   const char *root = "alloc.glibc";
 #endif
   char key[64];
-  for (int threads : {1, 2}) {
+  for (int threads : {1, 2, 4}) {
     snprintf(key, sizeof key, "%s.%dt", root, threads);
     result(key, run_threads(threads, steps, churn), "ns");
 #ifdef SDRAD_BENCH_RUNTIME

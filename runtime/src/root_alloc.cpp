@@ -117,7 +117,7 @@ void collect_remote(RootCache *c) {
 void *malloc_slow(RootCache *c, int k) {
   collect_remote(c);
   Page *cur = c->cur[k];
-  if (cur && !cur->free) {
+  if (cur && !cur->free && cur->bump + class_size(k) > cur->end) {
     // Exhausted: off the lists until one of its objects comes back.
     cur->full = 1;
     cur = c->cur[k] = nullptr;

@@ -127,7 +127,9 @@ inline void *pop(RootCache *c, int k) {
     }
     uintptr_t b = pg->bump;
     size_t s = class_size(k);
-    if (b + s <= pg->end) {
+    // Fresh memory only when no object freed by another thread is waiting
+    // to come back (the slow path takes those first).
+    if (b + s <= pg->end && !c->remote.load(std::memory_order_relaxed)) {
       pg->bump = b + s;
       pg->used++;
       ((uint64_t *)b)[1] = 0;
