@@ -322,13 +322,16 @@ Chunk *cache_pop(Heap *h, int k) {
   return c;
 }
 
-void cache_flush(Heap *h) {
+// Returns how many chunks went back.
+int cache_flush(Heap *h) {
+  int n = 0;
   for (int k = 0; k < kCacheClasses; ++k)
-    while (h->cached[k]) {
+    for (; h->cached[k]; ++n) {
       Chunk *c = cache_pop(h, k);
       h->in_use += csize(c);
       free_core(h, c);
     }
+  return n;
 }
 
 }  // namespace
@@ -344,11 +347,8 @@ void *heap_malloc(Heap *h, size_t n) {
     }
   }
   void *p = malloc_core(h, n);
-  if (!p) {
-    // Out of memory: what the cache holds may make room.
-    cache_flush(h);
-    p = malloc_core(h, n);
-  }
+  // Out of memory: what the cache holds may make room.
+  if (!p && cache_flush(h)) p = malloc_core(h, n);
   return p;
 }
 

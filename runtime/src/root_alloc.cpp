@@ -177,6 +177,16 @@ RootCache *cache_create() {
   return c;
 }
 
+size_t pages_in_use() {
+  if (!area_pages()) return 0;
+  root_lock();
+  Area *a = area_locked();
+  size_t n = a->next_fresh - a->first_page;
+  for (Page *pg = a->free_pages; pg; pg = pg->next) --n;
+  root_unlock();
+  return n;
+}
+
 size_t usable_size(const void *p) { return class_size(checked_page(p)->cls); }
 
 }  // namespace small

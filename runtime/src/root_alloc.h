@@ -44,8 +44,12 @@ constexpr uint32_t class_size_of(int k) {
 }
 struct SizeTable {
   uint32_t size[kClasses];
-  constexpr SizeTable() : size() {
-    for (int k = 0; k < kClasses; ++k) size[k] = class_size_of(k);
+  uint64_t recip[kClasses];  // 2^32 / size, rounded up: off / size = off * recip >> 32
+  constexpr SizeTable() : size(), recip() {
+    for (int k = 1; k < kClasses; ++k) {
+      size[k] = class_size_of(k);
+      recip[k] = 0xffffffffull / size[k] + 1;
+    }
   }
 };
 inline constexpr SizeTable kSizes{};
@@ -94,6 +98,7 @@ void free_slow(RootCache *c, Page *pg);      // a page left full or became empty
 RootCache *cache_create();                   // this thread's heap (adopted or new); nullptr: no area
 void area_init();                            // caps the boundary-tag heap below the area
 size_t usable_size(const void *p);           // validates p
+size_t pages_in_use();                       // pages held by threads' heaps (tests)
 
 // Validates a pointer into the area handed to free/realloc: a live object
 // of a small-object page.  Reports and aborts otherwise.
@@ -105,7 +110,7 @@ inline Page *checked_page(const void *p) {
   size_t s = class_size(k);
   // off % s without a division: s < 2^14 and off < 2^16, so the 32-bit
   // reciprocal is exact.
-  uint64_t q = (off * ((0xffffffffull / s) + 1)) >> 32;
+  uint64_t q = (off * kSizes.recip[k]) >> 32;
   if (__builtin_expect(q * s != off, 0)) bad_free(p, "invalid pointer");
   if (__builtin_expect(((const uint64_t *)p)[1] == free_tag(p), 0)) bad_free(p, "double free");
   return pg;
