@@ -63,8 +63,16 @@ void *root_malloc(size_t n) {
   return heap_malloc(r, n);
 }
 
+// The thread's heap for a free: never created here (a thread that is
+// exiting frees its last blocks after its heap was flushed; those go back
+// to their pages as another thread's frees do).
+inline RootCache *root_cache_if_any() {
+  ThreadState *ts = thread_state_if_any();
+  return ts ? ts->root_cache : nullptr;
+}
+
 void root_free(void *p) {
-  if (small::owns(p)) return small::push(root_cache(), p);
+  if (small::owns(p)) return small::push(root_cache_if_any(), p);
   RootLock lock;
   heap_free(root_heap(), p);
 }

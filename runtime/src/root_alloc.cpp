@@ -69,15 +69,19 @@ Page *page_get(RootCache *c, int k) {
   return pg;
 }
 
-void page_release(Page *pg) {
+void page_release_locked(Page *pg) {
   pg->cls = 0;
   pg->owner = nullptr;
   pg->free = nullptr;
   pg->bump = pg->end = 0;
-  root_lock();
   Area *a = area_locked();
   pg->next = a->free_pages;
   a->free_pages = pg;
+}
+
+void page_release(Page *pg) {
+  root_lock();
+  page_release_locked(pg);
   root_unlock();
 }
 
@@ -134,7 +138,8 @@ void *malloc_slow(RootCache *c, int k) {
 
 // pg (owned by c) just got an object back and is either full (back onto
 // its list) or now empty (released unless it is the current page).
-void free_slow(RootCache *c, Page *pg) {
+namespace {
+void free_slow(RootCache *c, Page *pg, bool locked) {
   int k = pg->cls;
   if (pg->full) {
     pg->full = 0;
@@ -142,8 +147,31 @@ void free_slow(RootCache *c, Page *pg) {
   }
   if (pg->used == 0 && pg != c->cur[k]) {
     list_remove(c, pg);
-    page_release(pg);
+    if (locked) page_release_locked(pg);
+    else page_release(pg);
   }
+}
+}  // namespace
+
+void free_slow(RootCache *c, Page *pg) { free_slow(c, pg, false); }
+
+// Nobody allocates from an abandoned heap: under the root lock (which its
+// adoption takes too) a free goes straight into its page, and a page that
+// becomes empty goes back to the area at once.
+void free_abandoned(RootCache *o, void *p) {
+  root_lock();
+  if (!o->abandoned.load(std::memory_order_relaxed)) {  // adopted meanwhile
+    root_unlock();
+    void *head = o->remote.load(std::memory_order_relaxed);
+    do *(void **)p = head;
+    while (!o->remote.compare_exchange_weak(head, p, std::memory_order_release, std::memory_order_relaxed));
+    return;
+  }
+  Page *pg = page_of(p);
+  *(void **)p = pg->free;
+  pg->free = p;
+  if (--pg->used == 0 || pg->full) free_slow(o, pg, true);
+  root_unlock();
 }
 
 [[noreturn]] void bad_free(const void *p, const char *why) {
@@ -166,11 +194,13 @@ RootCache *cache_create() {
   if (c) {
     a->abandoned = c->next_abandoned;
     c->next_abandoned = nullptr;
+    c->abandoned.store(0, std::memory_order_relaxed);
   } else {
     c = (RootCache *)heap_malloc(root_heap(), sizeof(RootCache));
     if (c) {
       memset((void *)c, 0, sizeof(*c));
       new (&c->remote) std::atomic<void *>(nullptr);
+      new (&c->abandoned) std::atomic<int>(0);
     }
   }
   root_unlock();
@@ -212,7 +242,18 @@ void root_cache_flush(ThreadState *ts) {
   small::Area *a = small::area_locked();
   c->next_abandoned = a->abandoned;
   a->abandoned = c;
+  c->abandoned.store(1, std::memory_order_relaxed);
   root_unlock();
+  // Frees that raced with the above are on the remote list: take them now
+  // (under the lock, as for any free into an abandoned heap).
+  if (c->remote.load(std::memory_order_relaxed)) {
+    void *p = c->remote.exchange(nullptr, std::memory_order_acquire);
+    while (p) {
+      void *next = *(void **)p;
+      small::free_abandoned(c, p);
+      p = next;
+    }
+  }
 }
 
 }  // namespace sdrad

@@ -88,12 +88,14 @@ struct RootCache {  // one thread's heap (root heap memory)
   small::Page *avail[small::kClasses];  // other pages with space, per class
   std::atomic<void *> remote;           // objects other threads freed
   RootCache *next_abandoned;
+  std::atomic<int> abandoned;           // its thread has exited (changed under the root lock)
 };
 
 namespace small {
 
 void *malloc_slow(RootCache *c, int k);     // refills cur[k]; nullptr: area full
 void free_slow(RootCache *c, Page *pg);      // a page left full or became empty
+void free_abandoned(RootCache *o, void *p);  // into the heap of an exited thread
 [[noreturn]] void bad_free(const void *p, const char *why);
 RootCache *cache_create();                   // this thread's heap (adopted or new); nullptr: no area
 void area_init();                            // caps the boundary-tag heap below the area
@@ -154,8 +156,9 @@ inline void push(RootCache *c, void *p) {
     if (__builtin_expect(--pg->used == 0 || pg->full, 0)) free_slow(c, pg);
     return;
   }
-  // Another thread's page (or a heap whose thread has exited): its owner
-  // takes it back.
+  // A heap whose thread has exited: straight back into its page.
+  if (__builtin_expect(o->abandoned.load(std::memory_order_relaxed), 0)) return free_abandoned(o, p);
+  // Another thread's page: its owner takes it back.
   void *head = o->remote.load(std::memory_order_relaxed);
   do *(void **)p = head;
   while (!o->remote.compare_exchange_weak(head, p, std::memory_order_release, std::memory_order_relaxed));
