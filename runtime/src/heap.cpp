@@ -208,7 +208,10 @@ inline uintptr_t top_end(const Heap *h) {
 
 Chunk *take_from_top(Heap *h, size_t s) {
   if (top_end(h) < h->top || top_end(h) - h->top < s) {
-    if (h->cap) log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    if (h->cap && h == root_heap())
+      log_line("root heap: its large-block half (%zu bytes, SDRAD_ROOT_HEAP_SIZE / 2) is full: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    else if (h->cap)
+      log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
     return nullptr;
   }
   Chunk *c = (Chunk *)h->top;

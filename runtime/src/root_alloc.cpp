@@ -4,6 +4,8 @@
 // lock (which fork handling already takes); the per-thread fast paths are
 // inline in root_alloc.h.
 #include <string.h>
+#include <sys/mman.h>
+#include <stdlib.h>
 
 #include <new>
 
@@ -41,6 +43,17 @@ Area *area_locked() {
   a->abandoned = nullptr;
   a->magic = kAreaMagic;
   heap_set_cap(root_heap(), area_lo() - g_shared.root_heap_base);
+  // Transparent huge pages for the object pages (not the descriptors, of
+  // which a program touches little): far fewer TLB misses in programs with
+  // large heaps, at most one partly used 2 MiB page more resident, since
+  // pages are handed out in address order.  SDRAD_ROOT_HEAP_THP=0: off.
+  const char *thp = getenv("SDRAD_ROOT_HEAP_THP");
+  if (!thp || strcmp(thp, "0") != 0) {
+    uintptr_t objects = area_lo() + (a->first_page << kPageShift);
+    uintptr_t hp = align_up(objects, (uintptr_t)2 << 20);
+    uintptr_t end = area_lo() + (n << kPageShift);
+    if (hp < end) madvise((void *)hp, end - hp, MADV_HUGEPAGE);
+  }
   return a;
 }
 
