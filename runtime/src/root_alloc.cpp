@@ -209,7 +209,7 @@ RootCache *cache_create() {
     c->next_abandoned = nullptr;
     c->abandoned.store(0, std::memory_order_relaxed);
   } else {
-    c = (RootCache *)heap_malloc(root_heap(), sizeof(RootCache));
+    c = (RootCache *)heap_memalign(root_heap(), 64, sizeof(RootCache));
     if (c) {
       memset((void *)c, 0, sizeof(*c));
       new (&c->remote) std::atomic<void *>(nullptr);

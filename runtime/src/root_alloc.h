@@ -86,10 +86,13 @@ inline uint64_t free_tag(const void *p) { return g_shared.canary_secret ^ (uintp
 struct RootCache {  // one thread's heap (root heap memory)
   small::Page *cur[small::kClasses];    // the page allocated from, per class
   small::Page *avail[small::kClasses];  // other pages with space, per class
-  std::atomic<void *> remote;           // objects other threads freed
+  // Written by other threads: a cache line of its own.
+  alignas(64) std::atomic<void *> remote;  // objects other threads freed
   RootCache *next_abandoned;
   std::atomic<int> abandoned;           // its thread has exited (changed under the root lock)
+  char pad[64 - sizeof(void *) * 2 - sizeof(int)];
 };
+static_assert(sizeof(RootCache) % 64 == 0, "whole cache lines");
 
 namespace small {
 
