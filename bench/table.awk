@@ -128,7 +128,7 @@ END {
   }
   for (t = 2; t <= 4; t *= 2) {
     arow("root / glibc, producer/consumer, " t / 2 " pair" (t > 2 ? "s" : ""), "alloc.pc.root." t "t", "alloc.pc.glibc." t "t", "alloc.pc.mimalloc." t "t", 1.1, "ns")
-    arow("  peak memory (max RSS)", "alloc.pcrss.root." t "t", "alloc.pcrss.glibc." t "t", "alloc.pcrss.mimalloc." t "t", 0, "kib")
+    arow("  peak memory (max RSS)", "alloc.pcrss.root." t "t", "alloc.pcrss.glibc." t "t", "alloc.pcrss.mimalloc." t "t", 1.1, "kib")
   }
   arow("  program alone (max RSS)", "alloc.nonerss.root.1t", "alloc.nonerss.glibc.1t", "alloc.nonerss.mimalloc.1t", 0, "kib")
 
