@@ -112,7 +112,7 @@ END {
   for (i = 1; i <= 6; i++) cmp("process / isolated, " cn[i], "proc.call." ck[i], "call.iso." ck[i], "ge", 20, ">=20x")
   cmp("  same, caller+worker not pinned, no args", "proc.call_floating.noarg", "call.iso.noarg", "", 0, "-")
 
-  section("3. allocators (median of the alternating runs; CPU time for map and producer/consumer); ratio = x / glibc; last two columns: mimalloc, x / mimalloc")
+  section("3. allocators (median of the alternating runs; thread CPU time); ratio = x / glibc; last two columns: mimalloc, x / mimalloc")
   for (t = 1; t <= 4; t *= 2) {
     ts = t " thread" (t > 1 ? "s" : "")
     arow("root heap / glibc, churn, " ts, "alloc.root." t "t", "alloc.glibc." t "t", "alloc.mimalloc." t "t", 1.1, "ns")
