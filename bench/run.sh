@@ -95,12 +95,23 @@ run syscall   "$bin/bench_syscall" $flag
 # The 1 GiB heap case needs a domain heap larger than 1 GiB.
 SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
 run proc      "$bin/bench_proc" $flag
-# The two allocator programs alternate (3 times in a full run); the table
-# keeps the fastest figure of each, as for the other micro-benchmarks.
+# Allocators: glibc, the runtime (sdrad) and mimalloc (when built) take
+# turns, program by program, 3 rounds in a full run (1 in smoke mode); the
+# table shows the median of each figure over the rounds.  bench_alloc: the
+# churn loop; bench_malloc_load: the 1M-entry std::map and producer/consumer
+# workloads, one process per figure (its peak RSS is the workload's).
+allocs="glibc sdrad"
+[ -x "$bin/bench_alloc_mimalloc" ] && [ -x "$bin/bench_malloc_load_mimalloc" ] && allocs="$allocs mimalloc"
 for i in $(seq $([ $smoke = 1 ] && echo 1 || echo 3)); do
-  run alloc_glibc "$bin/bench_alloc_glibc" $flag
-  run alloc_sdrad "$bin/bench_alloc_sdrad" $flag
+  for a in $allocs; do run alloc_$a "$bin/bench_alloc_$a" $flag; done
+  for t in 1 2 4; do
+    for a in $allocs; do run map${t}_$a "$bin/bench_malloc_load_$a" --map $t $flag; done
+  done
+  for t in 2 4; do
+    for a in $allocs; do run pc${t}_$a "$bin/bench_malloc_load_$a" --pc $t $flag; done
+  done
 done
+for a in $allocs; do run none_$a "$bin/bench_malloc_load_$a" --none; done
 if [ -x "$here/server.sh" ]; then
   run server "$here/server.sh" --build-dir "$build" $flag
 fi

@@ -32,13 +32,32 @@ function cmp(name, ka, kb, want, limit, tlabel,   a, b, r) {
   else if (want == "ge") row(name, ns(a), ns(b), rat(r), tlabel, verdict(r >= limit))
   else row(name, ns(a), ns(b), rat(r), "-", "-")
 }
-# A key seen more than once (the allocator programs run several times):
-# keep the fastest (smallest) allocator figure, the last one otherwise.
+# A key seen more than once (the allocator programs run several times,
+# alternating): the median of the allocator figures, the last one otherwise.
 $1 == "R" {
-  if ($2 ~ /^alloc\./ && ($2 in v) && v[$2] <= $3 + 0) next
+  if ($2 ~ /^alloc\./) { nv[$2]++; av[$2, nv[$2]] = $3 + 0 }
   v[$2] = $3 + 0
 }
+function median_of(k,   n, i, j, t, a) {
+  n = nv[k]
+  for (i = 1; i <= n; i++) a[i] = av[k, i]
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function kib(x) { return x >= 10240 ? sprintf("%.0f MiB", x / 1024) : sprintf("%.1f MiB", x / 1024) }
+# An allocator row: like cmp() ("le" limit, or limit 0: information), with
+# mimalloc's figure and the ratio to it in two more columns.  fmt: "ns" or "kib".
+function arow(name, ka, kb, km, limit, fmt,   a, b, r, tl, res, m, mr) {
+  tl = limit ? sprintf("<=%.1fx", limit) : "-"
+  if (!has(ka) || !has(kb) || v[kb] == 0) { na(name, tl); return }
+  a = v[ka]; b = v[kb]; r = a / b
+  res = limit ? verdict(r <= limit) : "-"
+  m = has(km) ? (fmt == "kib" ? kib(v[km]) : ns(v[km])) : "n/a"
+  mr = has(km) && v[km] > 0 ? rat(a / v[km]) : "n/a"
+  printf "%-40s %12s %12s %9s %9s  %-5s %12s %9s\n", name, fmt == "kib" ? kib(a) : ns(a), fmt == "kib" ? kib(b) : ns(b), rat(r), tl, res, m, mr
+}
 END {
+  for (k in nv) v[k] = median_of(k)
   row("what (ratio = measured / reference)", "measured", "reference", "ratio", "target", "result")
 
   section("1. call cost, ns per call: isolated (hand thunk, fused __sdrad_call_with, or plugin) / plain")
@@ -93,11 +112,25 @@ END {
   for (i = 1; i <= 6; i++) cmp("process / isolated, " cn[i], "proc.call." ck[i], "call.iso." ck[i], "ge", 20, ">=20x")
   cmp("  same, caller+worker not pinned, no args", "proc.call_floating.noarg", "call.iso.noarg", "", 0, "-")
 
-  section("3. allocator, ns per free+malloc pair (16..1023 B, 1024 live), ratio = x / glibc")
-  for (t = 1; t <= 2; t++) {
-    cmp("root heap (runtime) / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.root." t "t", "alloc.glibc." t "t", "", 0, "-")
-    cmp("domain heap / glibc, " t " thread" (t > 1 ? "s" : ""), "alloc.domain." t "t", "alloc.glibc." t "t", "", 0, "-")
+  section("3. allocators (median of the alternating runs; thread CPU time); ratio = x / glibc; last two columns: mimalloc, x / mimalloc")
+  for (t = 1; t <= 4; t *= 2) {
+    ts = t " thread" (t > 1 ? "s" : "")
+    arow("root heap / glibc, churn, " ts, "alloc.root." t "t", "alloc.glibc." t "t", "alloc.mimalloc." t "t", 1.1, "ns")
   }
+  for (t = 1; t <= 4; t *= 2) {
+    ts = t " thread" (t > 1 ? "s" : "")
+    arow("domain heap / glibc, churn, " ts, "alloc.domain." t "t", "alloc.glibc." t "t", "alloc.mimalloc." t "t", t == 1 ? 1.1 : 0, "ns")
+  }
+  for (t = 1; t <= 4; t *= 2) {
+    ts = t " thread" (t > 1 ? "s" : "")
+    arow("root / glibc, 1M-entry map, " ts, "alloc.map.root." t "t", "alloc.map.glibc." t "t", "alloc.map.mimalloc." t "t", 1.1, "ns")
+    arow("  peak memory (max RSS)", "alloc.maprss.root." t "t", "alloc.maprss.glibc." t "t", "alloc.maprss.mimalloc." t "t", 1.1, "kib")
+  }
+  for (t = 2; t <= 4; t *= 2) {
+    arow("root / glibc, producer/consumer, " t / 2 " pair" (t > 2 ? "s" : ""), "alloc.pc.root." t "t", "alloc.pc.glibc." t "t", "alloc.pc.mimalloc." t "t", 1.1, "ns")
+    arow("  peak memory (max RSS)", "alloc.pcrss.root." t "t", "alloc.pcrss.glibc." t "t", "alloc.pcrss.mimalloc." t "t", 1.1, "kib")
+  }
+  arow("  program alone (max RSS)", "alloc.nonerss.root.1t", "alloc.nonerss.glibc.1t", "alloc.nonerss.mimalloc.1t", 0, "kib")
 
   section("4. servers over loopback.  bench_server (epoll, keep-alive HTTP); ratio = median of per-round x / plain build")
   # Primary: the server's own CPU time per request (getrusage), which other

@@ -10,6 +10,7 @@ packages=(
   gcc g++                                                     # the runtime built with GCC (CI lane, api tests)
   cmake ninja-build python3 pkg-config file                   # build, lit, e2e (pkg-config), PKU lane (file)
   libgtest-dev libbenchmark-dev valgrind                      # tests, benchmarks
+  libmimalloc-dev                                             # benchmarks: mimalloc as a second reference allocator
   qemu-system-x86 cpio                                        # PKU lane (QEMU guest)
   zlib1g-dev                                                  # examples/zlib
   libxml2-dev libpng-dev                                      # e2e libxml2 example, docs/libraries.md recipes

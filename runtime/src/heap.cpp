@@ -29,6 +29,8 @@ constexpr int kLargeFirstLog = 10;
 constexpr int kSubBins = 4;
 constexpr int kBins = kSmallBins + (48 - kLargeFirstLog) * kSubBins;
 constexpr int kScanLimit = 32;        // chunks tried in the request's own bin
+constexpr int kCacheClasses = 64;     // front cache: chunk sizes 32 .. 1040
+constexpr int kCacheDepth = 32;       // chunks per size
 
 struct Chunk {
   size_t prev_size;
@@ -63,6 +65,10 @@ struct Heap {
   size_t cap;           // heap limit in bytes from region (0: the region)
   uint64_t bitmap[(kBins + 63) / 64];
   Chunk *bins[kBins];
+  // Front cache: freed chunks of the small sizes, kept in use (boundary
+  // tags untouched) on per-size LIFO lists and handed out again first.
+  uint8_t cached[kCacheClasses];
+  Chunk *cache[kCacheClasses];
 };
 
 namespace {
@@ -202,7 +208,10 @@ inline uintptr_t top_end(const Heap *h) {
 
 Chunk *take_from_top(Heap *h, size_t s) {
   if (top_end(h) < h->top || top_end(h) - h->top < s) {
-    if (h->cap) log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    if (h->cap && h == root_heap())
+      log_line("root heap: its large-block half (%zu bytes, SDRAD_ROOT_HEAP_SIZE / 2) is full: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    else if (h->cap)
+      log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
     return nullptr;
   }
   Chunk *c = (Chunk *)h->top;
@@ -216,6 +225,9 @@ void account_alloc(Heap *h, size_t s) {
   if (h->in_use > h->high_water) h->high_water = h->in_use;
 }
 
+inline int cache_class(size_t chunk) { return (int)(chunk >> 4) - 2; }
+inline uint64_t cache_tag(const void *p) { return g_shared.canary_secret ^ (uintptr_t)p ^ 0xcac4e; }
+
 // Validates a pointer handed back by the program.
 Chunk *checked_chunk(Heap *h, const void *p) {
   Chunk *c = chunk_of(p);
@@ -224,6 +236,8 @@ Chunk *checked_chunk(Heap *h, const void *p) {
   if (s < kMinChunk || (s & 15) || (uintptr_t)c + s > h->top)
     heap_error(h, HeapError::Corrupted, p);
   if (!(c->head & kInUse)) heap_error(h, HeapError::DoubleFree, p);
+  if (s <= kCacheClasses * 16 + 16 && ((const uint64_t *)p)[1] == cache_tag(p))
+    heap_error(h, HeapError::DoubleFree, p);  // in the front cache
   return c;
 }
 
@@ -240,8 +254,9 @@ Heap *heap_create(void *base, size_t size) {
   return h;
 }
 
-void *heap_malloc(Heap *h, size_t n) {
-  check_header(h);
+namespace {
+
+void *malloc_core(Heap *h, size_t n) {
   size_t s;
   if (!request_size(n, &s)) {
     errno = ENOMEM;
@@ -262,10 +277,8 @@ void *heap_malloc(Heap *h, size_t n) {
   return payload(c);
 }
 
-void heap_free(Heap *h, void *p) {
-  if (!p) return;
-  check_header(h);
-  Chunk *c = checked_chunk(h, p);
+void free_core(Heap *h, Chunk *c) {
+  const void *p = payload(c);
   size_t s = csize(c);
   h->in_use -= s;
   Chunk *n = (Chunk *)((uintptr_t)c + s);
@@ -293,6 +306,77 @@ void heap_free(Heap *h, void *p) {
   }
   c->head &= ~kInUse;
   make_free(h, c, s);
+}
+
+// --- front cache ------------------------------------------------------------
+// A cached chunk is marked by a tag in its second payload word (its first
+// holds the list link), so that a second free of it is still caught.
+
+// The chunk at the head of class k's list, checked like any chunk the heap
+// hands out: inside the heap, of the class's size, in use and tagged.
+Chunk *cache_pop(Heap *h, int k) {
+  Chunk *c = h->cache[k];
+  if (!in_chunks(h, c) || c->head != ((size_t)(k + 2) << 4 | kInUse | (c->head & kPrevInUse)) ||
+      (uintptr_t)c + csize(c) > h->top || ((uint64_t *)payload(c))[1] != cache_tag(payload(c)))
+    heap_error(h, HeapError::Corrupted, c);
+  h->cache[k] = *(Chunk **)payload(c);
+  h->cached[k]--;
+  ((uint64_t *)payload(c))[1] = 0;
+  return c;
+}
+
+// Returns how many chunks went back.
+int cache_flush(Heap *h) {
+  int n = 0;
+  for (int k = 0; k < kCacheClasses; ++k)
+    for (; h->cached[k]; ++n) {
+      Chunk *c = cache_pop(h, k);
+      h->in_use += csize(c);
+      free_core(h, c);
+    }
+  return n;
+}
+
+}  // namespace
+
+void *heap_malloc(Heap *h, size_t n) {
+  check_header(h);
+  if (n <= kCacheClasses * 16) {
+    int k = cache_class(n + kHdr < kMinChunk ? kMinChunk : align_up(n + kHdr, 16));
+    if (h->cached[k]) {
+      Chunk *c = cache_pop(h, k);
+      account_alloc(h, csize(c));
+      return payload(c);
+    }
+  }
+  void *p = malloc_core(h, n);
+  // Out of memory: what the cache holds may make room.
+  if (!p && cache_flush(h)) p = malloc_core(h, n);
+  return p;
+}
+
+void heap_free(Heap *h, void *p) {
+  if (!p) return;
+  check_header(h);
+  Chunk *c = checked_chunk(h, p);
+  size_t s = csize(c);
+  if (s <= kCacheClasses * 16 + 16) {
+    int k = cache_class(s);
+    if (h->cached[k] < kCacheDepth) {
+      ((uint64_t *)p)[1] = cache_tag(p);
+      *(Chunk **)p = h->cache[k];
+      h->cache[k] = c;
+      h->cached[k]++;
+      h->in_use -= s;
+      return;
+    }
+  }
+  free_core(h, c);
+}
+
+void heap_trim_cache(Heap *h) {
+  check_header(h);
+  cache_flush(h);
 }
 
 void *heap_realloc(Heap *h, void *p, size_t n) {
@@ -351,7 +435,8 @@ void *heap_memalign(Heap *h, size_t align, size_t n) {
     errno = ENOMEM;
     return nullptr;
   }
-  uint8_t *raw = (uint8_t *)heap_malloc(h, n + align + kMinChunk);
+  check_header(h);
+  uint8_t *raw = (uint8_t *)malloc_core(h, n + align + kMinChunk);
   if (!raw) return nullptr;
   uintptr_t p = align_up((uintptr_t)raw, align);
   if (p == (uintptr_t)raw) return raw;
@@ -364,7 +449,7 @@ void *heap_memalign(Heap *h, size_t align, size_t n) {
   // a free predecessor); `a` keeps the rest.
   a->head = (total - front) | kInUse | kPrevInUse;
   c->head = front | kInUse | (c->head & kPrevInUse);
-  heap_free(h, payload(c));  // in_use drops by `front`
+  free_core(h, c);  // in_use drops by `front`
   size_t want;
   request_size(n, &want);
   h->in_use -= csize(a);
@@ -409,6 +494,15 @@ bool heap_check(Heap *h) {
     a += s;
   }
   if (!prev_in_use) return false;  // free chunk next to top: not merged
+  // Cached chunks are in use for the boundary tags, free for in_use.
+  for (int k = 0; k < kCacheClasses; ++k) {
+    Chunk *c = h->cache[k];
+    for (int i = 0; i < h->cached[k]; ++i) {
+      if (!in_chunks(h, c) || csize(c) != (size_t)(k + 2) << 4 || !(c->head & kInUse)) return false;
+      used -= csize(c);
+      c = *(Chunk **)payload(c);
+    }
+  }
   return used == h->in_use;
 }
 

@@ -9,17 +9,9 @@
 #include <string.h>
 
 #include "internal.h"
+#include "root_alloc.h"
 
 using namespace sdrad;
-
-namespace sdrad {
-constexpr int kCacheClasses = 32;   // chunk sizes 32 .. 528 in steps of 16
-constexpr int kCacheDepth = 16;
-struct RootCache {
-  uint8_t count[kCacheClasses];
-  void *slot[kCacheClasses][kCacheDepth];
-};
-}  // namespace sdrad
 
 namespace {
 
@@ -45,77 +37,81 @@ void root_refuse(const char *what, const void *p) {
       arena_contains(p) ? " (it belongs to a domain)" : "");
 }
 
-// --- per-thread cache in front of the root heap --------------------------
-// Small root chunks freed by a thread are kept in that thread's cache and
-// handed out again without the lock.  The cache lives in the root heap and
-// is reached only through the thread's validated ThreadState (runtime
-// memory): a pointer in TLS could be aimed by a domain at a forged cache.
-// A cached chunk is marked with a tag in its first word so that a double
-// free is still caught.
-
-inline int cache_class(size_t chunk) { return (int)(chunk >> 4) - 2; }
-inline uint64_t cache_tag(const void *p) { return g_shared.canary_secret ^ (uintptr_t)p ^ 0xcac4e; }
+// --- root allocation ------------------------------------------------------
+// Requests up to small::kMax bytes are served by the calling thread's heap
+// of size-class pages (root_alloc.h) without a lock; larger and aligned
+// ones by the boundary-tag heap under the lock.  The thread's heap is
+// reached through its validated ThreadState (runtime memory): a pointer in
+// TLS could be aimed by a domain at a forged heap.
 
 inline RootCache *root_cache() {
-  if (!g_shared.initialized) return nullptr;
+  if (__builtin_expect(!g_shared.initialized, 0)) return nullptr;
   ThreadState *ts = thread_state();
-  return ts ? ts->root_cache : nullptr;
-}
-
-RootCache *root_cache_create() {
-  ThreadState *ts = thread_state();
-  if (!ts) return nullptr;
-  RootCache *c;
-  {
-    RootLock lock;
-    c = (RootCache *)heap_malloc(root_heap(), sizeof(RootCache));
-  }
-  if (!c) return nullptr;
-  memset(c, 0, sizeof(*c));
-  ts->root_cache = c;
+  if (__builtin_expect(!ts, 0)) return nullptr;
+  RootCache *c = ts->root_cache;
+  if (__builtin_expect(!c, 0)) c = ts->root_cache = small::cache_create();
   return c;
 }
 
-size_t chunk_for(size_t n) {
-  size_t s = align_up(n + 16, 16);
-  return s < 32 ? 32 : s;
-}
-
 void *root_malloc(size_t n) {
-  Heap *r = root();
-  if (n < 512) {
-    RootCache *c = root_cache();
-    int k = cache_class(chunk_for(n));
-    if (c && c->count[k]) {
-      void *p = c->slot[k][--c->count[k]];
-      *(uint64_t *)p = 0;
-      return p;
-    }
+  if (__builtin_expect(n <= small::kMax, 1)) {
+    if (RootCache *c = root_cache())
+      if (void *p = small::pop(c, small::class_of(n))) return p;
   }
+  Heap *r = root();
   RootLock lock;
   return heap_malloc(r, n);
 }
 
+// The thread's heap for a free: never created here (a thread that is
+// exiting frees its last blocks after its heap was flushed; those go back
+// to their pages as another thread's frees do).
+inline RootCache *root_cache_if_any() {
+  ThreadState *ts = thread_state_if_any();
+  return ts ? ts->root_cache : nullptr;
+}
+
 void root_free(void *p) {
-  // The chunk header sits just before p; the size bits of an allocated
-  // chunk never change under us, so reading them needs no lock.
-  size_t chunk = ((const size_t *)p)[-1] & ~(size_t)15;
-  if (chunk >= 32 && chunk <= 32 + 16 * (kCacheClasses - 1)) {
-    RootCache *c = root_cache();
-    if (!c && g_shared.initialized) c = root_cache_create();
-    int k = cache_class(chunk);
-    if (c && c->count[k] < kCacheDepth) {
-      if (*(uint64_t *)p == cache_tag(p)) {
-        say("fatal: double free at %p in the root heap", p);
-        __builtin_abort();
-      }
-      *(uint64_t *)p = cache_tag(p);
-      c->slot[k][c->count[k]++] = p;
-      return;
-    }
-  }
+  if (small::owns(p)) return small::push(root_cache_if_any(), p);
   RootLock lock;
   heap_free(root_heap(), p);
+}
+
+void *root_memalign(size_t align, size_t n) {
+  if (align <= 16) return root_malloc(n);
+  // Objects of a class whose size is a multiple of `align` are aligned
+  // (pages are 64 KiB-aligned): classes up to 1 KiB are multiples of 16,
+  // the larger ones of 256.
+  if (align <= 256 && n <= small::kMax) {
+    size_t m = align_up(n ? n : 1, align);
+    int k = small::class_of(m);
+    if (m <= small::kMax && small::class_size(k) % align == 0)
+      if (RootCache *c = root_cache())
+        if (void *p = small::pop(c, k)) return p;
+  }
+  Heap *r = root();
+  RootLock lock;
+  return heap_memalign(r, align, n);
+}
+
+void *root_realloc(void *p, size_t n) {
+  if (!small::owns(p)) {
+    RootLock lock;
+    return heap_realloc(root_heap(), p, n);
+  }
+  size_t old = small::usable_size(p);
+  if (n <= old && small::class_of(n) == small::class_of(old)) return p;
+  void *q = root_malloc(n);
+  if (!q) return nullptr;
+  memcpy(q, p, n < old ? n : old);
+  root_free(p);
+  return q;
+}
+
+size_t root_usable_size(const void *p) {
+  if (small::owns(p)) return small::usable_size(p);
+  RootLock lock;
+  return heap_usable_size(root_heap(), p);
 }
 
 // The heap of the domain running on this thread, or nullptr for root.
@@ -152,32 +148,15 @@ void do_free(void *p, const char *what) {
 void *do_memalign(size_t align, size_t n) {
   if (Heap *h = domain_heap()) return heap_memalign(h, align, n);
   if (shared_mode()) return shared_memalign(align, n);
-  Heap *r = root();
-  RootLock lock;
-  return heap_memalign(r, align, n);
+  return root_memalign(align, n);
 }
 
 }  // namespace
 
 namespace sdrad {
 
-void malloc_install_hooks() {}
+void malloc_install_hooks() { small::area_init(); }
 
-// At thread exit: the cached chunks go back to the root heap.
-void root_cache_flush(ThreadState *ts) {
-  RootCache *c = ts->root_cache;
-  if (!c) return;
-  ts->root_cache = nullptr;
-  RootLock lock;
-  for (int k = 0; k < kCacheClasses; ++k)
-    for (int i = 0; i < c->count[k]; ++i) {
-      // Clear the tag: the chunk may go back to the wilderness untouched and
-      // be handed out again by the heap, and must not look cached then.
-      *(uint64_t *)c->slot[k][i] = 0;
-      heap_free(root_heap(), c->slot[k][i]);
-    }
-  heap_free(root_heap(), c);
-}
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
   static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
   if (h == root_heap()) {
@@ -226,8 +205,7 @@ SDRAD_EXPORT void *realloc(void *p, size_t n) {
     errno = EINVAL;
     return nullptr;
   }
-  RootLock lock;
-  return heap_realloc(root_heap(), p, n);
+  return root_realloc(p, n);
 }
 
 SDRAD_EXPORT void *reallocarray(void *p, size_t n, size_t m) {
@@ -266,8 +244,7 @@ SDRAD_EXPORT size_t malloc_usable_size(void *p) {
     return heap_usable_size(h, p);
   }
   if (!in_root_heap(p)) return shared_heap_contains(p) ? shared_usable_size(p) : 0;
-  RootLock lock;
-  return heap_usable_size(root_heap(), p);
+  return root_usable_size(p);
 }
 
 }  // extern "C"

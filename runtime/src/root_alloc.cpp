@@ -1,0 +1,272 @@
+// The root allocator's small-object area: pages handed to threads' heaps,
+// their slow paths, and what happens at thread exit (see root_alloc.h).
+// Everything that needs the area-wide state runs under the root heap's
+// lock (which fork handling already takes); the per-thread fast paths are
+// inline in root_alloc.h.
+#include <string.h>
+#include <sys/mman.h>
+#include <stdlib.h>
+
+#include <new>
+
+#include "root_alloc.h"
+
+namespace sdrad {
+namespace small {
+
+namespace {
+
+constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
+
+struct Area {  // at area_lo(), root key
+  uint64_t magic;
+  size_t first_page;     // pages below it hold this header and the descriptors
+  size_t next_fresh;     // never-used pages start here
+  Page *free_pages;      // released pages (linked through Page::next)
+  RootCache *abandoned;  // heaps of exited threads, adopted by new ones
+};
+
+inline Area *area() { return (Area *)area_lo(); }
+inline uintptr_t page_base(const Page *pg) {
+  return area_lo() + (((uintptr_t)pg - (area_lo() + kPage)) / sizeof(Page) << kPageShift);
+}
+
+// Under the root lock.  The boundary-tag heap is capped below the area.
+Area *area_locked() {
+  Area *a = area();
+  if (__builtin_expect(a->magic == kAreaMagic, 1)) return a;
+  size_t n = area_pages();
+  size_t meta = kPage + n * sizeof(Page);
+  a->first_page = (meta + kPageSize - 1) >> kPageShift;
+  a->next_fresh = a->first_page;
+  a->free_pages = nullptr;
+  a->abandoned = nullptr;
+  a->magic = kAreaMagic;
+  heap_set_cap(root_heap(), area_lo() - g_shared.root_heap_base);
+  // Transparent huge pages for the object pages (not the descriptors, of
+  // which a program touches little): far fewer TLB misses in programs with
+  // large heaps, at most one partly used 2 MiB page more resident, since
+  // pages are handed out in address order.  SDRAD_ROOT_HEAP_THP=0: off.
+  const char *thp = getenv("SDRAD_ROOT_HEAP_THP");
+  if (!thp || strcmp(thp, "0") != 0) {
+    uintptr_t objects = area_lo() + (a->first_page << kPageShift);
+    uintptr_t hp = align_up(objects, (uintptr_t)2 << 20);
+    uintptr_t end = area_lo() + (n << kPageShift);
+    if (hp < end) madvise((void *)hp, end - hp, MADV_HUGEPAGE);
+  }
+  return a;
+}
+
+// A page for class k of heap c, or nullptr when the area is full.
+Page *page_get(RootCache *c, int k) {
+  root_lock();
+  Area *a = area_locked();
+  Page *pg = a->free_pages;
+  if (pg) {
+    a->free_pages = pg->next;
+  } else if (a->next_fresh < area_pages()) {
+    pg = (Page *)(area_lo() + kPage) + a->next_fresh++;
+  }
+  root_unlock();
+  if (!pg) return nullptr;
+  uintptr_t base = page_base(pg);
+  size_t s = class_size(k);
+  pg->free = nullptr;
+  pg->used = 0;
+  pg->full = 0;
+  pg->bump = base;
+  pg->end = base + (kPageSize / s) * s;
+  pg->owner = c;
+  pg->next = pg->prev = nullptr;
+  pg->cls = (uint16_t)k;
+  return pg;
+}
+
+void page_release_locked(Page *pg) {
+  pg->cls = 0;
+  pg->owner = nullptr;
+  pg->free = nullptr;
+  pg->bump = pg->end = 0;
+  Area *a = area_locked();
+  pg->next = a->free_pages;
+  a->free_pages = pg;
+}
+
+void page_release(Page *pg) {
+  root_lock();
+  page_release_locked(pg);
+  root_unlock();
+}
+
+void list_add(RootCache *c, Page *pg) {
+  Page *&head = c->avail[pg->cls];
+  pg->prev = nullptr;
+  pg->next = head;
+  if (head) head->prev = pg;
+  head = pg;
+}
+
+void list_remove(RootCache *c, Page *pg) {
+  if (pg->prev) pg->prev->next = pg->next;
+  else c->avail[pg->cls] = pg->next;
+  if (pg->next) pg->next->prev = pg->prev;
+  pg->next = pg->prev = nullptr;
+}
+
+// Takes back the objects other threads freed into c's pages.
+void collect_remote(RootCache *c) {
+  if (!c->remote.load(std::memory_order_relaxed)) return;
+  void *p = c->remote.exchange(nullptr, std::memory_order_acquire);
+  while (p) {
+    void *next = *(void **)p;
+    if (next && !owns(next)) bad_free(p, "corrupted remote free list");
+    Page *pg = page_of(p);
+    if (pg->owner != c || pg->cls == 0) bad_free(p, "corrupted remote free list");
+    *(void **)p = pg->free;
+    pg->free = p;
+    if (--pg->used == 0 || pg->full) free_slow(c, pg);
+    p = next;
+  }
+}
+
+}  // namespace
+
+void *malloc_slow(RootCache *c, int k) {
+  collect_remote(c);
+  Page *cur = c->cur[k];
+  if (cur && !cur->free && cur->bump + class_size(k) > cur->end) {
+    // Exhausted: off the lists until one of its objects comes back.
+    cur->full = 1;
+    cur = c->cur[k] = nullptr;
+  }
+  if (!cur) {
+    cur = c->avail[k];
+    if (cur) list_remove(c, cur);
+    else cur = page_get(c, k);
+    if (!cur) return nullptr;
+    c->cur[k] = cur;
+  }
+  return pop(c, k);
+}
+
+// pg (owned by c) just got an object back and is either full (back onto
+// its list) or now empty (released unless it is the current page).
+namespace {
+void free_slow(RootCache *c, Page *pg, bool locked) {
+  int k = pg->cls;
+  if (pg->full) {
+    pg->full = 0;
+    if (pg != c->cur[k]) list_add(c, pg);
+  }
+  if (pg->used == 0 && pg != c->cur[k]) {
+    list_remove(c, pg);
+    if (locked) page_release_locked(pg);
+    else page_release(pg);
+  }
+}
+}  // namespace
+
+void free_slow(RootCache *c, Page *pg) { free_slow(c, pg, false); }
+
+// Nobody allocates from an abandoned heap: under the root lock (which its
+// adoption takes too) a free goes straight into its page, and a page that
+// becomes empty goes back to the area at once.
+void free_abandoned(RootCache *o, void *p) {
+  root_lock();
+  if (!o->abandoned.load(std::memory_order_relaxed)) {  // adopted meanwhile
+    root_unlock();
+    void *head = o->remote.load(std::memory_order_relaxed);
+    do *(void **)p = head;
+    while (!o->remote.compare_exchange_weak(head, p, std::memory_order_release, std::memory_order_relaxed));
+    return;
+  }
+  Page *pg = page_of(p);
+  *(void **)p = pg->free;
+  pg->free = p;
+  if (--pg->used == 0 || pg->full) free_slow(o, pg, true);
+  root_unlock();
+}
+
+[[noreturn]] void bad_free(const void *p, const char *why) {
+  say("fatal: %s at %p in the root heap", why, p);
+  __builtin_abort();
+}
+
+void area_init() {
+  if (!area_pages()) return;
+  root_lock();
+  area_locked();
+  root_unlock();
+}
+
+RootCache *cache_create() {
+  if (!area_pages()) return nullptr;
+  root_lock();
+  Area *a = area_locked();
+  RootCache *c = a->abandoned;
+  if (c) {
+    a->abandoned = c->next_abandoned;
+    c->next_abandoned = nullptr;
+    c->abandoned.store(0, std::memory_order_relaxed);
+  } else {
+    c = (RootCache *)heap_memalign(root_heap(), 64, sizeof(RootCache));
+    if (c) {
+      memset((void *)c, 0, sizeof(*c));
+      new (&c->remote) std::atomic<void *>(nullptr);
+      new (&c->abandoned) std::atomic<int>(0);
+    }
+  }
+  root_unlock();
+  return c;
+}
+
+size_t pages_in_use() {
+  if (!area_pages()) return 0;
+  root_lock();
+  Area *a = area_locked();
+  size_t n = a->next_fresh - a->first_page;
+  for (Page *pg = a->free_pages; pg; pg = pg->next) --n;
+  root_unlock();
+  return n;
+}
+
+size_t usable_size(const void *p) { return class_size(checked_page(p)->cls); }
+
+}  // namespace small
+
+// At thread exit: the thread's empty pages go back to the area; the heap,
+// with its pages that still hold live objects, waits for the next new
+// thread, which adopts it (other threads' frees into it keep arriving on
+// its remote list meanwhile).
+void root_cache_flush(ThreadState *ts) {
+  RootCache *c = ts->root_cache;
+  if (!c) return;
+  ts->root_cache = nullptr;
+  small::collect_remote(c);
+  for (int k = 1; k < small::kClasses; ++k) {
+    small::Page *pg = c->cur[k];
+    if (!pg) continue;
+    c->cur[k] = nullptr;
+    if (pg->used == 0) small::page_release(pg);
+    else if (pg->free || pg->bump < pg->end) small::list_add(c, pg);
+    else pg->full = 1;
+  }
+  root_lock();
+  small::Area *a = small::area_locked();
+  c->next_abandoned = a->abandoned;
+  a->abandoned = c;
+  c->abandoned.store(1, std::memory_order_relaxed);
+  root_unlock();
+  // Frees that raced with the above are on the remote list: take them now
+  // (under the lock, as for any free into an abandoned heap).
+  if (c->remote.load(std::memory_order_relaxed)) {
+    void *p = c->remote.exchange(nullptr, std::memory_order_acquire);
+    while (p) {
+      void *next = *(void **)p;
+      small::free_abandoned(c, p);
+      p = next;
+    }
+  }
+}
+
+}  // namespace sdrad
