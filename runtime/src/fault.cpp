@@ -7,8 +7,9 @@
 //   - the instance is not running (root or a parent domain found its
 //     memory corrupted while acting on it: heap metadata, a copy's
 //     canaries): fault_discard records it and discards the instance now.
-// heap_error (malloc.cpp) reaches one of the two; fault kind names are in
-// report.cpp.
+// heap_error (below) is how the allocators report a bad free or broken
+// metadata: fatal in the root heap, a fault of the domain otherwise; fault
+// kind names are in report.cpp.
 #include <dlfcn.h>
 #include <string.h>
 
@@ -57,5 +58,22 @@ void fault_discard(Instance *in, int kind, uintptr_t addr) {
 }
 
 void discard_after_corruption(Instance *in) { fault_discard(in, SDRAD_FAULT_HEAP_CORRUPTION, 0); }
+
+// A heap found a double free, a foreign pointer or broken metadata.  In the
+// root heap that is a bug of the program: abort as glibc would.  In a
+// domain heap it is the domain's fault: the running domain is rewound, or
+// a guarded operation from outside it (heap_guard_catch, copy.cpp) gets
+// control back and discards the instance.
+[[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
+  static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
+  if (h == root_heap()) {
+    root_unlock();
+    say("fatal: %s at %p in the root heap", names[(int)e], p);
+    __builtin_abort();
+  }
+  heap_guard_catch(h);  // a guarded operation from outside the domain
+  log_line("%s at %p in a domain heap", names[(int)e], p);
+  sdrad_soft_fault_gate(SDRAD_FAULT_HEAP_CORRUPTION);
+}
 
 }  // namespace sdrad

@@ -157,18 +157,6 @@ namespace sdrad {
 
 void malloc_install_hooks() { small::area_init(); }
 
-[[noreturn]] void heap_error(Heap *h, HeapError e, const void *p) {
-  static const char *const names[] = {"none", "double free", "invalid pointer", "corrupted heap metadata"};
-  if (h == root_heap()) {
-    root_unlock();
-    say("fatal: %s at %p in the root heap", names[(int)e], p);
-    __builtin_abort();
-  }
-  heap_guard_catch(h);  // a guarded operation from outside the domain
-  log_line("%s at %p in a domain heap", names[(int)e], p);
-  sdrad_soft_fault_gate(SDRAD_FAULT_HEAP_CORRUPTION);
-}
-
 }  // namespace sdrad
 
 extern "C" {
