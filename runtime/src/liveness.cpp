@@ -135,8 +135,12 @@ uint32_t interrupted_pkru(const ucontext_t *uc) {
 void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
   const Domain *d = in->dom;
   uint64_t dl = 0;
+  // The deadline counts from now, read here (vDSO, no system call), not
+  // from the watchdog's clock: that one is only as fresh as the watchdog's
+  // last tick, and a starved watchdog made calls time out early.  Calls of
+  // domains without a limit read no clock.
   if (d->liveness.timeout_ms)
-    dl = g_clock_ms.load(std::memory_order_relaxed) + d->liveness.timeout_ms + g_period_ms.load(std::memory_order_relaxed);
+    dl = monotonic_ms() + d->liveness.timeout_ms + g_period_ms.load(std::memory_order_relaxed);
   if (ts->depth > 0) {
     uint64_t outer = ts->frames[ts->depth - 1].deadline_ms;
     if (outer && (!dl || outer < dl)) dl = outer;  // a nested call cannot outlive its caller's limit
