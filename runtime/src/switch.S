@@ -34,18 +34,7 @@
         .type   sdrad_enter_and_run, @function
 sdrad_enter_and_run:
         .cfi_startproc
-        mov     [rdi + 0], rbx
-        mov     [rdi + 8], rbp
-        mov     [rdi + 16], r12
-        mov     [rdi + 24], r13
-        mov     [rdi + 32], r14
-        mov     [rdi + 40], r15
-        lea     rax, [rsp + 8]
-        mov     [rdi + CTX_RSP], rax
-        mov     rax, [rsp]
-        mov     [rdi + CTX_RIP], rax
-        stmxcsr [rdi + CTX_MXCSR]
-        fnstcw  [rdi + CTX_FPUCW]
+        SAVE_CALLER_CTX rdi, rax
         mov     r12, rcx
         mov     r13, r8
         mov     rsp, rsi

@@ -11,18 +11,16 @@
  * sdrad_jump.  No return address or spilled register of a runtime frame is
  * ever read back from key-0 memory.
  *
- * Offsets must match StartArgs (threads.cpp, static_asserts) and JmpCtx.
+ * SA_* must match StartArgs (threads.cpp, static_assert); the JmpCtx
+ * offsets come from asm_offsets.h.
  */
         .intel_syntax noprefix
         .text
 
+#include "gate_macros.inc"       /* SAVE_CALLER_CTX, JmpCtx offsets (asm_offsets.h) */
+
 #define SA_CTX          16      /* StartArgs::ctx */
 #define SA_SIZE         128     /* sizeof(StartArgs) */
-#define CTX_RSP         48
-#define CTX_RIP         56
-#define CTX_MXCSR       64
-#define CTX_FPUCW       68
-#define CTX_PKRU        72
 
 /* void *sdrad_thread_entry(StartArgs *a): the start routine glibc runs. */
         .globl  sdrad_thread_entry
@@ -31,18 +29,7 @@
 sdrad_thread_entry:
         .cfi_startproc
         lea     rax, [rdi + SA_CTX]
-        mov     [rax + 0], rbx
-        mov     [rax + 8], rbp
-        mov     [rax + 16], r12
-        mov     [rax + 24], r13
-        mov     [rax + 32], r14
-        mov     [rax + 40], r15
-        lea     rcx, [rsp + 8]
-        mov     [rax + CTX_RSP], rcx
-        mov     rcx, [rsp]
-        mov     [rax + CTX_RIP], rcx
-        stmxcsr [rax + CTX_MXCSR]
-        fnstcw  [rax + CTX_FPUCW]
+        SAVE_CALLER_CTX rax, rcx
         mov     dword ptr [rax + CTX_PKRU], 0
         sub     rsp, 8
         .cfi_adjust_cfa_offset 8
