@@ -48,4 +48,14 @@ void ensure_initialized();            // idempotent; safe from malloc
 void log_line(const char *fmt, ...);  // only when SDRAD_LOG is set
 void say(const char *fmt, ...);       // always, to stderr
 
+// --- /proc/self/maps ----------------------------------------------------
+// Calls fn(line, ctx) for each line (without its newline) until fn returns
+// false; reads in chunks, allocates nothing.  False if the file cannot be
+// opened.  proc_maps.cpp.
+bool for_each_maps_line(bool (*fn)(const char *line, void *ctx), void *ctx);
+template <class F> bool for_each_maps_line(F &&f) {
+  return for_each_maps_line([](const char *line, void *c) { return (*static_cast<F *>(c))(line); },
+                            static_cast<void *>(&f));
+}
+
 }  // namespace sdrad

@@ -179,30 +179,15 @@ void protect_executable_data(int key) {
 // grows-down mapping: pages it grows into get the same key.
 void protect_main_stack(int key) {
   if (!g_shared.pku) return;
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[8192];
-  size_t have = 0;
   uintptr_t lo = 0, hi = 0;
-  for (;;) {
-    ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
-    if (r <= 0) break;
-    have += (size_t)r;
-    buf[have] = 0;
-    char *line = buf, *nl;
-    while ((nl = strchr(line, '\n'))) {
-      *nl = 0;
-      if (strstr(line, "[stack]")) {
-        char *end;
-        lo = strtoul(line, &end, 16);
-        hi = strtoul(end + 1, nullptr, 16);
-      }
-      line = nl + 1;
+  for_each_maps_line([&](const char *line) {
+    if (strstr(line, "[stack]")) {
+      char *end;
+      lo = strtoul(line, &end, 16);
+      hi = strtoul(end + 1, nullptr, 16);
     }
-    have = strlen(line);
-    memmove(buf, line, have);
-  }
-  close(fd);
+    return true;
+  });
   if (lo && hi > lo && syscall(SYS_pkey_mprotect, (void *)lo, hi - lo, PROT_READ | PROT_WRITE, key) != 0)
     log_line("could not tag the main stack with key %d", key);
 }

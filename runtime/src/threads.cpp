@@ -73,33 +73,17 @@ bool pending_take(StartArgs *a) {
 // The kernel's mapping around `addr` (from /proc/self/maps, no allocation):
 // false if it cannot be read.
 bool kernel_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[4096];
-  size_t have = 0;
   bool found = false;
-  for (;;) {
-    ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
-    if (r <= 0) break;
-    have += (size_t)r;
-    buf[have] = 0;
-    char *line = buf, *nl;
-    while (!found && (nl = strchr(line, '\n'))) {
-      *nl = 0;
-      char *e;
-      uintptr_t l = strtoul(line, &e, 16), h = strtoul(e + 1, nullptr, 16);
-      if (addr >= l && addr < h) {
-        *lo = l;
-        *hi = h;
-        found = true;
-      }
-      line = nl + 1;
+  for_each_maps_line([&](const char *line) {
+    char *e;
+    uintptr_t l = strtoul(line, &e, 16), h = strtoul(e + 1, nullptr, 16);
+    if (addr >= l && addr < h) {
+      *lo = l;
+      *hi = h;
+      found = true;
     }
-    if (found) break;
-    have = strlen(line);
-    memmove(buf, line, have);
-  }
-  close(fd);
+    return !found;
+  });
   return found;
 }
 

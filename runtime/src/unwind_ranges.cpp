@@ -56,35 +56,20 @@ int g_map_count;
 
 void read_maps() {
   g_map_count = 0;
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[4096];
-  size_t have = 0;
-  for (;;) {
-    ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
-    if (r <= 0) break;
-    have += (size_t)r;
-    buf[have] = 0;
-    char *line = buf, *nl;
-    while ((nl = strchr(line, '\n')) && g_map_count < kMaxMappings) {
-      *nl = 0;
-      char *e;
-      Mapping m{};
-      m.lo = strtoul(line, &e, 16);
-      m.hi = strtoul(e + 1, &e, 16);
-      m.w = e[1 + 1] == 'w';
-      m.x = e[1 + 2] == 'x';
-      // perms offset dev inode
-      char *f = e + 1;
-      for (int field = 0; field < 3 && f; ++field) f = strchr(f, ' ') ? strchr(f, ' ') + 1 : nullptr;
-      m.inode = f ? strtoull(f, nullptr, 10) : 0;
-      g_maps[g_map_count++] = m;
-      line = nl + 1;
-    }
-    have = strlen(line);
-    memmove(buf, line, have);
-  }
-  close(fd);
+  for_each_maps_line([](const char *line) {
+    char *e;
+    Mapping m{};
+    m.lo = strtoul(line, &e, 16);
+    m.hi = strtoul(e + 1, &e, 16);
+    m.w = e[1 + 1] == 'w';
+    m.x = e[1 + 2] == 'x';
+    // perms offset dev inode
+    char *f = e + 1;
+    for (int field = 0; field < 3 && f; ++field) f = strchr(f, ' ') ? strchr(f, ' ') + 1 : nullptr;
+    m.inode = f ? strtoull(f, nullptr, 10) : 0;
+    g_maps[g_map_count++] = m;
+    return g_map_count < kMaxMappings;
+  });
 }
 
 // [a, a + n) lies in mappings the kernel has without write (and with
