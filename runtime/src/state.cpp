@@ -80,6 +80,9 @@ void atfork_child() {
     c->next_free = h->free_ts;
     h->free_ts = c;
   }
+  // The forking thread has another thread id in the child: the watchdog
+  // signals a timed-out thread by it.
+  if (ThreadState *ts = thread_state_if_any()) ts->tid = (int32_t)syscall(SYS_gettid);
 }
 
 }  // namespace
