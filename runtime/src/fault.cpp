@@ -10,7 +10,7 @@
 // heap_error (below) is how the allocators report a bad free or broken
 // metadata: fatal in the root heap, a fault of the domain otherwise; fault
 // kind names are in report.cpp.
-#include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -29,18 +29,55 @@ void fault_fill(sdrad_fault &f, int kind, ThreadState *ts) {
   }
 }
 
+namespace {
+
+// The object a code address lies in, as file name (without directories)
+// and load base (its first mapping), from /proc/self/maps: system calls
+// and stack memory only, no lock and no allocation, so it may run on the
+// rewind path whatever the interrupted code held (dladdr takes the
+// dynamic linker's lock).
+struct CodeObject {
+  char name[64] = "?";
+  uintptr_t base = 0;
+};
+
+CodeObject code_object_of(uintptr_t pc) {
+  CodeObject o;
+  if (!pc) return o;
+  uintptr_t first_lo = 0;  // first mapping of the object being read
+  char first_path[256] = "";
+  for_each_maps_line([&](const char *line) {
+    // lo-hi perms offset dev inode path
+    char *e;
+    uintptr_t lo = strtoul(line, &e, 16), hi = strtoul(e + 1, &e, 16);
+    const char *path = e;
+    for (int field = 0; field < 4 && path; ++field) path = strchr(path + 1, ' ');
+    while (path && *path == ' ') ++path;
+    if (!path || *path != '/') return true;  // anonymous, [stack], [vdso]...
+    if (strncmp(path, first_path, sizeof(first_path) - 1) != 0) {
+      first_lo = lo;
+      strncpy(first_path, path, sizeof(first_path) - 1);
+    }
+    if (pc < lo || pc >= hi) return true;
+    const char *slash = strrchr(path, '/');
+    strncpy(o.name, slash + 1, sizeof(o.name) - 1);
+    o.base = first_lo;
+    return false;
+  });
+  return o;
+}
+
+}  // namespace
+
 void record_fault(ThreadState *ts, const sdrad_fault &f) {
   ts->last_fault = f;
   ts->has_fault = 1;
   if (g_shared.log) {
     // Where the pc is, as object+offset (addr2line-ready); SDRAD_LOG only.
-    Dl_info di{};
-    const char *obj = f.pc && dladdr((void *)f.pc, &di) && di.dli_fname ? di.dli_fname : "?";
-    const char *slash = strrchr(obj, '/');
+    CodeObject obj = code_object_of(f.pc);
     say("fault in domain '%s' (handle %lld): %s, signal %d code %d addr %#lx pc %#lx (%s+%#lx) pkey %d",
         f.domain, (long long)f.handle, sdrad_fault_kind_name(f.kind), f.signo, f.si_code,
-        (unsigned long)f.addr, (unsigned long)f.pc, slash ? slash + 1 : obj,
-        (unsigned long)(f.pc - (uintptr_t)di.dli_fbase), f.pkey);
+        (unsigned long)f.addr, (unsigned long)f.pc, obj.name, (unsigned long)(f.pc - obj.base), f.pkey);
   }
 }
 
