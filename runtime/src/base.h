@@ -25,10 +25,16 @@ inline uintptr_t align_up(uintptr_t v, uintptr_t a) { return (v + a - 1) & ~(a -
 // The runtime's locks guard short sections with no allocation, and are
 // taken from any context the runtime runs in: a spin that yields after a
 // while.  SpinGuard holds one for a scope.
+// Test hook (null in programs; state.cpp): called with each lock just taken,
+// so that a unit test can make a signal arrive while a lock is held.
+extern void (*g_test_lock_taken)(const std::atomic<int> *lock);
 inline void spin_lock(std::atomic<int> &l) {
   for (int i = 0;; ++i) {
     int z = 0;
-    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) return;
+    if (l.compare_exchange_weak(z, 1, std::memory_order_acquire)) {
+      if (__builtin_expect(g_test_lock_taken != nullptr, 0)) g_test_lock_taken(&l);
+      return;
+    }
     if (i > 64) sched_yield();
     else __builtin_ia32_pause();
   }

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -58,6 +59,8 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
+  f->parent_inside = t_runtime.inside;
+  t_runtime.inside = 0;  // the domain's own code runs next
   ts->depth++;
   in->active = true;
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
@@ -73,6 +76,7 @@ __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) 
   t_heap = f->parent_heap;
   ts->cur_pkru = f->parent_pkru;
   ts->depth--;
+  t_runtime.inside = f->parent_inside;
   confine_sync(ts);
 }
 
@@ -128,6 +132,8 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
     }
   }
   pop_frame(ts, f);
+  // A compat rewind lands in sdrad_init's caller, outside every gate.
+  if (ctx != &f->ctx) t_runtime.inside = 0;
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   sdrad_jump(ctx, value);
 }
@@ -148,6 +154,34 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   record_fault(ts, f);
   finish_frame(ts, f.kind);
 }
+
+__thread RuntimeMark t_runtime __asm__("sdrad_t_runtime") __attribute__((tls_model("initial-exec"))) = {0, 0};
+
+bool timeout_deferred(ThreadState *ts) {
+  if (g_shared.pku || !t_runtime.inside) return false;
+  t_runtime.timeout_pending = 1;  // the frame keeps its deadline: the watchdog also retries
+  return true;
+}
+
+namespace {
+// Nested calls from a domain run runtime code (instance creation, locks)
+// before and after the callee: marked like any other gate's.  Calls from
+// root skip it (no timeout applies at depth 0).
+struct RuntimeScope {
+  int saved = -1;
+  explicit RuntimeScope(const ThreadState *ts) {
+    if (__builtin_expect(ts->depth > 0, 0)) {
+      saved = t_runtime.inside;
+      t_runtime.inside = 1;
+    }
+  }
+  ~RuntimeScope() {
+    if (__builtin_expect(saved < 0, 1)) return;
+    t_runtime.inside = (uint8_t)saved;
+    if (!saved && t_runtime.timeout_pending) sdrad_runtime_left();
+  }
+};
+}  // namespace
 
 }  // namespace sdrad
 
@@ -188,6 +222,25 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) 
     sdrad_jump(&f->ctx, 0);
   }
   domain_returned_fault(ts, status);
+}
+
+// A timeout arrived while runtime code ran for the innermost frame (see
+// switch.h); that code has now returned to the domain's.  Not in signal
+// context: the rewind runs from here as a software fault does.
+extern "C" SDRAD_HIDDEN void sdrad_runtime_left() {
+  t_runtime.timeout_pending = 0;
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0) return;
+  Frame *f = &ts->frames[ts->depth - 1];
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+  if (!f->deadline_ms || now_ms < f->deadline_ms) return;  // returned, or another frame
+  f->deadline_ms = 0;
+  sdrad_fault fl;
+  fault_fill(fl, SDRAD_FAULT_TIMEOUT, ts);
+  fl.pc = (uintptr_t)__builtin_return_address(0);
+  rewind_innermost(ts, fl);
 }
 
 extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
@@ -324,6 +377,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
                                                     size_t size) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  RuntimeScope scope(ts);
   if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
@@ -342,6 +396,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call(int64_t handle, void (*entry)(void *), void *block) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
+  RuntimeScope scope(ts);
   if (!entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   // A nested call's block lives in the caller's memory (see
   // __sdrad_block_alloc): carry it into the callee and back.

@@ -185,6 +185,7 @@ extern "C" SDRAD_HIDDEN void sdrad_timeout_signal_handler(int sig, siginfo_t *in
   if (!f->deadline_ms || g_clock_ms.load(std::memory_order_relaxed) < f->deadline_ms)
     return confine_signal_leave(ts, ucv);  // late signal
   if (g_shared.pku && uc && interrupted_pkru(uc) == 0) return confine_signal_leave(ts, ucv);  // in the runtime: next period
+  if (timeout_deferred(ts)) return confine_signal_leave(ts, ucv);  // no PKU, in a gate: fired at its exit (call.cpp)
   // The watchdog may have queued this signal more than once (it is a
   // real-time signal): the next one, delivered as soon as the mask below is
   // restored, must find nothing to do.

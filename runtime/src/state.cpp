@@ -148,6 +148,8 @@ ThreadState *thread_state_lookup(bool create) {
   return ts;
 }
 
+void (*g_test_lock_taken)(const std::atomic<int> *);
+
 void root_lock() { spin_lock(header()->root_heap_lock); }
 void root_unlock() { spin_unlock(header()->root_heap_lock); }
 Heap *root_heap() { return (Heap *)g_shared.root_heap_base; }

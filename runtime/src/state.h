@@ -107,6 +107,7 @@ struct Frame {
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
   uintptr_t exit_head;                 // libc's exit-handler list head at entry
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
+  uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:

@@ -236,8 +236,8 @@ sdrad_gate_violation:
         .cfi_endproc
         .size   sdrad_gate_violation, . - sdrad_gate_violation
 
-        GATE __sdrad_call,              sdrad_impl_call
-        GATE __sdrad_call_with,         sdrad_impl_call_with
+        GATE __sdrad_call,              sdrad_impl_call, mark=0
+        GATE __sdrad_call_with,         sdrad_impl_call_with, mark=0
         GATE __sdrad_domain_handle,     sdrad_impl_domain_handle
         GATE __sdrad_block_alloc,       sdrad_impl_block_alloc
         GATE __sdrad_block_free,        sdrad_impl_block_free

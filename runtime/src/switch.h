@@ -21,4 +21,28 @@ void stack_canary_place(Instance *in);
 bool stack_canary_ok(const Instance *in);
 void fault_fill(sdrad_fault &f, int kind, ThreadState *ts);
 
+// --- "inside the runtime" (call.cpp, gate_macros.inc) -------------------
+// An asynchronous rewind (a timeout) must not interrupt runtime code: that
+// code may hold a runtime lock or be half-way through runtime state, and
+// the rewind runs the after-discard hook (user code) next.  Under PKU the
+// timeout handler sees runtime code by its PKRU (0); without PKU, gates
+// set `inside` while their implementation runs (the GATE macro; nested
+// calls: RuntimeScope in call.cpp), a frame push clears it for the domain
+// and its pop restores it.  A timeout that finds it set only sets
+// `timeout_pending`; the gate fires it when the thread leaves the runtime
+// (sdrad_runtime_left).  Key-0 TLS, consulted only without PKU (where a
+// domain can write everything anyway).
+struct RuntimeMark {
+  uint8_t inside;           // runtime code is running for the innermost frame
+  uint8_t timeout_pending;  // a timeout waits for the runtime to be left
+};
+extern __thread RuntimeMark t_runtime __asm__("sdrad_t_runtime") __attribute__((tls_model("initial-exec")));
+static_assert(offsetof(RuntimeMark, timeout_pending) == 1, "gate_macros.inc: fs:[sdrad_t_runtime + 1]");
+// The timeout handler (liveness.cpp): true if the timeout must wait for the
+// runtime to be left; it is then pending.
+bool timeout_deferred(ThreadState *ts);
+// Called when `inside` drops to 0 with a timeout pending: rewinds the
+// innermost frame if it is still the one past its deadline.
+extern "C" void sdrad_runtime_left();
+
 }  // namespace sdrad

@@ -1,0 +1,97 @@
+// What runs on the rewind path: the after-discard hook is user code, so a
+// rewind must never start while the interrupted code is the runtime's own
+// (it may hold a runtime lock the hook needs).
+#include <atomic>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+
+constexpr uint32_t kTimeoutMs = 20;
+
+struct B {
+  __sdrad_domain_ref ref;
+  int64_t got;
+};
+
+std::atomic<bool> g_armed{false};
+std::atomic<int> g_unblocked_in_lock{0};
+int64_t g_hook_registered;
+
+uint64_t now_ms() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+sigset_t timeout_signal() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGRTMAX - 1);  // liveness.cpp: the watchdog's signal
+  return s;
+}
+
+// Runs inside the runtime, with the lock just taken: the pending timeout
+// (queued by the watchdog while blocked) is delivered right here.
+void unblock_in_lock(const std::atomic<int> *) {
+  if (!g_armed.exchange(false)) return;
+  g_unblocked_in_lock++;
+  sigset_t s = timeout_signal();
+  pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
+}
+
+// In root after the discard: registering a domain takes the domain lock.
+void hook_registers(int64_t, void *) { g_hook_registered = sdrad_domain_by_name("rewind.hook-registers", 0); }
+
+// In the domain, with the timeout signal blocked: wait past the deadline
+// (the watchdog queues the signal), then enter a gate that takes the
+// domain lock (registering a nested domain).
+void wait_then_register(B *b) {
+  uint64_t until = now_ms() + 4 * kTimeoutMs + 60;
+  while (now_ms() < until) {
+  }
+  g_armed = true;
+  b->got = __sdrad_domain_handle(&b->ref);
+  for (volatile int spin = 1; spin;) {  // PKU: the watchdog's next period
+  }
+}
+
+}  // namespace
+
+TEST(RewindPath, TimeoutInsideALockedGateWaitsForTheGateExit) {
+  int64_t h = domain("rewind.locked-gate");
+  ASSERT_EQ(sdrad_on_discard(h, hook_registers, nullptr), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    alarm(10);  // a deadlocked rewind ends the child here
+    if (sdrad_set_timeout(h, kTimeoutMs) != 0) _exit(5);  // the child's own watchdog
+    sdrad::g_test_lock_taken = unblock_in_lock;
+    sigset_t s = timeout_signal();
+    pthread_sigmask(SIG_BLOCK, &s, nullptr);
+    int st;
+    {
+      InDomain<B> d(h);
+      d.b->ref = __sdrad_domain_ref{0, "rewind.nested", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
+      st = d.run(wait_then_register);
+    }
+    sdrad::g_test_lock_taken = nullptr;
+    if (g_unblocked_in_lock != 1) _exit(2);
+    if (st != SDRAD_FAULT_TIMEOUT) _exit(3);
+    if (g_hook_registered <= 0) _exit(4);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child hung in the rewind (signal " << WTERMSIG(status) << ")";
+  EXPECT_NE(WEXITSTATUS(status), 2) << "the signal was not delivered inside the gate's lock";
+  EXPECT_NE(WEXITSTATUS(status), 3) << "the call did not end with a timeout";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the after-discard hook could not register a domain";
+}
