@@ -147,7 +147,7 @@ void init_core() {
   uint32_t shift = 16;
   while (((size_t)1 << shift) < need) ++shift;
   s.slot_shift = shift;
-  // The arena is address space only, but tools such as valgrind cap it:
+  // The slot region is address space only, but tools such as valgrind cap it:
   // SDRAD_MAX_INSTANCES bounds the number of live instances (threads x
   // domains) it must hold.
   s.max_slots = (uint32_t)env_size("SDRAD_MAX_INSTANCES", kMaxSlots, 1);
@@ -155,8 +155,8 @@ void init_core() {
     say("SDRAD_MAX_INSTANCES=%u is more than %d; using %d", s.max_slots, kMaxSlots, kMaxSlots);
     s.max_slots = kMaxSlots;
   }
-  s.arena_size = (size_t)s.max_slots << shift;
-  s.arena_base = (uintptr_t)reserve(s.arena_size, PROT_NONE);
+  s.slots_size = (size_t)s.max_slots << shift;
+  s.slots_base = (uintptr_t)reserve(s.slots_size, PROT_NONE);
 }
 
 }  // namespace

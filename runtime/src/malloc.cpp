@@ -34,7 +34,7 @@ bool in_root_heap(const void *p) {
 // Root code handing us a pointer we did not allocate from the root heap.
 void root_refuse(const char *what, const void *p) {
   say("%s(%p) refused: the pointer is not from the root heap%s", what, p,
-      arena_contains(p) ? " (it belongs to a domain)" : "");
+      in_slot_region(p) ? " (it belongs to a domain)" : "");
 }
 
 // --- root allocation ------------------------------------------------------

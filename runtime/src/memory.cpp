@@ -1,7 +1,7 @@
-// Domain memory: slots in one reserved arena, each holding an instance's
+// Domain memory: slots in one reserved slot region, each holding an instance's
 // heap and stack between guard pages, tagged with the domain's key.
 //
-//   slot: see SlotLayout in internal.h
+//   slot: see SlotLayout in shared_page.h
 //
 // Pages are committed lazily by the kernel, so a heap "grows on demand" up
 // to heap_size without any call into the runtime.
@@ -104,7 +104,7 @@ constexpr int kSpares = 4;
 constexpr int kSparesPerKey = 2;
 Spare g_spares[kSpares];
 
-uintptr_t slot_base(int slot) { return g_shared.arena_base + ((uintptr_t)slot << g_shared.slot_shift); }
+uintptr_t slot_base(int slot) { return g_shared.slots_base + ((uintptr_t)slot << g_shared.slot_shift); }
 
 // Points in's fields at a slot's regions (execution domain or data domain).
 void slot_assign(Instance *in, int slot, bool data_domain) {
@@ -395,8 +395,8 @@ bool instance_grow_stack(Instance *in, uintptr_t addr) {
 }
 
 Instance *instance_of_pointer(const void *p) {
-  uintptr_t off = (uintptr_t)p - g_shared.arena_base;
-  if (off >= g_shared.arena_size) return nullptr;
+  uintptr_t off = (uintptr_t)p - g_shared.slots_base;
+  if (off >= g_shared.slots_size) return nullptr;
   ThreadState *ts = thread_state_if_any();
   if (!ts) return nullptr;
   for (int h = 1; h < kMaxDomains; ++h) {
@@ -406,8 +406,8 @@ Instance *instance_of_pointer(const void *p) {
   return nullptr;
 }
 
-bool arena_contains(const void *p) {
-  return (uintptr_t)p - g_shared.arena_base < g_shared.arena_size;
+bool in_slot_region(const void *p) {
+  return (uintptr_t)p - g_shared.slots_base < g_shared.slots_size;
 }
 
 }  // namespace sdrad

@@ -21,7 +21,7 @@ struct alignas(kPage) SharedPage {
   uint64_t canary_secret;
   uintptr_t state_base, state_size;   // runtime state region (root key)
   uintptr_t ts_base, ts_size;         // thread-state array inside it
-  uintptr_t arena_base, arena_size;   // domain instances
+  uintptr_t slots_base, slots_size;   // the slot region: all domain instances
   uint32_t slot_shift;
   uint32_t max_slots;          // SDRAD_MAX_INSTANCES, <= kMaxSlots
   size_t heap_size, stack_size, data_size, args_size;
