@@ -146,6 +146,7 @@ extern "C" SDRAD_EXPORT void *dlopen(const char *file, int mode) {
   using Fn = void *(*)(const char *, int);
   static Fn real = (Fn)dlsym(RTLD_NEXT, "dlopen");
   if (!real) return nullptr;
+  RuntimeMarked inside;  // the loader's lock, the scan's (switch.h)
   void *h = real(file, mode);
   if (h) scan("dlopen");
   if (h) unwind_ranges_refresh();

@@ -44,5 +44,17 @@ bool timeout_deferred(ThreadState *ts);
 // Called when `inside` drops to 0 with a timeout pending: rewinds the
 // innermost frame if it is still the one past its deadline.
 extern "C" void sdrad_runtime_left();
+// Runtime code a domain reaches without a gate (interposed functions that
+// take runtime locks, such as dlopen) marks itself for its scope.
+struct RuntimeMarked {
+  uint8_t saved;
+  RuntimeMarked() : saved(t_runtime.inside) { t_runtime.inside = 1; }
+  ~RuntimeMarked() {
+    t_runtime.inside = saved;
+    if (!saved && t_runtime.timeout_pending) sdrad_runtime_left();
+  }
+  RuntimeMarked(const RuntimeMarked &) = delete;
+  RuntimeMarked &operator=(const RuntimeMarked &) = delete;
+};
 
 }  // namespace sdrad

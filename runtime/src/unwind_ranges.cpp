@@ -262,6 +262,7 @@ extern "C" SDRAD_EXPORT int dlclose(void *handle) {
   using Fn = int (*)(void *);
   static Fn real = (Fn)dlsym(RTLD_NEXT, "dlclose");
   if (!real) return -1;
+  RuntimeMarked inside;  // the loader's lock, the unwind list's (switch.h)
   int r = real(handle);
   unwind_ranges_refresh();
   return r;
