@@ -2,8 +2,13 @@
 // rewind must never start while the interrupted code is the runtime's own
 // (it may hold a runtime lock the hook needs).
 #include <atomic>
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,4 +99,55 @@ TEST(RewindPath, TimeoutInsideALockedGateWaitsForTheGateExit) {
   EXPECT_NE(WEXITSTATUS(status), 2) << "the signal was not delivered inside the gate's lock";
   EXPECT_NE(WEXITSTATUS(status), 3) << "the call did not end with a timeout";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the after-discard hook could not register a domain";
+}
+
+namespace {
+struct F {
+  int v;
+};
+}  // namespace
+
+// SDRAD_LOG's fault line names the pc as object+offset from the runtime's
+// own reading of /proc/self/maps (no dladdr, which takes the loader's lock
+// on the rewind path); the offset is the one the loader knows.
+TEST(RewindPath, FaultReportNamesThePcsObjectAndOffset) {
+  int64_t h = domain("rewind.report");
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_NONBLOCK), 0);
+  int saved_err = dup(2);
+  dup2(fds[1], 2);
+  auto set_log = [](uint32_t v) {  // as SDRAD_LOG=1 would (the page is read-only after start-up)
+    mprotect(&sdrad::g_shared, sdrad::kPage, PROT_READ | PROT_WRITE);
+    sdrad::g_shared.log = v;
+    mprotect(&sdrad::g_shared, sdrad::kPage, PROT_READ);
+  };
+  uint32_t saved_log = sdrad::g_shared.log;
+  set_log(1);
+  int st;
+  {
+    InDomain<F> d(h);
+    st = d.run([](F *f) { f->v = *opaque((volatile int *)nullptr); });
+  }
+  set_log(saved_log);
+  dup2(saved_err, 2);
+  close(saved_err);
+  close(fds[1]);
+  char buf[8192];
+  ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+  close(fds[0]);
+  ASSERT_EQ(st, SDRAD_FAULT_SEGV);
+  ASSERT_GT(n, 0);
+  buf[n] = 0;
+  const char *line = strstr(buf, "fault in domain 'rewind.report'");
+  ASSERT_NE(line, nullptr) << buf;
+  unsigned long pc = 0, off = 0;
+  char obj[128] = "";
+  const char *at = strstr(line, " pc ");
+  ASSERT_NE(at, nullptr) << line;
+  ASSERT_EQ(sscanf(at, " pc %lx (%127[^+]+%lx)", &pc, obj, &off), 3) << line;
+  Dl_info di{};
+  ASSERT_NE(dladdr((void *)pc, &di), 0);
+  std::string file = di.dli_fname;
+  EXPECT_EQ(file.substr(file.rfind('/') + 1), obj) << line;
+  EXPECT_EQ(off, pc - (uintptr_t)di.dli_fbase) << line;
 }
