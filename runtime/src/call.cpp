@@ -158,7 +158,12 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 __thread RuntimeMark t_runtime __asm__("sdrad_t_runtime") __attribute__((tls_model("initial-exec"))) = {0, 0};
 
 bool timeout_deferred(ThreadState *ts) {
-  if (g_shared.pku || !t_runtime.inside) return false;
+  if (g_shared.pku) return false;
+  // In a gate, or in another of the runtime's signal handlers (the SIGSYS
+  // handler under syscall confinement; sig_depth counts this one too),
+  // which returns to the domain without a gate exit: the watchdog's next
+  // signal fires it then.
+  if (!t_runtime.inside && ts->sig_depth <= 1) return false;
   t_runtime.timeout_pending = 1;  // the frame keeps its deadline: the watchdog also retries
   return true;
 }
