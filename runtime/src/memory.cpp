@@ -394,18 +394,6 @@ bool instance_grow_stack(Instance *in, uintptr_t addr) {
   return true;
 }
 
-Instance *instance_of_pointer(const void *p) {
-  uintptr_t off = (uintptr_t)p - g_shared.slots_base;
-  if (off >= g_shared.slots_size) return nullptr;
-  ThreadState *ts = thread_state_if_any();
-  if (!ts) return nullptr;
-  for (int h = 1; h < kMaxDomains; ++h) {
-    Instance *in = ts->inst[h];
-    if (in && (uintptr_t)p >= in->heap_lo && (uintptr_t)p < in->heap_hi) return in;
-  }
-  return nullptr;
-}
-
 bool in_slot_region(const void *p) {
   return (uintptr_t)p - g_shared.slots_base < g_shared.slots_size;
 }

@@ -249,6 +249,5 @@ inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
 void instance_free_memory(Instance *in);
 void reclaimer_start();  // normal context only: starts a thread (memory.cpp)
 bool instance_grow_stack(Instance *in, uintptr_t addr);  // from the SIGSEGV handler
-Instance *instance_of_pointer(const void *p);  // arena lookup
 
 }  // namespace sdrad
