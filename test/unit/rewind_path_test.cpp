@@ -24,9 +24,10 @@ constexpr uint32_t kTimeoutMs = 20;
 struct B {
   __sdrad_domain_ref ref;
   int64_t got;
+  int armed;  // set by the domain (its own memory: under pku it cannot write root's)
 };
 
-std::atomic<bool> g_armed{false};
+B *g_block;  // the call's block, for the lock hook
 std::atomic<int> g_unblocked_in_lock{0};
 int64_t g_hook_registered;
 
@@ -46,7 +47,8 @@ sigset_t timeout_signal() {
 // Runs inside the runtime, with the lock just taken: the pending timeout
 // (queued by the watchdog while blocked) is delivered right here.
 void unblock_in_lock(const std::atomic<int> *) {
-  if (!g_armed.exchange(false)) return;
+  B *b = g_block;
+  if (!b || !__atomic_exchange_n(&b->armed, 0, __ATOMIC_RELAXED)) return;
   g_unblocked_in_lock++;
   sigset_t s = timeout_signal();
   pthread_sigmask(SIG_UNBLOCK, &s, nullptr);
@@ -62,7 +64,7 @@ void wait_then_register(B *b) {
   uint64_t until = now_ms() + 4 * kTimeoutMs + 60;
   while (now_ms() < until) {
   }
-  g_armed = true;
+  __atomic_store_n(&b->armed, 1, __ATOMIC_RELAXED);
   b->got = __sdrad_domain_handle(&b->ref);
   for (volatile int spin = 1; spin;) {  // PKU: the watchdog's next period
   }
@@ -85,9 +87,11 @@ TEST(RewindPath, TimeoutInsideALockedGateWaitsForTheGateExit) {
     {
       InDomain<B> d(h);
       d.b->ref = __sdrad_domain_ref{0, "rewind.nested", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
+      g_block = d.b;
       st = d.run(wait_then_register);
     }
     sdrad::g_test_lock_taken = nullptr;
+    g_block = nullptr;
     if (g_unblocked_in_lock != 1) _exit(2);
     if (st != SDRAD_FAULT_TIMEOUT) _exit(3);
     if (g_hook_registered <= 0) _exit(4);
