@@ -174,10 +174,23 @@ inline uintptr_t thread_fs_base() {
 
 // Is ts a live entry of the runtime's thread-state array that belongs to
 // the calling thread?
+// On every gate and every domain return, so short: the entry's offset in
+// the array rotated right by log2(sizeof(ThreadState)) is its index if the
+// offset is a multiple of the size, and >= 2^51 (out of range) if it is not,
+// which makes the bounds and alignment checks one compare.  The magic is
+// implied: the array is root-keyed, and an entry is in use only after
+// thread_state_lookup has initialised it.
 inline bool ts_valid(const ThreadState *ts) {
+  constexpr unsigned kShift = __builtin_ctzll(sizeof(ThreadState));
   uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
-  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
-         ts->in_use && (!g_shared.bind_threads || ts->fs_base == thread_fs_base());
+  uintptr_t idx = (off >> kShift) | (off << (64 - kShift));
+  if (idx >= (g_shared.ts_size >> kShift) || !ts->in_use) return false;
+  if (__builtin_expect(g_shared.bind_threads == 1, 1)) {
+    uintptr_t fs;
+    __asm__ volatile("rdfsbase %0" : "=r"(fs));
+    return ts->fs_base == fs;
+  }
+  return !g_shared.bind_threads || ts->fs_base == thread_fs_base_syscall();
 }
 // t_ts missing or not this thread's: the thread's own state, found in the
 // runtime's array by FS base (t_ts repaired); created if `create`.
