@@ -54,7 +54,16 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
-  liveness_on_entry(ts, f, in);  // deadline, heap limit
+  // liveness_on_entry (deadline, heap limit) for the common case inline: a
+  // call from root into a domain without a time limit has no deadline, and
+  // the heap limit is put back (the heap header is the domain's memory).
+  const Domain *d = in->dom;
+  if (__builtin_expect(!d->liveness.timeout_ms && ts->depth == 0, 1)) {
+    f->deadline_ms = 0;
+    if (in->heap) heap_set_cap(in->heap, d->liveness.heap_limit ? d->liveness.heap_limit : g_shared.heap_limit);
+  } else {
+    liveness_on_entry(ts, f, in);
+  }
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
@@ -244,10 +253,20 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = SDRAD_E_NESTING;
     return nullptr;
   }
-  // Fast path: this thread's live instance of a live domain.
-  Domain *d = domain_at(handle);
-  Instance *in = d ? ts->inst[handle_index(handle)] : nullptr;
-  if (__builtin_expect(in && in->dom_generation == d->generation && !in->active && !d->is_data, 1)) return in;
+  // Fast path: this thread's live instance of a live domain.  The thread's
+  // entry for the handle's index is looked at first: it exists only for a
+  // valid index (never 0), and its domain is g_domains[index], so domain_at's
+  // checks reduce to the handle's generation (a handle <= 0 divides to no
+  // 32-bit generation) and the domain being live.
+  Instance *in = ts->inst[handle_index(handle)];
+  if (__builtin_expect(in != nullptr, 1)) {
+    const Domain *d = in->dom;
+    uint32_t gen = d->generation;
+    if (__builtin_expect(((uint64_t)handle / kMaxDomains == gen) & (in->dom_generation == gen) & (d->live != 0) &
+                             !in->active & !d->is_data,
+                         1))
+      return in;
+  }
   int e = 0;
   in = instance_get(ts, handle, &e);  // checks the domain is live
   if (!in) {
@@ -324,7 +343,8 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
                                                     size_t size) {
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
-  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
+  if (__builtin_expect((size > SDRAD_MAX_INLINE_BLOCK) | (size && !blk) | !entry, 0))
+    return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
   if (!in) return ts->last_error = err;
