@@ -181,8 +181,16 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   finish_frame(ts, status);
 }
 
-// Reached (elevated) from sdrad_enter_and_run when the entry returned.
-extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) {
+// Reached (elevated) from sdrad_enter_and_run when the entry returned.  It
+// never returns, so it need not preserve the caller's registers: with
+// preserve_none (clang >= 19) the prologue saves none, and the status
+// arrives in r12 (switch.S passes it in both edi and r12d).
+#if defined(__clang__) && __has_attribute(preserve_none)
+#define SDRAD_NO_SAVES __attribute__((preserve_none))
+#else
+#define SDRAD_NO_SAVES
+#endif
+extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(int32_t status) {
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
