@@ -261,31 +261,11 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = SDRAD_E_NESTING;
     return nullptr;
   }
-  // Fast path: this thread's live instance of a live domain.  The thread's
-  // entry for the handle's index is looked at first: it exists only for a
-  // valid index (never 0), and its domain is g_domains[index], so domain_at's
-  // checks reduce to the handle's generation (a handle <= 0 divides to no
-  // 32-bit generation) and the domain being live.
-  Instance *in = ts->inst[handle_index(handle)];
-  if (__builtin_expect(in != nullptr, 1)) {
-    const Domain *d = in->dom;
-    uint32_t gen = d->generation;
-    if (__builtin_expect(((uint64_t)handle / kMaxDomains == gen) & (in->dom_generation == gen) & (d->live != 0) &
-                             !in->active & !d->is_data,
-                         1))
-      return in;
-  }
   int e = 0;
-  in = instance_get(ts, handle, &e);  // checks the domain is live
-  if (!in) {
-    *err = e;
-    return nullptr;
-  }
-  if (in->active || in->dom->is_data) {
-    *err = in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
-    return nullptr;
-  }
-  return in;
+  Instance *in = instance_lookup(ts, handle, &e);  // checks the domain is live
+  if (__builtin_expect(in != nullptr, 1) && __builtin_expect(!in->active & !in->dom->is_data, 1)) return in;
+  *err = !in ? e : in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+  return nullptr;
 }
 
 // Pushes a call frame and runs entry(arg) on the instance's stack from sp.

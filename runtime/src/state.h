@@ -248,6 +248,22 @@ int64_t domain_find_udi(uint64_t udi);
 void domain_destroy(int64_t handle);
 
 Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
+// instance_get's common case inline (every call and every argument copy):
+// the thread's existing instance of a live domain that the handle still
+// names.  The thread's entry for the handle's index exists only for a valid
+// index (never 0) and its domain is g_domains[index], so domain_at's checks
+// reduce to the handle's generation (a handle <= 0 divides to no 32-bit
+// generation) and the domain being live.  Anything else: instance_get.
+inline Instance *instance_lookup(ThreadState *ts, int64_t handle, int *err) {
+  Instance *in = ts->inst[handle_index(handle)];
+  if (__builtin_expect(in != nullptr, 1)) {
+    const Domain *d = in->dom;
+    uint32_t gen = d->generation;
+    if (__builtin_expect(((uint64_t)handle / kMaxDomains == gen) & (in->dom_generation == gen) & (d->live != 0), 1))
+      return in;
+  }
+  return instance_get(ts, handle, err);
+}
 void instance_discard(Instance *in);  // reset heap & stack after a fault
 void note_high_water(Instance *in);
 void instance_release(ThreadState *ts, int idx);  // idx: handle_index
