@@ -38,11 +38,22 @@ uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_
 // active on this thread (the caller itself or a domain below it), nor a
 // data domain.
 // The thread state (validated once per gate) is handed back in *tsp.
-inline Instance *instance_for(int64_t handle, ThreadState **tsp) {
+[[gnu::noinline]] Instance *instance_for_slow(int64_t handle, ThreadState **tsp) {
   ThreadState *ts = *tsp = thread_state();
   int err;
-  Instance *in = ts ? instance_lookup(ts, handle, &err) : nullptr;
+  Instance *in = ts ? instance_get(ts, handle, &err) : nullptr;
   return in && !in->active && !in->dom->is_data ? in : nullptr;
+}
+__attribute__((always_inline)) inline Instance *instance_for(int64_t handle, ThreadState **tsp) {
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) {
+    Instance *in = instance_cached(ts, handle);
+    if (__builtin_expect(in && !in->active & !in->dom->is_data, 1)) {
+      *tsp = ts;
+      return in;
+    }
+  }
+  return instance_for_slow(handle, tsp);
 }
 
 }  // namespace

@@ -254,7 +254,7 @@ Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
 // index (never 0) and its domain is g_domains[index], so domain_at's checks
 // reduce to the handle's generation (a handle <= 0 divides to no 32-bit
 // generation) and the domain being live.  Anything else: instance_get.
-inline Instance *instance_lookup(ThreadState *ts, int64_t handle, int *err) {
+inline Instance *instance_cached(const ThreadState *ts, int64_t handle) {  // nullptr: ask instance_get
   Instance *in = ts->inst[handle_index(handle)];
   if (__builtin_expect(in != nullptr, 1)) {
     const Domain *d = in->dom;
@@ -262,7 +262,11 @@ inline Instance *instance_lookup(ThreadState *ts, int64_t handle, int *err) {
     if (__builtin_expect(((uint64_t)handle / kMaxDomains == gen) & (in->dom_generation == gen) & (d->live != 0), 1))
       return in;
   }
-  return instance_get(ts, handle, err);
+  return nullptr;
+}
+inline Instance *instance_lookup(ThreadState *ts, int64_t handle, int *err) {
+  Instance *in = instance_cached(ts, handle);
+  return __builtin_expect(in != nullptr, 1) ? in : instance_get(ts, handle, err);
 }
 void instance_discard(Instance *in);  // reset heap & stack after a fault
 void note_high_water(Instance *in);
