@@ -116,14 +116,19 @@ void arena_free(Instance *in, void *data) {
 }
 
 // A block with header and trailing canary, from the arena or else the heap.
-uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
-  *fresh = false;
-  if (payload > ((size_t)1 << 46)) return nullptr;
-  if (uint8_t *raw = arena_alloc(in, payload, fresh)) return raw;
+// The heap path out of line: its jmp_buf (guarded) would make every
+// caller's frame large.
+[[gnu::noinline]] uint8_t *block_from_heap(Instance *in, size_t payload) {
   uint8_t *raw = nullptr;
   if (!guarded(in, [&] { raw = (uint8_t *)heap_malloc(in->heap, sizeof(CopyHeader) + payload + 8); }))
     return nullptr;
   return raw;
+}
+uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
+  *fresh = false;
+  if (payload > ((size_t)1 << 46)) return nullptr;
+  if (uint8_t *raw = arena_alloc(in, payload, fresh)) return raw;
+  return block_from_heap(in, payload);
 }
 
 void *make_copy(Instance *in, const void *src, size_t bytes) {
@@ -144,7 +149,7 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
   if (src) memcpy(data, src, bytes);
   else if (!fresh) memset(data, 0, bytes);
   uint64_t back = canary_at(data + bytes);
-  memcpy(data + bytes, &back, 8);
+  __builtin_memcpy(data + bytes, &back, 8);  // inline (the runtime is built -fno-builtin)
   in->copies[in->n_copies++] = data;
   return data;
 }
@@ -250,7 +255,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
     ok = hdr->canary == canary_at(data) && copy_in_bounds(in, data, size + 8);
   }
   if (ok) {
-    memcpy(&back, data + size, 8);
+    __builtin_memcpy(&back, data + size, 8);
     ok = back == canary_at(data + size);
   }
   if (ok) return 0;
