@@ -67,8 +67,9 @@ bool range_in(uintptr_t a, size_t bytes, uintptr_t lo, uintptr_t hi) {
 // Is [p, p+bytes) inside the instance's heap or argument arena?
 bool copy_in_bounds(const Instance *in, const void *p, size_t bytes) {
   uintptr_t a = (uintptr_t)p;
-  return range_in(a, bytes, in->heap_lo, in->heap_hi) ||
-         (in->arena_lo && range_in(a, bytes, in->arena_lo, in->arena_hi));
+  // the argument arena first: copies come from there unless it was full
+  return (in->arena_lo && range_in(a, bytes, in->arena_lo, in->arena_hi)) ||
+         range_in(a, bytes, in->heap_lo, in->heap_hi);
 }
 
 // Argument arena: a bump pointer per instance, reset when the last block
