@@ -42,6 +42,10 @@
 #              and per get (callgrind; needs valgrind and the SDRaD build's
 #              bench/vg_shrink.so), and the plain server's system calls per
 #              request (strace, if installed).
+#   cache      L1 misses per get (cachegrind, user space only, this
+#              machine's cache sizes): instruction, data read and data
+#              write misses of plain and isolated, same server set-up as
+#              `cost`.
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -66,7 +70,7 @@ while [ $# -gt 0 ]; do
     --work) WORK=$2; shift 2 ;;
     -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
     all) steps+=(build suite cve); shift ;;
-    build|suite|cve|bench|cost) steps+=("$1"); shift ;;
+    build|suite|cve|bench|cost|cache) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -501,6 +505,40 @@ step_cost() {
     printf "%-18s %9.0f %9.0f %9.0f %15.2f %14.0f\n", "90/10 get/set mix", mp, mi, mi - mp, mc, (mi - mp) / mc
     printf "system calls of the plain server: %s\n", sys
   }'
+}
+
+# --- cache ------------------------------------------------------------------
+# The same server as cg_run under cachegrind; prints "I1mr D1mr D1mw" totals.
+cache_run() {  # cache_run <variant> <tag> <mcload step:keys>...
+  local v=$1 tag=$2 port out=$WORK/cache/cg.$1.$2 pid c; shift 2
+  port=$(free_port)
+  [ -x "$WORK/cache/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$WORK/cache/$v"
+  ( ulimit -n 4096
+    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file="$out" \
+      "$WORK/cache/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
+  pid=$!
+  for c in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "cache: mcload $c against $v under cachegrind failed (see $out.log)"; }; done
+  kill -TERM $pid; wait $pid || true
+  [ -s "$out" ] || fail "cache: cachegrind wrote nothing (see $out.log)"
+  # events: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw
+  awk '/^summary:/ { print $3, $6, $9; exit }' "$out"
+}
+step_cache() {
+  need_built
+  command -v valgrind >/dev/null || fail "cache: valgrind is missing (scripts/install-deps.sh)"
+  [ -f "$SDRAD_BUILD/bench/vg_shrink.so" ] || fail "cache: $SDRAD_BUILD/bench/vg_shrink.so is not built"
+  rm -rf "$WORK/cache"; mkdir -p "$WORK/cache"
+  local v w g
+  printf 'L1 misses per get (cachegrind --cache-sim=yes, user space only; 3 x 2000 verified gets after 2000 sets, less the sets alone):\n'
+  printf '%-10s %10s %15s %16s\n' variant "I1 misses" "D1 read misses" "D1 write misses"
+  for v in plain isolated; do
+    w=$(cache_run "$v" w2 warm:2000); g=$(cache_run "$v" g6 warm:2000 verify:2000 verify:2000 verify:2000)
+    awk -v v="$v" -v w="$w" -v g="$g" 'BEGIN { split(w, a, " "); split(g, b, " ")
+      printf "%-10s %10.2f %15.2f %16.2f\n", v, (b[1] - a[1]) / 6000, (b[2] - a[2]) / 6000, (b[3] - a[3]) / 6000 }'
+  done
+  grep -h '^desc: I1' "$WORK/cache/cg.plain.w2" | sed 's/^desc: /simulated /'
 }
 
 for s in "${steps[@]}"; do

@@ -55,7 +55,16 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
-  liveness_on_entry(ts, f, in);  // deadline, heap limit
+  // liveness_on_entry (deadline, heap limit) for the common case inline: a
+  // call from root into a domain without a time limit has no deadline, and
+  // the heap limit is put back (the heap header is the domain's memory).
+  const Domain *d = in->dom;
+  if (__builtin_expect(!d->liveness.timeout_ms && ts->depth == 0, 1)) {
+    f->deadline_ms = 0;
+    if (in->heap) heap_set_cap(in->heap, d->liveness.heap_limit ? d->liveness.heap_limit : g_shared.heap_limit);
+  } else {
+    liveness_on_entry(ts, f, in);
+  }
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
@@ -211,8 +220,16 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   finish_frame(ts, status);
 }
 
-// Reached (elevated) from sdrad_enter_and_run when the entry returned.
-extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_domain_returned(int32_t status) {
+// Reached (elevated) from sdrad_enter_and_run when the entry returned.  It
+// never returns, so it need not preserve the caller's registers: with
+// preserve_none (clang >= 19) the prologue saves none, and the status
+// arrives in r12 (switch.S passes it in both edi and r12d).
+#if defined(__clang__) && __has_attribute(preserve_none)
+#define SDRAD_NO_SAVES __attribute__((preserve_none))
+#else
+#define SDRAD_NO_SAVES
+#endif
+extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(int32_t status) {
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
@@ -302,21 +319,11 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
     *err = SDRAD_E_NESTING;
     return nullptr;
   }
-  // Fast path: this thread's live instance of a live domain.
-  Domain *d = domain_at(handle);
-  Instance *in = d ? ts->inst[handle_index(handle)] : nullptr;
-  if (__builtin_expect(in && in->dom_generation == d->generation && !in->active && !d->is_data, 1)) return in;
   int e = 0;
-  in = instance_get(ts, handle, &e);  // checks the domain is live
-  if (!in) {
-    *err = e;
-    return nullptr;
-  }
-  if (in->active || in->dom->is_data) {
-    *err = in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
-    return nullptr;
-  }
-  return in;
+  Instance *in = instance_lookup(ts, handle, &e);  // checks the domain is live
+  if (__builtin_expect(in != nullptr, 1) && __builtin_expect(!in->active & !in->dom->is_data, 1)) return in;
+  *err = !in ? e : in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
+  return nullptr;
 }
 
 // Pushes a call frame and runs entry(arg) on the instance's stack from sp.
@@ -383,7 +390,8 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
   ThreadState *ts = thread_state();
   if (!ts) return SDRAD_E_TOO_MANY_DOMAINS;
   RuntimeScope scope(ts);
-  if (size > SDRAD_MAX_INLINE_BLOCK || (size && !blk) || !entry) return ts->last_error = SDRAD_E_BAD_ARGUMENT;
+  if (__builtin_expect((size > SDRAD_MAX_INLINE_BLOCK) | (size && !blk) | !entry, 0))
+    return ts->last_error = SDRAD_E_BAD_ARGUMENT;
   int32_t err;
   Instance *in = enterable(ts, handle, &err);
   if (!in) return ts->last_error = err;

@@ -37,11 +37,23 @@ uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_
 // is the target of a call being prepared or finished: never one that is
 // active on this thread (the caller itself or a domain below it), nor a
 // data domain.
-inline Instance *instance_for(int64_t handle) {
-  ThreadState *ts = thread_state();
+// The thread state (validated once per gate) is handed back in *tsp.
+[[gnu::noinline]] Instance *instance_for_slow(int64_t handle, ThreadState **tsp) {
+  ThreadState *ts = *tsp = thread_state();
   int err;
   Instance *in = ts ? instance_get(ts, handle, &err) : nullptr;
   return in && !in->active && !in->dom->is_data ? in : nullptr;
+}
+__attribute__((always_inline)) inline Instance *instance_for(int64_t handle, ThreadState **tsp) {
+  ThreadState *ts = t_ts;
+  if (__builtin_expect(ts && ts_valid(ts), 1)) {
+    Instance *in = instance_cached(ts, handle);
+    if (__builtin_expect(in && !in->active & !in->dom->is_data, 1)) {
+      *tsp = ts;
+      return in;
+    }
+  }
+  return instance_for_slow(handle, tsp);
 }
 
 }  // namespace
@@ -55,8 +67,9 @@ bool range_in(uintptr_t a, size_t bytes, uintptr_t lo, uintptr_t hi) {
 // Is [p, p+bytes) inside the instance's heap or argument arena?
 bool copy_in_bounds(const Instance *in, const void *p, size_t bytes) {
   uintptr_t a = (uintptr_t)p;
-  return range_in(a, bytes, in->heap_lo, in->heap_hi) ||
-         (in->arena_lo && range_in(a, bytes, in->arena_lo, in->arena_hi));
+  // the argument arena first: copies come from there unless it was full
+  return (in->arena_lo && range_in(a, bytes, in->arena_lo, in->arena_hi)) ||
+         range_in(a, bytes, in->heap_lo, in->heap_hi);
 }
 
 // Argument arena: a bump pointer per instance, reset when the last block
@@ -104,14 +117,19 @@ void arena_free(Instance *in, void *data) {
 }
 
 // A block with header and trailing canary, from the arena or else the heap.
-uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
-  *fresh = false;
-  if (payload > ((size_t)1 << 46)) return nullptr;
-  if (uint8_t *raw = arena_alloc(in, payload, fresh)) return raw;
+// The heap path out of line: its jmp_buf (guarded) would make every
+// caller's frame large.
+[[gnu::noinline]] uint8_t *block_from_heap(Instance *in, size_t payload) {
   uint8_t *raw = nullptr;
   if (!guarded(in, [&] { raw = (uint8_t *)heap_malloc(in->heap, sizeof(CopyHeader) + payload + 8); }))
     return nullptr;
   return raw;
+}
+uint8_t *block_raw(Instance *in, size_t payload, bool *fresh) {
+  *fresh = false;
+  if (payload > ((size_t)1 << 46)) return nullptr;
+  if (uint8_t *raw = arena_alloc(in, payload, fresh)) return raw;
+  return block_from_heap(in, payload);
 }
 
 void *make_copy(Instance *in, const void *src, size_t bytes) {
@@ -132,7 +150,7 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
   if (src) memcpy(data, src, bytes);
   else if (!fresh) memset(data, 0, bytes);
   uint64_t back = canary_at(data + bytes);
-  memcpy(data + bytes, &back, 8);
+  __builtin_memcpy(data + bytes, &back, 8);  // inline (the runtime is built -fno-builtin)
   in->copies[in->n_copies++] = data;
   return data;
 }
@@ -164,9 +182,9 @@ using namespace sdrad;
 // the caller's own argument arena, which the caller may write; __sdrad_call
 // then carries it into the callee and back (see caller_block_size).
 extern "C" SDRAD_HIDDEN void *sdrad_impl_block_alloc(int64_t handle, size_t size) {
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   if (!in) return nullptr;
-  ThreadState *ts = thread_state();
   if (ts->depth > 0 && ts->frames[ts->depth - 1].inst->arena_lo)
     return make_copy(ts->frames[ts->depth - 1].inst, nullptr, size);
   return make_copy(in, nullptr, size);
@@ -174,12 +192,12 @@ extern "C" SDRAD_HIDDEN void *sdrad_impl_block_alloc(int64_t handle, size_t size
 
 extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
   if (!p) return;
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   if (!in) {
     say("__sdrad_block_free(%p) refused: bad domain handle %lld", p, (long long)handle);
     return;
   }
-  ThreadState *ts = thread_state();
   if (ts->depth > 0 && arena_owns(ts->frames[ts->depth - 1].inst, p))
     return arena_free(ts->frames[ts->depth - 1].inst, p);
   if (arena_owns(in, p)) return arena_free(in, p);
@@ -200,17 +218,18 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
 }
 
 extern "C" SDRAD_HIDDEN void *sdrad_impl_copy_in(int64_t handle, const void *src, size_t bytes) {
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   if (!in) return nullptr;
-  if (src) check_caller_read(thread_state(), "__sdrad_copy_in", src, bytes);
+  if (src) check_caller_read(ts, "__sdrad_copy_in", src, bytes);
   return make_copy(in, src, bytes);
 }
 
 extern "C" SDRAD_HIDDEN char *sdrad_impl_copy_string(int64_t handle, const char *src) {
   if (!src) return nullptr;
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   if (!in) return nullptr;
-  ThreadState *ts = thread_state();
   ssize_t n = caller_strlen(ts, src, SIZE_MAX);
   if (n < 0) gate_refuse(ts, "__sdrad_copy_string", src);
   return (char *)make_copy(in, src, (size_t)n + 1);
@@ -218,12 +237,12 @@ extern "C" SDRAD_HIDDEN char *sdrad_impl_copy_string(int64_t handle, const char 
 
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void *copy) {
   if (!copy) return 0;
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   if (!in) return SDRAD_E_BAD_HANDLE;
   // Only a copy made for this call can be found corrupted (and the callee
   // discarded for it); any other pointer is the caller's mistake.
   if (!copy_registered(in, copy)) {
-    ThreadState *ts = thread_state();
     if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_check", copy);
     say("__sdrad_copy_check(%p) refused: not a live copy of domain handle %lld", copy, (long long)handle);
     return SDRAD_E_BAD_ARGUMENT;
@@ -237,7 +256,7 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
     ok = hdr->canary == canary_at(data) && copy_in_bounds(in, data, size + 8);
   }
   if (ok) {
-    memcpy(&back, data + size, 8);
+    __builtin_memcpy(&back, data + size, 8);
     ok = back == canary_at(data + size);
   }
   if (ok) return 0;
@@ -246,14 +265,14 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
 }
 
 extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes) {
-  Instance *in = instance_for(handle);
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
   const CopyHeader *hdr = (const CopyHeader *)((const uint8_t *)copy - sizeof(CopyHeader));
   if (!in || !dst || !copy_registered(in, copy) || bytes > hdr->size) {
-    ThreadState *ts = thread_state();
     if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_out", copy);
     say("__sdrad_copy_out refused: %p+%zu is not a live copy of the domain", copy, bytes);
     return;
   }
-  check_caller_write(thread_state(), "__sdrad_copy_out", dst, bytes);
+  check_caller_write(ts, "__sdrad_copy_out", dst, bytes);
   memcpy(dst, copy, bytes);
 }

@@ -472,7 +472,8 @@ bool heap_contains(const Heap *h, const void *p) {
 size_t heap_in_use(const Heap *h) { return h->in_use; }
 size_t heap_high_water(const Heap *h) { return h->high_water; }
 size_t heap_touched(const Heap *h) { return h->top - h->region; }
-void heap_set_cap(Heap *h, size_t bytes) { h->cap = bytes; }
+static_assert(offsetof(Heap, cap) == kHeapCapOffset, "heap.h: heap_set_cap");
+uintptr_t heap_region_base(const Heap *h) { return h->region; }
 
 bool heap_check(Heap *h) {
   if (h->magic != kHeapMagic || h->top > h->limit) return false;

@@ -20,7 +20,11 @@ bool heap_contains(const Heap *h, const void *p);
 size_t heap_in_use(const Heap *h);
 size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
-void heap_set_cap(Heap *h, size_t bytes);     // heap limit (0: the region)
+// Heap limit in bytes from the region base (0: the region).  Inline: every
+// domain entry puts it back (the header is the domain's memory).
+constexpr size_t kHeapCapOffset = 56;  // offsetof(Heap, cap), checked in heap.cpp
+inline void heap_set_cap(Heap *h, size_t bytes) { *(size_t *)((char *)h + kHeapCapOffset) = bytes; }
+uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 void heap_trim_cache(Heap *h);                // front cache back into the heap
 bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header describes [lo, hi)

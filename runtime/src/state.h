@@ -175,10 +175,23 @@ inline uintptr_t thread_fs_base() {
 
 // Is ts a live entry of the runtime's thread-state array that belongs to
 // the calling thread?
+// On every gate and every domain return, so short: the entry's offset in
+// the array rotated right by log2(sizeof(ThreadState)) is its index if the
+// offset is a multiple of the size, and >= 2^51 (out of range) if it is not,
+// which makes the bounds and alignment checks one compare.  The magic is
+// implied: the array is root-keyed, and an entry is in use only after
+// thread_state_lookup has initialised it.
 inline bool ts_valid(const ThreadState *ts) {
+  constexpr unsigned kShift = __builtin_ctzll(sizeof(ThreadState));
   uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
-  return off < g_shared.ts_size && (off & (sizeof(ThreadState) - 1)) == 0 && ts->magic == kTsMagic &&
-         ts->in_use && (!g_shared.bind_threads || ts->fs_base == thread_fs_base());
+  uintptr_t idx = (off >> kShift) | (off << (64 - kShift));
+  if (idx >= (g_shared.ts_size >> kShift) || !ts->in_use) return false;
+  if (__builtin_expect(g_shared.bind_threads == 1, 1)) {
+    uintptr_t fs;
+    __asm__ volatile("rdfsbase %0" : "=r"(fs));
+    return ts->fs_base == fs;
+  }
+  return !g_shared.bind_threads || ts->fs_base == thread_fs_base_syscall();
 }
 // t_ts missing or not this thread's: the thread's own state, found in the
 // runtime's array by FS base (t_ts repaired); created if `create`.
@@ -236,6 +249,26 @@ int64_t domain_find_udi(uint64_t udi);
 void domain_destroy(int64_t handle);
 
 Instance *instance_get(ThreadState *ts, int64_t handle, int *err);
+// instance_get's common case inline (every call and every argument copy):
+// the thread's existing instance of a live domain that the handle still
+// names.  The thread's entry for the handle's index exists only for a valid
+// index (never 0) and its domain is g_domains[index], so domain_at's checks
+// reduce to the handle's generation (a handle <= 0 divides to no 32-bit
+// generation) and the domain being live.  Anything else: instance_get.
+inline Instance *instance_cached(const ThreadState *ts, int64_t handle) {  // nullptr: ask instance_get
+  Instance *in = ts->inst[handle_index(handle)];
+  if (__builtin_expect(in != nullptr, 1)) {
+    const Domain *d = in->dom;
+    uint32_t gen = d->generation;
+    if (__builtin_expect(((uint64_t)handle / kMaxDomains == gen) & (in->dom_generation == gen) & (d->live != 0), 1))
+      return in;
+  }
+  return nullptr;
+}
+inline Instance *instance_lookup(ThreadState *ts, int64_t handle, int *err) {
+  Instance *in = instance_cached(ts, handle);
+  return __builtin_expect(in != nullptr, 1) ? in : instance_get(ts, handle, err);
+}
 void instance_discard(Instance *in);  // reset heap & stack after a fault
 void note_high_water(Instance *in);
 void instance_release(ThreadState *ts, int idx);  // idx: handle_index

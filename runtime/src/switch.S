@@ -53,7 +53,7 @@ sdrad_enter_and_run:
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
         ELEVATE
-2:      mov     edi, r12d
+2:      mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
         .cfi_endproc

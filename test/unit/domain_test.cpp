@@ -51,6 +51,23 @@ TEST(Domain, BadNamesAndHandlesAreRejected) {
   EXPECT_EQ(__sdrad_call(h, nullptr, nullptr), SDRAD_E_BAD_ARGUMENT);
 }
 
+// The call path and the argument-copy gates look the thread's instance up
+// by the handle's index first: once an instance exists, a handle with the
+// same index but another generation (or negative) must still be refused.
+TEST(Domain, ForgedGenerationsOfAnEnteredDomainAreRejected) {
+  int64_t h = domain("domain.forged");
+  ASSERT_EQ(__sdrad_call(h, [](void *) {}, nullptr), 0);  // the instance exists now
+  const int64_t forged[] = {h + 256, h - 256, h + (int64_t)256 * 1000, (int64_t)((uint64_t)h | (1ull << 63))};
+  for (int64_t f : forged) {
+    EXPECT_EQ(__sdrad_call(f, [](void *) {}, nullptr), SDRAD_E_BAD_HANDLE) << f;
+    char blk[8] = {};
+    EXPECT_EQ(__sdrad_call_with(f, [](void *) {}, blk, sizeof blk), SDRAD_E_BAD_HANDLE) << f;
+    EXPECT_EQ(__sdrad_copy_in(f, blk, sizeof blk), nullptr) << f;
+    EXPECT_EQ(__sdrad_block_alloc(f, 16), nullptr) << f;
+  }
+  EXPECT_EQ(__sdrad_call(h, [](void *) {}, nullptr), 0);
+}
+
 TEST(Domain, HandleRefCachesRegistration) {
   static __sdrad_domain_ref ref = {0, "domain.ref", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
   int64_t h = __sdrad_domain_handle(&ref);
