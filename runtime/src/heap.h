@@ -20,7 +20,8 @@ bool heap_contains(const Heap *h, const void *p);
 size_t heap_in_use(const Heap *h);
 size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
-void heap_set_cap(Heap *h, size_t bytes);     // heap limit (0: the region)
+void heap_set_cap(Heap *h, size_t bytes);     // root heap's limit (0: the region)
+uintptr_t heap_first_chunk(uintptr_t base);   // where a heap at base hands out memory from
 uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 void heap_trim_cache(Heap *h);                // front cache back into the heap
@@ -28,6 +29,19 @@ bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header descr
 // Called by the allocator when it detects corruption or a bad free; does
 // not return for domain heaps (the domain is rewound), aborts for root.
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p);
+
+// --- domain heap limits (heap_limit.cpp) ---------------------------------
+// A domain heap (one in the arena) grows only up to the end recorded for
+// its slot in root-owned memory; its header holds no limit.
+void heap_limit_init();                         // init_core
+void heap_limit_install_hooks();                // start-up constructor
+inline bool heap_in_arena(const void *heap) { return (uintptr_t)heap - g_shared.arena_base < g_shared.arena_size; }
+inline size_t heap_slot(const void *heap) { return ((uintptr_t)heap - g_shared.arena_base) >> g_shared.slot_shift; }
+inline uintptr_t heap_limit_end(const void *heap) {  // a domain heap's (arena) only
+  return g_shared.heap_end_ro ? ((const volatile uintptr_t *)g_shared.heap_end_ro)[heap_slot(heap)] : 0;
+}
+void heap_limit_set_end(const void *heap, uintptr_t end);  // root only
+void heap_limit_open(const Instance *in);       // root: the instance's limit applies
 
 Heap *root_heap();
 void root_lock();
@@ -46,6 +60,7 @@ inline bool guarded(Instance *in, F fn) {
     discard_after_corruption(in);
     return false;
   }
+  heap_limit_open(in);
   jmp_buf jb;
   if (setjmp(jb)) {
     t_guard = nullptr;
