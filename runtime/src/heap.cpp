@@ -174,11 +174,15 @@ bool request_size(size_t n, size_t *out) {
 }
 
 // The end the heap may hand out memory up to.  A domain heap's is in
-// root-owned memory (heap_limit.cpp): its header, which the domain can
-// write, holds no limit.  The root heap's is its `cap`.
+// root-owned memory (heap_limit.cpp; its header holds no limit), less the
+// exception reserve unless heap_use_reserve() was just called.  The root
+// heap's is its `cap`.
+__thread bool t_use_reserve __attribute__((tls_model("initial-exec")));
+
 inline uintptr_t top_end(const Heap *h) {
   if (heap_in_arena(h)) {
     uintptr_t e = heap_limit_end(h);
+    if (!t_use_reserve) e = e > kHeapReserve ? e - kHeapReserve : 0;
     return e < h->limit ? e : h->limit;
   }
   return h->cap && h->cap < h->limit - h->region ? h->region + h->cap : h->limit;
@@ -353,9 +357,7 @@ int cache_flush(Heap *h) {
   return n;
 }
 
-}  // namespace
-
-void *heap_malloc(Heap *h, size_t n) {
+void *malloc_front(Heap *h, size_t n) {
   check_header(h);
   if (n <= kCacheClasses * 16) {
     int k = cache_class(n + kHdr < kMinChunk ? kMinChunk : align_up(n + kHdr, 16));
@@ -369,6 +371,19 @@ void *heap_malloc(Heap *h, size_t n) {
   // Out of memory: what the cache holds may make room.
   if (!p && cache_flush(h)) p = malloc_core(h, n);
   return p;
+}
+
+}  // namespace
+
+void heap_use_reserve() { t_use_reserve = true; }
+
+void *heap_malloc(Heap *h, size_t n) {
+  if (__builtin_expect(t_use_reserve, 0)) {  // one allocation only
+    void *p = malloc_front(h, n);
+    t_use_reserve = false;
+    return p;
+  }
+  return malloc_front(h, n);
 }
 
 void heap_free(Heap *h, void *p) {

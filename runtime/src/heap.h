@@ -42,6 +42,14 @@ inline uintptr_t heap_limit_end(const void *heap) {  // a domain heap's (arena) 
 }
 void heap_limit_set_end(const void *heap, uintptr_t end);  // root only
 void heap_limit_open(const Instance *in);       // root: the instance's limit applies
+// Beyond its limit a domain heap keeps a small reserve for the object of an
+// exception thrown because an allocation failed at the limit (operator
+// new's std::bad_alloc): libstdc++'s fallback, its emergency pool, is root
+// memory a domain cannot write.  The table's end includes the reserve; the
+// next allocation after heap_use_reserve() may use it.  (The flag is
+// domain-writable TLS: a domain can gain at most the reserve.)
+constexpr size_t kHeapReserve = 16 * 1024;
+void heap_use_reserve();
 
 Heap *root_heap();
 void root_lock();

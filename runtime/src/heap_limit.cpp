@@ -78,15 +78,15 @@ void heap_limit_set_end(const void *heap, uintptr_t end) {
 // domain's limit (sdrad_set_heap_limit, heap_limit(N)) or the default;
 // data domains, which the runtime fills on root's behalf, have their
 // region unless a limit was set.  At least the header, never past the
-// region.
+// region; the table's end adds the exception reserve (heap.h).
 void heap_limit_open(const Instance *in) {
   const Domain *d = in->dom;
   size_t region = in->heap_hi - in->heap_lo;
   size_t lim = d->liveness.heap_limit ? d->liveness.heap_limit : d->is_data ? region : g_shared.heap_limit;
-  if (lim > region) lim = region;
+  if (lim > region - kHeapReserve) lim = region - kHeapReserve;
   uintptr_t end = in->heap_lo + lim;
   uintptr_t floor = heap_first_chunk(in->heap_lo);
-  heap_limit_set_end((const void *)in->heap_lo, end < floor ? floor : end);
+  heap_limit_set_end((const void *)in->heap_lo, (end < floor ? floor : end) + kHeapReserve);
 }
 
 }  // namespace sdrad
