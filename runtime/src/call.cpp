@@ -56,12 +56,12 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 // finish_frame): the malloc target and the PKRU gates drop back to.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   // liveness_on_entry (deadline, heap limit) for the common case inline: a
-  // call from root into a domain without a time limit has no deadline, and
-  // the heap limit is put back (the heap header is the domain's memory).
+  // call from root into a domain without a time limit has no deadline; the
+  // heap limit is opened from root-owned settings (heap_limit.cpp).
   const Domain *d = in->dom;
   if (__builtin_expect(!d->liveness.timeout_ms && ts->depth == 0, 1)) {
     f->deadline_ms = 0;
-    if (in->heap) heap_set_cap(in->heap, d->liveness.heap_limit ? d->liveness.heap_limit : g_shared.heap_limit);
+    if (in->heap) heap_limit_open(in);
   } else {
     liveness_on_entry(ts, f, in);
   }

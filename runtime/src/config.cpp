@@ -157,6 +157,7 @@ void init_core() {
   }
   s.slots_size = (size_t)s.max_slots << shift;
   s.slots_base = (uintptr_t)reserve(s.slots_size, PROT_NONE);
+  heap_limit_init();
 }
 
 }  // namespace
@@ -189,6 +190,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   malloc_install_hooks();
   threads_install_hooks();
   memory_install_hooks();
+  heap_limit_install_hooks();
   signals_install();
   exit_list_locate();
   confine_init();

@@ -173,13 +173,35 @@ bool request_size(size_t n, size_t *out) {
   return true;
 }
 
+// The end the heap may hand out memory up to.  A domain heap's is in
+// root-owned memory (heap_limit.cpp; its header holds no limit), less the
+// exception reserve unless heap_use_reserve() was just called.  The root
+// heap's is its `cap`.
+__thread bool t_use_reserve __attribute__((tls_model("initial-exec")));
+
+inline uintptr_t top_end(const Heap *h) {
+  if (heap_in_slot_region(h)) {
+    uintptr_t e = heap_limit_end(h);
+    if (!t_use_reserve) e = e > kHeapReserve ? e - kHeapReserve : 0;
+    return e < h->limit ? e : h->limit;
+  }
+  return h->cap && h->cap < h->limit - h->region ? h->region + h->cap : h->limit;
+}
+
+// Whether [c, c + s) is below that end: free chunks above it (a limit
+// lowered while the heap held them, or forged ones) are not handed out.
+inline bool below_end(const Heap *h, const Chunk *c, size_t s) {
+  uintptr_t e = top_end(h);
+  return (uintptr_t)c <= e && e - (uintptr_t)c >= s;
+}
+
 Chunk *take_from_bins(Heap *h, size_t s) {
   int b = bin_index(s);
   // First fit within the request's own bin.
   int tries = 0;
   for (Chunk *c = h->bins[b]; c && tries < kScanLimit; c = c->fd, ++tries) {
     check_free_chunk(h, c);
-    if (csize(c) >= s) {
+    if (csize(c) >= s && below_end(h, c, csize(c))) {
       bin_unlink(h, c);
       return c;
     }
@@ -195,23 +217,19 @@ Chunk *take_from_bins(Heap *h, size_t s) {
     if (i >= kBins) break;
     Chunk *c = h->bins[i];
     check_free_chunk(h, c);
+    if (!below_end(h, c, csize(c))) return nullptr;  // beyond the limit: the allocation fails
     bin_unlink(h, c);
     return c;
   }
   return nullptr;
 }
 
-// The end the wilderness may grow to: the region's, or the heap limit's.
-inline uintptr_t top_end(const Heap *h) {
-  return h->cap && h->cap < h->limit - h->region ? h->region + h->cap : h->limit;
-}
-
 Chunk *take_from_top(Heap *h, size_t s) {
   if (top_end(h) < h->top || top_end(h) - h->top < s) {
     if (h->cap && h == root_heap())
       log_line("root heap: its large-block half (%zu bytes, SDRAD_ROOT_HEAP_SIZE / 2) is full: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
-    else if (h->cap)
-      log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
+    else if (heap_in_slot_region(h))
+      log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - (uintptr_t)h), s);
     return nullptr;
   }
   Chunk *c = (Chunk *)h->top;
@@ -251,6 +269,8 @@ Heap *heap_create(void *base, size_t size) {
   h->first = align_up((uintptr_t)base + sizeof(Heap), 16);
   h->top = h->first;
   h->limit = (uintptr_t)base + size;
+  // A domain heap hands out nothing until root opens it (heap_limit_open).
+  if (heap_in_slot_region(h)) heap_limit_set_end(h, h->first);
   return h;
 }
 
@@ -337,13 +357,11 @@ int cache_flush(Heap *h) {
   return n;
 }
 
-}  // namespace
-
-void *heap_malloc(Heap *h, size_t n) {
+void *malloc_front(Heap *h, size_t n) {
   check_header(h);
   if (n <= kCacheClasses * 16) {
     int k = cache_class(n + kHdr < kMinChunk ? kMinChunk : align_up(n + kHdr, 16));
-    if (h->cached[k]) {
+    if (h->cached[k] && below_end(h, h->cache[k], (size_t)(k + 2) << 4)) {
       Chunk *c = cache_pop(h, k);
       account_alloc(h, csize(c));
       return payload(c);
@@ -353,6 +371,19 @@ void *heap_malloc(Heap *h, size_t n) {
   // Out of memory: what the cache holds may make room.
   if (!p && cache_flush(h)) p = malloc_core(h, n);
   return p;
+}
+
+}  // namespace
+
+void heap_use_reserve() { t_use_reserve = true; }
+
+void *heap_malloc(Heap *h, size_t n) {
+  if (__builtin_expect(t_use_reserve, 0)) {  // one allocation only
+    void *p = malloc_front(h, n);
+    t_use_reserve = false;
+    return p;
+  }
+  return malloc_front(h, n);
 }
 
 void heap_free(Heap *h, void *p) {
@@ -407,7 +438,7 @@ void *heap_realloc(Heap *h, void *p, size_t n) {
     Chunk *nx = (Chunk *)end;
     if (!(nx->head & kInUse)) {
       check_free_chunk(h, nx);
-      if (cur + csize(nx) >= s) {
+      if (cur + csize(nx) >= s && below_end(h, c, cur + csize(nx))) {
         bin_unlink(h, nx);
         size_t merged = cur + csize(nx);
         h->in_use -= cur;
@@ -472,7 +503,8 @@ bool heap_contains(const Heap *h, const void *p) {
 size_t heap_in_use(const Heap *h) { return h->in_use; }
 size_t heap_high_water(const Heap *h) { return h->high_water; }
 size_t heap_touched(const Heap *h) { return h->top - h->region; }
-static_assert(offsetof(Heap, cap) == kHeapCapOffset, "heap.h: heap_set_cap");
+uintptr_t heap_first_chunk(uintptr_t base) { return align_up(base + sizeof(Heap), 16); }
+void heap_set_cap(Heap *h, size_t bytes) { h->cap = bytes; }
 uintptr_t heap_region_base(const Heap *h) { return h->region; }
 
 bool heap_check(Heap *h) {

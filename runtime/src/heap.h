@@ -20,10 +20,8 @@ bool heap_contains(const Heap *h, const void *p);
 size_t heap_in_use(const Heap *h);
 size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
-// Heap limit in bytes from the region base (0: the region).  Inline: every
-// domain entry puts it back (the header is the domain's memory).
-constexpr size_t kHeapCapOffset = 56;  // offsetof(Heap, cap), checked in heap.cpp
-inline void heap_set_cap(Heap *h, size_t bytes) { *(size_t *)((char *)h + kHeapCapOffset) = bytes; }
+void heap_set_cap(Heap *h, size_t bytes);     // root heap's limit (0: the region)
+uintptr_t heap_first_chunk(uintptr_t base);   // where a heap at base hands out memory from
 uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 void heap_trim_cache(Heap *h);                // front cache back into the heap
@@ -31,6 +29,27 @@ bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header descr
 // Called by the allocator when it detects corruption or a bad free; does
 // not return for domain heaps (the domain is rewound), aborts for root.
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p);
+
+// --- domain heap limits (heap_limit.cpp) ---------------------------------
+// A domain heap (one in the slot region) grows only up to the end recorded for
+// its slot in root-owned memory; its header holds no limit.
+void heap_limit_init();                         // init_core
+void heap_limit_install_hooks();                // start-up constructor
+inline bool heap_in_slot_region(const void *heap) { return (uintptr_t)heap - g_shared.slots_base < g_shared.slots_size; }
+inline size_t heap_slot(const void *heap) { return ((uintptr_t)heap - g_shared.slots_base) >> g_shared.slot_shift; }
+inline uintptr_t heap_limit_end(const void *heap) {  // a domain heap's (slot region) only
+  return g_shared.heap_end_ro ? ((const volatile uintptr_t *)g_shared.heap_end_ro)[heap_slot(heap)] : 0;
+}
+void heap_limit_set_end(const void *heap, uintptr_t end);  // root only
+void heap_limit_open(const Instance *in);       // root: the instance's limit applies
+// Beyond its limit a domain heap keeps a small reserve for the object of an
+// exception thrown because an allocation failed at the limit (operator
+// new's std::bad_alloc): libstdc++'s fallback, its emergency pool, is root
+// memory a domain cannot write.  The table's end includes the reserve; the
+// next allocation after heap_use_reserve() may use it.  (The flag is
+// domain-writable TLS: a domain can gain at most the reserve.)
+constexpr size_t kHeapReserve = 16 * 1024;
+void heap_use_reserve();
 
 Heap *root_heap();
 void root_lock();
@@ -49,6 +68,7 @@ inline bool guarded(Instance *in, F fn) {
     discard_after_corruption(in);
     return false;
   }
+  heap_limit_open(in);
   jmp_buf jb;
   if (setjmp(jb)) {
     t_guard = nullptr;

@@ -146,7 +146,7 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
     if (outer && (!dl || outer < dl)) dl = outer;  // a nested call cannot outlive its caller's limit
   }
   f->deadline_ms = dl;
-  if (in->heap) heap_set_cap(in->heap, d->liveness.heap_limit ? d->liveness.heap_limit : g_shared.heap_limit);
+  if (in->heap) heap_limit_open(in);  // the limit is root's (heap_limit.cpp), not the header's
 }
 
 // Called after a fault discarded `in` and its frame was popped (root

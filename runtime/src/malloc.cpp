@@ -237,10 +237,15 @@ SDRAD_EXPORT size_t malloc_usable_size(void *p) {
 
 }  // extern "C"
 
-// C++ allocation goes through the same heaps.
+// C++ allocation goes through the same heaps.  At a domain's heap limit,
+// the std::bad_alloc object comes from the heap's reserve (heap.h).
+[[noreturn]] static void throw_bad_alloc() {
+  if (domain_heap()) heap_use_reserve();
+  throw std::bad_alloc();
+}
 SDRAD_EXPORT void *operator new(size_t n) {
   void *p = do_malloc(n ? n : 1);
-  if (!p) throw std::bad_alloc();
+  if (!p) throw_bad_alloc();
   return p;
 }
 SDRAD_EXPORT void *operator new[](size_t n) { return operator new(n); }
@@ -248,7 +253,7 @@ SDRAD_EXPORT void *operator new(size_t n, const std::nothrow_t &) noexcept { ret
 SDRAD_EXPORT void *operator new[](size_t n, const std::nothrow_t &) noexcept { return do_malloc(n ? n : 1); }
 SDRAD_EXPORT void *operator new(size_t n, std::align_val_t a) {
   void *p = do_memalign((size_t)a, n ? n : 1);
-  if (!p) throw std::bad_alloc();
+  if (!p) throw_bad_alloc();
   return p;
 }
 SDRAD_EXPORT void *operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }

@@ -36,6 +36,9 @@ struct alignas(kPage) SharedPage {
   uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
   uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
   size_t heap_limit;           // default domain heap limit (liveness.cpp)
+  // Where each arena slot's heap may grow to (heap_limit.cpp): one table,
+  // read-only with key 0 and read-write with the root key.
+  uintptr_t heap_end_ro, heap_end_rw;
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.

@@ -9,6 +9,11 @@
  *                                      heap_limit(8M) function gets NULL at
  *                                      8 MiB; the process lives on and the
  *                                      next call works
+ *   e2e_attribute_settings forged_limit a heap_limit(4M) function that
+ *                                      raises the limit field of its own
+ *                                      heap header (a memory bug) still gets
+ *                                      NULL at 4 MiB: the limit is the
+ *                                      runtime's, not the header's
  *   e2e_attribute_settings hooks       init(f) runs in the domain once per
  *                                      instance and again after each fault;
  *                                      on_discard(g) runs in root after each
@@ -77,6 +82,51 @@ static void heap_limit_mode(void) {
     CHECK(got > 7 * mib && got <= 8 * mib, "got %lld bytes under heap_limit(8M)", got);
     CHECK_EQ(take_fault(), 0);
     int64_t h = sdrad_domain_by_name("eater8", 0);
+    CHECK(h > 0, "domain");
+    CHECK_EQ(sdrad_release_instance(h), 0); /* a fresh heap for round 2 */
+  }
+}
+
+/* The heap header is at the start of the domain's heap region (a page
+ * boundary at or below any block of it): magic "SDRaDHea", then first, top,
+ * limit, region, in_use, high_water, and the limit field `cap` (bytes from
+ * the region; 0 meant the whole region). */
+enum { kHeaderCap = 7 };
+static uint64_t *own_heap_header(void *block) {
+  uintptr_t a = (uintptr_t)block & ~(uintptr_t)4095;
+  for (int i = 0; i < 2048; ++i, a -= 4096) /* the block is in the first 8 MiB */
+    if (*(volatile uint64_t *)a == 0x5344526144486561ull) return (uint64_t *)a;
+  return NULL;
+}
+
+/* Raises its heap's limit field, then allocates 64 KiB blocks until malloc
+ * fails: the bytes it got, -2 past `cap`, -3 if no header was found. */
+SDRAD_ISOLATE("forger", heap_limit(4M), fallback_value(-1))
+long long forge_and_eat(long long cap) {
+  void *volatile first = malloc(16);
+  uint64_t *hdr = own_heap_header(first);
+  if (!hdr) return -3;
+  hdr[kHeaderCap] = 0;
+  long long got = 0;
+  char *volatile last; /* the blocks escape: malloc is not optimised away */
+  for (;;) {
+    char *p = malloc(65536);
+    last = p;
+    if (!p) return got;
+    memset(p, 0xcd, 65536);
+    got += 65536;
+    if (got > cap) return -2;
+  }
+}
+
+static void forged_limit_mode(void) {
+  const long long mib = 1 << 20;
+  for (int round = 0; round < 2; ++round) {
+    long long got = forge_and_eat(64 * mib);
+    CHECK(got != -3, "no heap header found below the domain's first block");
+    CHECK(got > 3 * mib && got <= 4 * mib, "got %lld bytes under heap_limit(4M) with a forged header", got);
+    CHECK_EQ(take_fault(), 0);
+    int64_t h = sdrad_domain_by_name("forger", 0);
     CHECK(h > 0, "domain");
     CHECK_EQ(sdrad_release_instance(h), 0); /* a fresh heap for round 2 */
   }
@@ -165,6 +215,8 @@ int main(int argc, char **argv) {
     timeout_mode();
   else if (!strcmp(mode, "heap_limit"))
     heap_limit_mode();
+  else if (!strcmp(mode, "forged_limit"))
+    forged_limit_mode();
   else if (!strcmp(mode, "hooks"))
     hooks_mode();
   else if (!strcmp(mode, "conflict"))
@@ -172,7 +224,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "conflict_quiet")) {
     for (int i = 0; i < 5; ++i) conflict_main(), conflict_other();
   } else {
-    fprintf(stderr, "usage: %s timeout|heap_limit|hooks|conflict\n", argv[0]);
+    fprintf(stderr, "usage: %s timeout|heap_limit|forged_limit|hooks|conflict\n", argv[0]);
     return 2;
   }
   printf("ok %s\n", mode);

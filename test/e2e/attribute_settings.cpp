@@ -52,6 +52,21 @@ long long cxx_eat_unguarded() {
     blocks.push_back(new char[65536]);
 }
 
+// Fills its heap to the last byte, then lets an exception escape: a
+// std::bad_alloc from operator new, or one of its own.  The exception
+// object itself cannot come from the heap's usual part.
+thread_local void *volatile fill_sink; // key-0 TLS: a domain may write it
+SDRAD_ISOLATE("cxx_eater", fallback_value(-1))
+long long cxx_fill_and_throw(bool own) {
+  for (size_t n = 65536; n >= 1; n /= 2)
+    while (void *p = std::malloc(n))
+      fill_sink = p;
+  if (own)
+    throw 42;
+  fill_sink = new char[16];
+  return 0;
+}
+
 namespace lib {
 thread_local int inits;
 int discards;
@@ -78,11 +93,20 @@ int main() {
   long long got = cxx_eat();
   CHECK(got > (3ll << 20) && got <= (4ll << 20), "got %lld bytes under heap_limit(4M)", got);
   CHECK_EQ(take_fault(), 0);
-  // Escaping std::bad_alloc: the call fails (the kind of fault recorded
-  // depends on how far the unwinder gets with a full heap; not checked
-  // here) and the process and the domain live on.
+  // Escaping std::bad_alloc: the call fails with fault kind `exception`,
+  // also when the heap is full to the last byte, for bad_alloc and for an
+  // exception of its own (the exception object comes from the heap's
+  // reserve: libstdc++'s emergency pool is root memory, a key violation
+  // under pku that left the pool's lock held), and the process and the
+  // domain live on.
   CHECK_EQ(cxx_eat_unguarded(), -1);
-  take_fault();
+  CHECK_EQ(take_fault(), SDRAD_FAULT_EXCEPTION);
+  for (int round = 0; round < 2; ++round) { // twice: nothing is left held
+    CHECK_EQ(cxx_fill_and_throw(false), -1);
+    CHECK_EQ(take_fault(), SDRAD_FAULT_EXCEPTION);
+    CHECK_EQ(cxx_fill_and_throw(true), -1);
+    CHECK_EQ(take_fault(), SDRAD_FAULT_EXCEPTION);
+  }
   CHECK_EQ(cxx_eat(), got); // a fresh instance, the same limit
 
   for (int round = 1; round <= 3; ++round) {
