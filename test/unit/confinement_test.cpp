@@ -5,6 +5,8 @@
 // These need Syscall User Dispatch, not protection keys; ctest runs them
 // in both modes (test/unit/CMakeLists.txt).
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 #include "internal.h"
 #include "test_util.h"
@@ -103,6 +106,83 @@ TEST_F(Confinement, ProgramCannotInstallASigsysHandler) {
   EXPECT_EQ(signal(SIGSYS, SIG_IGN), SIG_ERR);
   int64_t h = domain("conf.after_sigaction");
   EXPECT_EQ(call(h, mprotect_root), SDRAD_FAULT_SYSCALL);
+}
+
+// A program's handler for a signal that interrupts a confined domain runs
+// as root code (docs/threat-model.md, "Signals delivered while a domain
+// runs"): root rights, and its system calls are not the domain's (getpgrp
+// is refused to domains); the domain then continues, confined, to a normal
+// return.
+namespace {
+struct SpinB {
+  volatile int entered, stop;
+  long r;
+};
+SpinB *volatile g_spin;
+volatile long g_handler_pgrp;
+int g_handler_root_write;
+void on_usr1(int) {
+  g_handler_pgrp = raw1(SYS_getpgrp, 0, 0, 0);
+  g_handler_root_write = 1;  // root memory: needs root rights under PKU
+  g_spin->stop = 1;
+}
+void spin_then_refused(SpinB *b) {
+  b->entered = 1;
+  while (!b->stop) {
+  }
+  b->r = raw1(SYS_getpgrp, 0, 0, 0);  // back in the domain: refused again
+}
+}  // namespace
+
+TEST_F(Confinement, ProgramHandlerInterruptingADomainRunsAsRoot) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  int64_t h = domain("conf.interrupted");
+  InDomain<SpinB> d(h);
+  g_spin = d.b;
+  g_handler_pgrp = -1;
+  pthread_t self = pthread_self();
+  std::thread t([&] {
+    while (!d.b->entered) sched_yield();
+    pthread_kill(self, SIGUSR1);
+  });
+  int32_t st = d.run(spin_then_refused);
+  t.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(g_handler_pgrp, (long)getpgrp());
+  EXPECT_EQ(g_handler_root_write, 1);
+  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's own getpgrp after the handler";
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.addr, (uintptr_t)SYS_getpgrp);
+}
+
+// The selector is runtime-owned: a domain can write neither the view the
+// runtime writes (root key) nor the one the kernel reads (read-only).  Needs
+// protection keys for the first (runs in the PKU lane; skips here).
+namespace {
+struct SelB {
+  volatile uint8_t *sel;
+};
+void write_selector(SelB *b) { *b->sel = sdrad::kSudAllow; }
+}  // namespace
+
+TEST_F(Confinement, DomainCannotWriteItsSelector) {
+  sdrad::ThreadState *ts = sdrad::thread_state_if_any();
+  ASSERT_NE(ts, nullptr);
+  size_t idx = (size_t)(sdrad::selector_rw(ts) - (volatile uint8_t *)sdrad::g_shared.sud_rw);
+  int64_t h = domain("conf.selector");
+  {
+    InDomain<SelB> d(h);
+    d.b->sel = (volatile uint8_t *)sdrad::g_shared.sud_ro + idx;
+    EXPECT_EQ(d.run(write_selector), SDRAD_FAULT_SEGV) << "the kernel's view is read-only";
+  }
+  if (!pku()) GTEST_SKIP() << "the runtime's view needs protection keys (backend " << sdrad_backend_name() << ")";
+  InDomain<SelB> d(h);
+  d.b->sel = sdrad::selector_rw(ts);
+  EXPECT_EQ(d.run(write_selector), SDRAD_FAULT_KEY_VIOLATION);
 }
 
 // Calls issue 9 lists as refused that have no row of their own in the PKU
