@@ -57,11 +57,8 @@ ThreadState *confine_signal_enter(void *uc);
 // How a handler goes back: Resume (any signal), Pass (SIGSYS: the domain
 // itself re-executes its checked system call, with its own PKRU, on the
 // way back, so the kernel touches only memory the domain may touch) or
-// RuntimeCall (SIGSYS for runtime code's own call: the selector stays on
-// "allow" until the gate returns).  Back into runtime code after Resume,
-// the selector is set again from the thread's state: runtime code about to
-// drop to a domain's PKRU (sdrad_enter_and_run) must not take an "allow"
-// left by a handler into the domain.
+// RuntimeCall (SIGSYS for runtime code's own call).  Back into runtime
+// code the selector stays on "allow" until the gate returns.
 enum class SigLeave { Resume, Pass, RuntimeCall };
 void confine_signal_leave(ThreadState *ts, void *uc, SigLeave how = SigLeave::Resume);
 void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead

@@ -245,13 +245,13 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   if (!g_shared.confine || !ucv) return;
   bool runtime = g_shared.pku ? ts->sig_depth < 8 && ts->sig_pkru[ts->sig_depth] == 0
                               : ts->depth <= kMaxDepth && ts->gate_open[ts->depth];
-  if (runtime) {
-    // Back into runtime code: a gate that a SIGSYS opened keeps "allow"
-    // until it returns (its next call after a re-sync would only raise
-    // SIGSYS again); anything else gets the thread's selector.
-    if (how != SigLeave::RuntimeCall) confine_sync(ts);
-    return;
-  }
+  // Back into runtime code (a gate, or root code at PKRU 0 between
+  // push_frame and the WRPKRU into the domain): "allow" until the gate
+  // returns.  Not "block": the handler's own rt_sigreturn comes next, and
+  // only the re-arm stub (which drops to a domain's PKRU) blocks again.
+  // Known gap (docs/threat-model.md): a signal handled in the entry window
+  // leaves the domain it enters on "allow" until its next gate.
+  if (runtime) return;
   if (ts->depth == 0 || !frame_confined(ts->frames[ts->depth - 1])) {
     confine_sync(ts);
     return;
