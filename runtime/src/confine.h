@@ -54,12 +54,11 @@ __attribute__((always_inline)) inline void confine_sync(ThreadState *ts) {
 // makes system calls), and on return into a domain the re-arm stub
 // (syscall_rearm.S) blocks again; the frame's PKRU is the one at entry.
 ThreadState *confine_signal_enter(void *uc);
-// How a handler goes back: Resume (any signal), Pass (SIGSYS: the domain
+// How a handler goes back: Resume (any signal) or Pass (SIGSYS: the domain
 // itself re-executes its checked system call, with its own PKRU, on the
-// way back, so the kernel touches only memory the domain may touch) or
-// RuntimeCall (SIGSYS for runtime code's own call).  Back into runtime
-// code the selector stays on "allow" until the gate returns.
-enum class SigLeave { Resume, Pass, RuntimeCall };
+// way back, so the kernel touches only memory the domain may touch).  Back
+// into runtime code the selector stays on "allow" until the gate returns.
+enum class SigLeave { Resume, Pass };
 void confine_signal_leave(ThreadState *ts, void *uc, SigLeave how = SigLeave::Resume);
 void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
 // Policy for one system call of the innermost domain (syscall_policy.cpp).

@@ -323,7 +323,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
     // a selector left on "block".  Performed as it is.
     g_sud_dispatched_other.fetch_add(1, std::memory_order_relaxed);
     g[REG_RAX] = raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    confine_signal_leave(ts, ucv, SigLeave::RuntimeCall);
+    confine_signal_leave(ts, ucv);
     return;
   }
   const Instance *in = ts->frames[ts->depth - 1].inst;
