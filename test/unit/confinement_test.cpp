@@ -14,6 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <atomic>
 #include <string>
 #include <thread>
 
@@ -183,6 +186,53 @@ TEST_F(Confinement, DomainCannotWriteItsSelector) {
   InDomain<SelB> d(h);
   d.b->sel = sdrad::selector_rw(ts);
   EXPECT_EQ(d.run(write_selector), SDRAD_FAULT_KEY_VIOLATION);
+}
+
+// Signals that land anywhere in a call (a second thread sends one every
+// few microseconds for about two seconds): every call's refused system
+// call is still refused, and the process survives.  DISABLED: on the host
+// (unprotected backend) the process is killed by SIGSYS within a second, in
+// both confinement modes (the kernel's forced SIGSYS; cause not yet found).  In the PKU lane's guest it passed 3 of 3 runs.  Under PKU
+// it is also meant to catch the entry-window gap (docs/threat-model.md); it
+// did not in those runs.  Run with --gtest_also_run_disabled_tests.
+namespace {
+std::atomic<long> g_usr2;
+void on_usr2(int) { g_usr2.fetch_add(1, std::memory_order_relaxed); }
+void getpgrp_in_domain(B *b) { b->r = raw1(SYS_getpgrp, 0, 0, 0); }
+}  // namespace
+
+TEST_F(Confinement, DISABLED_SignalsDuringCallsNeverLeaveADomainUnconfined) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr2;
+  sa.sa_flags = SA_RESTART;
+  ASSERT_EQ(sigaction(SIGUSR2, &sa, &old), 0);
+  int64_t h = domain("conf.signalled");
+  std::atomic<bool> stop{false};
+  pthread_t self = pthread_self();
+  std::thread t([&] {
+    struct timespec d = {0, 3000};
+    while (!stop.load()) {
+      pthread_kill(self, SIGUSR2);
+      nanosleep(&d, nullptr);
+    }
+  });
+  long calls = 0, unconfined = 0, other = 0;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do {
+    int32_t st = call(h, getpgrp_in_domain);
+    calls++;
+    if (st == 0) unconfined++;
+    else if (st != SDRAD_FAULT_SYSCALL) other++;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+  } while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+  stop = true;
+  t.join();
+  sigaction(SIGUSR2, &old, nullptr);
+  printf("calls %ld, signals handled %ld\n", calls, g_usr2.load());
+  EXPECT_EQ(unconfined, 0) << "calls whose refused system call reached the kernel";
+  EXPECT_EQ(other, 0);
 }
 
 // Calls issue 9 lists as refused that have no row of their own in the PKU
