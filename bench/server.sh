@@ -5,6 +5,8 @@
 #   server.rt.rps        linked with the runtime, parser not isolated
 #   server.iso.rps       parser isolated (domain thunk)
 #   server.iso_mal.rps   parser isolated, 1 % malicious requests
+#   server.iso_aon.rps   parser isolated, SDRAD_CONFINEMENT=always-on
+#   server.iso_nc.rps    parser isolated, SDRAD_CONFINEMENT=0 (no confinement)
 #   server.<cfg>.cpu     server CPU time (user+sys) per request, ns
 #   server.<cfg>.parse   time in the parser call (isolated or not) per
 #                        request, ns (clock read around the call)
@@ -33,10 +35,10 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-one() {  # server-binary key permille
+one() {  # server-binary key permille [VAR=value]
   local pf="$tmp/port.$2" out="$tmp/srv.$2.out"
   rm -f "$pf"
-  $pin_srv "$bin/$1" --port-file "$pf" --conns $conns >"$out" 2>"$tmp/srv.$2.err" &
+  env ${4:-} $pin_srv "$bin/$1" --port-file "$pf" --conns $conns >"$out" 2>"$tmp/srv.$2.err" &
   local spid=$!
   for _ in $(seq 200); do [ -s "$pf" ] && break; sleep 0.02; done
   if [ ! -s "$pf" ]; then
@@ -59,27 +61,28 @@ one() {  # server-binary key permille
   sed -n 's/^cpu_ns_per_req /R server.'"$2"'.cpu /p; s/^parse_ns_per_req /R server.'"$2"'.parse /p' "$out" >>"$tmp/lg.$2"
 }
 
-configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10"
+configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10
+  iso_aon:bench_server_iso:0:SDRAD_CONFINEMENT=always-on iso_nc:bench_server_iso:0:SDRAD_CONFINEMENT=0"
 rc=0
 lastv() { grep "^R server.$1.$2 " "$tmp/lg.$1" 2>/dev/null | tail -1 | awk '{print $3}'; }
 for r in $(seq $rounds); do
   okr=1
   for c in $configs; do
-    IFS=: read -r key exe pm <<<"$c"
+    IFS=: read -r key exe pm envv <<<"$c"
     [ -x "$bin/$exe" ] || continue
-    one "$exe" "$key" "$pm" || okr=0
+    one "$exe" "$key" "$pm" "$envv" || okr=0
   done
   # Paired ratios within the round (back-to-back runs see the same load):
   # capacity plain_cpu / x_cpu, throughput x_rps / plain_rps.
   if [ $okr = 1 ] && [ -s "$tmp/lg.plain" ]; then
-    for key in rt iso iso_mal; do
+    for key in rt iso iso_mal iso_aon iso_nc; do
       [ -s "$tmp/lg.$key" ] || continue
       awk -v a="$(lastv plain cpu)" -v b="$(lastv $key cpu)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.cpu"
       awk -v a="$(lastv $key rps)" -v b="$(lastv plain rps)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.rps"
     done
   fi
 done
-for key in rt iso iso_mal; do
+for key in rt iso iso_mal iso_aon iso_nc; do
   for m in cpu rps; do
     [ -s "$tmp/pair.$key.$m" ] || continue
     sort -g "$tmp/pair.$key.$m" | awk -v k="server.pair.$key.$m" \
@@ -87,7 +90,7 @@ for key in rt iso iso_mal; do
   done
 done
 for c in $configs; do
-  IFS=: read -r key exe pm <<<"$c"
+  IFS=: read -r key exe pm envv <<<"$c"
   [ -x "$bin/$exe" ] || continue
   # fails only when a configuration has no good round at all
   [ -s "$tmp/lg.$key" ] || { echo "server.sh: no good round of $key" >&2; rc=1; continue; }

@@ -2,6 +2,8 @@
 // Part of the runtime's internal headers (internal.h includes them all).
 #pragma once
 
+#include <atomic>
+
 #include "state.h"
 
 namespace sdrad {
@@ -9,30 +11,55 @@ namespace sdrad {
 // --- syscall confinement (syscall_confine.cpp, syscall_policy.cpp) ------
 constexpr uint8_t kSudAllow = 0, kSudBlock = 1;   // SYSCALL_DISPATCH_FILTER_*
 constexpr uint32_t kSyscallsDefault = 0, kSyscallsEperm = 1, kSyscallsAny = 2;
+// g_shared.confine (SDRAD_CONFINEMENT): 0 off; per-call: dispatch is on only
+// while a confined domain runs (a prctl on entry from root and one on the
+// way back), so root's system calls take the kernel's fast path; always-on:
+// a thread keeps dispatch on once it entered a confined domain (no prctl
+// per call; every later root system call of the thread takes the kernel's
+// slow syscall-work path).
+constexpr uint32_t kConfineOff = 0, kConfinePerCall = 1, kConfineAlwaysOn = 2;
 // Mirror of the thread's selector for the gates' fast path without PKU
 // (gate_macros.inc); never trusted for a decision about rights.
 extern __thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((tls_model("initial-exec")));
+// The thread's selector byte, runtime-owned view (root key under PKU).
+inline volatile uint8_t *selector_rw(const ThreadState *ts) {
+  return (volatile uint8_t *)g_shared.sud_rw + ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+}
+// SIGSYS for a system call that was not a confined domain's (root's or the
+// runtime's own, made with the selector on "block"): performed as it is,
+// and counted (tests; a root call dispatched is a cost the modes avoid).
+extern std::atomic<uint64_t> g_sud_dispatched_other;
 void confine_init();                        // start-up: probe, map selectors
-void confine_thread_enable(ThreadState *ts);  // prctl, once per thread
+void confine_thread_enable(ThreadState *ts);   // selector "allow", then dispatch on
+void confine_thread_disable(ThreadState *ts);  // selector "allow", then dispatch off
 void confine_thread_exit(ThreadState *ts);    // before the state is reused
 inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
 // The thread's selector after a change of depth: block while a confined
-// domain runs, allow in root.  A few instructions; nothing when off.
+// domain runs, allow in root.  Dispatch is turned on before the selector
+// blocks (so before the caller drops to the domain's PKRU) and, per-call,
+// off after it allows again (after the domain's code ran).  Nothing when
+// confinement is off; no system call when the thread's dispatch state
+// already fits.
 __attribute__((always_inline)) inline void confine_sync(ThreadState *ts) {
-  if (__builtin_expect(!g_shared.confine, 0)) return;
-  if (ts->depth > 0 && !ts->sud_on) confine_thread_enable(ts);
-  uint8_t v = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]) ? kSudBlock : kSudAllow;
-  ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = v;
+  uint32_t mode = g_shared.confine;
+  if (__builtin_expect(mode == kConfineOff, 0)) return;
+  bool block = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]);
+  if (block && !ts->sud_on) confine_thread_enable(ts);
+  uint8_t v = block ? kSudBlock : kSudAllow;
+  *selector_rw(ts) = v;
   t_sud_block = v;
+  if (!block && ts->sud_on && mode == kConfinePerCall) confine_thread_disable(ts);
 }
 // Every runtime signal handler: selector to allow on entry (the handler
 // makes system calls), and on return into a domain the re-arm stub
 // (syscall_rearm.S) blocks again; the frame's PKRU is the one at entry.
 ThreadState *confine_signal_enter(void *uc);
-// pass: the domain itself re-executes its (checked) system call, with its
-// own PKRU, on the way back (the kernel then touches only memory the
-// domain may touch).
-void confine_signal_leave(ThreadState *ts, void *uc, bool pass = false);
+// How a handler goes back: Resume (any signal) or Pass (SIGSYS: the domain
+// itself re-executes its checked system call, with its own PKRU, on the
+// way back, so the kernel touches only memory the domain may touch).  Back
+// into runtime code the selector stays on "allow" until the gate returns.
+enum class SigLeave { Resume, Pass };
+void confine_signal_leave(ThreadState *ts, void *uc, SigLeave how = SigLeave::Resume);
 void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
 // Policy for one system call of the innermost domain (syscall_policy.cpp).
 enum class SysVerdict { Pass, Done, Refuse, Fault };

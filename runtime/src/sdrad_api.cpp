@@ -39,8 +39,10 @@ bool flags_ok(long flags) {
   bool exec = flags & SDRAD_EXECUTION_DOMAIN, data = flags & SDRAD_DATA_DOMAIN;
   if (exec == data) return false;
   if ((flags & SDRAD_ISOLATED_DOMAIN) && (flags & SDRAD_NONISOLATED_DOMAIN)) return false;
+  if ((flags & SDRAD_SYSCALLS_EPERM) && (flags & SDRAD_SYSCALLS_ANY)) return false;
   long known = SDRAD_EXECUTION_DOMAIN | SDRAD_DATA_DOMAIN | SDRAD_ISOLATED_DOMAIN |
-               SDRAD_NONISOLATED_DOMAIN | SDRAD_RETURN_TO_PARENT | SDRAD_RETURN_TO_CURRENT;
+               SDRAD_NONISOLATED_DOMAIN | SDRAD_RETURN_TO_PARENT | SDRAD_RETURN_TO_CURRENT |
+               SDRAD_SYSCALLS_EPERM | SDRAD_SYSCALLS_ANY;
   return (flags & ~known) == 0;
 }
 

@@ -125,14 +125,25 @@ void atfork_child() {
   }
 }
 
+// SDRAD_CONFINEMENT: "0" off; "per-call" (also "1", the default) or
+// "always-on" (confine.h); anything else is refused.
+uint32_t confine_mode_from_env(const char *want) {
+  if (!want || !*want || !strcmp(want, "1") || !strcmp(want, "per-call")) return kConfinePerCall;
+  if (!strcmp(want, "0")) return kConfineOff;
+  if (!strcmp(want, "always-on")) return kConfineAlwaysOn;
+  fatal("SDRAD_CONFINEMENT=%s: expected per-call, always-on or 0", want);
+}
+
 }  // namespace
+
+std::atomic<uint64_t> g_sud_dispatched_other{0};
 
 // Start-up (before the shared page becomes read-only).
 void confine_init() {
-  g_shared.confine = 0;
-  const char *want = getenv("SDRAD_CONFINEMENT");
+  g_shared.confine = kConfineOff;
+  uint32_t mode = confine_mode_from_env(getenv("SDRAD_CONFINEMENT"));
   bool require = env_on("SDRAD_REQUIRE_CONFINEMENT");
-  if (want && !strcmp(want, "0")) {
+  if (mode == kConfineOff) {
     if (require) fatal("SDRAD_REQUIRE_CONFINEMENT is set but SDRAD_CONFINEMENT=0 turns confinement off");
     log_line("syscall confinement of domains is off (SDRAD_CONFINEMENT=0)");
     return;
@@ -157,17 +168,26 @@ void confine_init() {
   sigemptyset(&sa.sa_mask);
   if (__sigaction(SIGSYS, &sa, nullptr) != 0) fatal("cannot install the SIGSYS handler");
   pthread_atfork(nullptr, nullptr, atfork_child);
-  g_shared.confine = 1;
-  log_line("syscall confinement: Syscall User Dispatch, selectors at %#lx", (unsigned long)g_shared.sud_ro);
+  g_shared.confine = mode;
+  log_line("syscall confinement: Syscall User Dispatch (%s), selectors at %#lx",
+           mode == kConfinePerCall ? "per-call" : "always-on", (unsigned long)g_shared.sud_ro);
 }
 
 void confine_thread_enable(ThreadState *ts) {
   size_t idx = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
-  ((volatile uint8_t *)g_shared.sud_rw)[idx] = kSudAllow;
+  *selector_rw(ts) = kSudAllow;
   long r = raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0,
                         (long)(g_shared.sud_ro + idx), 0);
   if (r != 0) fatal("cannot turn on syscall confinement for thread %d (error %ld)", ts->tid, -r);
   ts->sud_on = 1;
+}
+
+// The selector is "allow" (confine_sync), so this prctl reaches the kernel.
+void confine_thread_disable(ThreadState *ts) {
+  *selector_rw(ts) = kSudAllow;
+  long r = raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+  if (r != 0) fatal("cannot turn off syscall dispatch for thread %d (error %ld)", ts->tid, -r);
+  ts->sud_on = 0;
 }
 
 // Thread exit: its thread state (and selector byte) goes to the next
@@ -213,7 +233,7 @@ void confine_signal_abandon(ThreadState *ts) {
 // A handler returns to the interrupted context: that context's PKRU (as
 // saved at entry, whatever the frame says now), and, into a confined
 // domain, through the re-arm stub.
-void confine_signal_leave(ThreadState *ts, void *ucv, bool pass) {
+void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   if (!ts) return;
   if (ts->sig_depth) ts->sig_depth--;
   if (uint32_t *p = frame_pkru(ucv)) {
@@ -225,7 +245,13 @@ void confine_signal_leave(ThreadState *ts, void *ucv, bool pass) {
   if (!g_shared.confine || !ucv) return;
   bool runtime = g_shared.pku ? ts->sig_depth < 8 && ts->sig_pkru[ts->sig_depth] == 0
                               : ts->depth <= kMaxDepth && ts->gate_open[ts->depth];
-  if (runtime) return;  // back into a gate: "allow" until it returns
+  // Back into runtime code (a gate, or root code at PKRU 0 between
+  // push_frame and the WRPKRU into the domain): "allow" until the gate
+  // returns.  Not "block": the handler's own rt_sigreturn comes next, and
+  // only the re-arm stub (which drops to a domain's PKRU) blocks again.
+  // Known gap (docs/threat-model.md): a signal handled in the entry window
+  // leaves the domain it enters on "allow" until its next gate.
+  if (runtime) return;
   if (ts->depth == 0 || !frame_confined(ts->frames[ts->depth - 1])) {
     confine_sync(ts);
     return;
@@ -235,7 +261,7 @@ void confine_signal_leave(ThreadState *ts, void *ucv, bool pass) {
   if (rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;  // re-arm pending
   ts->sud_resume = rip;
   ts->sud_pending = 1;
-  uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(pass ? sdrad_sud_do : sdrad_sud_rearm);
+  uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(how == SigLeave::Pass ? sdrad_sud_do : sdrad_sud_rearm);
 }
 
 }  // namespace sdrad
@@ -295,6 +321,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   if (!ts || ts->depth == 0 || runtime_running(ts) || !frame_confined(ts->frames[ts->depth - 1])) {
     // Not a domain's call: the runtime's own inside a gate (PKRU 0), or
     // a selector left on "block".  Performed as it is.
+    g_sud_dispatched_other.fetch_add(1, std::memory_order_relaxed);
     g[REG_RAX] = raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     confine_signal_leave(ts, ucv);
     return;
@@ -304,7 +331,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   int kind = SDRAD_FAULT_SYSCALL;
   switch (syscall_policy_run(ts, in, nr, a, &result, &kind)) {
     case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
-      confine_signal_leave(ts, ucv, true);
+      confine_signal_leave(ts, ucv, SigLeave::Pass);
       return;
     case SysVerdict::Done:
       g[REG_RAX] = result;

@@ -3,8 +3,9 @@
  * runs), syscalls(eperm) makes it fail with EPERM, syscalls(any) lets it
  * through; what libraries commonly do (stdio to stderr, growing the heap,
  * clocks) works under the default policy; SDRAD_REQUIRE_CONFINEMENT
- * refuses to start without confinement.  Mode: default | eperm | any |
- * common | require. */
+ * refuses to start without confinement; SDRAD_CONFINEMENT=always-on
+ * confines the same way, and an unknown mode refuses to start.  Mode:
+ * default | eperm | any | common | require | modes. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -59,6 +60,23 @@ static void check_require(const char *self) {
   CHECK(strstr(buf, "SDRAD_REQUIRE_CONFINEMENT") != NULL, "stderr: %s", buf);
 }
 
+/* The default and common checks again with dispatch kept on per thread;
+ * a misspelt mode is a start-up failure that names the variable. */
+static void check_modes(const char *self) {
+  static const char *const always[] = {"SDRAD_CONFINEMENT", "always-on", NULL};
+  static const char *const bogus[] = {"SDRAD_CONFINEMENT", "sometimes", NULL};
+  static const char *const modes[] = {"default", "eperm", "common"};
+  char buf[2048];
+  for (unsigned i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    int st = rerun_self(self, modes[i], always, buf, sizeof buf);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "always-on %s: status %#x, stderr: %s", modes[i], st,
+          buf);
+  }
+  int st = rerun_self(self, "default", bogus, buf, sizeof buf);
+  CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 70, "status %#x, stderr: %s", st, buf);
+  CHECK(strstr(buf, "SDRAD_CONFINEMENT=sometimes") != NULL, "stderr: %s", buf);
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "default";
   sdrad_clear_fault();
@@ -74,6 +92,8 @@ int main(int argc, char **argv) {
   } else if (!strcmp(mode, "any")) {
     CHECK_EQ(mprotect_any(g_page), 0);
     CHECK_EQ(take_fault(), 0);
+  } else if (!strcmp(mode, "modes")) {
+    check_modes(argv[0]);
   } else if (!strcmp(mode, "require")) {
     check_require(argv[0]);
   } else if (!strcmp(mode, "common")) {

@@ -1,9 +1,12 @@
 // The SDRaD-compatible API (sdrad_api.h): the init/enter/exit pattern,
 // rewinds out of sdrad_init with the udi, data domains, and error codes.
+#include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <atomic>
 #include <thread>
@@ -268,4 +271,44 @@ TEST(CompatApi, DestroyedDomainCannotBeEnteredFromAnotherThread) {
   other.join();
   EXPECT_EQ(status_after, SDRAD_E_BAD_HANDLE) << "the instance another thread kept must not be entered";
   EXPECT_EQ(block_after, nullptr);
+}
+
+// Syscall confinement through the SDRaD-compatible API: refused system calls
+// of an entered domain fault (rewind to sdrad_init) by default and fail with
+// EPERM under SDRAD_SYSCALLS_EPERM; SDRAD_SYSCALLS_ANY lets them through.
+namespace {
+char g_compat_root_page[4096] __attribute__((aligned(4096)));
+
+long compat_raw_mprotect(void *p) {
+  long r;
+  register long rdx __asm__("rdx") = PROT_READ | PROT_WRITE;
+  __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_mprotect), "D"(p), "S"(4096L), "r"(rdx) : "rcx", "r11", "memory");
+  return r;
+}
+
+// The domain's mprotect of a root page: its result, or -1000 after a rewind.
+__attribute__((noinline)) long compat_mprotect(uint64_t udi, long flags) {
+  long *out = (long *)sdrad_malloc(udi, sizeof(long));
+  int32_t err = sdrad_init(udi, flags);
+  if (err == SDRAD_SUCCESSFUL_RETURNED || err == SDRAD_WARNING_SAVE_EC) {
+    if (!out) out = (long *)sdrad_malloc(udi, sizeof(long));
+    sdrad_enter(udi);
+    *out = compat_raw_mprotect(g_compat_root_page);
+    sdrad_exit();
+    long v = *out;
+    sdrad_deinit(udi);
+    return v;
+  }
+  EXPECT_EQ(err, (int32_t)udi);
+  EXPECT_EQ(sdrad_test::last_fault_kind(), SDRAD_FAULT_SYSCALL);
+  return -1000;
+}
+}  // namespace
+
+TEST(CompatApi, SyscallFlagsChooseTheDomainsConfinement) {
+  if (!sdrad::g_shared.confine) GTEST_SKIP() << "no syscall confinement";
+  EXPECT_EQ(compat_mprotect(131, kFlags), -1000);
+  EXPECT_EQ(compat_mprotect(132, kFlags | SDRAD_SYSCALLS_EPERM), -EPERM);
+  EXPECT_EQ(compat_mprotect(133, kFlags | SDRAD_SYSCALLS_ANY), 0);
+  EXPECT_EQ(sdrad_init(134, kFlags | SDRAD_SYSCALLS_EPERM | SDRAD_SYSCALLS_ANY), SDRAD_ERROR_WRONG_CONFIG);
 }
