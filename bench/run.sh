@@ -92,8 +92,8 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "running benchmarks$([ $smoke = 1 ] && echo ' (smoke)') ..." >&2
 run call      "$call_bin" $flag
 run syscall   "$bin/bench_syscall" $flag
-# The same with Syscall User Dispatch kept on per thread (names *.always_on).
-SDRAD_CONFINEMENT=always-on run syscall_aon "$bin/bench_syscall" $flag
+# The same with Syscall User Dispatch on only during confined calls (names *.per_call).
+SDRAD_CONFINEMENT=per-call run syscall_pc "$bin/bench_syscall" $flag
 # The 1 GiB heap case needs a domain heap larger than 1 GiB.
 SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
 run proc      "$bin/bench_proc" $flag

@@ -5,7 +5,7 @@
 #   server.rt.rps        linked with the runtime, parser not isolated
 #   server.iso.rps       parser isolated (domain thunk)
 #   server.iso_mal.rps   parser isolated, 1 % malicious requests
-#   server.iso_aon.rps   parser isolated, SDRAD_CONFINEMENT=always-on
+#   server.iso_pc.rps    parser isolated, SDRAD_CONFINEMENT=per-call
 #   server.iso_nc.rps    parser isolated, SDRAD_CONFINEMENT=0 (no confinement)
 #   server.<cfg>.cpu     server CPU time (user+sys) per request, ns
 #   server.<cfg>.parse   time in the parser call (isolated or not) per
@@ -62,7 +62,7 @@ one() {  # server-binary key permille [VAR=value]
 }
 
 configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10
-  iso_aon:bench_server_iso:0:SDRAD_CONFINEMENT=always-on iso_nc:bench_server_iso:0:SDRAD_CONFINEMENT=0"
+  iso_pc:bench_server_iso:0:SDRAD_CONFINEMENT=per-call iso_nc:bench_server_iso:0:SDRAD_CONFINEMENT=0"
 rc=0
 lastv() { grep "^R server.$1.$2 " "$tmp/lg.$1" 2>/dev/null | tail -1 | awk '{print $3}'; }
 for r in $(seq $rounds); do
@@ -75,14 +75,14 @@ for r in $(seq $rounds); do
   # Paired ratios within the round (back-to-back runs see the same load):
   # capacity plain_cpu / x_cpu, throughput x_rps / plain_rps.
   if [ $okr = 1 ] && [ -s "$tmp/lg.plain" ]; then
-    for key in rt iso iso_mal iso_aon iso_nc; do
+    for key in rt iso iso_mal iso_pc iso_nc; do
       [ -s "$tmp/lg.$key" ] || continue
       awk -v a="$(lastv plain cpu)" -v b="$(lastv $key cpu)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.cpu"
       awk -v a="$(lastv $key rps)" -v b="$(lastv plain rps)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.rps"
     done
   fi
 done
-for key in rt iso iso_mal iso_aon iso_nc; do
+for key in rt iso iso_mal iso_pc iso_nc; do
   for m in cpu rps; do
     [ -s "$tmp/pair.$key.$m" ] || continue
     sort -g "$tmp/pair.$key.$m" | awk -v k="server.pair.$key.$m" \

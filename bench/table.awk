@@ -76,9 +76,9 @@ END {
   cmp("  syscall from an unconfined domain / root", "syscall.domain_any", "syscall.root_after", "", 0, "-")
   cmp("  root syscall, thread used domains / fresh", "syscall.root_after", "syscall.root_fresh", "", 0, "-")
   cmp("  no-arg call, confined / unconfined domain", "call.noarg_confined", "call.noarg_unconfined", "", 0, "-")
-  cmp("  always-on: syscall from a confined domain / root", "syscall.domain.always_on", "syscall.root_after.always_on", "", 0, "-")
-  cmp("  always-on: root syscall, thread used domains / fresh", "syscall.root_after.always_on", "syscall.root_fresh.always_on", "", 0, "-")
-  cmp("  always-on: no-arg call, confined / unconfined", "call.noarg_confined.always_on", "call.noarg_unconfined.always_on", "", 0, "-")
+  cmp("  per-call: syscall from a confined domain / root", "syscall.domain.per_call", "syscall.root_after.per_call", "", 0, "-")
+  cmp("  per-call: root syscall, thread used domains / fresh", "syscall.root_after.per_call", "syscall.root_fresh.per_call", "", 0, "-")
+  cmp("  per-call: no-arg call, confined / unconfined", "call.noarg_confined.per_call", "call.noarg_unconfined.per_call", "", 0, "-")
 
   section("   copy bandwidth vs memcpy of the same size (ratio = copy / memcpy bandwidth)")
   split("64 4096 65536 1048576", cs, " ")
@@ -138,8 +138,8 @@ END {
   section("4. servers over loopback.  bench_server (epoll, keep-alive HTTP); ratio = median of per-round x / plain build")
   # Primary: the server's own CPU time per request (getrusage), which other
   # load on the machine disturbs far less than wall-clock throughput.
-  split("iso|rt|iso_mal|iso_aon|iso_nc", sk, "|")
-  split("isolated parser, capacity (CPU/request)|  runtime linked, parser not isolated|  isolated, 1% malicious requests|  isolated, SDRAD_CONFINEMENT=always-on|  isolated, SDRAD_CONFINEMENT=0", sn, "|")
+  split("iso|rt|iso_mal|iso_pc|iso_nc", sk, "|")
+  split("isolated parser, capacity (CPU/request)|  runtime linked, parser not isolated|  isolated, 1% malicious requests|  isolated, SDRAD_CONFINEMENT=per-call|  isolated, SDRAD_CONFINEMENT=0", sn, "|")
   for (i = 1; i <= 5; i++) {
     if (!has("server." sk[i] ".cpu") || !has("server.plain.cpu")) { na(sn[i], i == 1 ? ">=0.97x" : "-"); continue }
     r = has("server.pair." sk[i] ".cpu") ? v["server.pair." sk[i] ".cpu"] : v["server.plain.cpu"] / v["server." sk[i] ".cpu"]

@@ -125,13 +125,16 @@ void atfork_child() {
   }
 }
 
-// SDRAD_CONFINEMENT: "0" off; "per-call" (also "1", the default) or
-// "always-on" (confine.h); anything else is refused.
+// SDRAD_CONFINEMENT: "0" off; "always-on" (also "1", the default) or
+// "per-call" (confine.h); anything else is refused.  always-on is the
+// default because per-call's two prctl calls (~540 ns) cost more than the
+// slow path on root's system calls (~57 ns each) unless a thread makes more
+// than about 9 root system calls per isolated call (docs/performance.md).
 uint32_t confine_mode_from_env(const char *want) {
-  if (!want || !*want || !strcmp(want, "1") || !strcmp(want, "per-call")) return kConfinePerCall;
+  if (!want || !*want || !strcmp(want, "1") || !strcmp(want, "always-on")) return kConfineAlwaysOn;
   if (!strcmp(want, "0")) return kConfineOff;
-  if (!strcmp(want, "always-on")) return kConfineAlwaysOn;
-  fatal("SDRAD_CONFINEMENT=%s: expected per-call, always-on or 0", want);
+  if (!strcmp(want, "per-call")) return kConfinePerCall;
+  fatal("SDRAD_CONFINEMENT=%s: expected always-on, per-call or 0", want);
 }
 
 }  // namespace

@@ -60,16 +60,16 @@ static void check_require(const char *self) {
   CHECK(strstr(buf, "SDRAD_REQUIRE_CONFINEMENT") != NULL, "stderr: %s", buf);
 }
 
-/* The default and common checks again with dispatch kept on per thread;
+/* The default and common checks again with dispatch on only during calls;
  * a misspelt mode is a start-up failure that names the variable. */
 static void check_modes(const char *self) {
-  static const char *const always[] = {"SDRAD_CONFINEMENT", "always-on", NULL};
+  static const char *const always[] = {"SDRAD_CONFINEMENT", "per-call", NULL};
   static const char *const bogus[] = {"SDRAD_CONFINEMENT", "sometimes", NULL};
   static const char *const modes[] = {"default", "eperm", "common"};
   char buf[2048];
   for (unsigned i = 0; i < sizeof modes / sizeof modes[0]; i++) {
     int st = rerun_self(self, modes[i], always, buf, sizeof buf);
-    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "always-on %s: status %#x, stderr: %s", modes[i], st,
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "per-call %s: status %#x, stderr: %s", modes[i], st,
           buf);
   }
   int st = rerun_self(self, "default", bogus, buf, sizeof buf);
