@@ -24,7 +24,8 @@
 
 /*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
- *                             void (*fn)(void *), void *arg)
+ *                             void (*fn)(void *), void *arg,
+ *                             uint32_t *dom_code)   (&ts->dom_code)
  * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
  * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
  * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
@@ -40,6 +41,7 @@ sdrad_enter_and_run:
         mov     rsp, rsi
         xor     ebp, ebp                /* backtraces stop at the domain edge */
         SKIP_IF_NO_PKU 1f
+        mov     dword ptr [r9], 1       /* ts->dom_code: the last store */
         mov     eax, edx
         xor     ecx, ecx
         xor     edx, edx
@@ -52,7 +54,7 @@ sdrad_enter_and_run:
         call    sdrad_invoke
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
-        ELEVATE
+        ELEVATE_MARKED
 2:      mov     edi, r12d
         call    sdrad_domain_returned   /* does not return */
         ud2
@@ -219,7 +221,7 @@ sdrad_soft_fault_gate:
         .cfi_startproc
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
-        ELEVATE
+        ELEVATE_MARKED
         mov     edi, r10d
 1:      jmp     sdrad_soft_fault_impl
         .cfi_endproc

@@ -278,11 +278,15 @@ extern "C" SDRAD_HIDDEN void sdrad_gate_syscalls_close(int32_t depth) {
   if (depth > 0 && depth <= kMaxDepth && ts->gate_open[depth]) ts->gate_open[depth]--;
   if (!runtime_running(ts)) confine_sync(ts);
 }
-extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru() {
+// `installed`: the PKRU the gate drops to (its caller's), or ~0u for the
+// thread's recorded one (rights gates).
+extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru(uint32_t installed) {
   ThreadState *ts = thread_state_if_any();
   if (!ts) return g_shared.root_pkru;
   confine_sync(ts);
-  return ts->cur_pkru;
+  uint32_t pkru = ts->cur_pkru;
+  mark_dom_code(ts, installed == ~0u ? pkru : installed);  // the last store before the drop
+  return pkru;
 }
 
 // SIGSYS: a confined domain made a system call.
