@@ -173,6 +173,42 @@ bool to_self(long nr, const long *a) {
   return false;
 }
 
+// ppoll, pselect6 and epoll_pwait install a signal mask for the wait: one
+// that blocks the watchdog's signal (or a fault signal) would keep a
+// domain with a time limit waiting past it, out of reach (row
+// rt_domain_ppoll_masks_timeout_signal).  Checked in the caller's memory
+// as it is now: another thread that changes the set before the domain
+// re-executes the call is not seen (docs/threat-model.md).
+bool wait_mask_blocks_signals(const ThreadState *ts, long nr, const long *a) {
+  const void *set = nullptr;
+  size_t size = 0;
+  if (nr == SYS_ppoll) {
+    set = (const void *)a[3];
+    size = (size_t)a[4];
+  } else if (nr == SYS_epoll_pwait) {
+    set = (const void *)a[4];
+    size = (size_t)a[5];
+  } else if (nr == SYS_pselect6 && a[5]) {
+    struct {
+      const void *ss;
+      size_t len;
+    } data;
+    if (!caller_may_read(ts, (const void *)a[5], sizeof(data))) return false;  // the kernel says EFAULT
+    memcpy(&data, (const void *)a[5], sizeof(data));
+    set = data.ss;
+    size = data.len;
+  }
+  if (!set || size != _NSIG / 8 || !caller_may_read(ts, set, size)) return false;
+  sigset_t s;
+  memset(&s, 0, sizeof(s));
+  memcpy(&s, set, size);
+  int timeout_sig = liveness_timeout_signal();
+  if (timeout_sig && sigismember(&s, timeout_sig)) return true;
+  sigset_t fault = s;
+  unblock_fault_signals(&fault);
+  return memcmp(&fault, &s, sizeof(s)) != 0;
+}
+
 }  // namespace
 
 SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], long *result,
@@ -190,6 +226,10 @@ SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, cons
   if (nr == SYS_rt_sigprocmask) {
     *result = run_sigprocmask(ts, a);
     return SysVerdict::Done;
+  }
+  if ((nr == SYS_ppoll || nr == SYS_pselect6 || nr == SYS_epoll_pwait) && wait_mask_blocks_signals(ts, nr, a)) {
+    log_line("domain '%s': a wait whose signal mask blocks the watchdog's or a fault signal: refused", in->dom->name);
+    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
   if (nr == SYS_open || nr == SYS_openat) {
     bool is_proc = false;

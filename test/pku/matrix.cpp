@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1459,6 +1460,8 @@ static const Row kRows[] = {
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde, 0},
     {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, false, D_MAIN, r_rt_frame_race_on_sigreturn, 0},
     {"rt_domain_rewrites_thread_stack_bounds_before_exit", BLOCKED, true, false, D_MAIN, r_rt_thread_exit_stack_bounds, 0},
+    {"rt_domain_blocks_timeout_signal_then_loops", BLOCKED, false, false, D_MAIN, r_lv_block_timeout_signal, SDRAD_FAULT_TIMEOUT},
+    {"rt_domain_ppoll_masks_timeout_signal", BLOCKED, false, false, D_MAIN, r_lv_ppoll_masks_timeout_signal, SDRAD_FAULT_SYSCALL},
     {"rt_thread_start_frame_descriptor_pointer", BLOCKED, true, false, D_MAIN, r_rt_thread_start_descriptor_pointer, 0},
     {"rt_cached_thread_descriptor_stack_bounds", BLOCKED, true, false, D_MAIN, r_rt_cached_descriptor_stack_bounds, 0},
     {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, false, D_MAIN, r_rt_specific_value_to_root_destructor, 0},
