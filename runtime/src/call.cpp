@@ -220,6 +220,12 @@ extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_caller_pkru() {
   return ts ? ts->cur_pkru : g_shared.root_pkru;
 }
 
+// ELEVATE_MARKED (gate_macros.inc) when t_ts did not name this thread's
+// state: found (and t_ts repaired) by the FS base.
+extern "C" SDRAD_HIDDEN void sdrad_mark_runtime_slow() {
+  if (ThreadState *ts = thread_state_if_any()) ts->dom_code = 0;
+}
+
 // The same, right before a drop into the domain's code (syscall_rearm.S).
 extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_domain_pkru() {
   ThreadState *ts = thread_state_if_any();
