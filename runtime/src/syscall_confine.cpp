@@ -306,7 +306,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   const Instance *in = ts->frames[ts->depth - 1].inst;
   long result = 0;
   int kind = SDRAD_FAULT_SYSCALL;
-  switch (syscall_policy_run(ts, in, nr, a, &result, &kind)) {
+  switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {
     case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
       confine_signal_leave(ts, ucv, true);
       return;

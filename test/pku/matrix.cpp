@@ -1470,6 +1470,7 @@ static const Row kRows[] = {
     {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf, SDRAD_FAULT_GATE},
     {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated, SDRAD_FAULT_SEGV},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
+    {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf, 0},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol, 0},
     {"qsort", ALLOWED, false, false, D_MAIN, r_qsort, 0},
