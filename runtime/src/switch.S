@@ -151,7 +151,8 @@ sdrad_call_on_stack:
         mov     rdx, r10
         /* On the key-0 part of a runtime alternate stack (signals.cpp):
            run the handler on the block's root-keyed part instead
-           (signal_stack.S), back at 5: with the same stack pointer. */
+           (signal_stack.S), which returns by rt_sigreturn from its copy
+           and never comes back here (r10 is not used). */
         mov     rax, rsp
         sub     rax, [rip + sdrad_alt_arena_base]
         cmp     rax, [rip + sdrad_alt_arena_size]
