@@ -19,6 +19,14 @@
 #define SP_STATE_SIZE   40
 #define SP_CONFINE      140
 #define SP_EXIT_HEAD    168
+#define SP_TS_BASE      48
+#define SP_TS_SIZE      56
+#define SP_BIND_THREADS 136
+
+/* struct ThreadState (state.h) */
+#define TS_FS_BASE      8
+#define TS_DOM_CODE     4896
+#define TS_SIZE         8192
 
 /* struct JmpCtx (a Frame starts with its JmpCtx) */
 #define CTX_RSP         48

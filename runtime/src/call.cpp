@@ -144,6 +144,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   // A compat rewind lands in sdrad_init's caller, outside every gate.
   if (ctx != &f->ctx) t_runtime.inside = 0;
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
+  mark_dom_code(ts, ctx->pkru);  // into a domain's code only for compat contexts
   sdrad_jump(ctx, value);
 }
 
@@ -160,6 +161,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 }
 
 [[noreturn]] void rewind_innermost(ThreadState *ts, const sdrad_fault &f) {
+  ts->dom_code = 0;  // the runtime runs until the jump (signals.cpp)
   record_fault(ts, f);
   finish_frame(ts, f.kind);
 }
@@ -241,6 +243,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
     // Nothing to wipe: pop and jump back from here (still on the domain
     // stack, elevated; the context is in the runtime's state region).
     pop_frame(ts, f);
+    mark_dom_code(ts, f->ctx.pkru);
     sdrad_jump(&f->ctx, 0);
   }
   domain_returned_fault(ts, status);
@@ -290,6 +293,21 @@ extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_soft_fault_impl(int32_t kind) {
 extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_caller_pkru() {
   ThreadState *ts = thread_state_if_any();
   return ts ? ts->cur_pkru : g_shared.root_pkru;
+}
+
+// ELEVATE_MARKED (gate_macros.inc) when t_ts did not name this thread's
+// state: found (and t_ts repaired) by the FS base.
+extern "C" SDRAD_HIDDEN void sdrad_mark_runtime_slow() {
+  if (ThreadState *ts = thread_state_if_any()) ts->dom_code = 0;
+}
+
+// The same, right before a drop into the domain's code (syscall_rearm.S).
+extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_domain_pkru() {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts) return g_shared.root_pkru;
+  uint32_t pkru = ts->cur_pkru;
+  mark_dom_code(ts, pkru);
+  return pkru;
 }
 
 // A rights gate was entered with `entry` as PKRU.  A thread the runtime
@@ -343,7 +361,7 @@ __attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance
     sp = blk - 64;
   }
   push_frame(ts, f, in);
-  return sdrad_enter_and_run(f, sp, in->pkru, entry, arg);
+  return sdrad_enter_and_run(f, sp, in->pkru, entry, arg, &ts->dom_code);
 }
 
 }  // namespace

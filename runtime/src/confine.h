@@ -63,7 +63,9 @@ void confine_signal_leave(ThreadState *ts, void *uc, SigLeave how = SigLeave::Re
 void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
 // Policy for one system call of the innermost domain (syscall_policy.cpp).
 enum class SysVerdict { Pass, Done, Refuse, Fault };
-SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], long *result,
+// `frame_mask`: the signal mask the domain resumes with (the SIGSYS frame's).
+SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], sigset_t *frame_mask,
+                              long *result,
                               int *fault_kind);
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 

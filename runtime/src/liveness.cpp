@@ -151,6 +151,8 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
 
 // Called after a fault discarded `in` and its frame was popped (root
 // rights, the caller's PKRU not yet restored).
+int liveness_timeout_signal() { return g_timeout_signal; }
+
 void liveness_after_discard(Instance *in) {
   Domain *d = in->dom;
   in->init_done = false;

@@ -4,14 +4,17 @@
  *
  * Reached by jmp from SIGNAL_ENTRY (switch.S), already elevated, with
  *   edi, rsi, rdx  the handler's arguments (signal, siginfo, ucontext),
- *   r11            the handler, r10  where to continue in SIGNAL_ENTRY,
+ *   r11            the handler,
  *   rsp            the kernel's frame, on the key-0 part of the block.
  * Nothing is stored on the key-0 part: the frame, from rsp to the block's
  * top, is copied ALT_ROOT bytes lower (just below the root part's top),
- * the handler runs there on a copy (sdrad_signal_on_copy validates and
- * relocates it, and copies it back if the handler returns), and the entry
- * continues at r10 with its original stack pointer minus 8, as if its own
- * call of the handler had returned.
+ * the handler runs there on a copy (sdrad_signal_on_copy validates it,
+ * relocates it and, once the handler returned, sets what the interrupted
+ * context resumes with), and rt_sigreturn is made here, still elevated,
+ * from the copy: after the copy nothing is read from key-0 memory, so a
+ * domain on another thread that rewrites the kernel's frame changes
+ * nothing.  (Before, the copy was written back and the frame on the key-0
+ * part went through the restorer's rt_sigreturn.)
  */
         .intel_syntax noprefix
         .text
@@ -37,20 +40,18 @@ sdrad_signal_root_stack:
         cld
         rep movsb
         lea     rsp, [r9 - ALT_ROOT]    /* root-keyed from here on */
-        push    r9
-        push    r10
-        sub     rsp, 8
+        sub     rsp, 8              /* 16-byte alignment for the call */
         mov     edi, r8d
         lea     rsi, [rax - ALT_ROOT]
         sub     rdx, ALT_ROOT
         mov     rcx, r11
         mov     r8, r9
-        call    sdrad_signal_on_copy
-        add     rsp, 8
-        pop     r10
-        pop     r9
-        lea     rsp, [r9 - 8]
-        jmp     r10
+        call    sdrad_signal_on_copy    /* returns the copy's pretcode */
+        lea     rsp, [rax + 8]          /* the copy's ucontext, as after the
+                                           restorer's ret */
+        mov     eax, 15                 /* SYS_rt_sigreturn */
+        syscall
+        ud2
         .cfi_endproc
         .size   sdrad_signal_root_stack, . - sdrad_signal_root_stack
 

@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,9 +50,9 @@ namespace {
 // Would this mask change leave a fault signal blocked?
 bool blocks_fault_signal(int how, const sigset_t *set) {
   if (!set || how == SIG_UNBLOCK) return false;
-  for (int s : kFaultSignals)
-    if (sigismember(set, s)) return true;
-  return false;
+  sigset_t safe = *set;
+  unblock_fault_signals(&safe);
+  return memcmp(&safe, set, sizeof safe) != 0;
 }
 
 }  // namespace
@@ -66,8 +67,11 @@ int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old) 
 
 // After a rewind the thread continues with the mask the domain had, less
 // any fault signal it managed to block.
+// The watchdog's signal too, once a time limit exists (a domain that
+// blocked it would run past its limit).
 void unblock_fault_signals(sigset_t *mask) {
   for (int s : kFaultSignals) sigdelset(mask, s);
+  if (int t = liveness_timeout_signal()) sigdelset(mask, t);
 }
 
 }  // namespace sdrad

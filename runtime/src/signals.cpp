@@ -359,21 +359,129 @@ extern "C" SDRAD_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 }
 
 // signal_stack.S: the handler runs on the root-keyed copy of the kernel's
-// frame.  The copy was read from key-0 memory, so only its contents (not
-// the handler's control flow) are the domain's to choose: the XSAVE pointer
-// is relocated only if it lies in the copied frame, everything else is
-// checked where it is used (fault kind, stack bounds, signal mask with the
-// fault signals unblocked).  A handler that returns goes back through the
-// kernel's frame: the copy, as the handler left it, is written back.
-extern "C" SDRAD_HIDDEN void sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
-                                                  void (*handler)(int, siginfo_t *, void *),
-                                                  uintptr_t frame) {
+// frame, and the interrupted context is resumed by rt_sigreturn from that
+// copy (never from the key-0 frame, which a domain on another thread can
+// rewrite at any time).  The copy was read from key-0 memory, so what the
+// kernel wrote may already have been rewritten in the few instructions
+// between the kernel's write and the copy (docs/threat-model.md, "Signal
+// frames"): everything rt_sigreturn will act on is checked or set here.
+namespace sdrad {
+namespace {
+constexpr uint32_t kXstateMagic1 = 0x46505853u, kXstateMagic2 = 0x46505845u;
+constexpr size_t kXsaveHeader = 512, kXsaveMin = 576;
+
+// The copy's XSAVE area, if it is one the kernel could have written: in
+// the copied frame, aligned, with both magics, and holding PKRU.  The
+// fields rt_sigreturn's XRSTOR faults on are reset (a #GP there would be
+// a forced SIGSEGV in the interrupted context).
+uint8_t *checked_xsave(uintptr_t copy_lo, uintptr_t copy_hi, uintptr_t fp) {
+  uint32_t pkru_off = g_shared.xsave_pkru_off;
+  if (!pkru_off || fp < copy_lo || fp >= copy_hi || (fp & 63) || copy_hi - fp < kXsaveMin) return nullptr;
+  auto *x = (uint8_t *)fp;
+  uint32_t magic1, xstate_size, magic2;
+  memcpy(&magic1, x + 464, 4);
+  memcpy(&xstate_size, x + 480, 4);
+  if (magic1 != kXstateMagic1 || xstate_size < pkru_off + 4 || xstate_size < kXsaveMin ||
+      xstate_size + 4 > copy_hi - fp)
+    return nullptr;
+  memcpy(&magic2, x + xstate_size, 4);
+  if (magic2 != kXstateMagic2) return nullptr;
+  uint64_t xfeatures;
+  memcpy(&xfeatures, x + 472, 8);
+  xfeatures |= 1ull << 9;  // PKRU is restored from the frame
+  memcpy(x + 472, &xfeatures, 8);
+  uint64_t bv;
+  memcpy(&bv, x + kXsaveHeader, 8);
+  bv |= 1ull << 9;  // never PKRU's init value (0: every key)
+  memcpy(x + kXsaveHeader, &bv, 8);
+  memset(x + kXsaveHeader + 8, 0, 56);  // XCOMP_BV and the reserved header: standard form
+  uint32_t mxcsr;
+  memcpy(&mxcsr, x + 24, 4);
+  mxcsr &= 0xffffu;  // reserved bits
+  memcpy(x + 24, &mxcsr, 4);
+  return x;
+}
+
+// Without a system call (the interrupted domain's syscall selector may
+// still say "block"): the thread's state if t_ts names it, else nullptr.
+ThreadState *thread_state_quick() {
+  ThreadState *ts = t_ts;
+  uintptr_t off = (uintptr_t)ts - g_shared.ts_base;
+  if (off >= g_shared.ts_size || off % sizeof(ThreadState) || g_shared.bind_threads == 2) return nullptr;
+  return ts_valid(ts) ? ts : nullptr;
+}
+
+// Where each ELEVATE_MARKED (gate_macros.inc) starts, if `rip` lies
+// between that start and its dom_code store; else 0.
+extern "C" const int32_t __start_sdrad_elev_ranges[] SDRAD_HIDDEN;
+extern "C" const int32_t __stop_sdrad_elev_ranges[] SDRAD_HIDDEN;
+uintptr_t elevation_restart(uintptr_t rip) {
+  for (const int32_t *e = __start_sdrad_elev_ranges; e + 2 <= __stop_sdrad_elev_ranges; e += 2) {
+    uintptr_t lo = (uintptr_t)&e[0] + e[0], hi = (uintptr_t)&e[1] + e[1];
+    if (rip > lo && rip <= hi) return lo;
+  }
+  return 0;
+}
+
+// A frame that cannot be the kernel's: the interrupted domain is rewound,
+// in root it is fatal.
+[[noreturn]] void tampered_frame(int sig, ucontext_t *uc) {
+  uc->uc_mcontext.fpregs = nullptr;
+  ThreadState *ts = confine_signal_enter(uc);
+  if (ts && ts->depth > 0) {
+    confine_signal_abandon(ts);
+    log_line("signal %d: its frame on the alternate stack was rewritten before the handler ran", sig);
+    sdrad_fault f;
+    fault_fill(f, SDRAD_FAULT_ROOT_STATE, ts);
+    f.signo = sig;
+    sigset_t mask = uc->uc_sigmask;
+    unblock_fault_signals(&mask);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, _NSIG / 8);
+    rewind_innermost(ts, f);
+  }
+  fatal("signal %d: its frame on the alternate stack was rewritten before the handler ran", sig);
+}
+}  // namespace
+}  // namespace sdrad
+
+// Returns the copy's frame (its pretcode) for signal_stack.S's rt_sigreturn.
+extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
+                                                       void (*handler)(int, siginfo_t *, void *),
+                                                       uintptr_t frame) {
   auto *uc = (ucontext_t *)ucv;
   uintptr_t top = (frame | (kAltBlock - 1)) + 1;
+  uintptr_t copy = frame - kAltRoot, copy_top = top - kAltRoot;
   uintptr_t fp = (uintptr_t)uc->uc_mcontext.fpregs;
-  bool fp_ok = fp >= frame && fp < top && top - fp >= 576 && (fp & 63) == 0;
-  uc->uc_mcontext.fpregs = fp_ok ? (fpregset_t)(fp - kAltRoot) : nullptr;
+  uint8_t *x = fp >= frame ? checked_xsave(copy, copy_top, fp - kAltRoot) : nullptr;
+  if (!x) tampered_frame(sig, uc);
+  uc->uc_mcontext.fpregs = (fpregset_t)x;
+  // The interrupted PKRU, from the runtime's own record rather than the
+  // frame: while a domain's code runs (dom_code, written by the runtime
+  // right before every drop into a domain and right after every elevation)
+  // it is the domain's.  A frame with PKRU 0 inside an elevation before its
+  // dom_code store is resumed at the elevation's start with the domain's
+  // PKRU (it elevates again).  While the runtime runs (dom_code 0) the
+  // frame's PKRU (0) is taken as it is: the window that remains
+  // (docs/threat-model.md, "Signal frames").
+  uint32_t *pkru = (uint32_t *)(x + g_shared.xsave_pkru_off);
+  if (ThreadState *ts = thread_state_quick(); ts && ts->depth > 0 && ts->dom_code) {
+    greg_t &rip = uc->uc_mcontext.gregs[REG_RIP];
+    if (*pkru == 0) {
+      if (uintptr_t start = elevation_restart((uintptr_t)rip)) rip = (greg_t)start;
+    }
+    if (*pkru != ts->cur_pkru) {
+      ts->sig_pkru_forced++;
+      *pkru = ts->cur_pkru;
+    }
+  }
   handler(sig, info, ucv);
-  uc->uc_mcontext.fpregs = (fpregset_t)fp;
-  memcpy((void *)frame, (const void *)(frame - kAltRoot), top - frame);
+  // What rt_sigreturn acts on besides the registers: the XSAVE area (ours,
+  // whatever the handler set), the mask (never a fault signal blocked) and
+  // the alternate stack (this block, as the runtime set it).
+  uc->uc_mcontext.fpregs = (fpregset_t)x;
+  unblock_fault_signals(&uc->uc_sigmask);
+  uc->uc_stack.ss_sp = (void *)(top - kAltBlock);
+  uc->uc_stack.ss_size = kAltBlock;
+  uc->uc_stack.ss_flags = 0;
+  return copy;
 }

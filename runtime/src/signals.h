@@ -22,6 +22,14 @@ void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
 uint32_t interrupted_pkru(const ucontext_t *uc);  // liveness.cpp
 // libc's own sigaction (ours is interposed, and so is __sigaction).
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+// threads.cpp: glibc's stack bounds in the thread's descriptor, kept by the
+// runtime from the thread's start and put back before glibc's exit path.
+struct DescriptorBounds {
+  uintptr_t off;  // 0: not known
+  uintptr_t words[3];
+};
+DescriptorBounds descriptor_bounds_saved();
+void descriptor_bounds_restore(const DescriptorBounds &b);
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 

@@ -150,14 +150,35 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
   uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
   uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
+  // glibc's stack bounds in this thread's descriptor, as checked at its
+  // start (threads.cpp): put back before glibc's exit path uses them.
+  uintptr_t pd_bounds_off, pd_bounds[3];
+  // 1 while the code of the innermost domain runs (not a gate): written,
+  // elevated, right before each drop to a domain's PKRU and right after
+  // each elevation (gate_macros.inc: ELEVATE_MARKED); what a signal frame
+  // rewritten before its handler copied it may claim is checked against it
+  // (signals.cpp).
+  uint32_t dom_code;
+  uint32_t sig_pkru_forced;  // frames whose PKRU was set to the domain's (signals.cpp)
   ThreadState *next_free;
 };
 
 extern __thread ThreadState *t_ts __attribute__((tls_model("initial-exec")));
+
+// ThreadState::dom_code for a drop to `installed` (a domain's PKRU: its code
+// runs next), as the last store before the drop.
+inline void mark_dom_code(ThreadState *ts, uint32_t installed) {
+  uint32_t v = installed != 0 && ts->depth > 0;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  *(volatile uint32_t *)&ts->dom_code = v;
+}
 extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
+static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) == TS_FS_BASE &&
+                  offsetof(ThreadState, dom_code) == TS_DOM_CODE,
+              "asm_offsets.h: ThreadState");
 
 // The thread's FS base: set by the kernel, and not writable by a domain
 // without code execution (arch_prctl, WRFSBASE).  It binds a ThreadState to

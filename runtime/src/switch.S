@@ -24,7 +24,8 @@
 
 /*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
- *                             void (*fn)(void *), void *arg)
+ *                             void (*fn)(void *), void *arg,
+ *                             uint32_t *dom_code)   (&ts->dom_code)
  * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
  * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
  * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
@@ -40,6 +41,7 @@ sdrad_enter_and_run:
         mov     rsp, rsi
         xor     ebp, ebp                /* backtraces stop at the domain edge */
         SKIP_IF_NO_PKU 1f
+        mov     dword ptr [r9], 1       /* ts->dom_code: the last store */
         mov     eax, edx
         xor     ecx, ecx
         xor     edx, edx
@@ -52,7 +54,7 @@ sdrad_enter_and_run:
         call    sdrad_invoke
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
-        ELEVATE
+        ELEVATE_MARKED
 2:      mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
@@ -149,7 +151,8 @@ sdrad_call_on_stack:
         mov     rdx, r10
         /* On the key-0 part of a runtime alternate stack (signals.cpp):
            run the handler on the block's root-keyed part instead
-           (signal_stack.S), back at 5: with the same stack pointer. */
+           (signal_stack.S), which returns by rt_sigreturn from its copy
+           and never comes back here (r10 is not used). */
         mov     rax, rsp
         sub     rax, [rip + sdrad_alt_arena_base]
         cmp     rax, [rip + sdrad_alt_arena_size]
@@ -219,7 +222,7 @@ sdrad_soft_fault_gate:
         .cfi_startproc
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
-        ELEVATE
+        ELEVATE_MARKED
         mov     edi, r10d
 1:      jmp     sdrad_soft_fault_impl
         .cfi_endproc

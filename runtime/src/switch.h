@@ -8,7 +8,7 @@ namespace sdrad {
 
 // --- rewind (call.cpp, switch.S) ---------------------------------------
 extern "C" int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
-                                       void (*fn)(void *), void *arg);
+                                       void (*fn)(void *), void *arg, uint32_t *dom_code);
 extern "C" [[noreturn]] void sdrad_jump(const JmpCtx *ctx, int64_t value);
 extern "C" [[noreturn]] void sdrad_soft_fault_gate(int32_t kind);
 extern "C" [[noreturn]] void sdrad_gate_violation();

@@ -307,11 +307,15 @@ extern "C" SDRAD_HIDDEN void sdrad_gate_syscalls_close(int32_t depth) {
   if (depth > 0 && depth <= kMaxDepth && ts->gate_open[depth]) ts->gate_open[depth]--;
   if (!runtime_running(ts)) confine_sync(ts);
 }
-extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru() {
+// `installed`: the PKRU the gate drops to (its caller's), or ~0u for the
+// thread's recorded one (rights gates).
+extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru(uint32_t installed) {
   ThreadState *ts = thread_state_if_any();
   if (!ts) return g_shared.root_pkru;
   confine_sync(ts);
-  return ts->cur_pkru;
+  uint32_t pkru = ts->cur_pkru;
+  mark_dom_code(ts, installed == ~0u ? pkru : installed);  // the last store before the drop
+  return pkru;
 }
 
 // SIGSYS: a confined domain made a system call.
@@ -332,7 +336,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   const Instance *in = ts->frames[ts->depth - 1].inst;
   long result = 0;
   int kind = SDRAD_FAULT_SYSCALL;
-  switch (syscall_policy_run(ts, in, nr, a, &result, &kind)) {
+  switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {
     case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
       confine_signal_leave(ts, ucv, SigLeave::Pass);
       return;

@@ -87,6 +87,29 @@ bool kernel_mapping_of(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
   return found;
 }
 
+// glibc's exit path (start_thread, after the start routine) madvises the
+// stack block below the exiting frame away, and its stack cache munmaps
+// blocks, with the bounds in struct pthread (key 0): a domain that rewrote
+// them would have root memory zeroed or unmapped.  At the thread's start,
+// while they are checked against the kernel's mapping, the runtime notes
+// where they are and what they say (the word pair whose sum is the stack's
+// top, then the guard size) in the thread's state.
+void note_descriptor_bounds(ThreadState *ts, uintptr_t low, uintptr_t top, uintptr_t vlo, uintptr_t vhi) {
+  uintptr_t pd = thread_fs_base();
+  ts->pd_bounds_off = 0;
+  if (!pd || pd < vlo || pd >= vhi) return;
+  for (uintptr_t off = 8; off < 4096 && pd + off + 24 <= vhi; off += 8) {
+    const uintptr_t *w = (const uintptr_t *)(pd + off);
+    // stackblock + stackblock_size is the top, stackblock + guardsize the
+    // low end pthread_getattr_np reported (both checked against the mapping).
+    if (w[0] + w[1] != top || w[0] + w[2] != low || w[2] > (1u << 20) || w[1] < w[2]) continue;
+    ts->pd_bounds_off = off;
+    memcpy(ts->pd_bounds, w, sizeof ts->pd_bounds);
+    return;
+  }
+  say("a thread descriptor's stack bounds were not found: glibc's thread exit uses them unchecked");
+}
+
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.
 bool tag_stack_below(uintptr_t boundary) {
@@ -114,6 +137,7 @@ bool tag_stack_below(uintptr_t boundary) {
   // (pthread-specific data) could be forged to retag root memory.
   ThreadState *ts = thread_state();
   if (!ts) return false;
+  note_descriptor_bounds(ts, (uintptr_t)addr, (uintptr_t)addr + size, vlo, vhi);
   if (tag_memory((void *)lo, hi - lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0) return false;
   ts->tagged_stack_lo = lo;
   ts->tagged_stack_hi = hi;
@@ -121,6 +145,27 @@ bool tag_stack_below(uintptr_t boundary) {
 }
 
 }  // namespace
+
+DescriptorBounds descriptor_bounds_saved() {
+  DescriptorBounds b{};
+  if (ThreadState *ts = thread_state_if_any()) {
+    b.off = ts->pd_bounds_off;
+    memcpy(b.words, ts->pd_bounds, sizeof b.words);
+  }
+  return b;
+}
+
+// From root-keyed memory, as the last thing before glibc's exit path (a
+// domain on another thread can still race the few instructions after).
+void descriptor_bounds_restore(const DescriptorBounds &b) {
+  if (!b.off) return;
+  auto *w = (uintptr_t *)(thread_fs_base() + b.off);
+  if (memcmp(w, b.words, sizeof b.words) != 0) {
+    log_line("thread exit: the thread descriptor's stack bounds were rewritten: restored");
+    memcpy(w, b.words, sizeof b.words);
+  }
+}
+
 }  // namespace sdrad
 
 using namespace sdrad;
@@ -152,7 +197,9 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
 // then control goes straight back to glibc's start_thread.
 [[noreturn]] SDRAD_HIDDEN void sdrad_thread_finish(const StartArgs *copy, void *result) {
   JmpCtx ctx = copy->ctx;
-  pthread_keys_thread_exit();
+  DescriptorBounds bounds = descriptor_bounds_saved();
+  pthread_keys_thread_exit();  // may release the thread state
+  descriptor_bounds_restore(bounds);
   uintptr_t pd = thread_fs_base();
   for (uint32_t i = 0; i < copy->pd_count && i < kPdSlots; ++i) *(uintptr_t *)(ctx.rsp + copy->pd_off[i]) = pd;
   sdrad_jump(&ctx, (int64_t)(uintptr_t)result);

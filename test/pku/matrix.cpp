@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1457,7 +1458,10 @@ static const Row kRows[] = {
     {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc, 0},
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor, 0},
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde, 0},
-    {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, true, D_MAIN, r_rt_frame_race_on_sigreturn, 0},
+    {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, false, D_MAIN, r_rt_frame_race_on_sigreturn, 0},
+    {"rt_domain_rewrites_thread_stack_bounds_before_exit", BLOCKED, true, false, D_MAIN, r_rt_thread_exit_stack_bounds, 0},
+    {"rt_domain_blocks_timeout_signal_then_loops", BLOCKED, false, false, D_MAIN, r_lv_block_timeout_signal, SDRAD_FAULT_TIMEOUT},
+    {"rt_domain_ppoll_masks_timeout_signal", BLOCKED, false, false, D_MAIN, r_lv_ppoll_masks_timeout_signal, SDRAD_FAULT_SYSCALL},
     {"rt_thread_start_frame_descriptor_pointer", BLOCKED, true, false, D_MAIN, r_rt_thread_start_descriptor_pointer, 0},
     {"rt_cached_thread_descriptor_stack_bounds", BLOCKED, true, false, D_MAIN, r_rt_cached_descriptor_stack_bounds, 0},
     {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, false, D_MAIN, r_rt_specific_value_to_root_destructor, 0},
@@ -1466,6 +1470,7 @@ static const Row kRows[] = {
     {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf, SDRAD_FAULT_GATE},
     {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated, SDRAD_FAULT_SEGV},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
+    {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf, 0},
     {"strtol_errno", ALLOWED, false, false, D_MAIN, r_strtol, 0},
     {"qsort", ALLOWED, false, false, D_MAIN, r_qsort, 0},
