@@ -41,6 +41,7 @@
 #ifndef SDRAD_BOUNDARY_H
 #define SDRAD_BOUNDARY_H
 
+#include <atomic>
 #include <new>
 #include <optional>
 #include <cstddef>
@@ -400,16 +401,22 @@ struct codec<T, std::enable_if_t<aggregate_has_codec<T>::value>> {
 template <class T> const char *pretty_name() { return __PRETTY_FUNCTION__; }
 
 /// Says on stderr that an in parameter of type T changed while it was
-/// copied (the thunk then fails the call without entering the domain).
+/// copied (the thunk then fails the call without entering the domain):
+/// at most 11 times per type, the last saying that further ones are not.
 template <class T> int changed_while_copied() {
+  static std::atomic<unsigned> said{0};
+  unsigned n = said.fetch_add(1, std::memory_order_relaxed);
+  if (n > 10)
+    return 1;
   const char *s = pretty_name<T>(), *t = std::strstr(s, "T = ");
   t = t ? t + 4 : s;
   const char *e = std::strrchr(t, ']');
   std::fprintf(stderr,
                "sdrad: an in parameter of type '%.*s' changed while it was "
                "copied into the domain (another thread modified it?); the "
-               "isolated call is not made\n",
-               static_cast<int>(e && e > t ? e - t : std::strlen(t)), t);
+               "isolated call is not made%s\n",
+               static_cast<int>(e && e > t ? e - t : std::strlen(t)), t,
+               n == 10 ? " (further ones are not reported)" : "");
   return 1;
 }
 
