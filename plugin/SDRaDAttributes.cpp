@@ -1507,6 +1507,12 @@ DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind, bool Returned,
                "<sdrad/isolate.h>)";
     return DP;
   }
+  if (int64_t Al = Ctx.getTypeAlignInChars(T).getQuantity(); Al > 16) {
+    DP.Error = "'" + Name + "' is aligned to " + std::to_string(Al) +
+               " bytes and cannot be deep-copied (the domain's copy is "
+               "aligned to 16); pass its members as parameters";
+    return DP;
+  }
   ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
       Ctx.getTrivialTypeSourceInfo(T, Loc), Loc, UETT_SizeOf, Range);
   if (SizeOf.isInvalid()) {
@@ -1892,6 +1898,19 @@ private:
           continue;
         Helpers.insert(Helpers.begin(), SizeOf.get());
         bool View = T.isTriviallyCopyableType(Ctx);
+        // The domain's object lives in 16-byte aligned storage; a view
+        // passed in memory is passed from there.
+        if (View && Ctx.getTypeAlignInChars(T).getQuantity() > 16) {
+          error(DE, Loc,
+                "parameter '" + P->getName() + "' of isolated function '" +
+                    FD->getName() + "' has type '" + Name + "', aligned to " +
+                    llvm::Twine(Ctx.getTypeAlignInChars(T).getQuantity())
+                        .str() +
+                    " bytes, which cannot be deep-copied into a domain (the "
+                    "domain's copy is aligned to 16); pass its members as "
+                    "parameters");
+          continue;
+        }
         addAnnotation(S, P,
                       std::string(sdrad::AnnPrefix) + "in;count=1;deep=1" +
                           (View ? ";byvalue=1" : ""),

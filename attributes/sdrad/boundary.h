@@ -6,8 +6,12 @@
  *
  * Parameters: in (and by value) objects are deep-copied into the domain
  * (boundary_in<T> below, or the serial form of std::vector, std::optional,
- * std::pair, std::tuple of such types); out objects are made in the domain
- * and copy-assigned to the caller's after a successful call; inout both.
+ * std::pair, std::tuple and aggregates - structs without bases, arrays,
+ * bit-fields or user-declared constructors, at most 16 fields - of such
+ * types and scalars); out objects are made in the domain and
+ * copy-assigned to the caller's after a successful call; inout both.  The
+ * caller's pack() never writes more than the bytes it sized: an object
+ * that changed in between (another thread) fails the call, said on stderr.
  *
  * The domain builds the result in its own memory.  After a successful call
  * the thunk copy-constructs it into the caller's memory (a deep copy, made
@@ -107,10 +111,14 @@ struct boundary_in<std::basic_string_view<C, Tr>> {
     ::new (slot) T(static_cast<const C *>(p), n / sizeof(C));
   }
 };
+/// Element types copied as their bytes: no pointers in them.  (A class
+/// element, which may hold one - std::string_view, say - goes through the
+/// serial form below.)
+template <class E>
+constexpr bool plain_bytes_v = std::is_arithmetic_v<E> || std::is_enum_v<E>;
+
 template <class E, class A>
-struct boundary_in<std::vector<E, A>,
-                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
-                                    !std::is_pointer_v<E>>> {
+struct boundary_in<std::vector<E, A>, std::enable_if_t<plain_bytes_v<E>>> {
   using T = std::vector<E, A>;
   static const void *data(const T &v) { return v.data(); }
   static std::size_t size(const T &v) { return v.size() * sizeof(E); }
@@ -121,9 +129,7 @@ struct boundary_in<std::vector<E, A>,
 };
 #if __cplusplus >= 202002L && __has_include(<span>)
 template <class E, std::size_t N>
-struct boundary_in<std::span<const E, N>,
-                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
-                                    !std::is_pointer_v<E>>> {
+struct boundary_in<std::span<const E, N>, std::enable_if_t<plain_bytes_v<E>>> {
   using T = std::span<const E, N>;
   static const void *data(const T &v) { return v.data(); }
   static std::size_t size(const T &v) { return v.size_bytes(); }

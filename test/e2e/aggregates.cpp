@@ -105,6 +105,20 @@ long named(Named x, int fault) {
   return mix(x.n, x.name);
 }
 
+// Elements that are classes go through the serial form: a vector of views
+// gets views of the domain's copy (a byte copy would point at the caller's
+// memory, which this confidentiality domain cannot read).
+SDRAD_ISOLATE("agg", confidentiality, fallback_value(-1))
+long views(SDRAD_IN(1) const std::vector<std::string_view> &v,
+           SDRAD_IN(1) const std::vector<Point> &pts) {
+  long h = 0;
+  for (std::string_view s : v)
+    h = mix(h, s);
+  for (const Point &p : pts)
+    h = h * 3 + p.x * 5 + p.y;
+  return h;
+}
+
 static Doc sample() {
   Doc d;
   d.title = "a title long enough not to be a short string";
@@ -160,6 +174,16 @@ int main() {
            hashRecord(hashRecord(mix(0, p.second), p.first), r1) +
                mix(9, std::get<0>(t)));
   CHECK(r.values.size() == 2, "the caller's by-value Record changed");
+
+  std::string w1(100, 'w'), w2 = "two";
+  std::vector<std::string_view> vs{w1, w2, {}, std::string_view(w1).substr(5, 7)};
+  std::vector<Point> pts{{1, 2}, {3, 4}, {-5, 6}};
+  long vh = 0;
+  for (std::string_view x : vs)
+    vh = mix(vh, x);
+  for (const Point &q : pts)
+    vh = vh * 3 + q.x * 5 + q.y;
+  CHECK_EQ(views(vs, pts), vh);
 
   std::string text(500, 'q');
   text[250] = 'Q';

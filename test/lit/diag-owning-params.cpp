@@ -7,11 +7,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct Raw { char *p; int n; };
 struct Agg { std::string a; std::vector<int> b; };
 struct WithBase : Agg { int x; };
+struct alignas(32) Wide { std::string s; };
+struct alignas(32) WideView { std::string_view v; };
 struct WithArray { std::string s; int a[4]; };
 struct NoDefault { NoDefault(int); std::string s; };
 struct NoAssign { std::string s; NoAssign &operator=(const NoAssign &) = delete; };
@@ -25,6 +28,7 @@ SDRAD_ISOLATE() int v5(Raw r) { return 0; } // expected-error {{has type 'Raw', 
 SDRAD_ISOLATE() int v6(WithBase a) { return 0; } // expected-error {{has type 'WithBase', which cannot be passed by value into a domain: it owns memory that a copy of its bytes would share ('WithBase' has base classes, which the serial form of aggregates does not support)}}
 // sdrad::shared passes it as is (the user's decision).
 SDRAD_ISOLATE() int v7(SDRAD_SHARED Raw r) { return r.n; }
+SDRAD_ISOLATE() int v7b(WideView w) { return 0; } // expected-error {{parameter 'w' of isolated function 'v7b' has type 'WideView', aligned to 32 bytes, which cannot be deep-copied into a domain (the domain's copy is aligned to 16); pass its members as parameters}}
 // Deep-copied: no diagnostic.
 SDRAD_ISOLATE() int v8(std::string s, std::vector<std::string> v) { return 0; }
 SDRAD_ISOLATE() int v9(Agg a, std::pair<Agg, std::string> p) { return 0; }
@@ -37,6 +41,8 @@ SDRAD_ISOLATE() int o4(SDRAD_OUT(1) NoDefault &x); // expected-error {{'out' par
 SDRAD_ISOLATE() int o5(SDRAD_OUT(1) NoAssign &x); // expected-error {{'out' parameter of type 'NoAssign' is copied back by copy assignment, which it does not have}}
 SDRAD_ISOLATE() int o6b(SDRAD_INOUT(1) WithArray &a); // expected-error {{'WithArray' cannot be deep-copied into the domain: 'WithArray::a' is an array, which the serial form of aggregates does not support; specialise sdrad::boundary_in (<sdrad/boundary.h>), or use out(1) if the domain need not read it}}
 SDRAD_ISOLATE() int o6c(SDRAD_INOUT(1) std::vector<WithBase> &a); // expected-error {{'std::vector<WithBase>' cannot be deep-copied into the domain: 'WithBase' has base classes}}
+SDRAD_ISOLATE() int o6e(const SDRAD_IN(1) std::vector<Raw> &a); // expected-error {{'std::vector<Raw>' cannot be deep-copied into the domain: it has no sdrad::boundary_in specialisation}}
+SDRAD_ISOLATE() int o6f(const SDRAD_IN(1) Wide &a); // expected-error {{'Wide' is aligned to 32 bytes and cannot be deep-copied (the domain's copy is aligned to 16); pass its members as parameters}}
 SDRAD_ISOLATE() int o6d(const SDRAD_IN(1) std::vector<std::map<int, int>> &a); // expected-error {{'std::vector<std::map<int, int>>' cannot be deep-copied into the domain: it has no sdrad::boundary_in specialisation and is not a std::vector, std::optional, std::pair, std::tuple or aggregate of such types and scalars}}
 SDRAD_ISOLATE() int o7(SDRAD_OUT(2) std::string *s); // expected-error {{'std::string' is not trivially copyable: a byte copy of more than one would point into the caller's or the domain's memory}}
 SDRAD_ISOLATE() int o8(SDRAD_OUT(1) std::vector<char *> &v); // expected-error {{'out' parameter of type 'std::vector<char *>' holds a pointer ('char *' in 'std::vector<char *>')}}
