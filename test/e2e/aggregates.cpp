@@ -98,6 +98,13 @@ long seventh(int a, int b, int c, int d, int e, int f, std::string_view v) {
   return mix(a + b + c + d + e + f, v);
 }
 
+// An owning result (sret: the first integer register) and a view that then
+// no longer fits in registers (byval).
+SDRAD_ISOLATE("agg", confidentiality)
+std::string tagged(int a, int b, int c, int d, std::string_view v) {
+  return std::to_string(a + b + c + d) + ":" + std::string(v);
+}
+
 SDRAD_ISOLATE("agg", confidentiality, fallback_value(-1))
 long named(Named x, int fault) {
   if (fault)
@@ -194,5 +201,7 @@ int main() {
   CHECK_EQ(named({text, 5}, 1), -1);
   take_fault();
   CHECK_EQ(named({"", 3}, 0), mix(3, ""));
+  std::string tag = tagged(1, 2, 3, 4, std::string_view(text).substr(240, 20));
+  CHECK(tag == "10:" + text.substr(240, 20), "tagged: '%s'", tag.c_str());
   return 0;
 }

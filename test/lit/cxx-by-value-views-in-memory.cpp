@@ -8,6 +8,7 @@
 // RUN: %clangxx_sdrad -std=c++17 -O0 -fno-discard-value-names -S -emit-llvm %s -o %t.ll
 // RUN: FileCheck %s < %t.ll
 #include <sdrad/isolate.h>
+#include <string>
 #include <string_view>
 
 struct Named {
@@ -21,6 +22,10 @@ long seventh(int a, int b, int c, int d, int e, int f, std::string_view v) { ret
 SDRAD_ISOLATE("v", confidentiality)
 long named(Named x) { return (long)x.name.size() + x.n; }
 
+// sret takes the first register: the view is the 5th argument, in memory.
+SDRAD_ISOLATE("v", confidentiality)
+std::string tagged(int a, int b, int c, int d, std::string_view v) { return std::string(v); }
+
 // CHECK-LABEL: define {{.*}}i64 @_Z7seventhiiiiiiSt17basic_string_viewIcSt11char_traitsIcEE(
 // CHECK-SAME:  ptr noundef byval(%"class.std::basic_string_view") align 8 "sdrad-elem-size"="16" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view{{[^"]*}}" %v)
 // CHECK:       %v.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view{{.*}}4sizeEPKv(ptr %v)
@@ -28,6 +33,10 @@ long named(Named x) { return (long)x.name.size() + x.n; }
 // CHECK-LABEL: define {{.*}}i64 @_Z5named5Named(
 // CHECK-SAME:  ptr noundef byval(%struct.Named) align 8 "sdrad-elem-size"="24" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI5NamedvE4sizeEPKv;{{[^"]*}}" %x)
 // CHECK:       %x.pack.status = call i32 @_ZN5sdrad6detail15boundary_in_opsI5NamedvE4packEPKvPvy(ptr %x, ptr %x.zeroed, i64 %x.bytes)
+// CHECK-LABEL: define {{.*}}void @_Z6tagged{{(B5cxx11)?}}iiiiSt17basic_string_viewIcSt11char_traitsIcEE(
+// CHECK-SAME:  ptr {{.*}}sret(%"class.std::{{.*}}basic_string") align 8 %agg.result, i32 {{.*}}%d,
+// CHECK-SAME:  ptr noundef byval(%"class.std::basic_string_view") align 8 "sdrad-elem-size"="16" "sdrad-in"="1" "sdrad-in-deep"="{{[^"]*}}" %v)
+// CHECK:       %v.pack.status = call i32 @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view{{.*}}4packEPKvPvy(ptr %v, ptr %v.zeroed, i64 %v.bytes)
 // CHECK-LABEL: define internal void @_Z7seventhiiiiiiSt17basic_string_viewIcSt11char_traitsIcEE.sdrad_entry(
 // CHECK:       %v.obj = getelementptr
 // CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_view{{.*}}4makeEPvPKvy(ptr %v.obj, ptr %v.copy, i64 %v.len)
