@@ -145,9 +145,11 @@ constexpr const char *AttrShared = "sdrad-shared";
 constexpr const char *AttrElemSize = "sdrad-elem-size";
 constexpr const char *AttrCopyBack = "sdrad-copy-back"; // "if-ok", "returned"
 // With "sdrad-in"="1" or "sdrad-inout"="1": a deep copy of one C++
-// object: "SIZE;PACK;MAKE;DESTROY", symbols of i64 size(ptr obj) and void
-// pack(ptr obj, ptr dst) (called in the caller: pack writes size() bytes
-// into the domain's zero-filled copy), void make(ptr slot, ptr copy, i64 n)
+// object: "SIZE;PACK;MAKE;DESTROY", symbols of i64 size(ptr obj) and i32
+// pack(ptr obj, ptr dst, i64 n) (called in the caller: pack writes the n =
+// size() bytes into the domain's zero-filled copy, never more, and returns
+// non-zero if the object no longer has that size: the call then fails),
+// void make(ptr slot, ptr copy, i64 n)
 // and void destroy(ptr slot) (called in the domain: the body gets the
 // slot; an in object is destroyed after the body); "sdrad-elem-size" is
 // the object's size.
@@ -159,6 +161,9 @@ constexpr const char *AttrInDeep = "sdrad-in-deep";
 // (in the domain, after the copy back or when an exception leaves the
 // body).
 constexpr const char *AttrOutDeep = "sdrad-out-deep";
+// A class passed by value in memory (a byval argument) and deep-copied in
+// has "sdrad-in"="1" and "sdrad-in-deep" on that argument: the entry
+// passes the domain's object in its place.
 // A class passed by value in registers (std::string_view, std::span) and
 // deep-copied in: on its first IR argument, with "sdrad-in"="1" and
 // "sdrad-in-deep", "N@OFF,N@OFF,..." lists the IR arguments that hold its

@@ -1369,10 +1369,60 @@ public:
   }
 };
 
+/// Why an aggregate that \p T holds (itself, or through boundary_traits
+/// elements or fields) has no serial form in <sdrad/boundary.h>: bases,
+/// array, bit-field or anonymous members, or more than 16 fields (the
+/// header counts fields by brace initialisation and binds them with
+/// structured bindings; these keep the two in step).  Empty if none.
+std::string aggregateShapeProblem(ResultTypes &R, Sema &S, QualType T,
+                                  SourceLocation Loc, unsigned Depth = 0) {
+  ASTContext &Ctx = S.getASTContext();
+  T = T.getCanonicalType().getUnqualifiedType();
+  auto *RD = T->getAsCXXRecordDecl();
+  if (Depth > 32 || !RD || !RD->hasDefinition() || T->isDependentType())
+    return {};
+  std::string Name = T.getAsString(Ctx.getPrintingPolicy());
+  if (R.specialize(R.sdradTemplate("boundary_in", false, Loc), T, Loc))
+    return {}; // the user's (or the header's) run of bytes
+  if (CXXRecordDecl *Traits =
+          R.specialize(R.sdradTemplate("boundary_traits", false, Loc), T, Loc)) {
+    for (QualType E : R.elements(Traits, Loc))
+      if (std::string P = aggregateShapeProblem(R, S, E, Loc, Depth + 1);
+          !P.empty())
+        return P;
+    return {};
+  }
+  if (!RD->isAggregate() || RD->isUnion())
+    return {}; // no serial form at all: said by the caller
+  if (RD->getNumBases())
+    return "'" + Name + "' has base classes";
+  unsigned Fields = 0;
+  for (const FieldDecl *F : RD->fields()) {
+    ++Fields;
+    if (F->isBitField() || F->isAnonymousStructOrUnion() ||
+        F->getType()->isArrayType())
+      return "'" + Name + "::" + F->getNameAsString() + "' is " +
+             (F->isBitField() ? "a bit-field"
+              : F->getType()->isArrayType() ? "an array"
+                                            : "an anonymous member");
+    if (std::string P = aggregateShapeProblem(R, S, F->getType(), Loc, Depth + 1);
+        !P.empty())
+      return P;
+  }
+  if (Fields > 16)
+    return "'" + Name + "' has more than 16 fields";
+  return {};
+}
+
 llvm::SmallVector<Expr *, 4> deepInHelpers(Sema &S, QualType T,
                                            SourceLocation Loc) {
   ResultTypes R(S);
   T = T.getCanonicalType().getUnqualifiedType();
+  // Bytes without pointers need no deep copy (a C struct, say).
+  if (T.isTriviallyCopyableType(S.getASTContext()) && !R.classify(T, Loc).Pointer)
+    return {};
+  if (!aggregateShapeProblem(R, S, T, Loc).empty())
+    return {};
   if (!R.specialize(R.sdradTemplate("boundary_in_ops", true, Loc), T, Loc))
     return {};
   return R.helpersOf("boundary_in_ops", {"size", "pack", "make", "destroy"},
@@ -1433,11 +1483,16 @@ DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind, bool Returned,
   }
   llvm::SmallVector<Expr *, 4> InH, OutH;
   if (In && (InH = deepInHelpers(S, T, Loc)).empty()) {
-    DP.Error = "'" + Name + "' cannot be deep-copied into the domain: it "
-               "has no sdrad::boundary_in specialisation and is not a "
-               "std::vector, std::optional, std::pair or std::tuple of such "
-               "types and scalars; specialise sdrad::boundary_in (<sdrad/"
-               "boundary.h>)" +
+    std::string Shape = aggregateShapeProblem(R, S, T, Loc);
+    DP.Error = "'" + Name + "' cannot be deep-copied into the domain: " +
+               (Shape.empty()
+                    ? std::string("it has no sdrad::boundary_in "
+                                  "specialisation and is not a std::vector, "
+                                  "std::optional, std::pair, std::tuple or "
+                                  "aggregate of such types and scalars")
+                    : Shape + ", which the serial form of aggregates does "
+                              "not support") +
+               "; specialise sdrad::boundary_in (<sdrad/boundary.h>)" +
                (Kind == "inout" ? ", or use out(1) if the domain need not "
                                   "read it"
                                 : ", or pass its parts as parameters");
@@ -1450,6 +1505,12 @@ DeepParam deepParam(Sema &S, QualType T, llvm::StringRef Kind, bool Returned,
     DP.Error = "'" + Name + "' cannot be copied back: "
                "sdrad::detail::boundary_out_ops is missing (include "
                "<sdrad/isolate.h>)";
+    return DP;
+  }
+  if (int64_t Al = Ctx.getTypeAlignInChars(T).getQuantity(); Al > 16) {
+    DP.Error = "'" + Name + "' is aligned to " + std::to_string(Al) +
+               " bytes and cannot be deep-copied (the domain's copy is "
+               "aligned to 16); pass its members as parameters";
     return DP;
   }
   ExprResult SizeOf = S.CreateUnaryExprOrTypeTraitExpr(
@@ -1837,6 +1898,19 @@ private:
           continue;
         Helpers.insert(Helpers.begin(), SizeOf.get());
         bool View = T.isTriviallyCopyableType(Ctx);
+        // The domain's object lives in 16-byte aligned storage; a view
+        // passed in memory is passed from there.
+        if (View && Ctx.getTypeAlignInChars(T).getQuantity() > 16) {
+          error(DE, Loc,
+                "parameter '" + P->getName() + "' of isolated function '" +
+                    FD->getName() + "' has type '" + Name + "', aligned to " +
+                    llvm::Twine(Ctx.getTypeAlignInChars(T).getQuantity())
+                        .str() +
+                    " bytes, which cannot be deep-copied into a domain (the "
+                    "domain's copy is aligned to 16); pass its members as "
+                    "parameters");
+          continue;
+        }
         addAnnotation(S, P,
                       std::string(sdrad::AnnPrefix) + "in;count=1;deep=1" +
                           (View ? ";byvalue=1" : ""),
@@ -1856,6 +1930,13 @@ private:
                     ") that the domain would use as is, reading (and, if "
                     "it frees or keeps it, owning) the caller's memory"
               : "it owns memory that a copy of its bytes would share";
+      if (!C.Unsupported && !C.Pointer && Ctx.getLangOpts().CPlusPlus) {
+        ResultTypes R(S);
+        if (std::string Shape = aggregateShapeProblem(R, S, T, Loc);
+            !Shape.empty())
+          Why += " (" + Shape + ", which the serial form of aggregates does "
+                 "not support)";
+      }
       error(DE, Loc,
             "parameter '" + P->getName() + "' of isolated function '" +
                 FD->getName() + "' has type '" + Name +

@@ -345,6 +345,11 @@ bool lowerParamAnnotations(Function &F) {
     bool ByValue = A->get(key::ByValue) == "1";
     Argument *Arg = ByValue ? argumentsStoredTo(II->getArgOperand(0), F, Parts)
                             : argumentStoredTo(II->getArgOperand(0));
+    if (ByValue && !Arg) // passed in memory: the byval argument itself
+      if (auto *BV = dyn_cast<Argument>(
+              II->getArgOperand(0)->stripPointerCasts());
+          BV && BV->hasByValAttr())
+        Arg = BV;
     if (A->is(ann::Count)) {
       if (Arg) // else: a count that is used is an error below
         CountArgs[A->get(key::Name)] = Arg->getArgNo();
@@ -354,7 +359,10 @@ bool lowerParamAnnotations(Function &F) {
       // Never passed as is for want of finding it.
       if (ByValue)
         diagnoseError(F, "cannot find the IR arguments of a class parameter "
-                         "passed by value (" + *Str + ")");
+                         "passed by value (" + *Str + "): neither registers "
+                         "stored into its slot nor a byval argument; pass it "
+                         "as a const reference instead (deep-copied in "
+                         "the same way)");
       else if (F.hasFnAttribute(sdrad::AttrDomain))
         diagnoseError(F, "annotation '" + *Str + "' on something that is "
                                                  "not a parameter");
@@ -472,6 +480,7 @@ struct ArgPlan {
   unsigned LenField = 0, ObjField = 0; // deep: i64 length, the object
   SmallVector<std::pair<unsigned, uint64_t>, 2> Parts; // by value: args
   bool IsPart = false;         // bytes of another argument's object
+  bool ByValDeep = false;      // deep in, passed by value in memory (byval)
   Value *Given = nullptr;      // thunk: deep object present (non-null)
   bool IfOk = false;           // copy back only if "sdrad-ok-if" holds
   bool Returned = false;       // copy back only as many as returned
@@ -652,6 +661,7 @@ public:
 private:
   bool planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan);
   bool planDeep(Function &F, Argument &A, ArgPlan &P);
+  bool planDeepByVal(Function &F, Argument &A, ArgPlan &P);
   /// Fills the block for a deep (owning-class) parameter; ORs into \p Lost
   /// whether a copy could not be made.
   void fillDeep(IRBuilder<> &B, Function &F, Argument &A, ArgPlan &P,
@@ -957,7 +967,9 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
     auto Str = [&](const char *K) {
       return F.getAttributes().getParamAttr(No, K);
     };
-    if (A.hasByValAttr()) {
+    bool DeepByVal = A.hasByValAttr() && Str(sdrad::AttrIn).isValid() &&
+                     Str(sdrad::AttrInDeep).isValid();
+    if (A.hasByValAttr() && !DeepByVal) {
       P.Kind = ArgKind::ByVal;
       P.SlotTy = A.getParamByValType();
     } else if (A.hasStructRetAttr()) {
@@ -1029,6 +1041,8 @@ bool Isolator::planArgs(Function &F, SmallVectorImpl<ArgPlan> &Plan) {
     }
     if (!planDeep(F, A, P))
       return false;
+    if (DeepByVal && !planDeepByVal(F, A, P))
+      return false;
     if (A.hasInAllocaAttr() || A.hasPreallocatedAttr() ||
         A.hasSwiftErrorAttr() || A.hasAttribute(Attribute::SwiftSelf) ||
         A.hasAttribute(Attribute::SwiftAsync) || A.hasNestAttr()) {
@@ -1077,6 +1091,18 @@ bool Isolator::planDeep(Function &F, Argument &A, ArgPlan &P) {
                          "module, out: three, inout: both, and no 'returned'");
     return false;
   }
+  if (Function *Pack = P.Deep[1]) {
+    FunctionType *FT = Pack->getFunctionType();
+    if (!FT->getReturnType()->isIntegerTy(32) || FT->getNumParams() != 3 ||
+        !FT->getParamType(2)->isIntegerTy(64)) {
+      diagnoseError(F, "the pack function '" + Pack->getName() +
+                           "' of parameter " + Twine(No) +
+                           " must be i32 (ptr obj, ptr dst, i64 n): it writes "
+                           "at most n bytes and returns non-zero if the "
+                           "object no longer has that size");
+      return false;
+    }
+  }
   if (DP.isValid()) {
     SmallVector<StringRef, 2> Items;
     DP.getValueAsString().split(Items, ',');
@@ -1105,6 +1131,26 @@ bool Isolator::planDeep(Function &F, Argument &A, ArgPlan &P) {
                     << (DO.isValid() ? " back" : "") << ", "
                     << P.ElemSize << "-byte object"
                     << (P.Parts.empty() ? "" : ", by value in parts") << "\n");
+  return true;
+}
+
+/// A class passed by value in memory (byval) and deep-copied in: the
+/// domain's object, in the block's 16-byte aligned storage, is passed in
+/// place of the caller's, and the call copies its bytes into the body's
+/// frame.  False after diagnosing.
+bool Isolator::planDeepByVal(Function &F, Argument &A, ArgPlan &P) {
+  Type *Ty = A.getParamByValType();
+  uint64_t Size = DL.getTypeAllocSize(Ty);
+  MaybeAlign Al = A.getParamAlign();
+  if (P.Kind != ArgKind::In || !P.Parts.empty() || Size > P.ElemSize ||
+      (Al && Al->value() > 16)) {
+    diagnoseError(F, "byval parameter " + Twine(A.getArgNo()) +
+                         " with sdrad-in-deep: needs sdrad-in, no "
+                         "sdrad-in-parts, an sdrad-elem-size of at least its " +
+                         Twine(Size) + " bytes and an alignment of at most 16");
+    return false;
+  }
+  P.ByValDeep = true;
   return true;
 }
 
@@ -1250,6 +1296,10 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
         TB.CreateCall(Make, MakeArgs);
       });
       DeepObjs.push_back({&P, Given});
+      if (P.ByValDeep) { // never null: the call copies the object
+        Args.push_back(Obj);
+        continue;
+      }
       if (P.Parts.empty()) {
         Args.push_back(B.CreateSelect(
             Given, Obj, ConstantPointerNull::get(B.getPtrTy()), A.getName()));
@@ -1753,18 +1803,31 @@ void Isolator::fillDeep(IRBuilder<> &B, Function &F, Argument &A, ArgPlan &P,
   Value *Copy = B.CreateCall(
       RT.CopyIn, {H, ConstantPointerNull::get(B.getPtrTy()), Bytes},
       A.getName() + ".zeroed");
-  ifNonNull(B, Copy, (A.getName() + ".write").str(), [&](IRBuilder<> &TB) {
-    TB.CreateCall(P.Deep[1], {Obj, Copy});
-  });
-  BasicBlock *Packed = B.GetInsertBlock();
+  // pack() writes at most Bytes; non-zero: the object no longer has that
+  // size (another thread changed it), so the copy is given back and the
+  // call fails as if out of domain memory.
+  auto *WriteBB = BasicBlock::Create(C, A.getName() + ".write", &F);
+  auto *ChangedBB = BasicBlock::Create(C, A.getName() + ".changed", &F);
+  B.CreateCondBr(B.CreateIsNotNull(Copy), WriteBB, Done);
+  B.SetInsertPoint(WriteBB);
+  Value *St = B.CreateCall(P.Deep[1], {Obj, Copy, Bytes},
+                           A.getName() + ".pack.status");
+  B.CreateCondBr(B.CreateIsNotNull(St, A.getName() + ".changed.now"),
+                 ChangedBB, Done, unlikely());
+  B.SetInsertPoint(ChangedBB);
+  B.CreateCall(RT.BlockFree, {H, Copy});
   B.CreateBr(Done);
   B.SetInsertPoint(Done);
-  PHINode *CopyPhi = B.CreatePHI(B.getPtrTy(), 2, A.getName() + ".copy");
-  CopyPhi->addIncoming(ConstantPointerNull::get(B.getPtrTy()), Before);
-  CopyPhi->addIncoming(Copy, Packed);
-  PHINode *BytesPhi = B.CreatePHI(B.getInt64Ty(), 2, A.getName() + ".len");
+  Constant *Null = ConstantPointerNull::get(B.getPtrTy());
+  PHINode *CopyPhi = B.CreatePHI(B.getPtrTy(), 4, A.getName() + ".copy");
+  CopyPhi->addIncoming(Null, Before);
+  CopyPhi->addIncoming(Null, PackBB);
+  CopyPhi->addIncoming(Copy, WriteBB);
+  CopyPhi->addIncoming(Null, ChangedBB);
+  PHINode *BytesPhi = B.CreatePHI(B.getInt64Ty(), 4, A.getName() + ".len");
   BytesPhi->addIncoming(B.getInt64(0), Before);
-  BytesPhi->addIncoming(Bytes, Packed);
+  for (BasicBlock *BB : {PackBB, WriteBB, ChangedBB})
+    BytesPhi->addIncoming(Bytes, BB);
   P.Copy = CopyPhi;
   P.Bytes = BytesPhi;
   B.CreateAlignedStore(BytesPhi, LenSlot, Align(8));

@@ -6,8 +6,12 @@
  *
  * Parameters: in (and by value) objects are deep-copied into the domain
  * (boundary_in<T> below, or the serial form of std::vector, std::optional,
- * std::pair, std::tuple of such types); out objects are made in the domain
- * and copy-assigned to the caller's after a successful call; inout both.
+ * std::pair, std::tuple and aggregates - structs without bases, arrays,
+ * bit-fields or user-declared constructors, at most 16 fields - of such
+ * types and scalars); out objects are made in the domain and
+ * copy-assigned to the caller's after a successful call; inout both.  The
+ * caller's pack() never writes more than the bytes it sized: an object
+ * that changed in between (another thread) fails the call, said on stderr.
  *
  * The domain builds the result in its own memory.  After a successful call
  * the thunk copy-constructs it into the caller's memory (a deep copy, made
@@ -41,10 +45,12 @@
 #ifndef SDRAD_BOUNDARY_H
 #define SDRAD_BOUNDARY_H
 
+#include <atomic>
 #include <new>
 #include <optional>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #if __cplusplus >= 202002L && __has_include(<span>)
@@ -105,10 +111,14 @@ struct boundary_in<std::basic_string_view<C, Tr>> {
     ::new (slot) T(static_cast<const C *>(p), n / sizeof(C));
   }
 };
+/// Element types copied as their bytes: no pointers in them.  (A class
+/// element, which may hold one - std::string_view, say - goes through the
+/// serial form below.)
+template <class E>
+constexpr bool plain_bytes_v = std::is_arithmetic_v<E> || std::is_enum_v<E>;
+
 template <class E, class A>
-struct boundary_in<std::vector<E, A>,
-                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
-                                    !std::is_pointer_v<E>>> {
+struct boundary_in<std::vector<E, A>, std::enable_if_t<plain_bytes_v<E>>> {
   using T = std::vector<E, A>;
   static const void *data(const T &v) { return v.data(); }
   static std::size_t size(const T &v) { return v.size() * sizeof(E); }
@@ -119,9 +129,7 @@ struct boundary_in<std::vector<E, A>,
 };
 #if __cplusplus >= 202002L && __has_include(<span>)
 template <class E, std::size_t N>
-struct boundary_in<std::span<const E, N>,
-                   std::enable_if_t<std::is_trivially_copyable_v<E> &&
-                                    !std::is_pointer_v<E>>> {
+struct boundary_in<std::span<const E, N>, std::enable_if_t<plain_bytes_v<E>>> {
   using T = std::span<const E, N>;
   static const void *data(const T &v) { return v.data(); }
   static std::size_t size(const T &v) { return v.size_bytes(); }
@@ -138,22 +146,38 @@ template <class T>
 struct has_boundary_in<T, std::void_t<decltype(sizeof(boundary_in<T>))>>
     : std::true_type {};
 
+/// Writes the serial form into the bytes the caller sized: never past
+/// them.  A write that does not fit (the object grew between size() and
+/// pack(): another thread changed it) only clears `ok`.
+struct writer {
+  unsigned char *p, *end;
+  bool ok = true;
+  void put(const void *src, std::size_t n) {
+    if (!ok || n > static_cast<std::size_t>(end - p)) {
+      ok = false;
+      return;
+    }
+    if (n)
+      std::memcpy(p, src, n);
+    p += n;
+  }
+};
+
 /// The serial form of the in-parameters that are not one run of bytes
-/// (std::vector<std::string>, std::optional<T>, std::pair, std::tuple):
-/// size() bytes written by write() in the caller, read back by read() in
-/// the domain.  A type with boundary_in is its bytes after a length.
+/// (std::vector<std::string>, std::optional<T>, std::pair, std::tuple,
+/// aggregates): size() bytes written by write() in the caller, read back
+/// by make() in the domain.  A type with boundary_in is its bytes after a
+/// length.
 template <class T, class = void> struct codec;
 
 template <class T> struct codec<T, std::enable_if_t<has_boundary_in<T>::value>> {
   static std::size_t size(const T &v) {
     return sizeof(std::uint64_t) + boundary_in<T>::size(v);
   }
-  static void write(const T &v, unsigned char *&p) {
+  static void write(const T &v, writer &w) {
     std::uint64_t n = boundary_in<T>::size(v);
-    std::memcpy(p, &n, sizeof n);
-    if (n)
-      std::memcpy(p + sizeof n, boundary_in<T>::data(v), n);
-    p += sizeof n + n;
+    w.put(&n, sizeof n);
+    w.put(boundary_in<T>::data(v), static_cast<std::size_t>(n));
   }
   static void make(void *slot, const unsigned char *&p) {
     std::uint64_t n;
@@ -167,10 +191,7 @@ struct codec<T, std::enable_if_t<!has_boundary_in<T>::value &&
                                  (std::is_arithmetic_v<T> ||
                                   std::is_enum_v<T>)>> {
   static std::size_t size(const T &) { return sizeof(T); }
-  static void write(const T &v, unsigned char *&p) {
-    std::memcpy(p, &v, sizeof v);
-    p += sizeof v;
-  }
+  static void write(const T &v, writer &w) { w.put(&v, sizeof v); }
   static void make(void *slot, const unsigned char *&p) {
     T v;
     std::memcpy(&v, p, sizeof v);
@@ -205,12 +226,11 @@ struct codec<std::vector<E, A>,
       n += codec<E>::size(e);
     return n;
   }
-  static void write(const T &v, unsigned char *&p) {
+  static void write(const T &v, writer &w) {
     std::uint64_t n = v.size();
-    std::memcpy(p, &n, sizeof n);
-    p += sizeof n;
+    w.put(&n, sizeof n);
     for (const E &e : v)
-      codec<E>::write(e, p);
+      codec<E>::write(e, w);
   }
   static void make(void *slot, const unsigned char *&p) {
     std::uint64_t n;
@@ -228,10 +248,11 @@ struct codec<std::optional<E>, std::enable_if_t<has_codec<E>::value>> {
   static std::size_t size(const T &v) {
     return 1 + (v ? codec<E>::size(*v) : 0);
   }
-  static void write(const T &v, unsigned char *&p) {
-    *p++ = v ? 1 : 0;
+  static void write(const T &v, writer &w) {
+    unsigned char given = v ? 1 : 0;
+    w.put(&given, 1);
     if (v)
-      codec<E>::write(*v, p);
+      codec<E>::write(*v, w);
   }
   static void make(void *slot, const unsigned char *&p) {
     if (*p++)
@@ -249,8 +270,8 @@ struct codec<std::tuple<E...>,
         [](const E &...e) { return (std::size_t{0} + ... + codec<E>::size(e)); },
         v);
   }
-  static void write(const T &v, unsigned char *&p) {
-    std::apply([&p](const E &...e) { (codec<E>::write(e, p), ...); }, v);
+  static void write(const T &v, writer &w) {
+    std::apply([&w](const E &...e) { (codec<E>::write(e, w), ...); }, v);
   }
   static void make(void *slot, const unsigned char *&p) {
     // Braced initialisation reads the elements from left to right.
@@ -264,9 +285,9 @@ struct codec<std::pair<A, B>,
   static std::size_t size(const T &v) {
     return codec<A>::size(v.first) + codec<B>::size(v.second);
   }
-  static void write(const T &v, unsigned char *&p) {
-    codec<A>::write(v.first, p);
-    codec<B>::write(v.second, p);
+  static void write(const T &v, writer &w) {
+    codec<A>::write(v.first, w);
+    codec<B>::write(v.second, w);
   }
   static void make(void *slot, const unsigned char *&p) {
     A a = read<A>(p);
@@ -274,11 +295,144 @@ struct codec<std::pair<A, B>,
   }
 };
 
+//===-- Aggregates: struct { std::string name; std::vector<int> v; } ----===//
+// Their fields, found with structured bindings, in declaration order.  The
+// plugin accepts an aggregate only if it has no bases, no array, bit-field
+// or anonymous-union members, and at most max_fields fields, so the two
+// counts below agree (it names the type otherwise).
+
+constexpr std::size_t max_fields = 16;
+
+/// Converts to any field type: T{field_filler...} counts the fields.
+struct field_filler {
+  template <class U> operator U() const;
+};
+template <class T, class = void, class... F>
+struct brace_initializable : std::false_type {};
+template <class T, class... F>
+struct brace_initializable<T, std::void_t<decltype(T{std::declval<F>()...})>,
+                           F...> : std::true_type {};
+template <class T, class... F> constexpr std::size_t field_count() {
+  if constexpr (sizeof...(F) > max_fields)
+    return max_fields + 1;
+  else if constexpr (brace_initializable<T, void, F..., field_filler>::value)
+    return field_count<T, F..., field_filler>();
+  else
+    return sizeof...(F);
+}
+
+/// std::tie of the fields of \p v, an aggregate with N fields.
+template <std::size_t N, class T> auto tie_fields(T &v) {
+  // clang-format off
+  if constexpr (N == 0) { return std::tie(); }
+  else if constexpr (N == 1) { auto &[a] = v; return std::tie(a); }
+  else if constexpr (N == 2) { auto &[a, b] = v; return std::tie(a, b); }
+  else if constexpr (N == 3) { auto &[a, b, c] = v; return std::tie(a, b, c); }
+  else if constexpr (N == 4) { auto &[a, b, c, d] = v; return std::tie(a, b, c, d); }
+  else if constexpr (N == 5) { auto &[a, b, c, d, e] = v; return std::tie(a, b, c, d, e); }
+  else if constexpr (N == 6) { auto &[a, b, c, d, e, f] = v; return std::tie(a, b, c, d, e, f); }
+  else if constexpr (N == 7) { auto &[a, b, c, d, e, f, g] = v; return std::tie(a, b, c, d, e, f, g); }
+  else if constexpr (N == 8) { auto &[a, b, c, d, e, f, g, h] = v; return std::tie(a, b, c, d, e, f, g, h); }
+  else if constexpr (N == 9) { auto &[a, b, c, d, e, f, g, h, i] = v; return std::tie(a, b, c, d, e, f, g, h, i); }
+  else if constexpr (N == 10) { auto &[a, b, c, d, e, f, g, h, i, j] = v; return std::tie(a, b, c, d, e, f, g, h, i, j); }
+  else if constexpr (N == 11) { auto &[a, b, c, d, e, f, g, h, i, j, k] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k); }
+  else if constexpr (N == 12) { auto &[a, b, c, d, e, f, g, h, i, j, k, l] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l); }
+  else if constexpr (N == 13) { auto &[a, b, c, d, e, f, g, h, i, j, k, l, m] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m); }
+  else if constexpr (N == 14) { auto &[a, b, c, d, e, f, g, h, i, j, k, l, m, n] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m, n); }
+  else if constexpr (N == 15) { auto &[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o); }
+  else { static_assert(N == 16, "at most max_fields fields"); auto &[a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p] = v; return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p); }
+  // clang-format on
+}
+
+template <class T, class = void> struct is_plain_aggregate : std::false_type {};
+template <class T>
+struct is_plain_aggregate<
+    T, std::enable_if_t<std::is_class_v<T> && std::is_aggregate_v<T> &&
+                        !has_boundary_in<T>::value &&
+                        field_count<T>() <= max_fields>> : std::true_type {};
+
+/// The field types of an aggregate, as std::tuple<F...> (cv removed).
+template <class Tie> struct field_types;
+template <class... F> struct field_types<std::tuple<F &...>> {
+  using type = std::tuple<std::remove_cv_t<F>...>;
+};
+template <class T>
+using fields_of = typename field_types<decltype(tie_fields<field_count<T>()>(
+    std::declval<T &>()))>::type;
+
+template <class Tuple> struct all_have_codec;
+template <class... F>
+struct all_have_codec<std::tuple<F...>>
+    : std::bool_constant<(has_codec<F>::value && ...)> {};
+
+template <class T, class = void>
+struct aggregate_has_codec : std::false_type {};
+template <class T>
+struct aggregate_has_codec<T, std::enable_if_t<is_plain_aggregate<T>::value>>
+    : all_have_codec<fields_of<T>> {};
+
+template <class T>
+struct codec<T, std::enable_if_t<aggregate_has_codec<T>::value>> {
+  using Fields = fields_of<T>;
+  static std::size_t size(const T &v) {
+    return std::apply(
+        [](const auto &...f) {
+          return (std::size_t{0} + ... +
+                  codec<std::remove_cv_t<std::remove_reference_t<
+                      decltype(f)>>>::size(f));
+        },
+        tie_fields<field_count<T>()>(v));
+  }
+  static void write(const T &v, writer &w) {
+    std::apply(
+        [&w](const auto &...f) {
+          (codec<std::remove_cv_t<std::remove_reference_t<decltype(f)>>>::write(
+               f, w),
+           ...);
+        },
+        tie_fields<field_count<T>()>(v));
+  }
+  template <std::size_t... I>
+  static void make(void *slot, const unsigned char *&p,
+                   std::index_sequence<I...>) {
+    // Braced initialisation reads the fields from left to right.
+    ::new (slot) T{read<std::tuple_element_t<I, Fields>>(p)...};
+  }
+  static void make(void *slot, const unsigned char *&p) {
+    make(slot, p, std::make_index_sequence<std::tuple_size_v<Fields>>());
+  }
+};
+
+/// "... [T = NAME]" (__PRETTY_FUNCTION__ of the function below).
+template <class T> const char *pretty_name() { return __PRETTY_FUNCTION__; }
+
+/// Says on stderr that an in parameter of type T changed while it was
+/// copied (the thunk then fails the call without entering the domain):
+/// at most 11 times per type, the last saying that further ones are not.
+template <class T> int changed_while_copied() {
+  static std::atomic<unsigned> said{0};
+  unsigned n = said.fetch_add(1, std::memory_order_relaxed);
+  if (n > 10)
+    return 1;
+  const char *s = pretty_name<T>(), *t = std::strstr(s, "T = ");
+  t = t ? t + 4 : s;
+  const char *e = std::strrchr(t, ']');
+  std::fprintf(stderr,
+               "sdrad: an in parameter of type '%.*s' changed while it was "
+               "copied into the domain (another thread modified it?); the "
+               "isolated call is not made%s\n",
+               static_cast<int>(e && e > t ? e - t : std::strlen(t)), t,
+               n == 10 ? " (further ones are not reported)" : "");
+  return 1;
+}
+
 /// What the thunk calls for an in (or inout) parameter of type T: size and
-/// pack in the caller (pack writes size() bytes into the domain's zeroed
-/// copy), make and destroy in the domain.  One run of bytes for a type
-/// with boundary_in, the serial form of codec<T> otherwise; defined only
-/// for the types that have either (the plugin checks).
+/// pack in the caller (pack writes at most the n = size() bytes the caller
+/// sized into the domain's zeroed copy and returns non-zero, writing
+/// nothing more, if the object no longer has that size), make and destroy
+/// in the domain.  One run of bytes for a type with boundary_in, the
+/// serial form of codec<T> otherwise; defined only for the types that have
+/// either (the plugin checks).
 template <class T, class = void> struct boundary_in_ops;
 
 template <class T>
@@ -286,10 +440,13 @@ struct boundary_in_ops<T, std::enable_if_t<has_boundary_in<T>::value>> {
   static unsigned long long size(const void *obj) {
     return boundary_in<T>::size(*static_cast<const T *>(obj));
   }
-  static void pack(const void *obj, void *dst) {
+  static int pack(const void *obj, void *dst, unsigned long long n) {
     const T &v = *static_cast<const T *>(obj);
-    if (std::size_t n = boundary_in<T>::size(v))
-      std::memcpy(dst, boundary_in<T>::data(v), n);
+    if (boundary_in<T>::size(v) != n)
+      return changed_while_copied<T>();
+    if (n)
+      std::memcpy(dst, boundary_in<T>::data(v), static_cast<std::size_t>(n));
+    return 0;
   }
   static void make(void *slot, const void *p, unsigned long long n) {
     boundary_in<T>::make(slot, p, static_cast<std::size_t>(n));
@@ -302,9 +459,13 @@ struct boundary_in_ops<T, std::enable_if_t<!has_boundary_in<T>::value &&
   static unsigned long long size(const void *obj) {
     return codec<T>::size(*static_cast<const T *>(obj));
   }
-  static void pack(const void *obj, void *dst) {
+  static int pack(const void *obj, void *dst, unsigned long long n) {
     auto *p = static_cast<unsigned char *>(dst);
-    codec<T>::write(*static_cast<const T *>(obj), p);
+    writer w{p, p + n};
+    codec<T>::write(*static_cast<const T *>(obj), w);
+    if (!w.ok || w.p != w.end)
+      return changed_while_copied<T>();
+    return 0;
   }
   static void make(void *slot, const void *p, unsigned long long) {
     auto *q = static_cast<const unsigned char *>(p);

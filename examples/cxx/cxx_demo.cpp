@@ -20,7 +20,11 @@
 // owning types through parameters: SDRAD_OUT(1) std::vector<std::string>&
 // (the domain fills its own vector; the caller's is replaced by a deep copy
 // only if the call succeeds) and SDRAD_INOUT(1) (deep-copied in, changed,
-// deep-copied back).  Exits non-zero on any mismatch.
+// deep-copied back).  filter_words() takes an aggregate of owning types,
+// struct Query { std::string text; std::vector<std::string> stop_words;
+// std::optional<size_t> limit; }, as SDRAD_IN(1) const Query&: deep-copied
+// into the confidentiality domain field by field.  Exits non-zero on any
+// mismatch.
 #include <sdrad/isolate.h>
 #include <sdrad/sdrad.h>
 
@@ -29,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -135,6 +140,27 @@ int normalise(SDRAD_INOUT(1) std::vector<std::string> &words) {
   return static_cast<int>(words.size());
 }
 
+// A request: an aggregate of owning types, deep-copied in as a whole.
+struct Query {
+  std::string text;
+  std::vector<std::string> stop_words;
+  std::optional<size_t> limit;
+};
+
+// The words of q.text that are not stop words, at most q.limit of them;
+// -1 after a fault.
+SDRAD_ISOLATE("text-secret", confidentiality, fallback_value(-1))
+int filter_words(SDRAD_IN(1) const Query &q,
+                 SDRAD_OUT(1) std::vector<std::string> &out) {
+  std::istringstream in{q.text};
+  std::string word;
+  while (in >> word && (!q.limit || out.size() < *q.limit))
+    if (std::find(q.stop_words.begin(), q.stop_words.end(), word) ==
+        q.stop_words.end())
+      out.push_back(word);
+  return static_cast<int>(out.size());
+}
+
 } // namespace text
 
 int main() {
@@ -209,6 +235,16 @@ int main() {
     fail("normalise: wrong words");
   std::printf("normalise: %s %s %s (inout: copied in, changed, copied back)\n",
               words[0].c_str(), words[1].c_str(), words[2].c_str());
+  text::Query q{"the quick brown fox jumps over the lazy dog",
+                {"the", "over"}, 4};
+  std::vector<std::string> kept;
+  if (text::filter_words(q, kept) != 4 ||
+      kept != std::vector<std::string>{"quick", "brown", "fox", "jumps"})
+    fail("filter_words: wrong words");
+  std::printf("filter_words: %s %s %s %s (a struct of string, vector and "
+              "optional, deep-copied in)\n",
+              kept[0].c_str(), kept[1].c_str(), kept[2].c_str(),
+              kept[3].c_str());
   if (parts != before)
     fail("later calls changed earlier results");
   return 0;

@@ -56,7 +56,7 @@ define i32 @f(i64 "sdrad-in"="1" "sdrad-elem-size"="8" "sdrad-in-deep"="sz;pk;mk
   ret i32 0
 }
 declare i64 @sz(ptr)
-declare void @pk(ptr, ptr)
+declare i32 @pk(ptr, ptr, i64)
 declare void @mk(ptr, ptr, i64)
 declare void @de(ptr)
 attributes #0 = { "sdrad-domain"="d" }

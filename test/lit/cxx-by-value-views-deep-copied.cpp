@@ -15,14 +15,14 @@
 SDRAD_ISOLATE("d", confidentiality)
 long vlen(std::string_view v, int k) { return (long)v.size() + k; }
 
-// CHECK-LABEL: define {{.*}}i64 @_Z4vlenSt17basic_string_viewIcSt11char_traitsIcEEi(i64 "sdrad-elem-size"="16" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4sizeEPKv;{{.*}}4packEPKvPv;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv" "sdrad-in-parts"="0@0,1@8" %v.coerce0, ptr "sdrad-in-part" %v.coerce1, i32 noundef %k)
+// CHECK-LABEL: define {{.*}}i64 @_Z4vlenSt17basic_string_viewIcSt11char_traitsIcEEi(i64 "sdrad-elem-size"="16" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4sizeEPKv;{{.*}}4packEPKvPvy;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv" "sdrad-in-parts"="0@0,1@8" %v.coerce0, ptr "sdrad-in-part" %v.coerce1, i32 noundef %k)
 // CHECK:       %v.coerce0.whole = alloca [16 x i8], align 16
 // CHECK:       store i64 %v.coerce0, ptr
 // CHECK:       store ptr %v.coerce1, ptr
 // CHECK:       %v.coerce0.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4sizeEPKv(ptr %v.coerce0.whole)
 // CHECK-NEXT:  %v.coerce0.zeroed = call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %v.coerce0.bytes)
 // CHECK-NOT:   store ptr %v.coerce1
-// CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4packEPKvPv(ptr %v.coerce0.whole, ptr %v.coerce0.zeroed)
+// CHECK:       %v.coerce0.pack.status = call i32 @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4packEPKvPvy(ptr %v.coerce0.whole, ptr %v.coerce0.zeroed, i64 %v.coerce0.bytes)
 // CHECK-LABEL: define internal void @{{.*}}4vlen{{.*}}.sdrad_entry(
 // CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsISt17basic_string_viewI{{.*}}4makeEPvPKvy(ptr %v.coerce0.obj, ptr %v.coerce0.copy, i64 %v.coerce0.len)
 // CHECK:       %v.coerce0.part = load i64, ptr
@@ -33,7 +33,7 @@ SDRAD_ISOLATE("d", confidentiality)
 long slen(std::string s) { return (long)s.size(); }
 
 // STR-LABEL: define {{.*}}i64 @_Z4slenNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE(ptr {{.*}}"sdrad-elem-size"="32" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsINSt7__cxx1112basic_string{{.*}}4sizeEPKv;
-// STR:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4packEPKvPv(ptr %s, ptr %s.zeroed)
+// STR:       %s.pack.status = call i32 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4packEPKvPvy(ptr %s, ptr %s.zeroed, i64 %s.bytes)
 // STR-LABEL: define internal void @{{.*}}4slen{{.*}}.sdrad_entry(
 // STR:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4makeEPvPKvy(ptr %s.obj,
 // STR:       call {{.*}}sdrad_body(ptr {{.*}}%s)

@@ -1,6 +1,8 @@
 // SDRAD_IN(1) on a const std::string&: the thunk asks the object for its
 // size (boundary_in_ops<std::string>::size, in the caller), gets a zeroed
-// copy of that many bytes in the domain and has pack() write them; the
+// copy of that many bytes in the domain and has pack() write at most them
+// (a non-zero status: the object changed size meanwhile, the copy is given
+// back and the call fails without entering the domain); the
 // entry builds a std::string from the copy in the block (make, in the
 // domain), passes it to the body and destroys it afterwards.
 // A view (std::string_view, std::span<const T>) is trivially copyable but
@@ -25,11 +27,15 @@ long use(std::string_view v) { return tlen(v); }
 
 SDRAD_ISOLATE("d", confidentiality) long len(SDRAD_IN(1) const std::string &s) { return (long)s.size(); }
 
-// CHECK-LABEL: define {{.*}}i64 @_Z3lenRKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE(ptr {{.*}}"sdrad-elem-size"="32" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv;{{.*}}4packEPKvPv;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv"
+// CHECK-LABEL: define {{.*}}i64 @_Z3lenRKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE(ptr {{.*}}"sdrad-elem-size"="32" "sdrad-in"="1" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv;{{.*}}4packEPKvPvy;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv"
 // CHECK:       %s.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv(ptr %s)
 // CHECK-NEXT:  %s.zeroed = call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %s.bytes)
-// CHECK:       %s.copy = phi ptr [ null, %fill ], [ %s.zeroed, %s.write.done ]
-// CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4packEPKvPv(ptr %s, ptr %s.zeroed)
+// CHECK:       %s.copy = phi ptr [ null, %fill ], [ null, %s.pack ], [ %s.zeroed, %s.write ], [ null, %s.changed ]
+// CHECK:       %s.pack.status = call i32 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4packEPKvPvy(ptr %s, ptr %s.zeroed, i64 %s.bytes)
+// CHECK-NEXT:  %s.changed.now = icmp ne i32 %s.pack.status, 0
+// CHECK-NEXT:  br i1 %s.changed.now, label %s.changed, label %s.packed
+// CHECK:     s.changed:
+// CHECK-NEXT:  call void @__sdrad_block_free(i64 %h, ptr %s.zeroed)
 // CHECK-LABEL: define internal void @{{.*}}.sdrad_entry(
 // CHECK:       %s.obj = getelementptr
 // CHECK:       call void @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4makeEPvPKvy(ptr %s.obj, ptr %s.copy, i64 %s.len)

@@ -45,7 +45,7 @@ int name(SDRAD_OUT(1) std::string &s) { s = "n"; return 0; }
 SDRAD_ISOLATE("d", confidentiality, ok_if(== 0))
 int grow(SDRAD_INOUT(1, if_ok) std::vector<std::string> *v) { v->push_back("x"); return 0; }
 
-// INOUT-LABEL: define {{.*}}i32 @_Z4growPSt6vectorI{{.*}}(ptr {{.*}}"sdrad-elem-size"="24" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv;{{.*}}4packEPKvPv;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv" "sdrad-inout"="1" "sdrad-out-deep"="_ZN5sdrad6detail16boundary_out_opsI{{.*}}12make_defaultEPv;{{.*}}6assignEPvPKv;{{.*}}7destroyEPv"
+// INOUT-LABEL: define {{.*}}i32 @_Z4growPSt6vectorI{{.*}}(ptr {{.*}}"sdrad-elem-size"="24" "sdrad-in-deep"="_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv;{{.*}}4packEPKvPvy;{{.*}}4makeEPvPKvy;{{.*}}7destroyEPv" "sdrad-inout"="1" "sdrad-out-deep"="_ZN5sdrad6detail16boundary_out_opsI{{.*}}12make_defaultEPv;{{.*}}6assignEPvPKv;{{.*}}7destroyEPv"
 // INOUT:       %v.bytes = call i64 @_ZN5sdrad6detail15boundary_in_opsI{{.*}}4sizeEPKv(ptr %v)
 // INOUT:       %v.ok = and i1 %v.given, %ok
 // INOUT-NEXT:  br i1 %v.ok, label %v.assign
