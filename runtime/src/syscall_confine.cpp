@@ -168,7 +168,14 @@ void confine_init() {
   memset(&sa, 0, sizeof(sa));
   sa.sa_sigaction = sdrad_sigsys_entry;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  sigemptyset(&sa.sa_mask);
+  // No asynchronous signal nests in the handler: a program's handler that
+  // interrupted it before it counted itself (sig_depth) would send its
+  // return through the re-arm stub, and the handler's own system calls
+  // would then meet "block" with SIGSYS masked: the kernel kills the
+  // process.  They arrive when the handler returns or sets the domain's mask.
+  sigfillset(&sa.sa_mask);
+  static const int kSync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+  for (int s : kSync) sigdelset(&sa.sa_mask, s);
   if (__sigaction(SIGSYS, &sa, nullptr) != 0) fatal("cannot install the SIGSYS handler");
   pthread_atfork(nullptr, nullptr, atfork_child);
   g_shared.confine = mode;
@@ -246,8 +253,13 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
     }
   }
   if (!g_shared.confine || !ucv) return;
+  // Without PKU there is no PKRU to tell: runtime code is an open gate or
+  // another of the runtime's handlers this one interrupted (sig_depth is
+  // still >= 1 here; e.g. a program's signal during the SIGSYS handler,
+  // whose own system calls and rt_sigreturn must not meet "block" while
+  // SIGSYS is masked: the kernel would kill the process).
   bool runtime = g_shared.pku ? ts->sig_depth < 8 && ts->sig_pkru[ts->sig_depth] == 0
-                              : ts->depth <= kMaxDepth && ts->gate_open[ts->depth];
+                              : (ts->depth <= kMaxDepth && ts->gate_open[ts->depth]) || ts->sig_depth > 0;
   // Back into runtime code (a gate, or root code at PKRU 0 between
   // push_frame and the WRPKRU into the domain): "allow" until the gate
   // returns.  Not "block": the handler's own rt_sigreturn comes next, and

@@ -206,7 +206,14 @@ void on_usr2(int) { g_usr2.fetch_add(1, std::memory_order_relaxed); }
 void getpgrp_in_domain(B *b) { b->r = raw1(SYS_getpgrp, 0, 0, 0); }
 }  // namespace
 
-TEST_F(Confinement, DISABLED_SignalsDuringCallsNeverLeaveADomainUnconfined) {
+TEST_F(Confinement, SignalsDuringCallsNeverLeaveADomainUnconfined) {
+  // Under pku, one call in ~10^5 ended with a status other than the syscall
+  // fault (never unconfined) in the QEMU lane: open, see docs/threat-model.md.
+  if (pku()) GTEST_SKIP() << "pku: a rare call with another fault status under a signal storm (open)";
+  // SDRAD_CONFINEMENT=per-call (not the default): on a loaded host, about one
+  // run in eight had one call end with a SIGSEGV fault instead.  Open.
+  if (sdrad::g_shared.confine == sdrad::kConfinePerCall)
+    GTEST_SKIP() << "per-call: a rare SIGSEGV fault under a signal storm (open)";
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_usr2;
@@ -229,7 +236,7 @@ TEST_F(Confinement, DISABLED_SignalsDuringCallsNeverLeaveADomainUnconfined) {
     int32_t st = call(h, getpgrp_in_domain);
     calls++;
     if (st == 0) unconfined++;
-    else if (st != SDRAD_FAULT_SYSCALL) other++;
+    else if (st != SDRAD_FAULT_SYSCALL && other++ == 0) printf("first other status: %d\n", st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
   } while ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
   stop = true;
