@@ -111,11 +111,16 @@ struct boundary_in<std::basic_string_view<C, Tr>> {
     ::new (slot) T(static_cast<const C *>(p), n / sizeof(C));
   }
 };
-/// Element types copied as their bytes: no pointers in them.  (A class
-/// element, which may hold one - std::string_view, say - goes through the
-/// serial form below.)
+/// Element types copied as their bytes: no pointers in them.  Arithmetic
+/// and enum types, and trivially copyable aggregates whose fields are all
+/// such (struct Point { int x, y; }; specialised at the end of this
+/// header, where the fields can be found).  Any other class element, which
+/// may hold a pointer - std::string_view, say - goes through the serial
+/// form below, or is an error for std::span.
+template <class E, class = void>
+struct plain_bytes : std::bool_constant<std::is_arithmetic_v<E> || std::is_enum_v<E>> {};
 template <class E>
-constexpr bool plain_bytes_v = std::is_arithmetic_v<E> || std::is_enum_v<E>;
+constexpr bool plain_bytes_v = plain_bytes<E>::value;
 
 template <class E, class A>
 struct boundary_in<std::vector<E, A>, std::enable_if_t<plain_bytes_v<E>>> {
@@ -504,7 +509,19 @@ template <class T> struct boundary {
       ::new (dst) T();
   }
 };
+template <class Tuple> struct all_plain_bytes;
+template <class... F>
+struct all_plain_bytes<std::tuple<F...>>
+    : std::bool_constant<(plain_bytes<F>::value && ...)> {};
+
 } // namespace detail
+
+/// A trivially copyable aggregate of plain fields (recursively) is its bytes.
+template <class E>
+struct plain_bytes<E, std::enable_if_t<std::is_class_v<E> &&
+                                       std::is_trivially_copyable_v<E> &&
+                                       detail::is_plain_aggregate<E>::value>>
+    : detail::all_plain_bytes<detail::fields_of<E>> {};
 
 } // namespace sdrad
 

@@ -72,6 +72,33 @@ long span_by_value(std::span<const int> v, int fault) {
 
 SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
 long fixed_span_by_value(std::span<const int, 3> v) { return v[0] * 100 + v[1] * 10 + v[2]; }
+
+// Elements that are trivially copyable structs of plain fields (nested too)
+// are copied as their bytes: requirement "std::span<const T>, T trivially
+// copyable".
+struct Point {
+  int x, y;
+};
+struct Segment {
+  Point a, b;
+  unsigned char colour;
+};
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long points_sum(SDRAD_IN(1) const std::span<const Point> &v) {
+  long s = 0;
+  for (const Point &p : v)
+    s += p.x * 10 + p.y;
+  return s;
+}
+SDRAD_ISOLATE("deep", confidentiality, fallback_value(-1))
+long segments_len(std::span<const Segment> v, int fault) {
+  long s = 0;
+  for (const Segment &g : v)
+    s += (g.b.x - g.a.x) + (g.b.y - g.a.y) + g.colour;
+  if (fault)
+    __builtin_trap();
+  return s;
+}
 #endif
 
 static long hash(std::string_view v, int k) {
@@ -124,6 +151,14 @@ int main() {
   int three[3] = {1, 2, 3};
   CHECK_EQ(fixed_span_by_value(three), 123);
   CHECK(ys[0] == 3 && ys[7] == 6, "the caller's vector changed");
+  Point pts[3] = {{1, 2}, {3, 4}, {5, 6}};
+  CHECK_EQ(points_sum(std::span<const Point>(pts)), 12 + 34 + 56);
+  std::vector<Segment> segs{{{0, 0}, {3, 4}, 1}, {{1, 1}, {2, 5}, 2}};
+  CHECK_EQ(segments_len(segs, 0), 8 + 7);
+  CHECK_EQ(segments_len(segs, 1), -1);
+  take_fault();
+  CHECK_EQ(segments_len(segs, 0), 8 + 7);
+  CHECK(segs[1].b.y == 5 && pts[2].x == 5, "the caller's elements changed");
 #endif
   return 0;
 }
