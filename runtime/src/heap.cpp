@@ -180,7 +180,7 @@ bool request_size(size_t n, size_t *out) {
 __thread bool t_use_reserve __attribute__((tls_model("initial-exec")));
 
 inline uintptr_t top_end(const Heap *h) {
-  if (heap_in_slot_region(h)) {
+  if (in_slot_region(h)) {
     uintptr_t e = heap_limit_end(h);
     if (!t_use_reserve) e = e > kHeapReserve ? e - kHeapReserve : 0;
     return e < h->limit ? e : h->limit;
@@ -228,7 +228,7 @@ Chunk *take_from_top(Heap *h, size_t s) {
   if (top_end(h) < h->top || top_end(h) - h->top < s) {
     if (h->cap && h == root_heap())
       log_line("root heap: its large-block half (%zu bytes, SDRAD_ROOT_HEAP_SIZE / 2) is full: an allocation of %zu bytes fails", (size_t)(top_end(h) - h->region), s);
-    else if (heap_in_slot_region(h))
+    else if (in_slot_region(h))
       log_line("domain heap limit of %zu bytes reached: an allocation of %zu bytes fails", (size_t)(top_end(h) - (uintptr_t)h), s);
     return nullptr;
   }
@@ -270,7 +270,7 @@ Heap *heap_create(void *base, size_t size) {
   h->top = h->first;
   h->limit = (uintptr_t)base + size;
   // A domain heap hands out nothing until root opens it (heap_limit_open).
-  if (heap_in_slot_region(h)) heap_limit_set_end(h, h->first);
+  if (in_slot_region(h)) heap_limit_set_end(h, h->first);
   return h;
 }
 
@@ -505,7 +505,6 @@ size_t heap_high_water(const Heap *h) { return h->high_water; }
 size_t heap_touched(const Heap *h) { return h->top - h->region; }
 uintptr_t heap_first_chunk(uintptr_t base) { return align_up(base + sizeof(Heap), 16); }
 void heap_set_cap(Heap *h, size_t bytes) { h->cap = bytes; }
-uintptr_t heap_region_base(const Heap *h) { return h->region; }
 
 bool heap_check(Heap *h) {
   if (h->magic != kHeapMagic || h->top > h->limit) return false;

@@ -22,7 +22,6 @@ size_t heap_high_water(const Heap *h);
 size_t heap_touched(const Heap *h);           // bytes from base to top
 void heap_set_cap(Heap *h, size_t bytes);     // root heap's limit (0: the region)
 uintptr_t heap_first_chunk(uintptr_t base);   // where a heap at base hands out memory from
-uintptr_t heap_region_base(const Heap *h);
 bool heap_check(Heap *h);                     // full consistency walk
 void heap_trim_cache(Heap *h);                // front cache back into the heap
 bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header describes [lo, hi)
@@ -35,7 +34,6 @@ bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header descr
 // its slot in root-owned memory; its header holds no limit.
 void heap_limit_init();                         // init_core
 void heap_limit_install_hooks();                // start-up constructor
-inline bool heap_in_slot_region(const void *heap) { return (uintptr_t)heap - g_shared.slots_base < g_shared.slots_size; }
 inline size_t heap_slot(const void *heap) { return ((uintptr_t)heap - g_shared.slots_base) >> g_shared.slot_shift; }
 inline uintptr_t heap_limit_end(const void *heap) {  // a domain heap's (slot region) only
   return g_shared.heap_end_ro ? ((const volatile uintptr_t *)g_shared.heap_end_ro)[heap_slot(heap)] : 0;

@@ -70,7 +70,7 @@ void heap_limit_init() {
 void heap_limit_install_hooks() { pthread_atfork(nullptr, nullptr, atfork_child); }
 
 void heap_limit_set_end(const void *heap, uintptr_t end) {
-  if (heap_in_slot_region(heap) && g_shared.heap_end_rw)
+  if (in_slot_region(heap) && g_shared.heap_end_rw)
     ((volatile uintptr_t *)g_shared.heap_end_rw)[heap_slot(heap)] = end;
 }
 

@@ -394,8 +394,5 @@ bool instance_grow_stack(Instance *in, uintptr_t addr) {
   return true;
 }
 
-bool in_slot_region(const void *p) {
-  return (uintptr_t)p - g_shared.slots_base < g_shared.slots_size;
-}
 
 }  // namespace sdrad

@@ -73,6 +73,10 @@ inline SlotLayout slot_layout(bool data_domain) {
   l.end = l.args_hi + kPage;
   return l;
 }
+// Whether p lies in the slot region (any domain instance's memory).
+inline bool in_slot_region(const void *p) {
+  return (uintptr_t)p - g_shared.slots_base < g_shared.slots_size;
+}
 
 // --- PKRU ---------------------------------------------------------------
 static inline uint32_t rdpkru_raw() {

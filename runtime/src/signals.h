@@ -14,7 +14,6 @@ void state_install_hooks();
 void malloc_install_hooks();
 void threads_install_hooks();
 void memory_install_hooks();
-bool in_slot_region(const void *p);
 void thread_altstack_ensure(ThreadState *ts);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
