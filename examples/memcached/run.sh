@@ -441,23 +441,33 @@ step_bench() {
 # (calls into the *.sdrad_body functions), for a set and for a get; and the
 # plain server's system calls per request (strace -c), which the isolated
 # server makes on threads with Syscall User Dispatch on.
-cg_run() {  # cg_run <variant> <tag> <mcload step:keys>...: "Ir calls"
-  local v=$1 tag=$2 port out=$WORK/cost/cg.$1.$2 pid c; shift 2
+# vg_serve <tool> <out> <variant> <mcload step:keys>...: runs the server
+# under valgrind --tool=<tool> (out file <out>), drives the mcload steps,
+# stops it.  valgrind 3.19 cannot read clang-19's DWARF 5: it runs a copy
+# without debug info.  valgrind's file limit is the hard limit less its own,
+# and memcached sets both limits to -c; valgrind gives a client < 64 GiB of
+# address space (vg_shrink.so and the smaller heaps, as bench/run.sh does).
+vg_serve() {
+  local tool=$1 out=$2 v=$3 dir port pid c; shift 3
+  dir=$(dirname "$out")
+  local opts=(--tool="$tool" --"$tool"-out-file="$out")
+  [ "$tool" = cachegrind ] && opts+=(--cache-sim=yes)
   port=$(free_port)
-  # valgrind 3.19 cannot read clang-19's DWARF 5: a copy without debug info.
-  [ -x "$WORK/cost/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$WORK/cost/$v"
-  # valgrind's file limit is the hard limit less its own, and memcached sets
-  # both limits to -c; valgrind gives a client < 64 GiB of address space
-  # (vg_shrink.so and the smaller heaps, as bench/run.sh does).
+  [ -x "$dir/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$dir/$v"
   ( ulimit -n 4096
     exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
-      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind --tool=callgrind --callgrind-out-file="$out" \
-      "$WORK/cost/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
+      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind "${opts[@]}" \
+      "$dir/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
   pid=$!
   for c in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "cost: mcload $c against $v under callgrind failed (see $out.log)"; }; done
+  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "$tool: mcload $c against $v failed (see $out.log)"; }; done
   kill -TERM $pid; wait $pid || true
-  [ -s "$out" ] || fail "cost: callgrind wrote nothing (see $out.log)"
+  [ -s "$out" ] || fail "$tool wrote nothing (see $out.log)"
+}
+
+cg_run() {  # cg_run <variant> <tag> <mcload step:keys>...: "Ir calls"
+  local v=$1 out=$WORK/cost/cg.$1.$2; shift 2
+  vg_serve callgrind "$out" "$v" "$@"
   echo "$(awk '/^(summary|totals):/ { print $2; exit }' "$out") $(awk '
     /^c?fn=/ { s = $0; sub(/^c?fn=/, "", s); name = s
       if (match(s, /^\([0-9]+\)/)) { id = substr(s, 2, RLENGTH - 2); rest = substr(s, RLENGTH + 2); if (rest != "") nm[id] = rest; name = nm[id] }
@@ -508,20 +518,10 @@ step_cost() {
 }
 
 # --- cache ------------------------------------------------------------------
-# The same server as cg_run under cachegrind; prints "I1mr D1mr D1mw" totals.
+# The server under cachegrind (vg_serve); prints "I1mr D1mr D1mw" totals.
 cache_run() {  # cache_run <variant> <tag> <mcload step:keys>...
-  local v=$1 tag=$2 port out=$WORK/cache/cg.$1.$2 pid c; shift 2
-  port=$(free_port)
-  [ -x "$WORK/cache/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$WORK/cache/$v"
-  ( ulimit -n 4096
-    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
-      LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file="$out" \
-      "$WORK/cache/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
-  pid=$!
-  for c in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-  for c in "$@"; do "$WORK/mcload" "${c%%:*}" "$port" "${c##*:}" >/dev/null || { kill $pid; fail "cache: mcload $c against $v under cachegrind failed (see $out.log)"; }; done
-  kill -TERM $pid; wait $pid || true
-  [ -s "$out" ] || fail "cache: cachegrind wrote nothing (see $out.log)"
+  local v=$1 out=$WORK/cache/cg.$1.$2; shift 2
+  vg_serve cachegrind "$out" "$v" "$@"
   # events: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw
   awk '/^summary:/ { print $3, $6, $9; exit }' "$out"
 }
