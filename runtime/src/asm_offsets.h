@@ -18,6 +18,7 @@
 #define SP_STATE_BASE   32
 #define SP_STATE_SIZE   40
 #define SP_CONFINE      140
+#define SP_SUD_RO       152
 #define SP_EXIT_HEAD    168
 #define SP_TS_BASE      48
 #define SP_TS_SIZE      56
@@ -26,7 +27,9 @@
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
 #define TS_DOM_CODE     5024
+#define TS_SUD_WANT     5028
 #define TS_SIZE         8192
+#define TS_SHIFT        13
 
 /* struct JmpCtx (a Frame starts with its JmpCtx) */
 #define CTX_RSP         48

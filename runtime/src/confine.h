@@ -31,6 +31,7 @@ inline volatile uint8_t *selector_rw(const ThreadState *ts) {
 extern std::atomic<uint64_t> g_sud_dispatched_other;
 void confine_init();                        // start-up: probe, map selectors
 void confine_thread_enable(ThreadState *ts);   // selector "allow", then dispatch on
+void confine_thread_block_first(ThreadState *ts);  // dispatch on, then the selector blocks
 void confine_thread_disable(ThreadState *ts);  // selector "allow", then dispatch off
 void confine_thread_exit(ThreadState *ts);    // before the state is reused
 inline bool frame_confined(const Frame &f) { return f.inst->dom->syscalls != kSyscallsAny; }
@@ -44,12 +45,26 @@ __attribute__((always_inline)) inline void confine_sync(ThreadState *ts) {
   uint32_t mode = g_shared.confine;
   if (__builtin_expect(mode == kConfineOff, 0)) return;
   bool block = ts->depth > 0 && frame_confined(ts->frames[ts->depth - 1]);
-  if (block && !ts->sud_on) confine_thread_enable(ts);
+  if (block && !ts->sud_on) return confine_thread_block_first(ts);
   uint8_t v = block ? kSudBlock : kSudAllow;
+  ts->sud_want = v;
   *selector_rw(ts) = v;
   t_sud_block = v;
   if (!block && ts->sud_on && mode == kConfinePerCall) confine_thread_disable(ts);
 }
+// The selector a drop into a domain checks after its WRPKRU (read-only
+// view, key 0), or 0 if the runtime wants "allow" (selector_check.inc).
+inline uintptr_t selector_to_check(const ThreadState *ts) {
+  if (ts->sud_want != kSudBlock) return 0;
+  return g_shared.sud_ro + ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+}
+// Tests only: called right after the selector first blocks for a thread
+// (push_frame, before the WRPKRU into the domain), i.e. in the entry window.
+extern void (*g_confine_entry_test_hook)();
+// Drops into a domain that found the selector on "allow" although the
+// runtime wants "block" (a signal handled in the window before the WRPKRU),
+// and re-synced it (tests).
+extern std::atomic<uint64_t> g_sud_resyncs;
 // Every runtime signal handler: selector to allow on entry (the handler
 // makes system calls), and on return into a domain the re-arm stub
 // (syscall_rearm.S) blocks again; the frame's PKRU is the one at entry.

@@ -45,7 +45,7 @@ static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(SharedPage, pku) == SP_PKU &&
                   offsetof(SharedPage, root_key) == SP_ROOT_KEY && offsetof(SharedPage, root_wd_bits) == SP_ROOT_WD &&
                   offsetof(SharedPage, state_base) == SP_STATE_BASE && offsetof(SharedPage, state_size) == SP_STATE_SIZE &&
-                  offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
+                  offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
                   offsetof(SharedPage, bind_threads) == SP_BIND_THREADS,
               "asm_offsets.h: SharedPage");

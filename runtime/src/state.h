@@ -159,6 +159,11 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   // rewritten before its handler copied it may claim is checked against it
   // (signals.cpp).
   uint32_t dom_code;
+  // The selector value the runtime last chose for the thread (confine_sync):
+  // what a drop into a domain checks the selector against after its WRPKRU,
+  // since a signal handled just before it may have left "allow" (switch.S,
+  // syscall_rearm.S, selector_check.inc).
+  uint32_t sud_want;
   uint32_t sig_pkru_forced;  // frames whose PKRU was set to the domain's (signals.cpp)
   ThreadState *next_free;
 };
@@ -177,7 +182,8 @@ extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) == TS_FS_BASE &&
-                  offsetof(ThreadState, dom_code) == TS_DOM_CODE,
+                  offsetof(ThreadState, dom_code) == TS_DOM_CODE &&
+                  offsetof(ThreadState, sud_want) == TS_SUD_WANT && (1u << TS_SHIFT) == TS_SIZE,
               "asm_offsets.h: ThreadState");
 
 // The thread's FS base: set by the kernel, and not writable by a domain

@@ -192,6 +192,17 @@ void confine_thread_enable(ThreadState *ts) {
   ts->sud_on = 1;
 }
 
+// confine_sync's first block on a thread whose dispatch is off (always-on:
+// its first call into a confined domain; per-call: every such call).
+void (*g_confine_entry_test_hook)();
+void confine_thread_block_first(ThreadState *ts) {
+  confine_thread_enable(ts);
+  ts->sud_want = kSudBlock;
+  *selector_rw(ts) = kSudBlock;
+  t_sud_block = kSudBlock;
+  if (__builtin_expect(g_confine_entry_test_hook != nullptr, 0)) g_confine_entry_test_hook();
+}
+
 // The selector is "allow" (confine_sync), so this prctl reaches the kernel.
 void confine_thread_disable(ThreadState *ts) {
   *selector_rw(ts) = kSudAllow;
@@ -206,6 +217,7 @@ void confine_thread_disable(ThreadState *ts) {
 // process).  Dispatch off first.
 void confine_thread_exit(ThreadState *ts) {
   if (!ts->sud_on) return;
+  ts->sud_want = kSudAllow;
   ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
   t_sud_block = 0;
   if (raw_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0) != 0)
@@ -262,10 +274,11 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
                               : (ts->depth <= kMaxDepth && ts->gate_open[ts->depth]) || ts->sig_depth > 0;
   // Back into runtime code (a gate, or root code at PKRU 0 between
   // push_frame and the WRPKRU into the domain): "allow" until the gate
-  // returns.  Not "block": the handler's own rt_sigreturn comes next, and
-  // only the re-arm stub (which drops to a domain's PKRU) blocks again.
-  // Known gap (docs/threat-model.md): a signal handled in the entry window
-  // leaves the domain it enters on "allow" until its next gate.
+  // returns.  Not "block": the handler's own rt_sigreturn comes next.  The
+  // drops into a domain that can follow (switch.S: sdrad_enter_and_run,
+  // the re-arm stub, the API gates' exits) read the selector after their
+  // WRPKRU and, on "allow" where the runtime wants "block", elevate again
+  // and re-sync it (selector_check.inc, sdrad_sud_resync).
   if (runtime) return;
   if (ts->depth == 0 || !frame_confined(ts->frames[ts->depth - 1])) {
     confine_sync(ts);
@@ -273,7 +286,11 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   }
   auto *uc = (ucontext_t *)ucv;
   uintptr_t rip = uc->uc_mcontext.gregs[REG_RIP];
-  if (rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;  // re-arm pending
+  // In the re-arm stub before its sdrad_sud_rearm_impl ran: that re-arm is
+  // still due and blocks.  After it (restoring the domain's registers with
+  // the domain's PKRU), the stub is interrupted domain code like any other:
+  // re-armed again, and resumed where it was.
+  if (ts->sud_pending && rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;
   ts->sud_resume = rip;
   ts->sud_pending = 1;
   uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(how == SigLeave::Pass ? sdrad_sud_do : sdrad_sud_rearm);
@@ -283,13 +300,37 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
 
 using namespace sdrad;
 
-// Called (elevated) by the re-arm stub; returns where the domain continues.
-extern "C" SDRAD_HIDDEN uintptr_t sdrad_sud_rearm_impl() {
+// Called (elevated) by the re-arm stub: where the domain continues, and
+// the selector its drop checks (selector_check.inc).
+struct RearmTarget {
+  uintptr_t resume, selector;
+};
+extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl() {
   ThreadState *ts = thread_state_if_any();
   if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
   ts->sud_pending = 0;
   confine_sync(ts);
-  return ts->sud_resume;
+  return {ts->sud_resume, selector_to_check(ts)};
+}
+
+namespace sdrad {
+std::atomic<uint64_t> g_sud_resyncs{0};
+}
+
+// selector_check.inc: a drop into a domain found the selector on "allow"
+// after its WRPKRU although the runtime wants "block" (a signal handled at
+// PKRU 0 just before it left "allow" for its own rt_sigreturn).  Elevated:
+// sync it again and hand back the domain's PKRU (dom_code marked), for
+// another checked drop.  Reached by a jump from a domain, it only re-syncs
+// that domain's own selector and drops to its own PKRU.
+extern "C" SDRAD_HIDDEN uint32_t sdrad_sud_resync() {
+  ThreadState *ts = thread_state_if_any();
+  if (!ts || ts->depth == 0) sdrad_gate_violation();
+  g_sud_resyncs.fetch_add(1, std::memory_order_relaxed);
+  confine_sync(ts);
+  uint32_t pkru = ts->cur_pkru;
+  mark_dom_code(ts, pkru);
+  return pkru;
 }
 
 // Runtime code that a domain reached through a gate makes its own system
@@ -321,13 +362,20 @@ extern "C" SDRAD_HIDDEN void sdrad_gate_syscalls_close(int32_t depth) {
 }
 // `installed`: the PKRU the gate drops to (its caller's), or ~0u for the
 // thread's recorded one (rights gates).
-extern "C" SDRAD_HIDDEN uint32_t sdrad_gate_exit_pkru(uint32_t installed) {
+// rdx (`selector`): what the gate's drop checks after its WRPKRU
+// (selector_check.inc), or 0.
+struct GateExit {
+  uint64_t pkru;
+  uintptr_t selector;
+};
+extern "C" SDRAD_HIDDEN GateExit sdrad_gate_exit_pkru(uint32_t installed) {
   ThreadState *ts = thread_state_if_any();
-  if (!ts) return g_shared.root_pkru;
+  if (!ts) return {g_shared.root_pkru, 0};
   confine_sync(ts);
   uint32_t pkru = ts->cur_pkru;
+  uintptr_t selector = selector_to_check(ts);
   mark_dom_code(ts, installed == ~0u ? pkru : installed);  // the last store before the drop
-  return pkru;
+  return {pkru, selector};
 }
 
 // SIGSYS: a confined domain made a system call.

@@ -15,6 +15,7 @@
         .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 
 #include "gate_macros.inc"
+#include "selector_check.inc"
 
 /*
  * An allowed system call of the domain, re-executed by the domain itself
@@ -46,6 +47,7 @@ sdrad_sud_rearm:
         push    r10
         push    r11
         push    rbx                     /* alignment check below */
+        push    r12                     /* the selector to check */
         mov     rbx, rsp
         and     rsp, -16
         sub     rsp, 256
@@ -68,14 +70,11 @@ sdrad_sud_rearm:
         SKIP_IF_NO_PKU 1f
         ELEVATE_MARKED
 1:      call    sdrad_sud_rearm_impl    /* selector blocked again */
-        mov     [rbx + 88], rax         /* the interrupted address */
+        mov     [rbx + 96], rax         /* the interrupted address */
         SKIP_IF_NO_PKU 2f
+        mov     r12, rdx                /* the selector to check after the drop */
         call    sdrad_gate_domain_pkru  /* marks dom_code last */
-        xor     ecx, ecx
-        xor     edx, edx
-        WRPKRU
-        ROOT_WD_TEST
-        jne     sdrad_gate_violation    /* a domain never gets root writes */
+        DROP_CHECKED r12                /* no root writes, selector on "block" */
 2:      movdqu  xmm0, [rsp + 0]
         movdqu  xmm1, [rsp + 16]
         movdqu  xmm2, [rsp + 32]
@@ -93,6 +92,7 @@ sdrad_sud_rearm:
         movdqu  xmm14, [rsp + 224]
         movdqu  xmm15, [rsp + 240]
         mov     rsp, rbx
+        pop     r12
         pop     rbx
         pop     r11
         pop     r10
