@@ -19,6 +19,7 @@
         .section sdrad_gates, "ax", @progbits   /* binary_scan.cpp: the checked gates */
 
 #include "gate_macros.inc"
+#include "selector_check.inc"
 
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
@@ -41,14 +42,12 @@ sdrad_enter_and_run:
         mov     rsp, rsi
         xor     ebp, ebp                /* backtraces stop at the domain edge */
         SKIP_IF_NO_PKU 1f
+        SELECTOR_TO_CHECK rbx, r9       /* push_frame blocked it; a signal since may not have */
         mov     dword ptr [r9], 1       /* ts->dom_code: the last store */
         mov     eax, edx
-        xor     ecx, ecx
-        xor     edx, edx
-        WRPKRU
-        /* the domain must never run with write access to root memory */
-        ROOT_WD_TEST
-        jne     sdrad_gate_violation
+        /* the domain never runs with write access to root memory, nor
+           with its selector on "allow" */
+        DROP_CHECKED rbx
 1:      mov     rdi, r12
         mov     rsi, r13
         call    sdrad_invoke
