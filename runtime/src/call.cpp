@@ -70,11 +70,16 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
   f->parent_inside = t_runtime.inside;
   t_runtime.inside = 0;  // the domain's own code runs next
+  // cur_pkru before depth (and the reverse in pop_frame): a signal handler
+  // returns through the PKRU cur_pkru names, and one that found depth > 0
+  // with root's PKRU there took it for a gate violation (switch.S,
+  // SIGNAL_ENTRY; seen under a signal storm, per-call confinement).
+  ts->cur_pkru = instance_pkru(in);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
   ts->depth++;
   in->active = true;
   in->dom->calls.fetch_add(1, std::memory_order_relaxed);
   t_heap = in->heap;
-  ts->cur_pkru = instance_pkru(in);
   confine_sync(ts);
 }
 
@@ -83,8 +88,9 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
 __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) {
   f->inst->active = false;
   t_heap = f->parent_heap;
-  ts->cur_pkru = f->parent_pkru;
   ts->depth--;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ts->cur_pkru = f->parent_pkru;
   t_runtime.inside = f->parent_inside;
   confine_sync(ts);
 }
