@@ -185,10 +185,19 @@ sdrad_call_on_stack:
         .size   \name, . - \name
 .endm
 
+        /* [sdrad_signal_entries, sdrad_signal_entries_end): runtime code
+           that runs with the kernel's or the domain's PKRU around a handler
+           (syscall_confine.cpp: a signal there is not the domain's). */
+        .globl  sdrad_signal_entries
+        .hidden sdrad_signal_entries
+sdrad_signal_entries:
         SIGNAL_ENTRY sdrad_signal_entry, sdrad_signal_handler
         SIGNAL_ENTRY sdrad_user_signal_entry, sdrad_dispatch_user_signal
         SIGNAL_ENTRY sdrad_sigsys_entry, sdrad_sigsys_handler      /* syscall_confine.cpp */
         SIGNAL_ENTRY sdrad_timeout_signal_entry, sdrad_timeout_signal_handler  /* liveness.cpp */
+        .globl  sdrad_signal_entries_end
+        .hidden sdrad_signal_entries_end
+sdrad_signal_entries_end:
 
 /*
  * Start-up only: PKRU 0 for the main thread (the kernel starts processes

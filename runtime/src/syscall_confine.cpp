@@ -44,6 +44,8 @@ extern "C" void sdrad_sigsys_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
 extern "C" char sdrad_sud_do[] SDRAD_HIDDEN;
 extern "C" char sdrad_sud_rearm[] SDRAD_HIDDEN;
 extern "C" char sdrad_sud_rearm_end[] SDRAD_HIDDEN;
+extern "C" char sdrad_signal_entries[] SDRAD_HIDDEN;
+extern "C" char sdrad_signal_entries_end[] SDRAD_HIDDEN;
 extern "C" int __sigaction(int, const struct sigaction *, struct sigaction *);
 
 namespace sdrad {
@@ -286,6 +288,12 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   }
   auto *uc = (ucontext_t *)ucv;
   uintptr_t rip = uc->uc_mcontext.gregs[REG_RIP];
+  // A signal entry's prologue (the kernel's PKRU) or its way back to the
+  // restorer (the domain's PKRU, after the handler chose where the outer
+  // frame resumes): runtime code.  Re-arming it would block the selector
+  // before the outer handler's rt_sigreturn (then dispatched as if the
+  // domain made it) and overwrite the outer re-arm's resume address.
+  if (rip >= (uintptr_t)sdrad_signal_entries && rip < (uintptr_t)sdrad_signal_entries_end) return;
   // In the re-arm stub before its sdrad_sud_rearm_impl ran: that re-arm is
   // still due and blocks.  After it (restoring the domain's registers with
   // the domain's PKRU), the stub is interrupted domain code like any other:
