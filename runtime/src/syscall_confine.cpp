@@ -386,6 +386,34 @@ extern "C" SDRAD_HIDDEN GateExit sdrad_gate_exit_pkru(uint32_t installed) {
   return {pkru, selector};
 }
 
+// The runtime's (or root's) rt_sigprocmask met "block": performed on the
+// frame's mask, which rt_sigreturn installs when the handler returns.  Done
+// on the handler's own mask, it was undone right there (e.g. a watchdog
+// signal the runtime unblocks inside a gate, whose first system call meets
+// "block" under PKU, stayed blocked; Confinement.RootSigprocmaskMetByBlockTakesEffect).
+namespace {
+long sigprocmask_on_frame(ucontext_t *uc, const long a[6]) {
+  constexpr size_t n = _NSIG / 8;  // the kernel's sigset: the first word of sigset_t
+  if ((size_t)a[3] != n) return -EINVAL;
+  uint64_t cur, set = 0;
+  memcpy(&cur, &uc->uc_sigmask, n);
+  if (a[1]) memcpy(&set, (const void *)a[1], n);
+  uint64_t old = cur;
+  if (a[1]) {
+    switch (a[0]) {
+      case SIG_BLOCK: cur |= set; break;
+      case SIG_UNBLOCK: cur &= ~set; break;
+      case SIG_SETMASK: cur = set; break;
+      default: return -EINVAL;
+    }
+    cur &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    memcpy(&uc->uc_sigmask, &cur, n);
+  }
+  if (a[2]) memcpy((void *)a[2], &old, n);
+  return 0;
+}
+}  // namespace
+
 // SIGSYS: a confined domain made a system call.
 extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void *ucv) {
   ThreadState *ts = confine_signal_enter(ucv);
@@ -397,7 +425,8 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
     // Not a domain's call: the runtime's own inside a gate (PKRU 0), or
     // a selector left on "block".  Performed as it is.
     g_sud_dispatched_other.fetch_add(1, std::memory_order_relaxed);
-    g[REG_RAX] = raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    g[REG_RAX] = nr == SYS_rt_sigprocmask ? sigprocmask_on_frame(uc, a)
+                                          : raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     confine_signal_leave(ts, ucv);
     return;
   }
