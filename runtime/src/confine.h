@@ -61,6 +61,9 @@ inline uintptr_t selector_to_check(const ThreadState *ts) {
 // Tests only: called right after the selector first blocks for a thread
 // (push_frame, before the WRPKRU into the domain), i.e. in the entry window.
 extern void (*g_confine_entry_test_hook)();
+// Tests only: called in an API gate's exit right after the selector was
+// set to "block" for the domain the gate returns to (before its WRPKRU).
+extern void (*g_confine_gate_exit_test_hook)();
 // Drops into a domain that found the selector on "allow" although the
 // runtime wants "block" (a signal handled in the window before the WRPKRU),
 // and re-synced it (tests).

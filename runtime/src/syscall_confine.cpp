@@ -197,6 +197,7 @@ void confine_thread_enable(ThreadState *ts) {
 // confine_sync's first block on a thread whose dispatch is off (always-on:
 // its first call into a confined domain; per-call: every such call).
 void (*g_confine_entry_test_hook)();
+void (*g_confine_gate_exit_test_hook)();
 void confine_thread_block_first(ThreadState *ts) {
   confine_thread_enable(ts);
   ts->sud_want = kSudBlock;
@@ -382,6 +383,7 @@ extern "C" SDRAD_HIDDEN GateExit sdrad_gate_exit_pkru(uint32_t installed) {
   confine_sync(ts);
   uint32_t pkru = ts->cur_pkru;
   uintptr_t selector = selector_to_check(ts);
+  if (__builtin_expect(g_confine_gate_exit_test_hook != nullptr, 0) && selector) g_confine_gate_exit_test_hook();
   mark_dom_code(ts, installed == ~0u ? pkru : installed);  // the last store before the drop
   return {pkru, selector};
 }

@@ -372,6 +372,36 @@ INSTANTIATE_TEST_SUITE_P(
                     Refused{"prlimit64_set", SYS_prlimit64, {0, RLIMIT_CORE, 1, 0}}),
     [](const testing::TestParamInfo<Refused> &i) { return std::string(i.param.name); });
 
+// The same window before an API gate's exit drops back into the domain.
+namespace {
+void signal_before_gate_exit() {
+  sdrad::g_confine_gate_exit_test_hook = nullptr;  // once
+  raw1(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+}
+void gate_then_getpgrp(B *b) {
+  (void)sdrad_depth();  // an API gate: elevates, and drops back at its exit
+  b->r = raw1(SYS_getpgrp, 0, 0, 0);
+}
+}  // namespace
+
+TEST_F(Confinement, SignalBeforeAGateExitLeavesTheDomainConfined) {
+  if (!pku()) GTEST_SKIP() << "the gate-exit window race needs protection keys (PKU lane)";
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_in_window;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  int64_t h = domain("conf.gate-window");
+  uint64_t resyncs = sdrad::g_sud_resyncs.load();
+  long signals = g_window_signals.load();
+  sdrad::g_confine_gate_exit_test_hook = signal_before_gate_exit;
+  int32_t st = call(h, gate_then_getpgrp);
+  sdrad::g_confine_gate_exit_test_hook = nullptr;
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled before the gate's exit";
+  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the gate's drop did not find the selector on allow";
+}
+
 // A system call of root or the runtime that meets "block" is performed by
 // the SIGSYS handler; an rt_sigprocmask done there on the handler's own
 // mask was undone by its rt_sigreturn.  It changes the frame's mask.
