@@ -58,12 +58,15 @@ inline uintptr_t selector_to_check(const ThreadState *ts) {
   if (ts->sud_want != kSudBlock) return 0;
   return g_shared.sud_ro + ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
 }
-// Tests only: called right after the selector first blocks for a thread
-// (push_frame, before the WRPKRU into the domain), i.e. in the entry window.
-extern void (*g_confine_entry_test_hook)();
-// Tests only: called in an API gate's exit right after the selector was
-// set to "block" for the domain the gate returns to (before its WRPKRU).
-extern void (*g_confine_gate_exit_test_hook)();
+// Tests only: called at PKRU 0 right after the selector was set to
+// "block" and before the WRPKRU into the domain (the window a signal could
+// reopen): the first block of a thread on entry (push_frame), an API gate's
+// exit, the re-arm stub.  Not on the call fast path.
+enum class ConfineWindow { Entry, GateExit, Rearm };
+extern void (*g_confine_window_test_hook)(ConfineWindow);
+inline void confine_window_test(ConfineWindow w) {
+  if (__builtin_expect(g_confine_window_test_hook != nullptr, 0)) g_confine_window_test_hook(w);
+}
 // Drops into a domain that found the selector on "allow" although the
 // runtime wants "block" (a signal handled in the window before the WRPKRU),
 // and re-synced it (tests).

@@ -196,14 +196,13 @@ void confine_thread_enable(ThreadState *ts) {
 
 // confine_sync's first block on a thread whose dispatch is off (always-on:
 // its first call into a confined domain; per-call: every such call).
-void (*g_confine_entry_test_hook)();
-void (*g_confine_gate_exit_test_hook)();
+void (*g_confine_window_test_hook)(ConfineWindow);
 void confine_thread_block_first(ThreadState *ts) {
   confine_thread_enable(ts);
   ts->sud_want = kSudBlock;
   *selector_rw(ts) = kSudBlock;
   t_sud_block = kSudBlock;
-  if (__builtin_expect(g_confine_entry_test_hook != nullptr, 0)) g_confine_entry_test_hook();
+  confine_window_test(ConfineWindow::Entry);
 }
 
 // The selector is "allow" (confine_sync), so this prctl reaches the kernel.
@@ -319,7 +318,9 @@ extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl() {
   if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
   ts->sud_pending = 0;
   confine_sync(ts);
-  return {ts->sud_resume, selector_to_check(ts)};
+  uintptr_t selector = selector_to_check(ts);
+  if (selector) confine_window_test(ConfineWindow::Rearm);
+  return {ts->sud_resume, selector};
 }
 
 namespace sdrad {
@@ -383,7 +384,7 @@ extern "C" SDRAD_HIDDEN GateExit sdrad_gate_exit_pkru(uint32_t installed) {
   confine_sync(ts);
   uint32_t pkru = ts->cur_pkru;
   uintptr_t selector = selector_to_check(ts);
-  if (__builtin_expect(g_confine_gate_exit_test_hook != nullptr, 0) && selector) g_confine_gate_exit_test_hook();
+  if (selector) confine_window_test(ConfineWindow::GateExit);
   mark_dom_code(ts, installed == ~0u ? pkru : installed);  // the last store before the drop
   return {pkru, selector};
 }

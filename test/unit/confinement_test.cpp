@@ -255,9 +255,16 @@ TEST_F(Confinement, SignalsDuringCallsNeverLeaveADomainUnconfined) {
 namespace {
 std::atomic<long> g_window_signals;
 void on_usr1_in_window(int) { g_window_signals.fetch_add(1, std::memory_order_relaxed); }
-void signal_in_entry_window() {
-  sdrad::g_confine_entry_test_hook = nullptr;  // once
+// The hook: a program signal in the window `where`, once.
+sdrad::ConfineWindow g_window_where;
+void signal_in_window(sdrad::ConfineWindow w) {
+  if (w != g_window_where) return;
+  sdrad::g_confine_window_test_hook = nullptr;
   raw1(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+}
+void arm_window_signal(sdrad::ConfineWindow w) {
+  g_window_where = w;
+  sdrad::g_confine_window_test_hook = signal_in_window;
 }
 }  // namespace
 
@@ -275,10 +282,10 @@ TEST_F(Confinement, SignalInTheEntryWindowLeavesTheDomainConfined) {
   long signals = g_window_signals.load();
   int32_t st = -1;
   // A fresh thread: its first call turns dispatch on, where the hook runs.
-  sdrad::g_confine_entry_test_hook = signal_in_entry_window;
+  arm_window_signal(sdrad::ConfineWindow::Entry);
   std::thread t([&] { st = call(h, getpgrp_in_domain); });
   t.join();
-  sdrad::g_confine_entry_test_hook = nullptr;
+  sdrad::g_confine_window_test_hook = nullptr;
   sigaction(SIGUSR1, &old, nullptr);
   EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled in the window";
   EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
@@ -374,10 +381,6 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The same window before an API gate's exit drops back into the domain.
 namespace {
-void signal_before_gate_exit() {
-  sdrad::g_confine_gate_exit_test_hook = nullptr;  // once
-  raw1(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
-}
 void gate_then_getpgrp(B *b) {
   (void)sdrad_depth();  // an API gate: elevates, and drops back at its exit
   b->r = raw1(SYS_getpgrp, 0, 0, 0);
@@ -393,13 +396,40 @@ TEST_F(Confinement, SignalBeforeAGateExitLeavesTheDomainConfined) {
   int64_t h = domain("conf.gate-window");
   uint64_t resyncs = sdrad::g_sud_resyncs.load();
   long signals = g_window_signals.load();
-  sdrad::g_confine_gate_exit_test_hook = signal_before_gate_exit;
+  arm_window_signal(sdrad::ConfineWindow::GateExit);
   int32_t st = call(h, gate_then_getpgrp);
-  sdrad::g_confine_gate_exit_test_hook = nullptr;
+  sdrad::g_confine_window_test_hook = nullptr;
   sigaction(SIGUSR1, &old, nullptr);
   EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled before the gate's exit";
   EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
   EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the gate's drop did not find the selector on allow";
+}
+
+// And before the re-arm stub's drop (after an allowed system call the
+// domain re-executes at the stub, or any signal that interrupted it).
+namespace {
+void getpid_then_getpgrp(B *b) {
+  (void)raw1(SYS_getpid, 0, 0, 0);  // allowed: passed back, then re-armed
+  b->r = raw1(SYS_getpgrp, 0, 0, 0);
+}
+}  // namespace
+
+TEST_F(Confinement, SignalBeforeAReArmLeavesTheDomainConfined) {
+  if (!pku()) GTEST_SKIP() << "the re-arm window race needs protection keys (PKU lane)";
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_in_window;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  int64_t h = domain("conf.rearm-window");
+  uint64_t resyncs = sdrad::g_sud_resyncs.load();
+  long signals = g_window_signals.load();
+  arm_window_signal(sdrad::ConfineWindow::Rearm);
+  int32_t st = call(h, getpid_then_getpgrp);
+  sdrad::g_confine_window_test_hook = nullptr;
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled before the re-arm's drop";
+  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the re-arm's drop did not find the selector on allow";
 }
 
 // A system call of root or the runtime that meets "block" is performed by
