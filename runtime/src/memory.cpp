@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -97,6 +98,7 @@ constexpr size_t kStackInitial = 16 * 1024;  // committed at creation and after 
 constexpr size_t kStackGrowth = 64 * 1024;   // committed below a growth fault
 
 struct OldSlot {
+  const Instance *owner;      // its next run waits for the slot to be empty
   int slot, key;
   uintptr_t stack_committed;  // the stack is mapped from here up
   size_t touched;             // heap bytes the failed run may have written
@@ -113,10 +115,11 @@ std::atomic<uint32_t> g_reclaim_seq{0};  // futex word: the reclaimer's timed wa
 std::atomic<bool> g_reclaimer_running{false};
 std::atomic<int> g_reclaimer_starting{0};
 std::atomic<bool> g_reclaimer_held{false};  // tests: the reclaimer leaves the queue alone
+std::atomic<const Instance *> g_reclaiming_owner{nullptr};  // owner of the slot the reclaimer empties
 // The reclaimer's poll: every kPollMinMs until kHotPolls polls in a row
 // found nothing to do (a second), then backing off to kPollMaxMs.
 constexpr int kPollMinMs = 1, kPollMaxMs = 64, kHotPolls = 1000;
-std::atomic<uint64_t> g_spare_hits, g_spare_misses, g_sync_empties;
+std::atomic<uint64_t> g_spare_hits, g_spare_misses, g_sync_empties, g_reclaim_waits;
 
 struct ReclaimLock : SpinGuard {
   ReclaimLock() : SpinGuard(g_reclaim_lock) {}
@@ -214,7 +217,7 @@ void spare_publish(Spare *sp, int slot, int key, uintptr_t stack_committed) {
   sp->heap = heap_create((void *)tmp.heap_lo, tmp.heap_hi - tmp.heap_lo);  // touches the header page
   *(volatile uint64_t *)(tmp.stack_hi - 16) = 0;                            // the canary's page
   *(volatile uint64_t *)tmp.arena_lo = 0;
-  sp->s = {slot, key, stack_committed, 0, tmp.arena_lo};
+  sp->s = {nullptr, slot, key, stack_committed, 0, tmp.arena_lo};
   sp->state.store(kSpareReady, std::memory_order_release);
 }
 
@@ -314,13 +317,26 @@ bool spare_take(Instance *in) {
   return false;
 }
 
-bool reclaim_pop(OldSlot *out) {
-  if (g_reclaimer_held.load(std::memory_order_acquire)) return false;
+// Takes the first queued old slot (owned by `owner` if given) off the
+// queue; the reclaimer also names it as the one being emptied.
+bool reclaim_pop(OldSlot *out, const Instance *owner, bool reclaimer) {
   ReclaimLock lock;
-  if (g_reclaim_count == 0) return false;
-  *out = g_reclaim[0];
-  memmove(g_reclaim, g_reclaim + 1, sizeof(OldSlot) * --g_reclaim_count);
-  return true;
+  for (int i = 0; i < g_reclaim_count; ++i) {
+    if (owner && g_reclaim[i].owner != owner) continue;
+    *out = g_reclaim[i];
+    memmove(g_reclaim + i, g_reclaim + i + 1, sizeof(OldSlot) * (--g_reclaim_count - i));
+    if (reclaimer) g_reclaiming_owner.store(out->owner, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
+}
+
+// Empties a popped old slot (a spare or unmapped) and ends its time in flight.
+void reclaim_finish(const OldSlot &old) {
+  reclaim_one(old);
+  key_release(old.key);
+  g_in_flight_bytes.fetch_sub(old.touched, std::memory_order_relaxed);
+  g_in_flight.fetch_sub(1, std::memory_order_release);
 }
 
 void *reclaimer(void *) {
@@ -337,11 +353,9 @@ void *reclaimer(void *) {
   for (;;) {
     bool worked = spares_refill(false);  // a key without spares first: cheap, and faults are waiting for it
     OldSlot old;
-    while (reclaim_pop(&old)) {
-      reclaim_one(old);
-      key_release(old.key);
-      g_in_flight_bytes.fetch_sub(old.touched, std::memory_order_relaxed);
-      g_in_flight.fetch_sub(1, std::memory_order_release);
+    while (!g_reclaimer_held.load(std::memory_order_acquire) && reclaim_pop(&old, nullptr, true)) {
+      reclaim_finish(old);
+      g_reclaiming_owner.store(nullptr, std::memory_order_release);
       worked = true;
     }
     worked |= spares_refill(true);
@@ -374,8 +388,10 @@ bool defer_reclaim(const OldSlot &old) {
 // its spares' bookkeeping being consistent with a thread that no longer
 // runs): large heaps are unmapped synchronously until an instance is
 // created in the child.  The slot the parent's reclaimer was emptying
-// stays allocated in the child (its pages are the parent's, copy on write).
+// stays allocated and unemptied in the child (its pages are the parent's,
+// copy on write), and its owner does not wait for it there.
 void reclaim_after_fork() {
+  g_reclaiming_owner.store(nullptr);
   g_reclaimer_running.store(false);
   g_reclaimer_starting.store(0);
   g_reclaim_lock.store(0);  // the reclaimer may have held it: the queue is picked up by the child's own
@@ -404,7 +420,12 @@ bool move_to_fresh_slot(Instance *in, size_t touched) {
       return false;
     }
   }
-  if (!defer_reclaim({old.slot, old.key, old.stack_committed, touched, old.arena_dirty})) {
+  if (defer_reclaim({in, old.slot, old.key, old.stack_committed, touched, old.arena_dirty})) {
+    // The next entry takes instance_pkru's slow path, which waits for the
+    // old slot to be empty (reclaim_wait): until then the instance's own
+    // key still opens it.
+    in->pkru_gen = in->dom->grants_gen - 1;
+  } else {
     g_sync_empties.fetch_add(1, std::memory_order_relaxed);
     unmap_slot(old.slot, 0);
   }
@@ -449,7 +470,29 @@ ReclaimStats reclaim_stats() {
   st.spare_hits = g_spare_hits.load();
   st.spare_misses = g_spare_misses.load();
   st.sync_empties = g_sync_empties.load();
+  st.emptied_by_next_run = g_reclaim_waits.load();
   return st;
+}
+
+// Before `in` runs again (instance_pkru_refresh, from push_frame): its old
+// slots in flight carry its key, so they must be empty first.  One still
+// queued is emptied here, by this thread; one the reclaimer is emptying is
+// waited for.  Marked as runtime code: a timeout meanwhile is deferred
+// (the watchdog retries), it must not rewind a frame being pushed.
+void reclaim_wait(const Instance *in) {
+  if (!g_in_flight.load(std::memory_order_acquire)) return;
+  uint8_t inside = t_runtime.inside;
+  t_runtime.inside = 1;
+  OldSlot old;
+  while (reclaim_pop(&old, in, false)) {
+    g_reclaim_waits.fetch_add(1, std::memory_order_relaxed);
+    reclaim_finish(old);
+  }
+  while (g_reclaiming_owner.load(std::memory_order_acquire) == in) {
+    struct timespec ts = {0, 20 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  t_runtime.inside = inside;
 }
 
 void reclaimer_hold(bool held) { g_reclaimer_held.store(held, std::memory_order_release); }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "internal.h"
@@ -367,13 +368,15 @@ void new_run_sees_only_zeros(B *b) {
 }  // namespace
 
 // However far the reclaimer is behind, at most 8 old slots wait for it
-// (their pages resident); a discard beyond that empties its old slot on
-// the rewind path, and every new run still starts from zeros.  Once the
-// reclaimer runs again nothing is left in flight.
+// (their pages resident): twelve domains discard a large heap each, and the
+// discards beyond the eighth empty their old slot on the rewind path.
+// Every new run starts from zeros, and once the reclaimer runs again
+// nothing is left in flight.
 TEST(Fault, LargeHeapDiscardsBeyondTheInFlightBoundEmptyTheirOldSlot) {
-  int64_t h = domain("fault.inflight");
-  {
-    InDomain<B> warm(h);
+  std::vector<int64_t> hs;
+  for (int i = 0; i < 12; ++i) {
+    hs.push_back(domain("fault.inflight." + std::to_string(i)));
+    InDomain<B> warm(hs.back());
     ASSERT_EQ(warm.run([](B *) {}), 0);
   }
   ASSERT_TRUE(ReclaimerHeld::drained());
@@ -381,20 +384,60 @@ TEST(Fault, LargeHeapDiscardsBeyondTheInFlightBoundEmptyTheirOldSlot) {
   {
     ReclaimerHeld held;
     int max_in_flight = 0;
-    for (int round = 0; round < 12; ++round) {
-      {
-        InDomain<B> d(h);
-        ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
-      }
+    for (int64_t h : hs) {
+      InDomain<B> d(h);
+      ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
       max_in_flight = std::max(max_in_flight, sdrad::reclaim_stats().in_flight);
-      InDomain<B> e(h);
-      ASSERT_EQ(e.run(new_run_sees_only_zeros), 0);
-      EXPECT_EQ(e.b->r, 0) << "round " << round << ": the new run sees data of a failed one";
     }
     EXPECT_EQ(max_in_flight, 8) << "old slots waiting for the reclaimer";
     EXPECT_EQ(sdrad::reclaim_stats().sync_empties - sync0, 4u) << "discards past the bound empty their old slot";
+    for (int64_t h : hs) {
+      InDomain<B> e(h);
+      ASSERT_EQ(e.run(new_run_sees_only_zeros), 0);
+      EXPECT_EQ(e.b->r, 0) << "the new run sees data of a failed one";
+    }
   }
   EXPECT_EQ(sdrad::reclaim_stats().in_flight, 0) << "the reclaimer emptied the queue once released";
+}
+
+namespace {
+struct OldHeap {
+  int r;
+  char *old;  // where the failed run's data was
+};
+}  // namespace
+
+// The old slot of a large discard keeps the instance's protection key
+// until it is emptied, so the instance must not run before that: with the
+// reclaimer held, the next entry empties the old slot itself, and the new
+// run finds only zeros where the failed run's data was.
+TEST(Fault, NextRunAfterALargeDiscardFindsItsOldSlotEmpty) {
+  int64_t h = domain("fault.nextrun");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  ReclaimerHeld held;
+  char *old_heap = (char *)sdrad::thread_state()->inst[h]->heap_lo;
+  uint64_t waits0 = sdrad::reclaim_stats().emptied_by_next_run;
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+  }
+  ASSERT_NE((char *)sdrad::thread_state()->inst[h]->heap_lo, old_heap);
+  ASSERT_EQ(sdrad::reclaim_stats().in_flight, 1) << "the old slot waits for the held reclaimer";
+  InDomain<OldHeap> e(h);
+  e.b->old = old_heap;
+  ASSERT_EQ(e.run([](OldHeap *b) {
+              int dirty = 0;  // past the heap header the reclaimer may write
+              for (size_t i = 64 * 1024; i < (1 << 20); i += 64) dirty |= ((volatile char *)b->old)[i] == 0x5a;
+              b->r = dirty;
+            }),
+            0);
+  EXPECT_EQ(e.b->r, 0) << "the new run could read the failed run's data in its old slot";
+  EXPECT_EQ(sdrad::reclaim_stats().emptied_by_next_run - waits0, 1u);
+  EXPECT_EQ(sdrad::reclaim_stats().in_flight, 0);
 }
 
 // After a domain's first large discard the reclaimer prepares spares of
