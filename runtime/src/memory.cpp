@@ -269,10 +269,11 @@ bool spares_refill(bool all) {
   return made;
 }
 
-// Reclaimer: empties an old slot and keeps it as a spare of its key if
-// fewer than kSparesPerKey are ready, else unmaps it.  Between the steps of
-// a large slot's madvise, a key left without spares gets a fresh one.
-void reclaim_one(const OldSlot &old) {
+// Empties an old slot and keeps it as a spare of its key if fewer than
+// the key's target are ready, else unmaps it.  In the reclaimer (`refill`),
+// a key left without spares gets a fresh one between the steps of a large
+// slot's madvise.
+void reclaim_one(const OldSlot &old, bool refill) {
   Spare *sp = spares_ready(old.key) < spare_target(old.key).load(std::memory_order_relaxed) ? spare_claim_empty() : nullptr;
   if (!sp) {
     unmap_slot(old.slot, old.touched);
@@ -280,7 +281,9 @@ void reclaim_one(const OldSlot &old) {
   }
   Instance tmp{};
   slot_assign(&tmp, old.slot, false);
-  drop_pages(tmp.heap_lo, tmp.heap_lo + old.touched, [] { spares_refill(false); });
+  drop_pages(tmp.heap_lo, tmp.heap_lo + old.touched, [refill] {
+    if (refill) spares_refill(false);
+  });
   drop_pages(old.stack_committed, tmp.stack_hi);
   drop_pages(tmp.arena_lo, old.args_dirty);
   spare_publish(sp, old.slot, old.key, old.stack_committed);
@@ -332,8 +335,8 @@ bool reclaim_pop(OldSlot *out, const Instance *owner, bool reclaimer) {
 }
 
 // Empties a popped old slot (a spare or unmapped) and ends its time in flight.
-void reclaim_finish(const OldSlot &old) {
-  reclaim_one(old);
+void reclaim_finish(const OldSlot &old, bool reclaimer) {
+  reclaim_one(old, reclaimer);
   key_release(old.key);
   g_in_flight_bytes.fetch_sub(old.touched, std::memory_order_relaxed);
   g_in_flight.fetch_sub(1, std::memory_order_release);
@@ -349,12 +352,12 @@ void *reclaimer(void *) {
   // fault without a spare).
   struct sched_param prio {};
   sched_setscheduler(0, SCHED_BATCH, &prio);
-  int wait_ms = kPollMinMs, idle_polls = 0;
+  int wait_ms = kPollMinMs, idle_polls = kHotPolls;  // idle until the first work
   for (;;) {
     bool worked = spares_refill(false);  // a key without spares first: cheap, and faults are waiting for it
     OldSlot old;
     while (!g_reclaimer_held.load(std::memory_order_acquire) && reclaim_pop(&old, nullptr, true)) {
-      reclaim_finish(old);
+      reclaim_finish(old, true);
       g_reclaiming_owner.store(nullptr, std::memory_order_release);
       worked = true;
     }
@@ -486,7 +489,7 @@ void reclaim_wait(const Instance *in) {
   OldSlot old;
   while (reclaim_pop(&old, in, false)) {
     g_reclaim_waits.fetch_add(1, std::memory_order_relaxed);
-    reclaim_finish(old);
+    reclaim_finish(old, false);
   }
   while (g_reclaiming_owner.load(std::memory_order_acquire) == in) {
     struct timespec ts = {0, 20 * 1000};
