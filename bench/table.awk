@@ -109,6 +109,8 @@ END {
   for (i = 1; i <= 3; i++) {
     hk = has("recovery.heap." hs[i]) ? "recovery.heap." hs[i] : "recovery.heap_call." hs[i]
     cmp("recovery, " hs[i] " heap touched / floor", hk, "recovery.floor", "le", 5, "<=5x")
+    cmp("  same / floor after touching " hs[i], hk, "recovery.floor_heap." hs[i], "", 0, "-")
+    cmp("  next call right after it / warm call", "recovery.next_call_heap." hs[i], "recovery.warm_call", "", 0, "-")
   }
 
   section("   per call: process isolation (pre-forked worker, pipe + shm, one CPU) / isolated")

@@ -29,6 +29,19 @@ bool heap_bounds_ok(const Heap *h, uintptr_t lo, uintptr_t hi);  // header descr
 // not return for domain heaps (the domain is rewound), aborts for root.
 [[noreturn]] void heap_error(Heap *h, HeapError e, const void *p);
 
+// --- discard of large heaps (memory.cpp) --------------------------------
+struct ReclaimStats {
+  int in_flight;          // old slots queued or being emptied (at most 4)
+  int spares_ready;       // emptied slots ready for a discard
+  uint64_t spare_hits;    // discards that took a spare (no system call)
+  uint64_t spare_misses;  // discards that mapped a fresh slot themselves
+  uint64_t sync_empties;  // old slots emptied on the rewind path (reclaimer behind or absent)
+  uint64_t emptied_by_next_run;  // old slots the instance's next entry emptied itself
+};
+ReclaimStats reclaim_stats();
+void reclaimer_hold(bool held);  // tests: the reclaimer leaves the queue alone while held
+void reclaim_wait(const Instance *in);  // before in runs again: its old slots emptied
+
 // --- domain heap limits (heap_limit.cpp) ---------------------------------
 // A domain heap (one in the slot region) grows only up to the end recorded for
 // its slot in root-owned memory; its header holds no limit.

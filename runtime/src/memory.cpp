@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -58,15 +59,36 @@ void wipe(uintptr_t lo, size_t len) {
 // which would all land between the fault and the caller's error value.  So
 // a discarded instance with a large heap moves to another slot, and a
 // runtime thread (the reclaimer) empties the old one in the background.
-// The move takes a spare: a slot the reclaimer has already emptied
-// (MADV_DONTNEED: reads as zeros), with the instance's key, its heap header
-// written and the pages a new run first touches faulted in -- so the fault
-// path makes no system call but a futex wake.  An emptied slot becomes the
-// next spare of its key (the steady state of a domain that keeps faulting
-// needs no mmap at all, which would take the address-space lock for
-// writing); beyond kSparesPerKey it is unmapped.  Without a ready spare the
-// fault path maps a fresh slot itself (six system calls).  A slot is never
-// handed out before it was emptied.
+// The move takes a spare: an empty slot with the instance's key, its heap
+// header written and the pages a new run first touches faulted in -- so
+// the fault path makes no system call at all: it only queues the old slot,
+// and never wakes the reclaimer (a futex wake there cost a median 63 us on
+// a loaded machine, more than everything else on the path).  The reclaimer
+// polls instead: every kPollMinMs until a second passed without work, then
+// backing off to kPollMaxMs.
+//
+// Spares are made ahead of time: a key whose instance once discarded a
+// large heap wants kSparesMin of them, twice as many after each discard
+// that found none (up to kSparesMax).  The reclaimer keeps them ready, from
+// emptied old slots (no mmap: the steady state of a domain that keeps
+// faulting) or, when the key has none, or fewer than wanted counting its
+// queued old slots, by mapping a fresh slot -- also between the steps of
+// emptying a large old slot, so a burst of faults does not wait for a
+// gigabyte's madvise.  An emptied slot beyond the wanted spares is
+// unmapped.  A slot is never handed out before it was emptied.
+//
+// Memory bound: at most kMaxInFlight old slots are queued or being
+// emptied, holding at most kMaxInFlightBytes of touched pages (or one slot
+// of any size), plus kSpares spares (three pages each).  A discard beyond
+// that, or without a reclaimer, empties its old slot itself (one mmap over
+// the slot: the kernel frees the pages there and then, as before spares
+// existed); without a spare it maps a fresh slot itself (six system
+// calls).  Nothing grows beyond these bounds however far the reclaimer is
+// behind.
+//
+// An old slot in flight holds its protection key (key_hold): a domain
+// destroyed meanwhile cannot have the key handed to another domain, which
+// would then reach the failed run's memory, before the slot is emptied.
 //
 // Nothing here may start a thread or allocate: it runs on the rewind path,
 // in signal context.  The reclaimer is started from instance creation
@@ -76,19 +98,28 @@ constexpr size_t kStackInitial = 16 * 1024;  // committed at creation and after 
 constexpr size_t kStackGrowth = 64 * 1024;   // committed below a growth fault
 
 struct OldSlot {
+  const Instance *owner;      // its next run waits for the slot to be empty
   int slot, key;
   uintptr_t stack_committed;  // the stack is mapped from here up
   size_t touched;             // heap bytes the failed run may have written
   uintptr_t args_dirty;       // the argument area was used below this
 };
 std::atomic<int> g_reclaim_lock{0};
-constexpr int kReclaimQueue = 8;   // at most this many old slots wait (their memory is still resident)
-OldSlot g_reclaim[kReclaimQueue];
+constexpr int kMaxInFlight = 8;         // old slots queued or being emptied
+constexpr size_t kMaxInFlightBytes = (size_t)1 << 30;  // their touched bytes, unless only one is in flight
+OldSlot g_reclaim[kMaxInFlight];        // the queue (under g_reclaim_lock)
 int g_reclaim_count;
-std::atomic<uint32_t> g_reclaim_seq{0};  // futex word
+std::atomic<int> g_in_flight{0};        // queued + the one being emptied
+std::atomic<size_t> g_in_flight_bytes{0};
+std::atomic<uint32_t> g_reclaim_seq{0};  // futex word: the reclaimer's timed wait
 std::atomic<bool> g_reclaimer_running{false};
-std::atomic<bool> g_reclaimer_sleeping{false};
 std::atomic<int> g_reclaimer_starting{0};
+std::atomic<bool> g_reclaimer_held{false};  // tests: the reclaimer leaves the queue alone
+std::atomic<const Instance *> g_reclaiming_owner{nullptr};  // owner of the slot the reclaimer empties
+// The reclaimer's poll: every kPollMinMs until kHotPolls polls in a row
+// found nothing to do (a second), then backing off to kPollMaxMs.
+constexpr int kPollMinMs = 1, kPollMaxMs = 64, kHotPolls = 1000;
+std::atomic<uint64_t> g_spare_hits, g_spare_misses, g_sync_empties, g_reclaim_waits;
 
 struct ReclaimLock : SpinGuard {
   ReclaimLock() : SpinGuard(g_reclaim_lock) {}
@@ -100,9 +131,15 @@ struct Spare {
   OldSlot s;
   Heap *heap;
 };
-constexpr int kSpares = 4;
-constexpr int kSparesPerKey = 2;
+constexpr int kSpares = 16;
+// Spares wanted per key (index key + 1: -1 is the unprotected backend's
+// key): 0 until an instance with that key discards a large heap, then
+// kSparesMin, doubled (up to kSparesMax) by every discard that found none.
+constexpr int kKeySlots = 17;
+constexpr int kSparesMin = 2, kSparesMax = 8;
+std::atomic<uint8_t> g_spare_target[kKeySlots];
 Spare g_spares[kSpares];
+inline std::atomic<uint8_t> &spare_target(int key) { return g_spare_target[(unsigned)(key + 1) % kKeySlots]; }
 
 uintptr_t slot_base(int slot) { return g_shared.slots_base + ((uintptr_t)slot << g_shared.slot_shift); }
 
@@ -125,10 +162,18 @@ void slot_assign(Instance *in, int slot, bool data_domain) {
 }
 
 // Drops [lo, hi)'s pages in steps: MADV_DONTNEED takes the address-space
-// lock at most for reading, and only for one step.
+// lock at most for reading, and only for one step.  between() runs after
+// each step (the reclaimer: a spare a burst of faults used up).
+constexpr size_t kDropStep = 8u << 20;  // at most ~0.5 ms per step (2048 touched pages)
+template <class F>
+void drop_pages(uintptr_t lo, uintptr_t hi, F between) {
+  for (uintptr_t a = lo; a < hi; a += kDropStep) {
+    madvise((void *)a, hi - a < kDropStep ? hi - a : kDropStep, MADV_DONTNEED);
+    between();
+  }
+}
 void drop_pages(uintptr_t lo, uintptr_t hi) {
-  constexpr size_t kStep = 8u << 20;  // at most ~0.5 ms per step (2048 touched pages)
-  for (uintptr_t a = lo; a < hi; a += kStep) madvise((void *)a, hi - a < kStep ? hi - a : kStep, MADV_DONTNEED);
+  drop_pages(lo, hi, [] {});
 }
 
 // The slot of a discarded execution-domain instance.  Root may still hold
@@ -146,36 +191,102 @@ void unmap_slot(int slot, size_t touched) {
   slot_free(slot);
 }
 
-// Reclaimer thread: empties an old slot and keeps it as a spare of its key
-// if fewer than kSparesPerKey are ready, else unmaps it.  Its PKRU is 0
-// (inherited from the runtime code that started it: root or a gate), so it
-// may write the slot whatever its key.
-void reclaim_one(const OldSlot &old) {
+int spares_ready(int key) {
   int ready = 0;
   for (Spare &sp : g_spares)
-    ready += sp.state.load(std::memory_order_acquire) == kSpareReady && sp.s.key == old.key;
-  Spare *sp = nullptr;
+    ready += sp.state.load(std::memory_order_acquire) == kSpareReady && sp.s.key == key;
+  return ready;
+}
+
+Spare *spare_claim_empty() {
   for (Spare &c : g_spares) {
     int empty = kSpareEmpty;
-    if (ready < kSparesPerKey && c.state.compare_exchange_strong(empty, kSpareBusy)) {
-      sp = &c;
-      break;
+    if (c.state.compare_exchange_strong(empty, kSpareBusy)) return &c;
+  }
+  return nullptr;
+}
+
+// Writes a fresh heap header into an empty slot and faults in the pages a
+// new run touches first (the header's, the canary's, the argument area's),
+// then publishes it as a spare of `key`.  The reclaimer's PKRU is 0
+// (inherited from the runtime code that started it: root or a gate), so
+// it may write the slot whatever its key.
+void spare_publish(Spare *sp, int slot, int key, uintptr_t stack_committed) {
+  Instance tmp{};
+  slot_assign(&tmp, slot, false);
+  sp->heap = heap_create((void *)tmp.heap_lo, tmp.heap_hi - tmp.heap_lo);  // touches the header page
+  *(volatile uint64_t *)(tmp.stack_hi - 16) = 0;                            // the canary's page
+  *(volatile uint64_t *)tmp.arena_lo = 0;
+  sp->s = {nullptr, slot, key, stack_committed, 0, tmp.arena_lo};
+  sp->state.store(kSpareReady, std::memory_order_release);
+}
+
+// Reclaimer: a spare of `key` in a fresh slot (mmap, pkey_mprotect); false
+// if no slot or spare entry is free, or the key is gone (pkey_free'd: the
+// key is not wanted any more).
+bool spare_map_fresh(int key) {
+  Spare *sp = spare_claim_empty();
+  if (!sp) return false;
+  int slot = slot_alloc();
+  if (slot < 0) {
+    sp->state.store(kSpareEmpty, std::memory_order_release);
+    return false;
+  }
+  Instance tmp{};
+  slot_assign(&tmp, slot, false);
+  if (!map_fresh(tmp.heap_lo, tmp.heap_hi - tmp.heap_lo, key) ||
+      !map_fresh(tmp.stack_committed, kStackInitial, key) || !map_fresh(tmp.arena_lo, tmp.arena_hi - tmp.arena_lo, key)) {
+    unmap_slot(slot, 0);
+    sp->state.store(kSpareEmpty, std::memory_order_release);
+    spare_target(key).store(0, std::memory_order_relaxed);
+    return false;
+  }
+  spare_publish(sp, slot, key, tmp.stack_committed);
+  return true;
+}
+
+int queued_of_key(int key) {
+  ReclaimLock lock;
+  int n = 0;
+  for (int i = 0; i < g_reclaim_count; ++i) n += g_reclaim[i].key == key;
+  return n;
+}
+
+// Reclaimer: a fresh spare for every wanted key that has none ready (or,
+// with `all`, fewer than its target, counting its queued old slots, which
+// become spares once emptied).  True if it made one.
+bool spares_refill(bool all) {
+  bool made = false;
+  for (int i = 0; i < kKeySlots; ++i) {
+    int target = g_spare_target[i].load(std::memory_order_relaxed);
+    if (!target) continue;
+    int key = i - 1, ready = spares_ready(key);
+    while (ready < target && (ready == 0 || (all && ready + queued_of_key(key) < target)) && spare_map_fresh(key)) {
+      made = true;
+      ++ready;
     }
   }
+  return made;
+}
+
+// Empties an old slot and keeps it as a spare of its key if fewer than
+// the key's target are ready, else unmaps it.  In the reclaimer (`refill`),
+// a key left without spares gets a fresh one between the steps of a large
+// slot's madvise.
+void reclaim_one(const OldSlot &old, bool refill) {
+  Spare *sp = spares_ready(old.key) < spare_target(old.key).load(std::memory_order_relaxed) ? spare_claim_empty() : nullptr;
   if (!sp) {
     unmap_slot(old.slot, old.touched);
     return;
   }
   Instance tmp{};
   slot_assign(&tmp, old.slot, false);
-  drop_pages(tmp.heap_lo, tmp.heap_lo + old.touched);
+  drop_pages(tmp.heap_lo, tmp.heap_lo + old.touched, [refill] {
+    if (refill) spares_refill(false);
+  });
   drop_pages(old.stack_committed, tmp.stack_hi);
   drop_pages(tmp.arena_lo, old.args_dirty);
-  sp->heap = heap_create((void *)tmp.heap_lo, tmp.heap_hi - tmp.heap_lo);  // touches the header page
-  *(volatile uint64_t *)(tmp.stack_hi - 16) = 0;                            // the canary's page
-  *(volatile uint64_t *)tmp.arena_lo = 0;
-  sp->s = old;
-  sp->state.store(kSpareReady, std::memory_order_release);
+  spare_publish(sp, old.slot, old.key, old.stack_committed);
 }
 
 // Out of slots: a spare goes back (its pages are gone already).
@@ -209,59 +320,88 @@ bool spare_take(Instance *in) {
   return false;
 }
 
+// Takes the first queued old slot (owned by `owner` if given) off the
+// queue; the reclaimer also names it as the one being emptied.
+bool reclaim_pop(OldSlot *out, const Instance *owner, bool reclaimer) {
+  ReclaimLock lock;
+  for (int i = 0; i < g_reclaim_count; ++i) {
+    if (owner && g_reclaim[i].owner != owner) continue;
+    *out = g_reclaim[i];
+    memmove(g_reclaim + i, g_reclaim + i + 1, sizeof(OldSlot) * (--g_reclaim_count - i));
+    if (reclaimer) g_reclaiming_owner.store(out->owner, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
+}
+
+// Empties a popped old slot (a spare or unmapped) and ends its time in flight.
+void reclaim_finish(const OldSlot &old, bool reclaimer) {
+  reclaim_one(old, reclaimer);
+  key_release(old.key);
+  g_in_flight_bytes.fetch_sub(old.touched, std::memory_order_relaxed);
+  g_in_flight.fetch_sub(1, std::memory_order_release);
+}
+
 void *reclaimer(void *) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  // Woken by a fault, it must not preempt the thread that is returning
-  // the error value: SCHED_BATCH threads never preempt on wake-up, and
-  // still get a fair share of the CPU (SCHED_IDLE would starve under load
-  // and leave every fault without a spare).
+  // It must not preempt a thread that is returning an error value:
+  // SCHED_BATCH threads never preempt on wake-up, and still get a fair
+  // share of the CPU (SCHED_IDLE would starve under load and leave every
+  // fault without a spare).
   struct sched_param prio {};
   sched_setscheduler(0, SCHED_BATCH, &prio);
+  int wait_ms = kPollMinMs, idle_polls = kHotPolls;  // idle until the first work
   for (;;) {
-    uint32_t seq = g_reclaim_seq.load();
-    OldSlot todo[kReclaimQueue];
-    int n;
-    {
-      ReclaimLock lock;
-      n = g_reclaim_count;
-      memcpy(todo, g_reclaim, sizeof(OldSlot) * n);
-      g_reclaim_count = 0;
+    bool worked = spares_refill(false);  // a key without spares first: cheap, and faults are waiting for it
+    OldSlot old;
+    while (!g_reclaimer_held.load(std::memory_order_acquire) && reclaim_pop(&old, nullptr, true)) {
+      reclaim_finish(old, true);
+      g_reclaiming_owner.store(nullptr, std::memory_order_release);
+      worked = true;
     }
-    for (int i = 0; i < n; ++i) reclaim_one(todo[i]);
-    if (n == 0) {
-      g_reclaimer_sleeping.store(true);  // before the wait re-checks seq: a later entry wakes it
-      syscall(SYS_futex, &g_reclaim_seq, FUTEX_WAIT_PRIVATE, seq, nullptr, nullptr, 0);
-      g_reclaimer_sleeping.store(false);
-    }
+    worked |= spares_refill(true);
+    idle_polls = worked ? 0 : idle_polls + 1;
+    wait_ms = idle_polls < kHotPolls ? kPollMinMs : wait_ms * 2 > kPollMaxMs ? kPollMaxMs : wait_ms * 2;
+    struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000};
+    syscall(SYS_futex, &g_reclaim_seq, FUTEX_WAIT_PRIVATE, g_reclaim_seq.load(), &ts, nullptr, 0);
   }
   return nullptr;
 }
 
-// Queues an old slot; false (the caller unmaps it now) if the reclaimer is
-// not running or is behind.
+// Queues an old slot; false (the caller empties it now) if the reclaimer
+// is not running or kMaxInFlight old slots are in flight.  No system call:
+// the reclaimer finds it on its next poll.
 bool defer_reclaim(const OldSlot &old) {
   if (!g_reclaimer_running.load(std::memory_order_acquire)) return false;
-  {
-    ReclaimLock lock;
-    if (g_reclaim_count == kReclaimQueue) return false;
-    g_reclaim[g_reclaim_count++] = old;
-  }
-  g_reclaim_seq.fetch_add(1);
-  // A busy reclaimer sees the new entry on its next round: no system call.
-  if (g_reclaimer_sleeping.load()) syscall(SYS_futex, &g_reclaim_seq, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  int n = g_in_flight.load(std::memory_order_relaxed);
+  do {
+    if (n >= kMaxInFlight) return false;
+    if (n > 0 && g_in_flight_bytes.load(std::memory_order_relaxed) + old.touched > kMaxInFlightBytes) return false;
+  } while (!g_in_flight.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel));
+  g_in_flight_bytes.fetch_add(old.touched, std::memory_order_relaxed);
+  key_hold(old.key);  // released once the slot is empty (reclaimer)
+  ReclaimLock lock;
+  g_reclaim[g_reclaim_count++] = old;
   return true;
 }
 
 // A forked child has the parent's memory but not its reclaimer thread (nor
 // its spares' bookkeeping being consistent with a thread that no longer
 // runs): large heaps are unmapped synchronously until an instance is
-// created in the child.
+// created in the child.  The slot the parent's reclaimer was emptying
+// stays allocated and unemptied in the child (its pages are the parent's,
+// copy on write), and its owner does not wait for it there.
 void reclaim_after_fork() {
+  g_reclaiming_owner.store(nullptr);
   g_reclaimer_running.store(false);
   g_reclaimer_starting.store(0);
   g_reclaim_lock.store(0);  // the reclaimer may have held it: the queue is picked up by the child's own
+  size_t bytes = 0;
+  for (int i = 0; i < g_reclaim_count; ++i) bytes += g_reclaim[i].touched;
+  g_in_flight.store(g_reclaim_count);
+  g_in_flight_bytes.store(bytes);
   for (Spare &s : g_spares)
     if (s.state.load() == kSpareBusy) s.state.store(kSpareEmpty);  // the thread that was filling it is gone
 }
@@ -270,11 +410,28 @@ void reclaim_after_fork() {
 // reclamation; false (nothing changed) if no slot is available.
 bool move_to_fresh_slot(Instance *in, size_t touched) {
   Instance old = *in;
-  if (!spare_take(in) && !instance_create_memory(in, in->dom)) {
-    *in = old;
-    return false;
+  std::atomic<uint8_t> &target = spare_target(in->key);
+  if (spare_take(in)) {
+    g_spare_hits.fetch_add(1, std::memory_order_relaxed);
+    if (!target.load(std::memory_order_relaxed)) target.store(kSparesMin, std::memory_order_relaxed);
+  } else {
+    g_spare_misses.fetch_add(1, std::memory_order_relaxed);
+    int t = target.load(std::memory_order_relaxed);
+    target.store(t == 0 ? kSparesMin : t * 2 > kSparesMax ? kSparesMax : t * 2, std::memory_order_relaxed);
+    if (!instance_create_memory(in, in->dom)) {
+      *in = old;
+      return false;
+    }
   }
-  if (!defer_reclaim({old.slot, old.key, old.stack_committed, touched, old.arena_dirty})) unmap_slot(old.slot, 0);
+  if (defer_reclaim({in, old.slot, old.key, old.stack_committed, touched, old.arena_dirty})) {
+    // The next entry takes instance_pkru's slow path, which waits for the
+    // old slot to be empty (reclaim_wait): until then the instance's own
+    // key still opens it.
+    in->pkru_gen = in->dom->grants_gen - 1;
+  } else {
+    g_sync_empties.fetch_add(1, std::memory_order_relaxed);
+    unmap_slot(old.slot, 0);
+  }
   in->fault_sp = 0;
   return true;
 }
@@ -307,6 +464,41 @@ void reclaimer_start() {
   if (ok) g_reclaimer_running.store(true, std::memory_order_release);
   else g_reclaimer_starting.store(0);
 }
+
+ReclaimStats reclaim_stats() {
+  ReclaimStats st;
+  st.in_flight = g_in_flight.load();
+  st.spares_ready = 0;
+  for (Spare &sp : g_spares) st.spares_ready += sp.state.load() == kSpareReady;
+  st.spare_hits = g_spare_hits.load();
+  st.spare_misses = g_spare_misses.load();
+  st.sync_empties = g_sync_empties.load();
+  st.emptied_by_next_run = g_reclaim_waits.load();
+  return st;
+}
+
+// Before `in` runs again (instance_pkru_refresh, from push_frame): its old
+// slots in flight carry its key, so they must be empty first.  One still
+// queued is emptied here, by this thread; one the reclaimer is emptying is
+// waited for.  Marked as runtime code: a timeout meanwhile is deferred
+// (the watchdog retries), it must not rewind a frame being pushed.
+void reclaim_wait(const Instance *in) {
+  if (!g_in_flight.load(std::memory_order_acquire)) return;
+  uint8_t inside = t_runtime.inside;
+  t_runtime.inside = 1;
+  OldSlot old;
+  while (reclaim_pop(&old, in, false)) {
+    g_reclaim_waits.fetch_add(1, std::memory_order_relaxed);
+    reclaim_finish(old, false);
+  }
+  while (g_reclaiming_owner.load(std::memory_order_acquire) == in) {
+    struct timespec ts = {0, 20 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  t_runtime.inside = inside;
+}
+
+void reclaimer_hold(bool held) { g_reclaimer_held.store(held, std::memory_order_release); }
 
 bool instance_create_memory(Instance *in, const Domain *d) {
   int slot = slot_alloc();

@@ -5,14 +5,17 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "internal.h"
+#include "sdrad_api.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -335,4 +338,169 @@ TEST(Fault, RewindOfALargeHeapStartsNoThread) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_NE(WEXITSTATUS(status), 2) << "the fault was not rewound in the child";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the rewind started a thread";
+}
+
+namespace {
+// Holds the reclaimer (memory.cpp) as if it were far behind; released on
+// scope exit, then waits for it to empty what was queued.
+struct ReclaimerHeld {
+  ReclaimerHeld() { sdrad::reclaimer_hold(true); }
+  ~ReclaimerHeld() {
+    sdrad::reclaimer_hold(false);
+    drained();
+  }
+  static bool drained() {
+    for (int i = 0; i < 300 && sdrad::reclaim_stats().in_flight > 0; ++i) usleep(10 * 1000);
+    return sdrad::reclaim_stats().in_flight == 0;
+  }
+};
+
+// A run of the domain that allocates 1 MiB and reports whether any byte of
+// it, or of its stack, is not zero.
+void new_run_sees_only_zeros(B *b) {
+  char *p = opaque((char *)malloc(1 << 20));
+  int dirty = 0;
+  for (int i = 0; i < (1 << 20); i += 64) dirty |= p[i];
+  volatile char probe[8 * 1024];
+  for (size_t i = 0; i < sizeof(probe); i += 8) dirty |= probe[i];
+  b->r = dirty;
+}
+}  // namespace
+
+// However far the reclaimer is behind, at most 8 old slots wait for it
+// (their pages resident): twelve domains discard a large heap each, and the
+// discards beyond the eighth empty their old slot on the rewind path.
+// Every new run starts from zeros, and once the reclaimer runs again
+// nothing is left in flight.
+TEST(Fault, LargeHeapDiscardsBeyondTheInFlightBoundEmptyTheirOldSlot) {
+  std::vector<int64_t> hs;
+  for (int i = 0; i < 12; ++i) {
+    hs.push_back(domain("fault.inflight." + std::to_string(i)));
+    InDomain<B> warm(hs.back());
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  uint64_t sync0 = sdrad::reclaim_stats().sync_empties;
+  {
+    ReclaimerHeld held;
+    int max_in_flight = 0;
+    for (int64_t h : hs) {
+      InDomain<B> d(h);
+      ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+      max_in_flight = std::max(max_in_flight, sdrad::reclaim_stats().in_flight);
+    }
+    EXPECT_EQ(max_in_flight, 8) << "old slots waiting for the reclaimer";
+    EXPECT_EQ(sdrad::reclaim_stats().sync_empties - sync0, 4u) << "discards past the bound empty their old slot";
+    for (int64_t h : hs) {
+      InDomain<B> e(h);
+      ASSERT_EQ(e.run(new_run_sees_only_zeros), 0);
+      EXPECT_EQ(e.b->r, 0) << "the new run sees data of a failed one";
+    }
+  }
+  EXPECT_EQ(sdrad::reclaim_stats().in_flight, 0) << "the reclaimer emptied the queue once released";
+}
+
+namespace {
+struct OldHeap {
+  int r;
+  char *old;  // where the failed run's data was
+};
+}  // namespace
+
+// The old slot of a large discard keeps the instance's protection key
+// until it is emptied, so the instance must not run before that: with the
+// reclaimer held, the next entry empties the old slot itself, and the new
+// run finds only zeros where the failed run's data was.
+TEST(Fault, NextRunAfterALargeDiscardFindsItsOldSlotEmpty) {
+  int64_t h = domain("fault.nextrun");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  ReclaimerHeld held;
+  char *old_heap = (char *)sdrad::thread_state()->inst[h]->heap_lo;
+  uint64_t waits0 = sdrad::reclaim_stats().emptied_by_next_run;
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+  }
+  ASSERT_NE((char *)sdrad::thread_state()->inst[h]->heap_lo, old_heap);
+  ASSERT_EQ(sdrad::reclaim_stats().in_flight, 1) << "the old slot waits for the held reclaimer";
+  InDomain<OldHeap> e(h);
+  e.b->old = old_heap;
+  ASSERT_EQ(e.run([](OldHeap *b) {
+              int dirty = 0;  // past the heap header the reclaimer may write
+              for (size_t i = 64 * 1024; i < (1 << 20); i += 64) dirty |= ((volatile char *)b->old)[i] == 0x5a;
+              b->r = dirty;
+            }),
+            0);
+  EXPECT_EQ(e.b->r, 0) << "the new run could read the failed run's data in its old slot";
+  EXPECT_EQ(sdrad::reclaim_stats().emptied_by_next_run - waits0, 1u);
+  EXPECT_EQ(sdrad::reclaim_stats().in_flight, 0);
+}
+
+// After a domain's first large discard the reclaimer prepares spares of
+// its key ahead of time: the next discards take one each (no system call
+// on the rewind path), and a spare holds nothing of an earlier run.
+TEST(Fault, LargeHeapDiscardTakesASparePreparedAhead) {
+  int64_t h = domain("fault.ahead");
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);  // the key now wants spares
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  for (int i = 0; i < 300 && sdrad::reclaim_stats().spares_ready < 2; ++i) usleep(10 * 1000);
+  ASSERT_GE(sdrad::reclaim_stats().spares_ready, 2);
+  sdrad::ReclaimStats before = sdrad::reclaim_stats();
+  for (int round = 0; round < 2; ++round) {
+    {
+      InDomain<B> d(h);
+      ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+    }
+    InDomain<B> e(h);
+    ASSERT_EQ(e.run(new_run_sees_only_zeros), 0);
+    EXPECT_EQ(e.b->r, 0) << "round " << round;
+  }
+  sdrad::ReclaimStats after = sdrad::reclaim_stats();
+  EXPECT_EQ(after.spare_hits - before.spare_hits, 2u);
+  EXPECT_EQ(after.spare_misses, before.spare_misses) << "a discard mapped a fresh slot on the rewind path";
+}
+
+namespace {
+int32_t touch_large_heap_then_crash(void *) {
+  char *p = opaque((char *)malloc(1 << 20));
+  memset(p, 0x5a, 1 << 20);
+  abort();
+}
+}  // namespace
+
+// An old slot waiting for the reclaimer keeps its protection key: the
+// domain is destroyed (sdrad_call on a fresh udi), but its key must not go
+// back to the kernel -- and from there to another domain, which could then
+// read the failed run's memory -- before the slot is emptied.
+TEST(Fault, KeyOfAnOldSlotInFlightIsNotReusedBeforeItIsEmptied) {
+  if (!pku()) GTEST_SKIP() << "needs protection keys (backend is " << sdrad_backend_name() << ")";
+  std::vector<int> taken;  // every key but one, so the domain gets that one
+  for (long k; (k = syscall(SYS_pkey_alloc, 0, 0)) >= 0;) taken.push_back((int)k);
+  ASSERT_FALSE(taken.empty());
+  int last = taken.back();
+  taken.pop_back();
+  syscall(SYS_pkey_free, last);
+  bool reused_early = false, freed_after = false;
+  {
+    ReclaimerHeld held;
+    int32_t ret = 0;
+    char arg[16] = {};
+    EXPECT_EQ(sdrad_call(131, (int32_t(*)())(void *)touch_large_heap_then_crash, arg, sizeof(arg), &ret), 131);
+    long k = syscall(SYS_pkey_alloc, 0, 0);
+    reused_early = k >= 0;
+    if (k >= 0) syscall(SYS_pkey_free, k);
+  }
+  long k = syscall(SYS_pkey_alloc, 0, 0);
+  freed_after = k >= 0;
+  if (k >= 0) syscall(SYS_pkey_free, k);
+  for (int t : taken) syscall(SYS_pkey_free, t);
+  EXPECT_FALSE(reused_early) << "the destroyed domain's key was free while its old slot was in flight";
+  EXPECT_TRUE(freed_after) << "the key was never given back after the slot was emptied";
 }
