@@ -406,6 +406,12 @@ void reclaim_after_fork() {
     if (s.state.load() == kSpareBusy) s.state.store(kSpareEmpty);  // the thread that was filling it is gone
 }
 
+// Whether `in`'s next run must wait for its old slot to be emptied: only
+// if its key is what keeps it from reading the failed run's data.
+bool old_slot_needs_wait(const Instance *in) {
+  return g_shared.pku && in->dom->policy == SDRAD_POLICY_CONFIDENTIALITY;
+}
+
 // Gives `in` fresh memory in another slot and queues its old slot for
 // reclamation; false (nothing changed) if no slot is available.
 bool move_to_fresh_slot(Instance *in, size_t touched) {
@@ -424,10 +430,13 @@ bool move_to_fresh_slot(Instance *in, size_t touched) {
     }
   }
   if (defer_reclaim({in, old.slot, old.key, old.stack_committed, touched, old.arena_dirty})) {
-    // The next entry takes instance_pkru's slow path, which waits for the
-    // old slot to be empty (reclaim_wait): until then the instance's own
-    // key still opens it.
-    in->pkru_gen = in->dom->grants_gen - 1;
+    // Until the old slot is empty, the instance's own key still opens it.
+    // That matters only where the key is the only thing in the way: a
+    // confidentiality domain under PKU.  Its next entry takes
+    // instance_pkru's slow path, which waits for the slot (reclaim_wait).
+    // An integrity domain may read all memory anyway, and the unprotected
+    // backend stops no read: neither pays for a wait that hides nothing.
+    if (old_slot_needs_wait(in)) in->pkru_gen = in->dom->grants_gen - 1;
   } else {
     g_sync_empties.fetch_add(1, std::memory_order_relaxed);
     unmap_slot(old.slot, 0);
@@ -483,7 +492,7 @@ ReclaimStats reclaim_stats() {
 // waited for.  Marked as runtime code: a timeout meanwhile is deferred
 // (the watchdog retries), it must not rewind a frame being pushed.
 void reclaim_wait(const Instance *in) {
-  if (!g_in_flight.load(std::memory_order_acquire)) return;
+  if (!g_in_flight.load(std::memory_order_acquire) || !old_slot_needs_wait(in)) return;
   uint8_t inside = t_runtime.inside;
   t_runtime.inside = 1;
   OldSlot old;
