@@ -57,11 +57,11 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   // liveness_on_entry (deadline, heap limit) for the common case inline: a
   // call from root into a domain without a time limit has no deadline; the
-  // heap limit is opened from root-owned settings (heap_limit.cpp).
+  // heap limit is opened from root-owned settings when it changed (state.h).
   const Domain *d = in->dom;
   if (__builtin_expect(!d->liveness.timeout_ms && ts->depth == 0, 1)) {
     f->deadline_ms = 0;
-    if (in->heap) heap_limit_open(in);
+    heap_limit_current(in);
   } else {
     liveness_on_entry(ts, f, in);
   }

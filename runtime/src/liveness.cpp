@@ -146,7 +146,7 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
     if (outer && (!dl || outer < dl)) dl = outer;  // a nested call cannot outlive its caller's limit
   }
   f->deadline_ms = dl;
-  if (in->heap) heap_limit_open(in);  // the limit is root's (heap_limit.cpp), not the header's
+  heap_limit_current(in);  // the limit is root's (heap_limit.cpp), not the header's
 }
 
 // Called after a fault discarded `in` and its frame was popped (root
@@ -231,6 +231,7 @@ SDRAD_HIDDEN int sdrad_impl_set_heap_limit(int64_t handle, size_t bytes) {
   Domain *d = settable(handle, "sdrad_set_heap_limit");
   if (!d) return SDRAD_E_BAD_HANDLE;
   d->liveness.heap_limit = bytes ? align_up(bytes, 16) : 0;
+  heap_limit_changed(d);
   return 0;
 }
 

@@ -41,6 +41,7 @@ struct Domain {
   uint32_t grants_gen;         // bumped when the three above change
   uint32_t key_taken;          // instances running with `key` (the others own theirs)
   uint32_t generation;         // bumped each time the handle's slot is reused
+  uint32_t limit_gen;          // never 0; bumped when the heap limit may change (heap_limit.cpp)
   uint32_t warned_shared_key;
   uint32_t syscalls;           // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
   char name[64];
@@ -91,6 +92,8 @@ struct Instance {
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
   bool init_done;          // Domain::Liveness::init_fn ran since the last discard
+  uint32_t limit_gen;      // Domain::limit_gen its heap's limit was opened for; 0: closed
+                           // (every new or re-created heap: memory.cpp)
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -299,6 +302,15 @@ uint32_t instance_pkru_refresh(Instance *in);
 inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
   if (__builtin_expect(in->pkru_gen == in->dom->grants_gen, 1)) return in->pkru;
   return instance_pkru_refresh(in);
+}
+// The instance's heap limit is in the root-owned table (heap_limit.cpp):
+// opened on the first entry after its heap was created or re-created
+// (memory.cpp closes it then) and after the domain's limit changed, not on
+// every entry.
+void heap_limit_open(Instance *in);
+inline void heap_limit_current(Instance *in) {
+  if (in->heap && __builtin_expect(in->limit_gen != __atomic_load_n(&in->dom->limit_gen, __ATOMIC_ACQUIRE), 0))
+    heap_limit_open(in);
 }
 void instance_free_memory(Instance *in);
 void reclaimer_start();  // normal context only: starts a thread (memory.cpp)
