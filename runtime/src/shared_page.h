@@ -39,6 +39,7 @@ struct alignas(kPage) SharedPage {
   // Where each arena slot's heap may grow to (heap_limit.cpp): one table,
   // read-only with key 0 and read-write with the root key.
   uintptr_t heap_end_ro, heap_end_rw;
+  uint32_t avx2;                // 1: the CPU and kernel run AVX2 (stdio_check.h)
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.
