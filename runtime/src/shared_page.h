@@ -48,7 +48,7 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, state_base) == SP_STATE_BASE && offsetof(SharedPage, state_size) == SP_STATE_SIZE &&
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
-                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS,
+                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 

@@ -180,8 +180,31 @@ extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) == TS_FS_BASE &&
-                  offsetof(ThreadState, dom_code) == TS_DOM_CODE,
+                  offsetof(ThreadState, dom_code) == TS_DOM_CODE && (1 << TS_SHIFT) == TS_SIZE &&
+                  offsetof(ThreadState, depth) == TS_DEPTH && offsetof(ThreadState, cur_pkru) == TS_CUR_PKRU &&
+                  offsetof(ThreadState, in_use) == TS_IN_USE && offsetof(ThreadState, frames) == TS_FRAMES &&
+                  offsetof(ThreadState, inst) == TS_INST && offsetof(ThreadState, sud_on) == TS_SUD_ON,
               "asm_offsets.h: ThreadState");
+// switch.S's call fast path (sdrad_call_fast) reads and writes these.
+static_assert(offsetof(Instance, dom) == IN_DOM && offsetof(Instance, dom_generation) == IN_DOM_GEN &&
+                  offsetof(Instance, pkru) == IN_PKRU && offsetof(Instance, pkru_gen) == IN_PKRU_GEN &&
+                  offsetof(Instance, heap) == IN_HEAP && offsetof(Instance, stack_hi) == IN_STACK_HI &&
+                  offsetof(Instance, active) == IN_ACTIVE && offsetof(Instance, init_done) == IN_INIT_DONE &&
+                  offsetof(Instance, limit_gen) == IN_LIMIT_GEN && sizeof(Instance::active) == 1 &&
+                  sizeof(Instance::init_done) == 1 && sizeof(Instance::heap) == 8,
+              "asm_offsets.h: Instance");
+static_assert(offsetof(Domain, live) == D_LIVE && offsetof(Domain, is_data) == D_IS_DATA &&
+                  offsetof(Domain, grants_gen) == D_GRANTS_GEN && offsetof(Domain, generation) == D_GENERATION &&
+                  offsetof(Domain, limit_gen) == D_LIMIT_GEN && offsetof(Domain, syscalls) == D_SYSCALLS &&
+                  offsetof(Domain, calls) == D_CALLS && offsetof(Domain, liveness.timeout_ms) == D_TIMEOUT &&
+                  offsetof(Domain, liveness.init_fn) == D_INIT_FN && (1 << MAX_DOMAINS_SHIFT) == kMaxDomains,
+              "asm_offsets.h: Domain");
+static_assert(offsetof(Frame, inst) == F_INST && offsetof(Frame, handle) == F_HANDLE && offsetof(Frame, kind) == F_KIND &&
+                  offsetof(Frame, parent_pkru) == F_PARENT_PKRU && offsetof(Frame, parent_heap) == F_PARENT_HEAP &&
+                  offsetof(Frame, tls_canary) == F_TLS_CANARY && offsetof(Frame, pointer_guard) == F_POINTER_GUARD &&
+                  offsetof(Frame, exit_head) == F_EXIT_HEAD && offsetof(Frame, deadline_ms) == F_DEADLINE &&
+                  offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0,
+              "asm_offsets.h: Frame");
 
 // The thread's FS base: set by the kernel, and not writable by a domain
 // without code execution (arch_prctl, WRFSBASE).  It binds a ThreadState to
