@@ -7,7 +7,13 @@
 // cannot do (switch PKRU, switch stacks, jump to a saved context):
 //
 //   thunk (plugin / bench/thunk.h)       block on the caller's stack
-//   switch.S: GATE __sdrad_call_with     no PKU: jump to the impl; PKU: RDPKRU,
+//   switch.S: __sdrad_call_with          the common case from root (existing
+//                                        instance, no time limit or init due,
+//                                        rights and heap limit current, block
+//                                        0 or 8-64 bytes): the checks and the
+//                                        frame below in assembly, then straight
+//                                        to sdrad_enter_and_run; otherwise:
+//   switch.S: GATE sdrad_call_with_gate  no PKU: jump to the impl; PKU: RDPKRU,
 //                                        elevate only when called from a domain
 //   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
 //                                        caller checks (nested calls only),
@@ -54,6 +60,8 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
+// switch.S's __sdrad_call_with fast path does what run_call and this do
+// for its case: a change here must be made there too.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   // liveness_on_entry (deadline, heap limit) for the common case inline: a
   // call from root into a domain without a time limit has no deadline; the

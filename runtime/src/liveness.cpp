@@ -131,7 +131,9 @@ uint32_t interrupted_pkru(const ucontext_t *uc) {
 }
 
 // Called by push_frame before the frame is pushed (the parent, if any, is
-// ts->frames[ts->depth - 1]).
+// ts->frames[ts->depth - 1]).  Its common case (depth 0, no time limit) is
+// also inline in push_frame and in switch.S's __sdrad_call_with fast path:
+// anything added here must be added there.
 void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
   const Domain *d = in->dom;
   uint64_t dl = 0;
