@@ -244,10 +244,11 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
   f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
-  if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
-  if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
-  if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (__builtin_expect(status == 0, 1)) {
+    if (!stack_canary_ok(f->inst)) domain_returned_fault(ts, SDRAD_FAULT_CANARY);
+    // stdio.cpp: the standard streams only when the TLS words and the
+    // exit-list head were intact
+    if (!root_state_restore(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
     // Nothing to wipe: pop and jump back from here (still on the domain
     // stack, elevated; the context is in the runtime's state region).
     pop_frame(ts, f);

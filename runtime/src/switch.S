@@ -389,14 +389,12 @@ __sdrad_call_with:
         .cfi_adjust_cfa_offset 8
         push    rcx                     /* [rsp + 8]: size */
         .cfi_adjust_cfa_offset 8
-        add     rcx, 15
-        and     rcx, -16
-        mov     r8, [r9 + IN_STACK_HI]
-        sub     r8, rcx
-        sub     r8, 16
+        lea     r8, [rcx + 31]          /* 16 + the size rounded up to 16 */
+        and     r8, -16
+        neg     r8
+        add     r8, [r9 + IN_STACK_HI]
         push    r8                      /* [rsp]: the copy */
         .cfi_adjust_cfa_offset 8
-        mov     rcx, [rsp + 8]
         test    rcx, rcx
         jz      10f
         COPY_BLOCK r8, rdx, rcx
