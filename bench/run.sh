@@ -125,8 +125,10 @@ fi
 cg_count() {  # which n -> total Ir inside cg_loop_<which>
   local f="$raw/cg.$1.$2"
   # valgrind gives a client < 64 GiB of address space: shrink the runtime's
-  # reservations (root heap, domain heap, instance slots)
-  SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+  # reservations (root heap, domain heap, instance slots).  No start-up
+  # binary scan: it reads every executable mapping, valgrind's translation
+  # cache included, which can end the run with SIGSEGV (off the measured loop)
+  SDRAD_BINARY_SCAN=0 SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
   LD_PRELOAD="$vg_preload" valgrind --tool=callgrind --callgrind-out-file="$f" --collect-atstart=no \
     --toggle-collect="cg_loop_$1" "$cg_bin" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
@@ -155,7 +157,7 @@ if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
     cg_rbin="$raw/bench_recovery.nodebug"
     objcopy --strip-debug "$bin/bench_recovery" "$cg_rbin" 2>/dev/null || cp "$bin/bench_recovery" "$cg_rbin"
     for n in 100 300; do
-      SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+      SDRAD_BINARY_SCAN=0 SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
       LD_PRELOAD="$vg_preload" valgrind --tool=callgrind --callgrind-out-file="$raw/cg.fault.$n" --collect-atstart=no \
         --toggle-collect=cg_loop_fault "$cg_rbin" --cg fault $n >/dev/null 2>"$raw/cg.fault.$n.log" || true
     done

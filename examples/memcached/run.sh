@@ -455,7 +455,7 @@ vg_serve() {
   port=$(free_port)
   [ -x "$dir/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$dir/$v"
   ( ulimit -n 4096
-    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+    exec env SDRAD_BINARY_SCAN=0 SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
       LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind "${opts[@]}" \
       "$dir/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
   pid=$!

@@ -23,13 +23,41 @@
 #define SP_TS_BASE      48
 #define SP_TS_SIZE      56
 #define SP_BIND_THREADS 136
+#define SP_SUD_RW       160
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
+#define TS_DEPTH        20
+#define TS_CUR_PKRU     24
+#define TS_IN_USE       28
+#define TS_FRAMES       32
+#define TS_INST         2720
+#define TS_SUD_ON       4912
 #define TS_DOM_CODE     5024
 #define TS_SUD_WANT     5028
 #define TS_SIZE         8192
-#define TS_SHIFT        13
+#define TS_SHIFT        13              /* log2(TS_SIZE) */
+
+/* struct Instance, struct Domain (state.h): switch.S's call fast path */
+#define IN_DOM          0
+#define IN_DOM_GEN      8
+#define IN_PKRU         20
+#define IN_PKRU_GEN     24
+#define IN_HEAP         40
+#define IN_STACK_HI     72
+#define IN_ACTIVE       176
+#define IN_INIT_DONE    512
+#define IN_LIMIT_GEN    516
+#define D_LIVE          0
+#define D_IS_DATA       12
+#define D_GRANTS_GEN    120
+#define D_GENERATION    128
+#define D_LIMIT_GEN     132
+#define D_SYSCALLS      140
+#define D_CALLS         208
+#define D_TIMEOUT       256
+#define D_INIT_FN       288
+#define MAX_DOMAINS_SHIFT 8             /* log2(kMaxDomains) */
 
 /* struct JmpCtx (a Frame starts with its JmpCtx) */
 #define CTX_RSP         48
@@ -38,5 +66,17 @@
 #define CTX_FPUCW       68
 #define CTX_PKRU        72
 #define CTX_SIZE        80
+
+/* struct Frame */
+#define F_INST          80
+#define F_HANDLE        88
+#define F_KIND          96
+#define F_PARENT_PKRU   100
+#define F_PARENT_HEAP   104
+#define F_TLS_CANARY    128
+#define F_POINTER_GUARD 136
+#define F_EXIT_HEAD     144
+#define F_DEADLINE      152
+#define F_PARENT_INSIDE 160
 
 #endif

@@ -7,7 +7,13 @@
 // cannot do (switch PKRU, switch stacks, jump to a saved context):
 //
 //   thunk (plugin / bench/thunk.h)       block on the caller's stack
-//   switch.S: GATE __sdrad_call_with     no PKU: jump to the impl; PKU: RDPKRU,
+//   switch.S: __sdrad_call_with          the common case from root (existing
+//                                        instance, no time limit or init due,
+//                                        rights and heap limit current, block
+//                                        0 or 8-64 bytes): the checks and the
+//                                        frame below in assembly, then straight
+//                                        to sdrad_enter_and_run; otherwise:
+//   switch.S: GATE sdrad_call_with_gate  no PKU: jump to the impl; PKU: RDPKRU,
 //                                        elevate only when called from a domain
 //   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
 //                                        caller checks (nested calls only),
@@ -54,14 +60,16 @@ uint64_t canary_for(const Instance *in) { return g_shared.canary_secret ^ in->st
 
 // The domain-visible state of the thread changes only here (and in
 // finish_frame): the malloc target and the PKRU gates drop back to.
+// switch.S's __sdrad_call_with fast path does what run_call and this do
+// for its case: a change here must be made there too.
 __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f, Instance *in) {
   // liveness_on_entry (deadline, heap limit) for the common case inline: a
   // call from root into a domain without a time limit has no deadline; the
-  // heap limit is opened from root-owned settings (heap_limit.cpp).
+  // heap limit is opened from root-owned settings when it changed (state.h).
   const Domain *d = in->dom;
   if (__builtin_expect(!d->liveness.timeout_ms && ts->depth == 0, 1)) {
     f->deadline_ms = 0;
-    if (in->heap) heap_limit_open(in);
+    heap_limit_current(in);
   } else {
     liveness_on_entry(ts, f, in);
   }
@@ -242,10 +250,11 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
   if (!ts || ts->depth == 0) fatal("domain return without an active domain");
   Frame *f = &ts->frames[ts->depth - 1];
   f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
-  if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
-  if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
-  if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (__builtin_expect(status == 0, 1)) {
+    if (!stack_canary_ok(f->inst)) domain_returned_fault(ts, SDRAD_FAULT_CANARY);
+    // stdio.cpp: the standard streams only when the TLS words and the
+    // exit-list head were intact
+    if (!root_state_restore(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
     // Nothing to wipe: pop and jump back from here (still on the domain
     // stack, elevated; the context is in the runtime's state region).
     pop_frame(ts, f);

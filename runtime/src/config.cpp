@@ -96,6 +96,16 @@ void choose_backend() {
         "(slower domain calls)");
 }
 
+// AVX2 and the kernel saving YMM state (XCR0 bits 1 and 2).
+static bool cpu_has_avx2() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+  unsigned lo, hi;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 6) != 6) return false;
+  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5));
+}
+
 void init_core() {
   SharedPage &s = g_shared;
   s.log = env_flag("SDRAD_LOG");
@@ -106,6 +116,7 @@ void init_core() {
   s.data_size = align_up(env_size("SDRAD_DATA_DOMAIN_SIZE", (size_t)1 << 26, 64 * 1024), kPage);
   size_t root_heap = align_up(env_size("SDRAD_ROOT_HEAP_SIZE", (size_t)64 << 30, 1 << 20), kPage);
   choose_backend();
+  s.avx2 = cpu_has_avx2();
 
   uint64_t secret = 0;
   if (syscall(SYS_getrandom, &secret, sizeof(secret), 0) != (long)sizeof(secret))

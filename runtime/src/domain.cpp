@@ -101,6 +101,7 @@ int64_t domain_register(const char *name, uint32_t policy, uint64_t udi, uint32_
   d->pooled = 0;
   d->creator = 0;
   d->liveness = {};
+  heap_limit_changed(d);
   d->live = 1;
   warn_unprotected_once();
   int64_t handle = domain_handle_of(d);

@@ -52,7 +52,8 @@ inline uintptr_t heap_limit_end(const void *heap) {  // a domain heap's (slot re
   return g_shared.heap_end_ro ? ((const volatile uintptr_t *)g_shared.heap_end_ro)[heap_slot(heap)] : 0;
 }
 void heap_limit_set_end(const void *heap, uintptr_t end);  // root only
-void heap_limit_open(const Instance *in);       // root: the instance's limit applies
+void heap_limit_open(Instance *in);             // root: the instance's limit applies (state.h)
+void heap_limit_changed(Domain *d);             // root: its instances open their limit again       // root: the instance's limit applies
 // Beyond its limit a domain heap keeps a small reserve for the object of an
 // exception thrown because an allocation failed at the limit (operator
 // new's std::bad_alloc): libstdc++'s fallback, its emergency pool, is root

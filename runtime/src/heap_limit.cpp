@@ -79,7 +79,7 @@ void heap_limit_set_end(const void *heap, uintptr_t end) {
 // data domains, which the runtime fills on root's behalf, have their
 // region unless a limit was set.  At least the header, never past the
 // region; the table's end adds the exception reserve (heap.h).
-void heap_limit_open(const Instance *in) {
+void heap_limit_open(Instance *in) {
   const Domain *d = in->dom;
   size_t region = in->heap_hi - in->heap_lo;
   size_t lim = d->liveness.heap_limit ? d->liveness.heap_limit : d->is_data ? region : g_shared.heap_limit;
@@ -87,6 +87,14 @@ void heap_limit_open(const Instance *in) {
   uintptr_t end = in->heap_lo + lim;
   uintptr_t floor = heap_first_chunk(in->heap_lo);
   heap_limit_set_end((const void *)in->heap_lo, (end < floor ? floor : end) + kHeapReserve);
+  in->limit_gen = __atomic_load_n(&d->limit_gen, __ATOMIC_ACQUIRE);  // read before the limit (release below)
+}
+
+// The domain's limit changed (or the domain was registered anew): every
+// instance opens its limit again on its next entry.
+void heap_limit_changed(Domain *d) {
+  uint32_t g = d->limit_gen + 1;
+  __atomic_store_n(&d->limit_gen, g ? g : 1, __ATOMIC_RELEASE);
 }
 
 }  // namespace sdrad

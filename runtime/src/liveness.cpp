@@ -131,7 +131,9 @@ uint32_t interrupted_pkru(const ucontext_t *uc) {
 }
 
 // Called by push_frame before the frame is pushed (the parent, if any, is
-// ts->frames[ts->depth - 1]).
+// ts->frames[ts->depth - 1]).  Its common case (depth 0, no time limit) is
+// also inline in push_frame and in switch.S's __sdrad_call_with fast path:
+// anything added here must be added there.
 void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
   const Domain *d = in->dom;
   uint64_t dl = 0;
@@ -146,7 +148,7 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
     if (outer && (!dl || outer < dl)) dl = outer;  // a nested call cannot outlive its caller's limit
   }
   f->deadline_ms = dl;
-  if (in->heap) heap_limit_open(in);  // the limit is root's (heap_limit.cpp), not the header's
+  heap_limit_current(in);  // the limit is root's (heap_limit.cpp), not the header's
 }
 
 // Called after a fault discarded `in` and its frame was popped (root
@@ -231,6 +233,7 @@ SDRAD_HIDDEN int sdrad_impl_set_heap_limit(int64_t handle, size_t bytes) {
   Domain *d = settable(handle, "sdrad_set_heap_limit");
   if (!d) return SDRAD_E_BAD_HANDLE;
   d->liveness.heap_limit = bytes ? align_up(bytes, 16) : 0;
+  heap_limit_changed(d);
   return 0;
 }
 

@@ -314,6 +314,7 @@ bool spare_take(Instance *in) {
     slot_assign(in, sp.s.slot, false);
     in->stack_committed = sp.s.stack_committed;
     in->heap = sp.heap;
+    in->limit_gen = 0;  // a fresh heap: closed until the next entry opens it (state.h)
     sp.state.store(kSpareEmpty, std::memory_order_release);
     return true;
   }
@@ -521,6 +522,7 @@ bool instance_create_memory(Instance *in, const Domain *d) {
     return false;
   }
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
+  in->limit_gen = 0;  // closed until the first entry opens it (state.h)
   return true;
 }
 
@@ -542,6 +544,7 @@ void instance_free_memory(Instance *in) {
   slot_free(in->slot);
   in->slot = -1;
   in->heap = nullptr;
+  in->limit_gen = 0;
 }
 
 // After a fault nothing of the failed run may be seen by the next one: the
@@ -564,6 +567,7 @@ void instance_discard(Instance *in) {
   }
   wipe(in->heap_lo, touched);
   in->heap = heap_create((void *)in->heap_lo, in->heap_hi - in->heap_lo);
+  in->limit_gen = 0;  // heap_create closed its limit (state.h)
   if (in->arena_lo) {
     wipe(in->arena_lo, in->arena_dirty - in->arena_lo);
     in->arena_top = in->arena_dirty = in->arena_lo;

@@ -39,6 +39,7 @@ struct alignas(kPage) SharedPage {
   // Where each arena slot's heap may grow to (heap_limit.cpp): one table,
   // read-only with key 0 and read-write with the root key.
   uintptr_t heap_end_ro, heap_end_rw;
+  uint32_t avx2;                // 1: the CPU and kernel run AVX2 (stdio_check.h)
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.
@@ -47,7 +48,7 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, state_base) == SP_STATE_BASE && offsetof(SharedPage, state_size) == SP_STATE_SIZE &&
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
-                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS,
+                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 

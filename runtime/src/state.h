@@ -41,6 +41,7 @@ struct Domain {
   uint32_t grants_gen;         // bumped when the three above change
   uint32_t key_taken;          // instances running with `key` (the others own theirs)
   uint32_t generation;         // bumped each time the handle's slot is reused
+  uint32_t limit_gen;          // never 0; bumped when the heap limit may change (heap_limit.cpp)
   uint32_t warned_shared_key;
   uint32_t syscalls;           // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
   char name[64];
@@ -91,6 +92,8 @@ struct Instance {
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
   bool init_done;          // Domain::Liveness::init_fn ran since the last discard
+  uint32_t limit_gen;      // Domain::limit_gen its heap's limit was opened for; 0: closed
+                           // (every new or re-created heap: memory.cpp)
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
@@ -182,9 +185,32 @@ extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) == TS_FS_BASE &&
-                  offsetof(ThreadState, dom_code) == TS_DOM_CODE &&
-                  offsetof(ThreadState, sud_want) == TS_SUD_WANT && (1u << TS_SHIFT) == TS_SIZE,
+                  offsetof(ThreadState, dom_code) == TS_DOM_CODE && (1 << TS_SHIFT) == TS_SIZE &&
+                  offsetof(ThreadState, sud_want) == TS_SUD_WANT &&
+                  offsetof(ThreadState, depth) == TS_DEPTH && offsetof(ThreadState, cur_pkru) == TS_CUR_PKRU &&
+                  offsetof(ThreadState, in_use) == TS_IN_USE && offsetof(ThreadState, frames) == TS_FRAMES &&
+                  offsetof(ThreadState, inst) == TS_INST && offsetof(ThreadState, sud_on) == TS_SUD_ON,
               "asm_offsets.h: ThreadState");
+// switch.S's call fast path (sdrad_call_fast) reads and writes these.
+static_assert(offsetof(Instance, dom) == IN_DOM && offsetof(Instance, dom_generation) == IN_DOM_GEN &&
+                  offsetof(Instance, pkru) == IN_PKRU && offsetof(Instance, pkru_gen) == IN_PKRU_GEN &&
+                  offsetof(Instance, heap) == IN_HEAP && offsetof(Instance, stack_hi) == IN_STACK_HI &&
+                  offsetof(Instance, active) == IN_ACTIVE && offsetof(Instance, init_done) == IN_INIT_DONE &&
+                  offsetof(Instance, limit_gen) == IN_LIMIT_GEN && sizeof(Instance::active) == 1 &&
+                  sizeof(Instance::init_done) == 1 && sizeof(Instance::heap) == 8,
+              "asm_offsets.h: Instance");
+static_assert(offsetof(Domain, live) == D_LIVE && offsetof(Domain, is_data) == D_IS_DATA &&
+                  offsetof(Domain, grants_gen) == D_GRANTS_GEN && offsetof(Domain, generation) == D_GENERATION &&
+                  offsetof(Domain, limit_gen) == D_LIMIT_GEN && offsetof(Domain, syscalls) == D_SYSCALLS &&
+                  offsetof(Domain, calls) == D_CALLS && offsetof(Domain, liveness.timeout_ms) == D_TIMEOUT &&
+                  offsetof(Domain, liveness.init_fn) == D_INIT_FN && (1 << MAX_DOMAINS_SHIFT) == kMaxDomains,
+              "asm_offsets.h: Domain");
+static_assert(offsetof(Frame, inst) == F_INST && offsetof(Frame, handle) == F_HANDLE && offsetof(Frame, kind) == F_KIND &&
+                  offsetof(Frame, parent_pkru) == F_PARENT_PKRU && offsetof(Frame, parent_heap) == F_PARENT_HEAP &&
+                  offsetof(Frame, tls_canary) == F_TLS_CANARY && offsetof(Frame, pointer_guard) == F_POINTER_GUARD &&
+                  offsetof(Frame, exit_head) == F_EXIT_HEAD && offsetof(Frame, deadline_ms) == F_DEADLINE &&
+                  offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0,
+              "asm_offsets.h: Frame");
 
 // The thread's FS base: set by the kernel, and not writable by a domain
 // without code execution (arch_prctl, WRFSBASE).  It binds a ThreadState to
@@ -305,6 +331,15 @@ uint32_t instance_pkru_refresh(Instance *in);
 inline uint32_t instance_pkru(Instance *in) {  // current, after any dprotect
   if (__builtin_expect(in->pkru_gen == in->dom->grants_gen, 1)) return in->pkru;
   return instance_pkru_refresh(in);
+}
+// The instance's heap limit is in the root-owned table (heap_limit.cpp):
+// opened on the first entry after its heap was created or re-created
+// (memory.cpp closes it then) and after the domain's limit changed, not on
+// every entry.
+void heap_limit_open(Instance *in);
+inline void heap_limit_current(Instance *in) {
+  if (in->heap && __builtin_expect(in->limit_gen != __atomic_load_n(&in->dom->limit_gen, __ATOMIC_ACQUIRE), 0))
+    heap_limit_open(in);
 }
 void instance_free_memory(Instance *in);
 void reclaimer_start();  // normal context only: starts a thread (memory.cpp)

@@ -11,6 +11,7 @@
 //   checked against what root set up, and put back if changed (the exit is
 //   then a fault, kind root-state-tampered), so that a domain cannot aim
 //   root's next printf at root memory.
+#include <immintrin.h>
 #include <linux/futex.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,14 +26,30 @@ namespace sdrad {
 
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
-alignas(16) uint8_t g_std_snapshot[3][64];
+alignas(32) uint8_t g_std_snapshot[3][kStdSnapshot];
 
 namespace {
 void take_snapshot() {
   for (int k = 0; k < 3; ++k)
-    if (g_std_streams[k].fp) memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
+    if (g_std_streams[k].fp) {
+      memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
+      memcpy(g_std_snapshot[k] + 64, &g_std_streams[k].fp->_fileno, 32);
+    }
 }
 }  // namespace
+
+__attribute__((target("avx2"))) bool stdio_snapshot_same_avx2() {
+  __m256i diff = _mm256_setzero_si256();
+  for (int k = 0; k < 3; ++k) {
+    const FILE *f = g_std_streams[k].fp;
+    const __m256i *w = (const __m256i *)&f->_IO_read_ptr;
+    const __m256i *v = (const __m256i *)g_std_snapshot[k];
+    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w), _mm256_load_si256(v)));
+    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w + 1), _mm256_load_si256(v + 1)));
+    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&f->_fileno), _mm256_load_si256(v + 2)));
+  }
+  return _mm256_testz_si256(diff, diff);
+}
 
 // Every field of the three streams and the three variables, branch-free.
 bool stdio_streams_check() {

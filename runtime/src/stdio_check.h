@@ -3,9 +3,11 @@
 #pragma once
 
 #include <emmintrin.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base.h"
+#include "shared_page.h"
 
 namespace sdrad {
 
@@ -33,24 +35,31 @@ inline uint64_t stdio_stream_bad(const StdStream &s) {
   for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
   return bad;
 }
-// The streams' 64 bytes of buffer pointers as last found valid: most
-// returns find them unchanged, and comparing costs a few vector compares.
-extern uint8_t g_std_snapshot[3][64] SDRAD_HIDDEN __attribute__((aligned(16)));
+// Each stream's 64 bytes of buffer pointers, and the 32 bytes from its
+// descriptor to past its lock pointer, as last found valid: most returns
+// find them unchanged, and comparing costs a few vector compares (AVX2
+// where the CPU has it, selected at start-up: g_shared.avx2).  Equal bytes
+// mean the descriptor and lock are the ones the full check accepted.
+constexpr size_t kStdSnapshot = 96;
+static_assert(offsetof(FILE, _lock) + sizeof(void *) <= offsetof(FILE, _fileno) + 32, "glibc FILE layout");
+extern uint8_t g_std_snapshot[3][kStdSnapshot] SDRAD_HIDDEN __attribute__((aligned(32)));
 bool stdio_streams_check();  // the full check; a valid state is the new snapshot
-inline bool stdio_streams_ok() {
-  if (!g_std_streams_ready) return true;
+bool stdio_snapshot_same_avx2();  // stdio.cpp
+inline bool stdio_snapshot_same_sse2() {
   __m128i same = _mm_set1_epi8(-1);
   for (int k = 0; k < 3; ++k) {
-    const __m128i *w = (const __m128i *)&g_std_streams[k].fp->_IO_read_ptr;
+    const FILE *f = g_std_streams[k].fp;
+    const __m128i *w = (const __m128i *)&f->_IO_read_ptr, *x = (const __m128i *)&f->_fileno;
     const __m128i *v = (const __m128i *)g_std_snapshot[k];
     for (int i = 0; i < 4; ++i) same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128(w + i), _mm_load_si128(v + i)));
+    for (int i = 0; i < 2; ++i) same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128(x + i), _mm_load_si128(v + 4 + i)));
   }
-  bool fast = _mm_movemask_epi8(same) == 0xffff && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp &&
-              stderr == g_std_streams[2].fp && g_std_streams[0].fp->_fileno == g_std_streams[0].fd &&
-              g_std_streams[1].fp->_fileno == g_std_streams[1].fd && g_std_streams[2].fp->_fileno == g_std_streams[2].fd &&
-              (void *)g_std_streams[0].fp->_lock == g_std_streams[0].lock &&
-              (void *)g_std_streams[1].fp->_lock == g_std_streams[1].lock &&
-              (void *)g_std_streams[2].fp->_lock == g_std_streams[2].lock;
+  return _mm_movemask_epi8(same) == 0xffff;
+}
+inline bool stdio_streams_ok() {
+  if (!g_std_streams_ready) return true;
+  bool same = g_shared.avx2 ? stdio_snapshot_same_avx2() : stdio_snapshot_same_sse2();
+  bool fast = same && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp && stderr == g_std_streams[2].fp;
   return __builtin_expect(fast, 1) || stdio_streams_check();
 }
 void stdio_release_locks();  // after a discard: locks the rewound thread held

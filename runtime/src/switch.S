@@ -247,8 +247,243 @@ sdrad_gate_violation:
         .cfi_endproc
         .size   sdrad_gate_violation, . - sdrad_gate_violation
 
+/*
+ * int32_t __sdrad_call_with(int64_t handle, void (*entry)(void *), void *blk,
+ *                           size_t size)
+ * The fused call's common case in one routine: a call from root (PKRU 0
+ * under PKU; depth 0 either way) into the thread's existing instance of a
+ * live execution domain, with no time limit, no init function due, its
+ * rights and heap limit current, a block of 0 or 8-64 bytes, and no
+ * change of syscall dispatch needed (a prctl).  It does what
+ * sdrad_impl_call_with, run_call and push_frame (call.cpp) do in that case,
+ * with the same checks and the same frame, and enters through
+ * sdrad_enter_and_run; the way back (sdrad_domain_returned, with every
+ * check on leaving) is the C++ one, which jumps back here.  Anything else
+ * goes, arguments untouched, to the gate and the C++ path
+ * (sdrad_call_with_gate).  Keep in step with call.cpp.
+ */
+.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
+        cmp     \size, 16
+        ja      81f
+        movq    xmm0, [\src]           /* the first and the last 8 bytes */
+        movq    xmm1, [\src + \size - 8]
+        movq    [\dst], xmm0
+        movq    [\dst + \size - 8], xmm1
+        jmp     83f
+81:     cmp     \size, 32
+        ja      82f
+        movups  xmm0, [\src]           /* the first and the last 16 */
+        movups  xmm1, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + \size - 16], xmm1
+        jmp     83f
+82:     movups  xmm0, [\src]           /* the first and the last 32 */
+        movups  xmm1, [\src + 16]
+        movups  xmm2, [\src + \size - 32]
+        movups  xmm3, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + 16], xmm1
+        movups  [\dst + \size - 32], xmm2
+        movups  [\dst + \size - 16], xmm3
+83:
+.endm
+
+        .globl  __sdrad_call_with
+        .type   __sdrad_call_with, @function
+__sdrad_call_with:
+        .cfi_startproc
+        cmp     dword ptr [rip + sdrad_shared_page + SP_PKU], 0
+        je      1f
+        mov     r8, rdx
+        mov     r9, rcx
+        xor     ecx, ecx
+        RDPKRU
+        mov     rdx, r8
+        mov     rcx, r9
+        test    eax, eax
+        jnz     .Lcw_slow               /* not root: the gate */
+        jmp     2f
+1:      mov     r11, [rip + sdrad_t_sud_block@gottpoff]
+        cmp     byte ptr fs:[r11], 0
+        jne     .Lcw_slow               /* from a confined domain */
+        /* the thread state (state.h: thread_state, ts_valid) */
+2:      mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
+        mov     rax, fs:[rax]
+        mov     r8, rax
+        sub     r8, [rip + sdrad_shared_page + SP_TS_BASE]
+        ror     r8, TS_SHIFT            /* the index if aligned, >= 2^51 if not */
+        mov     r9, [rip + sdrad_shared_page + SP_TS_SIZE]
+        shr     r9, TS_SHIFT
+        cmp     r8, r9
+        jae     .Lcw_slow
+        cmp     dword ptr [rax + TS_IN_USE], 0
+        je      .Lcw_slow
+        mov     r8d, [rip + sdrad_shared_page + SP_BIND_THREADS]
+        cmp     r8d, 1
+        jne     3f
+        rdfsbase r9
+        cmp     r9, [rax + TS_FS_BASE]
+        jne     .Lcw_slow
+        jmp     4f
+3:      test    r8d, r8d
+        jnz     .Lcw_slow               /* bound by arch_prctl: the C++ path */
+4:      cmp     dword ptr [rax + TS_DEPTH], 0
+        jne     .Lcw_slow               /* nested: caller checks (call.cpp) */
+        /* arguments: an entry; a block of 0 or 8..64 bytes */
+        test    rsi, rsi
+        jz      .Lcw_slow
+        test    rcx, rcx
+        jz      5f
+        test    rdx, rdx
+        jz      .Lcw_slow
+        lea     r8, [rcx - 8]
+        cmp     r8, 56
+        ja      .Lcw_slow
+        /* the instance (state.h: instance_cached; call.cpp: enterable) */
+5:      movzx   r8d, dil
+        mov     r9, [rax + TS_INST + r8 * 8]
+        test    r9, r9
+        jz      .Lcw_slow
+        mov     r10, [r9 + IN_DOM]
+        mov     r11d, [r10 + D_GENERATION]
+        mov     r8, rdi
+        shr     r8, MAX_DOMAINS_SHIFT
+        cmp     r8, r11
+        jne     .Lcw_slow               /* stale or forged handle, or <= 0 */
+        cmp     [r9 + IN_DOM_GEN], r11d
+        jne     .Lcw_slow
+        cmp     dword ptr [r10 + D_LIVE], 0
+        je      .Lcw_slow
+        cmp     byte ptr [r9 + IN_ACTIVE], 0
+        jne     .Lcw_slow
+        cmp     dword ptr [r10 + D_IS_DATA], 0
+        jne     .Lcw_slow
+        /* liveness: no time limit, no init function due, heap limit open */
+        cmp     dword ptr [r10 + D_TIMEOUT], 0
+        jne     .Lcw_slow
+        cmp     byte ptr [r9 + IN_INIT_DONE], 0
+        jne     6f
+        cmp     qword ptr [r10 + D_INIT_FN], 0
+        jne     .Lcw_slow
+6:      cmp     qword ptr [r9 + IN_HEAP], 0
+        je      7f
+        mov     r11d, [r10 + D_LIMIT_GEN]
+        cmp     [r9 + IN_LIMIT_GEN], r11d
+        jne     .Lcw_slow
+        /* its PKRU reflects the domain's grants (state.h: instance_pkru) */
+7:      mov     r11d, [r10 + D_GRANTS_GEN]
+        cmp     [r9 + IN_PKRU_GEN], r11d
+        jne     .Lcw_slow
+        /* syscall confinement (confine.h: confine_sync at depth 1): r11b is
+           the selector to set; turning dispatch on (or off, per call) is
+           the C++ path's */
+        xor     r11d, r11d              /* kSudAllow */
+        mov     r8d, [rip + sdrad_shared_page + SP_CONFINE]
+        test    r8d, r8d
+        jz      9f                      /* kConfineOff */
+        cmp     dword ptr [r10 + D_SYSCALLS], 2         /* kSyscallsAny */
+        je      8f
+        mov     r11d, 1                 /* kSudBlock */
+        cmp     dword ptr [rax + TS_SUD_ON], 0
+        je      .Lcw_slow
+        jmp     9f
+8:      cmp     r8d, 1                  /* kConfinePerCall */
+        jne     9f
+        cmp     dword ptr [rax + TS_SUD_ON], 0
+        jne     .Lcw_slow
+        /* Committed: nothing below falls back.  The block goes to the top
+           of the domain stack, ending at the canary (call.cpp). */
+9:      push    rdx                     /* [rsp + 16]: blk */
+        .cfi_adjust_cfa_offset 8
+        push    rcx                     /* [rsp + 8]: size */
+        .cfi_adjust_cfa_offset 8
+        lea     r8, [rcx + 31]          /* 16 + the size rounded up to 16 */
+        and     r8, -16
+        neg     r8
+        add     r8, [r9 + IN_STACK_HI]
+        push    r8                      /* [rsp]: the copy */
+        .cfi_adjust_cfa_offset 8
+        test    rcx, rcx
+        jz      10f
+        COPY_BLOCK r8, rdx, rcx
+        /* the frame (call.cpp: run_call, push_frame) */
+10:     lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+        mov     [rdx + F_INST], r9
+        mov     [rdx + F_HANDLE], rdi
+        mov     dword ptr [rdx + F_KIND], 0     /* kFrameCall */
+        mov     ecx, [rax + TS_CUR_PKRU]
+        mov     [rdx + F_PARENT_PKRU], ecx
+        mov     rcx, [rip + _ZN5sdrad6t_heapE@gottpoff]
+        mov     rdi, fs:[rcx]
+        mov     [rdx + F_PARENT_HEAP], rdi
+        mov     dword ptr [rdx + CTX_PKRU], 0   /* root's (RDPKRU above) */
+        mov     qword ptr [rdx + F_DEADLINE], 0
+        mov     rdi, fs:[0x28]          /* kTlsCanary */
+        mov     [rdx + F_TLS_CANARY], rdi
+        mov     rdi, fs:[0x30]          /* kTlsPointerGuard */
+        mov     [rdx + F_POINTER_GUARD], rdi
+        mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
+        test    rdi, rdi
+        jz      11f
+        mov     rdi, [rdi]
+        mov     [rdx + F_EXIT_HEAD], rdi
+11:     mov     rdi, [rip + sdrad_t_runtime@gottpoff]
+        movzx   r8d, byte ptr fs:[rdi]
+        mov     [rdx + F_PARENT_INSIDE], r8b
+        mov     byte ptr fs:[rdi], 0    /* the domain's own code runs next */
+        /* cur_pkru before depth, as push_frame: a signal handler returns
+           through the PKRU cur_pkru names, and one that finds depth > 0
+           with root's PKRU there takes it for a gate violation */
+        mov     r8d, [r9 + IN_PKRU]
+        mov     [rax + TS_CUR_PKRU], r8d
+        mov     dword ptr [rax + TS_DEPTH], 1
+        mov     byte ptr [r9 + IN_ACTIVE], 1
+        lock inc qword ptr [r10 + D_CALLS]
+        mov     rdi, [r9 + IN_HEAP]
+        mov     fs:[rcx], rdi           /* t_heap: malloc serves the domain */
+        cmp     dword ptr [rip + sdrad_shared_page + SP_CONFINE], 0
+        je      12f
+        /* confine_sync: what the runtime wants (sud_want, checked by
+           sdrad_enter_and_run's drop after its WRPKRU), then the selector */
+        movzx   edi, r11b
+        mov     [rax + TS_SUD_WANT], edi
+        mov     rdi, rax
+        sub     rdi, [rip + sdrad_shared_page + SP_TS_BASE]
+        shr     rdi, TS_SHIFT
+        add     rdi, [rip + sdrad_shared_page + SP_SUD_RW]
+        mov     [rdi], r11b             /* the thread's selector (root view) */
+        mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
+        mov     fs:[rdi], r11b
+12:     mov     rdi, rdx                /* f */
+        mov     rcx, rsi                /* entry */
+        lea     r9, [rax + TS_DOM_CODE]
+        mov     edx, r8d                /* the instance's PKRU */
+        mov     r8, [rsp]               /* arg: the copy */
+        lea     rsi, [r8 - 64]          /* the domain's stack top */
+        call    sdrad_enter_and_run
+        /* back through sdrad_jump: eax the status, the callee-saved
+           registers (never used here) the thunk's */
+        pop     r8
+        .cfi_adjust_cfa_offset -8
+        pop     rcx
+        .cfi_adjust_cfa_offset -8
+        pop     rdx
+        .cfi_adjust_cfa_offset -8
+        test    eax, eax
+        jnz     13f
+        test    rcx, rcx
+        jz      13f
+        COPY_BLOCK rdx, r8, rcx         /* the results back */
+13:     ret
+.Lcw_slow:
+        jmp     sdrad_call_with_gate
+        .cfi_endproc
+        .size   __sdrad_call_with, . - __sdrad_call_with
+
+
         GATE __sdrad_call,              sdrad_impl_call, mark=0
-        GATE __sdrad_call_with,         sdrad_impl_call_with, mark=0
+        GATE sdrad_call_with_gate,      sdrad_impl_call_with, mark=0
+        .hidden sdrad_call_with_gate
         GATE __sdrad_domain_handle,     sdrad_impl_domain_handle
         GATE __sdrad_block_alloc,       sdrad_impl_block_alloc
         GATE __sdrad_block_free,        sdrad_impl_block_free

@@ -76,3 +76,30 @@ TEST(CallWith, NestedCallFromADomain) {
   EXPECT_EQ(o.status, 0);
   EXPECT_EQ(o.ret, 11);
 }
+
+namespace {
+// The block's first byte is its size; the entry flips every other byte.
+void flip(void *p) {
+  auto *b = static_cast<unsigned char *>(p);
+  unsigned n = b[0];
+  for (unsigned i = 1; i < n; ++i) b[i] ^= 0xff;
+  b[0] = static_cast<unsigned char>(n | 0x80);
+}
+}  // namespace
+
+// Every block size the fast path (switch.S) copies with fixed-size moves
+// (8-64 bytes), and those on either side that the C++ path copies: all n
+// bytes go in and come back, nothing past them is written.
+TEST(CallWith, BlocksOfEverySizeComeBackExactly) {
+  int64_t h = domain("callwith.sizes");
+  for (unsigned n = 1; n <= 80; ++n) {
+    unsigned char buf[96];
+    memset(buf, 0xaa, sizeof buf);
+    buf[0] = static_cast<unsigned char>(n);
+    for (unsigned i = 1; i < n; ++i) buf[i] = static_cast<unsigned char>(i * 7);
+    ASSERT_EQ(__sdrad_call_with(h, flip, buf, n), 0) << n;
+    EXPECT_EQ(buf[0], n | 0x80) << n;
+    for (unsigned i = 1; i < n; ++i) ASSERT_EQ(buf[i], static_cast<unsigned char>(~(i * 7))) << n << " " << i;
+    for (unsigned i = n; i < sizeof buf; ++i) ASSERT_EQ(buf[i], 0xaa) << n << " " << i;
+  }
+}

@@ -77,3 +77,50 @@ TEST(Liveness, SharedAllocationsAreWritableByDomainsAndFreedByRoot) {
   free(r);
   sdrad_clear_fault();
 }
+
+// The limit is opened in the root-owned table only when an instance's heap
+// is (re)created or the domain's limit changes (state.h), not on every
+// entry: a change between two calls of one instance applies to the second.
+TEST(Liveness, HeapLimitChangeAppliesToTheNextCallOfTheSameInstance) {
+  int64_t h = domain("liveness-limit-change");
+  auto big_malloc_ok = [h](size_t n) {
+    InDomain<B> d(h);
+    d.b->p = reinterpret_cast<char *>(n);
+    EXPECT_EQ(d.run([](B *b) {
+                void *p = opaque(malloc(reinterpret_cast<size_t>(b->p)));
+                b->rc = p != nullptr;
+                free(p);
+              }),
+              0);
+    return d.b->rc;
+  };
+  ASSERT_EQ(sdrad_set_heap_limit(h, 8 << 20), 0);
+  EXPECT_EQ(big_malloc_ok(4 << 20), 1);
+  ASSERT_EQ(sdrad_set_heap_limit(h, 1 << 20), 0);  // lowered: same instance, next call
+  EXPECT_EQ(big_malloc_ok(4 << 20), 0);
+  ASSERT_EQ(sdrad_set_heap_limit(h, 8 << 20), 0);  // raised again
+  EXPECT_EQ(big_malloc_ok(4 << 20), 1);
+  ASSERT_EQ(sdrad_set_heap_limit(h, 0), 0);
+  sdrad_release_instance(h);
+}
+
+// A discard re-creates the heap (in place, or in a fresh slot when much of
+// it was touched), which closes its limit: the next call opens it again.
+TEST(Liveness, HeapLimitIsOpenAgainAfterADiscard) {
+  int64_t h = domain("liveness-limit-discard");
+  for (size_t touched : {size_t(4096), size_t(4) << 20}) {
+    InDomain<B> d(h);
+    d.b->p = reinterpret_cast<char *>(touched);
+    EXPECT_EQ(d.run([](B *b) {
+                size_t n = reinterpret_cast<size_t>(b->p);
+                memset(opaque(malloc(n)), 1, n);
+                abort();
+              }),
+              SDRAD_FAULT_ABORT);
+    InDomain<B> e(h);
+    EXPECT_EQ(e.run([](B *b) { b->rc = opaque(malloc(1 << 20)) != nullptr; }), 0) << touched;
+    EXPECT_EQ(e.b->rc, 1) << touched;
+  }
+  sdrad_clear_fault();
+  sdrad_release_instance(h);
+}
