@@ -447,6 +447,8 @@ step_bench() {
 # without debug info.  valgrind's file limit is the hard limit less its own,
 # and memcached sets both limits to -c; valgrind gives a client < 64 GiB of
 # address space (vg_shrink.so and the smaller heaps, as bench/run.sh does).
+# The runtime's start-up scan of executable memory is off (SDRAD_BINARY_SCAN=0):
+# /proc/self/maps lists valgrind's own code, which the client may not read.
 vg_serve() {
   local tool=$1 out=$2 v=$3 dir port pid c; shift 3
   dir=$(dirname "$out")
@@ -455,7 +457,7 @@ vg_serve() {
   port=$(free_port)
   [ -x "$dir/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$dir/$v"
   ( ulimit -n 4096
-    exec env SDRAD_CONFINEMENT=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
+    exec env SDRAD_CONFINEMENT=0 SDRAD_BINARY_SCAN=0 SDRAD_ROOT_HEAP_SIZE=$((1 << 30)) SDRAD_HEAP_SIZE=$((16 << 20)) SDRAD_MAX_INSTANCES=16 \
       LD_PRELOAD="$SDRAD_BUILD/bench/vg_shrink.so" valgrind "${opts[@]}" \
       "$dir/$v" -l 127.0.0.1 -p "$port" -U 0 -t 1 -m 64 -c 4084 -u root -o no_lru_crawler,no_lru_maintainer ) >"$out.log" 2>&1 &
   pid=$!
