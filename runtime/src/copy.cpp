@@ -303,10 +303,15 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copies_end(int64_t handle, const __sd
     say("__sdrad_copies_end(%p, %zu) refused: not an array of at most %d copies", (const void *)v, n, Instance::kMaxCopies);
     return SDRAD_E_BAD_ARGUMENT;
   }
-  check_caller_read(ts, "__sdrad_copies_end", v, n * sizeof *v);
-  __sdrad_copy_end e[Instance::kMaxCopies];  // a snapshot: another thread of the caller may change v
-  memcpy(e, v, n * sizeof *v);
   if (!in) return SDRAD_E_BAD_HANDLE;
+  // From a domain: a snapshot, which another thread of that domain cannot
+  // change between the checks and the copies.  Root's array is root's.
+  const __sdrad_copy_end *e = v;
+  __sdrad_copy_end snap[Instance::kMaxCopies];
+  if (ts->depth > 0) {
+    check_caller_read_slow(ts, "__sdrad_copies_end", v, n * sizeof *v);
+    e = (const __sdrad_copy_end *)memcpy(snap, v, n * sizeof *v);
+  }
   for (size_t i = 0; i < n; ++i)
     if (e[i].copy && !copy_registered(in, e[i].copy)) return refuse_unknown_copy(ts, "__sdrad_copies_end", e[i].copy, handle);
   for (size_t i = 0; i < n; ++i)
