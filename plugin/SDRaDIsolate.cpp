@@ -503,9 +503,8 @@ struct RuntimeABI {
   StructType *RefTy;
   StructType *SettingsTy;
   FunctionCallee DomainHandle, DomainHandleWith, BlockAlloc, BlockFree, CopyIn, CopyString,
-      Call, CallWith, CopiesBegin, CopiesEnd, RegisterEntries;
-  StructType *CopyBeginTy; // struct __sdrad_copy_begin { ptr src; i64 bytes, kind; ptr copy; }
-  StructType *CopyEndTy;   // struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
+      Call, CallWith, CopiesEnd, RegisterEntries;
+  StructType *CopyEndTy; // struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
 
   explicit RuntimeABI(Module &M) {
     LLVMContext &C = M.getContext();
@@ -535,10 +534,6 @@ struct RuntimeABI {
     CopyString = Decl("__sdrad_copy_string", Ptr, {I64, Ptr});
     Call = Decl("__sdrad_call", I32, {I64, Ptr, Ptr});
     CallWith = Decl("__sdrad_call_with", I32, {I64, Ptr, Ptr, I64});
-    CopiesBegin = Decl("__sdrad_copies_begin", I32, {I64, Ptr, I64});
-    CopyBeginTy = StructType::getTypeByName(C, "struct.__sdrad_copy_begin");
-    if (!CopyBeginTy)
-      CopyBeginTy = StructType::create(C, {Ptr, I64, I64, Ptr}, "struct.__sdrad_copy_begin");
     CopiesEnd = Decl("__sdrad_copies_end", I32, {I64, Ptr, I64});
     CopyEndTy = StructType::getTypeByName(C, "struct.__sdrad_copy_end");
     if (!CopyEndTy)
@@ -696,11 +691,8 @@ private:
   /// buffer without a copy frees what was made and fails.
   void emitArguments(IRBuilder<> &B, Function &F,
                      MutableArrayRef<ArgPlan> Plan);
-  /// Every buffer's copy (in/out/inout/string) in one
-  /// __sdrad_copies_begin, stored in their fields; a non-zero status fails
-  /// (after freeing an allocated block): the runtime made no copy then.
-  void emitCopiesBegin(IRBuilder<> &B, Function &F,
-                       MutableArrayRef<ArgPlan> Plan);
+  /// One buffer's copy, stored in its field; returns "it was lost" (i1).
+  Value *emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P, Argument &A);
   /// count * element size, saturated to SIZE_MAX on overflow.
   Value *emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P);
   /// __sdrad_call(_with), then __sdrad_copies_end of the copies; any
@@ -1591,65 +1583,45 @@ Value *Isolator::emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P) {
                         F.getArg(&P - Th.PlanBase)->getName() + ".bytes");
 }
 
-void Isolator::emitCopiesBegin(IRBuilder<> &B, Function &F,
-                               MutableArrayRef<ArgPlan> Plan) {
-  SmallVector<std::pair<ArgPlan *, Argument *>, 8> Copies;
-  for (auto [P, A] : zip(Plan, F.args()))
-    if (P.isCopy() && !P.isDeep() && !P.IsPart && P.Kind != ArgKind::SRet)
-      Copies.push_back({&P, &A});
-  if (Copies.empty())
-    return;
-  ArrayType *ArrTy = ArrayType::get(RT.CopyBeginTy, Copies.size());
-  AllocaInst *Begins;
-  {
-    IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
-    Begins = AB.CreateAlloca(ArrTy, nullptr, "made");
+Value *Isolator::emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P,
+                          Argument &A) {
+  Value *Slot = B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field,
+                                  A.getName() + ".slot");
+  if (P.Kind == ArgKind::String) {
+    // __sdrad_copy_string(h, NULL) is NULL.
+    P.Copy = B.CreateCall(RT.CopyString, {Th.H, &A}, A.getName() + ".copy");
+  } else {
+    P.Bytes = emitByteCount(B, F, P);
+    Value *Src = P.Kind == ArgKind::Out
+                     ? ConstantPointerNull::get(B.getPtrTy())
+                     : static_cast<Value *>(&A);
+    // NULL stays NULL; otherwise copy in (zero-filled for out).
+    BasicBlock *Before = B.GetInsertBlock();
+    auto *CopyBB = BasicBlock::Create(C, A.getName() + ".copyin", &F);
+    auto *Done = BasicBlock::Create(C, A.getName() + ".copied", &F);
+    B.CreateCondBr(B.CreateIsNotNull(&A, A.getName() + ".nonnull"), CopyBB,
+                   Done);
+    B.SetInsertPoint(CopyBB);
+    Value *Copied = B.CreateCall(RT.CopyIn, {Th.H, Src, P.Bytes});
+    B.CreateBr(Done);
+    B.SetInsertPoint(Done);
+    PHINode *Phi = B.CreatePHI(B.getPtrTy(), 2, A.getName() + ".copy");
+    Phi->addIncoming(ConstantPointerNull::get(B.getPtrTy()), Before);
+    Phi->addIncoming(Copied, CopyBB);
+    P.Copy = Phi;
   }
-  SmallVector<Value *, 8> Entries;
-  for (auto [I, PA] : enumerate(Copies)) {
-    auto [P, A] = PA;
-    StringRef N = A->getName();
-    // NULL stays NULL; otherwise copied in (zero-filled for out, the bytes
-    // up to the NUL for a string: its count is not used).
-    uint64_t Kind = P->Kind == ArgKind::String ? 2 : P->Kind == ArgKind::Out ? 1 : 0;
-    P->Bytes = P->Kind == ArgKind::String ? B.getInt64(0) : emitByteCount(B, F, *P);
-    Value *E = B.CreateConstInBoundsGEP2_32(ArrTy, Begins, 0, I, N + ".begin");
-    B.CreateAlignedStore(A, B.CreateStructGEP(RT.CopyBeginTy, E, 0, N + ".begin.src"), Align(8));
-    B.CreateAlignedStore(P->Bytes, B.CreateStructGEP(RT.CopyBeginTy, E, 1, N + ".begin.bytes"), Align(8));
-    B.CreateAlignedStore(B.getInt64(Kind), B.CreateStructGEP(RT.CopyBeginTy, E, 2, N + ".begin.kind"), Align(8));
-    Entries.push_back(E);
-  }
-  Value *St = B.CreateCall(RT.CopiesBegin,
-                           {Th.H, Begins, B.getInt64(Copies.size())}, "copied");
-  auto *MadeBB = BasicBlock::Create(C, "copies.made", &F);
-  BasicBlock *NoCopies = Th.FailBB;
-  if (!Th.Inline) { // the allocated block goes back first
-    NoCopies = BasicBlock::Create(C, "no.copies", &F);
-    IRBuilder<> NB(NoCopies);
-    emitFrees(NB, Plan, "free.block", /*Copies=*/false);
-    NB.CreateBr(Th.FailBB);
-  }
-  B.CreateCondBr(B.CreateIsNull(St, "all.copied"), MadeBB, NoCopies, likely());
-  B.SetInsertPoint(MadeBB);
-  for (auto [I, PA] : enumerate(Copies)) {
-    auto [P, A] = PA;
-    P->Copy = B.CreateAlignedLoad(
-        B.getPtrTy(),
-        B.CreateStructGEP(RT.CopyBeginTy, Entries[I], 3,
-                          A->getName() + ".begin.copy"),
-        Align(8), A->getName() + ".copy");
-    B.CreateAlignedStore(P->Copy,
-                         B.CreateStructGEP(Th.BlockTy, Th.Blk, P->Field,
-                                           A->getName() + ".slot"),
-                         fieldAlign(DL, P->SlotTy));
-  }
+  // A non-NULL input without a copy: out of domain memory.
+  Value *Lost = B.CreateAnd(B.CreateIsNotNull(&A, A.getName() + ".given"),
+                            B.CreateIsNull(P.Copy, A.getName() + ".none"),
+                            A.getName() + ".lost");
+  B.CreateAlignedStore(P.Copy, Slot, fieldAlign(DL, P.SlotTy));
+  return Lost;
 }
 
 void Isolator::emitArguments(IRBuilder<> &B, Function &F,
                              MutableArrayRef<ArgPlan> Plan) {
   Th.PlanBase = Plan.data();
-  emitCopiesBegin(B, F, Plan);
-  Value *Lost = nullptr; // a deep parameter's copy could not be made
+  Value *Lost = nullptr;
   for (auto [P, A] : zip(Plan, F.args())) {
     if (P.Kind == ArgKind::SRet || P.IsPart)
       continue; // the return slot: written by the body; a part: the copy
@@ -1657,8 +1629,11 @@ void Isolator::emitArguments(IRBuilder<> &B, Function &F,
       fillDeep(B, F, A, P, Lost);
       continue;
     }
-    if (P.isCopy())
-      continue; // emitCopiesBegin
+    if (P.isCopy()) {
+      Value *LostThis = emitCopy(B, F, P, A);
+      Lost = Lost ? B.CreateOr(Lost, LostThis, "lost") : LostThis;
+      continue;
+    }
     Value *Slot = B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field,
                                     A.getName() + ".slot");
     Align SlotAlign = fieldAlign(DL, P.SlotTy);

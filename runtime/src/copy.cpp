@@ -191,18 +191,6 @@ void copy_back(ThreadState *ts, void *dst, const void *copy, size_t bytes) {
   memcpy(dst, copy, bytes);
 }
 
-void block_release(ThreadState *ts, Instance *in, void *p, int64_t handle);
-
-// A copy of __sdrad_copies_begin could not be made: the ones before it
-// are given back, and no entry keeps a copy.
-[[gnu::cold, gnu::noinline]] int32_t copies_begin_undo(ThreadState *ts, Instance *in, __sdrad_copy_begin *v, size_t n,
-                                                       void *const *made, size_t nmade, int64_t handle) {
-  for (size_t i = 0; i < nmade; ++i)
-    if (made[i]) block_release(ts, in, made[i], handle);
-  for (size_t i = 0; i < n; ++i) v[i].copy = nullptr;
-  return SDRAD_E_NO_MEMORY;
-}
-
 // Frees a block or copy of `in` (or of the caller's arena, a nested call's
 // block); a foreign pointer is refused with a message.
 void block_release(ThreadState *ts, Instance *in, void *p, int64_t handle) {
@@ -305,43 +293,6 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, cons
   Instance *in = instance_for(handle, &ts);
   if (!in || !dst || !copy_registered(in, copy)) return refuse_copy_out(ts, copy, bytes);
   copy_back(ts, dst, copy, bytes);
-}
-
-// A call's copies in one gate crossing (the thunk's copy_in / copy_string
-// of each buffer).  Each entry is read once; what the caller may read and
-// write is checked as in the single-copy gates.
-extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copies_begin(int64_t handle, __sdrad_copy_begin *v, size_t n) {
-  ThreadState *ts;
-  Instance *in = instance_for(handle, &ts);
-  if (n > (size_t)Instance::kMaxCopies || (n && !v)) {
-    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copies_begin", v);
-    say("__sdrad_copies_begin(%p, %zu) refused: not an array of at most %d copies", (void *)v, n, Instance::kMaxCopies);
-    return SDRAD_E_BAD_ARGUMENT;
-  }
-  if (!in) return SDRAD_E_BAD_HANDLE;
-  if (ts->depth > 0) check_caller_write_slow(ts, "__sdrad_copies_begin", v, n * sizeof *v);
-  void *made[Instance::kMaxCopies];  // not read back from v: the caller may change it
-  for (size_t i = 0; i < n; ++i) {
-    const void *src = v[i].src;
-    uint64_t bytes = v[i].bytes, kind = v[i].kind;
-    void *c = nullptr;
-    if (src) {
-      if (kind == SDRAD_COPY_STRING) {
-        ssize_t len = caller_strlen(ts, (const char *)src, SIZE_MAX);
-        if (len < 0) gate_refuse(ts, "__sdrad_copies_begin", src);
-        c = make_copy(in, src, (size_t)len + 1);
-      } else if (kind == SDRAD_COPY_ZEROED) {
-        c = make_copy(in, nullptr, bytes);
-      } else {
-        check_caller_read(ts, "__sdrad_copies_begin", src, bytes);
-        c = make_copy(in, src, bytes);
-      }
-      if (!c) return copies_begin_undo(ts, in, v, n, made, i, handle);
-    }
-    made[i] = c;
-  }
-  for (size_t i = 0; i < n; ++i) v[i].copy = made[i];
-  return 0;
 }
 
 // The end of a successful call's copies in one gate crossing (the thunk's

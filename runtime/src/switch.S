@@ -248,7 +248,6 @@ sdrad_gate_violation:
         GATE __sdrad_copy_string,       sdrad_impl_copy_string
         GATE __sdrad_copy_check,        sdrad_impl_copy_check
         GATE __sdrad_copy_out,          sdrad_impl_copy_out
-        GATE __sdrad_copies_begin,      sdrad_impl_copies_begin
         GATE __sdrad_copies_end,        sdrad_impl_copies_end
         GATE __sdrad_register_entries,  sdrad_impl_register_entries
         GATE sdrad_last_fault,          sdrad_impl_last_fault

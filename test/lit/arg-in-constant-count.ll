@@ -8,7 +8,4 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-NOT: umul.with.overflow
-; CHECK: store ptr %p, ptr %p.begin.src
-; CHECK-NEXT: %p.begin.bytes = getelementptr
-; CHECK-NEXT: store i64 128, ptr %p.begin.bytes
-; CHECK: call i32 @__sdrad_copies_begin(i64 %h, ptr %made, i64 1)
+; CHECK: call ptr @__sdrad_copy_in(i64 %h, ptr %p, i64 128)

@@ -7,10 +7,7 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK: store ptr %v, ptr %v.begin.src
-; CHECK: store i64 64, ptr %v.begin.bytes
-; CHECK: store i64 0, ptr %v.begin.kind
-; CHECK: call i32 @__sdrad_copies_begin(i64 %h, ptr %made, i64 1)
+; CHECK: call ptr @__sdrad_copy_in(i64 %h, ptr %v, i64 64)
 ; CHECK: call i32 @__sdrad_call_with(
 ; CHECK: store ptr %v.copy, ptr %v.end.copy
 ; CHECK: store ptr %v, ptr %v.end.dst

@@ -1,5 +1,5 @@
-; out(n): the domain gets a zero-filled copy (a SDRAD_COPY_ZEROED entry of
-; __sdrad_copies_begin: the caller's buffer is not read); __sdrad_copies_end copies it back to the caller's buffer after a
+; out(n): the domain gets a zero-filled copy (__sdrad_copy_in with a NULL
+; source); __sdrad_copies_end copies it back to the caller's buffer after a
 ; successful call, once every canary is intact (the runtime checks first).
 ; RUN: %opt_sdrad %s | FileCheck %s
 
@@ -10,10 +10,8 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-LABEL: define i32 @fill(
-; CHECK:         store ptr %out, ptr %out.begin.src
-; CHECK:         store i64 %out.bytes, ptr %out.begin.bytes
-; CHECK:         store i64 1, ptr %out.begin.kind
-; CHECK-NEXT:    call i32 @__sdrad_copies_begin(i64 %h, ptr %made, i64 1)
+; CHECK:       out.copyin:
+; CHECK-NEXT:    call ptr @__sdrad_copy_in(i64 %h, ptr null, i64 %out.bytes)
 ; CHECK:       call:
 ; CHECK-NEXT:    %status = call i32 @__sdrad_call_with(
 ; CHECK:       check:

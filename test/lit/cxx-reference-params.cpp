@@ -14,22 +14,9 @@ int f(SDRAD_IN(1) const P &in, SDRAD_OUT(1) P &out, SDRAD_INOUT(1) int &io,
 }
 
 // CHECK: define {{.*}}i32 @_Z1fRK1PRS_RiS1_(ptr {{.*}}"sdrad-elem-size"="16" "sdrad-in"="1" {{.*}}, ptr {{.*}}"sdrad-elem-size"="16" "sdrad-out"="1" {{.*}}, ptr {{.*}}"sdrad-elem-size"="4" "sdrad-inout"="1" {{.*}}, ptr {{.*}}"sdrad-shared" {{.*}})
-// CHECK: store ptr %0, ptr %{{[0-9]+}}
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 16, ptr
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 0, ptr
-// CHECK: store ptr %1, ptr %{{[0-9]+}}
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 16, ptr
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 1, ptr
-// CHECK: store ptr %2, ptr %{{[0-9]+}}
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 4, ptr
-// CHECK-NEXT: getelementptr
-// CHECK-NEXT: store i64 0, ptr
-// CHECK-NEXT: call i32 @__sdrad_copies_begin(i64 %{{.*}}, ptr %{{[0-9]+}}, i64 3)
+// CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr %0, i64 16)
+// CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr null, i64 16)
+// CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr %2, i64 4)
 // CHECK: store ptr %1, ptr %{{[0-9]+}}
 // CHECK-NEXT: getelementptr
 // CHECK-NEXT: store i64 16, ptr %{{[0-9]+}}

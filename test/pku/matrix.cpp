@@ -1405,7 +1405,6 @@ static const Row kRows[] = {
     {"gate_copies_end_to_root", BLOCKED, false, false, D_MAIN, r_gate_copies_end_to_root, SDRAD_FAULT_GATE},
     {"gate_call_with_block_in_root", BLOCKED, false, false, D_MAIN, r_gate_call_with_root_block, SDRAD_FAULT_GATE},
     {"gate_copy_in_reads_root_secret", BLOCKED, false, false, D_CONF, r_gate_copy_in_reads_secret, SDRAD_FAULT_GATE},
-    {"gate_copies_begin_reads_root_secret", BLOCKED, false, false, D_CONF, r_gate_copies_begin_reads_secret, SDRAD_FAULT_GATE},
     {"gate_compat_free_root_chunk", BLOCKED, false, false, D_MAIN, r_compat_free_root_chunk, SDRAD_FAULT_GATE},
     {"gate_compat_malloc_root_heap", BLOCKED, false, false, D_MAIN, r_compat_malloc_root_heap, SDRAD_FAULT_GATE},
     {"gate_release_other_instance", BLOCKED, false, false, D_MAIN, r_release_other_instance, SDRAD_FAULT_GATE},

@@ -165,24 +165,6 @@ int32_t __sdrad_copy_check(int64_t handle, const void *copy);
  * (with the rights needed to read the domain's memory). */
 void __sdrad_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes);
 
-/* One copy to make before a call (__sdrad_copies_begin). */
-typedef struct __sdrad_copy_begin {
-  const void *src; /* the caller's buffer; NULL: no copy (copy = NULL) */
-  uint64_t bytes;  /* its size (SDRAD_COPY_BYTES, SDRAD_COPY_ZEROED) */
-  uint64_t kind;   /* SDRAD_COPY_* */
-  void *copy;      /* set by the runtime */
-} __sdrad_copy_begin;
-#define SDRAD_COPY_BYTES 0  /* in / inout: a copy of src's bytes */
-#define SDRAD_COPY_ZEROED 1 /* out: `bytes` zero-filled, src not read */
-#define SDRAD_COPY_STRING 2 /* string: src's bytes up to its NUL */
-
-/* The __sdrad_copy_in / _copy_string of a call's buffers in one gate
- * crossing (what the plugin's thunks use, n <= 32): sets each entry's
- * copy.  0 when every entry with a src has its copy; otherwise
- * SDRAD_E_NO_MEMORY (out of domain memory, or a size the arithmetic
- * saturated), with no copy left (those made are freed, every copy NULL). */
-int32_t __sdrad_copies_begin(int64_t handle, __sdrad_copy_begin *v, size_t n);
-
 /* One copy at the end of a successful call (__sdrad_copies_end). */
 typedef struct __sdrad_copy_end {
   void *copy;      /* from __sdrad_copy_in/_string; NULL: nothing to do */
