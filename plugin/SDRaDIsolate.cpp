@@ -504,7 +504,8 @@ struct RuntimeABI {
   StructType *SettingsTy;
   FunctionCallee DomainHandle, DomainHandleWith, BlockAlloc, BlockFree, CopyIn, CopyString,
       Call, CallWith, CopiesEnd, RegisterEntries;
-  StructType *CopyEndTy; // struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
+  /// struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
+  StructType *CopyEndTy;
 
   explicit RuntimeABI(Module &M) {
     LLVMContext &C = M.getContext();
@@ -537,7 +538,8 @@ struct RuntimeABI {
     CopiesEnd = Decl("__sdrad_copies_end", I32, {I64, Ptr, I64});
     CopyEndTy = StructType::getTypeByName(C, "struct.__sdrad_copy_end");
     if (!CopyEndTy)
-      CopyEndTy = StructType::create(C, {Ptr, Ptr, I64}, "struct.__sdrad_copy_end");
+      CopyEndTy = StructType::create(C, {Ptr, Ptr, I64},
+                                     "struct.__sdrad_copy_end");
     RegisterEntries = Decl("__sdrad_register_entries", I32, {Ptr, I64});
   }
 };
@@ -1711,7 +1713,8 @@ void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
   }
   Value *Ok = nullptr;
   Value *Null = ConstantPointerNull::get(B.getPtrTy());
-  for (auto [I, P] : enumerate(Copies)) {
+  for (unsigned I = 0; I < Copies.size(); ++I) {
+    const ArgPlan *P = Copies[I];
     Argument *A = F.getArg(P - Plan.data());
     Value *Dst = Null, *Bytes = B.getInt64(0);
     if (P->copiesBack() && !P->OutDeep[0]) { // deep out: assigned after
@@ -1729,12 +1732,12 @@ void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
     Value *E = B.CreateConstInBoundsGEP2_32(ArrTy, Ends, 0, I,
                                             A->getName() + ".end");
     StringRef N = A->getName();
-    B.CreateAlignedStore(P->Copy, B.CreateStructGEP(RT.CopyEndTy, E, 0, N + ".end.copy"),
-                         Align(8));
-    B.CreateAlignedStore(Dst, B.CreateStructGEP(RT.CopyEndTy, E, 1, N + ".end.dst"),
-                         Align(8));
-    B.CreateAlignedStore(Bytes, B.CreateStructGEP(RT.CopyEndTy, E, 2, N + ".end.bytes"),
-                         Align(8));
+    auto Field = [&](unsigned Idx, const char *Suffix) {
+      return B.CreateStructGEP(RT.CopyEndTy, E, Idx, N + Suffix);
+    };
+    B.CreateAlignedStore(P->Copy, Field(0, ".end.copy"), Align(8));
+    B.CreateAlignedStore(Dst, Field(1, ".end.dst"), Align(8));
+    B.CreateAlignedStore(Bytes, Field(2, ".end.bytes"), Align(8));
   }
   Value *St = B.CreateCall(RT.CopiesEnd,
                            {Th.H, Ends, B.getInt64(Copies.size())}, "canary");
