@@ -503,7 +503,9 @@ struct RuntimeABI {
   StructType *RefTy;
   StructType *SettingsTy;
   FunctionCallee DomainHandle, DomainHandleWith, BlockAlloc, BlockFree, CopyIn, CopyString,
-      Call, CallWith, CopyCheck, CopyOut, RegisterEntries;
+      Call, CallWith, CopiesEnd, RegisterEntries;
+  /// struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
+  StructType *CopyEndTy;
 
   explicit RuntimeABI(Module &M) {
     LLVMContext &C = M.getContext();
@@ -533,8 +535,11 @@ struct RuntimeABI {
     CopyString = Decl("__sdrad_copy_string", Ptr, {I64, Ptr});
     Call = Decl("__sdrad_call", I32, {I64, Ptr, Ptr});
     CallWith = Decl("__sdrad_call_with", I32, {I64, Ptr, Ptr, I64});
-    CopyCheck = Decl("__sdrad_copy_check", I32, {I64, Ptr});
-    CopyOut = Decl("__sdrad_copy_out", Void, {I64, Ptr, Ptr, I64});
+    CopiesEnd = Decl("__sdrad_copies_end", I32, {I64, Ptr, I64});
+    CopyEndTy = StructType::getTypeByName(C, "struct.__sdrad_copy_end");
+    if (!CopyEndTy)
+      CopyEndTy = StructType::create(C, {Ptr, Ptr, I64},
+                                     "struct.__sdrad_copy_end");
     RegisterEntries = Decl("__sdrad_register_entries", I32, {Ptr, I64});
   }
 };
@@ -616,6 +621,8 @@ class Isolator {
     Value *Blk = nullptr; // the argument block
     bool Inline = false;  // in the frame, __sdrad_call_with
     const ArgPlan *PlanBase = nullptr;
+    Value *Result = nullptr; // the result slot, read after the call
+    Value *Threw = nullptr;  // rethrow: an exception escaped the body (i1)
   } Th;
   MDBuilder MDB;
   /// Per domain reference: the settings of its functions (merged) and
@@ -690,17 +697,22 @@ private:
   Value *emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P, Argument &A);
   /// count * element size, saturated to SIZE_MAX on overflow.
   Value *emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P);
-  /// __sdrad_call(_with), then __sdrad_copy_check of each copy; any
+  /// __sdrad_call(_with), then __sdrad_copies_end of the copies; any
   /// non-zero status fails.  Leaves the builder in "success".
   void emitCall(IRBuilder<> &B, Function &F, Function &Entry,
-                ArrayRef<ArgPlan> Plan);
+                ArrayRef<ArgPlan> Plan, bool HasRetField);
+  /// After a successful call: one __sdrad_copies_end for every copy (checks
+  /// all canaries, copies out/inout back, frees), in one gate crossing.
+  void emitCopiesEnd(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan);
   /// rethrow: an exception that escaped the body is thrown in the caller.
   void emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan);
   /// Copies out/inout back, the sret result, frees, returns the result.
   void emitSuccess(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan,
                    bool HasRetField);
-  /// __sdrad_block_free of every copy made (and an allocated block).
-  void emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan, StringRef Name);
+  /// __sdrad_block_free of every copy made (unless \p Copies is false:
+  /// __sdrad_copies_end freed them) and of an allocated block.
+  void emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan, StringRef Name,
+                 bool Copies = true);
   MDNode *likely() { return sdrad::compat::likelyBranchWeights(MDB); }
   MDNode *unlikely() { return sdrad::compat::unlikelyBranchWeights(MDB); }
   void emitAlternate(IRBuilder<> &B, Function &F);
@@ -1486,7 +1498,7 @@ void Isolator::emitThunk(Function &F, GlobalVariable *Ref, Function &Entry,
   emitHandle(B);
   emitBlock(B);
   emitArguments(B, F, Plan);
-  emitCall(B, F, Entry, Plan);
+  emitCall(B, F, Entry, Plan, HasRetField);
   if (Rt.Run)
     emitRethrowCheck(B, Plan);
   emitSuccess(B, F, Plan, HasRetField);
@@ -1649,9 +1661,9 @@ void Isolator::emitArguments(IRBuilder<> &B, Function &F,
 }
 
 void Isolator::emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan,
-                         StringRef Name) {
+                         StringRef Name, bool Copies) {
   for (const ArgPlan &P : Plan)
-    if (P.Copy)
+    if (P.Copy && Copies)
       ifNonNull(B, P.Copy, Name, [&](IRBuilder<> &TB) {
         TB.CreateCall(RT.BlockFree, {Th.H, P.Copy});
       });
@@ -1660,7 +1672,7 @@ void Isolator::emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan,
 }
 
 void Isolator::emitCall(IRBuilder<> &B, Function &F, Function &Entry,
-                        ArrayRef<ArgPlan> Plan) {
+                        ArrayRef<ArgPlan> Plan, bool HasRetField) {
   uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
   Value *St = Th.Inline ? B.CreateCall(RT.CallWith,
                                        {Th.H, &Entry, Th.Blk,
@@ -1670,17 +1682,67 @@ void Isolator::emitCall(IRBuilder<> &B, Function &F, Function &Entry,
                                        "status");
   BasicBlock *Next = BasicBlock::Create(C, "check", &F);
   B.CreateCondBr(B.CreateIsNull(St, "ok"), Next, Th.FailBB, likely());
-  // if (st == 0) st = __sdrad_copy_check(h, c) for each copy, stop at the
-  // first non-zero.
-  for (const ArgPlan &P : Plan) {
-    if (!P.Copy)
-      continue;
-    B.SetInsertPoint(Next);
-    Value *Check = B.CreateCall(RT.CopyCheck, {Th.H, P.Copy}, "canary");
-    Next = BasicBlock::Create(C, "check", &F);
-    B.CreateCondBr(B.CreateIsNull(Check, "intact"), Next, Th.FailBB, likely());
+  B.SetInsertPoint(Next);
+  if (HasRetField)
+    Th.Result = B.CreateAlignedLoad(
+        F.getReturnType(), B.CreateStructGEP(Th.BlockTy, Th.Blk, 0, "ret.slot"),
+        fieldAlign(DL, F.getReturnType()), "ret");
+  if (Rt.Run)
+    Th.Threw = B.CreateIsNotNull(
+        B.CreateAlignedLoad(B.getInt32Ty(),
+                            B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.ExcField),
+                            Align(4), "exc"),
+        "threw");
+  emitCopiesEnd(B, F, Plan);
+  B.GetInsertBlock()->setName("success");
+}
+
+void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
+                             ArrayRef<ArgPlan> Plan) {
+  SmallVector<const ArgPlan *, 8> Copies;
+  for (const ArgPlan &P : Plan)
+    if (P.Copy)
+      Copies.push_back(&P);
+  if (Copies.empty())
+    return;
+  ArrayType *ArrTy = ArrayType::get(RT.CopyEndTy, Copies.size());
+  AllocaInst *Ends;
+  {
+    IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
+    Ends = AB.CreateAlloca(ArrTy, nullptr, "copies");
   }
-  Next->setName("success");
+  Value *Ok = nullptr;
+  Value *Null = ConstantPointerNull::get(B.getPtrTy());
+  for (unsigned I = 0; I < Copies.size(); ++I) {
+    const ArgPlan *P = Copies[I];
+    Argument *A = F.getArg(P - Plan.data());
+    Value *Dst = Null, *Bytes = B.getInt64(0);
+    if (P->copiesBack() && !P->OutDeep[0]) { // deep out: assigned after
+      if (P->IfOk && !Ok)
+        Ok = okIf(B, F, Th.Result);
+      // Back to the caller's buffer (non-NULL: it has a copy) unless an
+      // exception escaped or, for if_ok, the result says failure.
+      Value *Back = Th.Threw ? B.CreateNot(Th.Threw) : nullptr;
+      if (P->IfOk)
+        Back = Back ? B.CreateAnd(Back, Ok) : Ok;
+      Dst = Back ? B.CreateSelect(Back, A, Null, A->getName() + ".dst")
+                 : static_cast<Value *>(A);
+      Bytes = P->Returned ? returnedBytes(B, *P, Th.Result) : P->Bytes;
+    }
+    Value *E = B.CreateConstInBoundsGEP2_32(ArrTy, Ends, 0, I,
+                                            A->getName() + ".end");
+    StringRef N = A->getName();
+    auto Field = [&](unsigned Idx, const char *Suffix) {
+      return B.CreateStructGEP(RT.CopyEndTy, E, Idx, N + Suffix);
+    };
+    B.CreateAlignedStore(P->Copy, Field(0, ".end.copy"), Align(8));
+    B.CreateAlignedStore(Dst, Field(1, ".end.dst"), Align(8));
+    B.CreateAlignedStore(Bytes, Field(2, ".end.bytes"), Align(8));
+  }
+  Value *St = B.CreateCall(RT.CopiesEnd,
+                           {Th.H, Ends, B.getInt64(Copies.size())}, "canary");
+  auto *Next = BasicBlock::Create(C, "success", &F);
+  B.CreateCondBr(B.CreateIsNull(St, "intact"), Next, Th.FailBB, likely());
   B.SetInsertPoint(Next);
 }
 
@@ -1688,10 +1750,7 @@ void Isolator::emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan) {
   Function *F = B.GetInsertBlock()->getParent();
   auto *ThrowBB = BasicBlock::Create(C, "rethrow", F);
   auto *OkBB = BasicBlock::Create(C, "returned", F);
-  Value *Exc = B.CreateAlignedLoad(
-      B.getInt32Ty(), B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.ExcField),
-      Align(4), "exc");
-  B.CreateCondBr(B.CreateIsNotNull(Exc, "threw"), ThrowBB, OkBB, unlikely());
+  B.CreateCondBr(Th.Threw, ThrowBB, OkBB, unlikely());
   B.SetInsertPoint(ThrowBB);
   Type *WhatTy = ArrayType::get(B.getInt8Ty(), sdrad::RethrowWhatSize);
   AllocaInst *What;
@@ -1702,7 +1761,7 @@ void Isolator::emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan) {
   B.CreateMemCpy(What, Align(1),
                  B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.WhatField), Align(1),
                  sdrad::RethrowWhatSize);
-  emitFrees(B, Plan, "free.exc");
+  emitFrees(B, Plan, "free.exc", /*Copies=*/false);
   B.CreateCall(Rt.Throw,
                {Th.Ref->getInitializer()->getAggregateElement(1u), What});
   B.CreateUnreachable();
@@ -1711,11 +1770,7 @@ void Isolator::emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan) {
 
 void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
                            ArrayRef<ArgPlan> Plan, bool HasRetField) {
-  Value *Result = nullptr;
-  if (HasRetField)
-    Result = B.CreateAlignedLoad(
-        F.getReturnType(), B.CreateStructGEP(Th.BlockTy, Th.Blk, 0, "ret.slot"),
-        fieldAlign(DL, F.getReturnType()), "ret");
+  Value *Result = Th.Result;
   Value *Ok = okIf(B, F, Result);
   for (const ArgPlan &P : Plan)
     if (P.OutDeep[0]) {
@@ -1728,16 +1783,6 @@ void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
                TB.CreateCall(P.OutDeep[1],
                              {A, TB.CreateStructGEP(Th.BlockTy, Th.Blk,
                                                     P.ObjField)});
-             });
-    } else if (P.copiesBack()) {
-      Argument *A = F.getArg(&P - Plan.data());
-      Value *Given = B.CreateIsNotNull(A, A->getName() + ".nonnull");
-      if (P.IfOk)
-        Given = B.CreateAnd(Given, Ok, A->getName() + ".ok");
-      Value *Bytes = P.Returned ? returnedBytes(B, P, Result) : P.Bytes;
-      ifTrue(B, Given, (A->getName() + ".copyout").str(),
-             [&](IRBuilder<> &TB) {
-               TB.CreateCall(RT.CopyOut, {Th.H, A, P.Copy, Bytes});
              });
     }
   for (auto [P, A] : zip(Plan, F.args()))
@@ -1754,7 +1799,7 @@ void Isolator::emitSuccess(IRBuilder<> &B, Function &F,
     }
   if (Res.Drop) // a fault there only discards the domain
     B.CreateCall(RT.Call, {Th.H, Res.Drop, Th.Blk}, "drop.status");
-  emitFrees(B, Plan, "free");
+  emitFrees(B, Plan, "free", /*Copies=*/false);
   if (Result)
     B.CreateRet(Result);
   else

@@ -138,6 +138,9 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
     return nullptr;
   }
   bool fresh;
+  // Before the slack is added: SIZE_MAX (a thunk's saturated count) must
+  // not wrap to a small block that the copy then overruns.
+  if (bytes > ((size_t)1 << 46)) return nullptr;
   size_t slack = src && bytes >= 1024 ? kAlignSlack : 0;
   uint8_t *raw = block_raw(in, bytes + slack, &fresh);
   if (!raw) return nullptr;
@@ -153,6 +156,61 @@ void *make_copy(Instance *in, const void *src, size_t bytes) {
   __builtin_memcpy(data + bytes, &back, 8);  // inline (the runtime is built -fno-builtin)
   in->copies[in->n_copies++] = data;
   return data;
+}
+
+// A live copy's header and both canaries, inside the instance.
+bool copy_intact(const Instance *in, const void *copy) {
+  const uint8_t *data = (const uint8_t *)copy;
+  if (!copy_in_bounds(in, data - sizeof(CopyHeader), sizeof(CopyHeader))) return false;
+  const CopyHeader *hdr = (const CopyHeader *)(data - sizeof(CopyHeader));
+  uint64_t size = hdr->size, back;
+  if (hdr->canary != canary_at(data) || !copy_in_bounds(in, data, size + 8)) return false;
+  __builtin_memcpy(&back, data + size, 8);
+  return back == canary_at(data + size);
+}
+
+// Only a copy made for this call can be found corrupted (and the callee
+// discarded for it); any other pointer is the caller's mistake.
+[[gnu::cold, gnu::noinline]] int32_t refuse_unknown_copy(ThreadState *ts, const char *what, const void *copy, int64_t handle) {
+  if (calling_instance(ts)) gate_refuse(ts, what, copy);
+  say("%s(%p) refused: not a live copy of domain handle %lld", what, copy, (long long)handle);
+  return SDRAD_E_BAD_ARGUMENT;
+}
+
+[[gnu::cold, gnu::noinline]] void refuse_copy_out(ThreadState *ts, const void *copy, size_t bytes) {
+  if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_out", copy);
+  say("__sdrad_copy_out refused: %p+%zu is not a live copy of the domain", copy, bytes);
+}
+
+// `copy` is a registered copy of the instance: at most its size, into a
+// destination the caller may write.
+void copy_back(ThreadState *ts, void *dst, const void *copy, size_t bytes) {
+  const CopyHeader *hdr = (const CopyHeader *)((const uint8_t *)copy - sizeof(CopyHeader));
+  if (bytes > hdr->size) return refuse_copy_out(ts, copy, bytes);
+  check_caller_write(ts, "__sdrad_copy_out", dst, bytes);
+  memcpy(dst, copy, bytes);
+}
+
+// Frees a block or copy of `in` (or of the caller's arena, a nested call's
+// block); a foreign pointer is refused with a message.
+void block_release(ThreadState *ts, Instance *in, void *p, int64_t handle) {
+  if (ts->depth > 0 && arena_owns(ts->frames[ts->depth - 1].inst, p))
+    return arena_free(ts->frames[ts->depth - 1].inst, p);
+  if (arena_owns(in, p)) return arena_free(in, p);
+  if (!heap_contains(in->heap, p) || (uintptr_t)p < in->heap_lo + sizeof(CopyHeader)) {
+    say("__sdrad_block_free(%p) refused: not in the heap of domain handle %lld", p, (long long)handle);
+    return;
+  }
+  // Heap blocks (the arena was full) start `adj` bytes before their header.
+  auto *hdr = (CopyHeader *)((uint8_t *)p - sizeof(CopyHeader));
+  if (hdr->canary != canary_at(p) || hdr->adj >= kAlignSlack) {
+    say("__sdrad_block_free(%p) refused: not a block of this domain", p);
+    return;
+  }
+  hdr->canary = 0;
+  copy_unregister(in, p);
+  uint8_t *raw = (uint8_t *)hdr - hdr->adj;
+  guarded(in, [&] { heap_free(in->heap, raw); });
 }
 
 }  // namespace
@@ -198,23 +256,7 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_block_free(int64_t handle, void *p) {
     say("__sdrad_block_free(%p) refused: bad domain handle %lld", p, (long long)handle);
     return;
   }
-  if (ts->depth > 0 && arena_owns(ts->frames[ts->depth - 1].inst, p))
-    return arena_free(ts->frames[ts->depth - 1].inst, p);
-  if (arena_owns(in, p)) return arena_free(in, p);
-  if (!heap_contains(in->heap, p) || (uintptr_t)p < in->heap_lo + sizeof(CopyHeader)) {
-    say("__sdrad_block_free(%p) refused: not in the heap of domain handle %lld", p, (long long)handle);
-    return;
-  }
-  // Heap blocks (the arena was full) start `adj` bytes before their header.
-  auto *hdr = (CopyHeader *)((uint8_t *)p - sizeof(CopyHeader));
-  if (hdr->canary != canary_at(p) || hdr->adj >= kAlignSlack) {
-    say("__sdrad_block_free(%p) refused: not a block of this domain", p);
-    return;
-  }
-  hdr->canary = 0;
-  copy_unregister(in, p);
-  uint8_t *raw = (uint8_t *)hdr - hdr->adj;
-  guarded(in, [&] { heap_free(in->heap, raw); });
+  block_release(ts, in, p, handle);
 }
 
 extern "C" SDRAD_HIDDEN void *sdrad_impl_copy_in(int64_t handle, const void *src, size_t bytes) {
@@ -240,26 +282,8 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
   ThreadState *ts;
   Instance *in = instance_for(handle, &ts);
   if (!in) return SDRAD_E_BAD_HANDLE;
-  // Only a copy made for this call can be found corrupted (and the callee
-  // discarded for it); any other pointer is the caller's mistake.
-  if (!copy_registered(in, copy)) {
-    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_check", copy);
-    say("__sdrad_copy_check(%p) refused: not a live copy of domain handle %lld", copy, (long long)handle);
-    return SDRAD_E_BAD_ARGUMENT;
-  }
-  const uint8_t *data = (const uint8_t *)copy;
-  bool ok = copy_in_bounds(in, data - sizeof(CopyHeader), sizeof(CopyHeader));
-  uint64_t size = 0, back = 0;
-  if (ok) {
-    const CopyHeader *hdr = (const CopyHeader *)(data - sizeof(CopyHeader));
-    size = hdr->size;
-    ok = hdr->canary == canary_at(data) && copy_in_bounds(in, data, size + 8);
-  }
-  if (ok) {
-    __builtin_memcpy(&back, data + size, 8);
-    ok = back == canary_at(data + size);
-  }
-  if (ok) return 0;
+  if (!copy_registered(in, copy)) return refuse_unknown_copy(ts, "__sdrad_copy_check", copy, handle);
+  if (copy_intact(in, copy)) return 0;
   fault_discard(in, SDRAD_FAULT_CANARY, (uintptr_t)copy);
   return SDRAD_FAULT_CANARY;
 }
@@ -267,12 +291,40 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
 extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes) {
   ThreadState *ts;
   Instance *in = instance_for(handle, &ts);
-  const CopyHeader *hdr = (const CopyHeader *)((const uint8_t *)copy - sizeof(CopyHeader));
-  if (!in || !dst || !copy_registered(in, copy) || bytes > hdr->size) {
-    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copy_out", copy);
-    say("__sdrad_copy_out refused: %p+%zu is not a live copy of the domain", copy, bytes);
-    return;
+  if (!in || !dst || !copy_registered(in, copy)) return refuse_copy_out(ts, copy, bytes);
+  copy_back(ts, dst, copy, bytes);
+}
+
+// The end of a successful call's copies in one gate crossing (the thunk's
+// copy_check / copy_out / block_free of each copy): all canaries first, so
+// that a broken one leaves every caller buffer untouched.
+extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copies_end(int64_t handle, const __sdrad_copy_end *v, size_t n) {
+  ThreadState *ts;
+  Instance *in = instance_for(handle, &ts);
+  if (n > (size_t)Instance::kMaxCopies || (n && !v)) {
+    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copies_end", v);
+    say("__sdrad_copies_end(%p, %zu) refused: not an array of at most %d copies", (const void *)v, n, Instance::kMaxCopies);
+    return SDRAD_E_BAD_ARGUMENT;
   }
-  check_caller_write(ts, "__sdrad_copy_out", dst, bytes);
-  memcpy(dst, copy, bytes);
+  if (!in) return SDRAD_E_BAD_HANDLE;
+  // From a domain: a snapshot, which another thread of that domain cannot
+  // change between the checks and the copies.  Root's array is root's.
+  const __sdrad_copy_end *e = v;
+  __sdrad_copy_end snap[Instance::kMaxCopies];
+  if (ts->depth > 0) {
+    check_caller_read_slow(ts, "__sdrad_copies_end", v, n * sizeof *v);
+    e = (const __sdrad_copy_end *)memcpy(snap, v, n * sizeof *v);
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (e[i].copy && !copy_registered(in, e[i].copy)) return refuse_unknown_copy(ts, "__sdrad_copies_end", e[i].copy, handle);
+  for (size_t i = 0; i < n; ++i)
+    if (e[i].copy && !copy_intact(in, e[i].copy)) {
+      fault_discard(in, SDRAD_FAULT_CANARY, (uintptr_t)e[i].copy);
+      return SDRAD_FAULT_CANARY;
+    }
+  for (size_t i = 0; i < n; ++i)
+    if (e[i].copy && e[i].dst) copy_back(ts, e[i].dst, e[i].copy, e[i].bytes);
+  for (size_t i = 0; i < n; ++i)
+    if (e[i].copy) block_release(ts, in, e[i].copy, handle);
+  return 0;
 }

@@ -491,6 +491,7 @@ __sdrad_call_with:
         GATE __sdrad_copy_string,       sdrad_impl_copy_string
         GATE __sdrad_copy_check,        sdrad_impl_copy_check
         GATE __sdrad_copy_out,          sdrad_impl_copy_out
+        GATE __sdrad_copies_end,        sdrad_impl_copies_end
         GATE __sdrad_register_entries,  sdrad_impl_register_entries
         GATE sdrad_last_fault,          sdrad_impl_last_fault
         GATE sdrad_clear_fault,         sdrad_impl_clear_fault

@@ -9,5 +9,7 @@ attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK: call ptr @__sdrad_copy_in(i64 %h, ptr %v, i64 64)
 ; CHECK: call i32 @__sdrad_call_with(
-; CHECK: call i32 @__sdrad_copy_check(i64 %h, ptr %v.copy)
-; CHECK: call void @__sdrad_copy_out(i64 %h, ptr %v, ptr %v.copy, i64 64)
+; CHECK: store ptr %v.copy, ptr %v.end.copy
+; CHECK: store ptr %v, ptr %v.end.dst
+; CHECK: store i64 64, ptr %v.end.bytes
+; CHECK: call i32 @__sdrad_copies_end(i64 %h, ptr %copies, i64 1)

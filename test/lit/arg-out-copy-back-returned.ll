@@ -9,7 +9,7 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK-LABEL: define i64 @read(
-; CHECK:       success:
+; CHECK:       check:
 ; CHECK:         %ret = load i64, ptr %ret.slot
 ; CHECK:         %[[NEG:[0-9]+]] = icmp slt i64 %ret, 0
 ; CHECK-NEXT:    %[[N:[0-9]+]] = select i1 %[[NEG]], i64 0, i64 %ret
@@ -17,5 +17,7 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT:    %[[LT:[0-9]+]] = icmp ult i64 %[[N]], %[[CAP]]
 ; CHECK-NEXT:    %copy.count = select i1 %[[LT]], i64 %[[N]], i64 %[[CAP]]
 ; CHECK-NEXT:    %copy.bytes = mul i64 %copy.count, 4
-; CHECK:       buf.copyout:
-; CHECK-NEXT:    call void @__sdrad_copy_out(i64 %h, ptr %buf, ptr %buf.copy, i64 %copy.bytes)
+; CHECK:         store ptr %buf, ptr %buf.end.dst
+; CHECK-NEXT:    %buf.end.bytes = getelementptr
+; CHECK-NEXT:    store i64 %copy.bytes, ptr %buf.end.bytes
+; CHECK-NEXT:    call i32 @__sdrad_copies_end(i64 %h, ptr %copies, i64 1)

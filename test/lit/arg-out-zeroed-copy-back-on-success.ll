@@ -1,6 +1,6 @@
 ; out(n): the domain gets a zero-filled copy (__sdrad_copy_in with a NULL
-; source); it is copied back to the caller's buffer only after the call and
-; every canary check succeeded.
+; source); __sdrad_copies_end copies it back to the caller's buffer after a
+; successful call, once every canary is intact (the runtime checks first).
 ; RUN: %opt_sdrad %s | FileCheck %s
 
 define i32 @fill(ptr "sdrad-out"="arg1" "sdrad-elem-size"="2" %out, i64 %n) #0 {
@@ -15,16 +15,16 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK:       call:
 ; CHECK-NEXT:    %status = call i32 @__sdrad_call_with(
 ; CHECK:       check:
-; CHECK-NEXT:    %canary = call i32 @__sdrad_copy_check(i64 %h, ptr %out.copy)
+; CHECK-NEXT:    %ret.slot = getelementptr
+; CHECK-NEXT:    %ret = load i32, ptr %ret.slot
+; CHECK:         store ptr %out.copy, ptr %out.end.copy
+; CHECK:         store ptr %out, ptr %out.end.dst
+; CHECK:         store i64 %out.bytes, ptr %out.end.bytes
+; CHECK-NEXT:    %canary = call i32 @__sdrad_copies_end(i64 %h, ptr %copies, i64 1)
 ; CHECK-NEXT:    %intact = icmp eq i32 %canary, 0
 ; CHECK-NEXT:    br i1 %intact, label %success, label %fail
 ; CHECK:       success:
-; CHECK-NEXT:    %ret.slot = getelementptr
-; CHECK-NEXT:    %ret = load i32, ptr %ret.slot
-; CHECK-NEXT:    %[[NN:out.nonnull[0-9]*]] = icmp ne ptr %out, null
-; CHECK-NEXT:    br i1 %[[NN]], label %out.copyout, label %out.copyout.done
-; CHECK:       out.copyout:
-; CHECK-NEXT:    call void @__sdrad_copy_out(i64 %h, ptr %out, ptr %out.copy, i64 %out.bytes)
+; CHECK-NEXT:    ret i32 %ret
 ; CHECK:       fail:
-; CHECK-NOT:     __sdrad_copy_out
+; CHECK-NOT:     __sdrad_copies_end
 ; CHECK:         ret i32 0

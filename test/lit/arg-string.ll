@@ -12,6 +12,8 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT: %s.none = icmp eq ptr %s.copy, null
 ; CHECK-NEXT: %s.lost = and i1 %s.given, %s.none
 ; CHECK-NEXT: store ptr %s.copy, ptr %s.slot
-; CHECK:      call i32 @__sdrad_copy_check(i64 %h, ptr %s.copy)
-; CHECK-NOT:  call void @__sdrad_copy_out
+; CHECK:      store ptr %s.copy, ptr %s.end.copy
+; CHECK-NEXT: %s.end.dst = getelementptr
+; CHECK-NEXT: store ptr null, ptr %s.end.dst
+; CHECK:      call i32 @__sdrad_copies_end(i64 %h, ptr %copies, i64 1)
 ; CHECK:      fail:

@@ -17,5 +17,10 @@ int f(SDRAD_IN(1) const P &in, SDRAD_OUT(1) P &out, SDRAD_INOUT(1) int &io,
 // CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr %0, i64 16)
 // CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr null, i64 16)
 // CHECK: call ptr @__sdrad_copy_in(i64 %{{.*}}, ptr %2, i64 4)
-// CHECK: call void @__sdrad_copy_out(i64 %{{.*}}, ptr %1, ptr %{{.*}}, i64 16)
-// CHECK: call void @__sdrad_copy_out(i64 %{{.*}}, ptr %2, ptr %{{.*}}, i64 4)
+// CHECK: store ptr %1, ptr %{{[0-9]+}}
+// CHECK-NEXT: getelementptr
+// CHECK-NEXT: store i64 16, ptr %{{[0-9]+}}
+// CHECK: store ptr %2, ptr %{{[0-9]+}}
+// CHECK-NEXT: getelementptr
+// CHECK-NEXT: store i64 4, ptr %{{[0-9]+}}
+// CHECK-NEXT: call i32 @__sdrad_copies_end(i64 %{{.*}}, ptr %{{[0-9]+}}, i64 3)

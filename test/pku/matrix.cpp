@@ -1402,6 +1402,7 @@ static const Row kRows[] = {
     {"longjmp_out_of_domain", BLOCKED, true, false, D_MAIN, r_longjmp, SDRAD_FAULT_KEY_VIOLATION},
     // The runtime's own boundary (boundary_rows.inc).
     {"gate_copy_out_to_root", BLOCKED, false, false, D_MAIN, r_gate_copy_out_to_root, SDRAD_FAULT_GATE},
+    {"gate_copies_end_to_root", BLOCKED, false, false, D_MAIN, r_gate_copies_end_to_root, SDRAD_FAULT_GATE},
     {"gate_call_with_block_in_root", BLOCKED, false, false, D_MAIN, r_gate_call_with_root_block, SDRAD_FAULT_GATE},
     {"gate_copy_in_reads_root_secret", BLOCKED, false, false, D_CONF, r_gate_copy_in_reads_secret, SDRAD_FAULT_GATE},
     {"gate_compat_free_root_chunk", BLOCKED, false, false, D_MAIN, r_compat_free_root_chunk, SDRAD_FAULT_GATE},

@@ -108,3 +108,57 @@ TEST(Copy, CorruptedDomainHeapFailsAllocationWithoutKillingCaller) {
   ASSERT_NE(e.b, nullptr);
   EXPECT_EQ(e.run([](B *b) { b->r = 1; }), 0);
 }
+
+// __sdrad_copies_end (what thunks use): every canary is checked before any
+// buffer is copied back, so a broken second copy leaves the first one's
+// destination untouched; an intact set is copied back and freed.
+TEST(Copy, CopiesEndChecksAllBeforeCopyingAnyBack) {
+  int64_t h = domain("copy.end");
+  char a[16] = "keep-a", b[16] = "keep-b";
+  InDomain<B> d(h);
+  d.b->in = (char *)__sdrad_copy_in(h, nullptr, sizeof(a));
+  d.b->out = (char *)__sdrad_copy_in(h, nullptr, sizeof(b));
+  ASSERT_EQ(d.run([](B *x) {
+              strcpy(x->in, "from-domain");
+              memset(x->out, 'X', 24);  // 8 bytes past the second copy
+            }),
+            0);
+  __sdrad_copy_end e[2] = {{d.b->in, a, sizeof(a)}, {d.b->out, b, sizeof(b)}};
+  EXPECT_EQ(__sdrad_copies_end(h, e, 2), SDRAD_FAULT_CANARY);
+  EXPECT_EQ(last_fault_kind(), SDRAD_FAULT_CANARY);
+  EXPECT_STREQ(a, "keep-a") << "nothing copied back before every check passed";
+  EXPECT_STREQ(b, "keep-b");
+  d.b = nullptr;  // discarded with the instance
+
+  InDomain<B> g(h);
+  g.b->in = (char *)__sdrad_copy_in(h, nullptr, sizeof(a));
+  g.b->out = __sdrad_copy_string(h, "in only");
+  ASSERT_EQ(g.run([](B *x) { strcpy(x->in, "from-domain"); }), 0);
+  __sdrad_copy_end f[2] = {{g.b->in, a, sizeof(a)}, {g.b->out, nullptr, 0}};
+  EXPECT_EQ(__sdrad_copies_end(h, f, 2), 0);
+  EXPECT_STREQ(a, "from-domain");
+  testing::internal::CaptureStderr();
+  __sdrad_block_free(h, g.b->in);  // already freed by __sdrad_copies_end
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("refused"), std::string::npos);
+}
+
+TEST(Copy, CopiesEndRefusesAForeignCopy) {
+  int64_t h = domain("copy.end.foreign");
+  char dst[8] = "keepme", other[8] = "other!!";
+  __sdrad_copy_end e = {other, dst, sizeof(dst)};
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(__sdrad_copies_end(h, &e, 1), SDRAD_E_BAD_ARGUMENT);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("refused"), std::string::npos);
+  EXPECT_STREQ(dst, "keepme");
+}
+
+// A saturated size (what a thunk passes when count * element size
+// overflows) gives no copy, so the call fails.  It used to wrap to a
+// 63-byte block once the alignment slack was added, and the copy ran off
+// it (SIGSEGV in the caller).
+TEST(Copy, SaturatedSizeGivesNoCopy) {
+  int64_t h = domain("copy.saturated");
+  const char in[4] = "abc";
+  EXPECT_EQ(__sdrad_copy_in(h, in, SIZE_MAX), nullptr);
+  EXPECT_EQ(__sdrad_copy_in(h, nullptr, SIZE_MAX), nullptr);
+}

@@ -20,11 +20,13 @@
  *   store copies into blk
  *   st = __sdrad_call(h, entry, blk);      // entry(blk) runs on the domain
  *                                          // stack with the domain's keys
- *   if (st == 0) for each copy c: st = __sdrad_copy_check(h, c) (stop at
- *                                          // the first non-zero)
- *   if (st == 0) { for out/inout: __sdrad_copy_out(h, p, c, bytes);
- *                  result = blk->ret; free copies and blk with
- *                  __sdrad_block_free }
+ *   if (st == 0) st = __sdrad_copies_end(h, {c, out/inout ? p : NULL,
+ *                                    bytes} for each copy c, n)
+ *                                          // = for each c: copy_check (stop
+ *                                          // at the first non-zero); then
+ *                                          // copy_out of out/inout; then
+ *                                          // block_free of every c
+ *   if (st == 0) { result = blk->ret; free blk with __sdrad_block_free }
  *   else           result = alternate action
  *
  * The block is writable by the caller wherever the call comes from: from
@@ -162,6 +164,20 @@ int32_t __sdrad_copy_check(int64_t handle, const void *copy);
 /* Copies `bytes` from a domain copy back to the caller's buffer `dst`
  * (with the rights needed to read the domain's memory). */
 void __sdrad_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes);
+
+/* One copy at the end of a successful call (__sdrad_copies_end). */
+typedef struct __sdrad_copy_end {
+  void *copy;      /* from __sdrad_copy_in/_string; NULL: nothing to do */
+  void *dst;       /* the caller's buffer to copy back to; NULL: none */
+  uint64_t bytes;  /* bytes to copy back (at most the copy's size) */
+} __sdrad_copy_end;
+
+/* The copy_check / copy_out / block_free of a call's copies in one gate
+ * crossing (what the plugin's thunks use, n <= 32): checks every copy's
+ * canaries first -- a broken one records a SDRAD_FAULT_CANARY fault,
+ * discards the domain and returns that kind, with no buffer copied back --
+ * then copies each entry with a dst back and frees every copy; returns 0. */
+int32_t __sdrad_copies_end(int64_t handle, const __sdrad_copy_end *v, size_t n);
 
 /* The entry functions a module's thunks pass to __sdrad_call/_call_with,
  * each with the domain it runs in.  The plugin emits one read-only table
