@@ -349,7 +349,10 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   long result = 0;
   int kind = SDRAD_FAULT_SYSCALL;
   switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {
-    case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
+    case SysVerdict::Pass:  // nr and arguments as the domain left them, or aimed at the policy's copies
+      g[REG_R10] = a[3];
+      g[REG_R8] = a[4];
+      g[REG_R9] = a[5];
       confine_signal_leave(ts, ucv, SigLeave::Pass);
       return;
     case SysVerdict::Done:
