@@ -1469,6 +1469,8 @@ static const Row kRows[] = {
     {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap, 0},
     {"rt_gate_copy_string_root_global_confidentiality", BLOCKED, false, false, D_CONF, r_rt_copy_string_root_conf, SDRAD_FAULT_GATE},
     {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated, SDRAD_FAULT_SEGV},
+    {"rt_confidentiality_reads_other_domain_epoch", BLOCKED, false, false, D_CONF, r_rt_conf_epoch_of_other_domain, 0},
+    {"rt_sibling_changes_ppoll_mask_after_check", BLOCKED, false, false, D_MAIN, r_rt_sibling_changes_ppoll_mask_after_check, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf, 0},
