@@ -7,10 +7,11 @@
 // - A stream lock the rewound thread held (a fault inside printf) is
 //   released after the discard.
 // - The FILE objects are key-0 libc data a domain can write: on every exit
-//   from a domain their buffer pointers, descriptor and lock pointer are
-//   checked against what root set up, and put back if changed (the exit is
-//   then a fault, kind root-state-tampered), so that a domain cannot aim
-//   root's next printf at root memory.
+//   from a domain their buffer pointers, descriptor, lock pointer, jump
+//   table, wide data and wide jump table are checked against what root set
+//   up, and put back if changed (the exit is then a fault, kind
+//   root-state-tampered), so that a domain cannot aim root's next printf at
+//   root memory or at a function of its choice.
 #include <linux/futex.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -69,6 +70,9 @@ void stream_repair(const StdStream &s) {
   f->_IO_write_base = f->_IO_write_ptr = f->_IO_write_end = b;
   f->_fileno = s.fd;
   f->_lock = (decltype(f->_lock))s.lock;
+  *(const void **)stream_vtable_slot(f) = s.vtable;
+  f->_wide_data = (decltype(f->_wide_data))s.wide;
+  *(const void **)((char *)s.wide + kWideVtableOffset) = s.wide_vtable;
 }
 
 // After root changed a standard stream's buffer itself (setvbuf & co.).
@@ -103,8 +107,14 @@ void stdio_prepare() {
   FILE *fps[3] = {stdin, stdout, stderr};
   for (int i = 0; i < 3; ++i) {
     FILE *f = fps[i];
-    g_std_streams[i] = StdStream{f, (uintptr_t)f->_IO_buf_base,
-                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base, (void *)f->_lock, f->_fileno};
+    g_std_streams[i] = StdStream{f,
+                                 (uintptr_t)f->_IO_buf_base,
+                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base,
+                                 (void *)f->_lock,
+                                 f->_fileno,
+                                 *stream_vtable_slot(f),
+                                 (void *)f->_wide_data,
+                                 *(const void *const *)((const char *)f->_wide_data + kWideVtableOffset)};
   }
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();

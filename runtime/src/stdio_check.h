@@ -17,7 +17,20 @@ struct StdStream {
   uintptr_t base, len;  // the buffer
   void *lock;
   int fd;
+  // What glibc calls through: the FILE's jump table (right after the FILE
+  // in _IO_FILE_plus; glibc only checks that it is one of its own tables),
+  // its wide data and that one's jump table (never checked by glibc).
+  const void *vtable;
+  void *wide;
+  const void *wide_vtable;
 };
+constexpr size_t kWideVtableOffset = 0xe0;  // struct _IO_wide_data::_wide_vtable (glibc 2.x, x86-64)
+inline const void *const *stream_vtable_slot(const FILE *f) { return (const void *const *)(f + 1); }
+inline uint64_t stdio_stream_calls_bad(const StdStream &s) {
+  const FILE *f = s.fp;
+  return (*stream_vtable_slot(f) != s.vtable) | ((void *)f->_wide_data != s.wide) |
+         (*(const void *const *)((const char *)s.wide + kWideVtableOffset) != s.wide_vtable);
+}
 extern StdStream g_std_streams[3] SDRAD_HIDDEN;
 extern bool g_std_streams_ready SDRAD_HIDDEN;
 bool stdio_streams_repair();  // false: something was changed (and is put back)
@@ -29,7 +42,8 @@ bool stdio_streams_repair();  // false: something was changed (and is put back)
 inline uint64_t stdio_stream_bad(const StdStream &s) {
   const FILE *f = s.fp;
   const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
-  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock);
+  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock) |
+                 stdio_stream_calls_bad(s);
   for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
   return bad;
 }
@@ -50,7 +64,9 @@ inline bool stdio_streams_ok() {
               g_std_streams[1].fp->_fileno == g_std_streams[1].fd && g_std_streams[2].fp->_fileno == g_std_streams[2].fd &&
               (void *)g_std_streams[0].fp->_lock == g_std_streams[0].lock &&
               (void *)g_std_streams[1].fp->_lock == g_std_streams[1].lock &&
-              (void *)g_std_streams[2].fp->_lock == g_std_streams[2].lock;
+              (void *)g_std_streams[2].fp->_lock == g_std_streams[2].lock &&
+              !(stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
+                stdio_stream_calls_bad(g_std_streams[2]));
   return __builtin_expect(fast, 1) || stdio_streams_check();
 }
 void stdio_release_locks();  // after a discard: locks the rewound thread held
