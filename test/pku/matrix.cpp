@@ -1471,6 +1471,7 @@ static const Row kRows[] = {
     {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated, SDRAD_FAULT_SEGV},
     {"rt_confidentiality_reads_other_domain_epoch", BLOCKED, false, false, D_CONF, r_rt_conf_epoch_of_other_domain, 0},
     {"rt_sibling_changes_ppoll_mask_after_check", BLOCKED, false, false, D_MAIN, r_rt_sibling_changes_ppoll_mask_after_check, 0},
+    {"rt_stdout_wide_jump_table_then_root_puts", BLOCKED, false, false, D_MAIN, r_rt_stdout_wide_jump_table, SDRAD_FAULT_ROOT_STATE},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
     {"snprintf", ALLOWED, false, false, D_MAIN, r_snprintf, 0},
