@@ -1458,6 +1458,7 @@ static const Row kRows[] = {
     {"rt_domain_libc_pthread_create_thread_gate_gives_root", BLOCKED, true, false, D_MAIN, r_rt_spawn_libc, 0},
     {"rt_pthread_key_destructor_pointer", BLOCKED, true, false, D_MAIN, r_rt_pthread_key_destructor, 0},
     {"rt_compat_exit_via_forged_unwind_info", BLOCKED, false, false, D_MAIN, r_rt_exit_forged_fde, 0},
+    {"rt_compat_exit_to_first_byte_after_function", BLOCKED, false, false, D_MAIN, r_rt_exit_after_function, SDRAD_FAULT_GATE},
     {"rt_sibling_rewrites_frame_before_sigreturn", BLOCKED, true, false, D_MAIN, r_rt_frame_race_on_sigreturn, 0},
     {"rt_domain_rewrites_thread_stack_bounds_before_exit", BLOCKED, true, false, D_MAIN, r_rt_thread_exit_stack_bounds, 0},
     {"rt_domain_blocks_timeout_signal_then_loops", BLOCKED, false, false, D_MAIN, r_lv_block_timeout_signal, SDRAD_FAULT_TIMEOUT},
