@@ -67,7 +67,8 @@ sdrad_sud_rearm:
         movdqu  [rsp + 240], xmm15
         SKIP_IF_NO_PKU 1f
         ELEVATE_MARKED
-1:      call    sdrad_sud_rearm_impl    /* selector blocked again */
+1:      mov     rdi, rbx                /* the saved registers */
+        call    sdrad_sud_rearm_impl    /* selector blocked again */
         mov     [rbx + 88], rax         /* the interrupted address */
         SKIP_IF_NO_PKU 2f
         call    sdrad_gate_domain_pkru  /* marks dom_code last */
