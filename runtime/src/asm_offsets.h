@@ -25,7 +25,7 @@
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
-#define TS_DOM_CODE     5040
+#define TS_DOM_CODE     5552
 #define TS_SIZE         8192
 
 /* struct JmpCtx (a Frame starts with its JmpCtx) */

@@ -68,6 +68,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
+  stdio_io_list_save(f->io_list);
   f->parent_inside = t_runtime.inside;
   t_runtime.inside = 0;  // the domain's own code runs next
   ts->depth++;
@@ -103,6 +104,7 @@ bool root_state_restore(const Frame *f) {
   }
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;
+  if (!stdio_io_list_ok(f->io_list, f->inst)) same = false;
   return same;
 }
 

@@ -106,6 +106,7 @@ struct Frame {
   uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
   uintptr_t exit_head;                 // libc's exit-handler list head at entry
+  uintptr_t io_list[4];                // glibc's open-stream list at entry (stdio_check.h)
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
   uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
 };

@@ -132,6 +132,49 @@ bool stdio_streams_repair() {
   return false;
 }
 
+// The open-stream list changed during a domain's call: walked under glibc's
+// list lock.  A FILE in root memory (root's fopen, maybe on another thread
+// meanwhile) or a standard stream stays.  One in the calling instance's
+// memory (the domain's own fopen) is taken out: root would otherwise call
+// through a FILE the domain controls (at exit, or fflush(NULL)); it stays
+// usable to the domain, but exit no longer flushes it.  Anything else
+// (forged) is taken out and the exit is a fault (root-state-tampered).
+extern "C" void _IO_list_lock(void);
+extern "C" void _IO_list_unlock(void);
+bool stdio_io_list_repair(const Instance *caller) {
+  auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
+  auto root_file = [&](FILE *f) {
+    uintptr_t a = (uintptr_t)f;
+    if (in_range(a, g_shared.root_heap_base, g_shared.root_heap_base + g_shared.root_heap_size)) return true;
+    for (const StdStream &s : g_std_streams)
+      if (f == s.fp) return true;
+    return false;
+  };
+  auto own_file = [&](FILE *f) {
+    uintptr_t a = (uintptr_t)f;
+    return caller && (in_range(a, caller->heap_lo, caller->heap_hi) || in_range(a, caller->stack_lo, caller->stack_hi));
+  };
+  bool forged = false;
+  int kept = 0;
+  _IO_list_lock();
+  FILE **link = &_IO_list_all;
+  while (FILE *f = *link) {
+    if (root_file(f) && ++kept < 4096) {
+      link = &f->_chain;
+      continue;
+    }
+    if (!own_file(f)) {
+      forged = true;
+      *link = nullptr;  // nothing after a forged link can be trusted
+      break;
+    }
+    *link = f->_chain;  // the domain's own FILE: out of the list
+  }
+  _IO_list_unlock();
+  if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
+  return !forged;
+}
+
 // After a discard, on the rewound thread: stream locks it still holds (it
 // was inside printf & co.) are released, waking a waiter.
 void stdio_release_locks() {

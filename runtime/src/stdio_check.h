@@ -7,6 +7,8 @@
 
 #include "base.h"
 
+extern "C" FILE *_IO_list_all;  // glibc's (exported)
+
 namespace sdrad {
 
 // --- standard streams (stdio.cpp) -----------------------------------------
@@ -70,5 +72,24 @@ inline bool stdio_streams_ok() {
   return __builtin_expect(fast, 1) || stdio_streams_check();
 }
 void stdio_release_locks();  // after a discard: locks the rewound thread held
+
+// glibc's list of open streams: _IO_list_all (libc data, key 0) and each
+// FILE's _chain.  exit, fflush(NULL) and reads from line-buffered streams
+// call through every FILE on it.  Root's FILEs live in the root heap; the
+// standard streams' links are key 0 like the head.  At a domain's entry
+// the head and the three links are noted (io[4]); on its exit they must be
+// the same, else the list is walked (stdio_io_list_repair).
+inline void stdio_io_list_save(uintptr_t io[4]) {
+  io[0] = (uintptr_t)_IO_list_all;
+  for (int k = 0; k < 3; ++k) io[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+}
+struct Instance;
+bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
+inline bool stdio_io_list_ok(const uintptr_t io[4], const Instance *caller) {
+  uint64_t diff = (io[0] != (uintptr_t)_IO_list_all);
+  if (g_std_streams_ready)
+    for (int k = 0; k < 3; ++k) diff |= io[k + 1] != (uintptr_t)g_std_streams[k].fp->_chain;
+  return __builtin_expect(!diff, 1) || stdio_io_list_repair(caller);
+}
 
 }  // namespace sdrad
