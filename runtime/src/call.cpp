@@ -96,7 +96,7 @@ __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) 
 // root's next function return (canary) or atexit/setjmp (guard) depends on
 // them; so does exit on libc's exit-handler list head (libc_state.cpp).
 // Put back on every exit; a change is a fault of the domain.
-bool root_state_restore(const Frame *f) {
+__attribute__((always_inline)) inline bool root_state_restore_here(const Frame *f) {
   bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
   if (!same) {
     tls_word_set(kTlsCanary, f->tls_canary);
@@ -107,6 +107,7 @@ bool root_state_restore(const Frame *f) {
   if (!stdio_io_list_ok(f->io_list, f->inst)) same = false;
   return same;
 }
+bool root_state_restore(const Frame *f) { return root_state_restore_here(f); }
 
 namespace {
 
@@ -239,7 +240,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
   Frame *f = &ts->frames[ts->depth - 1];
   f->deadline_ms = 0;  // returned: a late watchdog signal must not rewind it
   if (status == 0 && !stack_canary_ok(f->inst)) status = SDRAD_FAULT_CANARY;
-  if (status == 0 && !root_state_restore(f)) status = SDRAD_FAULT_ROOT_STATE;
+  if (status == 0 && !root_state_restore_here(f)) status = SDRAD_FAULT_ROOT_STATE;
   if (status == 0 && !stdio_streams_ok()) status = SDRAD_FAULT_ROOT_STATE;  // stdio.cpp
   if (__builtin_expect(status == 0, 1)) {
     // Nothing to wipe: pop and jump back from here (still on the domain

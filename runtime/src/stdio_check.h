@@ -28,10 +28,10 @@ struct StdStream {
 };
 constexpr size_t kWideVtableOffset = 0xe0;  // struct _IO_wide_data::_wide_vtable (glibc 2.x, x86-64)
 inline const void *const *stream_vtable_slot(const FILE *f) { return (const void *const *)(f + 1); }
-inline uint64_t stdio_stream_calls_bad(const StdStream &s) {
+inline uint64_t stdio_stream_calls_bad(const StdStream &s) {  // non-zero: changed
   const FILE *f = s.fp;
-  return (*stream_vtable_slot(f) != s.vtable) | ((void *)f->_wide_data != s.wide) |
-         (*(const void *const *)((const char *)s.wide + kWideVtableOffset) != s.wide_vtable);
+  return ((uintptr_t)*stream_vtable_slot(f) ^ (uintptr_t)s.vtable) | ((uintptr_t)f->_wide_data ^ (uintptr_t)s.wide) |
+         ((uintptr_t) * (const void *const *)((const char *)s.wide + kWideVtableOffset) ^ (uintptr_t)s.wide_vtable);
 }
 extern StdStream g_std_streams[3] SDRAD_HIDDEN;
 extern bool g_std_streams_ready SDRAD_HIDDEN;
@@ -45,7 +45,7 @@ inline uint64_t stdio_stream_bad(const StdStream &s) {
   const FILE *f = s.fp;
   const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
   uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock) |
-                 stdio_stream_calls_bad(s);
+                 (stdio_stream_calls_bad(s) != 0);
   for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
   return bad;
 }
@@ -53,7 +53,7 @@ inline uint64_t stdio_stream_bad(const StdStream &s) {
 // returns find them unchanged, and comparing costs a few vector compares.
 extern uint8_t g_std_snapshot[3][64] SDRAD_HIDDEN __attribute__((aligned(16)));
 bool stdio_streams_check();  // the full check; a valid state is the new snapshot
-inline bool stdio_streams_ok() {
+__attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
   __m128i same = _mm_set1_epi8(-1);
   for (int k = 0; k < 3; ++k) {
@@ -67,8 +67,8 @@ inline bool stdio_streams_ok() {
               (void *)g_std_streams[0].fp->_lock == g_std_streams[0].lock &&
               (void *)g_std_streams[1].fp->_lock == g_std_streams[1].lock &&
               (void *)g_std_streams[2].fp->_lock == g_std_streams[2].lock &&
-              !(stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
-                stdio_stream_calls_bad(g_std_streams[2]));
+              (stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
+               stdio_stream_calls_bad(g_std_streams[2])) == 0;
   return __builtin_expect(fast, 1) || stdio_streams_check();
 }
 void stdio_release_locks();  // after a discard: locks the rewound thread held
@@ -81,15 +81,19 @@ void stdio_release_locks();  // after a discard: locks the rewound thread held
 // the same, else the list is walked (stdio_io_list_repair).
 inline void stdio_io_list_save(uintptr_t io[4]) {
   io[0] = (uintptr_t)_IO_list_all;
-  for (int k = 0; k < 3; ++k) io[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  if (__builtin_expect(g_std_streams_ready, 1)) {
+    for (int k = 0; k < 3; ++k) io[k + 1] = (uintptr_t)g_std_streams[k].fp->_chain;
+  } else {
+    io[1] = io[2] = io[3] = 0;
+  }
 }
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
-inline bool stdio_io_list_ok(const uintptr_t io[4], const Instance *caller) {
-  uint64_t diff = (io[0] != (uintptr_t)_IO_list_all);
-  if (g_std_streams_ready)
-    for (int k = 0; k < 3; ++k) diff |= io[k + 1] != (uintptr_t)g_std_streams[k].fp->_chain;
-  return __builtin_expect(!diff, 1) || stdio_io_list_repair(caller);
+__attribute__((always_inline)) inline bool stdio_io_list_ok(const uintptr_t io[4], const Instance *caller) {
+  uintptr_t diff = io[0] ^ (uintptr_t)_IO_list_all;
+  if (__builtin_expect(g_std_streams_ready, 1))
+    for (int k = 0; k < 3; ++k) diff |= io[k + 1] ^ (uintptr_t)g_std_streams[k].fp->_chain;
+  return __builtin_expect(diff == 0, 1) || stdio_io_list_repair(caller);
 }
 
 }  // namespace sdrad
