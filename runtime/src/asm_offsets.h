@@ -33,8 +33,8 @@
 #define TS_FRAMES       32
 #define TS_INST         2720
 #define TS_SUD_ON       4912
-#define TS_DOM_CODE     5024
-#define TS_SUD_WANT     5028
+#define TS_DOM_CODE     5040
+#define TS_SUD_WANT     5044
 #define TS_SIZE         8192
 #define TS_SHIFT        13              /* log2(TS_SIZE) */
 

@@ -109,7 +109,7 @@ __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) 
 // root's next function return (canary) or atexit/setjmp (guard) depends on
 // them; so does exit on libc's exit-handler list head (libc_state.cpp).
 // Put back on every exit; a change is a fault of the domain.
-bool root_state_restore(const Frame *f) {
+__attribute__((always_inline)) inline bool root_state_restore_here(const Frame *f) {
   bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
   if (!same) {
     tls_word_set(kTlsCanary, f->tls_canary);
@@ -117,8 +117,10 @@ bool root_state_restore(const Frame *f) {
   }
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;
+  if (!stdio_io_list_ok(f->inst)) same = false;
   return same;
 }
+bool root_state_restore(const Frame *f) { return root_state_restore_here(f); }
 
 namespace {
 
@@ -254,7 +256,7 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
     if (!stack_canary_ok(f->inst)) domain_returned_fault(ts, SDRAD_FAULT_CANARY);
     // stdio.cpp: the standard streams only when the TLS words and the
     // exit-list head were intact
-    if (!root_state_restore(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
+    if (!root_state_restore_here(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
     // Nothing to wipe: pop and jump back from here (still on the domain
     // stack, elevated; the context is in the runtime's state region).
     pop_frame(ts, f);

@@ -85,7 +85,8 @@ void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
 // Policy for one system call of the innermost domain (syscall_policy.cpp).
 enum class SysVerdict { Pass, Done, Refuse, Fault };
 // `frame_mask`: the signal mask the domain resumes with (the SIGSYS frame's).
-SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], sigset_t *frame_mask,
+// `a`: the arguments; on Pass, what the domain re-executes the call with.
+SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, long a[6], sigset_t *frame_mask,
                               long *result,
                               int *fault_kind);
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);

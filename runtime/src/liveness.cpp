@@ -252,9 +252,18 @@ SDRAD_HIDDEN int sdrad_impl_set_init(int64_t handle, void (*fn)(void)) {
   return 0;
 }
 
+// A confidentiality domain learns only its own epoch and those of domains
+// it created (others: 0, as for an unknown handle): how often another
+// domain was discarded is that domain's state.  Root and integrity domains
+// (which can read the runtime's domain table anyway) get every epoch.
 SDRAD_HIDDEN uint64_t sdrad_impl_domain_epoch(int64_t handle) {
   Domain *d = domain_at(handle);
-  return d ? __atomic_load_n(&d->epoch, __ATOMIC_ACQUIRE) : 0;
+  if (!d) return 0;
+  ThreadState *ts = thread_state_if_any();
+  if (const Instance *c = calling_instance(ts); c && c->dom->policy != SDRAD_POLICY_INTEGRITY && d != c->dom &&
+                                                d->creator != domain_handle_of(c->dom))
+    return 0;
+  return __atomic_load_n(&d->epoch, __ATOMIC_ACQUIRE);
 }
 
 }  // extern "C"

@@ -100,6 +100,47 @@ Instance *heap_target(ThreadState *ts, uint64_t udi, const char *what) {
 // info is key-0 data a domain can add a forged FDE to.
 uintptr_t function_of(uintptr_t ret) { return ret ? function_start_of(ret - 1) : 0; }
 
+// sdrad_exit's address as the program's calls reach it: its canonical
+// address (a non-PIE executable's PLT entry) or the code itself.
+extern "C" char sdrad_exit_code[] SDRAD_HIDDEN;
+bool is_sdrad_exit(uintptr_t a) { return a == (uintptr_t)&sdrad_exit || a == (uintptr_t)sdrad_exit_code; }
+
+// The function a PLT entry at `t` jumps to (through its GOT slot), or 0:
+// [endbr64] [bnd] jmp *disp32(%rip).  Read only where the unwind tables
+// know the code (the entry lies in a mapped, read-only text segment).
+uintptr_t plt_target(uintptr_t t) {
+  if (!function_start_of(t) || !function_start_of(t + 10)) return 0;
+  const uint8_t *p = (const uint8_t *)t;
+  if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa) p += 4;
+  if (p[0] == 0xf2) ++p;
+  if (p[0] != 0xff || p[1] != 0x25) return 0;
+  int32_t disp;
+  memcpy(&disp, p + 2, 4);
+  return *(const uintptr_t *)(p + 6 + disp);
+}
+
+// sdrad_exit's return address must follow a call of sdrad_exit in the
+// function that entered (`fn`): `call rel32` to it or to a PLT entry that
+// jumps to it, or `call *disp32(%rip)` through a GOT slot that holds it
+// (-fno-plt).  A chosen address that merely lies in that function, or
+// right after its end (function_of looks at ret - 1: the first
+// instruction of the next function), is not one.
+bool follows_exit_call(uintptr_t ret, uintptr_t fn) {
+  if (ret < fn + 5) return false;
+  const uint8_t *p = (const uint8_t *)ret;  // [fn, ret) is the function's code
+  int32_t disp;
+  if (p[-5] == 0xe8) {
+    memcpy(&disp, p - 4, 4);
+    uintptr_t t = ret + (intptr_t)disp;
+    if (is_sdrad_exit(t) || is_sdrad_exit(plt_target(t))) return true;
+  }
+  if (ret >= fn + 6 && p[-6] == 0xff && p[-5] == 0x15) {
+    memcpy(&disp, p - 4, 4);
+    if (is_sdrad_exit(*(const uintptr_t *)(ret + (intptr_t)disp))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool sdrad::runtime_entry(void (*entry)(void *)) { return entry == call_entry; }
@@ -193,7 +234,8 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
   // into the function that entered, which then runs with the parent's
   // rights again.
   uintptr_t ret = *ret_slot;
-  if (function_of(ret) != f->compat_enter_fn) gate_refuse(ts, "sdrad_exit", (void *)ret);
+  if (function_of(ret) != f->compat_enter_fn || !follows_exit_call(ret, f->compat_enter_fn))
+    gate_refuse(ts, "sdrad_exit", (void *)ret);
   if (!stack_canary_ok(f->inst)) {
     sdrad_fault fl;
     fault_fill(fl, SDRAD_FAULT_CANARY, ts);

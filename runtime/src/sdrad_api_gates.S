@@ -57,6 +57,7 @@ sdrad_enter:
         .globl  sdrad_exit
         .type   sdrad_exit, @function
 sdrad_exit:
+sdrad_exit_code:                        /* sdrad_api.cpp: is_sdrad_exit */
         .cfi_startproc
         mov     rdi, rsp
         sub     rsp, 8
@@ -71,7 +72,8 @@ sdrad_exit:
         .cfi_endproc
         .size   sdrad_exit, . - sdrad_exit
 
-        .hidden sdrad_init_gated, sdrad_enter_gated, sdrad_exit_gated
+        .hidden sdrad_init_gated, sdrad_enter_gated, sdrad_exit_gated, sdrad_exit_code
+        .globl  sdrad_exit_code
         GATE sdrad_init_gated,  sdrad_impl_init, 1, 1
         GATE sdrad_enter_gated, sdrad_impl_enter, 1, 1
         GATE sdrad_exit_gated,  sdrad_impl_exit, 0, 1

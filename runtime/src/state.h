@@ -149,6 +149,8 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uint32_t sud_on;         // Syscall User Dispatch is on for this thread
   uint32_t sud_pending;    // a handler returned into a domain: re-arm due
   uintptr_t sud_resume;    // ... where the domain continues after the re-arm
+  uint32_t sud_arg_slot;   // ... and a register the policy aimed at its copy (syscall_rearm.S slot, 0: none)
+  uintptr_t sud_arg_value; // ... which the re-arm puts back to the domain's value
   uint32_t sig_depth;      // nesting of the runtime's signal handlers
   uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
   uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth

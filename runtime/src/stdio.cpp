@@ -7,10 +7,11 @@
 // - A stream lock the rewound thread held (a fault inside printf) is
 //   released after the discard.
 // - The FILE objects are key-0 libc data a domain can write: on every exit
-//   from a domain their buffer pointers, descriptor and lock pointer are
-//   checked against what root set up, and put back if changed (the exit is
-//   then a fault, kind root-state-tampered), so that a domain cannot aim
-//   root's next printf at root memory.
+//   from a domain their buffer pointers, descriptor, lock pointer, jump
+//   table, wide data and wide jump table are checked against what root set
+//   up, and put back if changed (the exit is then a fault, kind
+//   root-state-tampered), so that a domain cannot aim root's next printf at
+//   root memory or at a function of its choice.
 #include <immintrin.h>
 #include <linux/futex.h>
 #include <stddef.h>
@@ -86,6 +87,9 @@ void stream_repair(const StdStream &s) {
   f->_IO_write_base = f->_IO_write_ptr = f->_IO_write_end = b;
   f->_fileno = s.fd;
   f->_lock = (decltype(f->_lock))s.lock;
+  *(const void **)stream_vtable_slot(f) = s.vtable;
+  f->_wide_data = (decltype(f->_wide_data))s.wide;
+  *(const void **)((char *)s.wide + kWideVtableOffset) = s.wide_vtable;
 }
 
 // After root changed a standard stream's buffer itself (setvbuf & co.).
@@ -120,8 +124,14 @@ void stdio_prepare() {
   FILE *fps[3] = {stdin, stdout, stderr};
   for (int i = 0; i < 3; ++i) {
     FILE *f = fps[i];
-    g_std_streams[i] = StdStream{f, (uintptr_t)f->_IO_buf_base,
-                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base, (void *)f->_lock, f->_fileno};
+    g_std_streams[i] = StdStream{f,
+                                 (uintptr_t)f->_IO_buf_base,
+                                 (uintptr_t)f->_IO_buf_end - (uintptr_t)f->_IO_buf_base,
+                                 (void *)f->_lock,
+                                 f->_fileno,
+                                 *stream_vtable_slot(f),
+                                 (void *)f->_wide_data,
+                                 *(const void *const *)((const char *)f->_wide_data + kWideVtableOffset)};
   }
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
@@ -137,6 +147,54 @@ bool stdio_streams_repair() {
   stderr = g_std_streams[2].fp;
   take_snapshot();
   return false;
+}
+
+// The open-stream list changed during a domain's call: walked under glibc's
+// list lock.  A FILE in root memory (root's fopen, maybe on another thread
+// meanwhile) or a standard stream stays.  One in the calling instance's
+// memory (the domain's own fopen) is taken out: root would otherwise call
+// through a FILE the domain controls (at exit, or fflush(NULL)); it stays
+// usable to the domain, but exit no longer flushes it.  Anything else
+// (forged) is taken out and the exit is a fault (root-state-tampered).
+extern "C" void _IO_list_lock(void);
+extern "C" void _IO_list_unlock(void);
+uintptr_t g_io_snapshot[4];
+
+bool stdio_io_list_repair(const Instance *caller) {
+  auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
+  auto root_file = [&](FILE *f) {
+    uintptr_t a = (uintptr_t)f;
+    if (in_range(a, g_shared.root_heap_base, g_shared.root_heap_base + g_shared.root_heap_size)) return true;
+    for (const StdStream &s : g_std_streams)
+      if (f == s.fp) return true;
+    return false;
+  };
+  auto own_file = [&](FILE *f) {
+    uintptr_t a = (uintptr_t)f;
+    return caller && (in_range(a, caller->heap_lo, caller->heap_hi) || in_range(a, caller->stack_lo, caller->stack_hi));
+  };
+  bool forged = false;
+  int kept = 0;
+  _IO_list_lock();
+  FILE **link = &_IO_list_all;
+  while (FILE *f = *link) {
+    if (root_file(f) && ++kept < 4096) {
+      link = &f->_chain;
+      continue;
+    }
+    if (!own_file(f)) {
+      forged = true;
+      *link = nullptr;  // nothing after a forged link can be trusted
+      break;
+    }
+    *link = f->_chain;  // the domain's own FILE: out of the list
+  }
+  // The list as it is now (repaired) is the one the next exits compare with.
+  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
+  for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  _IO_list_unlock();
+  if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
+  return !forged;
 }
 
 // After a discard, on the rewound thread: stream locks it still holds (it

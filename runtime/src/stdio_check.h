@@ -9,6 +9,8 @@
 #include "base.h"
 #include "shared_page.h"
 
+extern "C" FILE *_IO_list_all;  // glibc's (exported)
+
 namespace sdrad {
 
 // --- standard streams (stdio.cpp) -----------------------------------------
@@ -19,7 +21,20 @@ struct StdStream {
   uintptr_t base, len;  // the buffer
   void *lock;
   int fd;
+  // What glibc calls through: the FILE's jump table (right after the FILE
+  // in _IO_FILE_plus; glibc only checks that it is one of its own tables),
+  // its wide data and that one's jump table (never checked by glibc).
+  const void *vtable;
+  void *wide;
+  const void *wide_vtable;
 };
+constexpr size_t kWideVtableOffset = 0xe0;  // struct _IO_wide_data::_wide_vtable (glibc 2.x, x86-64)
+inline const void *const *stream_vtable_slot(const FILE *f) { return (const void *const *)(f + 1); }
+inline uint64_t stdio_stream_calls_bad(const StdStream &s) {  // non-zero: changed
+  const FILE *f = s.fp;
+  return ((uintptr_t)*stream_vtable_slot(f) ^ (uintptr_t)s.vtable) | ((uintptr_t)f->_wide_data ^ (uintptr_t)s.wide) |
+         ((uintptr_t) * (const void *const *)((const char *)s.wide + kWideVtableOffset) ^ (uintptr_t)s.wide_vtable);
+}
 extern StdStream g_std_streams[3] SDRAD_HIDDEN;
 extern bool g_std_streams_ready SDRAD_HIDDEN;
 bool stdio_streams_repair();  // false: something was changed (and is put back)
@@ -31,7 +46,8 @@ bool stdio_streams_repair();  // false: something was changed (and is put back)
 inline uint64_t stdio_stream_bad(const StdStream &s) {
   const FILE *f = s.fp;
   const uintptr_t *w = (const uintptr_t *)&f->_IO_read_ptr;
-  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock);
+  uint64_t bad = (w[6] != s.base) | (w[7] != s.base + s.len) | (f->_fileno != s.fd) | ((void *)f->_lock != s.lock) |
+                 (stdio_stream_calls_bad(s) != 0);
   for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
   return bad;
 }
@@ -56,12 +72,31 @@ inline bool stdio_snapshot_same_sse2() {
   }
   return _mm_movemask_epi8(same) == 0xffff;
 }
-inline bool stdio_streams_ok() {
+__attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
   bool same = g_shared.avx2 ? stdio_snapshot_same_avx2() : stdio_snapshot_same_sse2();
-  bool fast = same && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp && stderr == g_std_streams[2].fp;
+  bool fast = same && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp && stderr == g_std_streams[2].fp &&
+              (stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
+               stdio_stream_calls_bad(g_std_streams[2])) == 0;
   return __builtin_expect(fast, 1) || stdio_streams_check();
 }
 void stdio_release_locks();  // after a discard: locks the rewound thread held
+
+// glibc's list of open streams: _IO_list_all (libc data, key 0) and each
+// FILE's _chain.  exit, fflush(NULL) and reads from line-buffered streams
+// call through every FILE on it.  Root's FILEs live in the root heap; the
+// standard streams' links are key 0 like the head.  On every exit from a
+// domain the head and the three links must be as last found valid
+// (g_io_snapshot, runtime data no domain can write), else the list is
+// walked (stdio_io_list_repair), which takes the new state as valid.
+extern uintptr_t g_io_snapshot[4] SDRAD_HIDDEN;
+struct Instance;
+bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
+__attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {
+  uintptr_t diff = g_io_snapshot[0] ^ (uintptr_t)_IO_list_all;
+  if (__builtin_expect(g_std_streams_ready, 1))
+    for (int k = 0; k < 3; ++k) diff |= g_io_snapshot[k + 1] ^ (uintptr_t)g_std_streams[k].fp->_chain;
+  return __builtin_expect(diff == 0, 1) || stdio_io_list_repair(caller);
+}
 
 }  // namespace sdrad

@@ -301,6 +301,7 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   if (ts->sud_pending && rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;
   ts->sud_resume = rip;
   ts->sud_pending = 1;
+  if (how != SigLeave::Pass) ts->sud_arg_slot = 0;  // set by the SIGSYS handler for its own pass only
   uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(how == SigLeave::Pass ? sdrad_sud_do : sdrad_sud_rearm);
 }
 
@@ -309,14 +310,23 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
 using namespace sdrad;
 
 // Called (elevated) by the re-arm stub: where the domain continues, and
-// the selector its drop checks (selector_check.inc).
+// the selector its drop checks (selector_check.inc).  `saved`: the stub's
+// saved registers (rbx, r11, r10, r9, r8, ...), on the domain's stack.
 struct RearmTarget {
   uintptr_t resume, selector;
 };
-extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl() {
+extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl(uintptr_t *saved) {
   ThreadState *ts = thread_state_if_any();
   if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
   ts->sud_pending = 0;
+  if (uint32_t slot = ts->sud_arg_slot) {
+    // A system call preserves its argument registers: the one the policy
+    // aimed at its copy goes back to the domain's value.
+    ts->sud_arg_slot = 0;
+    const Instance *in = ts->frames[ts->depth - 1].inst;
+    uintptr_t a = (uintptr_t)&saved[slot];
+    if (a >= in->stack_lo && a + sizeof(uintptr_t) <= in->stack_hi) saved[slot] = ts->sud_arg_value;
+  }
   confine_sync(ts);
   uintptr_t selector = selector_to_check(ts);
   if (selector) confine_window_test(ConfineWindow::Rearm);
@@ -437,9 +447,19 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   long result = 0;
   int kind = SDRAD_FAULT_SYSCALL;
   switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {
-    case SysVerdict::Pass:  // registers as the domain left them: nr and arguments
+    case SysVerdict::Pass: {  // nr and arguments as the domain left them, or one aimed at the policy's copy
+      // The re-arm stub's save slots of r10, r8 and r9 (syscall_rearm.S).
+      static constexpr struct { int reg, arg, slot; } kArgs[] = {{REG_R10, 3, 2}, {REG_R8, 4, 4}, {REG_R9, 5, 3}};
+      ts->sud_arg_slot = 0;
+      for (const auto &r : kArgs)
+        if (g[r.reg] != a[r.arg]) {
+          ts->sud_arg_slot = (uint32_t)r.slot;
+          ts->sud_arg_value = (uintptr_t)g[r.reg];
+          g[r.reg] = a[r.arg];
+        }
       confine_signal_leave(ts, ucv, SigLeave::Pass);
       return;
+    }
     case SysVerdict::Done:
       g[REG_RAX] = result;
       confine_signal_leave(ts, ucv);

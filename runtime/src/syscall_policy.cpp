@@ -17,6 +17,7 @@
 // and a signal the domain sends itself (raise/abort: reported as that
 // signal's fault kind).
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -190,42 +191,106 @@ bool to_self(long nr, const long *a) {
 // ppoll, pselect6 and epoll_pwait install a signal mask for the wait: one
 // that blocks the watchdog's signal (or a fault signal) would keep a
 // domain with a time limit waiting past it, out of reach (row
-// rt_domain_ppoll_masks_timeout_signal).  Checked in the caller's memory
-// as it is now: another thread that changes the set before the domain
-// re-executes the call is not seen (docs/threat-model.md).
-bool wait_mask_blocks_signals(const ThreadState *ts, long nr, const long *a) {
+// rt_domain_ppoll_masks_timeout_signal).  The domain re-executes the call
+// itself, so the kernel would read the mask again from the domain's memory,
+// which another thread can change after the check (row
+// rt_sibling_changes_ppoll_mask_after_check).  So the checked mask (and
+// pselect6's {mask, size} pair) is copied into a page of this thread's that
+// is read-only (key 0, readable under every policy; no domain may mprotect
+// it) and the call's argument register is aimed at that copy.
+struct WaitCopy {
+  uint64_t mask;    // the sigset_t (_NSIG / 8 bytes)
+  const void *ss;   // pselect6's pair: &mask or null
+  size_t len;
+};
+static_assert(_NSIG / 8 == sizeof(uint64_t), "a sigset_t for the kernel is 8 bytes");
+
+// This thread's page (kMaxThreads pages reserved on first use), or 0.
+uintptr_t wait_copy_page(const ThreadState *ts) {
+  static std::atomic<uintptr_t> base{0};
+  uintptr_t b = base.load(std::memory_order_acquire);
+  if (!b) {
+    void *m = mmap(nullptr, (size_t)kMaxThreads * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED) return 0;
+    if (base.compare_exchange_strong(b, (uintptr_t)m, std::memory_order_acq_rel)) {
+      b = (uintptr_t)m;
+    } else {
+      munmap(m, (size_t)kMaxThreads * kPage);  // another thread's won; b is it
+    }
+  }
+  size_t idx = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+  return idx < (size_t)kMaxThreads ? b + idx * kPage : 0;
+}
+
+// Writes `c` to the page and makes it read-only again; false if that
+// failed or the page changed while it was writable (another thread).
+bool wait_copy_publish(uintptr_t page, const WaitCopy &c) {
+  if (mprotect((void *)page, kPage, PROT_READ | PROT_WRITE) != 0) return false;
+  memcpy((void *)page, &c, sizeof(c));
+  if (mprotect((void *)page, kPage, PROT_READ) != 0) return false;
+  return memcmp((const void *)page, &c, sizeof(c)) == 0;
+}
+
+enum class WaitMask { Unchanged, Copied, Blocks, Failed };
+
+// Reads the wait's mask once, checks it and, if it has one, publishes the
+// copy and aims the argument (a[3], a[4] or a[5]) at it.  A mask the caller
+// may not read or of the wrong size is left to the kernel (EFAULT, EINVAL).
+WaitMask wait_mask_take(const ThreadState *ts, long nr, long *a) {
+  WaitCopy c{};
   const void *set = nullptr;
   size_t size = 0;
+  int arg;
   if (nr == SYS_ppoll) {
+    arg = 3;
     set = (const void *)a[3];
     size = (size_t)a[4];
   } else if (nr == SYS_epoll_pwait) {
+    arg = 4;
     set = (const void *)a[4];
     size = (size_t)a[5];
-  } else if (nr == SYS_pselect6 && a[5]) {
+  } else {
+    arg = 5;
+    if (!a[5]) return WaitMask::Unchanged;
     struct {
       const void *ss;
       size_t len;
     } data;
-    if (!caller_may_read(ts, (const void *)a[5], sizeof(data))) return false;  // the kernel says EFAULT
+    if (!caller_may_read(ts, (const void *)a[5], sizeof(data))) return WaitMask::Unchanged;  // EFAULT
     memcpy(&data, (const void *)a[5], sizeof(data));
     set = data.ss;
     size = data.len;
+    c.len = data.len;
   }
-  if (!set || size != _NSIG / 8 || !caller_may_read(ts, set, size)) return false;
-  sigset_t s;
-  memset(&s, 0, sizeof(s));
-  memcpy(&s, set, size);
-  int timeout_sig = liveness_timeout_signal();
-  if (timeout_sig && sigismember(&s, timeout_sig)) return true;
-  sigset_t fault = s;
-  unblock_fault_signals(&fault);
-  return memcmp(&fault, &s, sizeof(s)) != 0;
+  if (set && (size != _NSIG / 8 || !caller_may_read(ts, set, size))) {
+    if (arg != 5) return WaitMask::Unchanged;  // EINVAL or EFAULT, from registers it cannot change
+    set = nullptr;  // pselect6: the copied pair keeps the bad size (EINVAL), or a null set
+    c.len = _NSIG / 8 + 1;
+  }
+  if (!set && arg != 5) return WaitMask::Unchanged;  // no mask: nothing another thread can change
+  if (set) {
+    memcpy(&c.mask, set, sizeof(c.mask));
+    sigset_t s;
+    memset(&s, 0, sizeof(s));
+    memcpy(&s, &c.mask, sizeof(c.mask));
+    int timeout_sig = liveness_timeout_signal();
+    if (timeout_sig && sigismember(&s, timeout_sig)) return WaitMask::Blocks;
+    sigset_t fault = s;
+    unblock_fault_signals(&fault);
+    if (memcmp(&fault, &s, sizeof(s)) != 0) return WaitMask::Blocks;
+  }
+  uintptr_t page = wait_copy_page(ts);
+  if (!page) return WaitMask::Failed;
+  if (set) c.ss = (const void *)page;
+  if (!wait_copy_publish(page, c)) return WaitMask::Failed;
+  a[arg] = arg == 5 ? (long)(page + offsetof(WaitCopy, ss)) : (long)page;
+  return WaitMask::Copied;
 }
 
 }  // namespace
 
-SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, const long a[6], sigset_t *frame_mask,
+SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, long a[6], sigset_t *frame_mask,
                               long *result,
                               int *fault_kind) {
   bool eperm = in->dom->syscalls == kSyscallsEperm;
@@ -242,9 +307,19 @@ SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, cons
     *result = run_sigprocmask(ts, a, frame_mask);
     return SysVerdict::Done;
   }
-  if ((nr == SYS_ppoll || nr == SYS_pselect6 || nr == SYS_epoll_pwait) && wait_mask_blocks_signals(ts, nr, a)) {
-    log_line("domain '%s': a wait whose signal mask blocks the watchdog's or a fault signal: refused", in->dom->name);
-    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+  if (nr == SYS_ppoll || nr == SYS_pselect6 || nr == SYS_epoll_pwait) {
+    switch (wait_mask_take(ts, nr, a)) {
+      case WaitMask::Unchanged: case WaitMask::Copied:
+        break;
+      case WaitMask::Blocks:
+        log_line("domain '%s': a wait whose signal mask blocks the watchdog's or a fault signal: refused",
+                 in->dom->name);
+        return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+      case WaitMask::Failed:
+        log_line("domain '%s': a wait's signal mask could not be copied where no domain writes: refused",
+                 in->dom->name);
+        return SysVerdict::Fault;
+    }
   }
   if (nr == SYS_open || nr == SYS_openat) {
     bool is_proc = false;

@@ -69,7 +69,8 @@ sdrad_sud_rearm:
         movdqu  [rsp + 240], xmm15
         SKIP_IF_NO_PKU 1f
         ELEVATE_MARKED
-1:      call    sdrad_sud_rearm_impl    /* selector blocked again */
+1:      lea     rdi, [rbx + 8]          /* the saved registers from rbx up */
+        call    sdrad_sud_rearm_impl    /* selector blocked again */
         mov     [rbx + 96], rax         /* the interrupted address */
         SKIP_IF_NO_PKU 2f
         mov     r12, rdx                /* the selector to check after the drop */
