@@ -319,6 +319,12 @@ extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl(uintptr_t *saved) {
   ThreadState *ts = thread_state_if_any();
   if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
   ts->sud_pending = 0;
+  // Read now: a program's signal during confine_sync's prctl below (the
+  // thread's first block, or per-call mode) finds pending clear and code
+  // that is not the stub's, so it re-arms again, nested, and overwrites
+  // sud_resume with an address inside this function; returning that would
+  // run this function's tail a second time on a dead frame.
+  uintptr_t resume = ts->sud_resume;
   if (uint32_t slot = ts->sud_arg_slot) {
     // A system call preserves its argument registers: the one the policy
     // aimed at its copy goes back to the domain's value.
@@ -330,7 +336,7 @@ extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl(uintptr_t *saved) {
   confine_sync(ts);
   uintptr_t selector = selector_to_check(ts);
   if (selector) confine_window_test(ConfineWindow::Rearm);
-  return {ts->sud_resume, selector};
+  return {resume, selector};
 }
 
 namespace sdrad {
