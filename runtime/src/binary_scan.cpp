@@ -69,40 +69,68 @@ int scan_bytes(uintptr_t lo, uintptr_t hi, uintptr_t end, const char *path, int 
 
 // Reading a file's code maps its pages, which then count in the program's
 // resident memory (ru_maxrss) although it never runs most of them: about
-// 1.5 MiB for libc, libstdc++ and libm.  So a file mapping is scanned in
-// windows, and the pages of a window that were not in the page tables
-// before (nor swapped out: /proc/self/pagemap) are unmapped again after it,
-// as the kernel would leave them.  They hold the file's bytes (a page of a
-// private mapping that was ever written is present or swapped), so a later
-// access maps the same bytes.  Without pagemap: scanned as is.
-constexpr size_t kWindow = 64;  // pages
+// 1.5 MiB for libc, libstdc++ and libm.  So for a file mapping the pages
+// that are neither in the page tables nor swapped out are noted first
+// (/proc/self/pagemap), and unmapped again as the scan passes them (in
+// 64-page windows) and once more at the end (the kernel maps neighbouring
+// pages on a fault).  Such a page holds the file's bytes (a written page
+// of a private mapping is present or swapped), so the next access maps
+// the same bytes.  Without pagemap: scanned as is.
+constexpr size_t kWindow = 64;              // pages
+constexpr size_t kMaxNoted = (size_t)1 << 20;  // pages (4 GiB of code)
+uint64_t g_absent[kMaxNoted / 64];           // bit per page of the mapping being scanned
 constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;
+constexpr uintptr_t kPg = 4096;
+
+// Notes the absent pages of [lo, lo + n pages); false if pagemap is unreadable.
+bool note_absent(int pm, uintptr_t lo, size_t n) {
+  uint64_t e[512];
+  for (size_t i = 0; i < n; i += 512) {
+    size_t m = n - i < 512 ? n - i : 512;
+    if (pread(pm, e, m * 8, (off_t)((lo / kPg + i) * 8)) != (ssize_t)(m * 8)) return false;
+    for (size_t j = 0; j < m; ++j) {
+      uint64_t bit = 1ull << ((i + j) & 63);
+      if (e[j] & (kPresent | kSwapped)) g_absent[(i + j) / 64] &= ~bit;
+      else g_absent[(i + j) / 64] |= bit;
+    }
+  }
+  return true;
+}
+
+bool absent(size_t i) { return (g_absent[i / 64] >> (i & 63)) & 1; }
+
+// Unmaps the noted pages among pages [from, to) of the mapping at lo.
+void drop_absent(uintptr_t lo, size_t from, size_t to) {
+  for (size_t i = from; i < to;) {
+    if (!absent(i)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < to && absent(j)) ++j;
+    madvise((void *)(lo + i * kPg), (j - i) * kPg, MADV_DONTNEED);
+    i = j;
+  }
+}
 
 int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
   int found = 0;
-  int pm = file ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
-  const uintptr_t page = 4096;
-  for (uintptr_t w = lo; w < hi; w += kWindow * page) {
-    uintptr_t whi = w + kWindow * page < hi ? w + kWindow * page : hi;
-    // The window's pages and the next one (the last encodings reach into it).
-    uintptr_t mhi = whi < hi ? whi + page : hi;
-    uint64_t before[kWindow + 1];
-    size_t np = (mhi - w) / page;
-    bool known = pm >= 0 && pread(pm, before, np * 8, (off_t)(w / page * 8)) == (ssize_t)(np * 8);
-    found = scan_bytes(w, whi, hi, path, found);
-    if (!known) continue;
-    for (size_t i = 0; i < np;) {
-      if (before[i] & (kPresent | kSwapped)) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < np && !(before[j] & (kPresent | kSwapped))) ++j;
-      madvise((void *)(w + i * page), (j - i) * page, MADV_DONTNEED);
-      i = j;
+  size_t n = (hi - lo) / kPg;
+  bool noted = false;
+  if (file && n <= kMaxNoted) {
+    int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pm >= 0) {
+      noted = note_absent(pm, lo, n);
+      close(pm);
     }
   }
-  if (pm >= 0) close(pm);
+  for (size_t w = 0; w < n; w += kWindow) {
+    size_t whi = w + kWindow < n ? w + kWindow : n;
+    found = scan_bytes(lo + w * kPg, lo + whi * kPg, hi, path, found);
+    // The last encodings read into the next window's first page.
+    if (noted) drop_absent(lo, w, whi + 1 < n ? whi + 1 : n);
+  }
+  if (noted) drop_absent(lo, 0, n);
   if (found > 8) log_line("binary scan: ... %d in %s in all", found, path);
   return found;
 }
