@@ -17,7 +17,7 @@ namespace small {
 namespace {
 
 // Object pages below this many bytes of the area get no huge pages.
-constexpr size_t kSmallHeap = (size_t)32 << 20;
+constexpr size_t kSmallHeap = (size_t)8 << 20;
 constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
 
 struct Area {  // at area_lo(), root key

@@ -125,7 +125,7 @@ inline Page *checked_page(const void *p) {
   // reciprocal is exact.
   uint64_t q = (off * kSizes.recip[k]) >> 32;
   if (__builtin_expect(q * s != off, 0)) bad_free(p, "invalid pointer");
-  if (__builtin_expect(((const uint64_t *)p)[1] == free_tag(p), 0)) bad_free(p, "double free");
+  if (__builtin_expect(((const uint64_t *)p)[1] == free_tag(p), 0)) bad_free(p, "double free (or free of a never-allocated object)");
   return pg;
 }
 
