@@ -8,6 +8,7 @@
 #            --no-build          do not configure/build, use DIR as it is
 #            --out FILE          also write the table to FILE
 #            --keep DIR          keep raw results (R lines, callgrind files)
+#            --alloc-only        only the allocator programs (section 3)
 #
 # Targets are printed as "pass" / "short" (falls short); the script never
 # fails because a target is missed, only when a benchmark fails to run.
@@ -19,6 +20,7 @@ build="$root/build-bench"
 do_build=1
 out_file=""
 keep=""
+alloc_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --no-build) do_build=0 ;;
     --out) out_file="$2"; shift ;;
     --keep) keep="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --alloc-only) alloc_only=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -90,6 +93,7 @@ run() {
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
 echo "running benchmarks$([ $smoke = 1 ] && echo ' (smoke)') ..." >&2
+if [ $alloc_only = 0 ]; then
 run call      "$call_bin" $flag
 run syscall   "$bin/bench_syscall" $flag
 # The same with Syscall User Dispatch on only during confined calls (names *.per_call).
@@ -97,6 +101,7 @@ SDRAD_CONFINEMENT=per-call run syscall_pc "$bin/bench_syscall" $flag
 # The 1 GiB heap case needs a domain heap larger than 1 GiB.
 SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
 run proc      "$bin/bench_proc" $flag
+fi
 # Allocators: glibc, the runtime (sdrad) and mimalloc (when built) take
 # turns, program by program, 3 rounds in a full run (1 in smoke mode); the
 # table shows the median of each figure over the rounds.  bench_alloc: the
@@ -114,10 +119,10 @@ for i in $(seq $([ $smoke = 1 ] && echo 1 || echo 3)); do
   done
 done
 for a in $allocs; do run none_$a "$bin/bench_malloc_load_$a" --none; done
-if [ -x "$here/server.sh" ]; then
+if [ $alloc_only = 0 ] && [ -x "$here/server.sh" ]; then
   run server "$here/server.sh" --build-dir "$build" $flag
 fi
-if [ -x "$here/example_server.sh" ]; then
+if [ $alloc_only = 0 ] && [ -x "$here/example_server.sh" ]; then
   run example "$here/example_server.sh" --build-dir "$build" $flag
 fi
 
@@ -133,7 +138,7 @@ cg_count() {  # which n -> total Ir inside cg_loop_<which>
     --toggle-collect="cg_loop_$1" "$cg_bin" --cg "$1" "$2" >/dev/null 2>"$f.log" || return 1
   awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
-if command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
+if [ $alloc_only = 0 ] && command -v valgrind >/dev/null && [ -x "$call_bin" ]; then
   t0=$(date +%s)
   # valgrind 3.19 gives up on clang-19's DWARF 5 (the runtime is built with
   # the project's -g): profile a copy without debug info; symbols stay.

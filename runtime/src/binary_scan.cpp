@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -54,16 +55,82 @@ const char *gate_instruction(const uint8_t *p) {
   return nullptr;
 }
 
-int scan_range(uintptr_t lo, uintptr_t hi, const char *path) {
-  int found = 0;
+int scan_bytes(uintptr_t lo, uintptr_t hi, uintptr_t end, const char *path, int found) {
   uintptr_t glo = (uintptr_t)__start_sdrad_gates, ghi = (uintptr_t)__stop_sdrad_gates;
-  for (uintptr_t a = lo; a + 3 <= hi; ++a) {
+  for (uintptr_t a = lo; a < hi && a + 3 <= end; ++a) {
     const char *what = gate_instruction((const uint8_t *)a);
     if (!what) continue;
     if (a >= glo && a < ghi) continue;  // the runtime's checked gates
     ++found;
     if (found <= 8) log_line("binary scan: %s at %#lx in %s", what, (unsigned long)a, path);
   }
+  return found;
+}
+
+// Reading a file's code maps its pages, which then count in the program's
+// resident memory (ru_maxrss) although it never runs most of them: about
+// 1.5 MiB for libc, libstdc++ and libm.  So for a file mapping the pages
+// that are neither in the page tables nor swapped out are noted first
+// (/proc/self/pagemap), and unmapped again as the scan passes them (in
+// 64-page windows) and once more at the end (the kernel maps neighbouring
+// pages on a fault).  Such a page holds the file's bytes (a written page
+// of a private mapping is present or swapped), so the next access maps
+// the same bytes.  Without pagemap: scanned as is.
+constexpr size_t kWindow = 64;              // pages
+constexpr size_t kMaxNoted = (size_t)1 << 20;  // pages (4 GiB of code)
+uint64_t g_absent[kMaxNoted / 64];           // bit per page of the mapping being scanned
+constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;
+constexpr uintptr_t kPg = 4096;
+
+// Notes the absent pages of [lo, lo + n pages); false if pagemap is unreadable.
+bool note_absent(int pm, uintptr_t lo, size_t n) {
+  uint64_t e[512];
+  for (size_t i = 0; i < n; i += 512) {
+    size_t m = n - i < 512 ? n - i : 512;
+    if (pread(pm, e, m * 8, (off_t)((lo / kPg + i) * 8)) != (ssize_t)(m * 8)) return false;
+    for (size_t j = 0; j < m; ++j) {
+      uint64_t bit = 1ull << ((i + j) & 63);
+      if (e[j] & (kPresent | kSwapped)) g_absent[(i + j) / 64] &= ~bit;
+      else g_absent[(i + j) / 64] |= bit;
+    }
+  }
+  return true;
+}
+
+bool absent(size_t i) { return (g_absent[i / 64] >> (i & 63)) & 1; }
+
+// Unmaps the noted pages among pages [from, to) of the mapping at lo.
+void drop_absent(uintptr_t lo, size_t from, size_t to) {
+  for (size_t i = from; i < to;) {
+    if (!absent(i)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < to && absent(j)) ++j;
+    madvise((void *)(lo + i * kPg), (j - i) * kPg, MADV_DONTNEED);
+    i = j;
+  }
+}
+
+int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
+  int found = 0;
+  size_t n = (hi - lo) / kPg;
+  bool noted = false;
+  if (file && n <= kMaxNoted) {
+    int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (pm >= 0) {
+      noted = note_absent(pm, lo, n);
+      close(pm);
+    }
+  }
+  for (size_t w = 0; w < n; w += kWindow) {
+    size_t whi = w + kWindow < n ? w + kWindow : n;
+    found = scan_bytes(lo + w * kPg, lo + whi * kPg, hi, path, found);
+    // The last encodings read into the next window's first page.
+    if (noted) drop_absent(lo, w, whi + 1 < n ? whi + 1 : n);
+  }
+  if (noted) drop_absent(lo, 0, n);
   if (found > 8) log_line("binary scan: ... %d in %s in all", found, path);
   return found;
 }
@@ -88,8 +155,9 @@ int scan_new_mappings(const char **first_path) {
     int pos = 0;
     if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &pos) >= 3 && perms[0] == 'r' &&
         perms[2] == 'x' && !scanned(lo, hi)) {
+      bool file = pos > 0 && line[pos] == '/' && perms[1] != 'w' && perms[3] == 'p';
       const char *path = pos > 0 && line[pos] ? line + pos : "[anonymous]";
-      int k = scan_range(lo, hi, path);
+      int k = scan_range(lo, hi, path, file);
       if (k > 0 && first_path && !*first_path) {
         strncpy(where, path, sizeof(where) - 1);
         *first_path = where;

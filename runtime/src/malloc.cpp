@@ -80,8 +80,8 @@ void root_free(void *p) {
 void *root_memalign(size_t align, size_t n) {
   if (align <= 16) return root_malloc(n);
   // Objects of a class whose size is a multiple of `align` are aligned
-  // (pages are 64 KiB-aligned): classes up to 1 KiB are multiples of 16,
-  // the larger ones of 256.
+  // (pages are 64 KiB-aligned): a class of 2^j to 2^(j+1) bytes is a
+  // multiple of 2^(j-2), so a size rounded up to `align` often is one.
   if (align <= 256 && n <= small::kMax) {
     size_t m = align_up(n ? n : 1, align);
     int k = small::class_of(m);

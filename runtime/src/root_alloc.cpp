@@ -16,6 +16,8 @@ namespace small {
 
 namespace {
 
+// Object pages below this many bytes of the area get no huge pages.
+constexpr size_t kSmallHeap = (size_t)8 << 20;
 constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
 
 struct Area {  // at area_lo(), root key
@@ -43,14 +45,16 @@ Area *area_locked() {
   a->abandoned = nullptr;
   a->magic = kAreaMagic;
   heap_set_cap(root_heap(), area_lo() - g_shared.root_heap_base);
-  // Transparent huge pages for the object pages (not the descriptors, of
-  // which a program touches little): far fewer TLB misses in programs with
-  // large heaps, at most one partly used 2 MiB page more resident, since
-  // pages are handed out in address order.  SDRAD_ROOT_HEAP_THP=0: off.
+  // Transparent huge pages for the object pages past the first
+  // kSmallHeap bytes (not the descriptors, of which a program touches
+  // little): far fewer TLB misses in programs with large heaps.  Pages are
+  // handed out in address order, so a program whose heap stays small never
+  // touches a huge page, and a larger one has at most one partly used huge
+  // page more resident.  SDRAD_ROOT_HEAP_THP=0: off.
   const char *thp = getenv("SDRAD_ROOT_HEAP_THP");
   if (!thp || strcmp(thp, "0") != 0) {
     uintptr_t objects = area_lo() + (a->first_page << kPageShift);
-    uintptr_t hp = align_up(objects, (uintptr_t)2 << 20);
+    uintptr_t hp = align_up(objects + kSmallHeap, (uintptr_t)2 << 20);
     uintptr_t end = area_lo() + (n << kPageShift);
     if (hp < end) madvise((void *)hp, end - hp, MADV_HUGEPAGE);
   }
@@ -98,19 +102,51 @@ void page_release(Page *pg) {
   root_unlock();
 }
 
-void list_add(RootCache *c, Page *pg) {
+// c->avail[k] is circular; the front is c->avail[k] itself.
+void list_insert(RootCache *c, Page *pg, bool front) {
   Page *&head = c->avail[pg->cls];
-  pg->prev = nullptr;
+  if (!head) {
+    pg->next = pg->prev = pg;
+    head = pg;
+    return;
+  }
   pg->next = head;
-  if (head) head->prev = pg;
-  head = pg;
+  pg->prev = head->prev;
+  head->prev->next = pg;
+  head->prev = pg;
+  if (front) head = pg;
 }
+void list_add(RootCache *c, Page *pg) { list_insert(c, pg, pg->free != nullptr); }
 
 void list_remove(RootCache *c, Page *pg) {
-  if (pg->prev) pg->prev->next = pg->next;
-  else c->avail[pg->cls] = pg->next;
-  if (pg->next) pg->next->prev = pg->prev;
+  Page *&head = c->avail[pg->cls];
+  if (pg->next == pg) {
+    head = nullptr;
+  } else {
+    pg->prev->next = pg->next;
+    pg->next->prev = pg->prev;
+    if (head == pg) head = pg->next;
+  }
   pg->next = pg->prev = nullptr;
+}
+
+bool has_room(const Page *pg, size_t s) { return pg->bump + s <= pg->end; }
+
+// Carves never-used objects of pg onto its free list, up to the next 4 KiB
+// boundary (at least one object): fresh memory is touched a little at a
+// time.  Carved objects carry the freed tag, as freed ones do.
+void carve(Page *pg, size_t s) {
+  uintptr_t b = pg->bump;
+  uintptr_t stop = align_up(b + s, (uintptr_t)4096);
+  if (stop > pg->end) stop = pg->end;
+  void **link = (void **)&pg->free;  // empty: only called when it is
+  for (; b + s <= stop; b += s) {
+    *link = (void *)b;
+    link = (void **)b;
+    ((uint64_t *)b)[1] = free_tag((void *)b);
+  }
+  *link = nullptr;
+  pg->bump = b;
 }
 
 // Takes back the objects other threads freed into c's pages.
@@ -131,21 +167,32 @@ void collect_remote(RootCache *c) {
 
 }  // namespace
 
+// cur[k] has no free object left.  Refill, in this order: objects other
+// threads freed; a page of the class with freed objects; never-used
+// memory of the current page, of a page with only never-used space, of a
+// new page.
 void *malloc_slow(RootCache *c, int k) {
   collect_remote(c);
   Page *cur = c->cur[k];
-  if (cur && !cur->free && cur->bump + class_size(k) > cur->end) {
-    // Exhausted: off the lists until one of its objects comes back.
-    cur->full = 1;
-    cur = c->cur[k] = nullptr;
+  if (cur && cur->free) return pop(c, k);
+  size_t s = class_size(k);
+  bool room = cur && has_room(cur, s);
+  Page *next = c->avail[k];
+  if (next && (next->free || !room)) {
+    list_remove(c, next);
+  } else if (room) {
+    carve(cur, s);
+    return pop(c, k);
+  } else {
+    next = page_get(c, k);
+    if (!next) return nullptr;
   }
-  if (!cur) {
-    cur = c->avail[k];
-    if (cur) list_remove(c, cur);
-    else cur = page_get(c, k);
-    if (!cur) return nullptr;
-    c->cur[k] = cur;
+  if (cur) {
+    if (room) list_insert(c, cur, false);
+    else cur->full = 1;  // off the lists until one of its objects comes back
   }
+  c->cur[k] = next;
+  if (!next->free) carve(next, s);
   return pop(c, k);
 }
 

@@ -24,23 +24,27 @@ namespace small {
 constexpr unsigned kPageShift = 16;
 constexpr size_t kPageSize = (size_t)1 << kPageShift;
 constexpr size_t kMax = 8192;   // larger requests go to the boundary-tag heap
-constexpr int kClasses = 77;    // 1..64: 16-byte steps to 1 KiB; 65..76: 4 per doubling to 8 KiB
+// 1..8: 16-byte steps to 128 bytes; 9..32: four per doubling to 8 KiB (at
+// most 25 % rounding).  Few classes: each holds memory for its own
+// objects only, so every class more is memory a program's other sizes
+// cannot use (docs/performance.md, producer/consumer).
+constexpr int kClasses = 33;
 
 struct Page {
   void *free;         // local free list (owner only)
   uint32_t used;      // objects handed out and not yet back in `free`
   uint16_t cls;       // 0: not a small-object page (metadata, unused, released)
   uint16_t full;      // off its class list: no free object, no fresh space
-  uintptr_t bump;     // next never-used object
+  uintptr_t bump;     // next never-used object (below it: handed out or on `free`)
   uintptr_t end;      // end of the page's last whole object
   RootCache *owner;
-  Page *next, *prev;  // the owner's list of pages with space, per class
+  Page *next, *prev;  // the owner's circular list of pages with space, per class
   uint64_t unused;
 };
 static_assert(sizeof(Page) == 64, "descriptor size");
 
 constexpr uint32_t class_size_of(int k) {
-  return k <= 64 ? (uint32_t)k * 16 : (uint32_t)(4 + (k - 65) % 4 + 1) << (8 + (k - 65) / 4);
+  return k <= 8 ? (uint32_t)k * 16 : (uint32_t)(4 + (k - 9) % 4 + 1) << (5 + (k - 9) / 4);
 }
 struct SizeTable {
   uint32_t size[kClasses];
@@ -53,13 +57,15 @@ struct SizeTable {
   }
 };
 inline constexpr SizeTable kSizes{};
-static_assert(class_size_of(65) == 1280 && class_size_of(68) == 2048 && class_size_of(76) == 8192, "classes");
+static_assert(class_size_of(8) == 128 && class_size_of(9) == 160 && class_size_of(12) == 256 &&
+                  class_size_of(13) == 320 && class_size_of(kClasses - 1) == kMax,
+              "classes");
 inline size_t class_size(int k) { return kSizes.size[k]; }
 inline int class_of(size_t n) {
-  if (n <= 1024) return n ? (int)((n + 15) >> 4) : 1;
+  if (n <= 128) return n ? (int)((n + 15) >> 4) : 1;
   size_t m = n - 1;
   int fl = 63 - __builtin_clzll(m);
-  return 64 + (fl - 10) * 4 + (int)((m >> (fl - 2)) & 3) + 1;
+  return 8 + (fl - 7) * 4 + (int)((m >> (fl - 2)) & 3) + 1;
 }
 
 // Bounds of the small-object area, from the runtime's read-only shared page.
@@ -85,7 +91,9 @@ inline uint64_t free_tag(const void *p) { return g_shared.canary_secret ^ (uintp
 
 struct RootCache {  // one thread's heap (root heap memory)
   small::Page *cur[small::kClasses];    // the page allocated from, per class
-  small::Page *avail[small::kClasses];  // other pages with space, per class
+  // Other pages with space, per class: a circular list, pages with freed
+  // objects at the front, pages with only never-used space at the back.
+  small::Page *avail[small::kClasses];
   // Written by other threads: a cache line of its own.
   alignas(64) std::atomic<void *> remote;  // objects other threads freed
   RootCache *next_abandoned;
@@ -117,10 +125,15 @@ inline Page *checked_page(const void *p) {
   // reciprocal is exact.
   uint64_t q = (off * kSizes.recip[k]) >> 32;
   if (__builtin_expect(q * s != off, 0)) bad_free(p, "invalid pointer");
-  if (__builtin_expect(((const uint64_t *)p)[1] == free_tag(p), 0)) bad_free(p, "double free");
+  if (__builtin_expect(((const uint64_t *)p)[1] == free_tag(p), 0)) bad_free(p, "double free (or free of a never-allocated object)");
   return pg;
 }
 
+// Objects come only from a page's free list.  The slow path refills it:
+// other threads' frees first, then a page of the class that has freed
+// objects, and only then never-used memory, carved a few KiB at a time
+// (root_alloc.cpp), so that a class touches fresh memory only when none
+// of its freed objects is left.
 inline void *pop(RootCache *c, int k) {
   Page *pg = c->cur[k];
   if (__builtin_expect(pg != nullptr, 1)) {
@@ -134,16 +147,6 @@ inline void *pop(RootCache *c, int k) {
       pg->used++;
       ((uint64_t *)p)[1] = 0;
       return p;
-    }
-    uintptr_t b = pg->bump;
-    size_t s = class_size(k);
-    // Fresh memory only when no object freed by another thread is waiting
-    // to come back (the slow path takes those first).
-    if (b + s <= pg->end && !c->remote.load(std::memory_order_relaxed)) {
-      pg->bump = b + s;
-      pg->used++;
-      ((uint64_t *)b)[1] = 0;
-      return (void *)b;
     }
   }
   return malloc_slow(c, k);
