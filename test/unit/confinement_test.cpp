@@ -446,8 +446,9 @@ TEST_F(Confinement, RootSigprocmaskMetByBlockTakesEffect) {
   sigaddset(&usr1, SIGUSR1);
   ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &usr1, &old), 0);
   uint64_t before = sdrad::g_sud_dispatched_other.load();
+  const long args[6] = {SIG_BLOCK, (long)&usr1, 0, _NSIG / 8, 0, 0};
   *sdrad::selector_rw(ts) = sdrad::kSudBlock;
-  long r = raw6(SYS_rt_sigprocmask, (const long[6]){SIG_BLOCK, (long)&usr1, 0, _NSIG / 8, 0, 0});
+  long r = raw6(SYS_rt_sigprocmask, args);
   *sdrad::selector_rw(ts) = sdrad::kSudAllow;
   ASSERT_EQ(pthread_sigmask(SIG_SETMASK, nullptr, &now), 0);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
