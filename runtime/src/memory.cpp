@@ -407,10 +407,14 @@ void reclaim_after_fork() {
     if (s.state.load() == kSpareBusy) s.state.store(kSpareEmpty);  // the thread that was filling it is gone
 }
 
-// Whether `in`'s next run must wait for its old slot to be emptied: only
-// if its key is what keeps it from reading the failed run's data.
+// Whether `in`'s next run empties (or waits for) its old slot first:
+// always where its key is what keeps it from the failed run's data (a
+// confidentiality domain under PKU); otherwise only as back-pressure, once
+// the reclaimer is behind (half the in-flight bound used), so that
+// back-to-back faults do not end up emptying old slots on the rewind path.
 bool old_slot_needs_wait(const Instance *in) {
-  return g_shared.pku && in->dom->policy == SDRAD_POLICY_CONFIDENTIALITY;
+  return (g_shared.pku && in->dom->policy == SDRAD_POLICY_CONFIDENTIALITY) ||
+         g_in_flight.load(std::memory_order_relaxed) >= kMaxInFlight / 2;
 }
 
 // Gives `in` fresh memory in another slot and queues its old slot for
