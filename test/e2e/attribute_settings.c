@@ -59,21 +59,25 @@ static void timeout_mode(void) {
   }
 }
 
-/* Allocates 64 KiB blocks until malloc fails: the bytes it got, or -2 past
- * `cap`. */
-SDRAD_ISOLATE("eater8", heap_limit(8M), fallback_value(-1))
-long long eat(long long cap) {
+/* Allocates 64 KiB blocks filled with `fill` until malloc fails: the bytes
+ * it got, or -2 past `cap`.  Runs in the domain of its (isolated) caller. */
+static long long allocate_until_refused(long long cap, int fill) {
   long long got = 0;
-  char *volatile last;
+  char *volatile last; /* the blocks escape: malloc is not optimised away */
   for (;;) {
     char *p = malloc(65536);
     last = p;
     if (!p) return got;
-    memset(p, 0xab, 65536);
+    memset(p, fill, 65536);
     got += 65536;
     if (got > cap) return -2;
   }
 }
+
+/* Allocates 64 KiB blocks until malloc fails: the bytes it got, or -2 past
+ * `cap`. */
+SDRAD_ISOLATE("eater8", heap_limit(8M), fallback_value(-1))
+long long eat(long long cap) { return allocate_until_refused(cap, 0xab); }
 
 static void heap_limit_mode(void) {
   const long long mib = 1 << 20;
@@ -107,16 +111,7 @@ long long forge_and_eat(long long cap) {
   uint64_t *hdr = own_heap_header(first);
   if (!hdr) return -3;
   hdr[kHeaderCap] = 0;
-  long long got = 0;
-  char *volatile last; /* the blocks escape: malloc is not optimised away */
-  for (;;) {
-    char *p = malloc(65536);
-    last = p;
-    if (!p) return got;
-    memset(p, 0xcd, 65536);
-    got += 65536;
-    if (got > cap) return -2;
-  }
+  return allocate_until_refused(cap, 0xcd);
 }
 
 static void forged_limit_mode(void) {

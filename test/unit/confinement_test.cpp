@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -266,6 +267,27 @@ void arm_window_signal(sdrad::ConfineWindow w) {
   g_window_where = w;
   sdrad::g_confine_window_test_hook = signal_in_window;
 }
+// What `run` (a confined call) returned with the hook's signal armed for
+// window `w`, and how many of those signals and selector re-syncs it saw.
+struct WindowRun {
+  int32_t st = -1;
+  long signals = 0;
+  uint64_t resyncs = 0;
+};
+void run_with_window_signal(sdrad::ConfineWindow w, const std::function<int32_t()> &run, WindowRun *out) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_in_window;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  uint64_t resyncs = sdrad::g_sud_resyncs.load();
+  long signals = g_window_signals.load();
+  arm_window_signal(w);
+  out->st = run();
+  sdrad::g_confine_window_test_hook = nullptr;
+  sigaction(SIGUSR1, &old, nullptr);
+  out->signals = g_window_signals.load() - signals;
+  out->resyncs = sdrad::g_sud_resyncs.load() - resyncs;
+}
 }  // namespace
 
 TEST_F(Confinement, SignalInTheEntryWindowLeavesTheDomainConfined) {
@@ -273,23 +295,21 @@ TEST_F(Confinement, SignalInTheEntryWindowLeavesTheDomainConfined) {
   // through the stub; the raw tgkill in the hook would itself be taken as
   // the domain's call.  The race is a PKU one.
   if (!pku()) GTEST_SKIP() << "the entry window race needs protection keys (PKU lane)";
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1_in_window;
-  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
   int64_t h = domain("conf.window");
-  uint64_t resyncs = sdrad::g_sud_resyncs.load();
-  long signals = g_window_signals.load();
-  int32_t st = -1;
+  WindowRun r;
   // A fresh thread: its first call turns dispatch on, where the hook runs.
-  arm_window_signal(sdrad::ConfineWindow::Entry);
-  std::thread t([&] { st = call(h, getpgrp_in_domain); });
-  t.join();
-  sdrad::g_confine_window_test_hook = nullptr;
-  sigaction(SIGUSR1, &old, nullptr);
-  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled in the window";
-  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
-  EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the drop did not find the selector on allow";
+  ASSERT_NO_FATAL_FAILURE(run_with_window_signal(
+      sdrad::ConfineWindow::Entry,
+      [&] {
+        int32_t st = -1;
+        std::thread t([&] { st = call(h, getpgrp_in_domain); });
+        t.join();
+        return st;
+      },
+      &r));
+  EXPECT_EQ(r.signals, 1) << "the hook's signal was not handled in the window";
+  EXPECT_EQ(r.st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  EXPECT_GE(r.resyncs, 1u) << "the drop did not find the selector on allow";
 }
 
 // Calls issue 9 lists as refused that have no row of their own in the PKU
@@ -389,20 +409,13 @@ void gate_then_getpgrp(B *b) {
 
 TEST_F(Confinement, SignalBeforeAGateExitLeavesTheDomainConfined) {
   if (!pku()) GTEST_SKIP() << "the gate-exit window race needs protection keys (PKU lane)";
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1_in_window;
-  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
   int64_t h = domain("conf.gate-window");
-  uint64_t resyncs = sdrad::g_sud_resyncs.load();
-  long signals = g_window_signals.load();
-  arm_window_signal(sdrad::ConfineWindow::GateExit);
-  int32_t st = call(h, gate_then_getpgrp);
-  sdrad::g_confine_window_test_hook = nullptr;
-  sigaction(SIGUSR1, &old, nullptr);
-  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled before the gate's exit";
-  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
-  EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the gate's drop did not find the selector on allow";
+  WindowRun r;
+  ASSERT_NO_FATAL_FAILURE(
+      run_with_window_signal(sdrad::ConfineWindow::GateExit, [&] { return call(h, gate_then_getpgrp); }, &r));
+  EXPECT_EQ(r.signals, 1) << "the hook's signal was not handled before the gate's exit";
+  EXPECT_EQ(r.st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  EXPECT_GE(r.resyncs, 1u) << "the gate's drop did not find the selector on allow";
 }
 
 // And before the re-arm stub's drop (after an allowed system call the
@@ -416,20 +429,13 @@ void getpid_then_getpgrp(B *b) {
 
 TEST_F(Confinement, SignalBeforeAReArmLeavesTheDomainConfined) {
   if (!pku()) GTEST_SKIP() << "the re-arm window race needs protection keys (PKU lane)";
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1_in_window;
-  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
   int64_t h = domain("conf.rearm-window");
-  uint64_t resyncs = sdrad::g_sud_resyncs.load();
-  long signals = g_window_signals.load();
-  arm_window_signal(sdrad::ConfineWindow::Rearm);
-  int32_t st = call(h, getpid_then_getpgrp);
-  sdrad::g_confine_window_test_hook = nullptr;
-  sigaction(SIGUSR1, &old, nullptr);
-  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the hook's signal was not handled before the re-arm's drop";
-  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
-  EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the re-arm's drop did not find the selector on allow";
+  WindowRun r;
+  ASSERT_NO_FATAL_FAILURE(
+      run_with_window_signal(sdrad::ConfineWindow::Rearm, [&] { return call(h, getpid_then_getpgrp); }, &r));
+  EXPECT_EQ(r.signals, 1) << "the hook's signal was not handled before the re-arm's drop";
+  EXPECT_EQ(r.st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  EXPECT_GE(r.resyncs, 1u) << "the re-arm's drop did not find the selector on allow";
 }
 
 // A system call of root or the runtime that meets "block" is performed by
