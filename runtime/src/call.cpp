@@ -160,7 +160,11 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   // A compat rewind lands in sdrad_init's caller, outside every gate.
   if (ctx != &f->ctx) t_runtime.inside = 0;
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
+  // Into a confined domain's code (a compat rewind into its parent): the
+  // drop checks the selector pop_frame blocked (syscall_rearm.S).
+  uintptr_t selector = ctx->pkru ? jump_selector(ts) : 0;
   mark_dom_code(ts, ctx->pkru);  // into a domain's code only for compat contexts
+  if (selector) sdrad_jump_to_domain(ctx, value, selector);
   sdrad_jump(ctx, value);
 }
 

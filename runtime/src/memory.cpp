@@ -541,6 +541,7 @@ void note_high_water(Instance *in) {
 }
 
 void instance_free_memory(Instance *in) {
+  instance_release_resources(in);  // mappings and descriptors it made (domain_resources.cpp)
   if (in->slot < 0) return;
   note_high_water(in);
   size_t len = (size_t)1 << g_shared.slot_shift;
@@ -558,6 +559,7 @@ void instance_free_memory(Instance *in) {
 // cheap when the failed run never used them.  The top of the stack, with
 // the canary, stays mapped.
 void instance_discard(Instance *in) {
+  instance_release_resources(in);  // mappings and descriptors it made (domain_resources.cpp)
   if (!in->heap) return;
   note_high_water(in);
   in->n_copies = 0;  // every copy of the failed run is gone

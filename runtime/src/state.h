@@ -94,6 +94,24 @@ struct Instance {
   bool init_done;          // Domain::Liveness::init_fn ran since the last discard
   uint32_t limit_gen;      // Domain::limit_gen its heap's limit was opened for; 0: closed
                            // (every new or re-created heap: memory.cpp)
+  // System resources the instance's code made through the syscall policy
+  // (domain_resources.cpp): its mappings outside the slot and the
+  // descriptors it opened.  Written only by the runtime (SIGSYS handler,
+  // discard), released when the instance is discarded or freed.
+  struct Mapping {
+    uintptr_t lo, hi;
+  };
+  static constexpr int kMaxMaps = 64;
+  Mapping maps[kMaxMaps];
+  uint32_t n_maps;
+  uint64_t map_bytes;
+  struct OwnedFd {
+    int32_t fd;
+    uint64_t dev, ino;     // the file, so that a number reused by root is left alone
+  };
+  static constexpr int kMaxFds = 64;
+  OwnedFd fds[kMaxFds];
+  uint32_t n_fds;
 };
 
 enum FrameKind : uint32_t { kFrameCall = 0, kFrameCompat = 1 };
