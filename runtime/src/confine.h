@@ -61,8 +61,9 @@ inline uintptr_t selector_to_check(const ThreadState *ts) {
 // Tests only: called at PKRU 0 right after the selector was set to
 // "block" and before the WRPKRU into the domain (the window a signal could
 // reopen): the first block of a thread on entry (push_frame), an API gate's
-// exit, the re-arm stub.  Not on the call fast path.
-enum class ConfineWindow { Entry, GateExit, Rearm };
+// exit, the re-arm stub, a jump back into a domain (a compat rewind).  Not
+// on the call fast path (its test uses a hardware breakpoint instead).
+enum class ConfineWindow { Entry, GateExit, Rearm, Jump };
 extern void (*g_confine_window_test_hook)(ConfineWindow);
 inline void confine_window_test(ConfineWindow w) {
   if (__builtin_expect(g_confine_window_test_hook != nullptr, 0)) g_confine_window_test_hook(w);
@@ -86,10 +87,30 @@ void confine_signal_abandon(ThreadState *ts);  // the handler rewinds instead
 enum class SysVerdict { Pass, Done, Refuse, Fault };
 // `frame_mask`: the signal mask the domain resumes with (the SIGSYS frame's).
 // `a`: the arguments; on Pass, what the domain re-executes the call with.
-SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, long a[6], sigset_t *frame_mask,
+SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6], sigset_t *frame_mask,
                               long *result,
                               int *fault_kind);
 long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
+// An instance's mappings outside its slot and its descriptors
+// (domain_resources.cpp): made and changed only through these, by the
+// SIGSYS handler; released with the instance (memory.cpp: discard, free).
+long domain_mmap(Instance *in, const long a[6]);          // not MAP_FIXED, not PROT_EXEC
+bool domain_map_owned(const Instance *in, uintptr_t addr, uintptr_t len);
+long domain_munmap(Instance *in, uintptr_t addr, uintptr_t len);  // owned range
+bool domain_mremap_allowed(const Instance *in, const long a[6]);  // a whole one, no MREMAP_FIXED
+long domain_mremap(Instance *in, const long a[6]);
+bool domain_fd_add(Instance *in, int fd);                // false: table full
+enum class FdClose { Owned, NotOpen, Foreign };          // closed / EBADF / not the instance's
+FdClose domain_fd_close(Instance *in, long fd, long *result);
+void instance_release_resources(Instance *in);
+
+// The selector a jump back into a domain's code (call.cpp: a compat
+// rewind into sdrad_init's caller, a confined parent) checks after its
+// WRPKRU (sdrad_jump_to_domain, syscall_rearm.S), or 0.  The window test
+// hook runs here (ConfineWindow::Jump).
+uintptr_t jump_selector(ThreadState *ts);
+extern "C" [[noreturn]] void sdrad_jump_to_domain(const JmpCtx *ctx, int64_t value, uintptr_t selector);
 
 void binary_scan_startup();                 // binary_scan.cpp
 

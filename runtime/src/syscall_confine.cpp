@@ -341,6 +341,12 @@ extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl(uintptr_t *saved) {
 
 namespace sdrad {
 std::atomic<uint64_t> g_sud_resyncs{0};
+
+uintptr_t jump_selector(ThreadState *ts) {
+  uintptr_t selector = selector_to_check(ts);
+  if (selector) confine_window_test(ConfineWindow::Jump);
+  return selector;
+}
 }
 
 // selector_check.inc: a drop into a domain found the selector on "allow"
@@ -449,7 +455,7 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
     confine_signal_leave(ts, ucv);
     return;
   }
-  const Instance *in = ts->frames[ts->depth - 1].inst;
+  Instance *in = ts->frames[ts->depth - 1].inst;
   long result = 0;
   int kind = SDRAD_FAULT_SYSCALL;
   switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {

@@ -11,6 +11,11 @@
 // the domain's own slot, anonymous (or read-only file) mappings without
 // PROT_EXEC that replace nothing, the signal mask without the fault
 // signals, opening files that are not in /proc, and exit_group.
+// Performed here and recorded in the instance (domain_resources.cpp):
+// opening a file, a mapping that replaces nothing, and munmap/mremap of
+// such a mapping (madvise on one is passed back); close only of a
+// descriptor the instance opened.  Both are released when the instance is
+// discarded.
 // Everything else is refused: a fault of the domain (kind "syscall", the
 // number in the report's addr) or, for a domain whose policy says so, -EPERM.
 // A few are always a fault: rt_sigreturn from domain code (a forged frame),
@@ -36,7 +41,9 @@ namespace sdrad {
 
 namespace {
 
-enum class Rule { Allow, Refuse, Fault };
+// Perform: the runtime makes the call and records its effect in the
+// instance (domain_resources.cpp).
+enum class Rule { Allow, Refuse, Fault, Perform };
 
 // The domain's slot: heap, stack, argument arena and guard pages.
 bool in_slot(const Instance *in, uintptr_t addr, uintptr_t len) {
@@ -60,7 +67,8 @@ bool ioctl_query(long req) {
   return req == TCGETS || req == TIOCGWINSZ || req == FIONREAD || req == TIOCGPGRP;
 }
 
-// Memory calls: only the domain's own slot may change; nothing executable.
+// Memory calls: only the domain's own slot and the mappings the instance
+// made (domain_resources.cpp) may change; nothing executable.
 Rule memory_rule(const Instance *in, long nr, const long *a) {
   switch (nr) {
     case SYS_mmap: {
@@ -70,20 +78,34 @@ Rule memory_rule(const Instance *in, long nr, const long *a) {
       if (fixed && !in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Fault;
       if (!(flags & MAP_ANONYMOUS) && (prot & PROT_WRITE) && (flags & MAP_SHARED)) return Rule::Fault;
       if (!(flags & MAP_ANONYMOUS) && fixed) return Rule::Fault;
-      return Rule::Allow;
+      return fixed ? Rule::Allow : Rule::Perform;  // replaces nothing: tracked, released at a discard
     }
     case SYS_mprotect:
       if (a[2] & PROT_EXEC) return Rule::Fault;
       return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
     case SYS_munmap:
+      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
+      return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
     case SYS_madvise:
-      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
+      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
+      return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
     case SYS_mremap:
-      // In place (no move, no new address) inside the slot.
+      // In place (no move, no new address) inside the slot, or a whole
+      // mapping of the instance's, moved only where the kernel chooses.
+      if (domain_mremap_allowed(in, a)) return Rule::Perform;
       if (a[3] & (MREMAP_MAYMOVE | MREMAP_FIXED)) return Rule::Fault;
       return in_slot(in, (uintptr_t)a[0], (uintptr_t)(a[1] > a[2] ? a[1] : a[2])) ? Rule::Allow : Rule::Fault;
   }
   return Rule::Fault;
+}
+
+long memory_perform(Instance *in, long nr, const long *a) {
+  switch (nr) {
+    case SYS_mmap: return domain_mmap(in, a);
+    case SYS_munmap: return domain_munmap(in, (uintptr_t)a[0], (uintptr_t)a[1]);
+    case SYS_mremap: return domain_mremap(in, a);
+  }
+  return -ENOSYS;  // not reached: memory_rule performs only these
 }
 
 Rule rule_for(const Instance *in, long nr, const long *a) {
@@ -92,7 +114,7 @@ Rule rule_for(const Instance *in, long nr, const long *a) {
     case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
     case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
     case SYS_preadv2: case SYS_pwritev2: case SYS_lseek: case SYS_fstat:
-    case SYS_newfstatat: case SYS_statx: case SYS_close: case SYS_fsync: case SYS_fdatasync:
+    case SYS_newfstatat: case SYS_statx: case SYS_fsync: case SYS_fdatasync:
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
     case SYS_epoll_wait: case SYS_epoll_pwait:
     case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
@@ -155,8 +177,9 @@ long run_sigprocmask(const ThreadState *ts, const long *a, sigset_t *frame_mask)
 }
 
 // open/openat: the path is copied, and what was opened must not be procfs
-// (/proc/self/mem, /proc/self/fd/..., however the path got there).
-long run_open(const ThreadState *ts, long nr, const long *a, bool *is_proc) {
+// (/proc/self/mem, /proc/self/fd/..., however the path got there).  The
+// descriptor is the instance's (domain_fd_add): closed with it.
+long run_open(const ThreadState *ts, Instance *in, long nr, const long *a, bool *is_proc) {
   const char *path = (const char *)(nr == SYS_open ? a[0] : a[1]);
   char copy[4096];
   ssize_t n = caller_strlen(ts, path, sizeof(copy) - 1);
@@ -171,6 +194,10 @@ long run_open(const ThreadState *ts, long nr, const long *a, bool *is_proc) {
     raw_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
     *is_proc = true;
     return -EPERM;
+  }
+  if (!domain_fd_add(in, (int)fd)) {
+    raw_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
+    return -EMFILE;
   }
   return fd;
 }
@@ -290,7 +317,7 @@ WaitMask wait_mask_take(const ThreadState *ts, long nr, long *a) {
 
 }  // namespace
 
-SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, long a[6], sigset_t *frame_mask,
+SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6], sigset_t *frame_mask,
                               long *result,
                               int *fault_kind) {
   bool eperm = in->dom->syscalls == kSyscallsEperm;
@@ -323,14 +350,24 @@ SysVerdict syscall_policy_run(ThreadState *ts, const Instance *in, long nr, long
   }
   if (nr == SYS_open || nr == SYS_openat) {
     bool is_proc = false;
-    *result = run_open(ts, nr, a, &is_proc);
+    *result = run_open(ts, in, nr, a, &is_proc);
     if (!is_proc) return SysVerdict::Done;
     log_line("domain '%s' opened a file in /proc: refused", in->dom->name);
+    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+  }
+  if (nr == SYS_close) {
+    // Only a descriptor this instance opened: another (root's, say) closed
+    // here could be opened again into the same number by the domain.
+    if (domain_fd_close(in, a[0], result) != FdClose::Foreign) return SysVerdict::Done;
+    log_line("domain '%s': close(%ld) of a descriptor it did not open: refused", in->dom->name, a[0]);
     return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
   switch (rule_for(in, nr, a)) {
     case Rule::Allow:
       return SysVerdict::Pass;
+    case Rule::Perform:
+      *result = memory_perform(in, nr, a);
+      return SysVerdict::Done;
     case Rule::Refuse:
       return SysVerdict::Refuse;
     case Rule::Fault:

@@ -109,4 +109,60 @@ sdrad_sud_rearm:
 sdrad_sud_rearm_end:
         .size   sdrad_sud_rearm, . - sdrad_sud_rearm
 
+/*
+ * void sdrad_jump_to_domain(const JmpCtx *ctx, int64_t value,
+ *                           const uint8_t *selector)   (noreturn)
+ * sdrad_jump (switch.S) for a context in a confined domain's code (call.cpp:
+ * a compat rewind lands in sdrad_init's caller, the parent domain): the
+ * WRPKRU must deny root writes, and the selector (read-only view, from
+ * jump_selector) must then say "block".  A signal handled since pop_frame
+ * blocked it left "allow": elevate, re-sync, and load the context again.
+ */
+        .globl  sdrad_jump_to_domain
+        .hidden sdrad_jump_to_domain
+        .type   sdrad_jump_to_domain, @function
+sdrad_jump_to_domain:
+        .cfi_startproc
+        mov     r8, rdi
+        mov     r9, rsi
+        mov     rsi, rdx
+.Ljd_load:
+        mov     rbx, [r8 + 0]
+        mov     rbp, [r8 + 8]
+        mov     r12, [r8 + 16]
+        mov     r13, [r8 + 24]
+        mov     r14, [r8 + 32]
+        mov     r15, [r8 + 40]
+        mov     r10, [r8 + CTX_RSP]
+        mov     r11, [r8 + CTX_RIP]
+        ldmxcsr [r8 + CTX_MXCSR]
+        fldcw   [r8 + CTX_FPUCW]
+        SKIP_IF_NO_PKU .Ljd_go
+        mov     eax, [r8 + CTX_PKRU]
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        ROOT_WD_TEST
+        jne     sdrad_gate_violation    /* only into a domain */
+        cmp     byte ptr [rsi], 1
+        je      .Ljd_go
+        ELEVATE_MARKED
+        and     rsp, -16
+        push    r8
+        push    r9
+        push    rsi
+        sub     rsp, 8
+        call    sdrad_sud_resync
+        add     rsp, 8
+        pop     rsi
+        pop     r9
+        pop     r8
+        jmp     .Ljd_load
+.Ljd_go:
+        mov     rsp, r10
+        mov     rax, r9
+        jmp     r11
+        .cfi_endproc
+        .size   sdrad_jump_to_domain, . - sdrad_jump_to_domain
+
         .section .note.GNU-stack,"",@progbits

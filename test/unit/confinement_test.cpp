@@ -5,10 +5,15 @@
 // These need Syscall User Dispatch, not protection keys; ctest runs them
 // in both modes (test/unit/CMakeLists.txt).
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -22,6 +27,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "sdrad_api.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -461,4 +467,374 @@ TEST_F(Confinement, RootSigprocmaskMetByBlockTakesEffect) {
   EXPECT_EQ(r, 0);
   EXPECT_EQ(sdrad::g_sud_dispatched_other.load() - before, 1u) << "the call did not meet block";
   EXPECT_TRUE(sigismember(&now, SIGUSR1)) << "the mask change was undone by the handler's return";
+}
+
+// --- What a domain holds outside its slot (domain_resources.cpp) ---------
+// A domain's mmap that replaces nothing is made by the runtime and kept
+// with the instance: a rewind unmaps it, so a domain that maps and faults
+// in a loop leaves the process's mappings as they were.
+namespace {
+
+int maps_count() {
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (!f) return -1;
+  int n = 0;
+  for (int c; (c = fgetc(f)) != EOF;)
+    if (c == '\n') n++;
+  fclose(f);
+  return n;
+}
+
+bool page_mapped(uintptr_t p) {
+  unsigned char v;
+  return mincore((void *)p, 4096, &v) == 0;
+}
+
+constexpr int kMapsPerRun = 4;
+struct MapB {
+  uintptr_t addr[kMapsPerRun];
+  long err;
+  long n;
+};
+
+long raw_mmap(long addr, long len, long prot, long flags) {
+  long a[6] = {addr, len, prot, flags, -1, 0};
+  return raw6(SYS_mmap, a);
+}
+
+// Four mappings whose protections alternate (adjacent ones do not merge
+// into one entry of /proc/self/maps), the writable ones written once.
+void map_four_then_fault(MapB *) {
+  for (int i = 0; i < kMapsPerRun; i++) {
+    long r = raw_mmap(0, 4096, i % 2 ? PROT_READ : PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (r < 0 && r > -4096) return;
+    if (i % 2 == 0) *(volatile char *)r = 1;
+  }
+  __builtin_trap();
+}
+void fault_now(MapB *) { __builtin_trap(); }
+
+}  // namespace
+
+TEST_F(Confinement, ARewindUnmapsTheDomainsMappings) {
+  int64_t h = domain("conf.maps.rewind");
+  // Warm up: the instance exists and the first fault's one-time mappings
+  // (the old-slot reclaimer, if any) are made.
+  {
+    InDomain<MapB> d(h);
+    ASSERT_EQ(d.run(fault_now), SDRAD_FAULT_ILL);
+  }
+  int before = maps_count();
+  for (int i = 0; i < 200; i++) {
+    InDomain<MapB> d(h);
+    ASSERT_EQ(d.run(map_four_then_fault), SDRAD_FAULT_ILL) << "run " << i;
+  }
+  int after = maps_count();
+  EXPECT_LE(after, before + 2) << "entries of /proc/self/maps: " << before << " before 200 rewinds, " << after
+                               << " after";
+}
+
+TEST_F(Confinement, ADomainsMappingIsGoneAfterItsRewind) {
+  int64_t h = domain("conf.maps.gone");
+  InDomain<MapB> d(h);
+  d.b->err = 0;
+  ASSERT_EQ(d.run([](MapB *b) {
+    long r = raw_mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    b->addr[0] = (uintptr_t)r;
+    if (r < 0 && r > -4096) return;
+    *(volatile char *)r = 1;  // the domain's memory (its key under PKU)
+  }), 0);
+  uintptr_t p = d.b->addr[0];
+  ASSERT_TRUE(page_mapped(p));
+  ASSERT_EQ(d.run(fault_now), SDRAD_FAULT_ILL);
+  EXPECT_FALSE(page_mapped(p)) << "the domain's mapping outlived its rewind";
+}
+
+// Part of a mapping unmapped by the domain and mapped again by root: the
+// rewind unmaps the domain's pieces and leaves root's page alone.
+TEST_F(Confinement, ARewindUnmapsOnlyWhatTheDomainStillHolds) {
+  int64_t h = domain("conf.maps.split");
+  InDomain<MapB> d(h);
+  d.b->err = 0;
+  ASSERT_EQ(d.run([](MapB *b) {
+    long r = raw_mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    b->addr[0] = (uintptr_t)r;
+    if (r < 0 && r > -4096) return;
+    b->err = raw1(SYS_munmap, r + 4096, 4096, 0);  // the middle page: two pieces left
+  }), 0);
+  uintptr_t p = d.b->addr[0];
+  ASSERT_EQ(d.b->err, 0);
+  void *root = mmap((void *)(p + 4096), 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                    -1, 0);
+  ASSERT_EQ(root, (void *)(p + 4096));
+  *(volatile int *)root = 42;
+  ASSERT_EQ(d.run(fault_now), SDRAD_FAULT_ILL);
+  EXPECT_FALSE(page_mapped(p));
+  EXPECT_FALSE(page_mapped(p + 2 * 4096));
+  ASSERT_TRUE(page_mapped(p + 4096)) << "root's page in the hole was unmapped with the domain's";
+  EXPECT_EQ(*(volatile int *)root, 42);
+  munmap(root, 4096);
+}
+
+// Beyond the bound (Instance::kMaxMaps mappings, 1 GiB) the domain's mmap
+// fails with ENOMEM; the domain and the process go on.
+TEST_F(Confinement, DomainMappingsBeyondTheBoundGetEnomem) {
+  int64_t h = domain("conf.maps.bound");
+  InDomain<MapB> d(h);
+  d.b->err = 0;
+  d.b->n = 0;
+  ASSERT_EQ(d.run([](MapB *b) {
+    long r = raw_mmap(0, 1L << 31, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+    b->err = r < 0 && r > -4096 ? -r : 0;
+  }), 0);
+  EXPECT_EQ(d.b->err, ENOMEM) << "2 GiB in one mapping";
+  d.b->err = 0;
+  ASSERT_EQ(d.run([](MapB *b) {
+    for (int i = 0; i < 1000; i++) {
+      long r = raw_mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+      if (r < 0 && r > -4096) {
+        b->err = -r;
+        return;
+      }
+      b->n++;
+    }
+  }), 0);
+  EXPECT_EQ(d.b->n, sdrad::Instance::kMaxMaps);
+  EXPECT_EQ(d.b->err, ENOMEM);
+  ASSERT_EQ(d.run(fault_now), SDRAD_FAULT_ILL);  // releases all of them
+  InDomain<MapB> again(h);
+  again.b->err = 0;
+  ASSERT_EQ(again.run([](MapB *b) {
+    long r = raw_mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+    b->err = r < 0 && r > -4096 ? -r : 0;
+  }), 0);
+  EXPECT_EQ(again.b->err, 0) << "after the rewind the bound starts again";
+}
+
+// munmap and mremap outside the slot act on exactly the domain's mappings.
+TEST_F(Confinement, DomainRemapsItsOwnMappingButUnmapsNoOther) {
+  void *root = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(root, MAP_FAILED);
+  int64_t h = domain("conf.maps.remap");
+  InDomain<MapB> d(h);
+  d.b->err = -1;
+  d.b->addr[1] = (uintptr_t)root;
+  ASSERT_EQ(d.run([](MapB *b) {
+    long r = raw_mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (r < 0 && r > -4096) return;
+    *(volatile char *)r = 7;
+    long a[6] = {r, 4096, 16 * 4096, MREMAP_MAYMOVE, 0, 0};
+    long m = raw6(SYS_mremap, a);
+    if (m < 0 && m > -4096) return;
+    *(volatile char *)(m + 15 * 4096) = 1;
+    b->addr[0] = (uintptr_t)m;
+    b->err = *(volatile char *)m == 7 ? 0 : -2;
+  }), 0);
+  EXPECT_EQ(d.b->err, 0);
+  uintptr_t m = d.b->addr[0];
+  EXPECT_TRUE(page_mapped(m + 15 * 4096));
+  EXPECT_EQ(d.run([](MapB *b) { raw1(SYS_munmap, (long)b->addr[1], 4096, 0); }), SDRAD_FAULT_SYSCALL);
+  EXPECT_TRUE(page_mapped((uintptr_t)root));
+  EXPECT_FALSE(page_mapped(m)) << "the rewind after the refused munmap releases the remapped mapping";
+  munmap(root, 4096);
+}
+
+// --- Descriptors: a domain closes only what it opened -------------------
+namespace {
+struct FdB {
+  long fd, r, r2;
+};
+void close_fd(FdB *b) { b->r = raw1(SYS_close, b->fd, 0, 0); }
+void open_then_close_twice(FdB *b) {
+  b->fd = raw1(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY);
+  if (b->fd < 0) return;
+  b->r = raw1(SYS_close, b->fd, 0, 0);
+  b->r2 = raw1(SYS_close, b->fd, 0, 0);
+}
+void open_only(FdB *b) { b->fd = raw1(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY); }
+int fd_count() {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) n++;
+  return n;
+}
+}  // namespace
+
+TEST_F(Confinement, DomainCannotCloseRootsDescriptor) {
+  int fd = open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  int64_t h = domain("conf.fd.root");
+  InDomain<FdB> d(h);
+  d.b->fd = fd;
+  d.b->r = 1;
+  EXPECT_EQ(d.run(close_fd), SDRAD_FAULT_SYSCALL);
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.addr, (uintptr_t)SYS_close);
+  EXPECT_GE(fcntl(fd, F_GETFD), 0) << "root's descriptor was closed by the domain";
+  close(fd);
+}
+
+TEST_F(Confinement, DomainUnderEpermCannotCloseRootsDescriptor) {
+  int fd = open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  int64_t h = domain("conf.fd.root.eperm", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_EPERM);
+  InDomain<FdB> d(h);
+  d.b->fd = fd;
+  ASSERT_EQ(d.run(close_fd), 0);
+  EXPECT_EQ(d.b->r, -EPERM);
+  EXPECT_GE(fcntl(fd, F_GETFD), 0) << "root's descriptor was closed by the domain";
+  close(fd);
+}
+
+TEST_F(Confinement, DomainClosesWhatItOpened) {
+  int64_t h = domain("conf.fd.own");
+  InDomain<FdB> d(h);
+  ASSERT_EQ(d.run(open_then_close_twice), 0);
+  EXPECT_GE(d.b->fd, 0);
+  EXPECT_EQ(d.b->r, 0);
+  EXPECT_EQ(d.b->r2, -EBADF) << "closed already: not open, nothing to refuse";
+}
+
+TEST_F(Confinement, ARewindClosesTheDomainsDescriptors) {
+  int64_t h = domain("conf.fd.rewind");
+  long fd;
+  {
+    InDomain<FdB> d(h);
+    ASSERT_EQ(d.run(open_only), 0);
+    fd = d.b->fd;
+  }
+  ASSERT_GE(fd, 0);
+  ASSERT_GE(fcntl((int)fd, F_GETFD), 0);
+  int before = fd_count();
+  for (int i = 0; i < 50; i++) {
+    InDomain<FdB> e(h);
+    ASSERT_EQ(e.run(open_only), 0);
+    ASSERT_EQ(e.run([](FdB *) { __builtin_trap(); }), SDRAD_FAULT_ILL);
+  }
+  EXPECT_LT(fcntl((int)fd, F_GETFD), 0) << "the domain's descriptor outlived its rewind";
+  EXPECT_EQ(fd_count(), before - 1);
+}
+
+// dup2/dup3 onto a number and close_range could also take one of root's
+// descriptors: refused like the other calls outside the policy.
+INSTANTIATE_TEST_SUITE_P(Descriptors, ConfinementRefuses,
+                         testing::Values(Refused{"dup2", SYS_dup2, {2, 1001}},
+                                         Refused{"dup3", SYS_dup3, {2, 1002, 0}},
+                                         Refused{"close_range", SYS_close_range, {1003, 1004, 0}}),
+                         [](const testing::TestParamInfo<Refused> &i) { return std::string(i.param.name); });
+
+// --- Windows the test hook cannot reach --------------------------------
+// A compat rewind lands in sdrad_init's caller: here a confined native
+// domain (the parent), whose selector pop_frame blocked.  A signal handled
+// before the jump's WRPKRU leaves "allow"; the jump checks the selector
+// after it (sdrad_jump_to_domain).  The function runs on the child's stack
+// between sdrad_enter and the rewind: unoptimised, with a frame pointer.
+namespace {
+#if defined(__clang__)
+#define SDRAD_TEST_UNOPTIMISED __attribute__((noinline, optnone))
+#else
+#define SDRAD_TEST_UNOPTIMISED __attribute__((noinline, optimize("O0")))
+#endif
+SDRAD_TEST_UNOPTIMISED long child_faults_then_parent_getpgrp(uint64_t udi) {
+  int32_t err = sdrad_init(udi, SDRAD_EXECUTION_DOMAIN | SDRAD_NONISOLATED_DOMAIN);
+  if (err == SDRAD_SUCCESSFUL_RETURNED) {
+    sdrad_enter(udi);
+    raw1(SYS_getpgrp, 0, 0, 0);  // refused in the child: rewinds to sdrad_init
+    sdrad_exit();
+    return -2;
+  }
+  if (err != (int32_t)udi) return -3;
+  return raw1(SYS_getpgrp, 0, 0, 0);  // back in the parent: refused as well
+}
+void parent_of_compat_child(B *b) { b->r = child_faults_then_parent_getpgrp(151); }
+}  // namespace
+
+TEST_F(Confinement, SignalBeforeACompatRewindsJumpLeavesTheParentConfined) {
+  if (!pku()) GTEST_SKIP() << "the jump window race needs protection keys (PKU lane)";
+  int64_t h = domain("conf.jump-window");
+  WindowRun r;
+  ASSERT_NO_FATAL_FAILURE(
+      run_with_window_signal(sdrad::ConfineWindow::Jump, [&] { return call(h, parent_of_compat_child); }, &r));
+  EXPECT_EQ(r.signals, 1) << "the hook's signal was not handled before the rewind's jump";
+  EXPECT_EQ(r.st, SDRAD_FAULT_SYSCALL) << "the parent's refused system call reached the kernel (selector on allow)";
+  sdrad_fault f;
+  ASSERT_TRUE(sdrad_last_fault(&f));
+  EXPECT_EQ(f.addr, (uintptr_t)SYS_getpgrp);
+  EXPECT_GE(r.resyncs, 1u) << "the jump's drop did not find the selector on allow";
+}
+
+// The call fast path (__sdrad_call_with, switch.S) blocks the selector and
+// then calls sdrad_enter_and_run, whose drop checks it.  No test hook
+// there (the fast path's instruction count): a hardware breakpoint on
+// that call instruction (perf_event_open) sends a program signal exactly
+// in the window, once.
+namespace {
+uintptr_t fast_path_enter_call() {
+  auto *p = (const uint8_t *)(uintptr_t)&__sdrad_call_with;
+  for (int i = 0; i < 4096; i++) {
+    if (p[i] != 0xe8) continue;
+    int32_t rel;
+    memcpy(&rel, p + i + 1, 4);
+    if ((uintptr_t)(p + i + 5) + rel == (uintptr_t)&sdrad::sdrad_enter_and_run) return (uintptr_t)(p + i);
+  }
+  return 0;
+}
+// A breakpoint at `addr` that sends `sig` to this thread once; -1 if the
+// kernel refuses (no perf events, or not allowed).
+int breakpoint_signal_once(uintptr_t addr, int sig) {
+  struct perf_event_attr a;
+  memset(&a, 0, sizeof a);
+  a.type = PERF_TYPE_BREAKPOINT;
+  a.size = sizeof a;
+  a.bp_type = HW_BREAKPOINT_X;
+  a.bp_addr = addr;
+  a.bp_len = sizeof(long);
+  a.sample_period = 1;
+  a.wakeup_events = 1;
+  a.disabled = 1;
+  a.exclude_kernel = 1;
+  a.exclude_hv = 1;
+  int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+  if (fd < 0) return -1;
+  struct f_owner_ex owner = {F_OWNER_TID, (pid_t)syscall(SYS_gettid)};
+  if (fcntl(fd, F_SETFL, O_ASYNC) != 0 || fcntl(fd, F_SETSIG, sig) != 0 || fcntl(fd, F_SETOWN_EX, &owner) != 0 ||
+      ioctl(fd, PERF_EVENT_IOC_REFRESH, 1) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+void getpgrp_entry(void *blk) { getpgrp_in_domain((B *)blk); }
+void noop_entry(void *blk) { noop((B *)blk); }
+}  // namespace
+
+TEST_F(Confinement, SignalInTheFastPathsEntryWindowLeavesTheDomainConfined) {
+  if (sdrad::g_shared.confine != sdrad::kConfineAlwaysOn)
+    GTEST_SKIP() << "per-call: a confined call turns dispatch on (a prctl), which the fast path leaves to C++";
+  uintptr_t at = fast_path_enter_call();
+  ASSERT_NE(at, 0u) << "no call of sdrad_enter_and_run in __sdrad_call_with";
+  int64_t h = domain("conf.fast-window");
+  B blk{0};
+  // The instance exists, dispatch is on and its heap limit open: the next
+  // call takes the fast path.
+  ASSERT_EQ(__sdrad_call_with(h, noop_entry, &blk, sizeof blk), 0);
+  ASSERT_EQ(__sdrad_call_with(h, noop_entry, &blk, sizeof blk), 0);
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1_in_window;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  uint64_t resyncs = sdrad::g_sud_resyncs.load();
+  long signals = g_window_signals.load();
+  int fd = breakpoint_signal_once(at, SIGUSR1);
+  if (fd < 0) {
+    sigaction(SIGUSR1, &old, nullptr);
+    GTEST_SKIP() << "no hardware breakpoint (perf_event_open: " << strerror(errno) << ")";
+  }
+  int32_t st = __sdrad_call_with(h, getpgrp_entry, &blk, sizeof blk);
+  close(fd);
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(g_window_signals.load() - signals, 1) << "the breakpoint's signal was not handled in the fast path";
+  EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
+  if (pku()) EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the drop did not find the selector on allow";
 }
