@@ -21,10 +21,12 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "internal.h"
 #include "sdrad_api.h"
@@ -475,14 +477,21 @@ TEST_F(Confinement, RootSigprocmaskMetByBlockTakesEffect) {
 // in a loop leaves the process's mappings as they were.
 namespace {
 
-int maps_count() {
+std::vector<std::string> maps_lines() {
+  std::vector<std::string> v;
   FILE *f = fopen("/proc/self/maps", "r");
-  if (!f) return -1;
-  int n = 0;
-  for (int c; (c = fgetc(f)) != EOF;)
-    if (c == '\n') n++;
+  if (!f) return v;
+  char line[512];
+  while (fgets(line, sizeof line, f)) v.emplace_back(line);
   fclose(f);
-  return n;
+  return v;
+}
+// Entries of `after` not in `before`, for the failure message.
+std::string maps_added(const std::vector<std::string> &before, const std::vector<std::string> &after) {
+  std::string out;
+  for (const auto &l : after)
+    if (std::find(before.begin(), before.end(), l) == before.end()) out += l;
+  return out;
 }
 
 bool page_mapped(uintptr_t p) {
@@ -520,18 +529,19 @@ TEST_F(Confinement, ARewindUnmapsTheDomainsMappings) {
   int64_t h = domain("conf.maps.rewind");
   // Warm up: the instance exists and the first fault's one-time mappings
   // (the old-slot reclaimer, if any) are made.
-  {
+  for (int i = 0; i < 20; i++) {
     InDomain<MapB> d(h);
-    ASSERT_EQ(d.run(fault_now), SDRAD_FAULT_ILL);
+    ASSERT_EQ(d.run(map_four_then_fault), SDRAD_FAULT_ILL);
   }
-  int before = maps_count();
+  auto before = maps_lines();
   for (int i = 0; i < 200; i++) {
     InDomain<MapB> d(h);
     ASSERT_EQ(d.run(map_four_then_fault), SDRAD_FAULT_ILL) << "run " << i;
   }
-  int after = maps_count();
-  EXPECT_LE(after, before + 2) << "entries of /proc/self/maps: " << before << " before 200 rewinds, " << after
-                               << " after";
+  auto after = maps_lines();
+  EXPECT_LE(after.size(), before.size() + 2)
+      << "entries of /proc/self/maps: " << before.size() << " before 200 rewinds, " << after.size()
+      << " after; new:\n" << maps_added(before, after);
 }
 
 TEST_F(Confinement, ADomainsMappingIsGoneAfterItsRewind) {
