@@ -1517,6 +1517,8 @@ static const Row kRows[] = {
     {"sys_jump_to_runtime_syscall", BLOCKED, false, false, D_MAIN, r_sys_jump_to_runtime_syscall, SDRAD_FAULT_SYSCALL},
     {"sys_read_into_root", BLOCKED, true, false, D_MAIN, r_sys_read_into_root, 0},
     {"sys_common_calls", ALLOWED, false, false, D_MAIN, r_sys_common_calls, 0},
+    {"sys_close_root_fd_then_open", BLOCKED, false, false, D_MAIN, r_sys_close_root_fd_then_open, SDRAD_FAULT_SYSCALL},
+    {"sys_mmap_written_by_other_domain", BLOCKED, true, false, D_MAIN, r_sys_mmap_written_by_other_domain, 0},
 };
 #endif  // MATRIX_PLUGIN
 
