@@ -85,7 +85,7 @@ long domain_mmap(Instance *in, const long a[6]) {
   long r = raw_syscall6(SYS_mmap, a[0], a[1], a[2], a[3], a[4], a[5]);
   if (r < 0 && r > -4096) return r;
   if (g_shared.pku && in->key >= 0 &&
-      raw_syscall6(SYS_pkey_mprotect, r, (long)len, a[2], in->key, 0, 0) != 0) {
+      raw_syscall6(SYS_pkey_mprotect, r, (long)len, a[2] & (PROT_READ | PROT_WRITE), in->key, 0, 0) != 0) {
     raw_syscall6(SYS_munmap, r, (long)len, 0, 0, 0, 0);
     return -ENOMEM;
   }

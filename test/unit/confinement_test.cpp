@@ -846,5 +846,7 @@ TEST_F(Confinement, SignalInTheFastPathsEntryWindowLeavesTheDomainConfined) {
   sigaction(SIGUSR1, &old, nullptr);
   EXPECT_EQ(g_window_signals.load() - signals, 1) << "the breakpoint's signal was not handled in the fast path";
   EXPECT_EQ(st, SDRAD_FAULT_SYSCALL) << "the domain's refused system call reached the kernel (selector on allow)";
-  if (pku()) EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the drop did not find the selector on allow";
+  if (pku()) {
+    EXPECT_GE(sdrad::g_sud_resyncs.load() - resyncs, 1u) << "the drop did not find the selector on allow";
+  }
 }
