@@ -160,7 +160,12 @@ bool domain_fd_add(Instance *in, int fd) {
 FdClose domain_fd_close(Instance *in, long fd, long *result) {
   for (uint32_t i = 0; i < in->n_fds; i++) {
     if (in->fds[i].fd != fd) continue;
+    Instance::OwnedFd o = in->fds[i];
     in->fds[i] = in->fds[--in->n_fds];
+    // Still the file the domain opened: root may have been handed the
+    // number, closed it and opened another file into it.
+    uint64_t dev, ino;
+    if (!file_id((int)fd, &dev, &ino) || dev != o.dev || ino != o.ino) break;
     *result = raw_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
     return FdClose::Owned;
   }

@@ -706,6 +706,25 @@ TEST_F(Confinement, DomainClosesWhatItOpened) {
   EXPECT_EQ(d.b->r2, -EBADF) << "closed already: not open, nothing to refuse";
 }
 
+// A number the domain opened, closed by root and reused for root's own
+// file, is root's now: the domain's close of it is refused.
+TEST_F(Confinement, DomainCannotCloseANumberRootReused) {
+  int64_t h = domain("conf.fd.reused");
+  InDomain<FdB> d(h);
+  ASSERT_EQ(d.run(open_only), 0);
+  int fd = (int)d.b->fd;
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(close(fd), 0);
+  int mine = open("/dev/zero", O_RDONLY);
+  if (mine != fd) {
+    if (mine >= 0) close(mine);
+    GTEST_SKIP() << "root's open did not reuse the number " << fd;
+  }
+  EXPECT_EQ(d.run(close_fd), SDRAD_FAULT_SYSCALL);
+  EXPECT_GE(fcntl(mine, F_GETFD), 0) << "root's descriptor was closed by the domain";
+  close(mine);
+}
+
 TEST_F(Confinement, ARewindClosesTheDomainsDescriptors) {
   int64_t h = domain("conf.fd.rewind");
   long fd;
