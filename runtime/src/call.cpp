@@ -53,6 +53,8 @@ namespace sdrad {
 
 // Offsets the assembly uses: asm_offsets.h, checked in shared_page.h and state.h.
 static_assert(offsetof(Frame, ctx) == 0, "switch.S: a Frame starts with its JmpCtx");
+static_assert(offsetof(SharedPage, canary_secret) == SP_CANARY_SECRET && offsetof(SharedPage, avx2) == SP_AVX2,
+              "asm_offsets.h: SharedPage (switch.S's return path)");
 
 namespace {
 

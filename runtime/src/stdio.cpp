@@ -28,6 +28,8 @@ namespace sdrad {
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
 alignas(32) uint8_t g_std_snapshot[3][kStdSnapshot];
+ExitWords g_exit_words;
+uintptr_t g_io_snapshot[4];
 
 namespace {
 void take_snapshot() {
@@ -36,6 +38,32 @@ void take_snapshot() {
       memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
       memcpy(g_std_snapshot[k] + 64, &g_std_streams[k].fp->_fileno, 32);
     }
+}
+// The words switch.S's return path gathers (stdio_check.h: ExitWords),
+// with the values the full checks last accepted.
+enum : int { kWordVar = 0, kWordListHead = 3, kWordChain = 4, kWordVtable = 7, kWordWide = 10, kWordWideVtable = 13 };
+void exit_words_expect() {
+  g_exit_words.expect[kWordListHead] = g_io_snapshot[0];
+  for (int k = 0; k < 3; ++k) g_exit_words.expect[kWordChain + k] = g_io_snapshot[k + 1];
+}
+void exit_words_prepare() {
+  FILE **vars[3] = {&stdin, &stdout, &stderr};
+  g_exit_words.addr[kWordListHead] = (uintptr_t)&_IO_list_all;
+  for (int k = 0; k < 3; ++k) {
+    const StdStream &s = g_std_streams[k];
+    g_exit_words.fp[k] = s.fp;
+    g_exit_words.addr[kWordVar + k] = (uintptr_t)vars[k];
+    g_exit_words.expect[kWordVar + k] = (uintptr_t)s.fp;
+    g_exit_words.addr[kWordChain + k] = (uintptr_t)&s.fp->_chain;
+    g_exit_words.addr[kWordVtable + k] = (uintptr_t)stream_vtable_slot(s.fp);
+    g_exit_words.expect[kWordVtable + k] = (uintptr_t)s.vtable;
+    g_exit_words.addr[kWordWide + k] = (uintptr_t)&s.fp->_wide_data;
+    g_exit_words.expect[kWordWide + k] = (uintptr_t)s.wide;
+    g_exit_words.addr[kWordWideVtable + k] = (uintptr_t)s.wide + kWideVtableOffset;
+    g_exit_words.expect[kWordWideVtable + k] = (uintptr_t)s.wide_vtable;
+  }
+  exit_words_expect();
+  g_exit_words.ready = 1;
 }
 }  // namespace
 
@@ -135,6 +163,7 @@ void stdio_prepare() {
   }
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
+  if (g_std_streams_ready) exit_words_prepare();
 }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
@@ -158,7 +187,6 @@ bool stdio_streams_repair() {
 // (forged) is taken out and the exit is a fault (root-state-tampered).
 extern "C" void _IO_list_lock(void);
 extern "C" void _IO_list_unlock(void);
-uintptr_t g_io_snapshot[4];
 
 bool stdio_io_list_repair(const Instance *caller) {
   auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
@@ -192,6 +220,7 @@ bool stdio_io_list_repair(const Instance *caller) {
   // The list as it is now (repaired) is the one the next exits compare with.
   g_io_snapshot[0] = (uintptr_t)_IO_list_all;
   for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  exit_words_expect();
   _IO_list_unlock();
   if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
   return !forged;

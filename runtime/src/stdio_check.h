@@ -58,7 +58,8 @@ inline uint64_t stdio_stream_bad(const StdStream &s) {
 // mean the descriptor and lock are the ones the full check accepted.
 constexpr size_t kStdSnapshot = 96;
 static_assert(offsetof(FILE, _lock) + sizeof(void *) <= offsetof(FILE, _fileno) + 32, "glibc FILE layout");
-extern uint8_t g_std_snapshot[3][kStdSnapshot] SDRAD_HIDDEN __attribute__((aligned(32)));
+extern uint8_t g_std_snapshot[3][kStdSnapshot] __asm__("sdrad_std_snapshot") SDRAD_HIDDEN __attribute__((aligned(32)));
+static_assert(kStdSnapshot == STD_SNAPSHOT, "asm_offsets.h: STD_SNAPSHOT");
 bool stdio_streams_check();  // the full check; a valid state is the new snapshot
 bool stdio_snapshot_same_avx2();  // stdio.cpp
 inline bool stdio_snapshot_same_sse2() {
@@ -90,6 +91,25 @@ void stdio_release_locks();  // after a discard: locks the rewound thread held
 // (g_io_snapshot, runtime data no domain can write), else the list is
 // walked (stdio_io_list_repair), which takes the new state as valid.
 extern uintptr_t g_io_snapshot[4] SDRAD_HIDDEN;
+
+// What switch.S's return path (sdrad_enter_and_run) compares on a domain's
+// successful return, besides the 96-byte snapshots: sixteen words, read
+// with four AVX2 gathers and compared with their last valid values -- the
+// stdin/stdout/stderr variables, _IO_list_all, each standard stream's
+// _chain, jump table, wide data and wide jump table.  Any difference sends
+// the return to the C++ path (stdio_streams_ok, stdio_io_list_ok), which
+// checks and repairs.  Root-owned runtime data; written at start-up
+// (stdio_prepare) and whenever the list walk takes a new state as valid.
+struct alignas(32) ExitWords {
+  uintptr_t addr[16];
+  uintptr_t expect[16];
+  const FILE *fp[3];  // the standard streams (their snapshot windows)
+  uint32_t ready;     // 0: the C++ path compares (no prepared streams)
+};
+static_assert(offsetof(ExitWords, addr) == EW_ADDR && offsetof(ExitWords, expect) == EW_EXPECT &&
+                  offsetof(ExitWords, fp) == EW_FP && offsetof(ExitWords, ready) == EW_READY,
+              "asm_offsets.h: ExitWords");
+extern ExitWords g_exit_words __asm__("sdrad_exit_words") SDRAD_HIDDEN;
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
 __attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {

@@ -24,6 +24,141 @@
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
 /*
+ * The successful return from a call from root (depth 1), elevated: every
+ * check sdrad_domain_returned (call.cpp) makes on it, each a compare with
+ * a value root-owned memory holds, then pop_frame and sdrad_jump as there.
+ * Anything that differs, and anything it does not handle (a nested frame,
+ * a thread state t_ts does not name, syscall dispatch to turn off, no
+ * AVX2, streams not prepared), goes to \slow: sdrad_domain_returned, which
+ * checks all again, repairs and reports.  Keep in step with call.cpp.
+ */
+.macro RETURN_FAST slow
+        /* the thread state (state.h: thread_state_if_any, ts_valid) */
+        mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
+        mov     rax, fs:[rax]
+        mov     rcx, rax
+        sub     rcx, [rip + sdrad_shared_page + SP_TS_BASE]
+        cmp     rcx, [rip + sdrad_shared_page + SP_TS_SIZE]
+        jae     \slow
+        test    ecx, TS_SIZE - 1
+        jnz     \slow
+        cmp     dword ptr [rax + TS_IN_USE], 0
+        je      \slow
+        mov     ecx, [rip + sdrad_shared_page + SP_BIND_THREADS]
+        cmp     ecx, 1
+        jne     30f
+        rdfsbase rdx
+        cmp     rdx, [rax + TS_FS_BASE]
+        jne     \slow
+        jmp     31f
+30:     test    ecx, ecx
+        jnz     \slow                  /* bound by arch_prctl */
+31:     cmp     dword ptr [rax + TS_DEPTH], 1
+        jne     \slow                  /* nested */
+        lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+        mov     qword ptr [rdx + F_DEADLINE], 0 /* a late watchdog signal must not rewind it */
+        /* syscall dispatch to turn off (per-call confinement): a prctl */
+        mov     ecx, [rip + sdrad_shared_page + SP_CONFINE]
+        cmp     ecx, 1                  /* kConfinePerCall */
+        jne     32f
+        cmp     dword ptr [rax + TS_SUD_ON], 0
+        jne     \slow
+        /* the domain stack's canary (call.cpp: stack_canary_ok) */
+32:     mov     r8, [rdx + F_INST]
+        mov     r9, [r8 + IN_STACK_HI]
+        test    r9, r9
+        jz      33f
+        mov     r10, [rip + sdrad_shared_page + SP_CANARY_SECRET]
+        xor     r10, r9
+        cmp     r10, [r9 - 16]
+        jne     \slow
+        /* TLS canary, pointer guard, exit-handler list head as on entry
+           (call.cpp: root_state_restore_here) */
+33:     mov     r10, fs:[0x28]
+        cmp     r10, [rdx + F_TLS_CANARY]
+        jne     \slow
+        mov     r10, fs:[0x30]
+        cmp     r10, [rdx + F_POINTER_GUARD]
+        jne     \slow
+        mov     r10, [rip + sdrad_shared_page + SP_EXIT_HEAD]
+        test    r10, r10
+        jz      34f
+        mov     r10, [r10]
+        cmp     r10, [rdx + F_EXIT_HEAD]
+        jne     \slow
+        /* the standard streams and glibc's stream list (stdio_check.h:
+           stdio_streams_ok, stdio_io_list_ok; ExitWords): sixteen words
+           gathered, and each stream's 96-byte snapshot */
+34:     cmp     dword ptr [rip + sdrad_shared_page + SP_AVX2], 0
+        je      \slow
+        lea     r10, [rip + sdrad_exit_words]
+        cmp     dword ptr [r10 + EW_READY], 0
+        je      \slow
+        lea     r11, [rip + sdrad_std_snapshot]
+        xor     r9d, r9d
+        vpcmpeqq ymm5, ymm5, ymm5
+        vmovdqa ymm4, [r10 + EW_ADDR]
+        vpgatherqq ymm0, [r9 + ymm4 * 1], ymm5
+        vpxor   ymm0, ymm0, [r10 + EW_EXPECT]
+        vpcmpeqq ymm5, ymm5, ymm5
+        vmovdqa ymm4, [r10 + EW_ADDR + 32]
+        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 32]
+        vpor    ymm0, ymm0, ymm1
+        vpcmpeqq ymm5, ymm5, ymm5
+        vmovdqa ymm4, [r10 + EW_ADDR + 64]
+        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 64]
+        vpor    ymm0, ymm0, ymm1
+        vpcmpeqq ymm5, ymm5, ymm5
+        vmovdqa ymm4, [r10 + EW_ADDR + 96]
+        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 96]
+        vpor    ymm0, ymm0, ymm1
+        .irp    k, 0, 1, 2
+        mov     r9, [r10 + EW_FP + 8 * \k]
+        vmovdqu ymm1, [r9 + 8]          /* _IO_read_ptr .. _IO_buf_end */
+        vpxor   ymm1, ymm1, [r11 + STD_SNAPSHOT * \k]
+        vmovdqu ymm2, [r9 + 40]
+        vpxor   ymm2, ymm2, [r11 + STD_SNAPSHOT * \k + 32]
+        vpor    ymm0, ymm0, ymm1
+        vmovdqu ymm3, [r9 + 112]        /* _fileno .. _lock */
+        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 64]
+        vpor    ymm2, ymm2, ymm3
+        vpor    ymm0, ymm0, ymm2
+        .endr
+        vptest  ymm0, ymm0
+        vzeroupper
+        jnz     \slow
+        /* all as root left it: pop the frame (call.cpp: pop_frame) */
+        mov     byte ptr [r8 + IN_ACTIVE], 0
+        mov     rcx, [rip + _ZN5sdrad6t_heapE@gottpoff]
+        mov     rdi, [rdx + F_PARENT_HEAP]
+        mov     fs:[rcx], rdi
+        mov     dword ptr [rax + TS_DEPTH], 0
+        mov     ecx, [rdx + F_PARENT_PKRU]
+        mov     [rax + TS_CUR_PKRU], ecx        /* after depth, as pop_frame */
+        mov     rcx, [rip + sdrad_t_runtime@gottpoff]
+        movzx   edi, byte ptr [rdx + F_PARENT_INSIDE]
+        mov     fs:[rcx], dil
+        cmp     dword ptr [rip + sdrad_shared_page + SP_CONFINE], 0
+        je      35f
+        /* confine_sync at depth 0: "allow" (per-call dispatch is off, above) */
+        mov     dword ptr [rax + TS_SUD_WANT], 0
+        mov     rdi, rax
+        sub     rdi, [rip + sdrad_shared_page + SP_TS_BASE]
+        shr     rdi, TS_SHIFT
+        add     rdi, [rip + sdrad_shared_page + SP_SUD_RW]
+        mov     byte ptr [rdi], 0
+        mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
+        mov     byte ptr fs:[rdi], 0
+35:     mov     dword ptr [rax + TS_DOM_CODE], 0        /* mark_dom_code: root next */
+        mov     rdi, rdx
+        xor     esi, esi
+        jmp     sdrad_jump
+.endm
+
+/*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
  *                             void (*fn)(void *), void *arg,
  *                             uint32_t *dom_code)   (&ts->dom_code)
@@ -54,7 +189,11 @@ sdrad_enter_and_run:
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
-2:      mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
+2:      test    r12d, r12d
+        jnz     .Lret_cpp
+        RETURN_FAST .Lret_cpp
+.Lret_cpp:
+        mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
         .cfi_endproc
