@@ -153,7 +153,22 @@
         mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
         mov     byte ptr fs:[rdi], 0
 35:     mov     dword ptr [rax + TS_DOM_CODE], 0        /* mark_dom_code: root next */
-        mov     rdi, rdx
+        /* sdrad_jump(&f->ctx, 0) where the context's PKRU is the current
+           one (0: elevated here); other contexts through sdrad_jump */
+        cmp     dword ptr [rdx + CTX_PKRU], 0
+        jne     36f
+        mov     rbx, [rdx + 0]
+        mov     rbp, [rdx + 8]
+        mov     r12, [rdx + 16]
+        mov     r13, [rdx + 24]
+        mov     r14, [rdx + 32]
+        mov     r15, [rdx + 40]
+        ldmxcsr [rdx + CTX_MXCSR]
+        fldcw   [rdx + CTX_FPUCW]
+        mov     rsp, [rdx + CTX_RSP]
+        xor     eax, eax
+        jmp     [rdx + CTX_RIP]
+36:     mov     rdi, rdx
         xor     esi, esi
         jmp     sdrad_jump
 .endm
