@@ -55,6 +55,9 @@ namespace sdrad {
 static_assert(offsetof(Frame, ctx) == 0, "switch.S: a Frame starts with its JmpCtx");
 static_assert(offsetof(SharedPage, canary_secret) == SP_CANARY_SECRET && offsetof(SharedPage, avx2) == SP_AVX2,
               "asm_offsets.h: SharedPage (switch.S's return path)");
+static_assert(F_POINTER_GUARD == F_TLS_CANARY + 8 && F_EXIT_HEAD == F_TLS_CANARY + 16 && F_DEADLINE == F_TLS_CANARY + 24 &&
+                  sizeof(Frame::deadline_ms) == 8,
+              "switch.S's return path compares these 32 bytes of a Frame at once");
 
 namespace {
 

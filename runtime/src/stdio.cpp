@@ -23,6 +23,9 @@
 
 #include "internal.h"
 
+extern "C" void _IO_list_lock(void);
+extern "C" void _IO_list_unlock(void);
+
 namespace sdrad {
 
 StdStream g_std_streams[3];
@@ -45,6 +48,12 @@ enum : int { kWordVar = 0, kWordListHead = 3, kWordChain = 4, kWordVtable = 7, k
 void exit_words_expect() {
   g_exit_words.expect[kWordListHead] = g_io_snapshot[0];
   for (int k = 0; k < 3; ++k) g_exit_words.expect[kWordChain + k] = g_io_snapshot[k + 1];
+}
+// Under glibc's list lock.
+void io_snapshot_take() {
+  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
+  for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  exit_words_expect();
 }
 void exit_words_prepare() {
   FILE **vars[3] = {&stdin, &stdout, &stderr};
@@ -164,6 +173,11 @@ void stdio_prepare() {
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
   if (g_std_streams_ready) exit_words_prepare();
+  // No domain has run yet: the stream list as it is now is root's own (the
+  // first return need not walk it).
+  _IO_list_lock();
+  io_snapshot_take();
+  _IO_list_unlock();
 }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
@@ -185,8 +199,6 @@ bool stdio_streams_repair() {
 // through a FILE the domain controls (at exit, or fflush(NULL)); it stays
 // usable to the domain, but exit no longer flushes it.  Anything else
 // (forged) is taken out and the exit is a fault (root-state-tampered).
-extern "C" void _IO_list_lock(void);
-extern "C" void _IO_list_unlock(void);
 
 bool stdio_io_list_repair(const Instance *caller) {
   auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
@@ -217,10 +229,7 @@ bool stdio_io_list_repair(const Instance *caller) {
     }
     *link = f->_chain;  // the domain's own FILE: out of the list
   }
-  // The list as it is now (repaired) is the one the next exits compare with.
-  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
-  for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
-  exit_words_expect();
+  io_snapshot_take();  // the list as it is now (repaired): what the next exits compare with
   _IO_list_unlock();
   if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
   return !forged;

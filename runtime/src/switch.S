@@ -72,25 +72,22 @@
         xor     r10, r9
         cmp     r10, [r9 - 16]
         jne     \slow
+        /* the rest with AVX2 (no AVX2: the C++ path) */
+33:     cmp     dword ptr [rip + sdrad_shared_page + SP_AVX2], 0
+        je      \slow
         /* TLS canary, pointer guard, exit-handler list head as on entry
-           (call.cpp: root_state_restore_here) */
-33:     mov     r10, fs:[0x28]
-        cmp     r10, [rdx + F_TLS_CANARY]
-        jne     \slow
-        mov     r10, fs:[0x30]
-        cmp     r10, [rdx + F_POINTER_GUARD]
-        jne     \slow
+           (call.cpp: root_state_restore_here): the frame holds them
+           in that order, then the deadline, 0 since above */
         mov     r10, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    r10, r10
-        jz      34f
-        mov     r10, [r10]
-        cmp     r10, [rdx + F_EXIT_HEAD]
-        jne     \slow
+        jz      \slow
+        vmovdqu xmm1, fs:[0x28]
+        vmovq   xmm2, [r10]
+        vinserti128 ymm1, ymm1, xmm2, 1
+        vpxor   ymm0, ymm1, [rdx + F_TLS_CANARY]
         /* the standard streams and glibc's stream list (stdio_check.h:
            stdio_streams_ok, stdio_io_list_ok; ExitWords): sixteen words
            gathered, and each stream's 96-byte snapshot */
-34:     cmp     dword ptr [rip + sdrad_shared_page + SP_AVX2], 0
-        je      \slow
         lea     r10, [rip + sdrad_exit_words]
         cmp     dword ptr [r10 + EW_READY], 0
         je      \slow
@@ -98,8 +95,9 @@
         xor     r9d, r9d
         vpcmpeqq ymm5, ymm5, ymm5
         vmovdqa ymm4, [r10 + EW_ADDR]
-        vpgatherqq ymm0, [r9 + ymm4 * 1], ymm5
-        vpxor   ymm0, ymm0, [r10 + EW_EXPECT]
+        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT]
+        vpor    ymm0, ymm0, ymm1
         vpcmpeqq ymm5, ymm5, ymm5
         vmovdqa ymm4, [r10 + EW_ADDR + 32]
         vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
