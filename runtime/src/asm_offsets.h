@@ -84,9 +84,9 @@
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
    assembly return path compares with on every return from a domain */
 #define EW_ADDR         0
-#define EW_EXPECT       128
-#define EW_FP           256
-#define EW_READY        280
-#define STD_SNAPSHOT    96              /* bytes per stream in sdrad_std_snapshot */
+#define EW_EXPECT       64
+#define EW_FP           128
+#define EW_READY        152
+#define STD_SNAPSHOT    160             /* bytes per stream in sdrad_std_snapshot */
 
 #endif

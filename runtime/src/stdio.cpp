@@ -38,16 +38,18 @@ namespace {
 void take_snapshot() {
   for (int k = 0; k < 3; ++k)
     if (g_std_streams[k].fp) {
-      memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
-      memcpy(g_std_snapshot[k] + 64, &g_std_streams[k].fp->_fileno, 32);
+      uint8_t *d = g_std_snapshot[k];
+      for (const SnapWindow &w : kSnapWindows) {
+        memcpy(d, (const char *)g_std_streams[k].fp + w.file_off, w.len);
+        d += w.len;
+      }
     }
 }
-// The words switch.S's return path gathers (stdio_check.h: ExitWords),
-// with the values the full checks last accepted.
-enum : int { kWordVar = 0, kWordListHead = 3, kWordChain = 4, kWordVtable = 7, kWordWide = 10, kWordWideVtable = 13 };
+// The words switch.S's return path reads (stdio_check.h: ExitWords), with
+// the values the full checks last accepted.
+enum : int { kWordVar = 0, kWordListHead = 3, kWordWideVtable = 4, kWordListHeadAgain = 7 };
 void exit_words_expect() {
-  g_exit_words.expect[kWordListHead] = g_io_snapshot[0];
-  for (int k = 0; k < 3; ++k) g_exit_words.expect[kWordChain + k] = g_io_snapshot[k + 1];
+  g_exit_words.expect[kWordListHead] = g_exit_words.expect[kWordListHeadAgain] = g_io_snapshot[0];
 }
 // Under glibc's list lock.
 void io_snapshot_take() {
@@ -57,17 +59,12 @@ void io_snapshot_take() {
 }
 void exit_words_prepare() {
   FILE **vars[3] = {&stdin, &stdout, &stderr};
-  g_exit_words.addr[kWordListHead] = (uintptr_t)&_IO_list_all;
+  g_exit_words.addr[kWordListHead] = g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
   for (int k = 0; k < 3; ++k) {
     const StdStream &s = g_std_streams[k];
     g_exit_words.fp[k] = s.fp;
     g_exit_words.addr[kWordVar + k] = (uintptr_t)vars[k];
     g_exit_words.expect[kWordVar + k] = (uintptr_t)s.fp;
-    g_exit_words.addr[kWordChain + k] = (uintptr_t)&s.fp->_chain;
-    g_exit_words.addr[kWordVtable + k] = (uintptr_t)stream_vtable_slot(s.fp);
-    g_exit_words.expect[kWordVtable + k] = (uintptr_t)s.vtable;
-    g_exit_words.addr[kWordWide + k] = (uintptr_t)&s.fp->_wide_data;
-    g_exit_words.expect[kWordWide + k] = (uintptr_t)s.wide;
     g_exit_words.addr[kWordWideVtable + k] = (uintptr_t)s.wide + kWideVtableOffset;
     g_exit_words.expect[kWordWideVtable + k] = (uintptr_t)s.wide_vtable;
   }
@@ -79,12 +76,11 @@ void exit_words_prepare() {
 __attribute__((target("avx2"))) bool stdio_snapshot_same_avx2() {
   __m256i diff = _mm256_setzero_si256();
   for (int k = 0; k < 3; ++k) {
-    const FILE *f = g_std_streams[k].fp;
-    const __m256i *w = (const __m256i *)&f->_IO_read_ptr;
+    const char *f = (const char *)g_std_streams[k].fp;
     const __m256i *v = (const __m256i *)g_std_snapshot[k];
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w), _mm256_load_si256(v)));
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w + 1), _mm256_load_si256(v + 1)));
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&f->_fileno), _mm256_load_si256(v + 2)));
+    for (const SnapWindow &w : kSnapWindows)
+      for (size_t i = 0; i < w.len; i += 32, ++v)
+        diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(f + w.file_off + i)), _mm256_load_si256(v)));
   }
   return _mm256_testz_si256(diff, diff);
 }

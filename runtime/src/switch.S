@@ -86,44 +86,43 @@
         vinserti128 ymm1, ymm1, xmm2, 1
         vpxor   ymm0, ymm1, [rdx + F_TLS_CANARY]
         /* the standard streams and glibc's stream list (stdio_check.h:
-           stdio_streams_ok, stdio_io_list_ok; ExitWords): sixteen words
-           gathered, and each stream's 96-byte snapshot */
+           stdio_streams_ok, stdio_io_list_ok): eight words outside the
+           FILEs (ExitWords), and each stream's three snapshot windows
+           (no AVX2 gathers: QEMU's TCG gets their indices wrong) */
         lea     r10, [rip + sdrad_exit_words]
         cmp     dword ptr [r10 + EW_READY], 0
         je      \slow
+        .irp    h, 0, 32
+        mov     rcx, [r10 + EW_ADDR + \h]
+        vmovq   xmm1, [rcx]
+        mov     rcx, [r10 + EW_ADDR + \h + 8]
+        vpinsrq xmm1, xmm1, [rcx], 1
+        mov     rcx, [r10 + EW_ADDR + \h + 16]
+        vmovq   xmm2, [rcx]
+        mov     rcx, [r10 + EW_ADDR + \h + 24]
+        vpinsrq xmm2, xmm2, [rcx], 1
+        vinserti128 ymm1, ymm1, xmm2, 1
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + \h]
+        vpor    ymm0, ymm0, ymm1
+        .endr
         lea     r11, [rip + sdrad_std_snapshot]
-        xor     r9d, r9d
-        vpcmpeqq ymm5, ymm5, ymm5
-        vmovdqa ymm4, [r10 + EW_ADDR]
-        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
-        vpxor   ymm1, ymm1, [r10 + EW_EXPECT]
-        vpor    ymm0, ymm0, ymm1
-        vpcmpeqq ymm5, ymm5, ymm5
-        vmovdqa ymm4, [r10 + EW_ADDR + 32]
-        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
-        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 32]
-        vpor    ymm0, ymm0, ymm1
-        vpcmpeqq ymm5, ymm5, ymm5
-        vmovdqa ymm4, [r10 + EW_ADDR + 64]
-        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
-        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 64]
-        vpor    ymm0, ymm0, ymm1
-        vpcmpeqq ymm5, ymm5, ymm5
-        vmovdqa ymm4, [r10 + EW_ADDR + 96]
-        vpgatherqq ymm1, [r9 + ymm4 * 1], ymm5
-        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + 96]
-        vpor    ymm0, ymm0, ymm1
         .irp    k, 0, 1, 2
         mov     r9, [r10 + EW_FP + 8 * \k]
         vmovdqu ymm1, [r9 + 8]          /* _IO_read_ptr .. _IO_buf_end */
         vpxor   ymm1, ymm1, [r11 + STD_SNAPSHOT * \k]
         vmovdqu ymm2, [r9 + 40]
         vpxor   ymm2, ymm2, [r11 + STD_SNAPSHOT * \k + 32]
-        vpor    ymm0, ymm0, ymm1
-        vmovdqu ymm3, [r9 + 112]        /* _fileno .. _lock */
-        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 64]
+        vpor    ymm1, ymm1, ymm2
+        vmovdqu ymm2, [r9 + 104]        /* _chain, _fileno .. */
+        vpxor   ymm2, ymm2, [r11 + STD_SNAPSHOT * \k + 64]
+        vmovdqu ymm3, [r9 + 136]        /* _lock .. _wide_data */
+        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 96]
         vpor    ymm2, ymm2, ymm3
-        vpor    ymm0, ymm0, ymm2
+        vmovdqu ymm3, [r9 + 192]        /* .. the jump table */
+        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 128]
+        vpor    ymm1, ymm1, ymm3
+        vpor    ymm1, ymm1, ymm2
+        vpor    ymm0, ymm0, ymm1
         .endr
         vptest  ymm0, ymm0
         vzeroupper

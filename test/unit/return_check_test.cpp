@@ -54,10 +54,11 @@ TEST(ReturnCheck, PointerGuardChangedByTheDomainIsAFaultAndPutBack) {
   EXPECT_EQ(tls_word(0x30), before);
 }
 
-// The standard streams' words that are not in the 96-byte snapshots (the
-// runtime gathers them): the stdin/stdout/stderr variables, and each
-// stream's jump table, wide data and wide jump table (glibc x86-64: the
-// jump table right after the FILE, the wide one at 0xe0 in the wide data).
+// Words of the standard streams the return compares: the stdin/stdout/
+// stderr variables and each stream's wide jump table (words outside the
+// FILEs), each stream's jump table and wide data (in its snapshot
+// windows).  glibc x86-64: the jump table right after the FILE, the wide
+// one at 0xe0 in the wide data.
 TEST(ReturnCheck, EachStandardStreamWordChangedByTheDomainIsAFaultAndPutBack) {
   FILE *fps[3] = {stdin, stdout, stderr};
   FILE **vars[3] = {&stdin, &stdout, &stderr};
