@@ -69,7 +69,6 @@ void exit_words_prepare() {
     g_exit_words.expect[kWordWideVtable + k] = (uintptr_t)s.wide_vtable;
   }
   exit_words_expect();
-  g_exit_words.ready = 1;
 }
 }  // namespace
 
@@ -169,12 +168,15 @@ void stdio_prepare() {
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
   if (g_std_streams_ready) exit_words_prepare();
+  stdio_return_arm();
   // No domain has run yet: the stream list as it is now is root's own (the
   // first return need not walk it).
   _IO_list_lock();
   io_snapshot_take();
   _IO_list_unlock();
 }
+
+void stdio_return_arm() { g_exit_words.ready = g_std_streams_ready && g_shared.avx2 && g_shared.exit_head_addr; }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
 // standard stream (or the stdin/stdout/stderr variables); put it back.

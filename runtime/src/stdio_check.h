@@ -116,12 +116,16 @@ struct alignas(32) ExitWords {
   uintptr_t addr[8];
   uintptr_t expect[8];
   const FILE *fp[3];  // the standard streams (their snapshot windows)
-  uint32_t ready;     // 0: the C++ path compares (no prepared streams)
+  uint32_t ready;     // 0: the C++ path compares (stdio_return_arm)
 };
 static_assert(offsetof(ExitWords, addr) == EW_ADDR && offsetof(ExitWords, expect) == EW_EXPECT &&
                   offsetof(ExitWords, fp) == EW_FP && offsetof(ExitWords, ready) == EW_READY,
               "asm_offsets.h: ExitWords");
 extern ExitWords g_exit_words __asm__("sdrad_exit_words") SDRAD_HIDDEN;
+// Start-up, after stdio_prepare and exit_list_locate: the assembly return
+// compares only with the streams prepared, AVX2, and the exit-handler list
+// head found (one flag, so that it tests one word).
+void stdio_return_arm();
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
 __attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {

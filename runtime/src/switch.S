@@ -72,26 +72,23 @@
         xor     r10, r9
         cmp     r10, [r9 - 16]
         jne     \slow
-        /* the rest with AVX2 (no AVX2: the C++ path) */
-33:     cmp     dword ptr [rip + sdrad_shared_page + SP_AVX2], 0
+        /* the rest with AVX2, with the streams prepared and the exit-list
+           head found (stdio.cpp: stdio_return_arm), else the C++ path */
+33:     lea     r10, [rip + sdrad_exit_words]
+        cmp     dword ptr [r10 + EW_READY], 0
         je      \slow
         /* TLS canary, pointer guard, exit-handler list head as on entry
            (call.cpp: root_state_restore_here): the frame holds them
            in that order, then the deadline, 0 since above */
-        mov     r10, [rip + sdrad_shared_page + SP_EXIT_HEAD]
-        test    r10, r10
-        jz      \slow
+        mov     rcx, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         vmovdqu xmm1, fs:[0x28]
-        vmovq   xmm2, [r10]
+        vmovq   xmm2, [rcx]
         vinserti128 ymm1, ymm1, xmm2, 1
         vpxor   ymm0, ymm1, [rdx + F_TLS_CANARY]
         /* the standard streams and glibc's stream list (stdio_check.h:
            stdio_streams_ok, stdio_io_list_ok): eight words outside the
            FILEs (ExitWords), and each stream's three snapshot windows
            (no AVX2 gathers: QEMU's TCG gets their indices wrong) */
-        lea     r10, [rip + sdrad_exit_words]
-        cmp     dword ptr [r10 + EW_READY], 0
-        je      \slow
         .irp    h, 0, 32
         mov     rcx, [r10 + EW_ADDR + \h]
         vmovq   xmm1, [rcx]
@@ -569,10 +566,8 @@ __sdrad_call_with:
         mov     [rdx + F_PARENT_HEAP], rdi
         mov     dword ptr [rdx + CTX_PKRU], 0   /* root's (RDPKRU above) */
         mov     qword ptr [rdx + F_DEADLINE], 0
-        mov     rdi, fs:[0x28]          /* kTlsCanary */
-        mov     [rdx + F_TLS_CANARY], rdi
-        mov     rdi, fs:[0x30]          /* kTlsPointerGuard */
-        mov     [rdx + F_POINTER_GUARD], rdi
+        movdqu  xmm0, fs:[0x28]         /* kTlsCanary, kTlsPointerGuard */
+        movdqu  [rdx + F_TLS_CANARY], xmm0
         mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    rdi, rdi
         jz      11f
