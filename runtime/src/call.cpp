@@ -24,7 +24,11 @@
 //   switch.S: sdrad_enter_and_run        save context in the frame, domain
 //                                        stack, WRPKRU(domain) + check
 //   call.cpp: sdrad_invoke               try { entry(block) }
-//   switch.S: (after the call)           ELEVATE
+//   switch.S: (after the call)           ELEVATE; a successful return from
+//                                        root (depth 1): RETURN_FAST makes the
+//                                        checks below as compares, pops the
+//                                        frame and jumps back itself; any
+//                                        difference or other case:
 //   call.cpp: sdrad_domain_returned      thread state again (registers and the
 //                                        domain stack are the domain's), stack
 //                                        canary, root_state_restore, stdio
@@ -98,6 +102,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
 
 // Pops the innermost frame: the thread is back in its caller's domain (or
 // root), with the caller's malloc target, PKRU and syscall selector.
+// switch.S's RETURN_FAST does the same for a root call: keep them in step.
 __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) {
   f->inst->active = false;
   t_heap = f->parent_heap;
@@ -243,7 +248,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   finish_frame(ts, status);
 }
 
-// Reached (elevated) from sdrad_enter_and_run when the entry returned.  It
+// Reached (elevated) from sdrad_enter_and_run when the entry returned and
+// switch.S's RETURN_FAST did not finish the return itself (a fault status,
+// a nested frame, anything that differs from its last valid value).  It
 // never returns, so it need not preserve the caller's registers: with
 // preserve_none (clang >= 19) the prologue saves none, and the status
 // arrives in r12 (switch.S passes it in both edi and r12d).
