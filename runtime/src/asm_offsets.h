@@ -24,6 +24,8 @@
 #define SP_TS_SIZE      56
 #define SP_BIND_THREADS 136
 #define SP_SUD_RW       160
+#define SP_CANARY_SECRET 24
+#define SP_AVX2         208
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
@@ -78,5 +80,13 @@
 #define F_EXIT_HEAD     144
 #define F_DEADLINE      152
 #define F_PARENT_INSIDE 160
+
+/* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
+   assembly return path compares with on every return from a domain */
+#define EW_ADDR         0
+#define EW_EXPECT       64
+#define EW_FP           128
+#define EW_READY        152
+#define STD_SNAPSHOT    160             /* bytes per stream in sdrad_std_snapshot */
 
 #endif

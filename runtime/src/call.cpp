@@ -24,7 +24,11 @@
 //   switch.S: sdrad_enter_and_run        save context in the frame, domain
 //                                        stack, WRPKRU(domain) + check
 //   call.cpp: sdrad_invoke               try { entry(block) }
-//   switch.S: (after the call)           ELEVATE
+//   switch.S: (after the call)           ELEVATE; a successful return from
+//                                        root (depth 1): RETURN_FAST makes the
+//                                        checks below as compares, pops the
+//                                        frame and jumps back itself; any
+//                                        difference or other case:
 //   call.cpp: sdrad_domain_returned      thread state again (registers and the
 //                                        domain stack are the domain's), stack
 //                                        canary, root_state_restore, stdio
@@ -53,6 +57,11 @@ namespace sdrad {
 
 // Offsets the assembly uses: asm_offsets.h, checked in shared_page.h and state.h.
 static_assert(offsetof(Frame, ctx) == 0, "switch.S: a Frame starts with its JmpCtx");
+static_assert(offsetof(SharedPage, canary_secret) == SP_CANARY_SECRET && offsetof(SharedPage, avx2) == SP_AVX2,
+              "asm_offsets.h: SharedPage (switch.S's return path)");
+static_assert(F_POINTER_GUARD == F_TLS_CANARY + 8 && F_EXIT_HEAD == F_TLS_CANARY + 16 && F_DEADLINE == F_TLS_CANARY + 24 &&
+                  sizeof(Frame::deadline_ms) == 8,
+              "switch.S's return path compares these 32 bytes of a Frame at once");
 
 namespace {
 
@@ -93,6 +102,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
 
 // Pops the innermost frame: the thread is back in its caller's domain (or
 // root), with the caller's malloc target, PKRU and syscall selector.
+// switch.S's RETURN_FAST does the same for a root call: keep them in step.
 __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) {
   f->inst->active = false;
   t_heap = f->parent_heap;
@@ -242,7 +252,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   finish_frame(ts, status);
 }
 
-// Reached (elevated) from sdrad_enter_and_run when the entry returned.  It
+// Reached (elevated) from sdrad_enter_and_run when the entry returned and
+// switch.S's RETURN_FAST did not finish the return itself (a fault status,
+// a nested frame, anything that differs from its last valid value).  It
 // never returns, so it need not preserve the caller's registers: with
 // preserve_none (clang >= 19) the prologue saves none, and the status
 // arrives in r12 (switch.S passes it in both edi and r12d).

@@ -23,31 +23,63 @@
 
 #include "internal.h"
 
+extern "C" void _IO_list_lock(void);
+extern "C" void _IO_list_unlock(void);
+
 namespace sdrad {
 
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
 alignas(32) uint8_t g_std_snapshot[3][kStdSnapshot];
+ExitWords g_exit_words;
+uintptr_t g_io_snapshot[4];
 
 namespace {
 void take_snapshot() {
   for (int k = 0; k < 3; ++k)
     if (g_std_streams[k].fp) {
-      memcpy(g_std_snapshot[k], &g_std_streams[k].fp->_IO_read_ptr, 64);
-      memcpy(g_std_snapshot[k] + 64, &g_std_streams[k].fp->_fileno, 32);
+      uint8_t *d = g_std_snapshot[k];
+      for (const SnapWindow &w : kSnapWindows) {
+        memcpy(d, (const char *)g_std_streams[k].fp + w.file_off, w.len);
+        d += w.len;
+      }
     }
+}
+// The words switch.S's return path reads (stdio_check.h: ExitWords), with
+// the values the full checks last accepted.
+enum : int { kWordVar = 0, kWordListHead = 3, kWordWideVtable = 4, kWordListHeadAgain = 7 };
+void exit_words_expect() {
+  g_exit_words.expect[kWordListHead] = g_exit_words.expect[kWordListHeadAgain] = g_io_snapshot[0];
+}
+// Under glibc's list lock.
+void io_snapshot_take() {
+  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
+  for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  exit_words_expect();
+}
+void exit_words_prepare() {
+  FILE **vars[3] = {&stdin, &stdout, &stderr};
+  g_exit_words.addr[kWordListHead] = g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  for (int k = 0; k < 3; ++k) {
+    const StdStream &s = g_std_streams[k];
+    g_exit_words.fp[k] = s.fp;
+    g_exit_words.addr[kWordVar + k] = (uintptr_t)vars[k];
+    g_exit_words.expect[kWordVar + k] = (uintptr_t)s.fp;
+    g_exit_words.addr[kWordWideVtable + k] = (uintptr_t)s.wide + kWideVtableOffset;
+    g_exit_words.expect[kWordWideVtable + k] = (uintptr_t)s.wide_vtable;
+  }
+  exit_words_expect();
 }
 }  // namespace
 
 __attribute__((target("avx2"))) bool stdio_snapshot_same_avx2() {
   __m256i diff = _mm256_setzero_si256();
   for (int k = 0; k < 3; ++k) {
-    const FILE *f = g_std_streams[k].fp;
-    const __m256i *w = (const __m256i *)&f->_IO_read_ptr;
+    const char *f = (const char *)g_std_streams[k].fp;
     const __m256i *v = (const __m256i *)g_std_snapshot[k];
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w), _mm256_load_si256(v)));
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256(w + 1), _mm256_load_si256(v + 1)));
-    diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&f->_fileno), _mm256_load_si256(v + 2)));
+    for (const SnapWindow &w : kSnapWindows)
+      for (size_t i = 0; i < w.len; i += 32, ++v)
+        diff = _mm256_or_si256(diff, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(f + w.file_off + i)), _mm256_load_si256(v)));
   }
   return _mm256_testz_si256(diff, diff);
 }
@@ -135,7 +167,16 @@ void stdio_prepare() {
   }
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
+  if (g_std_streams_ready) exit_words_prepare();
+  stdio_return_arm();
+  // No domain has run yet: the stream list as it is now is root's own (the
+  // first return need not walk it).
+  _IO_list_lock();
+  io_snapshot_take();
+  _IO_list_unlock();
 }
+
+void stdio_return_arm() { g_exit_words.ready = g_std_streams_ready && g_shared.avx2 && g_shared.exit_head_addr; }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
 // standard stream (or the stdin/stdout/stderr variables); put it back.
@@ -156,9 +197,6 @@ bool stdio_streams_repair() {
 // through a FILE the domain controls (at exit, or fflush(NULL)); it stays
 // usable to the domain, but exit no longer flushes it.  Anything else
 // (forged) is taken out and the exit is a fault (root-state-tampered).
-extern "C" void _IO_list_lock(void);
-extern "C" void _IO_list_unlock(void);
-uintptr_t g_io_snapshot[4];
 
 bool stdio_io_list_repair(const Instance *caller) {
   auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
@@ -189,9 +227,7 @@ bool stdio_io_list_repair(const Instance *caller) {
     }
     *link = f->_chain;  // the domain's own FILE: out of the list
   }
-  // The list as it is now (repaired) is the one the next exits compare with.
-  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
-  for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
+  io_snapshot_take();  // the list as it is now (repaired): what the next exits compare with
   _IO_list_unlock();
   if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
   return !forged;

@@ -51,24 +51,36 @@ inline uint64_t stdio_stream_bad(const StdStream &s) {
   for (int i = 0; i < 6; ++i) bad |= (w[i] != 0) & (w[i] - s.base > s.len);
   return bad;
 }
-// Each stream's 64 bytes of buffer pointers, and the 32 bytes from its
-// descriptor to past its lock pointer, as last found valid: most returns
-// find them unchanged, and comparing costs a few vector compares (AVX2
-// where the CPU has it, selected at start-up: g_shared.avx2).  Equal bytes
-// mean the descriptor and lock are the ones the full check accepted.
-constexpr size_t kStdSnapshot = 96;
-static_assert(offsetof(FILE, _lock) + sizeof(void *) <= offsetof(FILE, _fileno) + 32, "glibc FILE layout");
-extern uint8_t g_std_snapshot[3][kStdSnapshot] SDRAD_HIDDEN __attribute__((aligned(32)));
+// Each stream's bytes root depends on, as last found valid: three windows
+// of the FILE -- its buffer pointers (8..72), its stream-list link,
+// descriptor, lock and wide data (104..168), and its jump table (192..224,
+// the word right after the FILE).  Most returns find them unchanged, and
+// comparing costs a few vector compares (AVX2 where the CPU has it,
+// selected at start-up: g_shared.avx2).  Equal bytes mean the values the
+// full check accepted (the link: the one the list check last accepted,
+// since the snapshot is taken only after it).  Fields that change in normal
+// use (_offset, _mode, ...) make a return take the full check once.
+constexpr size_t kStdSnapshot = 160;
+struct SnapWindow {
+  size_t file_off, len;
+};
+constexpr SnapWindow kSnapWindows[3] = {{8, 64}, {104, 64}, {192, 32}};
+static_assert(offsetof(FILE, _IO_read_ptr) == 8 && offsetof(FILE, _IO_buf_end) + 8 <= 72 && offsetof(FILE, _chain) >= 104 &&
+                  offsetof(FILE, _fileno) >= 104 && offsetof(FILE, _lock) + 8 <= 168 &&
+                  offsetof(FILE, _wide_data) + 8 <= 168 && sizeof(FILE) >= 192 && sizeof(FILE) + 8 <= 224,
+              "glibc FILE layout (x86-64): the snapshot windows, also in switch.S");
+extern uint8_t g_std_snapshot[3][kStdSnapshot] __asm__("sdrad_std_snapshot") SDRAD_HIDDEN __attribute__((aligned(32)));
+static_assert(kStdSnapshot == STD_SNAPSHOT, "asm_offsets.h: STD_SNAPSHOT");
 bool stdio_streams_check();  // the full check; a valid state is the new snapshot
 bool stdio_snapshot_same_avx2();  // stdio.cpp
 inline bool stdio_snapshot_same_sse2() {
   __m128i same = _mm_set1_epi8(-1);
   for (int k = 0; k < 3; ++k) {
-    const FILE *f = g_std_streams[k].fp;
-    const __m128i *w = (const __m128i *)&f->_IO_read_ptr, *x = (const __m128i *)&f->_fileno;
+    const char *f = (const char *)g_std_streams[k].fp;
     const __m128i *v = (const __m128i *)g_std_snapshot[k];
-    for (int i = 0; i < 4; ++i) same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128(w + i), _mm_load_si128(v + i)));
-    for (int i = 0; i < 2; ++i) same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128(x + i), _mm_load_si128(v + 4 + i)));
+    for (const SnapWindow &w : kSnapWindows)
+      for (size_t i = 0; i < w.len; i += 16, ++v)
+        same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(f + w.file_off + i)), _mm_load_si128(v)));
   }
   return _mm_movemask_epi8(same) == 0xffff;
 }
@@ -90,6 +102,30 @@ void stdio_release_locks();  // after a discard: locks the rewound thread held
 // (g_io_snapshot, runtime data no domain can write), else the list is
 // walked (stdio_io_list_repair), which takes the new state as valid.
 extern uintptr_t g_io_snapshot[4] SDRAD_HIDDEN;
+
+// What switch.S's return path (sdrad_enter_and_run) compares on a domain's
+// successful return besides the snapshot windows: the words outside the
+// FILEs -- the stdin/stdout/stderr variables, _IO_list_all, and each
+// stream's wide jump table -- read from these addresses and compared with
+// their last valid values (the eighth repeats the list head).  Any
+// difference sends the return to the C++ path (stdio_streams_ok,
+// stdio_io_list_ok), which checks and repairs.  Root-owned runtime data;
+// written at start-up (stdio_prepare) and whenever the list walk takes a
+// new state as valid.
+struct alignas(32) ExitWords {
+  uintptr_t addr[8];
+  uintptr_t expect[8];
+  const FILE *fp[3];  // the standard streams (their snapshot windows)
+  uint32_t ready;     // 0: the C++ path compares (stdio_return_arm)
+};
+static_assert(offsetof(ExitWords, addr) == EW_ADDR && offsetof(ExitWords, expect) == EW_EXPECT &&
+                  offsetof(ExitWords, fp) == EW_FP && offsetof(ExitWords, ready) == EW_READY,
+              "asm_offsets.h: ExitWords");
+extern ExitWords g_exit_words __asm__("sdrad_exit_words") SDRAD_HIDDEN;
+// Start-up, after stdio_prepare and exit_list_locate: the assembly return
+// compares only with the streams prepared, AVX2, and the exit-handler list
+// head found (one flag, so that it tests one word).
+void stdio_return_arm();
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
 __attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {

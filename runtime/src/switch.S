@@ -24,6 +24,150 @@
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
 /*
+ * The successful return from a call from root (depth 1), elevated: every
+ * check sdrad_domain_returned (call.cpp) makes on it, each a compare with
+ * a value root-owned memory holds, then pop_frame and sdrad_jump as there.
+ * Anything that differs, and anything it does not handle (a nested frame,
+ * a thread state t_ts does not name, syscall dispatch to turn off, no
+ * AVX2, streams not prepared), goes to \slow: sdrad_domain_returned, which
+ * checks all again, repairs and reports.  Keep in step with call.cpp.
+ */
+.macro RETURN_FAST slow
+        /* the thread state (state.h: thread_state_if_any, ts_valid) */
+        mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
+        mov     rax, fs:[rax]
+        mov     rcx, rax
+        sub     rcx, [rip + sdrad_shared_page + SP_TS_BASE]
+        cmp     rcx, [rip + sdrad_shared_page + SP_TS_SIZE]
+        jae     \slow
+        test    ecx, TS_SIZE - 1
+        jnz     \slow
+        cmp     dword ptr [rax + TS_IN_USE], 0
+        je      \slow
+        mov     ecx, [rip + sdrad_shared_page + SP_BIND_THREADS]
+        cmp     ecx, 1
+        jne     30f
+        rdfsbase rdx
+        cmp     rdx, [rax + TS_FS_BASE]
+        jne     \slow
+        jmp     31f
+30:     test    ecx, ecx
+        jnz     \slow                  /* bound by arch_prctl */
+31:     cmp     dword ptr [rax + TS_DEPTH], 1
+        jne     \slow                  /* nested */
+        lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+        mov     qword ptr [rdx + F_DEADLINE], 0 /* a late watchdog signal must not rewind it */
+        /* syscall dispatch to turn off (per-call confinement): a prctl */
+        mov     ecx, [rip + sdrad_shared_page + SP_CONFINE]
+        cmp     ecx, 1                  /* kConfinePerCall */
+        jne     32f
+        cmp     dword ptr [rax + TS_SUD_ON], 0
+        jne     \slow
+        /* the domain stack's canary (call.cpp: stack_canary_ok) */
+32:     mov     r8, [rdx + F_INST]
+        mov     r9, [r8 + IN_STACK_HI]
+        test    r9, r9
+        jz      33f
+        mov     r10, [rip + sdrad_shared_page + SP_CANARY_SECRET]
+        xor     r10, r9
+        cmp     r10, [r9 - 16]
+        jne     \slow
+        /* the rest with AVX2, with the streams prepared and the exit-list
+           head found (stdio.cpp: stdio_return_arm), else the C++ path */
+33:     lea     r10, [rip + sdrad_exit_words]
+        cmp     dword ptr [r10 + EW_READY], 0
+        je      \slow
+        /* TLS canary, pointer guard, exit-handler list head as on entry
+           (call.cpp: root_state_restore_here): the frame holds them
+           in that order, then the deadline, 0 since above */
+        mov     rcx, [rip + sdrad_shared_page + SP_EXIT_HEAD]
+        vmovdqu xmm1, fs:[0x28]
+        vmovq   xmm2, [rcx]
+        vinserti128 ymm1, ymm1, xmm2, 1
+        vpxor   ymm0, ymm1, [rdx + F_TLS_CANARY]
+        /* the standard streams and glibc's stream list (stdio_check.h:
+           stdio_streams_ok, stdio_io_list_ok): eight words outside the
+           FILEs (ExitWords), and each stream's three snapshot windows
+           (no AVX2 gathers: QEMU's TCG gets their indices wrong) */
+        .irp    h, 0, 32
+        mov     rcx, [r10 + EW_ADDR + \h]
+        vmovq   xmm1, [rcx]
+        mov     rcx, [r10 + EW_ADDR + \h + 8]
+        vpinsrq xmm1, xmm1, [rcx], 1
+        mov     rcx, [r10 + EW_ADDR + \h + 16]
+        vmovq   xmm2, [rcx]
+        mov     rcx, [r10 + EW_ADDR + \h + 24]
+        vpinsrq xmm2, xmm2, [rcx], 1
+        vinserti128 ymm1, ymm1, xmm2, 1
+        vpxor   ymm1, ymm1, [r10 + EW_EXPECT + \h]
+        vpor    ymm0, ymm0, ymm1
+        .endr
+        lea     r11, [rip + sdrad_std_snapshot]
+        .irp    k, 0, 1, 2
+        mov     r9, [r10 + EW_FP + 8 * \k]
+        vmovdqu ymm1, [r9 + 8]          /* _IO_read_ptr .. _IO_buf_end */
+        vpxor   ymm1, ymm1, [r11 + STD_SNAPSHOT * \k]
+        vmovdqu ymm2, [r9 + 40]
+        vpxor   ymm2, ymm2, [r11 + STD_SNAPSHOT * \k + 32]
+        vpor    ymm1, ymm1, ymm2
+        vmovdqu ymm2, [r9 + 104]        /* _chain, _fileno .. */
+        vpxor   ymm2, ymm2, [r11 + STD_SNAPSHOT * \k + 64]
+        vmovdqu ymm3, [r9 + 136]        /* _lock .. _wide_data */
+        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 96]
+        vpor    ymm2, ymm2, ymm3
+        vmovdqu ymm3, [r9 + 192]        /* .. the jump table */
+        vpxor   ymm3, ymm3, [r11 + STD_SNAPSHOT * \k + 128]
+        vpor    ymm1, ymm1, ymm3
+        vpor    ymm1, ymm1, ymm2
+        vpor    ymm0, ymm0, ymm1
+        .endr
+        vptest  ymm0, ymm0
+        vzeroupper
+        jnz     \slow
+        /* all as root left it: pop the frame (call.cpp: pop_frame) */
+        mov     byte ptr [r8 + IN_ACTIVE], 0
+        mov     rcx, [rip + _ZN5sdrad6t_heapE@gottpoff]
+        mov     rdi, [rdx + F_PARENT_HEAP]
+        mov     fs:[rcx], rdi
+        mov     dword ptr [rax + TS_DEPTH], 0
+        mov     ecx, [rdx + F_PARENT_PKRU]
+        mov     [rax + TS_CUR_PKRU], ecx        /* after depth, as pop_frame */
+        mov     rcx, [rip + sdrad_t_runtime@gottpoff]
+        movzx   edi, byte ptr [rdx + F_PARENT_INSIDE]
+        mov     fs:[rcx], dil
+        cmp     dword ptr [rip + sdrad_shared_page + SP_CONFINE], 0
+        je      35f
+        /* confine_sync at depth 0: "allow" (per-call dispatch is off, above) */
+        mov     dword ptr [rax + TS_SUD_WANT], 0
+        mov     rdi, rax
+        sub     rdi, [rip + sdrad_shared_page + SP_TS_BASE]
+        shr     rdi, TS_SHIFT
+        add     rdi, [rip + sdrad_shared_page + SP_SUD_RW]
+        mov     byte ptr [rdi], 0
+        mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
+        mov     byte ptr fs:[rdi], 0
+35:     mov     dword ptr [rax + TS_DOM_CODE], 0        /* mark_dom_code: root next */
+        /* sdrad_jump(&f->ctx, 0) where the context's PKRU is the current
+           one (0: elevated here); other contexts through sdrad_jump */
+        cmp     dword ptr [rdx + CTX_PKRU], 0
+        jne     36f
+        mov     rbx, [rdx + 0]
+        mov     rbp, [rdx + 8]
+        mov     r12, [rdx + 16]
+        mov     r13, [rdx + 24]
+        mov     r14, [rdx + 32]
+        mov     r15, [rdx + 40]
+        ldmxcsr [rdx + CTX_MXCSR]
+        fldcw   [rdx + CTX_FPUCW]
+        mov     rsp, [rdx + CTX_RSP]
+        xor     eax, eax
+        jmp     [rdx + CTX_RIP]
+36:     mov     rdi, rdx
+        xor     esi, esi
+        jmp     sdrad_jump
+.endm
+
+/*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
  *                             void (*fn)(void *), void *arg,
  *                             uint32_t *dom_code)   (&ts->dom_code)
@@ -54,7 +198,11 @@ sdrad_enter_and_run:
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
-2:      mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
+2:      test    r12d, r12d
+        jnz     .Lret_cpp
+        RETURN_FAST .Lret_cpp
+.Lret_cpp:
+        mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
         .cfi_endproc
@@ -418,10 +566,8 @@ __sdrad_call_with:
         mov     [rdx + F_PARENT_HEAP], rdi
         mov     dword ptr [rdx + CTX_PKRU], 0   /* root's (RDPKRU above) */
         mov     qword ptr [rdx + F_DEADLINE], 0
-        mov     rdi, fs:[0x28]          /* kTlsCanary */
-        mov     [rdx + F_TLS_CANARY], rdi
-        mov     rdi, fs:[0x30]          /* kTlsPointerGuard */
-        mov     [rdx + F_POINTER_GUARD], rdi
+        movdqu  xmm0, fs:[0x28]         /* kTlsCanary, kTlsPointerGuard */
+        movdqu  [rdx + F_TLS_CANARY], xmm0
         mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    rdi, rdi
         jz      11f

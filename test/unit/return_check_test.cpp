@@ -1,0 +1,76 @@
+// What a domain's successful return checks (switch.S's assembly return
+// path, and call.cpp's sdrad_domain_returned when that one defers): key-0
+// words root depends on, changed by the domain, make the return a fault
+// (root-state-tampered) and are put back.  Each test makes one call first,
+// so that the runtime's last valid snapshots are current and the changing
+// call's return is decided by the assembly path's compares.
+#include <stdio.h>
+#include <stdint.h>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+struct Write {
+  uintptr_t *where;
+  uintptr_t what;
+};
+void nothing(void *) {}
+// No stack protector: the domain's own frame must not notice the TLS canary.
+__attribute__((no_stack_protector)) void write_word(void *p) {
+  auto *w = (Write *)p;
+  *(volatile uintptr_t *)w->where = w->what;
+}
+__attribute__((no_stack_protector)) void write_tls_word(void *p) {
+  auto *w = (Write *)p;
+  uintptr_t off = (uintptr_t)w->where, v = w->what;
+  __asm__ volatile("movq %0, %%fs:(%1)" ::"r"(v), "r"(off) : "memory");
+}
+uintptr_t tls_word(uintptr_t off) {
+  uintptr_t v;
+  __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off));
+  return v;
+}
+
+// Returns the status of the changing call (after a clean one).
+int32_t change_on_return(const char *name, void (*fn)(void *), uintptr_t *where, uintptr_t what) {
+  int64_t h = domain(name);
+  EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  Write w{where, what};
+  return __sdrad_call_with(h, fn, &w, sizeof(w));
+}
+}  // namespace
+
+TEST(ReturnCheck, TlsCanaryChangedByTheDomainIsAFaultAndPutBack) {
+  uintptr_t before = tls_word(0x28);
+  EXPECT_EQ(change_on_return("retcheck.canary", write_tls_word, (uintptr_t *)0x28, before ^ 0x4141), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(tls_word(0x28), before);
+}
+
+TEST(ReturnCheck, PointerGuardChangedByTheDomainIsAFaultAndPutBack) {
+  uintptr_t before = tls_word(0x30);
+  EXPECT_EQ(change_on_return("retcheck.guard", write_tls_word, (uintptr_t *)0x30, before ^ 0x4141), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(tls_word(0x30), before);
+}
+
+// Words of the standard streams the return compares: the stdin/stdout/
+// stderr variables and each stream's wide jump table (words outside the
+// FILEs), each stream's jump table and wide data (in its snapshot
+// windows).  glibc x86-64: the jump table right after the FILE, the wide
+// one at 0xe0 in the wide data.
+TEST(ReturnCheck, EachStandardStreamWordChangedByTheDomainIsAFaultAndPutBack) {
+  FILE *fps[3] = {stdin, stdout, stderr};
+  FILE **vars[3] = {&stdin, &stdout, &stderr};
+  for (int k = 0; k < 3; ++k) {
+    FILE *f = fps[k];
+    uintptr_t *words[4] = {(uintptr_t *)vars[k], (uintptr_t *)(f + 1), (uintptr_t *)&f->_wide_data,
+                           (uintptr_t *)((char *)f->_wide_data + 0xe0)};
+    for (int i = 0; i < 4; ++i) {
+      uintptr_t before = *words[i];
+      int32_t st = change_on_return("retcheck.stream", write_word, words[i], before + 0x40);
+      EXPECT_EQ(st, SDRAD_FAULT_ROOT_STATE) << "stream " << k << ", word " << i;
+      EXPECT_EQ(*words[i], before) << "stream " << k << ", word " << i;
+    }
+  }
+}
