@@ -52,12 +52,43 @@ __attribute__((target("avx2"))) bool stdio_snapshot_same_avx2() {
   return _mm256_testz_si256(diff, diff);
 }
 
+namespace {
+// glibc's _IO_lock_t.
+struct IoLock {
+  int lock;
+  int cnt;
+  void *owner;
+};
+void *thread_self() { return (void *)tls_word(0x10); }  // glibc's THREAD_SELF, the lock owner
+
+// A stream lock this thread holds as it goes back to root code (the frame
+// being left is the outermost): the domain returned holding it (flockfile,
+// or a count it wrote), and root would keep it forever; every other
+// thread's next use of the stream would wait for it (row
+// rt6_flockfile_stdout_then_return).  A lock another thread holds may be
+// a printf in progress there: left alone.
+bool lock_left_held(const StdStream &s) {
+  const ThreadState *ts = thread_state_if_any();
+  auto *l = (const IoLock *)s.lock;
+  return ts && ts->depth == 1 && l->owner == thread_self();
+}
+void lock_release(const StdStream &s) {
+  auto *l = (IoLock *)s.lock;
+  l->cnt = 0;
+  l->owner = nullptr;
+  if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
+    syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+}  // namespace
+
 // Every field of the three streams and the three variables, branch-free.
 bool stdio_streams_check() {
   if (!g_std_streams_ready) return true;
   uint64_t bad = stdio_stream_bad(g_std_streams[0]) | stdio_stream_bad(g_std_streams[1]) |
                  stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
                  (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
+  if (!stdio_locks_idle())
+    for (const StdStream &s : g_std_streams) bad |= lock_left_held(s);
   if (bad) return stdio_streams_repair();
   take_snapshot();  // valid: the next unchanged return takes the fast path
   return true;
@@ -69,13 +100,6 @@ constexpr size_t kStreamBuf = 16 * 1024;
 static_assert(offsetof(FILE, _IO_buf_base) == offsetof(FILE, _IO_read_ptr) + 6 * sizeof(char *) &&
                   offsetof(FILE, _IO_buf_end) == offsetof(FILE, _IO_read_ptr) + 7 * sizeof(char *),
               "glibc FILE layout");
-
-// glibc's _IO_lock_t.
-struct IoLock {
-  int lock;
-  int cnt;
-  void *owner;
-};
 
 // Back to an empty buffer (what was buffered is dropped).
 void stream_repair(const StdStream &s) {
@@ -140,8 +164,13 @@ void stdio_prepare() {
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
 // standard stream (or the stdin/stdout/stderr variables); put it back.
 bool stdio_streams_repair() {
-  for (const StdStream &s : g_std_streams)
+  for (const StdStream &s : g_std_streams) {
     if (stdio_stream_bad(s)) stream_repair(s);
+    if (lock_left_held(s)) {
+      lock_release(s);
+      log_line("a domain returned holding the lock of standard stream %d: released", s.fd);
+    }
+  }
   stdin = g_std_streams[0].fp;
   stdout = g_std_streams[1].fp;
   stderr = g_std_streams[2].fp;
@@ -201,14 +230,10 @@ bool stdio_io_list_repair(const Instance *caller) {
 // was inside printf & co.) are released, waking a waiter.
 void stdio_release_locks() {
   if (!g_std_streams_ready) return;
-  void *self = (void *)tls_word(0x10);  // glibc's THREAD_SELF, the lock owner
   for (const StdStream &s : g_std_streams) {
     auto *l = (IoLock *)s.lock;
-    if (!l || l->owner != self) continue;
-    l->cnt = 0;
-    l->owner = nullptr;
-    if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
-      syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    if (!l || l->owner != thread_self()) continue;
+    lock_release(s);
     log_line("released the lock of standard stream %d held by the rewound thread", s.fd);
   }
 }

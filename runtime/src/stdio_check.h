@@ -72,10 +72,19 @@ inline bool stdio_snapshot_same_sse2() {
   }
   return _mm_movemask_epi8(same) == 0xffff;
 }
+// Each stream's lock (glibc's _IO_lock_t: lock word, count, owner) is free:
+// on most exits.  Held, it is checked by the full check: a thread going
+// back to root code must not hold it (stdio_streams_check).
+inline bool stdio_locks_idle() {
+  const int *l0 = (const int *)g_std_streams[0].lock, *l1 = (const int *)g_std_streams[1].lock,
+            *l2 = (const int *)g_std_streams[2].lock;
+  return (l0[0] | l0[1] | l1[0] | l1[1] | l2[0] | l2[1]) == 0;
+}
 __attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
   bool same = g_shared.avx2 ? stdio_snapshot_same_avx2() : stdio_snapshot_same_sse2();
-  bool fast = same && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp && stderr == g_std_streams[2].fp &&
+  bool fast = same && stdio_locks_idle() && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp &&
+              stderr == g_std_streams[2].fp &&
               (stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
                stdio_stream_calls_bad(g_std_streams[2])) == 0;
   return __builtin_expect(fast, 1) || stdio_streams_check();
