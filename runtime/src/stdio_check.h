@@ -72,13 +72,14 @@ inline bool stdio_snapshot_same_sse2() {
   }
   return _mm_movemask_epi8(same) == 0xffff;
 }
-// Each stream's lock (glibc's _IO_lock_t: lock word, count, owner) is free:
-// on most exits.  Held, it is checked by the full check: a thread going
-// back to root code must not hold it (stdio_streams_check).
+// The three streams' locks and glibc's stream-list lock (glibc's
+// _IO_lock_t: lock word, count, owner; stdio_prepare finds them) are free
+// on most exits.  Held, they are looked at by the full check: a thread
+// going back to root code must not hold one (stdio_streams_check).
+extern const int *g_stdio_locks[4] SDRAD_HIDDEN;
 inline bool stdio_locks_idle() {
-  const int *l0 = (const int *)g_std_streams[0].lock, *l1 = (const int *)g_std_streams[1].lock,
-            *l2 = (const int *)g_std_streams[2].lock;
-  return (l0[0] | l0[1] | l1[0] | l1[1] | l2[0] | l2[1]) == 0;
+  const int *const *l = g_stdio_locks;
+  return (l[0][0] | l[0][1] | l[1][0] | l[1][1] | l[2][0] | l[2][1] | l[3][0] | l[3][1]) == 0;
 }
 __attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
