@@ -1480,7 +1480,7 @@ static const Row kRows[] = {
     {"rt6_open_fifo_without_writer_past_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_open_fifo_past_timeout, 0},
     {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, false, true, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
     {"rt6_flockfile_stdout_then_return", BLOCKED, false, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
-    {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, true, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
+    {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
     {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, true, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
