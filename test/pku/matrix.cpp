@@ -1482,6 +1482,8 @@ static const Row kRows[] = {
     {"rt6_flockfile_stdout_then_return", BLOCKED, false, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
     {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
     {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, true, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
+    {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
+    {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
