@@ -74,12 +74,14 @@ inline bool stdio_snapshot_same_sse2() {
 }
 // The three streams' locks and glibc's stream-list lock (glibc's
 // _IO_lock_t: lock word, count, owner; stdio_prepare finds them) are free
-// on most exits.  Held, they are looked at by the full check: a thread
-// going back to root code must not hold one (stdio_streams_check).
+// on most exits.  Held (lock word not 0), they are looked at by the full
+// check: a thread going back to root code must not hold one
+// (stdio_streams_check).  A count or owner written with the lock word 0
+// makes no other thread wait: the word is what they wait on.
 extern const int *g_stdio_locks[4] SDRAD_HIDDEN;
 inline bool stdio_locks_idle() {
   const int *const *l = g_stdio_locks;
-  return (l[0][0] | l[0][1] | l[1][0] | l[1][1] | l[2][0] | l[2][1] | l[3][0] | l[3][1]) == 0;
+  return (*l[0] | *l[1] | *l[2] | *l[3]) == 0;
 }
 __attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
