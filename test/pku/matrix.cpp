@@ -1484,6 +1484,7 @@ static const Row kRows[] = {
     {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, true, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
     {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
     {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
+    {"rt6_domain_registers_exit_handler", BLOCKED, false, true, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
