@@ -30,6 +30,10 @@ namespace sdrad {
 
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
+namespace {
+const int kIdleLock[4] = {};  // stands for a lock not found (never held)
+}  // namespace
+const int *g_stdio_locks[4] = {kIdleLock, kIdleLock, kIdleLock, kIdleLock};
 alignas(32) uint8_t g_std_snapshot[3][kStdSnapshot];
 ExitWords g_exit_words;
 uintptr_t g_io_snapshot[4];
@@ -84,12 +88,43 @@ __attribute__((target("avx2"))) bool stdio_snapshot_same_avx2() {
   return _mm256_testz_si256(diff, diff);
 }
 
+namespace {
+// glibc's _IO_lock_t.
+struct IoLock {
+  int lock;
+  int cnt;
+  void *owner;
+};
+void *thread_self() { return (void *)tls_word(0x10); }  // glibc's THREAD_SELF, the lock owner
+
+// A stream lock this thread holds as it goes back to root code (the frame
+// being left is the outermost): the domain returned holding it (flockfile,
+// or a count it wrote), and root would keep it forever; every other
+// thread's next use of the stream would wait for it (row
+// rt6_flockfile_stdout_then_return).  A lock another thread holds may be
+// a printf in progress there: left alone.
+bool lock_left_held(const void *lock) {
+  const ThreadState *ts = thread_state_if_any();
+  auto *l = (const IoLock *)lock;
+  return ts && ts->depth == 1 && l->owner == thread_self();
+}
+void lock_release(const void *lock) {
+  auto *l = (IoLock *)lock;
+  l->cnt = 0;
+  l->owner = nullptr;
+  if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
+    syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+}  // namespace
+
 // Every field of the three streams and the three variables, branch-free.
 bool stdio_streams_check() {
   if (!g_std_streams_ready) return true;
   uint64_t bad = stdio_stream_bad(g_std_streams[0]) | stdio_stream_bad(g_std_streams[1]) |
                  stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
                  (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
+  if (!stdio_locks_idle())
+    for (const int *l : g_stdio_locks) bad |= lock_left_held(l);
   if (bad) return stdio_streams_repair();
   take_snapshot();  // valid: the next unchanged return takes the fast path
   return true;
@@ -101,13 +136,6 @@ constexpr size_t kStreamBuf = 16 * 1024;
 static_assert(offsetof(FILE, _IO_buf_base) == offsetof(FILE, _IO_read_ptr) + 6 * sizeof(char *) &&
                   offsetof(FILE, _IO_buf_end) == offsetof(FILE, _IO_read_ptr) + 7 * sizeof(char *),
               "glibc FILE layout");
-
-// glibc's _IO_lock_t.
-struct IoLock {
-  int lock;
-  int cnt;
-  void *owner;
-};
 
 // Back to an empty buffer (what was buffered is dropped).
 void stream_repair(const StdStream &s) {
@@ -133,6 +161,37 @@ void stream_refresh(FILE *f) {
     }
 }
 
+}  // namespace
+
+extern "C" void _IO_list_lock(void);
+extern "C" void _IO_list_unlock(void);
+extern "C" void _IO_list_resetlock(void);
+
+// glibc's stream-list lock is static in libc.  _IO_list_resetlock (exported)
+// starts with `movq $0, lock(%rip)`, through a PLT entry (endbr64, bnd,
+// `jmp *got(%rip)`) in a non-PIE program; the address found is confirmed
+// by taking the lock and releasing it.
+namespace {
+const int *find_list_lock() {
+  const uint8_t *p = (const uint8_t *)(void *)&_IO_list_resetlock;
+  for (int hops = 0; hops < 2; ++hops) {
+    if (p[0] == 0xf3 && p[1] == 0x0f && p[2] == 0x1e && p[3] == 0xfa) p += 4;
+    if (p[0] == 0xf2) ++p;
+    if (p[0] != 0xff || p[1] != 0x25) break;
+    int32_t disp;
+    memcpy(&disp, p + 2, 4);
+    p = *(const uint8_t *const *)(p + 6 + disp);
+  }
+  if (p[0] != 0x48 || p[1] != 0xc7 || p[2] != 0x05) return nullptr;
+  int32_t disp;
+  memcpy(&disp, p + 3, 4);
+  auto *l = (const IoLock *)(p + 11 + disp);
+  if (l->lock || l->cnt || l->owner) return nullptr;
+  _IO_list_lock();
+  bool held = l->lock == 1 && l->cnt == 1 && l->owner == thread_self();
+  _IO_list_unlock();
+  return held && !l->lock && !l->cnt && !l->owner ? (const int *)l : nullptr;
+}
 }  // namespace
 
 // Start-up, root: buffers for stdin and stdout in key-0 memory (stderr
@@ -165,6 +224,9 @@ void stdio_prepare() {
                                  (void *)f->_wide_data,
                                  *(const void *const *)((const char *)f->_wide_data + kWideVtableOffset)};
   }
+  for (int i = 0; i < 3; ++i) g_stdio_locks[i] = (const int *)g_std_streams[i].lock;
+  if (const int *l = find_list_lock()) g_stdio_locks[3] = l;
+  else say("glibc's stream-list lock not found: a domain that returns holding it is not caught");
   g_std_streams_ready = g_std_streams[2].base != 0;
   take_snapshot();
   if (g_std_streams_ready) exit_words_prepare();
@@ -181,8 +243,17 @@ void stdio_return_arm() { g_exit_words.ready = g_std_streams_ready && g_shared.a
 // The slow path of stdio_streams_ok (internal.h): a domain changed a
 // standard stream (or the stdin/stdout/stderr variables); put it back.
 bool stdio_streams_repair() {
-  for (const StdStream &s : g_std_streams)
+  for (const StdStream &s : g_std_streams) {
     if (stdio_stream_bad(s)) stream_repair(s);
+    if (lock_left_held(s.lock)) {
+      lock_release(s.lock);
+      log_line("a domain returned holding the lock of standard stream %d: released", s.fd);
+    }
+  }
+  if (lock_left_held(g_stdio_locks[3])) {
+    lock_release(g_stdio_locks[3]);
+    log_line("a domain returned holding glibc's stream-list lock: released");
+  }
   stdin = g_std_streams[0].fp;
   stdout = g_std_streams[1].fp;
   stderr = g_std_streams[2].fp;
@@ -237,14 +308,10 @@ bool stdio_io_list_repair(const Instance *caller) {
 // was inside printf & co.) are released, waking a waiter.
 void stdio_release_locks() {
   if (!g_std_streams_ready) return;
-  void *self = (void *)tls_word(0x10);  // glibc's THREAD_SELF, the lock owner
   for (const StdStream &s : g_std_streams) {
     auto *l = (IoLock *)s.lock;
-    if (!l || l->owner != self) continue;
-    l->cnt = 0;
-    l->owner = nullptr;
-    if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
-      syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    if (!l || l->owner != thread_self()) continue;
+    lock_release(s.lock);
     log_line("released the lock of standard stream %d held by the rewound thread", s.fd);
   }
 }

@@ -84,10 +84,22 @@ inline bool stdio_snapshot_same_sse2() {
   }
   return _mm_movemask_epi8(same) == 0xffff;
 }
+// The three streams' locks and glibc's stream-list lock (glibc's
+// _IO_lock_t: lock word, count, owner; stdio_prepare finds them) are free
+// on most exits.  Held (lock word not 0), they are looked at by the full
+// check: a thread going back to root code must not hold one
+// (stdio_streams_check).  A count or owner written with the lock word 0
+// makes no other thread wait: the word is what they wait on.
+extern const int *g_stdio_locks[4] SDRAD_HIDDEN;
+inline bool stdio_locks_idle() {
+  const int *const *l = g_stdio_locks;
+  return (*l[0] | *l[1] | *l[2] | *l[3]) == 0;
+}
 __attribute__((always_inline)) inline bool stdio_streams_ok() {
   if (!g_std_streams_ready) return true;
   bool same = g_shared.avx2 ? stdio_snapshot_same_avx2() : stdio_snapshot_same_sse2();
-  bool fast = same && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp && stderr == g_std_streams[2].fp &&
+  bool fast = same && stdio_locks_idle() && stdin == g_std_streams[0].fp && stdout == g_std_streams[1].fp &&
+              stderr == g_std_streams[2].fp &&
               (stdio_stream_calls_bad(g_std_streams[0]) | stdio_stream_calls_bad(g_std_streams[1]) |
                stdio_stream_calls_bad(g_std_streams[2])) == 0;
   return __builtin_expect(fast, 1) || stdio_streams_check();

@@ -1388,6 +1388,7 @@ static const Row kRows[] = {
 #include "redteam_rows.inc"
 #include "syscall_rows.inc"
 #include "gaps_rows.inc"
+#include "redteam6_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1475,6 +1476,15 @@ static const Row kRows[] = {
     {"rt_sibling_changes_ppoll_mask_after_check", BLOCKED, false, false, D_MAIN, r_rt_sibling_changes_ppoll_mask_after_check, 0},
     {"rt_stdout_wide_jump_table_then_root_puts", BLOCKED, false, false, D_MAIN, r_rt_stdout_wide_jump_table, SDRAD_FAULT_ROOT_STATE},
     {"rt_link_forged_file_into_io_list_then_exit", BLOCKED, false, false, D_MAIN, r_rt_link_forged_file, 0},
+    // Session 6's red-team rows (redteam6_rows.inc).
+    {"rt6_open_fifo_without_writer_past_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_open_fifo_past_timeout, 0},
+    {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, false, true, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
+    {"rt6_flockfile_stdout_then_return", BLOCKED, false, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
+    {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
+    {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, true, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
+    {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
+    {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
+    {"rt6_domain_registers_exit_handler", BLOCKED, false, true, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
