@@ -90,7 +90,7 @@ inline bool stdio_snapshot_same_sse2() {
 // check: a thread going back to root code must not hold one
 // (stdio_streams_check).  A count or owner written with the lock word 0
 // makes no other thread wait: the word is what they wait on.
-extern const int *g_stdio_locks[4] SDRAD_HIDDEN;
+extern const int *g_stdio_locks[4] __asm__("sdrad_stdio_locks") SDRAD_HIDDEN;
 inline bool stdio_locks_idle() {
   const int *const *l = g_stdio_locks;
   return (*l[0] | *l[1] | *l[2] | *l[3]) == 0;

@@ -77,6 +77,18 @@
 33:     lea     r10, [rip + sdrad_exit_words]
         cmp     dword ptr [r10 + EW_READY], 0
         je      \slow
+        /* the streams' locks and the stream-list lock free (stdio_check.h:
+           stdio_locks_idle): a domain that returns holding one goes to the
+           C++ path, which releases it and reports */
+        mov     rcx, [rip + sdrad_stdio_locks]
+        mov     r9d, [rcx]
+        mov     rcx, [rip + sdrad_stdio_locks + 8]
+        or      r9d, [rcx]
+        mov     rcx, [rip + sdrad_stdio_locks + 16]
+        or      r9d, [rcx]
+        mov     rcx, [rip + sdrad_stdio_locks + 24]
+        or      r9d, [rcx]
+        jnz     \slow
         /* TLS canary, pointer guard, exit-handler list head as on entry
            (call.cpp: root_state_restore_here): the frame holds them
            in that order, then the deadline, 0 since above */

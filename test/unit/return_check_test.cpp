@@ -5,6 +5,10 @@
 // so that the runtime's last valid snapshots are current and the changing
 // call's return is decided by the assembly path's compares.
 #include <stdio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 #include <stdint.h>
 
 #include "test_util.h"
@@ -73,4 +77,49 @@ TEST(ReturnCheck, EachStandardStreamWordChangedByTheDomainIsAFaultAndPutBack) {
       EXPECT_EQ(*words[i], before) << "stream " << k << ", word " << i;
     }
   }
+}
+
+// A stream lock the domain takes and keeps (flockfile; glibc's stream-list
+// lock): root's next use of that stream on another thread would wait
+// forever (the locks are recursive, so this thread would not notice).  The
+// return is a fault and the lock is free again.
+namespace {
+void lock_stdout(void *) { flockfile(stdout); }
+extern "C" void _IO_list_lock(void);
+void lock_stream_list(void *) { _IO_list_lock(); }
+int32_t call_after_a_clean_one(const char *name, void (*fn)(void *)) {
+  int64_t h = domain(name);
+  EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  return __sdrad_call_with(h, fn, nullptr, 0);
+}
+// Runs fn on a new thread; false if it has not finished within 2 s (the
+// thread is then left behind, waiting).
+bool another_thread_finishes(void (*fn)()) {
+  static std::atomic<bool> done;
+  static void (*run)();
+  done = false;
+  run = fn;
+  std::thread([] {
+    run();
+    done = true;
+  }).detach();
+  for (int i = 0; i < 200 && !done; ++i) usleep(10000);
+  return done;
+}
+}  // namespace
+
+TEST(ReturnCheck, StreamLockKeptByTheDomainIsAFaultAndReleased) {
+  EXPECT_EQ(call_after_a_clean_one("retcheck.flock", lock_stdout), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_TRUE(another_thread_finishes([] {
+    flockfile(stdout);
+    funlockfile(stdout);
+  })) << "stdout's lock still held after the domain's return";
+}
+
+TEST(ReturnCheck, StreamListLockKeptByTheDomainIsAFaultAndReleased) {
+  EXPECT_EQ(call_after_a_clean_one("retcheck.listlock", lock_stream_list), SDRAD_FAULT_ROOT_STATE);
+  // fopen takes the list lock.
+  EXPECT_TRUE(another_thread_finishes([] {
+    if (FILE *f = fopen("/dev/null", "r")) fclose(f);
+  })) << "the stream-list lock still held after the domain's return";
 }
