@@ -4,7 +4,8 @@
 # seed, 2M objects, 16 queued batches of 256 plus the producer's and the
 # consumer's) and prints, per way of rounding sizes to classes, the peak of
 # the bytes live in all and the sum over classes of each class's own peak:
-# what an allocator whose pages hold one class each needs at least.
+# what an allocator whose pages hold one class each needs at least.  glibc's
+# chunks, for comparison, are one "class": its peak is the peak of all.
 from collections import deque
 
 M = (1 << 64) - 1
@@ -33,6 +34,10 @@ def four_per_doubling(n):  # 16-byte steps to 128, then four per doubling (now)
     return (fl, sub), (4 + sub + 1) << (fl - 2)
 
 
+def glibc_chunks(n):  # glibc: one best-fit heap, chunks of n + 8 rounded to 16 (at least 32)
+    return 0, max(32, (n + 8 + 15) // 16 * 16)
+
+
 def peaks(classof):
     live, peak, q, batch, total, top = {}, {}, deque(), [], 0, 0
     for n in sizes():
@@ -52,6 +57,7 @@ def peaks(classof):
     return top, sum(peak.values()), len(peak)
 
 
-for name, f in (("16-byte steps", steps16), ("four per doubling", four_per_doubling)):
+for name, f in (("glibc chunks", glibc_chunks), ("16-byte steps", steps16),
+                ("four per doubling", four_per_doubling)):
     top, classes, n = peaks(f)
     print(f"{name:18s} {n:3d} classes: peak live {top / 2**20:.2f} MiB, sum of class peaks {classes / 2**20:.2f} MiB")

@@ -9,6 +9,7 @@
 #            --out FILE          also write the table to FILE
 #            --keep DIR          keep raw results (R lines, callgrind files)
 #            --alloc-only        only the allocator programs (section 3)
+#            --rounds N          allocator rounds (default 5; 1 with --smoke)
 #
 # Targets are printed as "pass" / "short" (falls short); the script never
 # fails because a target is missed, only when a benchmark fails to run.
@@ -21,6 +22,7 @@ do_build=1
 out_file=""
 keep=""
 alloc_only=0
+rounds=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
     --out) out_file="$2"; shift ;;
     --keep) keep="$2"; shift ;;
     --alloc-only) alloc_only=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --rounds) rounds="$2"; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -103,13 +106,16 @@ SDRAD_HEAP_SIZE=$((3 << 30)) run recovery "$bin/bench_recovery" $flag
 run proc      "$bin/bench_proc" $flag
 fi
 # Allocators: glibc, the runtime (sdrad) and mimalloc (when built) take
-# turns, program by program, 3 rounds in a full run (1 in smoke mode); the
-# table shows the median of each figure over the rounds.  bench_alloc: the
+# turns, program by program, 5 rounds in a full run (1 in smoke mode); the
+# table shows the median of the per-round ratios and their quartiles
+# (table.awk), so that one noisy round does not decide.  bench_alloc: the
 # churn loop; bench_malloc_load: the 1M-entry std::map and producer/consumer
 # workloads, one process per figure (its peak RSS is the workload's).
 allocs="glibc sdrad"
 [ -x "$bin/bench_alloc_mimalloc" ] && [ -x "$bin/bench_malloc_load_mimalloc" ] && allocs="$allocs mimalloc"
-for i in $(seq $([ $smoke = 1 ] && echo 1 || echo 3)); do
+[ -n "$rounds" ] || rounds=$([ $smoke = 1 ] && echo 1 || echo 5)
+case "$rounds" in ''|*[!0-9]*|0) echo "run.sh: --rounds wants a positive number, not '$rounds'" >&2; exit 2 ;; esac
+for i in $(seq "$rounds"); do
   for a in $allocs; do run alloc_$a "$bin/bench_alloc_$a" $flag; done
   for t in 1 2 4; do
     for a in $allocs; do run map${t}_$a "$bin/bench_malloc_load_$a" --map $t $flag; done

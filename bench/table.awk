@@ -38,26 +38,49 @@ $1 == "R" {
   if ($2 ~ /^alloc\./) { nv[$2]++; av[$2, nv[$2]] = $3 + 0 }
   v[$2] = $3 + 0
 }
-function median_of(k,   n, i, j, t, a) {
+function median_of(k,   n, i, a) {
   n = nv[k]
   for (i = 1; i <= n; i++) a[i] = av[k, i]
+  return quantile(a, n, 0.5)
+}
+# The p-quantile of a[1..n] (sorted here), interpolated between the two
+# nearest ranks: with 5 values, quartiles are the 2nd and 4th.
+function quantile(a, n, p,   i, j, t, h, lo) {
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  h = 1 + (n - 1) * p; lo = int(h)
+  return lo >= n ? a[n] : a[lo] + (h - lo) * (a[lo + 1] - a[lo])
+}
+# Per-round ratios ka / kb of two allocator figures (the programs of a round
+# ran back to back, so round i of one pairs with round i of the other):
+# sets rq[1..3] to the lower quartile, median and upper quartile; returns
+# the number of rounds (0: the rounds do not pair up).
+function round_ratios(ka, kb,   n, i, r) {
+  n = nv[ka]
+  if (n < 1 || nv[kb] != n) return 0
+  for (i = 1; i <= n; i++) { if (av[kb, i] == 0) return 0; r[i] = av[ka, i] / av[kb, i] }
+  rq[1] = quantile(r, n, 0.25); rq[2] = quantile(r, n, 0.5); rq[3] = quantile(r, n, 0.75)
+  return n
 }
 function kib(x) { return x >= 10240 ? sprintf("%.0f MiB", x / 1024) : sprintf("%.1f MiB", x / 1024) }
 # An allocator row: like cmp() ("le" limit, or limit 0: information), with
 # mimalloc's figure and the ratio to it in two more columns.  fmt: "ns" or "kib".
-function arow(name, ka, kb, km, limit, fmt,   a, b, r, tl, res, m, mr) {
+# The ratio is the median of the per-round ratios, shown with their
+# quartiles ("q1-q3"), so that one noisy round does not decide pass/short;
+# measured and reference are each the median of their rounds.
+function arow(name, ka, kb, km, limit, fmt,   a, b, r, tl, res, m, mr, q) {
   tl = limit ? sprintf("<=%.1fx", limit) : "-"
   if (!has(ka) || !has(kb) || v[kb] == 0) { na(name, tl); return }
-  a = v[ka]; b = v[kb]; r = a / b
+  a = v[ka]; b = v[kb]; r = a / b; q = "-"
+  if (round_ratios(ka, kb) > 1) { r = rq[2]; q = sprintf("%.2f-%.2f", rq[1], rq[3]) }
   res = limit ? verdict(r <= limit) : "-"
   m = has(km) ? (fmt == "kib" ? kib(v[km]) : ns(v[km])) : "n/a"
   mr = has(km) && v[km] > 0 ? rat(a / v[km]) : "n/a"
-  printf "%-40s %12s %12s %9s %9s  %-5s %12s %9s\n", name, fmt == "kib" ? kib(a) : ns(a), fmt == "kib" ? kib(b) : ns(b), rat(r), tl, res, m, mr
+  if (has(km) && round_ratios(ka, km) > 1) mr = rat(rq[2])
+  printf "%-40s %12s %12s %9s %11s %9s  %-5s %12s %9s\n", name, fmt == "kib" ? kib(a) : ns(a), fmt == "kib" ? kib(b) : ns(b), rat(r), q, tl, res, m, mr
 }
 END {
-  for (k in nv) v[k] = median_of(k)
+  arounds = 0
+  for (k in nv) { v[k] = median_of(k); if (nv[k] > arounds) arounds = nv[k] }
   row("what (ratio = measured / reference)", "measured", "reference", "ratio", "target", "result")
 
   section("1. call cost, ns per call: isolated (hand thunk, fused __sdrad_call_with, or plugin) / plain")
@@ -117,7 +140,7 @@ END {
   for (i = 1; i <= 6; i++) cmp("process / isolated, " cn[i], "proc.call." ck[i], "call.iso." ck[i], "ge", 20, ">=20x")
   cmp("  same, caller+worker not pinned, no args", "proc.call_floating.noarg", "call.iso.noarg", "", 0, "-")
 
-  section("3. allocators (median of the alternating runs; thread CPU time); ratio = x / glibc; last two columns: mimalloc, x / mimalloc")
+  section("3. allocators (thread CPU time; " arounds " alternating rounds); ratio = median of the per-round x / glibc, q1-q3 its quartiles; last two columns: mimalloc, x / mimalloc (median per round)")
   for (t = 1; t <= 4; t *= 2) {
     ts = t " thread" (t > 1 ? "s" : "")
     arow("root heap / glibc, churn, " ts, "alloc.root." t "t", "alloc.glibc." t "t", "alloc.mimalloc." t "t", 1.1, "ns")

@@ -2,18 +2,14 @@
 // C++: timeout_ms(), heap_limit() (operator new throws std::bad_alloc at
 // the limit), init() and on_discard() naming functions in a namespace.
 #include "e2e.h"
+#include "timing.h"
 
-#include <chrono>
 #include <cstring>
 #include <new>
 #include <vector>
 
 namespace {
 volatile bool spin = true;
-double now_ms() {
-  using namespace std::chrono;
-  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
 } // namespace
 
 SDRAD_ISOLATE("cxx_looper", timeout_ms(150), fallback_value(-1))
@@ -83,11 +79,12 @@ int cxx_lib(int i) {
 }
 
 int main() {
-  double t0 = now_ms();
+  call_time c;
+  call_time_start(&c);
   CHECK_EQ(cxx_looper(true), -1);
-  double took = now_ms() - t0;
+  call_time_stop(&c);
   CHECK_EQ(take_fault(), SDRAD_FAULT_TIMEOUT);
-  CHECK(took >= 150 && took < 300, "timed out after %.0f ms (limit 150 ms)", took);
+  CHECK_TIMED_OUT_IN_TIME(c, 150, "a timeout_ms(150) looping call");
   CHECK_EQ(cxx_looper(false), 5);
 
   long long got = cxx_eat();
