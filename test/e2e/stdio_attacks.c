@@ -20,6 +20,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -79,11 +80,13 @@ static int wide_jump_table(void) {
   CHECK_EQ(kind, SDRAD_FAULT_ROOT_STATE);
   puts("stdio_attacks: root prints after the domain's call"); /* would call attacker() */
   fflush(stdout);
-  /* A benign update still works. */
-  uintptr_t field = 0;
-  struct request ok = {1, {{&field, 7}}};
+  /* A benign update (of a record in memory the domain may write: key 0)
+   * still works. */
+  uintptr_t *field = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(field != MAP_FAILED, "mmap");
+  struct request ok = {1, {{field, 7}}};
   CHECK_EQ(apply_updates(&ok), 1);
-  CHECK_EQ(field, 7);
+  CHECK_EQ(*field, 7);
   return 0;
 }
 
