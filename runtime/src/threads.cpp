@@ -111,9 +111,12 @@ void note_descriptor_bounds(ThreadState *ts, uintptr_t low, uintptr_t top, uintp
 }
 
 // The top of each interposed thread's stack mapping, by thread-state index
-// (runtime data): what thread_stack_seal gives the root key at exit.
+// (runtime data): the seal at thread exit gives the root key up to there.
 uintptr_t g_stack_map_hi[kMaxThreads];
-size_t ts_index(const ThreadState *ts) { return ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState); }
+uintptr_t *stack_map_hi(const ThreadState *ts) {
+  size_t i = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+  return i < (size_t)kMaxThreads ? &g_stack_map_hi[i] : nullptr;
+}
 
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.  The stack may be one glibc cached
@@ -149,16 +152,17 @@ bool tag_stack_below(uintptr_t boundary) {
     say("a thread's stack top could not be made key 0: not protected");
     return false;
   }
-  // The range goes into the thread's state (runtime memory): the key is
-  // taken back at thread exit (state.cpp), and a range kept in key-0 memory
-  // (pthread-specific data) could be forged to retag root memory.
+  // The range goes into the thread's state (runtime memory): the whole
+  // stack is sealed from it at thread exit (descriptor_bounds_restore), and
+  // a range kept in key-0 memory (pthread-specific data) could be forged to
+  // retag root memory.
   ThreadState *ts = thread_state();
   if (!ts) return false;
   note_descriptor_bounds(ts, (uintptr_t)addr, (uintptr_t)addr + size, vlo, vhi);
   if (tag_memory((void *)lo, hi - lo, rw, g_shared.root_key) != 0) return false;
   ts->tagged_stack_lo = lo;
   ts->tagged_stack_hi = hi;
-  g_stack_map_hi[ts_index(ts)] = vhi;
+  if (uintptr_t *top = stack_map_hi(ts)) *top = vhi;
   return true;
 }
 
@@ -169,9 +173,10 @@ DescriptorBounds descriptor_bounds_saved() {
   if (ThreadState *ts = thread_state_if_any()) {
     b.off = ts->pd_bounds_off;
     memcpy(b.words, ts->pd_bounds, sizeof b.words);
-    if (ts->tagged_stack_hi && g_stack_map_hi[ts_index(ts)] > ts->tagged_stack_lo) {
+    const uintptr_t *top = stack_map_hi(ts);
+    if (ts->tagged_stack_hi && top && *top > ts->tagged_stack_lo) {
       b.seal_lo = ts->tagged_stack_lo;
-      b.seal_hi = g_stack_map_hi[ts_index(ts)];
+      b.seal_hi = *top;
     }
   }
   return b;
@@ -188,8 +193,9 @@ DescriptorBounds descriptor_bounds_saved() {
 // next thread glibc gives the cached stack makes its top key 0 again
 // (tag_stack_below).
 static void thread_stack_seal(const DescriptorBounds &b) {
+  if (!b.seal_hi) return;
   log_line("thread exit: stack %#lx-%#lx gets the root key", (unsigned long)b.seal_lo, (unsigned long)b.seal_hi);
-  if (b.seal_hi && tag_memory((void *)b.seal_lo, b.seal_hi - b.seal_lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0)
+  if (tag_memory((void *)b.seal_lo, b.seal_hi - b.seal_lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0)
     say("thread exit: the stack could not be given the root key: glibc's exit path trusts a descriptor domains can write");
 }
 
