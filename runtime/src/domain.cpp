@@ -250,6 +250,7 @@ void instance_put_key(Instance *in) {
 
 uint32_t instance_pkru_refresh(Instance *in) {
   reclaim_wait(in);  // after a large discard: the old slot is empty before the instance runs (memory.cpp)
+  spare_retag(in);   // a spare taken on the rewind path waited under the root key (memory.cpp)
   Domain *d = in->dom;
   uint32_t gen = __atomic_load_n(&d->grants_gen, __ATOMIC_ACQUIRE);
   uint32_t v = domain_pkru(in->key, d->policy, d->allow_rw, d->allow_ro);

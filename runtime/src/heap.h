@@ -39,7 +39,9 @@ struct ReclaimStats {
   uint64_t emptied_by_next_run;  // old slots the instance's next entry emptied itself
 };
 ReclaimStats reclaim_stats();
+size_t spare_heaps(int key, uintptr_t *out, size_t cap);  // tests: the heaps of `key`'s ready spares
 void reclaimer_hold(bool held);  // tests: the reclaimer leaves the queue alone while held
+void spare_retag(Instance *in);       // before in runs again: a spare handed to it gets its key
 void reclaim_wait(const Instance *in);  // before in runs again: its old slots emptied
 
 // --- domain heap limits (heap_limit.cpp) ---------------------------------

@@ -125,10 +125,15 @@ struct ReclaimLock : SpinGuard {
   ReclaimLock() : SpinGuard(g_reclaim_lock) {}
 };
 
-enum : int { kSpareEmpty = 0, kSpareBusy = 1, kSpareReady = 2 };
+// A spare waits under the root key (under PKU): no instance, not even one
+// of the key it is meant for, can write into it before it is handed over.
+// spare_take (the rewind path) makes no system call: the spare stays
+// kSpareHanded to its new instance, which spare_retag gives the instance's
+// key on its next entry (instance_pkru's slow path).
+enum : int { kSpareEmpty = 0, kSpareBusy = 1, kSpareReady = 2, kSpareHanded = 3 };
 struct Spare {
   std::atomic<int> state{kSpareEmpty};
-  OldSlot s;
+  OldSlot s;  // s.owner: the instance it was handed to (kSpareHanded)
   Heap *heap;
 };
 constexpr int kSpares = 16;
@@ -206,6 +211,20 @@ Spare *spare_claim_empty() {
   return nullptr;
 }
 
+// The key a spare of `key` waits under (see Spare).
+int waiting_key(int key) { return g_shared.pku ? g_shared.root_key : key; }
+
+// Gives an empty slot's mapped parts (heap, committed stack, argument area)
+// `key`; false if the kernel refused.
+bool tag_slot(int slot, uintptr_t stack_committed, int key) {
+  Instance tmp{};
+  slot_assign(&tmp, slot, false);
+  constexpr int rw = PROT_READ | PROT_WRITE;
+  return tag_memory((void *)tmp.heap_lo, tmp.heap_hi - tmp.heap_lo, rw, key) == 0 &&
+         tag_memory((void *)stack_committed, tmp.stack_hi - stack_committed, rw, key) == 0 &&
+         tag_memory((void *)tmp.arena_lo, tmp.arena_hi - tmp.arena_lo, rw, key) == 0;
+}
+
 // Writes a fresh heap header into an empty slot and faults in the pages a
 // new run touches first (the header's, the canary's, the argument area's),
 // then publishes it as a spare of `key`.  The reclaimer's PKRU is 0
@@ -221,9 +240,8 @@ void spare_publish(Spare *sp, int slot, int key, uintptr_t stack_committed) {
   sp->state.store(kSpareReady, std::memory_order_release);
 }
 
-// Reclaimer: a spare of `key` in a fresh slot (mmap, pkey_mprotect); false
-// if no slot or spare entry is free, or the key is gone (pkey_free'd: the
-// key is not wanted any more).
+// Reclaimer: a spare of `key` in a fresh slot (mmap, pkey_mprotect), under
+// the root key; false if no slot or spare entry is free.
 bool spare_map_fresh(int key) {
   Spare *sp = spare_claim_empty();
   if (!sp) return false;
@@ -234,8 +252,9 @@ bool spare_map_fresh(int key) {
   }
   Instance tmp{};
   slot_assign(&tmp, slot, false);
-  if (!map_fresh(tmp.heap_lo, tmp.heap_hi - tmp.heap_lo, key) ||
-      !map_fresh(tmp.stack_committed, kStackInitial, key) || !map_fresh(tmp.arena_lo, tmp.arena_hi - tmp.arena_lo, key)) {
+  int wk = waiting_key(key);
+  if (!map_fresh(tmp.heap_lo, tmp.heap_hi - tmp.heap_lo, wk) ||
+      !map_fresh(tmp.stack_committed, kStackInitial, wk) || !map_fresh(tmp.arena_lo, tmp.arena_hi - tmp.arena_lo, wk)) {
     unmap_slot(slot, 0);
     sp->state.store(kSpareEmpty, std::memory_order_release);
     spare_target(key).store(0, std::memory_order_relaxed);
@@ -272,7 +291,10 @@ bool spares_refill(bool all) {
 // Empties an old slot and keeps it as a spare of its key if fewer than
 // the key's target are ready, else unmaps it.  In the reclaimer (`refill`),
 // a key left without spares gets a fresh one between the steps of a large
-// slot's madvise.
+// slot's madvise.  A slot kept as a spare is emptied whole, not only what
+// its failed run touched: until now it carried the instance's key, so the
+// instance's next run (or another instance of the key) may have written
+// anywhere in it.  Then it waits under the root key.
 void reclaim_one(const OldSlot &old, bool refill) {
   Spare *sp = spares_ready(old.key) < spare_target(old.key).load(std::memory_order_relaxed) ? spare_claim_empty() : nullptr;
   if (!sp) {
@@ -281,11 +303,19 @@ void reclaim_one(const OldSlot &old, bool refill) {
   }
   Instance tmp{};
   slot_assign(&tmp, old.slot, false);
-  drop_pages(tmp.heap_lo, tmp.heap_lo + old.touched, [refill] {
+  uintptr_t touched_hi = align_up(tmp.heap_lo + old.touched, kPage);
+  if (touched_hi > tmp.heap_hi) touched_hi = tmp.heap_hi;
+  drop_pages(tmp.heap_lo, touched_hi, [refill] {
     if (refill) spares_refill(false);
   });
+  if (touched_hi < tmp.heap_hi) madvise((void *)touched_hi, tmp.heap_hi - touched_hi, MADV_DONTNEED);
   drop_pages(old.stack_committed, tmp.stack_hi);
-  drop_pages(tmp.arena_lo, old.args_dirty);
+  madvise((void *)tmp.arena_lo, tmp.arena_hi - tmp.arena_lo, MADV_DONTNEED);
+  if (g_shared.pku && !tag_slot(old.slot, old.stack_committed, waiting_key(old.key))) {
+    sp->state.store(kSpareEmpty, std::memory_order_release);
+    unmap_slot(old.slot, 0);
+    return;
+  }
   spare_publish(sp, old.slot, old.key, old.stack_committed);
 }
 
@@ -315,7 +345,14 @@ bool spare_take(Instance *in) {
     in->stack_committed = sp.s.stack_committed;
     in->heap = sp.heap;
     in->limit_gen = 0;  // a fresh heap: closed until the next entry opens it (state.h)
-    sp.state.store(kSpareEmpty, std::memory_order_release);
+    if (g_shared.pku) {
+      // Still root-keyed: the next entry gives it the key (spare_retag).
+      sp.s.owner = in;
+      in->pkru_gen = in->dom->grants_gen - 1;
+      sp.state.store(kSpareHanded, std::memory_order_release);
+    } else {
+      sp.state.store(kSpareEmpty, std::memory_order_release);
+    }
     return true;
   }
   return false;
@@ -512,6 +549,36 @@ void reclaim_wait(const Instance *in) {
   t_runtime.inside = inside;
 }
 
+// Before `in` runs again (instance_pkru_refresh): a spare handed to it on
+// the rewind path gets its key (three pkey_mprotect calls, once per large
+// discard).  The ranges are mapped, so only running out of kernel memory
+// makes it fail: then the domain could not run on its own memory, which
+// stops the process with a message.
+void spare_retag(Instance *in) {
+  for (Spare &sp : g_spares) {
+    if (sp.state.load(std::memory_order_acquire) != kSpareHanded || sp.s.owner != in) continue;
+    if (!tag_slot(in->slot, sp.s.stack_committed, in->key))
+      fatal("a spare slot could not be given its domain's protection key (pkey_mprotect failed)");
+    sp.state.store(kSpareEmpty, std::memory_order_release);
+  }
+}
+
+// The instance's memory goes away before its next entry: a spare handed to
+// it is no longer waiting for its key.
+void spare_forget(const Instance *in) {
+  for (Spare &sp : g_spares)
+    if (sp.state.load(std::memory_order_acquire) == kSpareHanded && sp.s.owner == in)
+      sp.state.store(kSpareEmpty, std::memory_order_release);
+}
+
+size_t spare_heaps(int key, uintptr_t *out, size_t cap) {
+  size_t n = 0;
+  for (Spare &sp : g_spares)
+    if (n < cap && sp.state.load(std::memory_order_acquire) == kSpareReady && sp.s.key == key)
+      out[n++] = slot_base(sp.s.slot) + slot_layout(false).heap_lo;
+  return n;
+}
+
 void reclaimer_hold(bool held) { g_reclaimer_held.store(held, std::memory_order_release); }
 
 bool instance_create_memory(Instance *in, const Domain *d) {
@@ -543,6 +610,7 @@ void note_high_water(Instance *in) {
 void instance_free_memory(Instance *in) {
   instance_release_resources(in);  // mappings and descriptors it made (domain_resources.cpp)
   if (in->slot < 0) return;
+  spare_forget(in);
   note_high_water(in);
   size_t len = (size_t)1 << g_shared.slot_shift;
   mmap((void *)in->base, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);

@@ -26,6 +26,7 @@ int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 struct DescriptorBounds {
   uintptr_t off;  // 0: not known
   uintptr_t words[3];
+  uintptr_t seal_lo, seal_hi;  // the stack mapping root-keyed before glibc's exit path (0: none)
 };
 DescriptorBounds descriptor_bounds_saved();
 void descriptor_bounds_restore(const DescriptorBounds &b);

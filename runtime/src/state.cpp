@@ -51,10 +51,9 @@ void thread_exit(void *p) {
     ts->altstack = nullptr;
   }
   root_cache_flush(ts);
-  if (ts->tagged_stack_hi) {  // back to key 0 before glibc caches the stack
-    tag_memory((void *)ts->tagged_stack_lo, ts->tagged_stack_hi - ts->tagged_stack_lo, PROT_READ | PROT_WRITE, 0);
-    ts->tagged_stack_lo = ts->tagged_stack_hi = 0;
-  }
+  // The stack stays root-keyed: the whole of it gets the root key before
+  // glibc's exit path (threads.cpp, descriptor_bounds_restore).
+  ts->tagged_stack_lo = ts->tagged_stack_hi = 0;
   confine_thread_exit(ts);
   t_ts = nullptr;
   StateLock lock;

@@ -110,8 +110,19 @@ void note_descriptor_bounds(ThreadState *ts, uintptr_t low, uintptr_t top, uintp
   say("a thread descriptor's stack bounds were not found: glibc's thread exit uses them unchecked");
 }
 
+// The top of each interposed thread's stack mapping, by thread-state index
+// (runtime data): the seal at thread exit gives the root key up to there.
+uintptr_t g_stack_map_hi[kMaxThreads];
+uintptr_t *stack_map_hi(const ThreadState *ts) {
+  size_t i = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
+  return i < (size_t)kMaxThreads ? &g_stack_map_hi[i] : nullptr;
+}
+
 // Tags [stack bottom, boundary) with the root key; returns false if the
-// thread's stack could not be found.
+// thread's stack could not be found.  The stack may be one glibc cached
+// from a thread that ended (sealed: all root-keyed), so the part above the
+// boundary (this frame, glibc's start frame, TLS and descriptor) is made
+// key 0 first, or the whole mapping if the stack stays unprotected.
 bool tag_stack_below(uintptr_t boundary) {
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return false;
@@ -127,20 +138,31 @@ bool tag_stack_below(uintptr_t boundary) {
   // exit, must lie in the kernel's mapping of this very stack.
   uintptr_t vlo, vhi;
   if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) return false;
+  constexpr int rw = PROT_READ | PROT_WRITE;
   if (lo < vlo || hi > vhi) {
+    tag_memory((void *)vlo, vhi - vlo, rw, 0);
     say("a thread's stack bounds (from glibc's thread descriptor) leave its mapping: not protected");
     return false;
   }
-  if (hi <= lo) return false;
-  // The range goes into the thread's state (runtime memory): the key is
-  // taken back at thread exit (state.cpp), and a range kept in key-0 memory
-  // (pthread-specific data) could be forged to retag root memory.
+  if (hi <= lo) {
+    tag_memory((void *)vlo, vhi - vlo, rw, 0);
+    return false;
+  }
+  if (tag_memory((void *)hi, vhi - hi, rw, 0) != 0) {
+    say("a thread's stack top could not be made key 0: not protected");
+    return false;
+  }
+  // The range goes into the thread's state (runtime memory): the whole
+  // stack is sealed from it at thread exit (descriptor_bounds_restore), and
+  // a range kept in key-0 memory (pthread-specific data) could be forged to
+  // retag root memory.
   ThreadState *ts = thread_state();
   if (!ts) return false;
   note_descriptor_bounds(ts, (uintptr_t)addr, (uintptr_t)addr + size, vlo, vhi);
-  if (tag_memory((void *)lo, hi - lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0) return false;
+  if (tag_memory((void *)lo, hi - lo, rw, g_shared.root_key) != 0) return false;
   ts->tagged_stack_lo = lo;
   ts->tagged_stack_hi = hi;
+  if (uintptr_t *top = stack_map_hi(ts)) *top = vhi;
   return true;
 }
 
@@ -151,13 +173,36 @@ DescriptorBounds descriptor_bounds_saved() {
   if (ThreadState *ts = thread_state_if_any()) {
     b.off = ts->pd_bounds_off;
     memcpy(b.words, ts->pd_bounds, sizeof b.words);
+    const uintptr_t *top = stack_map_hi(ts);
+    if (ts->tagged_stack_hi && top && *top > ts->tagged_stack_lo) {
+      b.seal_lo = ts->tagged_stack_lo;
+      b.seal_hi = *top;
+    }
   }
   return b;
 }
 
-// From root-keyed memory, as the last thing before glibc's exit path (a
-// domain on another thread can still race the few instructions after).
+// Before glibc's exit path (after the thread-specific data destructors,
+// which may still enter domains): the whole stack mapping, glibc's
+// descriptor and TLS at its top included, gets the root key.  From then on
+// only root code (PKRU 0: this thread's exit, a joiner, glibc reusing or
+// unmapping the cached stack) writes it, so the stack bounds that glibc's
+// exit path madvises with, and that its stack cache later munmaps with,
+// are the ones put back below, and a domain on another thread can change
+// them neither in between nor while the stack waits in glibc's cache.  The
+// next thread glibc gives the cached stack makes its top key 0 again
+// (tag_stack_below).
+static void thread_stack_seal(const DescriptorBounds &b) {
+  if (!b.seal_hi) return;
+  log_line("thread exit: stack %#lx-%#lx gets the root key", (unsigned long)b.seal_lo, (unsigned long)b.seal_hi);
+  if (tag_memory((void *)b.seal_lo, b.seal_hi - b.seal_lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0)
+    say("thread exit: the stack could not be given the root key: glibc's exit path trusts a descriptor domains can write");
+}
+
+// From root-keyed memory, as the last thing before glibc's exit path (the
+// stack, descriptor included, is root-keyed by then: thread_stack_seal).
 void descriptor_bounds_restore(const DescriptorBounds &b) {
+  thread_stack_seal(b);
   if (!b.off) return;
   auto *w = (uintptr_t *)(thread_fs_base() + b.off);
   if (memcmp(w, b.words, sizeof b.words) != 0) {

@@ -1467,6 +1467,8 @@ static const Row kRows[] = {
     {"rt_domain_ppoll_masks_timeout_signal", BLOCKED, false, false, D_MAIN, r_lv_ppoll_masks_timeout_signal, SDRAD_FAULT_SYSCALL},
     {"rt_thread_start_frame_descriptor_pointer", BLOCKED, true, false, D_MAIN, r_rt_thread_start_descriptor_pointer, 0},
     {"rt_cached_thread_descriptor_stack_bounds", BLOCKED, true, false, D_MAIN, r_rt_cached_descriptor_stack_bounds, 0},
+    {"rt_forged_cached_stack_bounds_then_cache_trim", BLOCKED, true, false, D_MAIN, r_rt_stack_cache_trim, 0},
+    {"rt_sibling_races_thread_exit_stack_bounds", BLOCKED, true, false, D_MAIN, r_rt_sibling_races_thread_exit_bounds, SDRAD_FAULT_KEY_VIOLATION},
     {"rt_domain_sets_value_for_root_key_destructor", BLOCKED, true, false, D_MAIN, r_rt_specific_value_to_root_destructor, 0},
     {"rt_data_domain_forged_header_steers_root_wipe", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_steers_wipe, 0},
     {"rt_data_domain_forged_header_wipes_root_heap", BLOCKED, false, false, D_MAIN, r_rt_data_domain_header_wipes_root_heap, 0},

@@ -430,13 +430,17 @@ TEST(Fault, NextRunOfAConfidentialityDomainFindsItsOldSlotEmpty) {
   ASSERT_EQ(sdrad::reclaim_stats().in_flight, 1) << "the old slot waits for the held reclaimer";
   InDomain<OldHeap> e(h);
   e.b->old = old_heap;
-  ASSERT_EQ(e.run([](OldHeap *b) {
-              int dirty = 0;  // past the heap header the reclaimer may write
-              for (size_t i = 64 * 1024; i < (1 << 20); i += 64) dirty |= ((volatile char *)b->old)[i] == 0x5a;
-              b->r = dirty;
-            }),
-            0);
-  EXPECT_EQ(e.b->r, 0) << "the new run could read the failed run's data in its old slot";
+  // Emptied, the old slot waits as a spare under the root key (a key
+  // fault) or is unmapped (zeros): either way nothing of the failed run.
+  int32_t st = e.run([](OldHeap *b) {
+    int dirty = 0;  // past the heap header the reclaimer may write
+    for (size_t i = 64 * 1024; i < (1 << 20); i += 64) dirty |= ((volatile char *)b->old)[i] == 0x5a;
+    b->r = dirty;
+  });
+  if (st != SDRAD_FAULT_KEY_VIOLATION) {
+    ASSERT_EQ(st, 0);
+    EXPECT_EQ(e.b->r, 0) << "the new run could read the failed run's data in its old slot";
+  }
   EXPECT_EQ(sdrad::reclaim_stats().emptied_by_next_run - waits0, 1u);
   EXPECT_EQ(sdrad::reclaim_stats().in_flight, 0);
 }
@@ -532,4 +536,79 @@ TEST(Fault, KeyOfAnOldSlotInFlightIsNotReusedBeforeItIsEmptied) {
   for (int t : taken) syscall(SYS_pkey_free, t);
   EXPECT_FALSE(reused_early) << "the destroyed domain's key was free while its old slot was in flight";
   EXPECT_TRUE(freed_after) << "the key was never given back after the slot was emptied";
+}
+
+namespace {
+struct Marks {
+  int r;
+  size_t n;
+  uintptr_t at[16];
+};
+constexpr size_t kMarkOffset = 512 * 1024;  // past the header and the first pages a spare has
+}  // namespace
+
+// A spare slot waits for its key's next large discard: under PKU it waits
+// under the root key, so a running instance of that key (the very run
+// that is about to fault, or another thread's) cannot leave data in it
+// for the instance that will start from it.
+TEST(Fault, ASpareWaitsUnderAKeyItsDomainCannotWrite) {
+  if (!pku()) GTEST_SKIP() << "needs protection keys (backend is " << sdrad_backend_name() << ")";
+  int64_t h = domain("fault.spare");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);  // the key now wants spares
+  }
+  int key = sdrad::thread_state()->inst[h]->key;
+  InDomain<Marks> m(h);
+  for (int i = 0; i < 300 && !(m.b->n = sdrad::spare_heaps(key, m.b->at, 16)); ++i) usleep(10 * 1000);
+  ASSERT_GT(m.b->n, 0u) << "the reclaimer made no spare for the key";
+  int32_t st = m.run([](Marks *b) {
+    for (size_t i = 0; i < b->n; ++i) *(volatile char *)(b->at[i] + kMarkOffset) = 0x5a;
+  });
+  EXPECT_EQ(st, SDRAD_FAULT_KEY_VIOLATION) << "the domain wrote into a spare of its own key";
+  uintptr_t at[16];
+  size_t n = sdrad::spare_heaps(key, at, 16);
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(*(volatile char *)(at[i] + kMarkOffset), 0) << "spare " << i;
+  // The next large discard takes a spare, and the run after it works there.
+  {
+    InDomain<B> d(h);
+    ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+  }
+  InDomain<B> e(h);
+  ASSERT_EQ(e.run(new_run_sees_only_zeros), 0);
+  EXPECT_EQ(e.b->r, 0);
+  EXPECT_GT(sdrad::reclaim_stats().spare_hits, 0u);
+}
+
+// An old slot keeps the instance's key until it is emptied, and the next
+// run of an integrity domain starts at once: it may write anywhere in the
+// old slot, past what the failed run touched.  A slot that becomes a
+// spare is emptied whole, so none of that reaches a later run.
+TEST(Fault, AnOldSlotIsEmptiedWholeBeforeItBecomesASpare) {
+  int64_t h = domain("fault.oldwhole");
+  {
+    InDomain<B> warm(h);
+    ASSERT_EQ(warm.run([](B *) {}), 0);
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  char *old_heap = (char *)sdrad::thread_state()->inst[h]->heap_lo;
+  constexpr size_t kPast = 8u << 20;  // the failed run touches 1 MiB and a bit
+  {
+    ReclaimerHeld held;
+    {
+      InDomain<B> d(h);
+      ASSERT_EQ(d.run(touch_large_heap_then_abort), SDRAD_FAULT_ABORT);
+    }
+    ASSERT_EQ(sdrad::reclaim_stats().in_flight, 1) << "the old slot waits for the held reclaimer";
+    InDomain<B> e(h);
+    e.b->p = old_heap + kPast;
+    ASSERT_EQ(e.run([](B *b) { *(volatile char *)b->p = 0x5a; }), 0);  // still its key
+  }
+  ASSERT_TRUE(ReclaimerHeld::drained());
+  EXPECT_EQ(*(volatile char *)(old_heap + kPast), 0) << "the next run's write survived in the emptied old slot";
 }
