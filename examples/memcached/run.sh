@@ -47,7 +47,9 @@
 #   cache      L1 misses per get (cachegrind, user space only, this
 #              machine's cache sizes): instruction, data read and data
 #              write misses of plain and isolated, same server set-up as
-#              `cost`.
+#              `cost`.  MC_CACHE_OPTS adds cachegrind options (e.g.
+#              --I1=32768,64,64: the same size, 64-way, to tell capacity
+#              misses from set conflicts, which move with code layout).
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -508,7 +510,7 @@ vg_serve() {
   local tool=$1 out=$2 v=$3 dir port pid c; shift 3
   dir=$(dirname "$out")
   local opts=(--tool="$tool" --"$tool"-out-file="$out")
-  [ "$tool" = cachegrind ] && opts+=(--cache-sim=yes)
+  [ "$tool" = cachegrind ] && opts+=(--cache-sim=yes ${MC_CACHE_OPTS:-})
   port=$(free_port)
   [ -x "$dir/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$dir/$v"
   ( ulimit -n 4096
