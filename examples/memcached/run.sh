@@ -474,6 +474,14 @@ step_bench() {
         sort(p, np); sort(b, np); sort(rt, np)
         printf "%-14s %-11s %9.1f %9.1f %7.3fx %8.3f..%-8.3f %8.3f..%-8.3f\n", m[k], v, q(p, np, .5), q(b, np, .5), q(rt, np, .5), q(rt, np, .25), q(rt, np, .75), rt[1], rt[np]
       }
+      # The rounds of each variant alone: a bimodal variant shows here, and so does
+      # how far the same binary moves from round to round on this machine.
+      for (w = 0; w <= 2; w++) {
+        v = w ? vs[w] : "plain"; if (!n[v]) continue
+        for (i = 1; i <= n[v]; i++) { o[i] = x[v, "ops_per_s", i]; mf[i] = x[v, "minflt", i]; cs[i] = x[v, "ctxsw", i] / x[v, "ops", i] }
+        sort(o, n[v]); sort(mf, n[v]); sort(cs, n[v])
+        printf "rounds of %-11s ops_per_s min %.0f p25 %.0f median %.0f p75 %.0f max %.0f; minor faults %d..%d; context switches per request %.2f..%.2f\n", v, o[1], q(o, n[v], .25), q(o, n[v], .5), q(o, n[v], .75), o[n[v]], mf[1], mf[n[v]], cs[1], cs[n[v]]
+      }
       for (i = 1; i <= rounds; i++) for (v in n) { if (x[v, "load1", i] == "") continue; nl++; l[nl] = x[v, "load1", i]; ns++; st[ns] = x[v, "steal_pct", i] }
       sort(l, nl); sort(st, ns)
       printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
