@@ -93,12 +93,14 @@ bool copy_registered(const Instance *in, const void *p) {
   return false;
 }
 
-void copy_unregister(Instance *in, const void *p) {
+// False if `p` was not registered (already released).
+bool copy_unregister(Instance *in, const void *p) {
   for (uint32_t i = 0; i < in->n_copies; ++i)
     if (in->copies[i] == p) {
       in->copies[i] = in->copies[--in->n_copies];
-      return;
+      return true;
     }
+  return false;
 }
 
 bool arena_owns(const Instance *in, const void *p) {
@@ -316,11 +318,13 @@ namespace {
 // Releases a copy that copies_end has just found registered and intact:
 // in the instance's arena, it is unregistered and the arena's count
 // dropped without checking the canary again (block_release's checks are
-// for pointers of unknown origin); a heap copy takes block_release.
+// for pointers of unknown origin); a heap copy takes block_release.  A
+// copy named twice is released once (the second time it is no longer
+// registered).
 inline void release_verified(ThreadState *ts, Instance *in, void *copy, int64_t handle) {
   if (__builtin_expect(!arena_owns(in, copy), 0)) return block_release(ts, in, copy, handle);
+  if (__builtin_expect(!copy_unregister(in, copy), 0)) return;
   ((CopyHeader *)((uint8_t *)copy - sizeof(CopyHeader)))->canary = 0;
-  copy_unregister(in, copy);
   if (--in->arena_live == 0) in->arena_top = in->arena_lo;
 }
 
