@@ -84,24 +84,13 @@ extern "C" __attribute__((noinline)) int64_t iso_scalars(int64_t a, int64_t b, i
 }
 
 extern "C" __attribute__((noinline)) int64_t iso_buf(const uint8_t *in, uint8_t *out, size_t n) {
-  int64_t h = domain_handle(g_dom);
-  if (h < 0) return -1;
-  void *ci = __sdrad_copy_in(h, in, n);
-  void *co = __sdrad_copy_in(h, nullptr, n);
-  if (!ci || !co) {
-    if (ci) __sdrad_block_free(h, ci);
-    if (co) __sdrad_block_free(h, co);
-    return -1;
-  }
-  BufBlk blk{(const uint8_t *)ci, (uint8_t *)co, n, 0};
-  int32_t st = __sdrad_call_with(h, entry_buf, &blk, sizeof blk);
-  if (st == 0) st = __sdrad_copy_check(h, ci);
-  if (st == 0) st = __sdrad_copy_check(h, co);
-  if (st != 0) return -1;  // discarded: the copies are gone
-  __sdrad_copy_out(h, out, co, n);
-  __sdrad_block_free(h, ci);
-  __sdrad_block_free(h, co);
-  return blk.ret;
+  BufBlk blk{nullptr, nullptr, n, 0};
+  int32_t st = isolated_call_copies(g_dom, entry_buf, blk, {CopyArg{in, nullptr, n}, CopyArg{nullptr, out, n}},
+                                    [](BufBlk &b, void *const *c) {
+                                      b.in = (const uint8_t *)c[0];
+                                      b.out = (uint8_t *)c[1];
+                                    });
+  return st == 0 ? blk.ret : -1;
 }
 
 extern "C" __attribute__((noinline)) int64_t iso_noarg_blk() {
@@ -258,6 +247,11 @@ int main(int argc, char **argv) {
   int64_t h = domain_handle(g_dom);
   for (size_t n : {(size_t)64, (size_t)4096, (size_t)65536, kMax}) {
     double target = n >= kMax ? 2e7 : 2e6;
+    out.data()[0] = out.data()[n - 1] = 0;
+    if (iso_buf(in.data(), out.data(), n) != (int64_t)n || out.data()[0] != 8 || out.data()[n - 1] != 8) {
+      fprintf(stderr, "bench_call: iso_buf(%zu) did not return its result or copy it back\n", n);
+      return 1;
+    }
     std::vector<std::string> names;
     fns.clear();
     auto addn = [&](const char *fmt, Fn f) {

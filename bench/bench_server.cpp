@@ -99,24 +99,14 @@ void entry_parse(void *p) {
 }
 // Returns the parser's value, or -2 when the parser faulted.
 int parse_isolated(const char *req, size_t n, Parsed *out) {
-  int64_t h = domain_handle(g_dom);
-  if (h < 0) return -2;
-  void *ci = __sdrad_copy_in(h, req, n);
-  void *co = __sdrad_copy_in(h, nullptr, sizeof(Parsed));
-  if (!ci || !co) {
-    if (ci) __sdrad_block_free(h, ci);
-    if (co) __sdrad_block_free(h, co);
-    return -2;
-  }
-  ParseBlk blk{(const char *)ci, n, (Parsed *)co, 0};
-  int32_t st = __sdrad_call_with(h, entry_parse, &blk, sizeof blk);
-  if (st == 0) st = __sdrad_copy_check(h, ci);
-  if (st == 0) st = __sdrad_copy_check(h, co);
-  if (st != 0) return -2;  // rewound and discarded
-  __sdrad_copy_out(h, out, co, sizeof(Parsed));
-  __sdrad_block_free(h, ci);
-  __sdrad_block_free(h, co);
-  return blk.ret;
+  ParseBlk blk{nullptr, n, nullptr, 0};
+  int32_t st = isolated_call_copies(g_dom, entry_parse, blk,
+                                    {CopyArg{req, nullptr, n}, CopyArg{nullptr, out, sizeof(Parsed)}},
+                                    [](ParseBlk &b, void *const *c) {
+                                      b.req = (const char *)c[0];
+                                      b.out = (Parsed *)c[1];
+                                    });
+  return st == 0 ? blk.ret : -2;  // -2: rewound and discarded
 }
 #define PARSE parse_isolated
 #else

@@ -1,7 +1,8 @@
 // bench/thunk.h - hand-written domain entry thunks that follow the thunk
 // contract of runtime/include/sdrad/abi.h step by step (what the plugin
 // generates for an [[sdrad::isolate]] function): the fused form
-// __sdrad_call_with, and the block form for comparison.  They let the benchmarks
+// __sdrad_call_with, the same with buffer copies ended by one
+// __sdrad_copies_end, and the block form for comparison.  They let the benchmarks
 // measure the runtime's share of an isolated call independently of the
 // plugin; bench_call additionally measures plugin-generated calls when the
 // plugin is built (bench/plugin_targets.cpp).
@@ -32,6 +33,45 @@ inline int32_t isolated_call(__sdrad_domain_ref &ref, void (*entry)(void *), con
   if (__builtin_expect(st != 0, 0)) return st;
   *ret = blk.ret;
   return 0;
+}
+
+// One buffer argument of isolated_call_copies: `src` is copied in (NULL:
+// an out buffer, zero-filled), and at the end `bytes` are copied back to
+// `dst` (NULL: nothing copied back).
+struct CopyArg {
+  const void *src;
+  void *dst;
+  size_t bytes;
+};
+
+// Runs fn(Block*) isolated with buffer copies, as the plugin's thunks do:
+// __sdrad_copy_in per buffer, place(blk, copies) stores the copies into the
+// block, __sdrad_call_with, then one __sdrad_copies_end for all copies
+// (every canary checked before anything is copied back; the copies freed).
+// Returns the call status (0 ok, >0 fault kind, <0 error); on success the
+// block's `ret` and every `dst` are filled.
+template <class Block, size_t N, class Place>
+inline int32_t isolated_call_copies(__sdrad_domain_ref &ref, void (*entry)(void *), Block &blk,
+                                    const CopyArg (&args)[N], Place place) {
+  int64_t h = domain_handle(ref);
+  if (__builtin_expect(h < 0, 0)) return (int32_t)h;
+  void *copies[N];
+  bool lost = false;
+  for (size_t i = 0; i < N; ++i) {
+    copies[i] = __sdrad_copy_in(h, args[i].src, args[i].bytes);
+    lost |= !copies[i];
+  }
+  if (__builtin_expect(lost, 0)) {
+    for (size_t i = 0; i < N; ++i)
+      if (copies[i]) __sdrad_block_free(h, copies[i]);
+    return SDRAD_E_NO_MEMORY;
+  }
+  place(blk, copies);
+  int32_t st = __sdrad_call_with(h, entry, &blk, sizeof blk);
+  if (__builtin_expect(st != 0, 0)) return st;  // discarded: the copies are gone
+  __sdrad_copy_end ends[N];
+  for (size_t i = 0; i < N; ++i) ends[i] = {copies[i], args[i].dst, args[i].dst ? args[i].bytes : 0};
+  return __sdrad_copies_end(h, ends, N);
 }
 
 // The same with the block form of the contract (__sdrad_block_alloc,

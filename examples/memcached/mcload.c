@@ -23,7 +23,7 @@
  *                 files are only passed so that the lane copies them into
  *                 the guest (memcached's shared libraries).
  *                 Prints "SELFTEST PASS" or "SELFTEST FAIL: <why>".
- *   mcload attack <port> [bin|text|getmulti|num]
+ *   mcload attack <port> [bin|text|getmulti|num|authline|authpass]
  *                 sends one malicious request (default bin):
  *                   bin       binary header claiming 255 bytes of extras
  *                             (CVE-2020-10931; BIN_MAX_EXTLEN is 20)
@@ -34,6 +34,12 @@
  *                             rest of a long get line)
  *                   num       incr with a 1500-digit delta (the injected
  *                             safe_strtoull fault)
+ *                   authline  to a server with ASCII authentication (-Y),
+ *                             before authenticating: a line whose first
+ *                             word is 1500 bytes (the same tokenizer fault,
+ *                             in the tokenizing of the auth "set" line)
+ *                   authpass  the same, as the first word of the
+ *                             "user pass" payload of the auth "set"
  *                 and prints "ATTACK <kind> closed_after_us=T" or
  *                 "ATTACK <kind> answered_after_us=T reply='<last line>'
  *                 next_get=ok|wrong|lost" (key:0 asked on the same
@@ -41,8 +47,15 @@
  *                 Exit 0 when the outcome is the isolated memcached's:
  *                 bin closed; text answered ERROR, getmulti CLIENT_ERROR
  *                 bad command line format, num CLIENT_ERROR invalid
- *                 numeric delta argument, each with key:0 still right on
- *                 that connection.
+ *                 numeric delta argument, authline CLIENT_ERROR
+ *                 unauthenticated, authpass CLIENT_ERROR bad
+ *                 authentication token format, each with key:0 still
+ *                 right on that connection (for the auth kinds after
+ *                 authenticating on it).
+ *
+ * With MCLOAD_AUTH="user pass" in the environment every connection first
+ * authenticates (memcached -Y: a "set" whose value is "user pass"), except
+ * an auth attack's, which authenticates only after the attack's answer.
  *
  * Exit status: 0 when every answer was right, 1 otherwise, 2 on usage or
  * connection errors.
@@ -76,7 +89,25 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int connect_server(void) {
+static int send_all(int fd, const char *p, size_t n);
+static ssize_t recv_until(int fd, char *buf, size_t cap, const char *tail);
+
+/* memcached -Y: the credentials travel as the value of a "set". */
+static int authenticate(int fd) {
+  const char *cred = getenv("MCLOAD_AUTH");
+  char buf[512];
+  if (!cred)
+    return 0;
+  int n = snprintf(buf, sizeof buf, "set auth 0 0 %zu\r\n%s\r\n", strlen(cred), cred);
+  if (n <= 0 || (size_t)n >= sizeof buf || send_all(fd, buf, (size_t)n) != 0 ||
+      recv_until(fd, buf, sizeof buf, "\r\n") < 0 || strcmp(buf, "STORED\r\n") != 0) {
+    fprintf(stderr, "mcload: authentication (MCLOAD_AUTH) refused\n");
+    return -1;
+  }
+  return 0;
+}
+
+static int connect_raw(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -86,6 +117,13 @@ static int connect_server(void) {
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+static int connect_server(void) {
+  int fd = connect_raw();
+  if (authenticate(fd) != 0)
+    exit(2);
   return fd;
 }
 
@@ -258,6 +296,15 @@ static size_t attack_request(const char *kind, char *buf, size_t cap) {
     n = (size_t)snprintf(buf, cap, "incr attack:num ");
     memset(buf + n, '1', 1500);
     n += 1500;
+  } else if (!strcmp(kind, "authline")) { /* unauthenticated: the auth line's tokenizer */
+    memset(buf, 'C', 1500);
+    n = 1500;
+  } else if (!strcmp(kind, "authpass")) { /* the tokenizer of the "user pass" payload */
+    n = (size_t)snprintf(buf, cap, "set auth 0 0 1502\r\n");
+    memset(buf + n, 'D', 1500);
+    n += 1500;
+    memcpy(buf + n, " x", 2);
+    n += 2;
   } else {
     return 0;
   }
@@ -276,6 +323,8 @@ static const char *attack_expect(const char *kind) {
   return !strcmp(kind, "text") ? "ERROR"
          : !strcmp(kind, "getmulti") ? "CLIENT_ERROR bad command line format"
          : !strcmp(kind, "num") ? "CLIENT_ERROR invalid numeric delta argument"
+         : !strcmp(kind, "authline") ? "CLIENT_ERROR unauthenticated"
+         : !strcmp(kind, "authpass") ? "CLIENT_ERROR bad authentication token format"
          : NULL; /* bin: the connection is closed */
 }
 
@@ -283,10 +332,15 @@ static int attack(const char *kind) {
   char req[4096], buf[65536];
   size_t n = attack_request(kind, req, sizeof req);
   if (n == 0) {
-    fprintf(stderr, "mcload: unknown attack '%s' (bin, text, getmulti, num)\n", kind);
+    fprintf(stderr, "mcload: unknown attack '%s' (bin, text, getmulti, num, authline, authpass)\n", kind);
     return 2;
   }
-  int fd = connect_server();
+  int auth_kind = !strncmp(kind, "auth", 4);
+  if (auth_kind && !getenv("MCLOAD_AUTH")) {
+    fprintf(stderr, "mcload: the %s attack is for a server with -Y: set MCLOAD_AUTH=\"user pass\"\n", kind);
+    return 2;
+  }
+  int fd = auth_kind ? connect_raw() : connect_server();
   double t0 = now_us();
   if (send_all(fd, req, n) != 0) {
     printf("ATTACK %s closed_after_us=%.0f (send failed)\n", kind, now_us() - t0);
@@ -327,7 +381,7 @@ static int attack(const char *kind) {
     }
   }
   double t1 = now_us();
-  int r = do_get(fd, 0, req, sizeof req);
+  int r = auth_kind && authenticate(fd) != 0 ? 1 : do_get(fd, 0, req, sizeof req);
   printf("ATTACK %s answered_after_us=%.0f reply='%s' next_get=%s\n", kind, t1 - t0, last,
          r == 0 ? "ok" : r > 0 ? "wrong" : "lost");
   close(fd);
@@ -460,7 +514,7 @@ int main(int argc, char **argv) {
 usage:
   fprintf(stderr, "usage: mcload warm|verify <port> <keys> [value-bytes]\n"
                   "       mcload load <port> <conns> <seconds> <keys> [value-bytes]\n"
-                  "       mcload attack <port> [bin|text|getmulti|num]\n"
+                  "       mcload attack <port> [bin|text|getmulti|num|authline|authpass]\n"
                   "       mcload selftest <memcached> [file ...]\n");
   return 2;
 }

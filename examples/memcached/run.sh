@@ -26,7 +26,9 @@
 #              requests against each binary (mcload attack: bin =
 #              CVE-2020-10931 in mc_bin; text, getmulti = the injected
 #              tokenizer fault in mc_text; num = the injected safe_strtoull
-#              fault in mc_num), twice each: isolated must close that
+#              fault in mc_num; and, with -Y, authline and authpass =
+#              the tokenizer fault in the ASCII authentication's
+#              tokenizing), twice each: isolated must close that
 #              connection (bin) or answer it with the fallback's error and
 #              keep serving it (the others), log a recovered fault in the
 #              right domain, keep every other answer right and keep the
@@ -45,7 +47,9 @@
 #   cache      L1 misses per get (cachegrind, user space only, this
 #              machine's cache sizes): instruction, data read and data
 #              write misses of plain and isolated, same server set-up as
-#              `cost`.
+#              `cost`.  MC_CACHE_OPTS adds cachegrind options (e.g.
+#              --I1=32768,64,64: the same size, 64-way, to tell capacity
+#              misses from set conflicts, which move with code layout).
 #
 # Environment: SDRAD_BUILD (= --sdrad-build, default <repo>/build),
 # MC_WORK (= --work, default <sdrad-build>/memcached), MC_THREADS (memcached
@@ -272,6 +276,53 @@ ATTACKS=(bin text getmulti num)
 # The domain each attack's fault is in (README.md, "The bugs").
 attack_domain() { case $1 in bin) echo mc_bin ;; text|getmulti) echo mc_text ;; num) echo mc_num ;; esac; }
 
+# The tokenizer of ASCII authentication (-Y), in mc_text: the auth line and
+# the "user pass" payload of a client that has not authenticated yet, each
+# attack twice while authenticated load runs (isolated), or once each
+# against a fresh server (plain, which must die).
+AUTH_ATTACKS=(authline authpass)
+cve_auth() {
+  local v=$1 ml=$WORK/mcload kind i out load faults status
+  printf 'sdrad:secret\n' >"$WORK/auth.users"
+  export MCLOAD_AUTH="sdrad secret"
+  if [ "$v" = isolated ]; then
+    SDRAD_LOG=1 start_server isolated -Y "$WORK/auth.users"
+    "$ml" warm "$srv_port" 2000 >/dev/null || { stop_server; fail "isolated -Y: warming the cache (authenticated) failed"; }
+    "$ml" load "$srv_port" "$CONNS" 3 2000 >"$WORK/cve-auth-load.out" 2>&1 & load=$!
+    sleep 0.3
+    for i in 1 2; do
+      for kind in "${AUTH_ATTACKS[@]}"; do
+        out=$("$ml" attack "$srv_port" "$kind") ||
+          { stop_server; fail "isolated memcached -Y: the $kind attack did not end in the fallback's answer and a right answer after authenticating ($out)"; }
+        echo "isolated -Y: $out"
+        sleep 0.2
+      done
+    done
+    wait "$load" || { cat "$WORK/cve-auth-load.out" >&2; stop_server; fail "isolated -Y: a load client got a wrong answer or lost its connection during the auth attacks"; }
+    kill -0 "$srv_pid" 2>/dev/null || fail "the isolated memcached -Y died"
+    "$ml" verify "$srv_port" 2000 >/dev/null || { stop_server; fail "isolated -Y: the cache lost or changed keys written before the auth attacks"; }
+    stop_server
+    faults=$(grep -c "fault in domain 'mc_text'" "$WORK/server-isolated.log" || true)
+    [ "$faults" -ge 4 ] || fail "isolated -Y: the runtime logged $faults recovered faults in mc_text for 4 auth attacks (see $WORK/server-isolated.log)"
+    echo "isolated -Y: alive, load right, 2000 keys intact; $faults recovered faults in mc_text"
+  else
+    for kind in "${AUTH_ATTACKS[@]}"; do
+      start_server plain -Y "$WORK/auth.users"
+      "$ml" warm "$srv_port" 500 >/dev/null || fail "plain -Y: warming failed"
+      out=$("$ml" attack "$srv_port" "$kind" 2>&1) || true
+      for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+      if kill -0 "$srv_pid" 2>/dev/null; then
+        stop_server
+        fail "the plain memcached -Y survived the $kind attack ($out; fault not injected?)"
+      fi
+      status=0
+      wait "$srv_pid" 2>/dev/null || status=$?
+      echo "plain -Y: $kind: $out; memcached died (exit status $status)"
+    done
+  fi
+  unset MCLOAD_AUTH
+}
+
 step_cve() {
   need_built
   [ -f "$WORK/bugs.applied" ] || fail "$WORK was built without the bug patches (MC_BUGS=0): the cve step needs them"
@@ -305,6 +356,7 @@ step_cve() {
     [ "$faults" -ge "$want" ] || fail "the runtime logged $faults recovered faults in $d for $want attacks on it (see $WORK/server-isolated.log)"
   done
   echo "isolated: attack -> connection closed (bin) or answered (others), us, client-side, incl. loopback: ${times[*]}"
+  cve_auth isolated
 
   # Plain: each request kills the server.
   local status
@@ -324,6 +376,7 @@ step_cve() {
     wait "$srv_pid" 2>/dev/null || status=$?
     echo "plain: $kind: $out; memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
   done
+  cve_auth plain
   # What the plain server's restart costs: start + re-warm the same keys.
   local t0 t1
   t0=$(date +%s.%N)
@@ -337,6 +390,12 @@ step_cve() {
 
 # --- bench ------------------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The server's minor page faults, and its threads' context switches
+# (voluntary + involuntary), so far.
+min_faults() { awk '{ print $10 }' "/proc/$1/stat"; }
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+# Its anonymous memory in transparent huge pages, KiB.
+huge_kib() { awk '/^AnonHugePages:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # /proc/stat's first line: total and steal ticks of all CPUs.
 stat_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat; }
 
@@ -344,23 +403,23 @@ stat_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t,
 # fresh server; appends one line to bench.raw.
 bench_round() {
   local r=$1 v=$2 label=$3; shift 3
-  local line t0 t1 cpu s0 s1 l0
+  local line t0 t1 cpu s0 s1 l0 f0 f1 c0 c1 hp
   srv_env=("$@")
   start_server "$v"
   [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
   "$WORK/mcload" warm "$srv_port" "$KEYS" >/dev/null || fail "$label: warming failed"
   read -r -a s0 < <(stat_ticks)
   l0=$(cut -d' ' -f1 /proc/loadavg)
-  t0=$(cpu_ticks "$srv_pid")
+  t0=$(cpu_ticks "$srv_pid") f0=$(min_faults "$srv_pid") c0=$(ctx_switches "$srv_pid")
   line=$("${pin_cli[@]}" "$WORK/mcload" load "$srv_port" "$CONNS" "$secs" "$KEYS") || { stop_server; fail "$label: wrong answers under load: $line"; }
-  t1=$(cpu_ticks "$srv_pid")
+  t1=$(cpu_ticks "$srv_pid") f1=$(min_faults "$srv_pid") c1=$(ctx_switches "$srv_pid") hp=$(huge_kib "$srv_pid")
   read -r -a s1 < <(stat_ticks)
   stop_server
   srv_env=()
   # The server's CPU time (user + system) per request: what one core would
   # sustain, less disturbed by other load than wall-clock rates.
   cpu=$(echo "$line" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')
-  echo "round=$r $label ${line#LOAD } cpu_us_per_op=$cpu load1=$l0 steal_pct=$(awk -v a="${s1[0]}" -v b="${s0[0]}" -v c="${s1[1]}" -v d="${s0[1]}" 'BEGIN { printf "%.1f", (a > b) ? 100 * (c - d) / (a - b) : 0 }')" |
+  echo "round=$r $label ${line#LOAD } cpu_us_per_op=$cpu minflt=$((f1 - f0)) ctxsw=$((c1 - c0)) huge_kib=$hp load1=$l0 steal_pct=$(awk -v a="${s1[0]}" -v b="${s0[0]}" -v c="${s1[1]}" -v d="${s0[1]}" 'BEGIN { printf "%.1f", (a > b) ? 100 * (c - d) / (a - b) : 0 }')" |
     tee -a "$WORK/bench.raw"
 }
 
@@ -415,6 +474,14 @@ step_bench() {
         sort(p, np); sort(b, np); sort(rt, np)
         printf "%-14s %-11s %9.1f %9.1f %7.3fx %8.3f..%-8.3f %8.3f..%-8.3f\n", m[k], v, q(p, np, .5), q(b, np, .5), q(rt, np, .5), q(rt, np, .25), q(rt, np, .75), rt[1], rt[np]
       }
+      # The rounds of each variant alone: a bimodal variant shows here, and so does
+      # how far the same binary moves from round to round on this machine.
+      for (w = 0; w <= 2; w++) {
+        v = w ? vs[w] : "plain"; if (!n[v]) continue
+        for (i = 1; i <= n[v]; i++) { o[i] = x[v, "ops_per_s", i]; mf[i] = x[v, "minflt", i]; cs[i] = x[v, "ctxsw", i] / x[v, "ops", i] }
+        sort(o, n[v]); sort(mf, n[v]); sort(cs, n[v])
+        printf "rounds of %-11s ops_per_s min %.0f p25 %.0f median %.0f p75 %.0f max %.0f; minor faults %d..%d; context switches per request %.2f..%.2f\n", v, o[1], q(o, n[v], .25), q(o, n[v], .5), q(o, n[v], .75), o[n[v]], mf[1], mf[n[v]], cs[1], cs[n[v]]
+      }
       for (i = 1; i <= rounds; i++) for (v in n) { if (x[v, "load1", i] == "") continue; nl++; l[nl] = x[v, "load1", i]; ns++; st[ns] = x[v, "steal_pct", i] }
       sort(l, nl); sort(st, ns)
       printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
@@ -451,7 +518,7 @@ vg_serve() {
   local tool=$1 out=$2 v=$3 dir port pid c; shift 3
   dir=$(dirname "$out")
   local opts=(--tool="$tool" --"$tool"-out-file="$out")
-  [ "$tool" = cachegrind ] && opts+=(--cache-sim=yes)
+  [ "$tool" = cachegrind ] && opts+=(--cache-sim=yes ${MC_CACHE_OPTS:-})
   port=$(free_port)
   [ -x "$dir/$v" ] || objcopy --strip-debug "$WORK/$v/memcached" "$dir/$v"
   ( ulimit -n 4096

@@ -93,12 +93,14 @@ bool copy_registered(const Instance *in, const void *p) {
   return false;
 }
 
-void copy_unregister(Instance *in, const void *p) {
+// False if `p` was not registered (already released).
+bool copy_unregister(Instance *in, const void *p) {
   for (uint32_t i = 0; i < in->n_copies; ++i)
     if (in->copies[i] == p) {
       in->copies[i] = in->copies[--in->n_copies];
-      return;
+      return true;
     }
+  return false;
 }
 
 bool arena_owns(const Instance *in, const void *p) {
@@ -295,26 +297,50 @@ extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, cons
   copy_back(ts, dst, copy, bytes);
 }
 
+namespace {
+
+// A malformed __sdrad_copies_end array (too long, or NULL with entries).
+[[gnu::cold, gnu::noinline]] int32_t refuse_copies_end(ThreadState *ts, const __sdrad_copy_end *v, size_t n) {
+  if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copies_end", v);
+  say("__sdrad_copies_end(%p, %zu) refused: not an array of at most %d copies", (const void *)v, n, Instance::kMaxCopies);
+  return SDRAD_E_BAD_ARGUMENT;
+}
+
+// From inside a domain, the array is the caller's memory: a snapshot,
+// which another thread of that domain cannot change between the checks
+// and the copies.
+[[gnu::noinline]] const __sdrad_copy_end *copies_end_snapshot(ThreadState *ts, const __sdrad_copy_end *v, size_t n,
+                                                              __sdrad_copy_end *snap) {
+  check_caller_read_slow(ts, "__sdrad_copies_end", v, n * sizeof *v);
+  return (const __sdrad_copy_end *)memcpy(snap, v, n * sizeof *v);
+}
+
+// Releases a copy that copies_end has just found registered and intact:
+// in the instance's arena, it is unregistered and the arena's count
+// dropped without checking the canary again (block_release's checks are
+// for pointers of unknown origin); a heap copy takes block_release.  A
+// copy named twice is released once (the second time it is no longer
+// registered).
+inline void release_verified(ThreadState *ts, Instance *in, void *copy, int64_t handle) {
+  if (__builtin_expect(!arena_owns(in, copy), 0)) return block_release(ts, in, copy, handle);
+  if (__builtin_expect(!copy_unregister(in, copy), 0)) return;
+  ((CopyHeader *)((uint8_t *)copy - sizeof(CopyHeader)))->canary = 0;
+  if (--in->arena_live == 0) in->arena_top = in->arena_lo;
+}
+
+}  // namespace
+
 // The end of a successful call's copies in one gate crossing (the thunk's
 // copy_check / copy_out / block_free of each copy): all canaries first, so
 // that a broken one leaves every caller buffer untouched.
 extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copies_end(int64_t handle, const __sdrad_copy_end *v, size_t n) {
   ThreadState *ts;
   Instance *in = instance_for(handle, &ts);
-  if (n > (size_t)Instance::kMaxCopies || (n && !v)) {
-    if (calling_instance(ts)) gate_refuse(ts, "__sdrad_copies_end", v);
-    say("__sdrad_copies_end(%p, %zu) refused: not an array of at most %d copies", (const void *)v, n, Instance::kMaxCopies);
-    return SDRAD_E_BAD_ARGUMENT;
-  }
+  if (__builtin_expect(n > (size_t)Instance::kMaxCopies || (n && !v), 0)) return refuse_copies_end(ts, v, n);
   if (!in) return SDRAD_E_BAD_HANDLE;
-  // From a domain: a snapshot, which another thread of that domain cannot
-  // change between the checks and the copies.  Root's array is root's.
   const __sdrad_copy_end *e = v;
   __sdrad_copy_end snap[Instance::kMaxCopies];
-  if (ts->depth > 0) {
-    check_caller_read_slow(ts, "__sdrad_copies_end", v, n * sizeof *v);
-    e = (const __sdrad_copy_end *)memcpy(snap, v, n * sizeof *v);
-  }
+  if (ts->depth > 0) e = copies_end_snapshot(ts, v, n, snap);
   for (size_t i = 0; i < n; ++i)
     if (e[i].copy && !copy_registered(in, e[i].copy)) return refuse_unknown_copy(ts, "__sdrad_copies_end", e[i].copy, handle);
   for (size_t i = 0; i < n; ++i)
@@ -322,9 +348,10 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copies_end(int64_t handle, const __sd
       fault_discard(in, SDRAD_FAULT_CANARY, (uintptr_t)e[i].copy);
       return SDRAD_FAULT_CANARY;
     }
-  for (size_t i = 0; i < n; ++i)
-    if (e[i].copy && e[i].dst) copy_back(ts, e[i].dst, e[i].copy, e[i].bytes);
-  for (size_t i = 0; i < n; ++i)
-    if (e[i].copy) block_release(ts, in, e[i].copy, handle);
+  for (size_t i = 0; i < n; ++i) {
+    if (!e[i].copy) continue;
+    if (e[i].dst) copy_back(ts, e[i].dst, e[i].copy, e[i].bytes);
+    release_verified(ts, in, e[i].copy, handle);
+  }
   return 0;
 }

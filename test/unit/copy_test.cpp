@@ -152,6 +152,27 @@ TEST(Copy, CopiesEndRefusesAForeignCopy) {
   EXPECT_STREQ(dst, "keepme");
 }
 
+// A copy named twice in one __sdrad_copies_end is released once: the
+// second entry must not count as another block of the argument arena,
+// which would let the arena start over under a copy still in use.
+TEST(Copy, CopiesEndReleasesADuplicateOnce) {
+  int64_t h = domain("copy.end.duplicate");
+  char src[16] = "live";
+  char *live = (char *)__sdrad_copy_in(h, src, sizeof(src));
+  void *c = __sdrad_copy_in(h, src, sizeof(src));
+  ASSERT_TRUE(live && c);
+  __sdrad_copy_end e[2] = {{c, nullptr, 0}, {c, nullptr, 0}};
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(__sdrad_copies_end(h, e, 2), 0);
+  testing::internal::GetCapturedStderr();
+  char *next = (char *)__sdrad_copy_in(h, src, sizeof(src));
+  ASSERT_NE(next, nullptr);
+  EXPECT_TRUE(next + sizeof(src) <= live || next >= live + sizeof(src)) << "a new copy overlaps a live one";
+  EXPECT_STREQ(live, "live");
+  __sdrad_block_free(h, live);
+  __sdrad_block_free(h, next);
+}
+
 // A saturated size (what a thunk passes when count * element size
 // overflows) gives no copy, so the call fails.  It used to wrap to a
 // 63-byte block once the alignment slack was added, and the copy ran off
