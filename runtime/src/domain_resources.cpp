@@ -10,6 +10,9 @@
 // so a domain that faults in a loop leaves no address space, map count or
 // descriptors behind.  Bounds: kMaxMaps mappings of at most kMaxMapBytes
 // together (beyond: ENOMEM), kMaxFds descriptors (beyond: EMFILE).
+// Descriptors can reach a domain only this way: recvmsg with a control
+// buffer (SCM_RIGHTS) is refused by the policy (syscall_policy.cpp), so
+// none arrive that these tables would miss.
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -10,7 +10,8 @@
 // futex, sched_yield, getrandom, identity queries, memory calls confined to
 // the domain's own slot, anonymous (or read-only file) mappings without
 // PROT_EXEC that replace nothing, the signal mask without the fault
-// signals, opening files that are not in /proc, and exit_group.
+// signals, opening files that are not in /proc, recvmsg without a control
+// buffer (no descriptors arrive), and exit_group.
 // Performed here and recorded in the instance (domain_resources.cpp):
 // opening a file, a mapping that replaces nothing, and munmap/mremap of
 // such a mapping (madvise on one is passed back); close only of a
@@ -32,6 +33,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -174,6 +176,20 @@ long run_sigprocmask(const ThreadState *ts, const long *a, sigset_t *frame_mask)
   if (a[2]) memcpy((void *)a[2], &old, n);
   memcpy(frame_mask, &next, n);
   return 0;
+}
+
+// recvmsg with a control buffer could receive descriptors (SCM_RIGHTS)
+// that the instance does not record: it could not close them and a
+// discard would leave them in root's table.  Refused: a domain receives
+// data, and with no control buffer the kernel discards (closes) any
+// descriptors the message carried and sets MSG_CTRUNC.  A msghdr the
+// domain cannot read is passed back: the kernel's own copy fails (EFAULT).
+bool recvmsg_wants_control(const ThreadState *ts, const long *a) {
+  const void *m = (const void *)a[1];
+  if (!m || !caller_may_read(ts, m, sizeof(struct msghdr))) return false;
+  struct msghdr h;
+  memcpy(&h, m, sizeof(h));
+  return h.msg_control && h.msg_controllen;
 }
 
 // open/openat: the path is copied, and what was opened must not be procfs
@@ -373,6 +389,10 @@ SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6],
     // here could be opened again into the same number by the domain.
     if (domain_fd_close(in, a[0], result) != FdClose::Foreign) return SysVerdict::Done;
     log_line("domain '%s': close(%ld) of a descriptor it did not open: refused", in->dom->name, a[0]);
+    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+  }
+  if (nr == SYS_recvmsg && recvmsg_wants_control(ts, a)) {
+    log_line("domain '%s': recvmsg with a control buffer (it could receive descriptors): refused", in->dom->name);
     return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
   switch (rule_for(in, nr, a)) {

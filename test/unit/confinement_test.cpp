@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -743,6 +744,118 @@ TEST_F(Confinement, ARewindClosesTheDomainsDescriptors) {
   }
   EXPECT_LT(fcntl((int)fd, F_GETFD), 0) << "the domain's descriptor outlived its rewind";
   EXPECT_EQ(fd_count(), before - 1);
+}
+
+// --- Descriptors sent to a domain (SCM_RIGHTS) -------------------------
+// A descriptor received in a control message would be one the instance
+// never recorded: the domain could not close it and a rewind would leave
+// it in root's table.  recvmsg with a control buffer is refused; without
+// one the domain gets the data and the kernel drops the descriptor.
+namespace {
+struct RecvB {
+  struct msghdr m;
+  struct iovec v;
+  char data[8];
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  long r;
+  long fd_sock;
+};
+void recv_with_control(RecvB *b) {
+  memset(&b->m, 0, sizeof(b->m));
+  b->v = {b->data, sizeof(b->data)};
+  b->m.msg_iov = &b->v;
+  b->m.msg_iovlen = 1;
+  b->m.msg_control = b->control;
+  b->m.msg_controllen = sizeof(b->control);
+  b->r = raw1(SYS_recvmsg, b->fd_sock, (long)&b->m, 0);
+}
+}  // namespace
+namespace {
+void recv_plain(RecvB *b) {
+  memset(&b->m, 0, sizeof(b->m));
+  b->v = {b->data, sizeof(b->data)};
+  b->m.msg_iov = &b->v;
+  b->m.msg_iovlen = 1;
+  b->r = raw1(SYS_recvmsg, b->fd_sock, (long)&b->m, 0);
+}
+// Root sends one descriptor (of /dev/null) with one byte over sv[0].
+void send_a_descriptor(int sock) {
+  int fd = open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  char byte = 'x';
+  struct iovec v = {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr m = {};
+  m.msg_iov = &v;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ASSERT_EQ(sendmsg(sock, &m, 0), 1);
+  close(fd);
+}
+struct SocketPair {
+  int sv[2] = {-1, -1};
+  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0); }
+  ~SocketPair() {
+    close(sv[0]);
+    close(sv[1]);
+  }
+};
+}  // namespace
+
+TEST_F(Confinement, DomainCannotReceiveDescriptorsThatOutliveItsRewind) {
+  SocketPair p;
+  int64_t h = domain("conf.fd.scm");
+  int before = fd_count();
+  for (int i = 0; i < 20; i++) {
+    send_a_descriptor(p.sv[0]);
+    InDomain<RecvB> d(h);
+    d.b->fd_sock = p.sv[1];
+    // Without the refusal the domain receives the descriptor here, and the
+    // trap's rewind leaves it open in root's table.
+    int32_t r = d.run([](RecvB *b) {
+      recv_with_control(b);
+      __builtin_trap();
+    });
+    EXPECT_EQ(r, SDRAD_FAULT_SYSCALL) << "recvmsg with a control buffer was not refused (run " << i << ")";
+    if (r == SDRAD_FAULT_SYSCALL) {
+      sdrad_fault f;
+      ASSERT_TRUE(sdrad_last_fault(&f));
+      EXPECT_EQ(f.addr, (uintptr_t)SYS_recvmsg);
+    }
+  }
+  EXPECT_EQ(fd_count(), before) << "descriptors the domain received outlived its rewinds";
+}
+
+TEST_F(Confinement, DomainUnderEpermGetsEpermForAControlBuffer) {
+  SocketPair p;
+  send_a_descriptor(p.sv[0]);
+  int64_t h = domain("conf.fd.scm.eperm", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_EPERM);
+  int before = fd_count();
+  InDomain<RecvB> d(h);
+  d.b->fd_sock = p.sv[1];
+  ASSERT_EQ(d.run(recv_with_control), 0);
+  EXPECT_EQ(d.b->r, -EPERM);
+  EXPECT_EQ(fd_count(), before);
+}
+
+TEST_F(Confinement, DomainReceivesDataButNoDescriptorWithoutAControlBuffer) {
+  SocketPair p;
+  send_a_descriptor(p.sv[0]);
+  int64_t h = domain("conf.fd.scm.plain");
+  int before = fd_count();
+  InDomain<RecvB> d(h);
+  d.b->fd_sock = p.sv[1];
+  ASSERT_EQ(d.run(recv_plain), 0);
+  EXPECT_EQ(d.b->r, 1);
+  EXPECT_EQ(d.b->data[0], 'x');
+  EXPECT_TRUE(d.b->m.msg_flags & MSG_CTRUNC) << "the kernel did not report the dropped descriptor";
+  EXPECT_EQ(fd_count(), before) << "a descriptor reached root's table";
 }
 
 // dup2/dup3 onto a number and close_range could also take one of root's
