@@ -163,14 +163,7 @@
            one (0: elevated here); other contexts through sdrad_jump */
         cmp     dword ptr [rdx + CTX_PKRU], 0
         jne     36f
-        mov     rbx, [rdx + 0]
-        mov     rbp, [rdx + 8]
-        mov     r12, [rdx + 16]
-        mov     r13, [rdx + 24]
-        mov     r14, [rdx + 32]
-        mov     r15, [rdx + 40]
-        ldmxcsr [rdx + CTX_MXCSR]
-        fldcw   [rdx + CTX_FPUCW]
+        LOAD_CALLER_REGS rdx
         mov     rsp, [rdx + CTX_RSP]
         xor     eax, eax
         jmp     [rdx + CTX_RIP]
@@ -231,16 +224,9 @@ sdrad_jump:
         .cfi_startproc
         mov     r8, rdi
         mov     r9, rsi
-        mov     rbx, [r8 + 0]
-        mov     rbp, [r8 + 8]
-        mov     r12, [r8 + 16]
-        mov     r13, [r8 + 24]
-        mov     r14, [r8 + 32]
-        mov     r15, [r8 + 40]
+        LOAD_CALLER_REGS r8
         mov     r10, [r8 + CTX_RSP]
         mov     r11, [r8 + CTX_RIP]
-        ldmxcsr [r8 + CTX_MXCSR]
-        fldcw   [r8 + CTX_FPUCW]
         SKIP_IF_NO_PKU 1f
         xor     ecx, ecx
         RDPKRU

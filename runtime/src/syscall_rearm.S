@@ -127,16 +127,9 @@ sdrad_jump_to_domain:
         mov     r9, rsi
         mov     rsi, rdx
 .Ljd_load:
-        mov     rbx, [r8 + 0]
-        mov     rbp, [r8 + 8]
-        mov     r12, [r8 + 16]
-        mov     r13, [r8 + 24]
-        mov     r14, [r8 + 32]
-        mov     r15, [r8 + 40]
+        LOAD_CALLER_REGS r8
         mov     r10, [r8 + CTX_RSP]
         mov     r11, [r8 + CTX_RIP]
-        ldmxcsr [r8 + CTX_MXCSR]
-        fldcw   [r8 + CTX_FPUCW]
         SKIP_IF_NO_PKU .Ljd_go
         mov     eax, [r8 + CTX_PKRU]
         xor     ecx, ecx
