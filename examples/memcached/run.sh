@@ -276,6 +276,19 @@ ATTACKS=(bin text getmulti num)
 # The domain each attack's fault is in (README.md, "The bugs").
 attack_domain() { case $1 in bin) echo mc_bin ;; text|getmulti) echo mc_text ;; num) echo mc_num ;; esac; }
 
+# The plain server must die of an attack within 2 s: else stop it and fail
+# with $1.  Sets the caller's status to the server's exit status.
+plain_server_died() {
+  local i
+  for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$srv_pid" 2>/dev/null; then
+    stop_server
+    fail "$1"
+  fi
+  status=0
+  wait "$srv_pid" 2>/dev/null || status=$?
+}
+
 # The tokenizer of ASCII authentication (-Y), in mc_text: the auth line and
 # the "user pass" payload of a client that has not authenticated yet, each
 # attack twice while authenticated load runs (isolated), or once each
@@ -310,13 +323,7 @@ cve_auth() {
       start_server plain -Y "$WORK/auth.users"
       "$ml" warm "$srv_port" 500 >/dev/null || fail "plain -Y: warming failed"
       out=$("$ml" attack "$srv_port" "$kind" 2>&1) || true
-      for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-      if kill -0 "$srv_pid" 2>/dev/null; then
-        stop_server
-        fail "the plain memcached -Y survived the $kind attack ($out; fault not injected?)"
-      fi
-      status=0
-      wait "$srv_pid" 2>/dev/null || status=$?
+      plain_server_died "the plain memcached -Y survived the $kind attack ($out; fault not injected?)"
       echo "plain -Y: $kind: $out; memcached died (exit status $status)"
     done
   fi
@@ -367,13 +374,7 @@ step_cve() {
     sleep 0.3
     out=$("$ml" attack "$srv_port" "$kind" 2>&1) || true
     wait "$load" 2>/dev/null || true
-    for i in $(seq 40); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-    if kill -0 "$srv_pid" 2>/dev/null; then
-      stop_server
-      fail "the plain memcached survived the $kind attack ($out; bug not re-introduced?)"
-    fi
-    status=0
-    wait "$srv_pid" 2>/dev/null || status=$?
+    plain_server_died "the plain memcached survived the $kind attack ($out; bug not re-introduced?)"
     echo "plain: $kind: $out; memcached died (exit status $status, $( [ $status -gt 128 ] && kill -l $((status - 128)) || echo '?')); its clients lost their connections"
   done
   cve_auth plain
