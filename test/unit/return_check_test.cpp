@@ -37,12 +37,15 @@ uintptr_t tls_word(uintptr_t off) {
   return v;
 }
 
-// Returns the status of the changing call (after a clean one).
-int32_t change_on_return(const char *name, void (*fn)(void *), uintptr_t *where, uintptr_t what) {
+// The status of fn's call, made after a clean one in the same domain.
+int32_t call_after_a_clean_one(const char *name, void (*fn)(void *), void *arg = nullptr, size_t size = 0) {
   int64_t h = domain(name);
   EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  return __sdrad_call_with(h, fn, arg, size);
+}
+int32_t change_on_return(const char *name, void (*fn)(void *), uintptr_t *where, uintptr_t what) {
   Write w{where, what};
-  return __sdrad_call_with(h, fn, &w, sizeof(w));
+  return call_after_a_clean_one(name, fn, &w, sizeof(w));
 }
 }  // namespace
 
@@ -87,11 +90,6 @@ namespace {
 void lock_stdout(void *) { flockfile(stdout); }
 extern "C" void _IO_list_lock(void);
 void lock_stream_list(void *) { _IO_list_lock(); }
-int32_t call_after_a_clean_one(const char *name, void (*fn)(void *)) {
-  int64_t h = domain(name);
-  EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
-  return __sdrad_call_with(h, fn, nullptr, 0);
-}
 // Runs fn on a new thread; false if it has not finished within 2 s (the
 // thread is then left behind, waiting).
 bool another_thread_finishes(void (*fn)()) {
