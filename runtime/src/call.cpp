@@ -166,6 +166,9 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
       value = (int32_t)in->dom->udi;
     }
   }
+  // A re-arm a handler left due in the abandoned context never runs: the
+  // next one must not take it for in flight (syscall_confine.cpp).
+  ts->sud_pending = 0;
   pop_frame(ts, f);
   // A compat rewind lands in sdrad_init's caller, outside every gate.
   if (ctx != &f->ctx) t_runtime.inside = 0;

@@ -63,7 +63,9 @@ inline uintptr_t selector_to_check(const ThreadState *ts) {
 // reopen): the first block of a thread on entry (push_frame), an API gate's
 // exit, the re-arm stub, a jump back into a domain (a compat rewind).  Not
 // on the call fast path (its test uses a hardware breakpoint instead).
-enum class ConfineWindow { Entry, GateExit, Rearm, Jump };
+// RearmTaking: in the re-arm stub's impl before it took the interrupted
+// address (selector still on "allow").
+enum class ConfineWindow { Entry, GateExit, Rearm, Jump, RearmTaking };
 extern void (*g_confine_window_test_hook)(ConfineWindow);
 inline void confine_window_test(ConfineWindow w) {
   if (__builtin_expect(g_confine_window_test_hook != nullptr, 0)) g_confine_window_test_hook(w);

@@ -294,11 +294,14 @@ void confine_signal_leave(ThreadState *ts, void *ucv, SigLeave how) {
   // before the outer handler's rt_sigreturn (then dispatched as if the
   // domain made it) and overwrite the outer re-arm's resume address.
   if (rip >= (uintptr_t)sdrad_signal_entries && rip < (uintptr_t)sdrad_signal_entries_end) return;
-  // In the re-arm stub before its sdrad_sud_rearm_impl ran: that re-arm is
-  // still due and blocks.  After it (restoring the domain's registers with
-  // the domain's PKRU), the stub is interrupted domain code like any other:
-  // re-armed again, and resumed where it was.
-  if (ts->sud_pending && rip >= (uintptr_t)sdrad_sud_do && rip < (uintptr_t)sdrad_sud_rearm_end) return;
+  // A re-arm still due (its stub, or sdrad_sud_rearm_impl before it took
+  // the interrupted address, runs next here; a rewind clears a due one,
+  // call.cpp): it blocks, and resumes where the first handler's frame was.
+  // Re-arming again would overwrite that address with one in the stub's
+  // path, and the outer re-arm would then find none due.  After the impl
+  // took it, the stub is interrupted domain code like any other: re-armed
+  // again, and resumed where it was.
+  if (ts->sud_pending) return;
   ts->sud_resume = rip;
   ts->sud_pending = 1;
   if (how != SigLeave::Pass) ts->sud_arg_slot = 0;  // set by the SIGSYS handler for its own pass only
@@ -317,21 +320,24 @@ struct RearmTarget {
 };
 extern "C" SDRAD_HIDDEN RearmTarget sdrad_sud_rearm_impl(uintptr_t *saved) {
   ThreadState *ts = thread_state_if_any();
-  if (!ts || !ts->sud_pending || ts->depth == 0) sdrad_gate_violation();
-  ts->sud_pending = 0;
-  // Read now: a program's signal during confine_sync's prctl below (the
-  // thread's first block, or per-call mode) finds pending clear and code
-  // that is not the stub's, so it re-arms again, nested, and overwrites
-  // sud_resume with an address inside this function; returning that would
-  // run this function's tail a second time on a dead frame.
+  if (!ts || ts->depth == 0) sdrad_gate_violation();
+  confine_window_test(ConfineWindow::RearmTaking);
+  if (!ts->sud_pending) sdrad_gate_violation();
+  // Taken before the re-arm stops being due: a program's signal after that
+  // (without PKU this function is not told from the domain's code) re-arms
+  // again, nested, and overwrites them with this function's own state.
   uintptr_t resume = ts->sud_resume;
-  if (uint32_t slot = ts->sud_arg_slot) {
+  uint32_t slot = ts->sud_arg_slot;
+  uintptr_t slot_value = ts->sud_arg_value;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ts->sud_pending = 0;
+  ts->sud_arg_slot = 0;
+  if (slot) {
     // A system call preserves its argument registers: the one the policy
     // aimed at its copy goes back to the domain's value.
-    ts->sud_arg_slot = 0;
     const Instance *in = ts->frames[ts->depth - 1].inst;
     uintptr_t a = (uintptr_t)&saved[slot];
-    if (a >= in->stack_lo && a + sizeof(uintptr_t) <= in->stack_hi) saved[slot] = ts->sud_arg_value;
+    if (a >= in->stack_lo && a + sizeof(uintptr_t) <= in->stack_hi) saved[slot] = slot_value;
   }
   confine_sync(ts);
   uintptr_t selector = selector_to_check(ts);
