@@ -29,7 +29,9 @@
 //                             makes the kernel's delivery slow after a
 //                             large heap: fresh pages written, resident
 //                             pages written or only read, with and without
-//                             MADV_HUGEPAGE; and a second fault right after
+//                             MADV_HUGEPAGE; and a second fault right after.
+//                             Then the floor and three other kernel paths
+//                             after n page faults on a single page
 //
 // fault_to_error reads a clock value that the domain stores in a global,
 // which only the unprotected backend allows; under PKU that key stays at 0
@@ -240,6 +242,44 @@ int floor_study(int reps) {
     }
     printf("%8zu %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f\n", mib, col[0], col[1], col[2], col[3], col[4], col[5]);
   }
+  // Page faults with almost no cache footprint: one page dropped
+  // (MADV_DONTNEED) and touched again n times, then one kernel operation.
+  printf("# after n page faults on one page: the floor, and other kernel paths, us\n");
+  printf("%8s %12s %12s %12s %12s\n", "faults", "floor", "getppid", "mmap+munmap", "tgkill self");
+  struct sigaction usr{};
+  usr.sa_handler = [](int) {};
+  sigaction(SIGUSR1, &usr, nullptr);
+  uint8_t *pg = (uint8_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pg == MAP_FAILED) return perror("mmap"), 1;
+  for (int n : {0, 2048, 16384}) {
+    double col[4];
+    for (int what = 0; what < 4; what++) {
+      std::vector<double> v;
+      auto refault = [&] {
+        for (int j = 0; j < n; j++) {
+          madvise(pg, 4096, MADV_DONTNEED);
+          pg[0] = 1;
+        }
+      };
+      if (what == 0) {
+        with_bare_handler([&] {
+          for (int i = 0; i < reps; i++) refault(), v.push_back(floor_once());
+        });
+      } else {
+        for (int i = 0; i < reps; i++) {
+          refault();
+          uint64_t t0 = now_ns();
+          if (what == 1) syscall(SYS_getppid);
+          else if (what == 2) munmap(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+          else syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+          v.push_back((double)(now_ns() - t0));
+        }
+      }
+      col[what] = median(v) / 1e3;
+    }
+    printf("%8d %12.1f %12.1f %12.1f %12.1f\n", n, col[0], col[1], col[2], col[3]);
+  }
+  munmap(pg, 4096);
   return 0;
 }
 
