@@ -207,15 +207,15 @@ int floor_study(int reps) {
   printf("# floor after walking N MiB, median of %d, us: fresh+write = new pages, memset;\n"
          "# written / read = resident pages, a store / a load per cache line; +THP = the same\n"
          "# with MADV_HUGEPAGE (2 MiB pages if the kernel gives them); again = a 2nd fault at once\n", reps);
-  printf("%8s %12s %12s %12s %12s %12s %12s\n", "MiB", "nothing", "fresh+write", "written", "read", "read+THP",
-         "again");
+  printf("%8s %12s %12s %12s %12s %12s %12s %12s\n", "MiB", "nothing", "fresh+write", "written", "read", "read+THP",
+         "fresh+THP", "again");
   for (size_t mib : {8, 16, 24, 32, 48, 64, 128}) {
     size_t n = mib << 20;
-    double col[6];
-    for (int mode = 0; mode < 5; mode++) {
+    double col[7];
+    for (int mode = 0; mode < 6; mode++) {
       std::vector<double> v, again;
       uint8_t *m = nullptr;
-      if (mode >= 2) {
+      if (mode >= 2 && mode <= 4) {
         m = (uint8_t *)mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED) return perror("mmap"), 1;
         if (mode == 4) madvise(m, n, MADV_HUGEPAGE);
@@ -223,24 +223,26 @@ int floor_study(int reps) {
       }
       with_bare_handler([&] {
         for (int i = 0; i < reps; i++) {
-          if (mode == 1) {
+          if (mode == 1 || mode == 5) {
             m = (uint8_t *)mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (mode == 5) madvise(m, n, MADV_HUGEPAGE);
             memset(m, 0x5a, n);
           } else if (mode == 2) {
             for (size_t o = 0; o < n; o += 64) m[o]++;
-          } else if (mode >= 3) {
+          } else if (mode == 3 || mode == 4) {
             walk_read(m, n);
           }
           v.push_back(floor_once());
           if (mode == 3) again.push_back(floor_once());
-          if (mode == 1) munmap(m, n);
+          if (mode == 1 || mode == 5) munmap(m, n);
         }
       });
-      if (mode >= 2) munmap(m, n);
+      if (mode >= 2 && mode <= 4) munmap(m, n);
       col[mode] = median(v) / 1e3;
-      if (mode == 3) col[5] = median(again) / 1e3;
+      if (mode == 3) col[6] = median(again) / 1e3;
     }
-    printf("%8zu %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f\n", mib, col[0], col[1], col[2], col[3], col[4], col[5]);
+    printf("%8zu %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f\n", mib, col[0], col[1], col[2], col[3], col[4], col[5],
+           col[6]);
   }
   // Page faults with almost no cache footprint: one page dropped
   // (MADV_DONTNEED) and touched again n times, then one kernel operation.
