@@ -15,6 +15,10 @@
 //            -> alloc.pc.<impl>.<T>t     CPU time of producer + consumer
 //                                        per object, ns, mean over pairs
 //               alloc.pcrss.<impl>.<T>t  peak resident memory, KiB
+//               alloc.pcabove.<impl>.<T>t  the same minus the resident
+//                                        memory at the start of main()
+//                                        (the program's fixed cost:
+//                                        code, libraries, runtime state)
 //   --none   nothing: the peak memory of the program itself
 //            -> alloc.nonerss.<impl>.1t  KiB
 //   --smoke  a tenth of the work
@@ -24,7 +28,9 @@
 // <impl> is glibc (not linked with the runtime), root (linked with the
 // runtime: its root allocator serves malloc) or mimalloc (linked with
 // libmimalloc).  bench/run.sh runs the three alternately.
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <condition_variable>
@@ -167,6 +173,19 @@ double on_threads(int workers, F f) {
   return s / workers;
 }
 
+// VmRSS from /proc/self/status, KiB (read without allocating); 0 if absent.
+double rss_now_kib() {
+  char buf[4096];
+  int fd = open("/proc/self/status", O_RDONLY);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *p = strstr(buf, "\nVmRSS:");
+  return p ? (double)atol(p + 8) : 0;
+}
+
 double max_rss_kib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -176,6 +195,9 @@ double max_rss_kib() {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // Resident before the workload: the program, its libraries and (when
+  // linked) the runtime's start-up state.
+  double rss_start = rss_now_kib();
   parse_common(argc, argv);
   const char *mode = nullptr;
   int threads = 0;
@@ -216,5 +238,11 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "none")) result(key, v, "ns");
   snprintf(key, sizeof key, "alloc.%srss.%s.%dt", mode, kImpl, threads);
   result(key, max_rss_kib(), "KiB");
+  if (!strcmp(mode, "pc") && rss_start > 0) {
+    snprintf(key, sizeof key, "alloc.pcabove.%s.%dt", kImpl, threads);
+    result(key, max_rss_kib() - rss_start, "KiB");
+  }
+  snprintf(key, sizeof key, "alloc.%sstart.%s.%dt", mode, kImpl, threads);
+  result(key, rss_start, "KiB");
   return 0;
 }

@@ -18,7 +18,20 @@
 //                             allocated and touched before the fault
 //   recovery.floor_heap.<N>   the floor with N bytes of fresh memory
 //                             written before the fault (no runtime)
+//   recovery.floor_walk.<N>   the floor after reading N bytes (a load per
+//                             cache line) of memory that was already
+//                             resident: no fresh page, nothing written --
+//                             only the caches are changed
 //   recovery.next_call_heap.<N>  the first call right after such a fault
+//
+//   --floor-study [reps]      (not in run.sh) the floor after N MiB (8 to
+//                             128) walked in several ways, to tell what
+//                             makes the kernel's delivery slow after a
+//                             large heap: fresh pages written, resident
+//                             pages written or only read, with and without
+//                             MADV_HUGEPAGE; and a second fault right after.
+//                             Then the floor and three other kernel paths
+//                             after n page faults on a single page
 //
 // fault_to_error reads a clock value that the domain stores in a global,
 // which only the unprotected backend allows; under PKU that key stays at 0
@@ -161,6 +174,117 @@ double measure_floor_touched(size_t grow, int reps) {
   return median(v);
 }
 
+// Reads one word per cache line of [m, m + n).
+void walk_read(const uint8_t *m, size_t n) {
+  uint64_t s = 0;
+  for (size_t o = 0; o < n; o += 64) s += *(const volatile uint8_t *)(m + o);
+  keep(s);
+}
+
+// The floor after walking `grow` bytes of already resident memory (read
+// only): the caches now hold that memory, but no page was faulted in and
+// no line is dirty.
+double measure_floor_walked(size_t grow, int reps) {
+  void *m = mmap(nullptr, grow, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED) {
+    perror("mmap");
+    exit(1);
+  }
+  memset(m, 0x5a, grow);
+  std::vector<double> v;
+  with_bare_handler([&] {
+    for (int i = 0; i < reps; i++) {
+      walk_read((const uint8_t *)m, grow);
+      v.push_back(floor_once());
+    }
+  });
+  munmap(m, grow);
+  return median(v);
+}
+
+// --floor-study: what of a large heap makes the kernel's delivery slow.
+int floor_study(int reps) {
+  printf("# floor after walking N MiB, median of %d, us: fresh+write = new pages, memset;\n"
+         "# written / read = resident pages, a store / a load per cache line; +THP = the same\n"
+         "# with MADV_HUGEPAGE (2 MiB pages if the kernel gives them); again = a 2nd fault at once\n", reps);
+  printf("%8s %12s %12s %12s %12s %12s %12s %12s\n", "MiB", "nothing", "fresh+write", "written", "read", "read+THP",
+         "fresh+THP", "again");
+  for (size_t mib : {8, 16, 24, 32, 48, 64, 128}) {
+    size_t n = mib << 20;
+    double col[7];
+    for (int mode = 0; mode < 6; mode++) {
+      std::vector<double> v, again;
+      uint8_t *m = nullptr;
+      if (mode >= 2 && mode <= 4) {
+        m = (uint8_t *)mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return perror("mmap"), 1;
+        if (mode == 4) madvise(m, n, MADV_HUGEPAGE);
+        memset(m, 1, n);
+      }
+      with_bare_handler([&] {
+        for (int i = 0; i < reps; i++) {
+          if (mode == 1 || mode == 5) {
+            m = (uint8_t *)mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (mode == 5) madvise(m, n, MADV_HUGEPAGE);
+            memset(m, 0x5a, n);
+          } else if (mode == 2) {
+            for (size_t o = 0; o < n; o += 64) m[o]++;
+          } else if (mode == 3 || mode == 4) {
+            walk_read(m, n);
+          }
+          v.push_back(floor_once());
+          if (mode == 3) again.push_back(floor_once());
+          if (mode == 1 || mode == 5) munmap(m, n);
+        }
+      });
+      if (mode >= 2 && mode <= 4) munmap(m, n);
+      col[mode] = median(v) / 1e3;
+      if (mode == 3) col[6] = median(again) / 1e3;
+    }
+    printf("%8zu %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f %12.1f\n", mib, col[0], col[1], col[2], col[3], col[4], col[5],
+           col[6]);
+  }
+  // Page faults with almost no cache footprint: one page dropped
+  // (MADV_DONTNEED) and touched again n times, then one kernel operation.
+  printf("# after n page faults on one page: the floor, and other kernel paths, us\n");
+  printf("%8s %12s %12s %12s %12s\n", "faults", "floor", "getppid", "mmap+munmap", "tgkill self");
+  struct sigaction usr{};
+  usr.sa_handler = [](int) {};
+  sigaction(SIGUSR1, &usr, nullptr);
+  uint8_t *pg = (uint8_t *)mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pg == MAP_FAILED) return perror("mmap"), 1;
+  for (int n : {0, 2048, 16384}) {
+    double col[4];
+    for (int what = 0; what < 4; what++) {
+      std::vector<double> v;
+      auto refault = [&] {
+        for (int j = 0; j < n; j++) {
+          madvise(pg, 4096, MADV_DONTNEED);
+          pg[0] = 1;
+        }
+      };
+      if (what == 0) {
+        with_bare_handler([&] {
+          for (int i = 0; i < reps; i++) refault(), v.push_back(floor_once());
+        });
+      } else {
+        for (int i = 0; i < reps; i++) {
+          refault();
+          uint64_t t0 = now_ns();
+          if (what == 1) syscall(SYS_getppid);
+          else if (what == 2) munmap(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+          else syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+          v.push_back((double)(now_ns() - t0));
+        }
+      }
+      col[what] = median(v) / 1e3;
+    }
+    printf("%8d %12.1f %12.1f %12.1f %12.1f\n", n, col[0], col[1], col[2], col[3]);
+  }
+  munmap(pg, 4096);
+  return 0;
+}
+
 // fault_to_error (if it can be stamped) and the whole faulting call.
 void measure_fault(size_t grow, int reps, double *to_error, double *whole) {
   std::vector<double> a, b;
@@ -201,6 +325,7 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) iso_fault(grow, 1);
     return 0;
   }
+  if (argc >= 2 && !strcmp(argv[1], "--floor-study")) return floor_study(argc >= 3 ? atoi(argv[2]) : 21);
   parse_common(argc, argv);
   g_can_stamp = sdrad_backend() == SDRAD_BACKEND_UNPROTECTED;
   printf("# backend %s\n", sdrad_backend_name());
@@ -291,6 +416,8 @@ int main(int argc, char **argv) {
     printf("# heap high water after %s: %llu bytes\n", s.name, (unsigned long long)st.heap_high_water);
     snprintf(key, sizeof key, "recovery.floor_heap.%s", s.name);
     result(key, measure_floor_touched(s.bytes, n), "ns");
+    snprintf(key, sizeof key, "recovery.floor_walk.%s", s.name);
+    result(key, measure_floor_walked(s.bytes, n), "ns");
     // The first call after such a fault: it empties the old slot itself if
     // the reclaimer has not yet (the instance must not run while its old
     // slot still holds the failed run's pages under its key).
