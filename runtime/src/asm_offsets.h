@@ -75,6 +75,8 @@
 #define F_KIND          96
 #define F_PARENT_PKRU   100
 #define F_PARENT_HEAP   104
+#define F_COPY_DST      112             /* call frames; compat_root_rsp in compat frames */
+#define F_COPY_SIZE     120
 #define F_TLS_CANARY    128
 #define F_POINTER_GUARD 136
 #define F_EXIT_HEAD     144

@@ -252,6 +252,8 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   finish_frame(ts, status);
 }
 
+static void frame_copy_back(const Frame *f);
+
 // Reached (elevated) from sdrad_enter_and_run when the entry returned and
 // switch.S's RETURN_FAST did not finish the return itself (a fault status,
 // a nested frame, anything that differs from its last valid value).  It
@@ -273,8 +275,10 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
     // stdio.cpp: the standard streams only when the TLS words and the
     // exit-list head were intact
     if (!root_state_restore_here(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
-    // Nothing to wipe: pop and jump back from here (still on the domain
-    // stack, elevated; the context is in the runtime's state region).
+    // Nothing to wipe: the block back to a fast-path caller (switch.S,
+    // __sdrad_call_with), then pop and jump back from here (still on the
+    // domain stack, elevated; the context is in the runtime's state region).
+    frame_copy_back(f);
     pop_frame(ts, f);
     mark_dom_code(ts, f->ctx.pkru);
     sdrad_jump(&f->ctx, 0);
@@ -387,6 +391,7 @@ __attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
+  f->copy_size = 0;              // the caller copies its block back itself
   if (__builtin_expect(!in->init_done, 0) && in->dom->liveness.init_fn) {
     uintptr_t blk = liveness_wrap_init(in, entry, arg, sp);  // init function first
     entry = liveness_init_entry;
@@ -431,6 +436,16 @@ __attribute__((always_inline)) inline void copy_block(void *dst, const void *src
     for (; n; --n) *d++ = *s++;
 }
 }  // namespace
+
+// A successful return of a frame switch.S's call fast path pushed: its
+// block from the top of the domain stack (ending at the canary) back to
+// the caller's.  RETURN_FAST (switch.S) does the same: keep them in step.
+static void frame_copy_back(const Frame *f) {
+  size_t n = f->copy_size;
+  if (f->kind != kFrameCall || !n) return;
+  if (n > SDRAD_MAX_INLINE_BLOCK) fatal("call frame with a block of %zu bytes to copy back", n);
+  copy_block(f->copy_dst, (const void *)(f->inst->stack_hi - 16 - align_up(n, 16)), n);
+}
 
 // The fused form: the block travels on the domain stack, between the stack
 // canary and the entry's first frame, so a call with no buffers crosses one

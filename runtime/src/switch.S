@@ -23,6 +23,34 @@
 
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
+/* Copies \size bytes (8 <= size <= 64) from \src to \dst: the call fast
+ * path's block, in and back out. */
+.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
+        cmp     \size, 16
+        ja      81f
+        movq    xmm0, [\src]           /* the first and the last 8 bytes */
+        movq    xmm1, [\src + \size - 8]
+        movq    [\dst], xmm0
+        movq    [\dst + \size - 8], xmm1
+        jmp     83f
+81:     cmp     \size, 32
+        ja      82f
+        movups  xmm0, [\src]           /* the first and the last 16 */
+        movups  xmm1, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + \size - 16], xmm1
+        jmp     83f
+82:     movups  xmm0, [\src]           /* the first and the last 32 */
+        movups  xmm1, [\src + 16]
+        movups  xmm2, [\src + \size - 32]
+        movups  xmm3, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + 16], xmm1
+        movups  [\dst + \size - 32], xmm2
+        movups  [\dst + \size - 16], xmm3
+83:
+.endm
+
 /*
  * The successful return from a call from root (depth 1), elevated: every
  * check sdrad_domain_returned (call.cpp) makes on it, each a compare with
@@ -136,7 +164,22 @@
         vptest  ymm0, ymm0
         vzeroupper
         jnz     \slow
-        /* all as root left it: pop the frame (call.cpp: pop_frame) */
+        /* all as root left it.  A fast-path call's block back to its
+           caller (call.cpp: frame_copy_back; the frame is root-owned, the
+           size at most 64 there: any other is the C++ path's) */
+        mov     rcx, [rdx + F_COPY_SIZE]
+        test    rcx, rcx
+        jz      37f
+        cmp     rcx, 64
+        ja      \slow
+        mov     rdi, [rdx + F_COPY_DST]
+        lea     r9, [rcx + 31]
+        and     r9, -16
+        neg     r9
+        add     r9, [r8 + IN_STACK_HI]
+        COPY_BLOCK rdi, r9, rcx
+        /* pop the frame (call.cpp: pop_frame) */
+37:
         mov     byte ptr [r8 + IN_ACTIVE], 0
         mov     rcx, [rip + _ZN5sdrad6t_heapE@gottpoff]
         mov     rdi, [rdx + F_PARENT_HEAP]
@@ -180,20 +223,15 @@
  * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
  * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
  */
-        .globl  sdrad_enter_and_run
-        .hidden sdrad_enter_and_run
-        .type   sdrad_enter_and_run, @function
-sdrad_enter_and_run:
-        .cfi_startproc
-        SAVE_CALLER_CTX rdi, rax
-        mov     r12, rcx
-        mov     r13, r8
-        mov     rsp, rsi
-        xor     ebp, ebp                /* backtraces stop at the domain edge */
+/* On the domain stack, the caller's context saved in the frame: drop to
+ * the domain's PKRU \pkru (\dc: &ts->dom_code), run sdrad_invoke(r12,
+ * r13), elevate, then the successful return from root (RETURN_FAST) or
+ * sdrad_domain_returned.  Does not return: both jump to the context. */
+.macro DROP_AND_RUN dc, pkru
         SKIP_IF_NO_PKU 1f
-        SELECTOR_TO_CHECK rbx, r9       /* push_frame blocked it; a signal since may not have */
-        mov     dword ptr [r9], 1       /* ts->dom_code: the last store */
-        mov     eax, edx
+        SELECTOR_TO_CHECK rbx, \dc     /* push_frame blocked it; a signal since may not have */
+        mov     dword ptr [\dc], 1     /* ts->dom_code: the last store */
+        mov     eax, \pkru
         /* the domain never runs with write access to root memory, nor
            with its selector on "allow" */
         DROP_CHECKED rbx
@@ -204,12 +242,25 @@ sdrad_enter_and_run:
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
 2:      test    r12d, r12d
-        jnz     .Lret_cpp
-        RETURN_FAST .Lret_cpp
-.Lret_cpp:
+        jnz     .Lret_cpp\@
+        RETURN_FAST .Lret_cpp\@
+.Lret_cpp\@:
         mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
+.endm
+
+        .globl  sdrad_enter_and_run
+        .hidden sdrad_enter_and_run
+        .type   sdrad_enter_and_run, @function
+sdrad_enter_and_run:
+        .cfi_startproc
+        SAVE_CALLER_CTX rdi, rax
+        mov     r12, rcx
+        mov     r13, r8
+        mov     rsp, rsi
+        xor     ebp, ebp                /* backtraces stop at the domain edge */
+        DROP_AND_RUN r9, edx
         .cfi_endproc
         .size   sdrad_enter_and_run, . - sdrad_enter_and_run
 
@@ -408,31 +459,6 @@ sdrad_gate_violation:
  * goes, arguments untouched, to the gate and the C++ path
  * (sdrad_call_with_gate).  Keep in step with call.cpp.
  */
-.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
-        cmp     \size, 16
-        ja      81f
-        movq    xmm0, [\src]           /* the first and the last 8 bytes */
-        movq    xmm1, [\src + \size - 8]
-        movq    [\dst], xmm0
-        movq    [\dst + \size - 8], xmm1
-        jmp     83f
-81:     cmp     \size, 32
-        ja      82f
-        movups  xmm0, [\src]           /* the first and the last 16 */
-        movups  xmm1, [\src + \size - 16]
-        movups  [\dst], xmm0
-        movups  [\dst + \size - 16], xmm1
-        jmp     83f
-82:     movups  xmm0, [\src]           /* the first and the last 32 */
-        movups  xmm1, [\src + 16]
-        movups  xmm2, [\src + \size - 32]
-        movups  xmm3, [\src + \size - 16]
-        movups  [\dst], xmm0
-        movups  [\dst + 16], xmm1
-        movups  [\dst + \size - 32], xmm2
-        movups  [\dst + \size - 16], xmm3
-83:
-.endm
 
         .globl  __sdrad_call_with
         .type   __sdrad_call_with, @function
@@ -537,23 +563,25 @@ __sdrad_call_with:
         jne     9f
         cmp     dword ptr [rax + TS_SUD_ON], 0
         jne     .Lcw_slow
-        /* Committed: nothing below falls back.  The block goes to the top
-           of the domain stack, ending at the canary (call.cpp). */
-9:      push    rdx                     /* [rsp + 16]: blk */
-        .cfi_adjust_cfa_offset 8
-        push    rcx                     /* [rsp + 8]: size */
-        .cfi_adjust_cfa_offset 8
-        lea     r8, [rcx + 31]          /* 16 + the size rounded up to 16 */
-        and     r8, -16
-        neg     r8
-        add     r8, [r9 + IN_STACK_HI]
-        push    r8                      /* [rsp]: the copy */
-        .cfi_adjust_cfa_offset 8
+        /* Committed: nothing below falls back.  The caller's context
+           (the thunk's: nothing is pushed here) goes into the frame, f =
+           &ts->frames[0], as sdrad_enter_and_run saves its caller's */
+9:      lea     r8, [rax + TS_FRAMES]
+        SAVE_CALLER_CTX r8, r12
+        /* The block goes to the top of the domain stack, ending at the
+           canary (call.cpp); the return copies it back (RETURN_FAST or
+           sdrad_domain_returned) to where the root-owned frame says */
+        mov     [r8 + F_COPY_DST], rdx
+        mov     [r8 + F_COPY_SIZE], rcx
+        lea     r13, [rcx + 31]         /* 16 + the size rounded up to 16 */
+        and     r13, -16
+        neg     r13
+        add     r13, [r9 + IN_STACK_HI] /* r13: the copy, the entry's argument */
         test    rcx, rcx
         jz      10f
-        COPY_BLOCK r8, rdx, rcx
+        COPY_BLOCK r13, rdx, rcx
         /* the frame (call.cpp: run_call, push_frame) */
-10:     lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+10:     mov     rdx, r8                 /* f */
         mov     [rdx + F_INST], r9
         mov     [rdx + F_HANDLE], rdi
         mov     dword ptr [rdx + F_KIND], 0     /* kFrameCall */
@@ -598,27 +626,15 @@ __sdrad_call_with:
         mov     [rdi], r11b             /* the thread's selector (root view) */
         mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
         mov     fs:[rdi], r11b
-12:     mov     rdi, rdx                /* f */
-        mov     rcx, rsi                /* entry */
-        lea     r9, [rax + TS_DOM_CODE]
-        mov     edx, r8d                /* the instance's PKRU */
-        mov     r8, [rsp]               /* arg: the copy */
-        lea     rsi, [r8 - 64]          /* the domain's stack top */
-        call    sdrad_enter_and_run
-        /* back through sdrad_jump: eax the status, the callee-saved
-           registers (never used here) the thunk's */
-        pop     r8
-        .cfi_adjust_cfa_offset -8
-        pop     rcx
-        .cfi_adjust_cfa_offset -8
-        pop     rdx
-        .cfi_adjust_cfa_offset -8
-        test    eax, eax
-        jnz     13f
-        test    rcx, rcx
-        jz      13f
-        COPY_BLOCK rdx, r8, rcx         /* the results back */
-13:     ret
+12:     mov     r12, rsi                /* entry */
+        lea     rsp, [r13 - 64]         /* the domain's stack top */
+        xor     ebp, ebp                /* backtraces stop at the domain edge */
+        /* sdrad_fast_path_drop: the selector is set, the drop next (the
+           window test/unit/confinement_test.cpp signals in) */
+        .globl  sdrad_fast_path_drop
+        .hidden sdrad_fast_path_drop
+sdrad_fast_path_drop:
+        DROP_AND_RUN rax+TS_DOM_CODE, r8d
 .Lcw_slow:
         jmp     sdrad_call_with_gate
         .cfi_endproc
