@@ -23,7 +23,8 @@
 //                                        head, depth, t_heap, PKRU, selector)
 //   switch.S: sdrad_enter_and_run        save context in the frame, domain
 //                                        stack, WRPKRU(domain) + check
-//   call.cpp: sdrad_invoke               try { entry(block) }
+//   switch.S: (DROP_AND_RUN)             entry(block), an escaping exception
+//                                        caught (its LSDA: catch (...))
 //   switch.S: (after the call)           ELEVATE; a successful return from
 //                                        root (depth 1): RETURN_FAST makes the
 //                                        checks below as compares, pops the
@@ -38,7 +39,7 @@
 //   call.cpp: sdrad_impl_call_with       block copied back
 //   switch.S: GATE epilogue              PKU from a domain: WRPKRU(caller) + check
 //
-// A fault status (from sdrad_invoke or a failed check) or a rewind
+// A fault status (an escaped exception or a failed check) or a rewind
 // (signals.cpp, sdrad_soft_fault_impl, liveness.cpp) goes through
 // rewind_innermost -> finish_frame, which moves below the entry's stack
 // pointer (sdrad_call_on_stack) because the discard wipes the domain stack,
@@ -232,17 +233,6 @@ struct RuntimeScope {
 }  // namespace sdrad
 
 using namespace sdrad;
-
-// Runs on the domain stack with the domain's keys.  Catching here keeps the
-// unwinder from ever walking into the stack switch.
-extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
-  try {
-    fn(arg);
-    return 0;
-  } catch (...) {
-    return SDRAD_FAULT_EXCEPTION;
-  }
-}
 
 // The entry returned with a fault status, or a check on its return failed.
 [[noreturn, gnu::noinline, gnu::cold]] static void domain_returned_fault(ThreadState *ts, int32_t status) {

@@ -220,14 +220,19 @@
  *                             void (*fn)(void *), void *arg,
  *                             uint32_t *dom_code)   (&ts->dom_code)
  * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
- * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
+ * stack and keys, and runs fn(arg) (an exception that escapes it is caught:
+ * DROP_AND_RUN).  It "returns" only via
  * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
  */
 /* On the domain stack, the caller's context saved in the frame: drop to
- * the domain's PKRU \pkru (\dc: &ts->dom_code), run sdrad_invoke(r12,
+ * the domain's PKRU \pkru (\dc: &ts->dom_code), run entry(arg) (r12,
  * r13), elevate, then the successful return from root (RETURN_FAST) or
- * sdrad_domain_returned.  Does not return: both jump to the context. */
-.macro DROP_AND_RUN dc, pkru
+ * sdrad_domain_returned.  Does not return: both jump to the context.
+ * An exception that escapes the entry is caught here (catch (...): the
+ * landing pad in \fn's LSDA, C++'s personality), status
+ * SDRAD_FAULT_EXCEPTION, so the unwinder never walks into the stack switch.
+ * \fn: the routine it is in, whose FDE names the LSDA (.cfi_lsda). */
+.macro DROP_AND_RUN fn, dc, pkru
         SKIP_IF_NO_PKU 1f
         SELECTOR_TO_CHECK rbx, \dc     /* push_frame blocked it; a signal since may not have */
         mov     dword ptr [\dc], 1     /* ts->dom_code: the last store */
@@ -235,10 +240,12 @@
         /* the domain never runs with write access to root memory, nor
            with its selector on "allow" */
         DROP_CHECKED rbx
-1:      mov     rdi, r12
-        mov     rsi, r13
-        call    sdrad_invoke
-        mov     r12d, eax
+1:      mov     rdi, r13
+.Linv_call_\fn:
+        call    r12
+.Linv_ret_\fn:
+        xor     r12d, r12d              /* returned: status 0 */
+.Linv_done_\fn:
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
 2:      test    r12d, r12d
@@ -248,19 +255,63 @@
         mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
+        /* the landing pad: an exception escaped the entry (still the
+           domain's stack and PKRU, as the entry's catch would be) */
+.Linv_pad_\fn:
+        mov     rdi, rax
+        call    __cxa_begin_catch@PLT
+        call    __cxa_end_catch@PLT
+        mov     r12d, 11                /* SDRAD_FAULT_EXCEPTION (sdrad.h) */
+        jmp     .Linv_done_\fn
+        /* its LSDA (the Itanium C++ ABI's format, as a compiler writes it
+           for one call in a try with catch (...)) */
+        .pushsection .gcc_except_table, "a", @progbits
+        .p2align 2
+.Llsda_\fn:
+        .byte   0xff                    /* landing pads relative to \fn */
+        .byte   0x9b                    /* type entries: indirect pcrel sdata4 */
+        .uleb128 .Ltt_\fn - .Ltt_ref_\fn
+.Ltt_ref_\fn:
+        .byte   0x01                    /* call sites: uleb128 */
+        .uleb128 .Lcs_end_\fn - .Lcs_\fn
+.Lcs_\fn:
+        .uleb128 .Linv_call_\fn - \fn  /* the call of the entry */
+        .uleb128 .Linv_ret_\fn - .Linv_call_\fn
+        .uleb128 .Linv_pad_\fn - \fn
+        .uleb128 1                      /* its action: the first record */
+.Lcs_end_\fn:
+        .byte   1                       /* type filter 1 */
+        .byte   0                       /* no next record */
+        .p2align 2
+        .long   0                       /* type 1: 0, catch (...) */
+.Ltt_\fn:
+        .popsection
 .endm
+
+/* What .cfi_personality names (C++'s personality), as compilers define it. */
+        .pushsection .data.DW.ref.__gxx_personality_v0, "awG", @progbits, DW.ref.__gxx_personality_v0, comdat
+        .p2align 3
+        .hidden DW.ref.__gxx_personality_v0
+        .weak   DW.ref.__gxx_personality_v0
+        .type   DW.ref.__gxx_personality_v0, @object
+        .size   DW.ref.__gxx_personality_v0, 8
+DW.ref.__gxx_personality_v0:
+        .quad   __gxx_personality_v0
+        .popsection
 
         .globl  sdrad_enter_and_run
         .hidden sdrad_enter_and_run
         .type   sdrad_enter_and_run, @function
 sdrad_enter_and_run:
         .cfi_startproc
+        .cfi_personality 0x9b, DW.ref.__gxx_personality_v0
+        .cfi_lsda 0x1b, .Llsda_sdrad_enter_and_run
         SAVE_CALLER_CTX rdi, rax
         mov     r12, rcx
         mov     r13, r8
         mov     rsp, rsi
         xor     ebp, ebp                /* backtraces stop at the domain edge */
-        DROP_AND_RUN r9, edx
+        DROP_AND_RUN sdrad_enter_and_run, r9, edx
         .cfi_endproc
         .size   sdrad_enter_and_run, . - sdrad_enter_and_run
 
@@ -464,6 +515,8 @@ sdrad_gate_violation:
         .type   __sdrad_call_with, @function
 __sdrad_call_with:
         .cfi_startproc
+        .cfi_personality 0x9b, DW.ref.__gxx_personality_v0
+        .cfi_lsda 0x1b, .Llsda___sdrad_call_with
         cmp     dword ptr [rip + sdrad_shared_page + SP_PKU], 0
         je      1f
         mov     r8, rdx
@@ -634,7 +687,7 @@ __sdrad_call_with:
         .globl  sdrad_fast_path_drop
         .hidden sdrad_fast_path_drop
 sdrad_fast_path_drop:
-        DROP_AND_RUN rax+TS_DOM_CODE, r8d
+        DROP_AND_RUN __sdrad_call_with, rax+TS_DOM_CODE, r8d
 .Lcw_slow:
         jmp     sdrad_call_with_gate
         .cfi_endproc
