@@ -429,12 +429,12 @@ __attribute__((always_inline)) inline void copy_block(void *dst, const void *src
 
 // A successful return of a frame switch.S's call fast path pushed: its
 // block from the top of the domain stack (ending at the canary) back to
-// the caller's.  RETURN_FAST (switch.S) does the same: keep them in step.
+// the caller's (8..64 bytes there).  RETURN_FAST (switch.S) does the same: keep them in step.
 static void frame_copy_back(const Frame *f) {
   size_t n = f->copy_size;
   if (f->kind != kFrameCall || !n) return;
-  if (n > SDRAD_MAX_INLINE_BLOCK) fatal("call frame with a block of %zu bytes to copy back", n);
-  copy_block(f->copy_dst, (const void *)(f->inst->stack_hi - 16 - align_up(n, 16)), n);
+  if (n < 8 || n > 64) fatal("call frame with a block of %zu bytes to copy back", n);
+  copy_block(f->copy_dst, f->copy_src, n);
 }
 
 // The fused form: the block travels on the domain stack, between the stack
@@ -489,6 +489,7 @@ Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->compat_root_rsp = root_rsp;
+  f->copy_size = 0;
   push_frame(ts, f, in);
   return f;
 }

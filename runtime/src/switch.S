@@ -165,18 +165,13 @@
         vzeroupper
         jnz     \slow
         /* all as root left it.  A fast-path call's block back to its
-           caller (call.cpp: frame_copy_back; the frame is root-owned, the
-           size at most 64 there: any other is the C++ path's) */
-        mov     rcx, [rdx + F_COPY_SIZE]
-        test    rcx, rcx
+           caller (call.cpp: frame_copy_back; the frame is root-owned: the
+           size is 0 or the fast path's 8..64) */
+        movzx   ecx, byte ptr [rdx + F_COPY_SIZE]
+        test    ecx, ecx
         jz      37f
-        cmp     rcx, 64
-        ja      \slow
         mov     rdi, [rdx + F_COPY_DST]
-        lea     r9, [rcx + 31]
-        and     r9, -16
-        neg     r9
-        add     r9, [r8 + IN_STACK_HI]
+        mov     r9, [rdx + F_COPY_SRC]
         COPY_BLOCK rdi, r9, rcx
         /* pop the frame (call.cpp: pop_frame) */
 37:
@@ -243,14 +238,12 @@
 1:      mov     rdi, r13
 .Linv_call_\fn:
         call    r12
-.Linv_ret_\fn:
-        xor     r12d, r12d              /* returned: status 0 */
-.Linv_done_\fn:
+.Linv_ret_\fn:                          /* returned: status 0 */
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
-2:      test    r12d, r12d
-        jnz     .Lret_cpp\@
-        RETURN_FAST .Lret_cpp\@
+2:      RETURN_FAST .Lret0\@
+.Lret0\@:
+        xor     r12d, r12d              /* status 0, for the C++ path's checks */
 .Lret_cpp\@:
         mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
@@ -262,7 +255,9 @@
         call    __cxa_begin_catch@PLT
         call    __cxa_end_catch@PLT
         mov     r12d, 11                /* SDRAD_FAULT_EXCEPTION (sdrad.h) */
-        jmp     .Linv_done_\fn
+        SKIP_IF_NO_PKU .Lret_cpp\@
+        ELEVATE_MARKED
+        jmp     .Lret_cpp\@
         /* its LSDA (the Itanium C++ ABI's format, as a compiler writes it
            for one call in a try with catch (...)) */
         .pushsection .gcc_except_table, "a", @progbits
@@ -625,11 +620,12 @@ __sdrad_call_with:
            canary (call.cpp); the return copies it back (RETURN_FAST or
            sdrad_domain_returned) to where the root-owned frame says */
         mov     [r8 + F_COPY_DST], rdx
-        mov     [r8 + F_COPY_SIZE], rcx
+        mov     [r8 + F_COPY_SIZE], cl
         lea     r13, [rcx + 31]         /* 16 + the size rounded up to 16 */
         and     r13, -16
         neg     r13
         add     r13, [r9 + IN_STACK_HI] /* r13: the copy, the entry's argument */
+        mov     [r8 + F_COPY_SRC], r13
         test    rcx, rcx
         jz      10f
         COPY_BLOCK r13, rdx, rcx
