@@ -11,8 +11,12 @@
 //                                        instance, no time limit or init due,
 //                                        rights and heap limit current, block
 //                                        0 or 8-64 bytes): the checks and the
-//                                        frame below in assembly, then straight
-//                                        to sdrad_enter_and_run; otherwise:
+//                                        frame below in assembly, the thunk's
+//                                        context saved in the frame, then the
+//                                        drop (DROP_AND_RUN) itself; the
+//                                        return copies the block back (the
+//                                        frame's copy_dst/src/size) and jumps
+//                                        straight to the thunk; otherwise:
 //   switch.S: GATE sdrad_call_with_gate  no PKU: jump to the impl; PKU: RDPKRU,
 //                                        elevate only when called from a domain
 //   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
@@ -33,7 +37,8 @@
 //   call.cpp: sdrad_domain_returned      thread state again (registers and the
 //                                        domain stack are the domain's), stack
 //                                        canary, root_state_restore, stdio
-//                                        check; success: pop_frame() and
+//                                        check; success: a fast-path block
+//                                        copied back, pop_frame() and
 //   switch.S: sdrad_jump                 back into sdrad_impl_call_with after
 //                                        sdrad_enter_and_run, PKRU of the frame
 //   call.cpp: sdrad_impl_call_with       block copied back

@@ -72,15 +72,11 @@
         jnz     \slow
         cmp     dword ptr [rax + TS_IN_USE], 0
         je      \slow
-        mov     ecx, [rip + sdrad_shared_page + SP_BIND_THREADS]
-        cmp     ecx, 1
+        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
         jne     30f
         rdfsbase rdx
         cmp     rdx, [rax + TS_FS_BASE]
         jne     \slow
-        jmp     31f
-30:     test    ecx, ecx
-        jnz     \slow                  /* bound by arch_prctl */
 31:     cmp     dword ptr [rax + TS_DEPTH], 1
         jne     \slow                  /* nested */
         lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
@@ -208,6 +204,11 @@
 36:     mov     rdi, rdx
         xor     esi, esi
         jmp     sdrad_jump
+        /* the thread state without RDFSBASE: no record kept (0), or bound
+           by arch_prctl (2: the C++ path) */
+30:     cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 0
+        je      31b
+        jmp     \slow
 .endm
 
 /*
@@ -531,22 +532,17 @@ __sdrad_call_with:
         mov     rax, fs:[rax]
         mov     r8, rax
         sub     r8, [rip + sdrad_shared_page + SP_TS_BASE]
-        ror     r8, TS_SHIFT            /* the index if aligned, >= 2^51 if not */
-        mov     r9, [rip + sdrad_shared_page + SP_TS_SIZE]
-        shr     r9, TS_SHIFT
-        cmp     r8, r9
+        cmp     r8, [rip + sdrad_shared_page + SP_TS_SIZE]
         jae     .Lcw_slow
+        test    r8d, TS_SIZE - 1
+        jnz     .Lcw_slow
         cmp     dword ptr [rax + TS_IN_USE], 0
         je      .Lcw_slow
-        mov     r8d, [rip + sdrad_shared_page + SP_BIND_THREADS]
-        cmp     r8d, 1
-        jne     3f
+        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
+        jne     3f                      /* out of line, below */
         rdfsbase r9
         cmp     r9, [rax + TS_FS_BASE]
         jne     .Lcw_slow
-        jmp     4f
-3:      test    r8d, r8d
-        jnz     .Lcw_slow               /* bound by arch_prctl: the C++ path */
 4:      cmp     dword ptr [rax + TS_DEPTH], 0
         jne     .Lcw_slow               /* nested: caller checks (call.cpp) */
         /* arguments: an entry; a block of 0 or 8..64 bytes */
@@ -684,6 +680,10 @@ __sdrad_call_with:
         .hidden sdrad_fast_path_drop
 sdrad_fast_path_drop:
         DROP_AND_RUN __sdrad_call_with, rax+TS_DOM_CODE, r8d
+        /* the thread state without RDFSBASE: no record kept (0), or bound
+           by arch_prctl (2: the C++ path) */
+3:      cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 0
+        je      4b
 .Lcw_slow:
         jmp     sdrad_call_with_gate
         .cfi_endproc
