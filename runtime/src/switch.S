@@ -211,15 +211,6 @@
         jmp     \slow
 .endm
 
-/*
- * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
- *                             void (*fn)(void *), void *arg,
- *                             uint32_t *dom_code)   (&ts->dom_code)
- * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
- * stack and keys, and runs fn(arg) (an exception that escapes it is caught:
- * DROP_AND_RUN).  It "returns" only via
- * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
- */
 /* On the domain stack, the caller's context saved in the frame: drop to
  * the domain's PKRU \pkru (\dc: &ts->dom_code), run entry(arg) (r12,
  * r13), elevate, then the successful return from root (RETURN_FAST) or
@@ -295,6 +286,15 @@ DW.ref.__gxx_personality_v0:
         .quad   __gxx_personality_v0
         .popsection
 
+/*
+ * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
+ *                             void (*fn)(void *), void *arg,
+ *                             uint32_t *dom_code)   (&ts->dom_code)
+ * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
+ * stack and keys, and runs fn(arg) (an exception that escapes it is caught:
+ * DROP_AND_RUN).  It "returns" only via
+ * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
+ */
         .globl  sdrad_enter_and_run
         .hidden sdrad_enter_and_run
         .type   sdrad_enter_and_run, @function
@@ -500,11 +500,13 @@ sdrad_gate_violation:
  * rights and heap limit current, a block of 0 or 8-64 bytes, and no
  * change of syscall dispatch needed (a prctl).  It does what
  * sdrad_impl_call_with, run_call and push_frame (call.cpp) do in that case,
- * with the same checks and the same frame, and enters through
- * sdrad_enter_and_run; the way back (sdrad_domain_returned, with every
- * check on leaving) is the C++ one, which jumps back here.  Anything else
- * goes, arguments untouched, to the gate and the C++ path
- * (sdrad_call_with_gate).  Keep in step with call.cpp.
+ * with the same checks and the same frame, saves its caller's (the
+ * thunk's) context in the frame as sdrad_enter_and_run does, and drops
+ * (DROP_AND_RUN).  The way back (RETURN_FAST, or sdrad_domain_returned,
+ * with every check on leaving) copies the block back from where the frame
+ * says and jumps straight to the thunk.  Anything else goes, arguments
+ * untouched, to the gate and the C++ path (sdrad_call_with_gate).  Keep in
+ * step with call.cpp.
  */
 
         .globl  __sdrad_call_with
