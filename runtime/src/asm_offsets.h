@@ -75,11 +75,14 @@
 #define F_KIND          96
 #define F_PARENT_PKRU   100
 #define F_PARENT_HEAP   104
+#define F_COPY_DST      112             /* call frames; compat_root_rsp in compat frames */
+#define F_COPY_SRC      120             /* compat_enter_fn in compat frames */
 #define F_TLS_CANARY    128
 #define F_POINTER_GUARD 136
 #define F_EXIT_HEAD     144
 #define F_DEADLINE      152
 #define F_PARENT_INSIDE 160
+#define F_COPY_SIZE     161             /* a byte */
 
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
    assembly return path compares with on every return from a domain */

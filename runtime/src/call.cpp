@@ -11,8 +11,12 @@
 //                                        instance, no time limit or init due,
 //                                        rights and heap limit current, block
 //                                        0 or 8-64 bytes): the checks and the
-//                                        frame below in assembly, then straight
-//                                        to sdrad_enter_and_run; otherwise:
+//                                        frame below in assembly, the thunk's
+//                                        context saved in the frame, then the
+//                                        drop (DROP_AND_RUN) itself; the
+//                                        return copies the block back (the
+//                                        frame's copy_dst/src/size) and jumps
+//                                        straight to the thunk; otherwise:
 //   switch.S: GATE sdrad_call_with_gate  no PKU: jump to the impl; PKU: RDPKRU,
 //                                        elevate only when called from a domain
 //   call.cpp: sdrad_impl_call_with       thread state (validated), enterable(),
@@ -23,7 +27,8 @@
 //                                        head, depth, t_heap, PKRU, selector)
 //   switch.S: sdrad_enter_and_run        save context in the frame, domain
 //                                        stack, WRPKRU(domain) + check
-//   call.cpp: sdrad_invoke               try { entry(block) }
+//   switch.S: (DROP_AND_RUN)             entry(block), an escaping exception
+//                                        caught (its LSDA: catch (...))
 //   switch.S: (after the call)           ELEVATE; a successful return from
 //                                        root (depth 1): RETURN_FAST makes the
 //                                        checks below as compares, pops the
@@ -32,13 +37,14 @@
 //   call.cpp: sdrad_domain_returned      thread state again (registers and the
 //                                        domain stack are the domain's), stack
 //                                        canary, root_state_restore, stdio
-//                                        check; success: pop_frame() and
+//                                        check; success: a fast-path block
+//                                        copied back, pop_frame() and
 //   switch.S: sdrad_jump                 back into sdrad_impl_call_with after
 //                                        sdrad_enter_and_run, PKRU of the frame
 //   call.cpp: sdrad_impl_call_with       block copied back
 //   switch.S: GATE epilogue              PKU from a domain: WRPKRU(caller) + check
 //
-// A fault status (from sdrad_invoke or a failed check) or a rewind
+// A fault status (an escaped exception or a failed check) or a rewind
 // (signals.cpp, sdrad_soft_fault_impl, liveness.cpp) goes through
 // rewind_innermost -> finish_frame, which moves below the entry's stack
 // pointer (sdrad_call_on_stack) because the discard wipes the domain stack,
@@ -236,17 +242,6 @@ struct RuntimeScope {
 
 using namespace sdrad;
 
-// Runs on the domain stack with the domain's keys.  Catching here keeps the
-// unwinder from ever walking into the stack switch.
-extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
-  try {
-    fn(arg);
-    return 0;
-  } catch (...) {
-    return SDRAD_FAULT_EXCEPTION;
-  }
-}
-
 // The entry returned with a fault status, or a check on its return failed.
 [[noreturn, gnu::noinline, gnu::cold]] static void domain_returned_fault(ThreadState *ts, int32_t status) {
   sdrad_fault fl;
@@ -254,6 +249,8 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_invoke(void (*fn)(void *), void *arg) {
   record_fault(ts, fl);
   finish_frame(ts, status);
 }
+
+static void frame_copy_back(const Frame *f);
 
 // Reached (elevated) from sdrad_enter_and_run when the entry returned and
 // switch.S's RETURN_FAST did not finish the return itself (a fault status,
@@ -276,8 +273,10 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
     // stdio.cpp: the standard streams only when the TLS words and the
     // exit-list head were intact
     if (!root_state_restore_here(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
-    // Nothing to wipe: pop and jump back from here (still on the domain
-    // stack, elevated; the context is in the runtime's state region).
+    // Nothing to wipe: the block back to a fast-path caller (switch.S,
+    // __sdrad_call_with), then pop and jump back from here (still on the
+    // domain stack, elevated; the context is in the runtime's state region).
+    frame_copy_back(f);
     pop_frame(ts, f);
     mark_dom_code(ts, f->ctx.pkru);
     sdrad_jump(&f->ctx, 0);
@@ -390,6 +389,7 @@ __attribute__((always_inline)) inline int32_t run_call(ThreadState *ts, Instance
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->ctx.pkru = current_pkru();  // elevated here: back to the caller of run_call
+  f->copy_size = 0;              // the caller copies its block back itself
   if (__builtin_expect(!in->init_done, 0) && in->dom->liveness.init_fn) {
     uintptr_t blk = liveness_wrap_init(in, entry, arg, sp);  // init function first
     entry = liveness_init_entry;
@@ -434,6 +434,16 @@ __attribute__((always_inline)) inline void copy_block(void *dst, const void *src
     for (; n; --n) *d++ = *s++;
 }
 }  // namespace
+
+// A successful return of a frame switch.S's call fast path pushed: its
+// block from the top of the domain stack (ending at the canary) back to
+// the caller's (8..64 bytes there).  RETURN_FAST (switch.S) does the same: keep them in step.
+static void frame_copy_back(const Frame *f) {
+  size_t n = f->copy_size;
+  if (f->kind != kFrameCall || !n) return;
+  if (n < 8 || n > 64) fatal("call frame with a block of %zu bytes to copy back", n);
+  copy_block(f->copy_dst, f->copy_src, n);
+}
 
 // The fused form: the block travels on the domain stack, between the stack
 // canary and the entry's first frame, so a call with no buffers crosses one
@@ -487,6 +497,7 @@ Frame *push_compat_frame(ThreadState *ts, Instance *in, int64_t handle, uintptr_
   f->parent_pkru = ts->cur_pkru;
   f->parent_heap = t_heap;
   f->compat_root_rsp = root_rsp;
+  f->copy_size = 0;
   push_frame(ts, f, in);
   return f;
 }

@@ -123,12 +123,24 @@ struct Frame {
   uint32_t kind;
   uint32_t parent_pkru;
   Heap *parent_heap;       // malloc target after leaving
-  uintptr_t compat_root_rsp; // compat: rsp to restore on sdrad_exit
-  uintptr_t compat_enter_fn; // compat: function that called sdrad_enter
+  // compat frames: rsp to restore on sdrad_exit, and the function that
+  // called sdrad_enter.  Call frames: the caller's block that a successful
+  // return copies the domain's copy back into (copy_size below; 0: none),
+  // which switch.S's call fast path leaves to the return (RETURN_FAST, or
+  // sdrad_domain_returned); the C++ call path copies back itself.
+  union {
+    uintptr_t compat_root_rsp;
+    void *copy_dst;
+  };
+  union {
+    uintptr_t compat_enter_fn;
+    const void *copy_src;  // the domain's copy (top of its stack)
+  };
   uint64_t tls_canary, pointer_guard;  // key-0 TLS values at entry
   uintptr_t exit_head;                 // libc's exit-handler list head at entry
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
   uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
+  uint8_t copy_size;       // call frames: bytes to copy back, 0 or 8..64
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
@@ -229,7 +241,9 @@ static_assert(offsetof(Frame, inst) == F_INST && offsetof(Frame, handle) == F_HA
                   offsetof(Frame, parent_pkru) == F_PARENT_PKRU && offsetof(Frame, parent_heap) == F_PARENT_HEAP &&
                   offsetof(Frame, tls_canary) == F_TLS_CANARY && offsetof(Frame, pointer_guard) == F_POINTER_GUARD &&
                   offsetof(Frame, exit_head) == F_EXIT_HEAD && offsetof(Frame, deadline_ms) == F_DEADLINE &&
-                  offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0,
+                  offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0 &&
+                  offsetof(Frame, copy_dst) == F_COPY_DST && offsetof(Frame, copy_src) == F_COPY_SRC &&
+                  offsetof(Frame, copy_size) == F_COPY_SIZE,
               "asm_offsets.h: Frame");
 
 // The thread's FS base: set by the kernel, and not writable by a domain

@@ -23,6 +23,34 @@
 
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
+/* Copies \size bytes (8 <= size <= 64) from \src to \dst: the call fast
+ * path's block, in and back out. */
+.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
+        cmp     \size, 16
+        ja      81f
+        movq    xmm0, [\src]           /* the first and the last 8 bytes */
+        movq    xmm1, [\src + \size - 8]
+        movq    [\dst], xmm0
+        movq    [\dst + \size - 8], xmm1
+        jmp     83f
+81:     cmp     \size, 32
+        ja      82f
+        movups  xmm0, [\src]           /* the first and the last 16 */
+        movups  xmm1, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + \size - 16], xmm1
+        jmp     83f
+82:     movups  xmm0, [\src]           /* the first and the last 32 */
+        movups  xmm1, [\src + 16]
+        movups  xmm2, [\src + \size - 32]
+        movups  xmm3, [\src + \size - 16]
+        movups  [\dst], xmm0
+        movups  [\dst + 16], xmm1
+        movups  [\dst + \size - 32], xmm2
+        movups  [\dst + \size - 16], xmm3
+83:
+.endm
+
 /*
  * The successful return from a call from root (depth 1), elevated: every
  * check sdrad_domain_returned (call.cpp) makes on it, each a compare with
@@ -44,15 +72,11 @@
         jnz     \slow
         cmp     dword ptr [rax + TS_IN_USE], 0
         je      \slow
-        mov     ecx, [rip + sdrad_shared_page + SP_BIND_THREADS]
-        cmp     ecx, 1
+        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
         jne     30f
         rdfsbase rdx
         cmp     rdx, [rax + TS_FS_BASE]
         jne     \slow
-        jmp     31f
-30:     test    ecx, ecx
-        jnz     \slow                  /* bound by arch_prctl */
 31:     cmp     dword ptr [rax + TS_DEPTH], 1
         jne     \slow                  /* nested */
         lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
@@ -136,7 +160,17 @@
         vptest  ymm0, ymm0
         vzeroupper
         jnz     \slow
-        /* all as root left it: pop the frame (call.cpp: pop_frame) */
+        /* all as root left it.  A fast-path call's block back to its
+           caller (call.cpp: frame_copy_back; the frame is root-owned: the
+           size is 0 or the fast path's 8..64) */
+        movzx   ecx, byte ptr [rdx + F_COPY_SIZE]
+        test    ecx, ecx
+        jz      37f
+        mov     rdi, [rdx + F_COPY_DST]
+        mov     r9, [rdx + F_COPY_SRC]
+        COPY_BLOCK rdi, r9, rcx
+        /* pop the frame (call.cpp: pop_frame) */
+37:
         mov     byte ptr [r8 + IN_ACTIVE], 0
         mov     rcx, [rip + _ZN5sdrad6t_heapE@gottpoff]
         mov     rdi, [rdx + F_PARENT_HEAP]
@@ -170,14 +204,95 @@
 36:     mov     rdi, rdx
         xor     esi, esi
         jmp     sdrad_jump
+        /* the thread state without RDFSBASE: no record kept (0), or bound
+           by arch_prctl (2: the C++ path) */
+30:     cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 0
+        je      31b
+        jmp     \slow
 .endm
+
+/* On the domain stack, the caller's context saved in the frame: drop to
+ * the domain's PKRU \pkru (\dc: &ts->dom_code), run entry(arg) (r12,
+ * r13), elevate, then the successful return from root (RETURN_FAST) or
+ * sdrad_domain_returned.  Does not return: both jump to the context.
+ * An exception that escapes the entry is caught here (catch (...): the
+ * landing pad in \fn's LSDA, C++'s personality), status
+ * SDRAD_FAULT_EXCEPTION, so the unwinder never walks into the stack switch.
+ * \fn: the routine it is in, whose FDE names the LSDA (.cfi_lsda). */
+.macro DROP_AND_RUN fn, dc, pkru
+        SKIP_IF_NO_PKU 1f
+        SELECTOR_TO_CHECK rbx, \dc     /* push_frame blocked it; a signal since may not have */
+        mov     dword ptr [\dc], 1     /* ts->dom_code: the last store */
+        mov     eax, \pkru
+        /* the domain never runs with write access to root memory, nor
+           with its selector on "allow" */
+        DROP_CHECKED rbx
+1:      mov     rdi, r13
+.Linv_call_\fn:
+        call    r12
+.Linv_ret_\fn:                          /* returned: status 0 */
+        SKIP_IF_NO_PKU 2f
+        ELEVATE_MARKED
+2:      RETURN_FAST .Lret0\@
+.Lret0\@:
+        xor     r12d, r12d              /* status 0, for the C++ path's checks */
+.Lret_cpp\@:
+        mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
+        call    sdrad_domain_returned   /* does not return */
+        ud2
+        /* the landing pad: an exception escaped the entry (still the
+           domain's stack and PKRU, as the entry's catch would be) */
+.Linv_pad_\fn:
+        mov     rdi, rax
+        call    __cxa_begin_catch@PLT
+        call    __cxa_end_catch@PLT
+        mov     r12d, 11                /* SDRAD_FAULT_EXCEPTION (sdrad.h) */
+        SKIP_IF_NO_PKU .Lret_cpp\@
+        ELEVATE_MARKED
+        jmp     .Lret_cpp\@
+        /* its LSDA (the Itanium C++ ABI's format, as a compiler writes it
+           for one call in a try with catch (...)) */
+        .pushsection .gcc_except_table, "a", @progbits
+        .p2align 2
+.Llsda_\fn:
+        .byte   0xff                    /* landing pads relative to \fn */
+        .byte   0x9b                    /* type entries: indirect pcrel sdata4 */
+        .uleb128 .Ltt_\fn - .Ltt_ref_\fn
+.Ltt_ref_\fn:
+        .byte   0x01                    /* call sites: uleb128 */
+        .uleb128 .Lcs_end_\fn - .Lcs_\fn
+.Lcs_\fn:
+        .uleb128 .Linv_call_\fn - \fn  /* the call of the entry */
+        .uleb128 .Linv_ret_\fn - .Linv_call_\fn
+        .uleb128 .Linv_pad_\fn - \fn
+        .uleb128 1                      /* its action: the first record */
+.Lcs_end_\fn:
+        .byte   1                       /* type filter 1 */
+        .byte   0                       /* no next record */
+        .p2align 2
+        .long   0                       /* type 1: 0, catch (...) */
+.Ltt_\fn:
+        .popsection
+.endm
+
+/* What .cfi_personality names (C++'s personality), as compilers define it. */
+        .pushsection .data.DW.ref.__gxx_personality_v0, "awG", @progbits, DW.ref.__gxx_personality_v0, comdat
+        .p2align 3
+        .hidden DW.ref.__gxx_personality_v0
+        .weak   DW.ref.__gxx_personality_v0
+        .type   DW.ref.__gxx_personality_v0, @object
+        .size   DW.ref.__gxx_personality_v0, 8
+DW.ref.__gxx_personality_v0:
+        .quad   __gxx_personality_v0
+        .popsection
 
 /*
  * int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
  *                             void (*fn)(void *), void *arg,
  *                             uint32_t *dom_code)   (&ts->dom_code)
  * Saves the caller's context in f->ctx (setjmp-like), switches to the domain
- * stack and keys, and runs sdrad_invoke(fn, arg).  It "returns" only via
+ * stack and keys, and runs fn(arg) (an exception that escapes it is caught:
+ * DROP_AND_RUN).  It "returns" only via
  * sdrad_jump(&f->ctx, status) from sdrad_domain_returned or a rewind.
  */
         .globl  sdrad_enter_and_run
@@ -185,31 +300,14 @@
         .type   sdrad_enter_and_run, @function
 sdrad_enter_and_run:
         .cfi_startproc
+        .cfi_personality 0x9b, DW.ref.__gxx_personality_v0
+        .cfi_lsda 0x1b, .Llsda_sdrad_enter_and_run
         SAVE_CALLER_CTX rdi, rax
         mov     r12, rcx
         mov     r13, r8
         mov     rsp, rsi
         xor     ebp, ebp                /* backtraces stop at the domain edge */
-        SKIP_IF_NO_PKU 1f
-        SELECTOR_TO_CHECK rbx, r9       /* push_frame blocked it; a signal since may not have */
-        mov     dword ptr [r9], 1       /* ts->dom_code: the last store */
-        mov     eax, edx
-        /* the domain never runs with write access to root memory, nor
-           with its selector on "allow" */
-        DROP_CHECKED rbx
-1:      mov     rdi, r12
-        mov     rsi, r13
-        call    sdrad_invoke
-        mov     r12d, eax
-        SKIP_IF_NO_PKU 2f
-        ELEVATE_MARKED
-2:      test    r12d, r12d
-        jnz     .Lret_cpp
-        RETURN_FAST .Lret_cpp
-.Lret_cpp:
-        mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
-        call    sdrad_domain_returned   /* does not return */
-        ud2
+        DROP_AND_RUN sdrad_enter_and_run, r9, edx
         .cfi_endproc
         .size   sdrad_enter_and_run, . - sdrad_enter_and_run
 
@@ -402,42 +500,21 @@ sdrad_gate_violation:
  * rights and heap limit current, a block of 0 or 8-64 bytes, and no
  * change of syscall dispatch needed (a prctl).  It does what
  * sdrad_impl_call_with, run_call and push_frame (call.cpp) do in that case,
- * with the same checks and the same frame, and enters through
- * sdrad_enter_and_run; the way back (sdrad_domain_returned, with every
- * check on leaving) is the C++ one, which jumps back here.  Anything else
- * goes, arguments untouched, to the gate and the C++ path
- * (sdrad_call_with_gate).  Keep in step with call.cpp.
+ * with the same checks and the same frame, saves its caller's (the
+ * thunk's) context in the frame as sdrad_enter_and_run does, and drops
+ * (DROP_AND_RUN).  The way back (RETURN_FAST, or sdrad_domain_returned,
+ * with every check on leaving) copies the block back from where the frame
+ * says and jumps straight to the thunk.  Anything else goes, arguments
+ * untouched, to the gate and the C++ path (sdrad_call_with_gate).  Keep in
+ * step with call.cpp.
  */
-.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
-        cmp     \size, 16
-        ja      81f
-        movq    xmm0, [\src]           /* the first and the last 8 bytes */
-        movq    xmm1, [\src + \size - 8]
-        movq    [\dst], xmm0
-        movq    [\dst + \size - 8], xmm1
-        jmp     83f
-81:     cmp     \size, 32
-        ja      82f
-        movups  xmm0, [\src]           /* the first and the last 16 */
-        movups  xmm1, [\src + \size - 16]
-        movups  [\dst], xmm0
-        movups  [\dst + \size - 16], xmm1
-        jmp     83f
-82:     movups  xmm0, [\src]           /* the first and the last 32 */
-        movups  xmm1, [\src + 16]
-        movups  xmm2, [\src + \size - 32]
-        movups  xmm3, [\src + \size - 16]
-        movups  [\dst], xmm0
-        movups  [\dst + 16], xmm1
-        movups  [\dst + \size - 32], xmm2
-        movups  [\dst + \size - 16], xmm3
-83:
-.endm
 
         .globl  __sdrad_call_with
         .type   __sdrad_call_with, @function
 __sdrad_call_with:
         .cfi_startproc
+        .cfi_personality 0x9b, DW.ref.__gxx_personality_v0
+        .cfi_lsda 0x1b, .Llsda___sdrad_call_with
         cmp     dword ptr [rip + sdrad_shared_page + SP_PKU], 0
         je      1f
         mov     r8, rdx
@@ -457,22 +534,17 @@ __sdrad_call_with:
         mov     rax, fs:[rax]
         mov     r8, rax
         sub     r8, [rip + sdrad_shared_page + SP_TS_BASE]
-        ror     r8, TS_SHIFT            /* the index if aligned, >= 2^51 if not */
-        mov     r9, [rip + sdrad_shared_page + SP_TS_SIZE]
-        shr     r9, TS_SHIFT
-        cmp     r8, r9
+        cmp     r8, [rip + sdrad_shared_page + SP_TS_SIZE]
         jae     .Lcw_slow
+        test    r8d, TS_SIZE - 1
+        jnz     .Lcw_slow
         cmp     dword ptr [rax + TS_IN_USE], 0
         je      .Lcw_slow
-        mov     r8d, [rip + sdrad_shared_page + SP_BIND_THREADS]
-        cmp     r8d, 1
-        jne     3f
+        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
+        jne     3f                      /* out of line, below */
         rdfsbase r9
         cmp     r9, [rax + TS_FS_BASE]
         jne     .Lcw_slow
-        jmp     4f
-3:      test    r8d, r8d
-        jnz     .Lcw_slow               /* bound by arch_prctl: the C++ path */
 4:      cmp     dword ptr [rax + TS_DEPTH], 0
         jne     .Lcw_slow               /* nested: caller checks (call.cpp) */
         /* arguments: an entry; a block of 0 or 8..64 bytes */
@@ -537,23 +609,26 @@ __sdrad_call_with:
         jne     9f
         cmp     dword ptr [rax + TS_SUD_ON], 0
         jne     .Lcw_slow
-        /* Committed: nothing below falls back.  The block goes to the top
-           of the domain stack, ending at the canary (call.cpp). */
-9:      push    rdx                     /* [rsp + 16]: blk */
-        .cfi_adjust_cfa_offset 8
-        push    rcx                     /* [rsp + 8]: size */
-        .cfi_adjust_cfa_offset 8
-        lea     r8, [rcx + 31]          /* 16 + the size rounded up to 16 */
-        and     r8, -16
-        neg     r8
-        add     r8, [r9 + IN_STACK_HI]
-        push    r8                      /* [rsp]: the copy */
-        .cfi_adjust_cfa_offset 8
+        /* Committed: nothing below falls back.  The caller's context
+           (the thunk's: nothing is pushed here) goes into the frame, f =
+           &ts->frames[0], as sdrad_enter_and_run saves its caller's */
+9:      lea     r8, [rax + TS_FRAMES]
+        SAVE_CALLER_CTX r8, r12
+        /* The block goes to the top of the domain stack, ending at the
+           canary (call.cpp); the return copies it back (RETURN_FAST or
+           sdrad_domain_returned) to where the root-owned frame says */
+        mov     [r8 + F_COPY_DST], rdx
+        mov     [r8 + F_COPY_SIZE], cl
+        lea     r13, [rcx + 31]         /* 16 + the size rounded up to 16 */
+        and     r13, -16
+        neg     r13
+        add     r13, [r9 + IN_STACK_HI] /* r13: the copy, the entry's argument */
+        mov     [r8 + F_COPY_SRC], r13
         test    rcx, rcx
         jz      10f
-        COPY_BLOCK r8, rdx, rcx
+        COPY_BLOCK r13, rdx, rcx
         /* the frame (call.cpp: run_call, push_frame) */
-10:     lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+10:     mov     rdx, r8                 /* f */
         mov     [rdx + F_INST], r9
         mov     [rdx + F_HANDLE], rdi
         mov     dword ptr [rdx + F_KIND], 0     /* kFrameCall */
@@ -598,27 +673,19 @@ __sdrad_call_with:
         mov     [rdi], r11b             /* the thread's selector (root view) */
         mov     rdi, [rip + sdrad_t_sud_block@gottpoff]
         mov     fs:[rdi], r11b
-12:     mov     rdi, rdx                /* f */
-        mov     rcx, rsi                /* entry */
-        lea     r9, [rax + TS_DOM_CODE]
-        mov     edx, r8d                /* the instance's PKRU */
-        mov     r8, [rsp]               /* arg: the copy */
-        lea     rsi, [r8 - 64]          /* the domain's stack top */
-        call    sdrad_enter_and_run
-        /* back through sdrad_jump: eax the status, the callee-saved
-           registers (never used here) the thunk's */
-        pop     r8
-        .cfi_adjust_cfa_offset -8
-        pop     rcx
-        .cfi_adjust_cfa_offset -8
-        pop     rdx
-        .cfi_adjust_cfa_offset -8
-        test    eax, eax
-        jnz     13f
-        test    rcx, rcx
-        jz      13f
-        COPY_BLOCK rdx, r8, rcx         /* the results back */
-13:     ret
+12:     mov     r12, rsi                /* entry */
+        lea     rsp, [r13 - 64]         /* the domain's stack top */
+        xor     ebp, ebp                /* backtraces stop at the domain edge */
+        /* sdrad_fast_path_drop: the selector is set, the drop next (the
+           window test/unit/confinement_test.cpp signals in) */
+        .globl  sdrad_fast_path_drop
+        .hidden sdrad_fast_path_drop
+sdrad_fast_path_drop:
+        DROP_AND_RUN __sdrad_call_with, rax+TS_DOM_CODE, r8d
+        /* the thread state without RDFSBASE: no record kept (0), or bound
+           by arch_prctl (2: the C++ path) */
+3:      cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 0
+        je      4b
 .Lcw_slow:
         jmp     sdrad_call_with_gate
         .cfi_endproc

@@ -10,6 +10,9 @@ namespace sdrad {
 extern "C" int32_t sdrad_enter_and_run(Frame *f, uintptr_t stack_top, uint32_t pkru,
                                        void (*fn)(void *), void *arg, uint32_t *dom_code);
 extern "C" [[noreturn]] void sdrad_jump(const JmpCtx *ctx, int64_t value);
+// switch.S: the instruction of __sdrad_call_with's fast path right before its
+// drop into the domain (its selector set; confinement_test.cpp's window).
+extern "C" const char sdrad_fast_path_drop[];
 extern "C" [[noreturn]] void sdrad_soft_fault_gate(int32_t kind);
 extern "C" [[noreturn]] void sdrad_gate_violation();
 [[noreturn]] void rewind_innermost(ThreadState *ts, const sdrad_fault &f);

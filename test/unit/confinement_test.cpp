@@ -941,21 +941,12 @@ TEST_F(Confinement, SignalBeforeACompatRewindsJumpLeavesTheParentConfined) {
 }
 
 // The call fast path (__sdrad_call_with, switch.S) blocks the selector and
-// then calls sdrad_enter_and_run, whose drop checks it.  No test hook
-// there (the fast path's instruction count): a hardware breakpoint on
-// that call instruction (perf_event_open) sends a program signal exactly
-// in the window, once.
+// then drops into the domain, checking it.  No test hook there (the fast
+// path's instruction count): a hardware breakpoint on the instruction
+// before the drop (sdrad_fast_path_drop, perf_event_open) sends a program
+// signal exactly in the window, once.
 namespace {
-uintptr_t fast_path_enter_call() {
-  auto *p = (const uint8_t *)(uintptr_t)&__sdrad_call_with;
-  for (int i = 0; i < 4096; i++) {
-    if (p[i] != 0xe8) continue;
-    int32_t rel;
-    memcpy(&rel, p + i + 1, 4);
-    if ((uintptr_t)(p + i + 5) + rel == (uintptr_t)&sdrad::sdrad_enter_and_run) return (uintptr_t)(p + i);
-  }
-  return 0;
-}
+uintptr_t fast_path_enter_call() { return (uintptr_t)sdrad::sdrad_fast_path_drop; }
 // A breakpoint at `addr` that sends `sig` to this thread once; -1 if the
 // kernel refuses (no perf events, or not allowed).
 int breakpoint_signal_once(uintptr_t addr, int sig) {
@@ -989,7 +980,7 @@ TEST_F(Confinement, SignalInTheFastPathsEntryWindowLeavesTheDomainConfined) {
   if (sdrad::g_shared.confine != sdrad::kConfineAlwaysOn)
     GTEST_SKIP() << "per-call: a confined call turns dispatch on (a prctl), which the fast path leaves to C++";
   uintptr_t at = fast_path_enter_call();
-  ASSERT_NE(at, 0u) << "no call of sdrad_enter_and_run in __sdrad_call_with";
+  ASSERT_NE(at, 0u);
   int64_t h = domain("conf.fast-window");
   B blk{0};
   // The instance exists, dispatch is on and its heap limit open: the next
