@@ -10,13 +10,20 @@
 // futex, sched_yield, getrandom, identity queries, memory calls confined to
 // the domain's own slot, anonymous (or read-only file) mappings without
 // PROT_EXEC that replace nothing, the signal mask without the fault
-// signals, opening files that are not in /proc, recvmsg without a control
-// buffer (no descriptors arrive), and exit_group.
+// signals, opening files that are not in /proc, sendmsg (descriptors
+// passed with SCM_RIGHTS only if the instance opened them; checked on a
+// sealed copy, see "Messages"), recvmsg (on a unix socket without a
+// control buffer, performed here on a copy: no descriptors arrive), and
+// exit_group.
 // Performed here and recorded in the instance (domain_resources.cpp):
-// opening a file, a mapping that replaces nothing, and munmap/mremap of
-// such a mapping (madvise on one is passed back); close only of a
-// descriptor the instance opened.  Both are released when the instance is
-// discarded.
+// opening a file, a mapping that replaces nothing, and munmap/mremap/
+// mprotect of such a mapping (madvise on one is passed back); close only
+// of a descriptor the instance opened.  Both are released when the
+// instance is discarded.
+// Pointer arguments the policy inspects are read once and the kernel is
+// given that copy (or the runtime makes the call with it): the signal
+// mask, a wait's mask, an open's path, sendmsg's msghdr and control buffer,
+// recvmsg's msghdr and iovecs (docs/plugin.md, "System calls").
 // Everything else is refused: a fault of the domain (kind "syscall", the
 // number in the report's addr) or, for a domain whose policy says so, -EPERM.
 // A few are always a fault: rt_sigreturn from domain code (a forged frame),
@@ -34,6 +41,10 @@
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <poll.h>
+#include <limits.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -83,8 +94,11 @@ Rule memory_rule(const Instance *in, long nr, const long *a) {
       return fixed ? Rule::Allow : Rule::Perform;  // replaces nothing: tracked, released at a discard
     }
     case SYS_mprotect:
+      // Inside the slot, or inside one mapping the instance made (never
+      // beyond it: the kernel would change what lies next to it).
       if (a[2] & PROT_EXEC) return Rule::Fault;
-      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
+      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
+      return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
     case SYS_munmap:
       if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
       return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
@@ -106,6 +120,7 @@ long memory_perform(Instance *in, long nr, const long *a) {
     case SYS_mmap: return domain_mmap(in, a);
     case SYS_munmap: return domain_munmap(in, (uintptr_t)a[0], (uintptr_t)a[1]);
     case SYS_mremap: return domain_mremap(in, a);
+    case SYS_mprotect: return domain_mprotect(in, a);
   }
   return -ENOSYS;  // not reached: memory_rule performs only these
 }
@@ -119,7 +134,7 @@ Rule rule_for(const Instance *in, long nr, const long *a) {
     case SYS_newfstatat: case SYS_statx: case SYS_fsync: case SYS_fdatasync:
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
     case SYS_epoll_wait: case SYS_epoll_pwait:
-    case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
+    case SYS_recvfrom: case SYS_sendto:  // sendmsg, recvmsg: syscall_policy_run
     case SYS_getsockopt: case SYS_getsockname: case SYS_getpeername:
     case SYS_access: case SYS_faccessat: case SYS_getcwd: case SYS_getdents64:
     // Clocks, time, waiting.
@@ -176,20 +191,6 @@ long run_sigprocmask(const ThreadState *ts, const long *a, sigset_t *frame_mask)
   if (a[2]) memcpy((void *)a[2], &old, n);
   memcpy(frame_mask, &next, n);
   return 0;
-}
-
-// recvmsg with a control buffer could receive descriptors (SCM_RIGHTS)
-// that the instance does not record: it could not close them and a
-// discard would leave them in root's table.  Refused: a domain receives
-// data, and with no control buffer the kernel discards (closes) any
-// descriptors the message carried and sets MSG_CTRUNC.  A msghdr the
-// domain cannot read is passed back: the kernel's own copy fails (EFAULT).
-bool recvmsg_wants_control(const ThreadState *ts, const long *a) {
-  const void *m = (const void *)a[1];
-  if (!m || !caller_may_read(ts, m, sizeof(struct msghdr))) return false;
-  struct msghdr h;
-  memcpy(&h, m, sizeof(h));
-  return h.msg_control && h.msg_controllen;
 }
 
 // open/openat: the path is copied, and what was opened must not be procfs
@@ -344,6 +345,203 @@ WaitMask wait_mask_take(const ThreadState *ts, long nr, long *a) {
   return WaitMask::Copied;
 }
 
+// --- Messages: what the kernel reads is what was checked ----------------
+// sendmsg and recvmsg take a msghdr in domain memory, which the kernel
+// reads after the policy's check: another thread of the domain could
+// rewrite it in between (add a control buffer, change what it holds).
+// So the policy never decides on memory the kernel reads later:
+// - sendmsg: the msghdr and its control buffer are copied into this
+//   thread's copy page (the page of WaitCopy, read-only, key 0), checked
+//   there, and the call's msghdr argument (rsi) is aimed at the copy.  The
+//   kernel only reads a sendmsg's msghdr, so a read-only copy serves.  The
+//   iovecs and data are not copied: the kernel reads them with the
+//   domain's own rights and the policy does not look at them.
+// - recvmsg on a unix socket (the only kind that carries descriptors): the
+//   kernel writes results back into the msghdr, so a read-only copy cannot
+//   serve; the runtime performs the call itself on a private copy with no
+//   control buffer (recvmsg_unix).
+constexpr size_t kMsgCopyOff = 64;
+constexpr size_t kControlCopyOff = 128;
+constexpr size_t kMaxControlCopy = kPage - kControlCopyOff;
+static_assert(sizeof(WaitCopy) <= kMsgCopyOff && kMsgCopyOff + sizeof(struct msghdr) <= kControlCopyOff,
+              "the copy page's layout");
+
+enum class Msg { Pass, Done, Refuse, Failed };
+
+// The first descriptor of an SCM_RIGHTS message in `m` (the sealed copy)
+// that the instance did not open.  Walks the control buffer as the kernel
+// does (__scm_send: CMSG_FIRSTHDR/CMSG_NXTHDR, a header that is not
+// CMSG_OK ends the walk, and the kernel fails the call with EINVAL there),
+// so every SCM_RIGHTS the kernel acts on is seen.
+bool foreign_descriptor(const Instance *in, const struct msghdr *m, int *fd) {
+  const char *ctl = (const char *)m->msg_control;
+  size_t len = m->msg_controllen;
+  for (size_t off = 0; off + sizeof(struct cmsghdr) <= len;) {
+    const auto *c = (const struct cmsghdr *)(ctl + off);
+    if (c->cmsg_len < sizeof(struct cmsghdr) || c->cmsg_len > len - off) break;
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t n = (c->cmsg_len - sizeof(struct cmsghdr)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        memcpy(fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        if (!domain_fd_owned(in, *fd)) return true;
+      }
+    }
+    off += CMSG_ALIGN(c->cmsg_len);
+  }
+  return false;
+}
+
+// sendmsg: copy, seal, check the copy, aim rsi at it.  Descriptors passed
+// with SCM_RIGHTS must be ones the instance opened (domain_resources.cpp):
+// root's, sent to another process or to a socket root reads, would hand
+// root's files to whoever receives them.
+Msg sendmsg_take(const ThreadState *ts, Instance *in, long *a, long *result) {
+  const void *m = (const void *)a[1];
+  if (!m || !caller_may_read(ts, m, sizeof(struct msghdr))) return Msg::Pass;  // the kernel: EFAULT
+  struct msghdr h;
+  memcpy(&h, m, sizeof(h));
+  size_t clen = h.msg_controllen;
+  if (clen && !h.msg_control) {
+    *result = -EFAULT;  // what the kernel's copy of the control buffer gives
+    return Msg::Done;
+  }
+  if (clen > kMaxControlCopy) {
+    log_line("domain '%s': sendmsg with a control buffer of %zu bytes (at most %zu are checked): refused",
+             in->dom->name, clen, kMaxControlCopy);
+    return Msg::Refuse;
+  }
+  if (clen && !caller_may_read(ts, h.msg_control, clen)) {
+    *result = -EFAULT;
+    return Msg::Done;
+  }
+  uintptr_t page = wait_copy_page(ts);
+  if (!page || mprotect((void *)page, kPage, PROT_READ | PROT_WRITE) != 0) return Msg::Failed;
+  auto *copy = (struct msghdr *)(page + kMsgCopyOff);
+  memcpy(copy, &h, sizeof(h));
+  if (clen) {
+    memcpy((void *)(page + kControlCopyOff), h.msg_control, clen);
+    copy->msg_control = (void *)(page + kControlCopyOff);
+  }
+  if (mprotect((void *)page, kPage, PROT_READ) != 0) return Msg::Failed;
+  // Sealed: the bytes checked below are the ones the kernel reads.
+  int fd;
+  if (foreign_descriptor(in, copy, &fd)) {
+    log_line("domain '%s': sendmsg passing descriptor %d, which it did not open (SCM_RIGHTS): refused",
+             in->dom->name, fd);
+    return Msg::Refuse;
+  }
+  a[1] = (long)copy;
+  return Msg::Pass;
+}
+
+bool is_unix_socket(long fd) {
+  int domain = 0;
+  socklen_t len = sizeof(domain);
+  return raw_syscall6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)&domain, (long)&len, 0) == 0 &&
+         domain == AF_UNIX;
+}
+
+uint64_t now_ms() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+// How long a blocking recvmsg on `fd` may wait: SO_RCVTIMEO in ms (0: no
+// limit), or -1 for a descriptor that does not block at all.
+long recv_wait_limit_ms(long fd, long flags) {
+  if (flags & MSG_DONTWAIT) return -1;
+  long fl = raw_syscall6(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+  if (fl >= 0 && (fl & O_NONBLOCK)) return -1;
+  struct timeval tv = {};
+  socklen_t len = sizeof(tv);
+  if (raw_syscall6(SYS_getsockopt, fd, SOL_SOCKET, SO_RCVTIMEO_OLD, (long)&tv, (long)&len, 0) != 0) return 0;
+  long ms = (long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+  return ms > 0 ? ms : (tv.tv_usec > 0 ? 1 : 0);
+}
+
+constexpr size_t kMaxRecvIov = 64;
+constexpr long kRecvWaitSliceMs = 10;
+
+// recvmsg on a unix socket, performed here on a private copy of the
+// msghdr and its iovecs: no control buffer (descriptors sent to it are
+// closed by the kernel, MSG_CTRUNC), iovecs and name checked writable by
+// the domain (the kernel writes them with the runtime's rights).  It never
+// blocks in the kernel here, where the domain's time limit could not reach
+// it: MSG_DONTWAIT, and between tries a wait of at most
+// kRecvWaitSliceMs, after which the domain's deadline is checked (a fault
+// of kind timeout when it passed) and SO_RCVTIMEO honoured (EAGAIN).
+// While it waits, signals to the thread wait too (the handler's mask).
+Msg recvmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int *fault_kind) {
+  auto *m = (struct msghdr *)a[1];
+  long flags = a[2];
+  *result = -EFAULT;
+  if (!m || !caller_may_write(ts, m, sizeof(*m)) || !caller_may_read(ts, m, sizeof(*m))) return Msg::Done;
+  struct msghdr h;
+  memcpy(&h, m, sizeof(h));
+  if (h.msg_control && h.msg_controllen) {
+    log_line("domain '%s': recvmsg with a control buffer on a unix socket (it could receive descriptors): refused",
+             in->dom->name);
+    return Msg::Refuse;
+  }
+  if (flags & MSG_WAITALL) {
+    log_line("domain '%s': recvmsg with MSG_WAITALL on a unix socket is not supported in a confined domain: refused",
+             in->dom->name);
+    return Msg::Refuse;
+  }
+  if (h.msg_iovlen > UIO_MAXIOV) {
+    *result = -EMSGSIZE;
+    return Msg::Done;
+  }
+  if (h.msg_iovlen > kMaxRecvIov) {
+    log_line("domain '%s': recvmsg on a unix socket with %zu iovecs (at most %zu): refused", in->dom->name,
+             (size_t)h.msg_iovlen, kMaxRecvIov);
+    return Msg::Refuse;
+  }
+  struct iovec v[kMaxRecvIov];
+  size_t n = h.msg_iovlen;
+  if (n && (!h.msg_iov || !caller_may_read(ts, h.msg_iov, n * sizeof(v[0])))) return Msg::Done;
+  if (n) memcpy(v, h.msg_iov, n * sizeof(v[0]));
+  for (size_t i = 0; i < n; i++)
+    if (v[i].iov_len && !caller_may_write(ts, v[i].iov_base, v[i].iov_len)) return Msg::Done;
+  if (h.msg_name && (int)h.msg_namelen < 0) {
+    *result = -EINVAL;
+    return Msg::Done;
+  }
+  if (h.msg_name && h.msg_namelen && !caller_may_write(ts, h.msg_name, h.msg_namelen)) return Msg::Done;
+  struct msghdr copy = {};
+  copy.msg_name = h.msg_name;
+  copy.msg_namelen = h.msg_name ? h.msg_namelen : 0;
+  copy.msg_iov = v;
+  copy.msg_iovlen = n;
+  long limit = recv_wait_limit_ms(a[0], flags);
+  uint64_t start = now_ms();
+  long r;
+  for (;;) {
+    r = raw_syscall6(SYS_recvmsg, a[0], (long)&copy, flags | MSG_DONTWAIT, 0, 0, 0);
+    if (r != -EAGAIN || limit < 0) break;
+    Frame &f = ts->frames[ts->depth - 1];
+    uint64_t now = now_ms();
+    if (f.deadline_ms && now >= f.deadline_ms) {
+      f.deadline_ms = 0;  // a watchdog signal still queued finds nothing to do
+      log_line("domain '%s': its time limit passed while recvmsg waited", in->dom->name);
+      *fault_kind = SDRAD_FAULT_TIMEOUT;
+      return Msg::Refuse;
+    }
+    if (limit > 0 && now - start >= (uint64_t)limit) break;
+    struct pollfd p = {(int)a[0], POLLIN, 0};
+    struct timespec slice = {0, kRecvWaitSliceMs * 1000000};
+    raw_syscall6(SYS_ppoll, (long)&p, 1, (long)&slice, 0, 0, 0);
+  }
+  *result = r;
+  if (r < 0) return Msg::Done;
+  // What the kernel writes back into the msghdr of a recvmsg.
+  if (h.msg_name) m->msg_namelen = copy.msg_namelen;
+  m->msg_controllen = 0;
+  m->msg_flags = copy.msg_flags;
+  return Msg::Done;
+}
+
 }  // namespace
 
 SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6], sigset_t *frame_mask,
@@ -391,9 +589,20 @@ SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6],
     log_line("domain '%s': close(%ld) of a descriptor it did not open: refused", in->dom->name, a[0]);
     return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
-  if (nr == SYS_recvmsg && recvmsg_wants_control(ts, a)) {
-    log_line("domain '%s': recvmsg with a control buffer (it could receive descriptors): refused", in->dom->name);
-    return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+  if ((nr == SYS_sendmsg || nr == SYS_recvmsg)) {
+    Msg v = Msg::Pass;
+    if (nr == SYS_sendmsg) v = sendmsg_take(ts, in, a, result);
+    else if (is_unix_socket(a[0])) v = recvmsg_unix(ts, in, a, result, fault_kind);
+    switch (v) {
+      case Msg::Pass: return SysVerdict::Pass;
+      case Msg::Done: return SysVerdict::Done;
+      case Msg::Refuse:
+        if (*fault_kind != SDRAD_FAULT_SYSCALL) return SysVerdict::Fault;
+        return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
+      case Msg::Failed:
+        log_line("domain '%s': a message could not be copied where no domain writes: refused", in->dom->name);
+        return SysVerdict::Fault;
+    }
   }
   switch (rule_for(in, nr, a)) {
     case Rule::Allow:
