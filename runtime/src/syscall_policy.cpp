@@ -514,14 +514,19 @@ Msg recvmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int
   copy.msg_namelen = h.msg_name ? h.msg_namelen : 0;
   copy.msg_iov = v;
   copy.msg_iovlen = n;
-  long limit = recv_wait_limit_ms(a[0], flags);
-  uint64_t start = now_ms();
+  long limit = 0;
+  uint64_t start = 0;
   long r;
-  for (;;) {
+  for (bool first = true;; first = false) {
     r = raw_syscall6(SYS_recvmsg, a[0], (long)&copy, flags | MSG_DONTWAIT, 0, 0, 0);
-    if (r != -EAGAIN || limit < 0) break;
-    Frame &f = ts->frames[ts->depth - 1];
+    if (r != -EAGAIN) break;
     uint64_t now = now_ms();
+    if (first) {  // only a call that would wait pays for these
+      limit = recv_wait_limit_ms(a[0], flags);
+      start = now;
+    }
+    if (limit < 0) break;
+    Frame &f = ts->frames[ts->depth - 1];
     if (f.deadline_ms && now >= f.deadline_ms) {
       f.deadline_ms = 0;  // a watchdog signal still queued finds nothing to do
       log_line("domain '%s': its time limit passed while recvmsg waited", in->dom->name);
