@@ -460,9 +460,8 @@ extern "C" SDRAD_HIDDEN void sdrad_sigsys_handler(int sig, siginfo_t *info, void
   int kind = SDRAD_FAULT_SYSCALL;
   switch (syscall_policy_run(ts, in, nr, a, &uc->uc_sigmask, &result, &kind)) {
     case SysVerdict::Pass: {  // nr and arguments as the domain left them, or one aimed at the policy's copy
-      // The re-arm stub's save slots of rsi, r10, r8 and r9 (syscall_rearm.S).
-      static constexpr struct { int reg, arg, slot; } kArgs[] = {
-          {REG_RSI, 1, 6}, {REG_R10, 3, 2}, {REG_R8, 4, 4}, {REG_R9, 5, 3}};
+      // The re-arm stub's save slots of r10, r8 and r9 (syscall_rearm.S).
+      static constexpr struct { int reg, arg, slot; } kArgs[] = {{REG_R10, 3, 2}, {REG_R8, 4, 4}, {REG_R9, 5, 3}};
       ts->sud_arg_slot = 0;
       for (const auto &r : kArgs)
         if (g[r.reg] != a[r.arg]) {
