@@ -1,14 +1,14 @@
 // Syscall confinement of messages and of a domain's own mappings (issue 9;
 // runtime/src/syscall_policy.cpp, "Messages"; domain_resources.cpp):
-// - sendmsg passes descriptors (SCM_RIGHTS) only if the instance opened
-//   them, and the kernel reads the copy that was checked, so another thread
-//   cannot swap root's descriptor in after the check;
-// - recvmsg on a unix socket is made by the runtime on a private copy with
-//   no control buffer, so another thread cannot add one after the check;
+// - on a unix socket, sendmsg passes descriptors (SCM_RIGHTS) only if the
+//   instance opened them, and recvmsg has no control buffer; the runtime
+//   makes both calls itself on private copies of the msghdr, iovecs and
+//   control buffer, so another thread cannot change them after the check;
 // - mprotect inside one of the domain's own mappings is allowed.
 // Confinement needs Syscall User Dispatch, not protection keys; ctest runs
 // these in both modes (the Confinement* filter, test/unit/CMakeLists.txt).
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -268,6 +268,44 @@ TEST_F(ConfinementMsg, AnotherThreadCannotSwapInRootsDescriptorAfterTheCheck) {
   EXPECT_EQ(leaked, 0) << "root's descriptor was sent in " << leaked << " of " << sent << " messages";
   EXPECT_GT(sent, 0) << "no message with the domain's own descriptor was sent";
   close(mine);
+}
+
+// The runtime makes a unix socket's sendmsg without waiting in the kernel;
+// a blocking stream send still sends everything, as the kernel's would.
+TEST_F(ConfinementMsg, DomainBlockingStreamSendmsgSendsEverything) {
+  SocketPair p;
+  int small = 4096;
+  ASSERT_EQ(setsockopt(p.sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+  constexpr size_t kBytes = 1 << 18;
+  std::atomic<size_t> got{0};
+  std::thread reader([&] {
+    char buf[1024];
+    while (got < kBytes) {
+      ssize_t n = read(p.sv[1], buf, sizeof(buf));
+      if (n <= 0) break;
+      got += (size_t)n;
+      if (got % (64 * 1024) < sizeof(buf)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  int64_t h = domain("conf.msg.send_stream");
+  InDomain<SendB> d(h);
+  d.b->sock = p.sv[0];
+  ASSERT_EQ(d.run([](SendB *b) {
+    char *data = (char *)malloc(kBytes);
+    if (!data) return;
+    memset(data, 's', kBytes);
+    struct iovec v[2] = {{data, kBytes / 4}, {data + kBytes / 4, kBytes - kBytes / 4}};
+    struct msghdr m;
+    memset(&m, 0, sizeof(m));
+    m.msg_iov = v;
+    m.msg_iovlen = 2;
+    b->r = raw3(SYS_sendmsg, b->sock, (long)&m, 0);
+    free(data);
+  }), 0);
+  EXPECT_EQ(d.b->r, (long)kBytes);
+  shutdown(p.sv[0], SHUT_WR);
+  reader.join();
+  EXPECT_EQ(got.load(), kBytes);
 }
 
 TEST_F(ConfinementMsg, DomainCannotSendmmsg) {
