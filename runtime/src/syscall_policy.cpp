@@ -417,6 +417,38 @@ bool foreign_descriptor(const Instance *in, const char *ctl, size_t len, int *fd
   return false;
 }
 
+// Copies between the runtime and domain memory the policy reads or writes
+// for the domain (the rights were checked first: caller_may_read/write).
+// Inside the domain's slot (its stack and heap, where a msghdr usually
+// is) a plain copy; a guard or unused page there is a fault of the domain
+// (kind segv), as its own access would be.  Elsewhere (its own mappings,
+// memory root granted) through the kernel (process_vm_readv/writev on the
+// own process, about 2 us each here), so an address that is not mapped or
+// not writable gives the EFAULT the domain's own call would get, not a
+// fault inside the SIGSYS handler.
+bool domain_read(const Instance *in, void *dst, const void *src, size_t n) {
+  if (in_slot(in, (uintptr_t)src, n)) {
+    memcpy(dst, src, n);
+    return true;
+  }
+  struct iovec local = {dst, n}, remote = {(void *)src, n};
+  return raw_syscall6(SYS_process_vm_readv, getpid(), (long)&local, 1, (long)&remote, 1, 0) == (long)n;
+}
+bool domain_write(const Instance *in, struct iovec *remote, const struct iovec *local, size_t count) {
+  size_t n = 0;
+  bool slot = true;
+  for (size_t i = 0; i < count; i++) {
+    n += local[i].iov_len;
+    slot &= in_slot(in, (uintptr_t)remote[i].iov_base, remote[i].iov_len);
+  }
+  if (slot) {
+    for (size_t i = 0; i < count; i++) memcpy(remote[i].iov_base, local[i].iov_base, local[i].iov_len);
+    return true;
+  }
+  return raw_syscall6(SYS_process_vm_writev, getpid(), (long)local, (long)count, (long)remote, (long)count, 0) ==
+         (long)n;
+}
+
 bool domain_may(const ThreadState *ts, const void *p, size_t n, bool write) {
   return write ? caller_may_write(ts, p, n) : caller_may_read(ts, p, n);
 }
@@ -428,7 +460,7 @@ bool domain_may(const ThreadState *ts, const void *p, size_t n, bool write) {
 Msg msg_copy_in(const ThreadState *ts, Instance *in, const struct msghdr *m, bool recv, MsgCopy *c, long *result) {
   *result = -EFAULT;
   if (!m || !caller_may_read(ts, m, sizeof(*m)) || (recv && !caller_may_write(ts, m, sizeof(*m)))) return Msg::Done;
-  memcpy(&c->h, m, sizeof(c->h));
+  if (!domain_read(in, &c->h, m, sizeof(c->h))) return Msg::Done;
   size_t n = c->h.msg_iovlen;
   if (n > UIO_MAXIOV) {
     *result = -EMSGSIZE;
@@ -440,7 +472,7 @@ Msg msg_copy_in(const ThreadState *ts, Instance *in, const struct msghdr *m, boo
     return Msg::Refuse;
   }
   if (n && (!c->h.msg_iov || !caller_may_read(ts, c->h.msg_iov, n * sizeof(c->v[0])))) return Msg::Done;
-  if (n) memcpy(c->v, c->h.msg_iov, n * sizeof(c->v[0]));
+  if (n && !domain_read(in, c->v, c->h.msg_iov, n * sizeof(c->v[0]))) return Msg::Done;
   c->h.msg_iov = c->v;
   for (size_t i = 0; i < n; i++)
     if (c->v[i].iov_len && !domain_may(ts, c->v[i].iov_base, c->v[i].iov_len, recv)) return Msg::Done;
@@ -536,7 +568,7 @@ Msg sendmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int
     return Msg::Refuse;
   }
   if (clen && !caller_may_read(ts, c.h.msg_control, clen)) return Msg::Done;
-  if (clen) memcpy(c.control, c.h.msg_control, clen);
+  if (clen && !domain_read(in, c.control, c.h.msg_control, clen)) return Msg::Done;
   c.h.msg_control = clen ? c.control : nullptr;
   int fd;
   if (foreign_descriptor(in, c.control, clen, &fd)) {
@@ -570,9 +602,14 @@ Msg recvmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int
   bool named = c.h.msg_name != nullptr;
   v = msg_call(ts, in, SYS_recvmsg, a[0], a[2], &c, result, fault_kind);
   if (v != Msg::Done || *result < 0) return v;
-  if (named) m->msg_namelen = c.h.msg_namelen;
-  m->msg_controllen = 0;
-  m->msg_flags = c.h.msg_flags;
+  size_t controllen = 0;
+  struct iovec local[3] = {{&controllen, sizeof(m->msg_controllen)},
+                           {&c.h.msg_flags, sizeof(m->msg_flags)},
+                           {&c.h.msg_namelen, sizeof(m->msg_namelen)}};
+  struct iovec remote[3] = {{&m->msg_controllen, sizeof(m->msg_controllen)},
+                            {&m->msg_flags, sizeof(m->msg_flags)},
+                            {&m->msg_namelen, sizeof(m->msg_namelen)}};
+  if (!domain_write(in, remote, local, named ? 3 : 2)) *result = -EFAULT;  // the kernel's answer; the data is gone
   return Msg::Done;
 }
 

@@ -595,3 +595,23 @@ TEST_F(ConfinementMsg, DomainCannotMprotectRootsMapping) {
   *(volatile char *)root = 1;  // still writable
   munmap(root, 4096);
 }
+
+// A msghdr pointer into nothing: the kernel's answer (EFAULT), not a
+// fault of the runtime that reads it for the policy.
+TEST_F(ConfinementMsg, DomainRecvmsgWithAnUnmappedMsghdrGetsEfault) {
+  SocketPair p;
+  int64_t h = domain("conf.msg.recv_unmapped");
+  InDomain<RecvB> d(h);
+  d.b->sock = p.sv[1];
+  ASSERT_EQ(d.run([](RecvB *b) { b->r = raw3(SYS_recvmsg, b->sock, 16, MSG_DONTWAIT); }), 0);
+  EXPECT_EQ(d.b->r, -EFAULT);
+}
+
+TEST_F(ConfinementMsg, DomainSendmsgWithAnUnmappedMsghdrGetsEfault) {
+  SocketPair p;
+  int64_t h = domain("conf.msg.send_unmapped");
+  InDomain<SendB> d(h);
+  d.b->sock = p.sv[0];
+  ASSERT_EQ(d.run([](SendB *b) { b->r = raw3(SYS_sendmsg, b->sock, 16, MSG_DONTWAIT); }), 0);
+  EXPECT_EQ(d.b->r, -EFAULT);
+}
