@@ -3,16 +3,17 @@
 // and the descriptors it opened.  The SIGSYS handler performs those calls
 // for the domain (syscall_policy.cpp) and records them in the instance,
 // which is root-keyed runtime state: the domain's own code never writes
-// the tables.  munmap, mremap and madvise outside the slot are accepted
-// on exactly these mappings, close on exactly these descriptors.  When the
+// the tables.  munmap, mremap, mprotect and madvise outside the slot are
+// accepted on exactly these mappings; close and sendmsg's SCM_RIGHTS on
+// exactly these descriptors.  When the
 // instance is discarded (a fault, thread exit) or freed, what is still
 // there is released: the mappings are unmapped and the descriptors closed,
 // so a domain that faults in a loop leaves no address space, map count or
 // descriptors behind.  Bounds: kMaxMaps mappings of at most kMaxMapBytes
 // together (beyond: ENOMEM), kMaxFds descriptors (beyond: EMFILE).
-// Descriptors can reach a domain only this way: recvmsg with a control
-// buffer (SCM_RIGHTS) is refused by the policy (syscall_policy.cpp), so
-// none arrive that these tables would miss.
+// Descriptors can reach a domain only this way: a unix socket's recvmsg
+// has no control buffer (SCM_RIGHTS; syscall_policy.cpp makes the call on
+// its own copy of the msghdr), so none arrive that these tables would miss.
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
