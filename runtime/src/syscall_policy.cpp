@@ -360,7 +360,7 @@ constexpr size_t kMaxMsgIov = 64;
 constexpr size_t kMaxControlCopy = 4096 - 128;
 constexpr long kMsgWaitSliceMs = 10;
 
-enum class Msg { Pass, Done, Refuse };
+enum class Msg { Copied, Done, Refuse };  // Copied: msg_copy_in read and checked it
 
 struct MsgCopy {
   struct msghdr h;  // what the kernel is given
@@ -483,7 +483,7 @@ Msg msg_copy_in(const ThreadState *ts, Instance *in, const struct msghdr *m, boo
   }
   if (c->h.msg_namelen && !domain_may(ts, c->h.msg_name, c->h.msg_namelen, recv)) return Msg::Done;
   c->h.msg_flags = 0;
-  return Msg::Pass;
+  return Msg::Copied;
 }
 
 // Drops what a stream sendmsg sent from the front of the iovecs.
@@ -559,7 +559,7 @@ Msg msg_call(ThreadState *ts, Instance *in, long nr, long fd, long flags, MsgCop
 Msg sendmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int *fault_kind) {
   MsgCopy c;
   Msg v = msg_copy_in(ts, in, (const struct msghdr *)a[1], false, &c, result);
-  if (v != Msg::Pass) return v;
+  if (v != Msg::Copied) return v;
   size_t clen = c.h.msg_controllen;
   if (clen && !c.h.msg_control) return Msg::Done;  // EFAULT, as the kernel's copy of it
   if (clen > kMaxControlCopy) {
@@ -586,7 +586,7 @@ Msg recvmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int
   auto *m = (struct msghdr *)a[1];
   MsgCopy c;
   Msg v = msg_copy_in(ts, in, m, true, &c, result);
-  if (v != Msg::Pass) return v;
+  if (v != Msg::Copied) return v;
   if (c.h.msg_control && c.h.msg_controllen) {
     log_line("domain '%s': recvmsg with a control buffer on a unix socket (it could receive descriptors): refused",
              in->dom->name);
