@@ -8,6 +8,11 @@
 //   syscall.domain_any     the same in a domain with SDRAD_POLICY_SYSCALLS_ANY
 //   call.noarg_confined / call.noarg_unconfined   the no-argument isolated
 //                          call into a confined / unconfined domain
+//   msg.root / msg.domain  one byte sent with sendmsg and received with
+//                          recvmsg over a unix socket pair, from root / from
+//                          inside a confined domain (the policy checks a
+//                          sealed copy of sendmsg's msghdr and makes a unix
+//                          socket's recvmsg itself: syscall_policy.cpp)
 // Each figure is per system call (or per call), the fastest of interleaved
 // batches.  With SDRAD_CONFINEMENT=per-call every name gets the suffix
 // ".per_call" (bench/run.sh runs both modes; always-on is the default; in
@@ -15,6 +20,7 @@
 // pays two prctl calls).  The system calls inside a domain run in a loop inside one
 // isolated call, so the call's own cost is amortised away.
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,6 +60,43 @@ struct NoArgBlk {
 void entry_noarg(void *p) { ((NoArgBlk *)p)->ret = 1; }
 }  // namespace
 
+static int g_pair[2] = {-1, -1};
+
+// One byte out and back in with sendmsg/recvmsg (system call instructions,
+// as libc's wrappers make them).
+static long msg_round_trip() {
+  char out = 'm', in = 0;
+  struct iovec vo = {&out, 1}, vi = {&in, 1};
+  struct msghdr mo = {}, mi = {};
+  mo.msg_iov = &vo;
+  mo.msg_iovlen = 1;
+  mi.msg_iov = &vi;
+  mi.msg_iovlen = 1;
+  long r;
+  register long rdx __asm__("rdx") = 0;
+  __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_sendmsg), "D"((long)g_pair[0]), "S"(&mo), "r"(rdx)
+                   : "rcx", "r11", "memory");
+  __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_recvmsg), "D"((long)g_pair[1]), "S"(&mi), "r"(rdx)
+                   : "rcx", "r11", "memory");
+  return r == 1 && in == 'm';
+}
+namespace {
+void entry_msg_loop(void *p) {
+  auto *b = (LoopBlk *)p;
+  long s = 0;
+  for (uint64_t i = 0; i < b->n; i++) s += msg_round_trip();
+  b->ret = s;
+}
+}  // namespace
+
+static void msg_in_domain(uint64_t n) {
+  long r = 0;
+  if (isolated_call(g_conf, entry_msg_loop, LoopBlk{n, 0}, &r) != 0 || (uint64_t)r != n) {
+    fprintf(stderr, "bench_syscall: sendmsg/recvmsg in the domain failed (%ld of %lu)\n", r, (unsigned long)n);
+    exit(1);
+  }
+}
+
 static long in_domain(__sdrad_domain_ref &d, uint64_t n) {
   long r = 0;
   if (isolated_call(d, entry_loop, LoopBlk{n, 0}, &r) != 0) {
@@ -73,6 +116,10 @@ int main(int argc, char **argv) {
       for (uint64_t i = 0; i < n; i++) raw_getppid();
     });
   }).join();
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, g_pair) != 0) {
+    perror("bench_syscall: socketpair");
+    return 1;
+  }
   int64_t r;
   isolated_call(g_conf, entry_noarg, NoArgBlk{0}, &r);  // this thread: dispatch on
   auto v = time_interleaved({
@@ -89,6 +136,10 @@ int main(int argc, char **argv) {
         int64_t x;
         for (uint64_t i = 0; i < n; i++) isolated_call(g_any, entry_noarg, NoArgBlk{0}, &x);
       },
+      [](uint64_t n) {
+        for (uint64_t i = 0; i < n; i++) msg_round_trip();
+      },
+      [](uint64_t n) { msg_in_domain(n); },
   });
   const char *mode = getenv("SDRAD_CONFINEMENT");
   std::string sfx = mode && !strcmp(mode, "per-call") ? ".per_call" : "";
@@ -99,6 +150,8 @@ int main(int argc, char **argv) {
   result(("syscall.domain_any" + sfx).c_str(), v[2], "ns");
   result(("call.noarg_confined" + sfx).c_str(), v[3], "ns");
   result(("call.noarg_unconfined" + sfx).c_str(), v[4], "ns");
+  result(("msg.root" + sfx).c_str(), v[5], "ns");
+  result(("msg.domain" + sfx).c_str(), v[6], "ns");
   printf("# confined domain syscall / root syscall: %.1fx\n", v[1] / v[0]);
   printf("# root syscall, thread used domains / fresh: %.2fx\n", v[0] / fresh);
   return 0;

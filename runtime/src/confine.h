@@ -102,6 +102,8 @@ bool domain_map_owned(const Instance *in, uintptr_t addr, uintptr_t len);
 long domain_munmap(Instance *in, uintptr_t addr, uintptr_t len);  // owned range
 bool domain_mremap_allowed(const Instance *in, const long a[6]);  // a whole one, no MREMAP_FIXED
 long domain_mremap(Instance *in, const long a[6]);
+long domain_mprotect(Instance *in, const long a[6]);      // inside one owned mapping, no PROT_EXEC
+bool domain_fd_owned(const Instance *in, long fd);       // opened by the instance, still that file
 bool domain_fd_add(Instance *in, int fd);                // false: table full
 enum class FdClose { Owned, NotOpen, Foreign };          // closed / EBADF / not the instance's
 FdClose domain_fd_close(Instance *in, long fd, long *result);

@@ -3,16 +3,17 @@
 // and the descriptors it opened.  The SIGSYS handler performs those calls
 // for the domain (syscall_policy.cpp) and records them in the instance,
 // which is root-keyed runtime state: the domain's own code never writes
-// the tables.  munmap, mremap and madvise outside the slot are accepted
-// on exactly these mappings, close on exactly these descriptors.  When the
+// the tables.  munmap, mremap, mprotect and madvise outside the slot are
+// accepted on exactly these mappings; close and sendmsg's SCM_RIGHTS on
+// exactly these descriptors.  When the
 // instance is discarded (a fault, thread exit) or freed, what is still
 // there is released: the mappings are unmapped and the descriptors closed,
 // so a domain that faults in a loop leaves no address space, map count or
 // descriptors behind.  Bounds: kMaxMaps mappings of at most kMaxMapBytes
 // together (beyond: ENOMEM), kMaxFds descriptors (beyond: EMFILE).
-// Descriptors can reach a domain only this way: recvmsg with a control
-// buffer (SCM_RIGHTS) is refused by the policy (syscall_policy.cpp), so
-// none arrive that these tables would miss.
+// Descriptors can reach a domain only this way: a unix socket's recvmsg
+// has no control buffer (SCM_RIGHTS; syscall_policy.cpp makes the call on
+// its own copy of the msghdr), so none arrive that these tables would miss.
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -150,6 +151,18 @@ long domain_mremap(Instance *in, const long a[6]) {
   return r;
 }
 
+// mprotect inside one of the instance's mappings (syscall_policy.cpp
+// checked that it is one and that PROT_EXEC is not asked for).  Performed
+// here, so the range checked is the range changed.  Under PKU the pages
+// keep the instance's key (mprotect leaves a mapping's key as it is).
+long domain_mprotect(Instance *in, const long a[6]) {
+  uintptr_t lo = (uintptr_t)a[0], end = lo + page_up((uintptr_t)a[1]);
+  if (lo & (kPage - 1)) return -EINVAL;
+  if (a[2] & PROT_EXEC) return -EPERM;  // the policy refused it; not reached
+  if (map_holding(in, lo, end) < 0) return -ENOMEM;  // the policy checked; not reached
+  return raw_syscall6(SYS_mprotect, a[0], a[1], a[2], 0, 0, 0);
+}
+
 bool domain_fd_add(Instance *in, int fd) {
   uint64_t dev, ino;
   if (in->n_fds >= (uint32_t)Instance::kMaxFds || !file_id(fd, &dev, &ino)) {
@@ -158,6 +171,17 @@ bool domain_fd_add(Instance *in, int fd) {
   }
   in->fds[in->n_fds++] = {fd, dev, ino};
   return true;
+}
+
+// A descriptor the instance opened that still names the file it opened
+// (root may have closed the number and opened another file into it).
+bool domain_fd_owned(const Instance *in, long fd) {
+  for (uint32_t i = 0; i < in->n_fds; i++) {
+    if (in->fds[i].fd != fd) continue;
+    uint64_t dev, ino;
+    return file_id((int)fd, &dev, &ino) && dev == in->fds[i].dev && ino == in->fds[i].ino;
+  }
+  return false;
 }
 
 FdClose domain_fd_close(Instance *in, long fd, long *result) {

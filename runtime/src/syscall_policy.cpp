@@ -10,13 +10,19 @@
 // futex, sched_yield, getrandom, identity queries, memory calls confined to
 // the domain's own slot, anonymous (or read-only file) mappings without
 // PROT_EXEC that replace nothing, the signal mask without the fault
-// signals, opening files that are not in /proc, recvmsg without a control
-// buffer (no descriptors arrive), and exit_group.
+// signals, opening files that are not in /proc, sendmsg and recvmsg (on a
+// unix socket performed here on copies: descriptors passed with SCM_RIGHTS
+// only if the instance opened them, none received; see "Messages"), and
+// exit_group.
 // Performed here and recorded in the instance (domain_resources.cpp):
-// opening a file, a mapping that replaces nothing, and munmap/mremap of
-// such a mapping (madvise on one is passed back); close only of a
-// descriptor the instance opened.  Both are released when the instance is
-// discarded.
+// opening a file, a mapping that replaces nothing, and munmap/mremap/
+// mprotect of such a mapping (madvise on one is passed back); close only
+// of a descriptor the instance opened.  Both are released when the
+// instance is discarded.
+// Pointer arguments the policy inspects are read once and the kernel is
+// given that copy (or the runtime makes the call with it): the signal
+// mask, a wait's mask, an open's path, a unix socket's sendmsg/recvmsg
+// msghdr, iovecs and control buffer (docs/plugin.md, "System calls").
 // Everything else is refused: a fault of the domain (kind "syscall", the
 // number in the report's addr) or, for a domain whose policy says so, -EPERM.
 // A few are always a fault: rt_sigreturn from domain code (a forged frame),
@@ -34,6 +40,10 @@
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <poll.h>
+#include <limits.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -83,8 +93,11 @@ Rule memory_rule(const Instance *in, long nr, const long *a) {
       return fixed ? Rule::Allow : Rule::Perform;  // replaces nothing: tracked, released at a discard
     }
     case SYS_mprotect:
+      // Inside the slot, or inside one mapping the instance made (never
+      // beyond it: the kernel would change what lies next to it).
       if (a[2] & PROT_EXEC) return Rule::Fault;
-      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
+      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
+      return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
     case SYS_munmap:
       if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
       return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
@@ -106,6 +119,7 @@ long memory_perform(Instance *in, long nr, const long *a) {
     case SYS_mmap: return domain_mmap(in, a);
     case SYS_munmap: return domain_munmap(in, (uintptr_t)a[0], (uintptr_t)a[1]);
     case SYS_mremap: return domain_mremap(in, a);
+    case SYS_mprotect: return domain_mprotect(in, a);
   }
   return -ENOSYS;  // not reached: memory_rule performs only these
 }
@@ -119,7 +133,7 @@ Rule rule_for(const Instance *in, long nr, const long *a) {
     case SYS_newfstatat: case SYS_statx: case SYS_fsync: case SYS_fdatasync:
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
     case SYS_epoll_wait: case SYS_epoll_pwait:
-    case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:
+    case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg: case SYS_sendmsg:  // unix sockets: syscall_policy_run
     case SYS_getsockopt: case SYS_getsockname: case SYS_getpeername:
     case SYS_access: case SYS_faccessat: case SYS_getcwd: case SYS_getdents64:
     // Clocks, time, waiting.
@@ -176,20 +190,6 @@ long run_sigprocmask(const ThreadState *ts, const long *a, sigset_t *frame_mask)
   if (a[2]) memcpy((void *)a[2], &old, n);
   memcpy(frame_mask, &next, n);
   return 0;
-}
-
-// recvmsg with a control buffer could receive descriptors (SCM_RIGHTS)
-// that the instance does not record: it could not close them and a
-// discard would leave them in root's table.  Refused: a domain receives
-// data, and with no control buffer the kernel discards (closes) any
-// descriptors the message carried and sets MSG_CTRUNC.  A msghdr the
-// domain cannot read is passed back: the kernel's own copy fails (EFAULT).
-bool recvmsg_wants_control(const ThreadState *ts, const long *a) {
-  const void *m = (const void *)a[1];
-  if (!m || !caller_may_read(ts, m, sizeof(struct msghdr))) return false;
-  struct msghdr h;
-  memcpy(&h, m, sizeof(h));
-  return h.msg_control && h.msg_controllen;
 }
 
 // open/openat: the path is copied, and what was opened must not be procfs
@@ -344,6 +344,275 @@ WaitMask wait_mask_take(const ThreadState *ts, long nr, long *a) {
   return WaitMask::Copied;
 }
 
+// --- Messages: what the kernel reads is what was checked ----------------
+// sendmsg and recvmsg take a msghdr in domain memory, which the kernel
+// would read after the policy's check: another thread of the domain could
+// rewrite it in between (add a control buffer to a recvmsg, swap root's
+// descriptor into a sendmsg's SCM_RIGHTS).  Only unix sockets carry
+// descriptors, so only there does the policy look at a message: the
+// runtime makes the call itself on private copies of the msghdr, its
+// iovecs and its control buffer, read once from domain memory and checked
+// (msg_call).  The kernel then reads and writes the domain's buffers with
+// the runtime's rights, so they must be ones the domain may read (sendmsg)
+// or write (recvmsg); others give EFAULT.  On other sockets both calls are
+// passed back unread: the domain re-executes them with its own rights.
+constexpr size_t kMaxMsgIov = 64;
+constexpr size_t kMaxControlCopy = 4096 - 128;
+constexpr long kMsgWaitSliceMs = 10;
+
+enum class Msg { Copied, Done, Refuse };  // Copied: msg_copy_in read and checked it
+
+struct MsgCopy {
+  struct msghdr h;  // what the kernel is given
+  struct iovec v[kMaxMsgIov];
+  alignas(struct cmsghdr) char control[kMaxControlCopy];
+};
+
+bool is_unix_socket(long fd) {
+  int domain = 0;
+  socklen_t len = sizeof(domain);
+  return raw_syscall6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)&domain, (long)&len, 0) == 0 &&
+         domain == AF_UNIX;
+}
+
+uint64_t now_ms() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+// How long a call on `fd` that would block may wait: SO_RCVTIMEO or
+// SO_SNDTIMEO in ms (0: no limit), or -1 for one that does not block.
+long msg_wait_limit_ms(long fd, long flags, bool recv) {
+  if (flags & MSG_DONTWAIT) return -1;
+  long fl = raw_syscall6(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+  if (fl >= 0 && (fl & O_NONBLOCK)) return -1;
+  struct timeval tv = {};
+  socklen_t len = sizeof(tv);
+  if (raw_syscall6(SYS_getsockopt, fd, SOL_SOCKET, recv ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD, (long)&tv, (long)&len,
+                   0) != 0)
+    return 0;
+  long ms = (long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+  return ms > 0 ? ms : (tv.tv_usec > 0 ? 1 : 0);
+}
+
+// The first descriptor of an SCM_RIGHTS message in the (private) control
+// buffer that the instance did not open.  Walks it as the kernel does
+// (__scm_send: CMSG_FIRSTHDR/CMSG_NXTHDR, a header that is not CMSG_OK
+// ends the walk and the kernel fails the call with EINVAL there), so every
+// SCM_RIGHTS the kernel acts on is seen.
+bool foreign_descriptor(const Instance *in, const char *ctl, size_t len, int *fd) {
+  for (size_t off = 0; off + sizeof(struct cmsghdr) <= len;) {
+    const auto *c = (const struct cmsghdr *)(ctl + off);
+    if (c->cmsg_len < sizeof(struct cmsghdr) || c->cmsg_len > len - off) break;
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t n = (c->cmsg_len - sizeof(struct cmsghdr)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        memcpy(fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        if (!domain_fd_owned(in, *fd)) return true;
+      }
+    }
+    off += CMSG_ALIGN(c->cmsg_len);
+  }
+  return false;
+}
+
+// Copies between the runtime and domain memory the policy reads or writes
+// for the domain (the rights were checked first: caller_may_read/write).
+// Inside the domain's slot (its stack and heap, where a msghdr usually
+// is) a plain copy; a guard or unused page there is a fault of the domain
+// (kind segv), as its own access would be.  Elsewhere (its own mappings,
+// memory root granted) through the kernel (process_vm_readv/writev on the
+// own process, about 2 us each here), so an address that is not mapped or
+// not writable gives the EFAULT the domain's own call would get, not a
+// fault inside the SIGSYS handler.
+bool domain_read(const Instance *in, void *dst, const void *src, size_t n) {
+  if (in_slot(in, (uintptr_t)src, n)) {
+    memcpy(dst, src, n);
+    return true;
+  }
+  struct iovec local = {dst, n}, remote = {(void *)src, n};
+  return raw_syscall6(SYS_process_vm_readv, getpid(), (long)&local, 1, (long)&remote, 1, 0) == (long)n;
+}
+bool domain_write(const Instance *in, struct iovec *remote, const struct iovec *local, size_t count) {
+  size_t n = 0;
+  bool slot = true;
+  for (size_t i = 0; i < count; i++) {
+    n += local[i].iov_len;
+    slot &= in_slot(in, (uintptr_t)remote[i].iov_base, remote[i].iov_len);
+  }
+  if (slot) {
+    for (size_t i = 0; i < count; i++) memcpy(remote[i].iov_base, local[i].iov_base, local[i].iov_len);
+    return true;
+  }
+  return raw_syscall6(SYS_process_vm_writev, getpid(), (long)local, (long)count, (long)remote, (long)count, 0) ==
+         (long)n;
+}
+
+bool domain_may(const ThreadState *ts, const void *p, size_t n, bool write) {
+  return write ? caller_may_write(ts, p, n) : caller_may_read(ts, p, n);
+}
+
+// Reads the domain's msghdr `m` and its iovecs once into `c` and checks
+// the buffers (the kernel will use them with the runtime's rights); the
+// control buffer is the caller's business.  Done with *result on an error
+// the kernel would also give.
+Msg msg_copy_in(const ThreadState *ts, Instance *in, const struct msghdr *m, bool recv, MsgCopy *c, long *result) {
+  *result = -EFAULT;
+  if (!m || !caller_may_read(ts, m, sizeof(*m)) || (recv && !caller_may_write(ts, m, sizeof(*m)))) return Msg::Done;
+  if (!domain_read(in, &c->h, m, sizeof(c->h))) return Msg::Done;
+  size_t n = c->h.msg_iovlen;
+  if (n > UIO_MAXIOV) {
+    *result = -EMSGSIZE;
+    return Msg::Done;
+  }
+  if (n > kMaxMsgIov) {
+    log_line("domain '%s': %s on a unix socket with %zu iovecs (at most %zu): refused", in->dom->name,
+             recv ? "recvmsg" : "sendmsg", n, kMaxMsgIov);
+    return Msg::Refuse;
+  }
+  if (n && (!c->h.msg_iov || !caller_may_read(ts, c->h.msg_iov, n * sizeof(c->v[0])))) return Msg::Done;
+  if (n && !domain_read(in, c->v, c->h.msg_iov, n * sizeof(c->v[0]))) return Msg::Done;
+  c->h.msg_iov = c->v;
+  for (size_t i = 0; i < n; i++)
+    if (c->v[i].iov_len && !domain_may(ts, c->v[i].iov_base, c->v[i].iov_len, recv)) return Msg::Done;
+  if (!c->h.msg_name) c->h.msg_namelen = 0;
+  if ((int)c->h.msg_namelen < 0) {
+    *result = -EINVAL;
+    return Msg::Done;
+  }
+  if (c->h.msg_namelen && !domain_may(ts, c->h.msg_name, c->h.msg_namelen, recv)) return Msg::Done;
+  c->h.msg_flags = 0;
+  return Msg::Copied;
+}
+
+// Drops what a stream sendmsg sent from the front of the iovecs.
+void iov_advance(struct msghdr *h, size_t sent) {
+  while (h->msg_iovlen && sent >= h->msg_iov->iov_len) {
+    sent -= h->msg_iov->iov_len;
+    h->msg_iov++;
+    h->msg_iovlen--;
+  }
+  if (h->msg_iovlen) {
+    h->msg_iov->iov_base = (char *)h->msg_iov->iov_base + sent;
+    h->msg_iov->iov_len -= sent;
+  }
+}
+
+// Makes the call on the copy without ever waiting in the kernel, where the
+// domain's time limit could not reach it: MSG_DONTWAIT, and while the
+// call would block a wait of at most kMsgWaitSliceMs for the socket, after
+// which the domain's deadline (a fault of kind timeout once it passed) and
+// SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN, or what a stream send sent) are
+// checked.  A blocking stream sendmsg sends everything, as the kernel's
+// would.  Signals to the thread wait until it returns (the handler's mask).
+Msg msg_call(ThreadState *ts, Instance *in, long nr, long fd, long flags, MsgCopy *c, long *result, int *fault_kind) {
+  bool recv = nr == SYS_recvmsg;
+  long limit = 0, total = 0;
+  uint64_t start = 0;
+  int type = 0;
+  size_t want = 0;
+  for (size_t i = 0; i < c->h.msg_iovlen; i++) want += c->v[i].iov_len;
+  for (bool first = true;; first = false) {
+    long r = raw_syscall6(nr, fd, (long)&c->h, flags | MSG_DONTWAIT, 0, 0, 0);
+    bool partial = !recv && r >= 0 && (size_t)r < want;
+    if (first && (r == -EAGAIN || partial)) {  // only a call that may wait pays for these
+      limit = msg_wait_limit_ms(fd, flags, recv);
+      socklen_t len = sizeof(type);
+      raw_syscall6(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)&type, (long)&len, 0);
+      start = now_ms();
+    }
+    if (partial && r > 0 && type == SOCK_STREAM && limit >= 0) {
+      total += r;  // a blocking stream send goes on with the rest
+      want -= (size_t)r;
+      iov_advance(&c->h, (size_t)r);
+      c->h.msg_control = nullptr;  // sent with the first part
+      c->h.msg_controllen = 0;
+      r = -EAGAIN;
+    }
+    if (r != -EAGAIN || limit < 0) {
+      *result = r >= 0 ? total + r : (total ? total : r);
+      return Msg::Done;
+    }
+    Frame &f = ts->frames[ts->depth - 1];
+    uint64_t now = now_ms();
+    if (f.deadline_ms && now >= f.deadline_ms) {
+      f.deadline_ms = 0;  // a watchdog signal still queued finds nothing to do
+      log_line("domain '%s': its time limit passed while %s waited", in->dom->name, recv ? "recvmsg" : "sendmsg");
+      *fault_kind = SDRAD_FAULT_TIMEOUT;
+      return Msg::Refuse;
+    }
+    if (limit > 0 && now - start >= (uint64_t)limit) {
+      *result = total ? total : -EAGAIN;
+      return Msg::Done;
+    }
+    struct pollfd p = {(int)fd, (short)(recv ? POLLIN : POLLOUT), 0};
+    struct timespec slice = {0, kMsgWaitSliceMs * 1000000};
+    raw_syscall6(SYS_ppoll, (long)&p, 1, (long)&slice, 0, 0, 0);
+  }
+}
+
+// sendmsg on a unix socket: descriptors passed with SCM_RIGHTS must be
+// ones the instance opened (domain_resources.cpp); root's, sent to
+// another process or to a socket root reads, would hand root's files to
+// whoever receives them.
+Msg sendmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int *fault_kind) {
+  MsgCopy c;
+  Msg v = msg_copy_in(ts, in, (const struct msghdr *)a[1], false, &c, result);
+  if (v != Msg::Copied) return v;
+  size_t clen = c.h.msg_controllen;
+  if (clen && !c.h.msg_control) return Msg::Done;  // EFAULT, as the kernel's copy of it
+  if (clen > kMaxControlCopy) {
+    log_line("domain '%s': sendmsg with a control buffer of %zu bytes (at most %zu are checked): refused",
+             in->dom->name, clen, kMaxControlCopy);
+    return Msg::Refuse;
+  }
+  if (clen && !caller_may_read(ts, c.h.msg_control, clen)) return Msg::Done;
+  if (clen && !domain_read(in, c.control, c.h.msg_control, clen)) return Msg::Done;
+  c.h.msg_control = clen ? c.control : nullptr;
+  int fd;
+  if (foreign_descriptor(in, c.control, clen, &fd)) {
+    log_line("domain '%s': sendmsg passing descriptor %d, which it did not open (SCM_RIGHTS): refused",
+             in->dom->name, fd);
+    return Msg::Refuse;
+  }
+  return msg_call(ts, in, SYS_sendmsg, a[0], a[2], &c, result, fault_kind);
+}
+
+// recvmsg on a unix socket: no control buffer, so descriptors sent to the
+// domain are closed by the kernel (MSG_CTRUNC), never received unrecorded.
+// What the kernel writes back into the msghdr is written back.
+Msg recvmsg_unix(ThreadState *ts, Instance *in, const long *a, long *result, int *fault_kind) {
+  auto *m = (struct msghdr *)a[1];
+  MsgCopy c;
+  Msg v = msg_copy_in(ts, in, m, true, &c, result);
+  if (v != Msg::Copied) return v;
+  if (c.h.msg_control && c.h.msg_controllen) {
+    log_line("domain '%s': recvmsg with a control buffer on a unix socket (it could receive descriptors): refused",
+             in->dom->name);
+    return Msg::Refuse;
+  }
+  if (a[2] & MSG_WAITALL) {
+    log_line("domain '%s': recvmsg with MSG_WAITALL on a unix socket is not supported in a confined domain: refused",
+             in->dom->name);
+    return Msg::Refuse;
+  }
+  c.h.msg_control = nullptr;
+  c.h.msg_controllen = 0;
+  bool named = c.h.msg_name != nullptr;
+  v = msg_call(ts, in, SYS_recvmsg, a[0], a[2], &c, result, fault_kind);
+  if (v != Msg::Done || *result < 0) return v;
+  size_t controllen = 0;
+  struct iovec local[3] = {{&controllen, sizeof(m->msg_controllen)},
+                           {&c.h.msg_flags, sizeof(m->msg_flags)},
+                           {&c.h.msg_namelen, sizeof(m->msg_namelen)}};
+  struct iovec remote[3] = {{&m->msg_controllen, sizeof(m->msg_controllen)},
+                            {&m->msg_flags, sizeof(m->msg_flags)},
+                            {&m->msg_namelen, sizeof(m->msg_namelen)}};
+  if (!domain_write(in, remote, local, named ? 3 : 2)) *result = -EFAULT;  // the kernel's answer; the data is gone
+  return Msg::Done;
+}
+
 }  // namespace
 
 SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6], sigset_t *frame_mask,
@@ -391,8 +660,11 @@ SysVerdict syscall_policy_run(ThreadState *ts, Instance *in, long nr, long a[6],
     log_line("domain '%s': close(%ld) of a descriptor it did not open: refused", in->dom->name, a[0]);
     return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
-  if (nr == SYS_recvmsg && recvmsg_wants_control(ts, a)) {
-    log_line("domain '%s': recvmsg with a control buffer (it could receive descriptors): refused", in->dom->name);
+  if ((nr == SYS_sendmsg || nr == SYS_recvmsg) && is_unix_socket(a[0])) {
+    Msg v = nr == SYS_sendmsg ? sendmsg_unix(ts, in, a, result, fault_kind)
+                              : recvmsg_unix(ts, in, a, result, fault_kind);
+    if (v == Msg::Done) return SysVerdict::Done;
+    if (*fault_kind != SDRAD_FAULT_SYSCALL) return SysVerdict::Fault;  // the time limit
     return eperm ? SysVerdict::Refuse : SysVerdict::Fault;
   }
   switch (rule_for(in, nr, a)) {

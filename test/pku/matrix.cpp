@@ -1531,6 +1531,11 @@ static const Row kRows[] = {
     {"sys_common_calls", ALLOWED, false, false, D_MAIN, r_sys_common_calls, 0},
     {"sys_close_root_fd_then_open", BLOCKED, false, false, D_MAIN, r_sys_close_root_fd_then_open, SDRAD_FAULT_SYSCALL},
     {"sys_mmap_written_by_other_domain", BLOCKED, true, false, D_MAIN, r_sys_mmap_written_by_other_domain, 0},
+    {"sys_sendmsg_root_fd", BLOCKED, false, false, D_MAIN, r_sys_sendmsg_root_fd, SDRAD_FAULT_SYSCALL},
+    {"sys_recvmsg_control_buffer", BLOCKED, false, false, D_MAIN, r_sys_recvmsg_control_buffer, SDRAD_FAULT_SYSCALL},
+    {"sys_recvmsg_into_root", BLOCKED, false, false, D_MAIN, r_sys_recvmsg_into_root, 0},
+    {"sys_mprotect_own_mapping", ALLOWED, false, false, D_MAIN, r_sys_mprotect_own_mapping, 0},
+    {"sys_mprotect_own_mapping_exec", BLOCKED, false, false, D_MAIN, r_sys_mprotect_own_mapping_exec, SDRAD_FAULT_SYSCALL},
 };
 #endif  // MATRIX_PLUGIN
 
