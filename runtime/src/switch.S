@@ -200,6 +200,14 @@ sdrad_enter_and_run:
 1:      mov     rdi, r12
         mov     rsi, r13
         call    sdrad_invoke
+        /* EFLAGS as the ABI has them at a return: a domain may have set the
+           direction flag (root's memcpy would copy downwards) or the
+           alignment-check flag (root's unaligned accesses would raise
+           SIGBUS): rows rt7_direction_flag_leaks_into_root,
+           rt7_alignment_check_flag_leaks_into_root.  Pushed with the
+           domain's rights, on its stack. */
+        push    2
+        popfq
         mov     r12d, eax
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
@@ -374,6 +382,7 @@ sdrad_open_root_pkru:
         .type   sdrad_soft_fault_gate, @function
 sdrad_soft_fault_gate:
         .cfi_startproc
+        cld                             /* the rewind's memsets (ELEVATE: also without PKU) */
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
         ELEVATE_MARKED
