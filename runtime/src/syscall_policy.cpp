@@ -99,6 +99,9 @@ Rule memory_rule(const Instance *in, long nr, const long *a) {
       if (prot & PROT_EXEC) return Rule::Fault;
       bool fixed = (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
       if (fixed) return Rule::Fault;
+      // A MAP_GROWSDOWN mapping grows below what the instance records and
+      // the discard would leave that part (row rt7_growsdown_mapping_outlives_discard).
+      if (flags & MAP_GROWSDOWN) return Rule::Fault;
       if (!(flags & MAP_ANONYMOUS) && (prot & PROT_WRITE) && (flags & MAP_SHARED)) return Rule::Fault;
       return Rule::Perform;  // replaces nothing: tracked, released at a discard
     }
