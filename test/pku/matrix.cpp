@@ -1501,6 +1501,7 @@ static const Row kRows[] = {
     {"rt7_hwpoison_own_heap_then_fault", BLOCKED, false, false, D_MAIN, r_rt7_hwpoison_own_heap_then_fault, 0},
     {"rt7_munmap_hole_in_own_slot", BLOCKED, false, false, D_MAIN, r_rt7_munmap_hole_in_own_slot, 0},
     {"rt7_growsdown_mapping_outlives_discard", BLOCKED, false, false, D_MAIN, r_rt7_growsdown_mapping_outlives_discard, 0},
+    {"rt7_pthread_exit_inside_domain", BLOCKED, false, false, D_MAIN, r_rt7_pthread_exit_inside_domain, 0},
     {"rt7_mmap_fixed_key0_page_in_own_heap", BLOCKED, true, false, D_MAIN, r_rt7_mmap_fixed_key0_page_in_own_heap, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
