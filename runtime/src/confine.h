@@ -25,6 +25,26 @@ extern __thread uint8_t t_sud_block __asm__("sdrad_t_sud_block") __attribute__((
 inline volatile uint8_t *selector_rw(const ThreadState *ts) {
   return (volatile uint8_t *)g_shared.sud_rw + ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
 }
+// The thread's selector on "allow" while the runtime makes system calls
+// of its own on a rewind, which may run with it on "block": releasing an
+// instance's resources (domain_resources.cpp) and discarding its memory
+// (memory.cpp: a fresh slot's MAP_FIXED, which the policy refuses a domain
+// since session 7).  Without PKU the SIGSYS handler cannot tell these
+// calls from the domain's.  Back to what it was at the end.
+struct SelectorAllowed {
+  volatile uint8_t *sel = nullptr;
+  uint8_t was = 0;
+  SelectorAllowed() {
+    ThreadState *ts = g_shared.confine ? thread_state_if_any() : nullptr;
+    if (!ts || !ts->sud_on) return;
+    sel = selector_rw(ts);
+    was = *sel;
+    *sel = kSudAllow;
+  }
+  ~SelectorAllowed() {
+    if (sel) *sel = was;
+  }
+};
 // SIGSYS for a system call that was not a confined domain's (root's or the
 // runtime's own, made with the selector on "block"): performed as it is,
 // and counted (tests; a root call dispatched is a cost the modes avoid).

@@ -50,22 +50,6 @@ bool file_id(int fd, uint64_t *dev, uint64_t *ino) {
   return true;
 }
 
-// The thread's selector on "allow" while the runtime releases an
-// instance's resources (a rewind may run with it on "block"), then back.
-struct SelectorAllowed {
-  volatile uint8_t *sel = nullptr;
-  uint8_t was = 0;
-  SelectorAllowed() {
-    ThreadState *ts = g_shared.confine ? thread_state_if_any() : nullptr;
-    if (!ts || !ts->sud_on) return;
-    sel = selector_rw(ts);
-    was = *sel;
-    *sel = kSudAllow;
-  }
-  ~SelectorAllowed() {
-    if (sel) *sel = was;
-  }
-};
 
 }  // namespace
 

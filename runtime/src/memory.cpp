@@ -627,6 +627,7 @@ void instance_free_memory(Instance *in) {
 // cheap when the failed run never used them.  The top of the stack, with
 // the canary, stays mapped.
 void instance_discard(Instance *in) {
+  SelectorAllowed allowed;  // the system calls below are the runtime's (confine.h)
   instance_release_resources(in);  // mappings and descriptors it made (domain_resources.cpp)
   if (!in->heap) return;
   note_high_water(in);

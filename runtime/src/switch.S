@@ -231,6 +231,14 @@
 .Linv_call_\fn:
         call    r12
 .Linv_ret_\fn:                          /* returned: status 0 */
+        /* EFLAGS as the ABI has them at a return: a domain may have set the
+           direction flag (root's memcpy would copy downwards) or the
+           alignment-check flag (root's unaligned accesses would raise
+           SIGBUS): rows rt7_direction_flag_leaks_into_root,
+           rt7_alignment_check_flag_leaks_into_root.  Pushed with the
+           domain's rights, on its stack. */
+        push    2
+        popfq
         SKIP_IF_NO_PKU 2f
         ELEVATE_MARKED
 2:      RETURN_FAST .Lret0\@
@@ -243,6 +251,8 @@
         /* the landing pad: an exception escaped the entry (still the
            domain's stack and PKRU, as the entry's catch would be) */
 .Linv_pad_\fn:
+        push    2                       /* EFLAGS cleared, as on a return */
+        popfq
         mov     rdi, rax
         call    __cxa_begin_catch@PLT
         call    __cxa_end_catch@PLT
@@ -390,7 +400,18 @@ sdrad_call_on_stack:
         .cfi_startproc
         SKIP_IF_NO_PKU 9f
         mov     r10, rdx
-        ELEVATE
+        /* Only the kernel (which starts every handler with PKRU
+           0x55555554, key 0 only) or root (PKRU 0) enters here: a domain
+           that called an entry directly would have the handler run
+           elevated on a stack it chose (row
+           rt7_signal_entry_frames_on_root_thread_stack). */
+        xor     ecx, ecx
+        RDPKRU
+        test    eax, eax
+        jz      7f
+        cmp     eax, 0x55555554
+        jne     sdrad_gate_violation
+7:      ELEVATE
         mov     rdx, r10
         /* On the key-0 part of a runtime alternate stack (signals.cpp):
            run the handler on the block's root-keyed part instead
@@ -472,6 +493,7 @@ sdrad_open_root_pkru:
         .type   sdrad_soft_fault_gate, @function
 sdrad_soft_fault_gate:
         .cfi_startproc
+        cld                             /* the rewind's memsets (ELEVATE: also without PKU) */
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
         ELEVATE_MARKED

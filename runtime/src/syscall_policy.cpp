@@ -7,13 +7,13 @@
 // their arguments: the signal mask and opening a file.
 //
 // Allowed: calls on descriptors the process already has, clocks and time,
-// futex, sched_yield, getrandom, identity queries, memory calls confined to
-// the domain's own slot, anonymous (or read-only file) mappings without
-// PROT_EXEC that replace nothing, the signal mask without the fault
-// signals, opening files that are not in /proc, sendmsg and recvmsg (on a
-// unix socket performed here on copies: descriptors passed with SCM_RIGHTS
-// only if the instance opened them, none received; see "Messages"), and
-// exit_group.
+// futex, sched_yield, getrandom, identity queries, madvise (dropping or
+// hinting only) and mprotect to read-write in the domain's own slot,
+// anonymous (or read-only file) mappings without PROT_EXEC that replace
+// nothing, the signal mask without the fault signals, opening files that
+// are not in /proc, sendmsg and recvmsg (on a unix socket performed here on
+// copies: descriptors passed with SCM_RIGHTS only if the instance opened
+// them, none received; see "Messages"), and exit_group.
 // Performed here and recorded in the instance (domain_resources.cpp):
 // opening a file, a mapping that replaces nothing, and munmap/mremap/
 // mprotect of such a mapping (madvise on one is passed back); close only
@@ -79,39 +79,68 @@ bool ioctl_query(long req) {
   return req == TCGETS || req == TIOCGWINSZ || req == FIONREAD || req == TIOCGPGRP;
 }
 
+// madvise advice that only drops or hints at pages: the runtime can still
+// write every page afterwards (not MADV_HWPOISON, MADV_SOFT_OFFLINE, ...).
+bool madvise_harmless(long advice) {
+  switch (advice) {
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+    case MADV_DONTNEED: case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
+      return true;
+  }
+  return false;
+}
+
 // Memory calls: only the domain's own slot and the mappings the instance
-// made (domain_resources.cpp) may change; nothing executable.
+// made (domain_resources.cpp) may change; nothing executable.  Inside the
+// slot the runtime writes every page again when it discards the instance
+// (heap header, wipe, stack canary), with root's rights: a page the domain
+// unmapped, made read-only or replaced (key 0) there would make that write
+// fault inside the runtime, or leave a hole another mapping can take, or a
+// key-0 page in the instance's memory for its later runs (rows
+// rt7_mprotect_own_heap_readonly_then_fault, rt7_munmap_own_stack_page_then_fault,
+// rt7_munmap_hole_in_own_slot, rt7_mmap_fixed_key0_page_in_own_heap).  So
+// the slot's pages keep their mapping: mprotect there only to read-write
+// (performed with the instance's key), no munmap, MAP_FIXED or mremap.
 Rule memory_rule(const Instance *in, long nr, const long *a) {
   switch (nr) {
     case SYS_mmap: {
       long prot = a[2], flags = a[3];
       if (prot & PROT_EXEC) return Rule::Fault;
       bool fixed = (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
-      if (fixed && !in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Fault;
+      if (fixed) return Rule::Fault;
+      // A MAP_GROWSDOWN mapping grows below what the instance records and
+      // the discard would leave that part (row rt7_growsdown_mapping_outlives_discard).
+      if (flags & MAP_GROWSDOWN) return Rule::Fault;
       if (!(flags & MAP_ANONYMOUS) && (prot & PROT_WRITE) && (flags & MAP_SHARED)) return Rule::Fault;
-      if (!(flags & MAP_ANONYMOUS) && fixed) return Rule::Fault;
-      return fixed ? Rule::Allow : Rule::Perform;  // replaces nothing: tracked, released at a discard
+      return Rule::Perform;  // replaces nothing: tracked, released at a discard
     }
     case SYS_mprotect:
-      // Inside the slot, or inside one mapping the instance made (never
-      // beyond it: the kernel would change what lies next to it).
+      // Inside the slot only to read-write (a slot the discard cannot write
+      // would hang it); inside one mapping the instance made, anything
+      // without PROT_EXEC (never beyond it: the kernel would change what
+      // lies next to it; the discard unmaps it).
       if (a[2] & PROT_EXEC) return Rule::Fault;
-      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
+      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]))
+        return a[2] == (PROT_READ | PROT_WRITE) ? Rule::Perform : Rule::Fault;
       return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
     case SYS_munmap:
-      if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
       return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Perform : Rule::Fault;
     case SYS_madvise:
+      if (!madvise_harmless(a[2])) return Rule::Fault;
       if (in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1])) return Rule::Allow;
       return domain_map_owned(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? Rule::Allow : Rule::Fault;
     case SYS_mremap:
-      // In place (no move, no new address) inside the slot, or a whole
-      // mapping of the instance's, moved only where the kernel chooses.
-      if (domain_mremap_allowed(in, a)) return Rule::Perform;
-      if (a[3] & (MREMAP_MAYMOVE | MREMAP_FIXED)) return Rule::Fault;
-      return in_slot(in, (uintptr_t)a[0], (uintptr_t)(a[1] > a[2] ? a[1] : a[2])) ? Rule::Allow : Rule::Fault;
+      // A whole mapping of the instance's, moved only where the kernel chooses.
+      return domain_mremap_allowed(in, a) ? Rule::Perform : Rule::Fault;
   }
   return Rule::Fault;
+}
+
+// mprotect to read-write inside the slot: with the instance's key, so a
+// guard page opened this way is the domain's memory, not key 0.
+long slot_mprotect(const Instance *in, const long *a) {
+  if (g_shared.pku && in->key >= 0) return raw_syscall6(SYS_pkey_mprotect, a[0], a[1], a[2], in->key, 0, 0);
+  return raw_syscall6(SYS_mprotect, a[0], a[1], a[2], 0, 0, 0);
 }
 
 long memory_perform(Instance *in, long nr, const long *a) {
@@ -119,7 +148,8 @@ long memory_perform(Instance *in, long nr, const long *a) {
     case SYS_mmap: return domain_mmap(in, a);
     case SYS_munmap: return domain_munmap(in, (uintptr_t)a[0], (uintptr_t)a[1]);
     case SYS_mremap: return domain_mremap(in, a);
-    case SYS_mprotect: return domain_mprotect(in, a);
+    case SYS_mprotect:
+      return in_slot(in, (uintptr_t)a[0], (uintptr_t)a[1]) ? slot_mprotect(in, a) : domain_mprotect(in, a);
   }
   return -ENOSYS;  // not reached: memory_rule performs only these
 }

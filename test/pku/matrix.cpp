@@ -32,6 +32,7 @@
 // MATRIX_NO_FORK=1 runs rows in one process; MATRIX_ROW_TIMEOUT=<s> (30);
 // MATRIX_NO_KNOWN_GAPS=1 fails known gaps too.  Argument: a substring of
 // the row names to run.
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -1389,6 +1390,7 @@ static const Row kRows[] = {
 #include "syscall_rows.inc"
 #include "gaps_rows.inc"
 #include "redteam6_rows.inc"
+#include "redteam7_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1487,6 +1489,20 @@ static const Row kRows[] = {
     {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
     {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
     {"rt6_domain_registers_exit_handler", BLOCKED, false, true, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
+    // Session 7's red-team rows (redteam7_rows.inc).
+    {"rt7_gate_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_gate_frames_on_root_thread_stack, 0},
+    {"rt7_signal_entry_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_signal_entry_frames_on_root_thread_stack, 0},
+    {"rt7_jump_to_domain_forged_context", BLOCKED, true, false, D_MAIN, r_rt7_jump_to_domain_forged_context, 0},
+    {"rt7_alignment_check_flag_leaks_into_root", BLOCKED, false, false, D_MAIN, r_rt7_alignment_check_flag_leaks_into_root, 0},
+    {"rt7_direction_flag_leaks_into_root", BLOCKED, false, false, D_MAIN, r_rt7_direction_flag_leaks_into_root, 0},
+    {"rt7_direction_flag_then_soft_fault", BLOCKED, false, false, D_MAIN, r_rt7_direction_flag_then_soft_fault, SDRAD_FAULT_STACK_PROTECTOR},
+    {"rt7_mprotect_own_heap_readonly_then_fault", BLOCKED, false, false, D_MAIN, r_rt7_mprotect_own_heap_readonly_then_fault, 0},
+    {"rt7_munmap_own_stack_page_then_fault", BLOCKED, false, false, D_MAIN, r_rt7_munmap_own_stack_page_then_fault, 0},
+    {"rt7_hwpoison_own_heap_then_fault", BLOCKED, false, false, D_MAIN, r_rt7_hwpoison_own_heap_then_fault, 0},
+    {"rt7_munmap_hole_in_own_slot", BLOCKED, false, false, D_MAIN, r_rt7_munmap_hole_in_own_slot, 0},
+    {"rt7_growsdown_mapping_outlives_discard", BLOCKED, false, false, D_MAIN, r_rt7_growsdown_mapping_outlives_discard, 0},
+    {"rt7_pthread_exit_inside_domain", BLOCKED, false, false, D_MAIN, r_rt7_pthread_exit_inside_domain, 0},
+    {"rt7_mmap_fixed_key0_page_in_own_heap", BLOCKED, true, false, D_MAIN, r_rt7_mmap_fixed_key0_page_in_own_heap, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
