@@ -513,7 +513,7 @@ static int selftest_server(const char *memcached, const char *authfile, const ch
                want[i], authfile ? " (-Y)" : "");
       return selftest_fail(-1, why);
     }
-    printf("SELFTEST %s: %d recovered faults in %s\n", authfile ? "-Y" : "plain", n, domains[i]);
+    printf("SELFTEST %s: %d recovered faults in %s\n", authfile ? "-Y" : "without -Y", n, domains[i]);
   }
   return 0;
 }
