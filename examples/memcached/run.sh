@@ -77,13 +77,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,63p' "$0"; exit 0 ;;
     all) steps+=(build suite cve); shift ;;
     build|suite|cve|bench|path|cost|cache) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,50p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,63p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
