@@ -19,7 +19,12 @@
  *                 getmulti, num) one second apart while two load
  *                 connections run, then checks that each attack ended as
  *                 it should, that memcached is alive, that the load saw
- *                 only right answers and that the keys are intact.  The
+ *                 only right answers, that the keys are intact and that
+ *                 the runtime logged (SDRAD_LOG=1) a recovered fault in
+ *                 the right domain per attack; then the same with a
+ *                 second server started with -Y (ASCII authentication;
+ *                 every client authenticates) and the two attacks
+ *                 authline and authpass (2 faults in mc_text).  The
  *                 files are only passed so that the lane copies them into
  *                 the guest (memcached's shared libraries).
  *                 Prints "SELFTEST PASS" or "SELFTEST FAIL: <why>".
@@ -417,6 +422,102 @@ static int selftest_fail(pid_t pid, const char *why) {
   return 1;
 }
 
+/* Starts <memcached> on port `port` (with -Y <authfile> when authfile is
+ * set), its stderr (the runtime's SDRAD_LOG lines) to errlog; waits until it
+ * listens.  Returns its pid, or -1 after printing SELFTEST FAIL. */
+static pid_t selftest_start(const char *memcached, const char *authfile, const char *errlog) {
+  char portarg[16];
+  snprintf(portarg, sizeof portarg, "%d", port);
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE *e = freopen(errlog, "w", stderr);
+    (void)e;
+    if (authfile)
+      execl(memcached, memcached, "-l", "127.0.0.1", "-p", portarg, "-U", "0", "-t", "2", "-m", "64",
+            "-u", "root", "-Y", authfile, (char *)NULL);
+    else
+      execl(memcached, memcached, "-l", "127.0.0.1", "-p", portarg, "-U", "0", "-t", "2", "-m", "64",
+            "-u", "root", (char *)NULL);
+    perror("mcload: exec memcached");
+    _exit(127);
+  }
+  for (int i = 0; i < 600; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      selftest_fail(-1, "memcached exited at start");
+      return -1;
+    }
+    if (try_connect())
+      return pid;
+    usleep(100000);
+  }
+  selftest_fail(pid, "memcached did not listen within 60 s");
+  return -1;
+}
+
+/* Lines of errlog that report a recovered fault in <domain>; they are
+ * copied to stdout (the lane's per-test log). */
+static int selftest_faults(const char *errlog, const char *domain) {
+  char line[1024], needle[64];
+  int n = 0;
+  snprintf(needle, sizeof needle, "fault in domain '%s'", domain);
+  FILE *f = fopen(errlog, "r");
+  if (!f)
+    return -1;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, needle)) {
+      n++;
+      fputs(line, stdout);
+    }
+  fclose(f);
+  return n;
+}
+
+/* One server: warm 500 keys, the attacks one second apart while two load
+ * connections run, then: alive, load right, keys intact, and at least
+ * want[i] recovered faults logged in domains[i]. */
+static int selftest_server(const char *memcached, const char *authfile, const char *errlog,
+                           const char *const *kinds, int nkinds, const char *const *domains,
+                           const int *want, int ndomains) {
+  pid_t pid = selftest_start(memcached, authfile, errlog);
+  if (pid < 0)
+    return 1;
+  if (warm_or_verify(500, 0) != 0)
+    return selftest_fail(pid, "warming failed");
+  struct load_args la = {.conns = 2, .keys = 500, .seconds = 1.0 + 1.5 * nkinds};
+  pthread_t lt;
+  pthread_create(&lt, NULL, load_thread, &la);
+  for (int i = 0; i < nkinds; i++) {
+    usleep(1000000);
+    if (attack(kinds[i]) != 0) {
+      char why[160];
+      snprintf(why, sizeof why, "the %s attack did not end as the isolated memcached should%s", kinds[i],
+               authfile ? " (-Y)" : "");
+      pthread_join(lt, NULL);
+      return selftest_fail(pid, why);
+    }
+  }
+  pthread_join(lt, NULL);
+  if (waitpid(pid, NULL, WNOHANG) == pid)
+    return selftest_fail(-1, "memcached died");
+  if (la.rc != 0)
+    return selftest_fail(pid, "a load connection got a wrong answer or lost its connection");
+  if (warm_or_verify(500, 1) != 0)
+    return selftest_fail(pid, "keys written before the attacks were lost or changed");
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  for (int i = 0; i < ndomains; i++) {
+    int n = selftest_faults(errlog, domains[i]);
+    if (n < want[i]) {
+      char why[160];
+      snprintf(why, sizeof why, "%d recovered faults logged in %s for %d attacks on it%s", n, domains[i],
+               want[i], authfile ? " (-Y)" : "");
+      return selftest_fail(-1, why);
+    }
+    printf("SELFTEST %s: %d recovered faults in %s\n", authfile ? "-Y" : "without -Y", n, domains[i]);
+  }
+  return 0;
+}
+
 static int selftest(const char *memcached) {
   /* The guest's loopback interface starts down. */
   int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -439,47 +540,28 @@ static int selftest(const char *memcached) {
       fclose(f);
     }
   }
+  mkdir("/tmp", 01777);
+  /* The four attacks on a server without authentication. */
+  static const char *const kinds[] = {"bin", "text", "getmulti", "num"};
+  static const char *const domains[] = {"mc_bin", "mc_text", "mc_num"};
+  static const int want[] = {1, 2, 1};
   port = 11311;
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl(memcached, memcached, "-l", "127.0.0.1", "-p", "11311", "-U", "0", "-t", "2", "-m", "64",
-          "-u", "root", (char *)NULL);
-    perror("mcload: exec memcached");
-    _exit(127);
-  }
-  int up = 0;
-  for (int i = 0; i < 600 && !up; i++) {
-    if (waitpid(pid, NULL, WNOHANG) == pid)
-      return selftest_fail(-1, "memcached exited at start");
-    up = try_connect();
-    if (!up)
-      usleep(100000);
-  }
-  if (!up)
-    return selftest_fail(pid, "memcached did not listen within 60 s");
-  if (warm_or_verify(500, 0) != 0)
-    return selftest_fail(pid, "warming failed");
-  struct load_args la = {.conns = 2, .keys = 500, .seconds = 6};
-  pthread_t lt;
-  pthread_create(&lt, NULL, load_thread, &la);
-  static const char *kinds[] = {"bin", "text", "getmulti", "num"};
-  for (int i = 0; i < 4; i++) {
-    usleep(1000000);
-    if (attack(kinds[i]) != 0) {
-      char why[128];
-      snprintf(why, sizeof why, "the %s attack did not end as the isolated memcached should", kinds[i]);
-      return selftest_fail(pid, why);
-    }
-  }
-  pthread_join(lt, NULL);
-  if (waitpid(pid, NULL, WNOHANG) == pid)
-    return selftest_fail(-1, "memcached died");
-  if (la.rc != 0)
-    return selftest_fail(pid, "a load connection got a wrong answer or lost its connection");
-  if (warm_or_verify(500, 1) != 0)
-    return selftest_fail(pid, "keys written before the attacks were lost or changed");
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
+  if (selftest_server(memcached, NULL, "/tmp/mcload-selftest.log", kinds, 4, domains, want, 3) != 0)
+    return 1;
+  /* The two ASCII authentication attacks on a -Y server; every client
+   * (warm, load, the attack after its answer) authenticates. */
+  FILE *a = fopen("/tmp/mcload-auth.users", "w");
+  if (!a || fputs("sdrad:secret\n", a) < 0 || fclose(a) != 0)
+    return selftest_fail(-1, "cannot write /tmp/mcload-auth.users");
+  setenv("MCLOAD_AUTH", "sdrad secret", 1);
+  static const char *const auth_kinds[] = {"authline", "authpass"};
+  static const char *const auth_domains[] = {"mc_text"};
+  static const int auth_want[] = {2};
+  port = 11312;
+  if (selftest_server(memcached, "/tmp/mcload-auth.users", "/tmp/mcload-selftest-Y.log", auth_kinds, 2,
+                      auth_domains, auth_want, 1) != 0)
+    return 1;
+  unsetenv("MCLOAD_AUTH");
   printf("SELFTEST PASS\n");
   return 0;
 }

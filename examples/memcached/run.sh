@@ -39,6 +39,11 @@
 #              alternating; prints the paired-ratio table with its spread,
 #              the load average and CPU steal during the rounds, and the
 #              plain server's restart + re-warm time.
+#   path       pathbench (built by the build step): the tokenizer's
+#              isolated call timed in ns inside a request-like loop (a
+#              loopback TCP round trip per iteration) and without one,
+#              against the same tokenizer in root and against a no-op
+#              isolated call; MC_PATH_BLOCKS (200), MC_PATH_ITERS (2000).
 #   cost       counts instead of times (background load does not move
 #              them): user-space instructions and isolated calls per set
 #              and per get (callgrind; needs valgrind and the SDRaD build's
@@ -72,13 +77,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,63p' "$0"; exit 0 ;;
     all) steps+=(build suite cve); shift ;;
-    build|suite|cve|bench|cost|cache) steps+=("$1"); shift ;;
+    build|suite|cve|bench|path|cost|cache) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,50p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,63p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -168,12 +173,19 @@ step_build() {
   [ ${#bugs[@]} = 0 ] || echo "${bugs[*]}" >"$WORK/bugs.applied"
   build_variant plain "$(pkg-config --cflags-only-I sdrad) -DSDRAD_DISABLE" ""
   build_variant isolated "$(pkg-config --cflags sdrad)" "$(pkg-config --libs sdrad)"
+  # runtime: no annotation (-DSDRAD_DISABLE) but linked with the runtime,
+  # for the bench's split of the cost (its allocator, thread start-up and
+  # confinement without any isolated call).  Only in the bench's tree.
+  [ "${MC_BUGS:-1}" != 0 ] || build_variant runtime "$(pkg-config --cflags-only-I sdrad) -DSDRAD_DISABLE" "$(pkg-config --libs sdrad)"
   local b
   for b in memcached memcached-debug; do
     [ "$(nm "$WORK/isolated/$b" | grep -c '\.sdrad_body$')" -ge 8 ] ||
       fail "the isolated $b has no domain entry thunks (plugin not applied?)"
   done
   clang-19 -O2 -Wall -o "$WORK/mcload" "$here/mcload.c" -lpthread || fail "cannot build mcload"
+  # shellcheck disable=SC2046
+  clang-19 -O2 -Wall $(pkg-config --cflags sdrad) -o "$WORK/pathbench" "$here/pathbench.c" $(pkg-config --libs sdrad) ||
+    fail "cannot build pathbench"
   # For the PKU lane (test/pku, test memcached.pku_lane): mcload selftest in
   # the guest; the lane copies file arguments into the guest, which is how
   # memcached and its shared libraries get there.
@@ -439,6 +451,9 @@ step_bench() {
   # confinement's slower system calls.  MC_BENCH_NC=0 leaves it out.
   local variants=(plain isolated)
   [ "${MC_BENCH_NC:-1}" = 0 ] || variants+=(isolated-nc)
+  # runtime: the binary without isolated calls but with the runtime linked
+  # (built in the bench's tree only; MC_BENCH_RT=0: not that one).
+  [ "${MC_BENCH_RT:-1}" = 0 ] || [ ! -x "$WORK/runtime/memcached" ] || variants+=(runtime)
   : >"$WORK/bench.raw"
   local load0 head
   load0=$(cut -d' ' -f1,2,3 /proc/loadavg)
@@ -452,6 +467,7 @@ step_bench() {
         plain) bench_round "$r" plain plain ;;
         isolated) bench_round "$r" isolated isolated ;;
         isolated-nc) bench_round "$r" isolated isolated-nc SDRAD_CONFINEMENT=0 ;;
+        runtime) bench_round "$r" runtime runtime ;;
       esac
     done
   done
@@ -467,8 +483,8 @@ step_bench() {
       printf "memcached 1.6.18, %d rounds x %d s per binary, order alternating (ABC, CBA, ...); %d connections, -t %d, %d keys of 32 B, 90/10 get/set; %s\n", rounds, secs, conns, threads, keys, pin ? "server on CPU 0, client on CPU 1" : "not pinned"
       printf "%-14s %-11s %9s %9s %8s %17s %17s\n", "metric", "variant", "plain", "variant", "paired", "pairs p25..p75", "pairs min..max"
       split("ops_per_s p50_us p99_us cpu_us_per_op", m, " ")
-      split("isolated isolated-nc", vs, " ")
-      for (k = 1; k <= 4; k++) for (w = 1; w <= 2; w++) {
+      split("isolated isolated-nc runtime", vs, " ")
+      for (k = 1; k <= 4; k++) for (w = 1; w <= 3; w++) {
         v = vs[w]; if (!n[v]) continue
         np = 0
         for (i = 1; i <= n[v]; i++) { np++; p[np] = x["plain", m[k], i]; b[np] = x[v, m[k], i]; rt[np] = b[np] / p[np] }
@@ -477,7 +493,7 @@ step_bench() {
       }
       # The rounds of each variant alone: a bimodal variant shows here, and so does
       # how far the same binary moves from round to round on this machine.
-      for (w = 0; w <= 2; w++) {
+      for (w = 0; w <= 3; w++) {
         v = w ? vs[w] : "plain"; if (!n[v]) continue
         for (i = 1; i <= n[v]; i++) { o[i] = x[v, "ops_per_s", i]; mf[i] = x[v, "minflt", i]; cs[i] = x[v, "ctxsw", i] / x[v, "ops", i] }
         sort(o, n[v]); sort(mf, n[v]); sort(cs, n[v])
@@ -488,6 +504,7 @@ step_bench() {
       printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
       print "plain/variant: medians over rounds; paired: median over rounds of variant / plain within the round; pairs: spread of those per-round ratios"
       print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
+      if (n["runtime"]) print "runtime: no isolated call (-DSDRAD_DISABLE) but the runtime linked (its malloc, thread start-up, confinement)"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
   # REWARM_KEYS values of 4000 B over one connection.
@@ -500,6 +517,15 @@ step_bench() {
   stop_server
   awk -v a="$t0" -v b="$t1" -v k="$keys" 'BEGIN { mb = k * 4000 / 1e6; s = b - a
     printf "plain restart + re-warm of %.0f MB (%d x 4000 B, one connection): %.2f s = %.0f MB/s; at that rate 10 GB take %.0f s\n", mb, k, s, mb / s, 10000 / (mb / s) }'
+}
+
+# --- path -------------------------------------------------------------------
+step_path() {
+  need_built
+  [ -x "$WORK/pathbench" ] || fail "$WORK/pathbench is missing: run the build step again"
+  local pin=()
+  command -v taskset >/dev/null && pin=(taskset -c 0)
+  "${pin[@]}" "$WORK/pathbench" "${MC_PATH_BLOCKS:-200}" "${MC_PATH_ITERS:-2000}" || fail "pathbench failed"
 }
 
 # --- cost -------------------------------------------------------------------
