@@ -70,6 +70,7 @@ void exit_list_locate() {
     return;
   }
   g_shared.exit_head_addr = head;
+  if (exit_handlers_arm(head)) log_line("root's exit handlers are kept by the runtime; glibc's list is frozen");
   stdio_return_arm();  // switch.S's return path may compare it now
   log_line("exit-handler list head at %#lx: checked on leaving domains", head);
 }
