@@ -74,9 +74,22 @@ Fn libc_fn(const char *name) {
   if (!f) fatal("cannot find libc's %s (dlsym RTLD_NEXT failed)", name);
   return f;
 }
+// Resolved by root (the first registration, before main; the others at
+// arming): a domain's call must not set them.
+CxaFn g_real_cxa;
+OnExitFn g_real_on_exit;
+FinalizeFn g_real_finalize;
 CxaFn real_cxa() {
-  static CxaFn f = libc_fn<CxaFn>("__cxa_atexit");
-  return f;
+  if (!g_real_cxa) g_real_cxa = libc_fn<CxaFn>("__cxa_atexit");
+  return g_real_cxa;
+}
+OnExitFn real_on_exit() {
+  if (!g_real_on_exit) g_real_on_exit = libc_fn<OnExitFn>("on_exit");
+  return g_real_on_exit;
+}
+FinalizeFn real_finalize() {
+  if (!g_real_finalize) g_real_finalize = libc_fn<FinalizeFn>("__cxa_finalize");
+  return g_real_finalize;
 }
 
 bool from_domain() {
@@ -148,6 +161,21 @@ void frozen_restore(bool runner_too) {
   }
 }
 
+// Entries glibc's __cxa_finalize ran (it marks them free) are free in the
+// frozen copy too; nothing else is taken from glibc's list (a domain may
+// have rewritten it).
+void frozen_refresh() {
+  spin_lock(g_lock);
+  for (int b = 0; b < g_n_frozen; ++b) {
+    Frozen &f = g_frozen[b];
+    size_t n = f.copy.idx < kExitFns ? f.copy.idx : kExitFns;
+    if (b == 0 && n > 0) --n;  // the runner's own entry stays as frozen
+    for (size_t i = 0; i < n; ++i)
+      if (f.at->fns[i].flavor == kEfFree) f.copy.fns[i].flavor = kEfFree;
+  }
+  spin_unlock(g_lock);
+}
+
 // glibc's handler, registered last: glibc runs it first at exit.
 void runner(void *, int status) {
   if (from_domain()) return;  // a domain called exit: root's handlers are not run with its rights
@@ -171,6 +199,8 @@ bool exit_handlers_arm(uintptr_t head_addr) {
     log_line("glibc's __cxa_atexit is not interposed (static libc?): exit handlers stay in glibc's list");
     return false;
   }
+  real_on_exit();
+  real_finalize();
   if (real_cxa()((void (*)(void *))(void *)runner, nullptr, nullptr) != 0) return false;
   auto *head = *(GlibcExitList *const *)head_addr;
   const GlibcExitFn &top = head->fns[head->idx - 1];
@@ -222,15 +252,17 @@ __attribute__((weak)) SDRAD_EXPORT int __cxa_atexit(void (*fn)(void *), void *ar
 }
 __attribute__((weak)) SDRAD_EXPORT int on_exit(void (*fn)(int, void *), void *arg) noexcept {
   if (from_domain() && refuse("on_exit")) return -1;
-  if (!armed()) {
-    static OnExitFn real = libc_fn<OnExitFn>("on_exit");
-    return real(fn, arg);
-  }
+  if (!armed()) return real_on_exit()(fn, arg);
   return add(kEfOn, (void *)fn, arg, nullptr) ? 0 : -1;
 }
+// A library's dlclose (or its own fini at exit): root's handlers of that
+// library first, then glibc's, which frees glibc's entries of the library:
+// the frozen copy follows (root's change; the runner must not put back a
+// handler of an unmapped library).
 __attribute__((weak)) SDRAD_EXPORT void __cxa_finalize(void *dso) {
-  if (g_exit_guard.armed && !from_domain()) run_handlers(dso, 0);
-  static FinalizeFn real = libc_fn<FinalizeFn>("__cxa_finalize");
-  real(dso);
+  bool root = !from_domain();
+  if (root && g_exit_guard.armed) run_handlers(dso, 0);
+  real_finalize()(dso);
+  if (root && g_exit_guard.armed) frozen_refresh();
 }
 }

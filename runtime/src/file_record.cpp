@@ -104,9 +104,11 @@ void file_record_prune(bool (*on_list)(const FILE *)) {
 }
 
 // Start-up: active only if the runtime's definitions are the ones in effect.
+void file_record_resolve();
 void file_record_start() {
   void *real = dlsym(RTLD_NEXT, "fopen");
   g_active = real && real != (void *)&fopen;
+  if (g_active) file_record_resolve();
   if (!g_active) log_line("fopen is not interposed (static libc?): the stream-list walk keeps any plausible FILE in the root heap");
 }
 
@@ -114,13 +116,51 @@ void file_record_start() {
 
 using namespace sdrad;
 
+// libc's functions, resolved at start-up (file_record_start, root): a
+// domain's first fopen must not write root memory (a lazily set static).
+#define SDRAD_FILE_FNS(X)                                                                         \
+  X(FILE *, fopen, (const char *p, const char *m), (p, m))                                        \
+  X(FILE *, fopen64, (const char *p, const char *m), (p, m))                                      \
+  X(FILE *, fdopen, (int fd, const char *m) noexcept, (fd, m))                                    \
+  X(FILE *, fmemopen, (void *b, size_t n, const char *m) noexcept, (b, n, m))                     \
+  X(FILE *, open_memstream, (char **b, size_t *n) noexcept, (b, n))                               \
+  X(FILE *, open_wmemstream, (wchar_t **b, size_t *n) noexcept, (b, n))                           \
+  X(FILE *, popen, (const char *c, const char *m), (c, m))                                        \
+  X(FILE *, fopencookie, (void *c, const char *m, cookie_io_functions_t io) noexcept, (c, m, io)) \
+  X(FILE *, tmpfile, (void), ())                                                                  \
+  X(FILE *, tmpfile64, (void), ())                                                                \
+  X(FILE *, freopen, (const char *p, const char *m, FILE *s), (p, m, s))                          \
+  X(FILE *, freopen64, (const char *p, const char *m, FILE *s), (p, m, s))                        \
+  X(int, fclose, (FILE * f), (f))                                                                 \
+  X(int, pclose, (FILE * f), (f))
+
+namespace {
+#define SDRAD_REAL(ret, name, params, args)                                              \
+  ret(*g_real_##name) params;                                                           \
+  ret(*real_##name()) params {                                                          \
+    if (!g_real_##name) g_real_##name = next<ret(*) params>(#name);                     \
+    return g_real_##name;                                                               \
+  }
+SDRAD_FILE_FNS(SDRAD_REAL)
+#undef SDRAD_REAL
+}  // namespace
+
+namespace sdrad {
+void file_record_resolve() {
+#define SDRAD_RESOLVE(ret, name, params, args) real_##name();
+  SDRAD_FILE_FNS(SDRAD_RESOLVE)
+#undef SDRAD_RESOLVE
+}
+}  // namespace sdrad
+
 // The FILE is on glibc's list before it is recorded: a walk meanwhile
-// (file_record_opening) keeps plausible unrecorded root-heap FILEs.
+// (file_record_opening) keeps plausible unrecorded root-heap FILEs.  A
+// domain's call touches no runtime data (its FILE is not recorded).
 #define SDRAD_OPENER(ret, name, params, args)                          \
   extern "C" __attribute__((weak)) SDRAD_EXPORT ret name params {     \
-    static auto real = next<ret(*) params>(#name);                     \
+    if (!from_root()) return real_##name() args;                       \
     g_opening.fetch_add(1);                                            \
-    ret f = real args;                                                 \
+    ret f = real_##name() args;                                        \
     note(f);                                                           \
     g_opening.fetch_sub(1);                                            \
     return f;                                                          \
@@ -140,12 +180,10 @@ SDRAD_OPENER(FILE *, freopen, (const char *p, const char *m, FILE *s), (p, m, s)
 SDRAD_OPENER(FILE *, freopen64, (const char *p, const char *m, FILE *s), (p, m, s))
 
 extern "C" __attribute__((weak)) SDRAD_EXPORT int fclose(FILE *f) {
-  static auto real = next<int (*)(FILE *)>("fclose");
-  if (g_active) forget(f);
-  return real(f);
+  if (g_active && from_root()) forget(f);
+  return real_fclose()(f);
 }
 extern "C" __attribute__((weak)) SDRAD_EXPORT int pclose(FILE *f) {
-  static auto real = next<int (*)(FILE *)>("pclose");
-  if (g_active) forget(f);
-  return real(f);
+  if (g_active && from_root()) forget(f);
+  return real_pclose()(f);
 }
