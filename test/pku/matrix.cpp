@@ -1487,6 +1487,7 @@ static const Row kRows[] = {
     {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
     {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
     {"rt6_domain_registers_exit_handler", BLOCKED, false, false, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
+    {"rt6_domain_counts_in_exit_handler_entry", BLOCKED, false, false, D_MAIN, r_rt6_domain_counts_in_exit_entry, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
