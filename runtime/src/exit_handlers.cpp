@@ -74,23 +74,19 @@ Fn libc_fn(const char *name) {
   if (!f) fatal("cannot find libc's %s (dlsym RTLD_NEXT failed)", name);
   return f;
 }
-// Resolved by root (the first registration, before main; the others at
-// arming): a domain's call must not set them.
-CxaFn g_real_cxa;
-OnExitFn g_real_on_exit;
-FinalizeFn g_real_finalize;
-CxaFn real_cxa() {
-  if (!g_real_cxa) g_real_cxa = libc_fn<CxaFn>("__cxa_atexit");
-  return g_real_cxa;
+// In the shared page after the file functions (file_record.cpp), resolved
+// by root (the first registration, before main; the others at arming): a
+// domain's call reads them there, never sets them.
+constexpr int kFnCxa = 17, kFnOnExit = 18, kFnFinalize = 19;
+template <typename Fn>
+Fn resolved(int i, const char *name) {
+  uintptr_t &slot = g_shared.libc_fns[i];
+  if (!slot) slot = (uintptr_t)libc_fn<Fn>(name);
+  return (Fn)slot;
 }
-OnExitFn real_on_exit() {
-  if (!g_real_on_exit) g_real_on_exit = libc_fn<OnExitFn>("on_exit");
-  return g_real_on_exit;
-}
-FinalizeFn real_finalize() {
-  if (!g_real_finalize) g_real_finalize = libc_fn<FinalizeFn>("__cxa_finalize");
-  return g_real_finalize;
-}
+CxaFn real_cxa() { return resolved<CxaFn>(kFnCxa, "__cxa_atexit"); }
+OnExitFn real_on_exit() { return resolved<OnExitFn>(kFnOnExit, "on_exit"); }
+FinalizeFn real_finalize() { return resolved<FinalizeFn>(kFnFinalize, "__cxa_finalize"); }
 
 bool from_domain() {
   if (g_shared.pku) return rdpkru_raw() != 0;
@@ -193,14 +189,21 @@ bool refuse(const char *what) {
 
 }  // namespace
 
+// Start-up, before anything else here: libc's functions into the shared
+// page (nothing in a statically linked program, where these are libc's).
+void exit_handlers_resolve() {
+  if (!dlsym(RTLD_NEXT, "__cxa_atexit")) return;
+  real_cxa();
+  real_on_exit();
+  real_finalize();
+}
+
 bool exit_handlers_arm(uintptr_t head_addr) {
   void *next = dlsym(RTLD_NEXT, "__cxa_atexit");
   if (!next || next == (void *)&__cxa_atexit) {
     log_line("glibc's __cxa_atexit is not interposed (static libc?): exit handlers stay in glibc's list");
     return false;
   }
-  real_on_exit();
-  real_finalize();
   if (real_cxa()((void (*)(void *))(void *)runner, nullptr, nullptr) != 0) return false;
   auto *head = *(GlibcExitList *const *)head_addr;
   const GlibcExitFn &top = head->fns[head->idx - 1];

@@ -47,5 +47,6 @@ __attribute__((always_inline)) inline bool exit_handlers_ok() {
 // Start-up (libc_state.cpp, with glibc's list head found): registers the
 // runner, freezes glibc's list; false (and said why) if it cannot.
 bool exit_handlers_arm(uintptr_t head_addr);
+void exit_handlers_resolve();  // start-up, first: libc's functions (shared page)
 
 }  // namespace sdrad

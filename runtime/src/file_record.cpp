@@ -116,8 +116,9 @@ void file_record_start() {
 
 using namespace sdrad;
 
-// libc's functions, resolved at start-up (file_record_start, root): a
-// domain's first fopen must not write root memory (a lazily set static).
+// libc's functions, resolved at start-up (file_record_start, root) into
+// the shared page: a domain's fopen reads them there (root memory is not
+// readable to a confidentiality domain, nor writable to any).
 #define SDRAD_FILE_FNS(X)                                                                         \
   X(FILE *, fopen, (const char *p, const char *m), (p, m))                                        \
   X(FILE *, fopen64, (const char *p, const char *m), (p, m))                                      \
@@ -135,11 +136,20 @@ using namespace sdrad;
   X(int, pclose, (FILE * f), (f))
 
 namespace {
-#define SDRAD_REAL(ret, name, params, args)                                              \
-  ret(*g_real_##name) params;                                                           \
-  ret(*real_##name()) params {                                                          \
-    if (!g_real_##name) g_real_##name = next<ret(*) params>(#name);                     \
-    return g_real_##name;                                                               \
+enum : int {
+#define SDRAD_INDEX(ret, name, params, args) kFn_##name,
+  SDRAD_FILE_FNS(SDRAD_INDEX)
+#undef SDRAD_INDEX
+  kFileFns
+};
+static_assert(kFileFns <= 17, "exit_handlers.cpp: its libc functions follow at 17");
+// In the shared page (key 0, read-only once started): set by root, before
+// main; after that only read.
+#define SDRAD_REAL(ret, name, params, args)                                            \
+  ret(*real_##name()) params {                                                        \
+    uintptr_t &slot = g_shared.libc_fns[kFn_##name];                                  \
+    if (!slot) slot = (uintptr_t)next<ret(*) params>(#name);                          \
+    return (ret(*) params)slot;                                                       \
   }
 SDRAD_FILE_FNS(SDRAD_REAL)
 #undef SDRAD_REAL
@@ -180,10 +190,10 @@ SDRAD_OPENER(FILE *, freopen, (const char *p, const char *m, FILE *s), (p, m, s)
 SDRAD_OPENER(FILE *, freopen64, (const char *p, const char *m, FILE *s), (p, m, s))
 
 extern "C" __attribute__((weak)) SDRAD_EXPORT int fclose(FILE *f) {
-  if (g_active && from_root()) forget(f);
+  if (from_root() && g_active) forget(f);
   return real_fclose()(f);
 }
 extern "C" __attribute__((weak)) SDRAD_EXPORT int pclose(FILE *f) {
-  if (g_active && from_root()) forget(f);
+  if (from_root() && g_active) forget(f);
   return real_pclose()(f);
 }

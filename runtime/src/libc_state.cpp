@@ -53,6 +53,7 @@ uintptr_t find_unique(uintptr_t want) {
 }  // namespace
 
 void exit_list_locate() {
+  exit_handlers_resolve();
   if (atexit(exit_marker) != 0) return;
   uintptr_t guard = tls_word(kTlsPointerGuard);
   uintptr_t m = (uintptr_t)&exit_marker ^ guard;
