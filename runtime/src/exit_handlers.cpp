@@ -175,6 +175,11 @@ void frozen_refresh() {
 // glibc's handler, registered last: glibc runs it first at exit.
 void runner(void *, int status) {
   if (from_domain()) return;  // a domain called exit: root's handlers are not run with its rights
+  // From here glibc counts its list down: no longer compared on returns (an
+  // isolated call made by an exit handler is not a fault for it);
+  // registrations made meanwhile go to glibc's list, which runs them next.
+  __atomic_store_n(&g_exit_guard.armed, false, __ATOMIC_RELEASE);
+  exit_words_unguard();
   frozen_restore(false);
   run_handlers(nullptr, status);
   __atomic_store_n(&g_runner_done, true, __ATOMIC_RELEASE);

@@ -303,6 +303,14 @@ void exit_words_guard(const ExitGuard *g) {
   _IO_list_unlock();
 }
 
+void exit_words_unguard() {
+  _IO_list_lock();
+  g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  g_exit_words.runner = &g_exit_words.runner_expect;
+  exit_words_expect();
+  _IO_list_unlock();
+}
+
 void stdio_return_arm() { g_exit_words.ready = g_std_streams_ready && g_shared.avx2 && g_shared.exit_head_addr; }
 
 // The slow path of stdio_streams_ok (internal.h): a domain changed a

@@ -148,6 +148,7 @@ extern ExitWords g_exit_words __asm__("sdrad_exit_words") SDRAD_HIDDEN;
 // head found (one flag, so that it tests one word).
 void stdio_return_arm();
 void exit_words_guard(const ExitGuard *g);  // exit_handlers_arm: the words it adds
+void exit_words_unguard();                  // at exit: back to the list head twice
 // file_record.cpp: the FILEs root opened (fopen & co., interposed).
 void file_record_start();
 bool file_record_active();   // false: not interposed (static libc)

@@ -94,3 +94,17 @@ TEST(ExitHandlers, RootHandlerRegisteredWhileADomainRunsOnAnotherThreadRunsAtExi
   });
   EXPECT_EQ(code, 33) << "root's handler did not run at exit (11: the call faulted, 12: atexit failed)";
 }
+
+// glibc counts its list down at exit: an isolated call made by a root exit
+// handler then must not be taken for a domain that changed the list.
+namespace {
+void nothing(void *) {}
+void handler_calls_a_domain() { _exit(__sdrad_call(domain("exit.inhandler"), nothing, nullptr) == 0 ? 21 : 22); }
+}  // namespace
+
+TEST(ExitHandlers, IsolatedCallFromARootExitHandlerReturnsNormally) {
+  int code = in_child([] {
+    if (atexit(handler_calls_a_domain) != 0) _exit(12);
+  });
+  EXPECT_EQ(code, 21) << "22: the call was a fault; 12: atexit failed";
+}
