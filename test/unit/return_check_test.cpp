@@ -168,3 +168,28 @@ TEST(ReturnCheck, ExitHandlerRunnerEntryRewrittenByTheDomainIsAFaultAndPutBack) 
     EXPECT_EQ(words[i], before) << "word " << i;
   }
 }
+
+// The stream-list walk keeps the FILEs root opened (file_record.cpp) and
+// takes the domain's own out: a domain's fopen changes the list head.
+namespace {
+extern "C" FILE *_IO_list_all;
+bool on_stream_list(const FILE *f) {
+  for (FILE *g = _IO_list_all; g; g = g->_chain)
+    if (g == f) return true;
+  return false;
+}
+struct Opened {
+  FILE *f;
+};
+void domain_opens_a_file(void *p) { ((Opened *)p)->f = fopen("/dev/null", "r"); }
+}  // namespace
+
+TEST(ReturnCheck, RootsOpenFileStaysOnTheStreamListWhenADomainOpensOne) {
+  FILE *mine = fopen("/dev/null", "w");
+  ASSERT_NE(mine, nullptr);
+  Opened o{nullptr};
+  EXPECT_EQ(call_after_a_clean_one("retcheck.fopen", domain_opens_a_file, &o, sizeof o), 0);
+  EXPECT_TRUE(on_stream_list(mine)) << "root's FILE was taken off glibc's stream list";
+  EXPECT_TRUE(o.f && !on_stream_list(o.f)) << "the domain's FILE is still on the list";
+  fclose(mine);
+}
