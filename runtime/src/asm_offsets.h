@@ -90,6 +90,8 @@
 #define EW_EXPECT       64
 #define EW_FP           128
 #define EW_READY        152
+#define EW_RUNNER_EXPECT 160            /* glibc's exit-handler entry of the runner, as frozen */
+#define EW_RUNNER       192             /* where that entry is */
 #define STD_SNAPSHOT    160             /* bytes per stream in sdrad_std_snapshot */
 
 #endif

@@ -134,6 +134,7 @@ __attribute__((always_inline)) inline bool root_state_restore_here(const Frame *
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;
   if (!stdio_io_list_ok(f->inst)) same = false;
+  if (!exit_handlers_ok()) same = false;
   return same;
 }
 bool root_state_restore(const Frame *f) { return root_state_restore_here(f); }

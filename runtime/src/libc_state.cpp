@@ -53,6 +53,7 @@ uintptr_t find_unique(uintptr_t want) {
 }  // namespace
 
 void exit_list_locate() {
+  exit_handlers_resolve();
   if (atexit(exit_marker) != 0) return;
   uintptr_t guard = tls_word(kTlsPointerGuard);
   uintptr_t m = (uintptr_t)&exit_marker ^ guard;
@@ -70,6 +71,7 @@ void exit_list_locate() {
     return;
   }
   g_shared.exit_head_addr = head;
+  if (exit_handlers_arm(head)) log_line("root's exit handlers are kept by the runtime; glibc's list is frozen");
   stdio_return_arm();  // switch.S's return path may compare it now
   log_line("exit-handler list head at %#lx: checked on leaving domains", head);
 }

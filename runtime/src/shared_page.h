@@ -40,6 +40,10 @@ struct alignas(kPage) SharedPage {
   // read-only with key 0 and read-write with the root key.
   uintptr_t heap_end_ro, heap_end_rw;
   uint32_t avx2;                // 1: the CPU and kernel run AVX2 (stdio_check.h)
+  // libc's functions behind the runtime's fopen & co. and atexit & co.
+  // (file_record.cpp, exit_handlers.cpp), resolved at start-up: a domain
+  // calling those (any policy) reads them here.
+  uintptr_t libc_fns[20];
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.

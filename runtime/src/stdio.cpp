@@ -13,6 +13,7 @@
 //   root-state-tampered), so that a domain cannot aim root's next printf at
 //   root memory or at a function of its choice.
 #include <immintrin.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,8 +26,11 @@
 
 extern "C" void _IO_list_lock(void);
 extern "C" void _IO_list_unlock(void);
+extern "C" const char _IO_wfile_jumps[];  // glibc's (exported)
 
 namespace sdrad {
+
+void io_list_walk_prepare();  // below: the stream-list walk's start-up
 
 StdStream g_std_streams[3];
 bool g_std_streams_ready;
@@ -51,9 +55,11 @@ void take_snapshot() {
 }
 // The words switch.S's return path reads (stdio_check.h: ExitWords), with
 // the values the full checks last accepted.
-enum : int { kWordVar = 0, kWordListHead = 3, kWordWideVtable = 4, kWordListHeadAgain = 7 };
+enum : int { kWordVar = 0, kWordListHead = 3, kWordWideVtable = 4, kWordListHeadAgain = 7, kWordExitCount = 7 };
 void exit_words_expect() {
-  g_exit_words.expect[kWordListHead] = g_exit_words.expect[kWordListHeadAgain] = g_io_snapshot[0];
+  g_exit_words.expect[kWordListHead] = g_io_snapshot[0];
+  if (g_exit_words.addr[kWordListHeadAgain] == (uintptr_t)&_IO_list_all)  // not the exit count (exit_words_guard)
+    g_exit_words.expect[kWordListHeadAgain] = g_io_snapshot[0];
 }
 // Under glibc's list lock.
 void io_snapshot_take() {
@@ -64,6 +70,7 @@ void io_snapshot_take() {
 void exit_words_prepare() {
   FILE **vars[3] = {&stdin, &stdout, &stderr};
   g_exit_words.addr[kWordListHead] = g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  g_exit_words.runner = &g_exit_words.runner_expect;
   for (int k = 0; k < 3; ++k) {
     const StdStream &s = g_std_streams[k];
     g_exit_words.fp[k] = s.fp;
@@ -108,12 +115,59 @@ bool lock_left_held(const void *lock) {
   auto *l = (const IoLock *)lock;
   return ts && ts->depth == 1 && l->owner == thread_self();
 }
+// The thread control blocks of the threads the runtime knows (root-owned
+// state): each thread state's FS base, and the main thread's (noted at
+// start-up).  glibc's lock owner is the holder's TCB (THREAD_SELF).
+uintptr_t g_main_tcb;
+bool known_thread(uintptr_t tcb) {
+  if (tcb == g_main_tcb) return true;
+  size_t n = g_shared.ts_size / sizeof(ThreadState);
+  for (size_t i = 0; i < n; ++i) {
+    const ThreadState *c = (const ThreadState *)g_shared.ts_base + i;
+    if (c->magic == kTsMagic && c->in_use && c->fs_base == tcb) return true;
+  }
+  return false;
+}
+// Without keys root threads that never called a domain have no thread
+// state: there a made-up owner is recognised only when it cannot be a
+// TCB (misaligned, or in the first 64 KiB, which nothing maps).
+bool cannot_be_tcb(uintptr_t tcb) { return (tcb & 7) != 0 || tcb < 0x10000; }
+// A system call made on a domain's way out, where the thread's syscall
+// selector may still block (confinement): allowed for its duration.
+template <typename F>
+void unconfined(F call) {
+  ThreadState *ts = thread_state_if_any();
+  volatile uint8_t *sel = ts && g_shared.confine != kConfineOff ? selector_rw(ts) : nullptr;
+  uint8_t was = sel ? *sel : 0;
+  if (sel) *sel = kSudAllow;
+  call();
+  if (sel) *sel = was;
+}
+// A held lock whose owner is no thread of this process: written by a
+// domain (row rt6_forged_stdout_lock_then_root_flush); every thread's next
+// use of the stream would wait forever.  Owner NULL with the lock word set
+// is glibc's own state for a moment (between lll_lock and the owner store,
+// and in the unlock): forged only if it stays so for 20 ms.
+bool lock_owner_forged(const void *lock) {
+  auto *l = (const IoLock *)lock;
+  if (__atomic_load_n(&l->lock, __ATOMIC_ACQUIRE) == 0) return false;
+  uintptr_t owner = (uintptr_t)__atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+  if (owner == 0) {
+    for (int i = 0; i < 200; ++i) {
+      unconfined([] { usleep(100); });
+      if (__atomic_load_n(&l->lock, __ATOMIC_ACQUIRE) == 0 || __atomic_load_n(&l->owner, __ATOMIC_RELAXED)) return false;
+    }
+    return true;
+  }
+  if (known_thread(owner)) return false;
+  return g_shared.pku || cannot_be_tcb(owner);
+}
 void lock_release(const void *lock) {
   auto *l = (IoLock *)lock;
   l->cnt = 0;
   l->owner = nullptr;
   if (__atomic_exchange_n(&l->lock, 0, __ATOMIC_RELEASE) > 1)
-    syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    unconfined([l] { syscall(SYS_futex, &l->lock, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0); });
 }
 }  // namespace
 
@@ -124,7 +178,7 @@ bool stdio_streams_check() {
                  stdio_stream_bad(g_std_streams[2]) | (stdin != g_std_streams[0].fp) |
                  (stdout != g_std_streams[1].fp) | (stderr != g_std_streams[2].fp);
   if (!stdio_locks_idle())
-    for (const int *l : g_stdio_locks) bad |= lock_left_held(l);
+    for (const int *l : g_stdio_locks) bad |= lock_left_held(l) || lock_owner_forged(l);
   if (bad) return stdio_streams_repair();
   take_snapshot();  // valid: the next unchanged return takes the fast path
   return true;
@@ -197,6 +251,7 @@ const int *find_list_lock() {
 // Start-up, root: buffers for stdin and stdout in key-0 memory (stderr
 // stays unbuffered: its one-byte buffer is inside the FILE).
 void stdio_prepare() {
+  io_list_walk_prepare();
   void *mem = mmap(nullptr, 2 * kStreamBuf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     say("could not map the standard streams' buffers: a stream first used inside a domain gets its "
@@ -225,6 +280,7 @@ void stdio_prepare() {
                                  *(const void *const *)((const char *)f->_wide_data + kWideVtableOffset)};
   }
   for (int i = 0; i < 3; ++i) g_stdio_locks[i] = (const int *)g_std_streams[i].lock;
+  g_main_tcb = (uintptr_t)thread_self();
   if (const int *l = find_list_lock()) g_stdio_locks[3] = l;
   else say("glibc's stream-list lock not found: a domain that returns holding it is not caught");
   g_std_streams_ready = g_std_streams[2].base != 0;
@@ -235,6 +291,23 @@ void stdio_prepare() {
   // first return need not walk it).
   _IO_list_lock();
   io_snapshot_take();
+  _IO_list_unlock();
+}
+
+void exit_words_guard(const ExitGuard *g) {
+  _IO_list_lock();  // exit_words_expect runs under it
+  g_exit_words.addr[kWordExitCount] = (uintptr_t)g->count_addr;
+  g_exit_words.expect[kWordExitCount] = g->count;
+  g_exit_words.runner_expect = g->runner_expect;
+  g_exit_words.runner = g->runner;
+  _IO_list_unlock();
+}
+
+void exit_words_unguard() {
+  _IO_list_lock();
+  g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  g_exit_words.runner = &g_exit_words.runner_expect;
+  exit_words_expect();
   _IO_list_unlock();
 }
 
@@ -254,6 +327,13 @@ bool stdio_streams_repair() {
     lock_release(g_stdio_locks[3]);
     log_line("a domain returned holding glibc's stream-list lock: released");
   }
+  for (const int *l : g_stdio_locks)
+    if (lock_owner_forged(l)) {
+      auto *io = (const IoLock *)l;
+      say("a stream lock (%p) was held by %p, no thread of this process: written by the returning domain, reset",
+          (const void *)l, io->owner);
+      lock_release(l);
+    }
   stdin = g_std_streams[0].fp;
   stdout = g_std_streams[1].fp;
   stderr = g_std_streams[2].fp;
@@ -262,45 +342,101 @@ bool stdio_streams_repair() {
 }
 
 // The open-stream list changed during a domain's call: walked under glibc's
-// list lock.  A FILE in root memory (root's fopen, maybe on another thread
-// meanwhile) or a standard stream stays.  One in the calling instance's
-// memory (the domain's own fopen) is taken out: root would otherwise call
-// through a FILE the domain controls (at exit, or fflush(NULL)); it stays
-// usable to the domain, but exit no longer flushes it.  Anything else
-// (forged) is taken out and the exit is a fault (root-state-tampered).
+// list lock.  A standard stream, or a FILE root opened (file_record.cpp:
+// root's fopen & co., maybe on another thread meanwhile), stays.  One in
+// the calling instance's memory (the domain's own fopen) is taken out:
+// root would otherwise call through a FILE the domain controls (at exit,
+// or fflush(NULL)); it stays usable to the domain, but exit no longer
+// flushes it.  A FILE in the root heap that root did not open through
+// those (glibc's own, e.g. getpwnam's) is taken out too if its wide jump
+// table is one of libc's (read-only after relocation: RELRO); with one
+// anywhere else it is forged (row rt6_forged_file_in_root_heap_linked_into_io_list:
+// a domain's result copied out into a root buffer).  Anything else is
+// forged: the list is cut there and the exit is a fault
+// (root-state-tampered).  Without the record (static libc) a plausible
+// root-heap FILE stays.
+
+namespace {
+uintptr_t g_libc_relro_lo, g_libc_relro_hi;  // libc's RELRO segment (its jump tables)
+int find_relro(struct dl_phdr_info *info, size_t, void *) {
+  uintptr_t want = (uintptr_t)&_IO_wfile_jumps;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
+    if (ph.p_type == PT_GNU_RELRO && want >= lo && want < hi) {
+      g_libc_relro_lo = lo;
+      g_libc_relro_hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+bool in_root_heap(uintptr_t a, size_t n) {
+  return a >= g_shared.root_heap_base && a < g_shared.root_heap_base + g_shared.root_heap_size &&
+         g_shared.root_heap_base + g_shared.root_heap_size - a >= n;
+}
+// glibc checks a FILE's own jump table itself, not the wide one.
+bool wide_calls_plausible(const FILE *f) {
+  uintptr_t wd = (uintptr_t)f->_wide_data;
+  if (!wd) return true;
+  if (!in_root_heap(wd, kWideVtableOffset + 8)) return false;
+  uintptr_t vt = *(const uintptr_t *)(wd + kWideVtableOffset);
+  return vt >= g_libc_relro_lo && vt < g_libc_relro_hi;
+}
+}  // namespace
+
+void io_list_walk_prepare() {
+  dl_iterate_phdr(find_relro, nullptr);
+  if (!g_libc_relro_hi) say("libc's jump tables not found: a FILE with a wide jump table is taken for forged");
+  file_record_start();
+}
+
+namespace {
+bool on_io_list(const FILE *f) {
+  int n = 0;
+  for (FILE *g = _IO_list_all; g && n < 65536; g = g->_chain, ++n)
+    if (g == f) return true;
+  return false;
+}
+}  // namespace
 
 bool stdio_io_list_repair(const Instance *caller) {
   auto in_range = [](uintptr_t a, uintptr_t lo, uintptr_t hi) { return a >= lo && a < hi && hi - a >= sizeof(FILE) + 8; };
-  auto root_file = [&](FILE *f) {
-    uintptr_t a = (uintptr_t)f;
-    if (in_range(a, g_shared.root_heap_base, g_shared.root_heap_base + g_shared.root_heap_size)) return true;
+  auto std_file = [&](FILE *f) {
     for (const StdStream &s : g_std_streams)
       if (f == s.fp) return true;
     return false;
   };
+  auto root_heap_file = [&](FILE *f) { return in_root_heap((uintptr_t)f, sizeof(FILE) + 8) && wide_calls_plausible(f); };
   auto own_file = [&](FILE *f) {
     uintptr_t a = (uintptr_t)f;
     return caller && (in_range(a, caller->heap_lo, caller->heap_hi) || in_range(a, caller->stack_lo, caller->stack_hi));
   };
+  const bool record = file_record_active();
   bool forged = false;
-  int kept = 0;
+  int kept = 0, unrecorded = 0;
   _IO_list_lock();
   FILE **link = &_IO_list_all;
   while (FILE *f = *link) {
-    if (root_file(f) && ++kept < 4096) {
+    bool keep = std_file(f) || (record ? file_recorded(f) || (file_record_opening() && root_heap_file(f)) : root_heap_file(f));
+    if (keep && ++kept < 4096) {
       link = &f->_chain;
       continue;
     }
-    if (!own_file(f)) {
+    if (record && root_heap_file(f)) {
+      ++unrecorded;
+    } else if (!own_file(f)) {
       forged = true;
       *link = nullptr;  // nothing after a forged link can be trusted
       break;
     }
-    *link = f->_chain;  // the domain's own FILE: out of the list
+    *link = f->_chain;  // out of the list
   }
+  if (record) file_record_prune(on_io_list);
   io_snapshot_take();  // the list as it is now (repaired): what the next exits compare with
   _IO_list_unlock();
-  if (forged) log_line("a domain linked a FILE outside root memory into glibc's stream list: taken out");
+  if (unrecorded) log_line("%d FILE(s) in the root heap root did not open through fopen & co.: taken off the stream list", unrecorded);
+  if (forged) log_line("a domain linked a forged FILE into glibc's stream list: taken out");
   return !forged;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "base.h"
+#include "exit_handlers.h"
 #include "shared_page.h"
 
 extern "C" FILE *_IO_list_all;  // glibc's (exported)
@@ -124,20 +125,36 @@ extern uintptr_t g_io_snapshot[4] SDRAD_HIDDEN;
 // stdio_io_list_ok), which checks and repairs.  Root-owned runtime data;
 // written at start-up (stdio_prepare) and whenever the list walk takes a
 // new state as valid.
+// With the exit-handler guard armed (exit_handlers.h), the eighth word is
+// glibc's exit-handler entry count instead, and the runner's entry (32
+// bytes at `runner`) is compared with runner_expect (`runner` aims at
+// runner_expect itself while the guard is off: always equal).
 struct alignas(32) ExitWords {
   uintptr_t addr[8];
   uintptr_t expect[8];
   const FILE *fp[3];  // the standard streams (their snapshot windows)
   uint32_t ready;     // 0: the C++ path compares (stdio_return_arm)
+  alignas(32) GlibcExitFn runner_expect;
+  const GlibcExitFn *runner;
 };
 static_assert(offsetof(ExitWords, addr) == EW_ADDR && offsetof(ExitWords, expect) == EW_EXPECT &&
-                  offsetof(ExitWords, fp) == EW_FP && offsetof(ExitWords, ready) == EW_READY,
+                  offsetof(ExitWords, fp) == EW_FP && offsetof(ExitWords, ready) == EW_READY &&
+                  offsetof(ExitWords, runner_expect) == EW_RUNNER_EXPECT && offsetof(ExitWords, runner) == EW_RUNNER &&
+                  sizeof(GlibcExitFn) == 32,
               "asm_offsets.h: ExitWords");
 extern ExitWords g_exit_words __asm__("sdrad_exit_words") SDRAD_HIDDEN;
 // Start-up, after stdio_prepare and exit_list_locate: the assembly return
 // compares only with the streams prepared, AVX2, and the exit-handler list
 // head found (one flag, so that it tests one word).
 void stdio_return_arm();
+void exit_words_guard(const ExitGuard *g);  // exit_handlers_arm: the words it adds
+void exit_words_unguard();                  // at exit: back to the list head twice
+// file_record.cpp: the FILEs root opened (fopen & co., interposed).
+void file_record_start();
+bool file_record_active();   // false: not interposed (static libc)
+bool file_record_opening();  // a root thread is inside fopen & co. now
+bool file_recorded(const FILE *f);
+void file_record_prune(bool (*on_list)(const FILE *));
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
 __attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {

@@ -138,6 +138,12 @@
         vpxor   ymm1, ymm1, [r10 + EW_EXPECT + \h]
         vpor    ymm0, ymm0, ymm1
         .endr
+        /* glibc's exit-handler runner entry (exit_handlers.h:
+           exit_handlers_ok; the entry count is the eighth word above) */
+        mov     rcx, [r10 + EW_RUNNER]
+        vmovdqu ymm1, [rcx]
+        vpxor   ymm1, ymm1, [r10 + EW_RUNNER_EXPECT]
+        vpor    ymm0, ymm0, ymm1
         lea     r11, [rip + sdrad_std_snapshot]
         .irp    k, 0, 1, 2
         mov     r9, [r10 + EW_FP + 8 * \k]

@@ -1482,13 +1482,14 @@ static const Row kRows[] = {
     {"rt_link_forged_file_into_io_list_then_exit", BLOCKED, false, false, D_MAIN, r_rt_link_forged_file, 0},
     // Session 6's red-team rows (redteam6_rows.inc).
     {"rt6_open_fifo_without_writer_past_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_open_fifo_past_timeout, 0},
-    {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, false, true, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
+    {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, false, false, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
     {"rt6_flockfile_stdout_then_return", BLOCKED, false, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
     {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
-    {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, true, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
+    {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, false, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
     {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
     {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
-    {"rt6_domain_registers_exit_handler", BLOCKED, false, true, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
+    {"rt6_domain_registers_exit_handler", BLOCKED, false, false, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
+    {"rt6_domain_counts_in_exit_handler_entry", BLOCKED, false, false, D_MAIN, r_rt6_domain_counts_in_exit_entry, 0},
     // Session 7's red-team rows (redteam7_rows.inc).
     {"rt7_gate_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_gate_frames_on_root_thread_stack, 0},
     {"rt7_signal_entry_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_signal_entry_frames_on_root_thread_stack, 0},

@@ -11,6 +11,7 @@
 #include <thread>
 #include <stdint.h>
 
+#include "internal.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -140,4 +141,75 @@ TEST(ReturnCheck, BlockComesBackWhenTheReturnTakesTheCxxPath) {
   EXPECT_EQ(__sdrad_call_with(h, add_one, &v, sizeof v), 0);
   EXPECT_EQ(v, 43u) << "the block did not come back through the C++ return";
   fputc('\n', stdout);
+}
+
+// A stream lock a domain writes as held by a thread that does not exist
+// (lock word, count, owner: key-0 libc data): root's next use of stdout
+// would wait forever.  The return is a fault and the lock is free again.
+namespace {
+struct IoLockWords {
+  int lock, cnt;
+  void *owner;
+};
+__attribute__((no_stack_protector)) void forge_stdout_lock(void *) {
+  auto *l = (IoLockWords *)stdout->_lock;
+  l->owner = (void *)0x1000;
+  l->cnt = 2;
+  l->lock = 2;
+}
+}  // namespace
+
+TEST(ReturnCheck, StreamLockHeldByNoThreadOfTheProcessIsAFaultAndReset) {
+  fflush(stdout);
+  EXPECT_EQ(call_after_a_clean_one("retcheck.forgedlock", forge_stdout_lock), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_TRUE(another_thread_finishes([] { fflush(stdout); })) << "stdout's forged lock still held after the return";
+}
+
+// glibc's exit-handler list, frozen at start-up (exit_handlers.cpp): the
+// head block's entry count and the runtime's runner entry are compared on
+// every return.  Skipped where the guard is off (static libc).
+TEST(ReturnCheck, ExitHandlerCountedInByTheDomainIsAFaultAndPutBack) {
+  const sdrad::ExitGuard &g = sdrad::g_exit_guard;
+  if (!g.armed) GTEST_SKIP() << "exit-handler guard not armed";
+  uintptr_t before = *g.count_addr;
+  EXPECT_EQ(change_on_return("retcheck.exitcount", write_word, (uintptr_t *)g.count_addr, before + 1),
+            SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(*g.count_addr, before);
+}
+
+TEST(ReturnCheck, ExitHandlerRunnerEntryRewrittenByTheDomainIsAFaultAndPutBack) {
+  const sdrad::ExitGuard &g = sdrad::g_exit_guard;
+  if (!g.armed) GTEST_SKIP() << "exit-handler guard not armed";
+  auto *words = (uintptr_t *)g.runner;
+  for (int i = 0; i < 4; ++i) {
+    uintptr_t before = words[i];
+    EXPECT_EQ(change_on_return("retcheck.exitrunner", write_word, &words[i], before ^ 0x40), SDRAD_FAULT_ROOT_STATE)
+        << "word " << i;
+    EXPECT_EQ(words[i], before) << "word " << i;
+  }
+}
+
+// The stream-list walk keeps the FILEs root opened (file_record.cpp) and
+// takes the domain's own out: a domain's fopen changes the list head.
+namespace {
+extern "C" FILE *_IO_list_all;
+bool on_stream_list(const FILE *f) {
+  for (FILE *g = _IO_list_all; g; g = g->_chain)
+    if (g == f) return true;
+  return false;
+}
+struct Opened {
+  FILE *f;
+};
+void domain_opens_a_file(void *p) { ((Opened *)p)->f = fopen("/dev/null", "r"); }
+}  // namespace
+
+TEST(ReturnCheck, RootsOpenFileStaysOnTheStreamListWhenADomainOpensOne) {
+  FILE *mine = fopen("/dev/null", "w");
+  ASSERT_NE(mine, nullptr);
+  Opened o{nullptr};
+  EXPECT_EQ(call_after_a_clean_one("retcheck.fopen", domain_opens_a_file, &o, sizeof o), 0);
+  EXPECT_TRUE(on_stream_list(mine)) << "root's FILE was taken off glibc's stream list";
+  EXPECT_TRUE(o.f && !on_stream_list(o.f)) << "the domain's FILE is still on the list";
+  fclose(mine);
 }

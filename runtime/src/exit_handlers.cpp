@@ -1,0 +1,276 @@
+// Root's exit handlers, out of reach of domains.
+//
+// glibc keeps the handlers of atexit/__cxa_atexit/on_exit in key-0 libc
+// data (its head block, `initial`) that any domain can write, and runs them
+// at exit with root rights.  A domain that calls atexit(f), or writes an
+// entry and counts it in (the pointer guard that mangles it is readable
+// key-0 TLS), or rewrites an entry in place, would get f run by root.
+//
+// So the runtime interposes __cxa_atexit (atexit calls it) and on_exit:
+// - From root, once armed, a registration goes to the runtime's own list
+//   (root heap, root key), never to glibc's.  At start-up the runtime
+//   registers one handler of its own with glibc, the runner, last: glibc
+//   runs it first at exit.  The runner puts glibc's frozen entries back as
+//   they were at start-up (a domain may have rewritten them), then runs
+//   root's list, newest first; handlers registered meanwhile run too.
+// - From a domain (PKRU not root's; without PKU, a thread inside a call),
+//   a registration is refused (-1, and said on stderr): it would run with
+//   root rights.
+// - glibc's list is frozen from then on: on every exit from a domain its
+//   head block's entry count and the runner's entry are compared with the
+//   frozen values (exit_handlers_ok, and switch.S's return path), and a
+//   change is put back and makes the exit a fault (root-state-tampered).
+//   The entries under the runner are restored by the runner itself.
+// - __cxa_finalize (a library's dlclose) runs root's handlers of that
+//   library before glibc's own.
+// In a statically linked program glibc's own __cxa_atexit wins over the
+// runtime's (weak) definitions: the guard is not armed, and SDRAD_LOG says
+// so (the list head is still compared, libc_state.cpp).
+#include "exit_handlers.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern "C" int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+extern "C" int on_exit(void (*fn)(int, void *), void *arg) noexcept;
+extern "C" void __cxa_finalize(void *dso);
+
+namespace sdrad {
+
+ExitGuard g_exit_guard;
+
+namespace {
+
+enum : uint64_t { kEfFree = 0, kEfOn = 2, kEfCxa = 4 };
+
+struct Handler {
+  uint64_t flavor;  // kEfCxa or kEfOn, kEfFree: already run
+  void *fn, *arg, *dso;
+};
+// Root's list (the array is root-heap memory; these words are runtime data).
+Handler *g_list;
+size_t g_count, g_cap;
+std::atomic<int> g_lock;
+bool g_runner_done;
+
+// glibc's blocks as frozen (up to kFrozen of them: more than 32 * kFrozen
+// handlers before the runtime started leaves the guard off).
+constexpr int kFrozen = 4;
+struct Frozen {
+  GlibcExitList *at;
+  GlibcExitList copy;
+};
+Frozen g_frozen[kFrozen];
+int g_n_frozen;
+
+using CxaFn = int (*)(void (*)(void *), void *, void *);
+using OnExitFn = int (*)(void (*)(int, void *), void *);
+using FinalizeFn = void (*)(void *);
+template <typename Fn>
+Fn libc_fn(const char *name) {
+  Fn f = (Fn)dlsym(RTLD_NEXT, name);
+  if (!f) fatal("cannot find libc's %s (dlsym RTLD_NEXT failed)", name);
+  return f;
+}
+// In the shared page after the file functions (file_record.cpp), resolved
+// by root (the first registration, before main; the others at arming): a
+// domain's call reads them there, never sets them.
+constexpr int kFnCxa = 17, kFnOnExit = 18, kFnFinalize = 19;
+template <typename Fn>
+Fn resolved(int i, const char *name) {
+  uintptr_t &slot = g_shared.libc_fns[i];
+  if (!slot) slot = (uintptr_t)libc_fn<Fn>(name);
+  return (Fn)slot;
+}
+CxaFn real_cxa() { return resolved<CxaFn>(kFnCxa, "__cxa_atexit"); }
+OnExitFn real_on_exit() { return resolved<OnExitFn>(kFnOnExit, "on_exit"); }
+FinalizeFn real_finalize() { return resolved<FinalizeFn>(kFnFinalize, "__cxa_finalize"); }
+
+bool from_domain() {
+  if (g_shared.pku) return rdpkru_raw() != 0;
+  const ThreadState *ts = thread_state_if_any();
+  return ts && ts->depth > 0;
+}
+
+uintptr_t mangle(uintptr_t p) {
+  uintptr_t m = p ^ tls_word(kTlsPointerGuard);
+  return (m << 0x11) | (m >> (64 - 0x11));
+}
+
+// false: no memory (the registration fails, as glibc's would).
+bool add(uint64_t flavor, void *fn, void *arg, void *dso) {
+  spin_lock(g_lock);
+  if (g_count == g_cap) {
+    size_t cap = g_cap ? 2 * g_cap : 64;
+    auto *l = (Handler *)malloc(cap * sizeof(Handler));
+    if (!l) {
+      spin_unlock(g_lock);
+      return false;
+    }
+    if (g_count) memcpy(l, g_list, g_count * sizeof(Handler));
+    Handler *old = g_list;
+    g_list = l;
+    g_cap = cap;
+    spin_unlock(g_lock);
+    free(old);
+    spin_lock(g_lock);
+  }
+  g_list[g_count++] = Handler{flavor, fn, arg, dso};
+  spin_unlock(g_lock);
+  return true;
+}
+
+// Runs (and frees) root's handlers of `dso` (nullptr: all), newest first;
+// one registered by a handler runs next.
+void run_handlers(void *dso, int status) {
+  spin_lock(g_lock);
+  for (;;) {
+    size_t i = g_count;
+    while (i > 0 && (g_list[i - 1].flavor == kEfFree || (dso && g_list[i - 1].dso != dso))) --i;
+    if (i == 0) break;
+    Handler h = g_list[i - 1];
+    g_list[i - 1].flavor = kEfFree;
+    spin_unlock(g_lock);
+    if (h.flavor == kEfOn) ((void (*)(int, void *))h.fn)(status, h.arg);
+    else ((void (*)(void *, int))h.fn)(h.arg, status);
+    spin_lock(g_lock);
+  }
+  while (g_count > 0 && g_list[g_count - 1].flavor == kEfFree) --g_count;
+  spin_unlock(g_lock);
+}
+
+// glibc's blocks (but the head block's count and runner) as frozen.
+void frozen_restore(bool runner_too) {
+  for (int b = 0; b < g_n_frozen; ++b) {
+    Frozen &f = g_frozen[b];
+    if (b > 0 || runner_too) {
+      memcpy((void *)f.at, &f.copy, sizeof(GlibcExitList));
+      continue;
+    }
+    // At exit glibc counts the head block down as it runs it: the entries
+    // below the runner are put back, the rest left as glibc has them.
+    size_t n = f.at->idx < f.copy.idx ? f.at->idx : f.copy.idx;
+    memcpy((void *)f.at->fns, f.copy.fns, n * sizeof(GlibcExitFn));
+    f.at->next = f.copy.next;
+  }
+}
+
+// Entries glibc's __cxa_finalize ran (it marks them free) are free in the
+// frozen copy too; nothing else is taken from glibc's list (a domain may
+// have rewritten it).
+void frozen_refresh() {
+  spin_lock(g_lock);
+  for (int b = 0; b < g_n_frozen; ++b) {
+    Frozen &f = g_frozen[b];
+    size_t n = f.copy.idx < kExitFns ? f.copy.idx : kExitFns;
+    if (b == 0 && n > 0) --n;  // the runner's own entry stays as frozen
+    for (size_t i = 0; i < n; ++i)
+      if (f.at->fns[i].flavor == kEfFree) f.copy.fns[i].flavor = kEfFree;
+  }
+  spin_unlock(g_lock);
+}
+
+// glibc's handler, registered last: glibc runs it first at exit.
+void runner(void *, int status) {
+  if (from_domain()) return;  // a domain called exit: root's handlers are not run with its rights
+  // From here glibc counts its list down: no longer compared on returns (an
+  // isolated call made by an exit handler is not a fault for it);
+  // registrations made meanwhile go to glibc's list, which runs them next.
+  __atomic_store_n(&g_exit_guard.armed, false, __ATOMIC_RELEASE);
+  exit_words_unguard();
+  frozen_restore(false);
+  run_handlers(nullptr, status);
+  __atomic_store_n(&g_runner_done, true, __ATOMIC_RELEASE);
+}
+
+bool armed() { return g_exit_guard.armed && !__atomic_load_n(&g_runner_done, __ATOMIC_ACQUIRE); }
+
+bool refuse(const char *what) {
+  say("%s called inside a domain: refused (it would run with root rights at exit)", what);
+  return true;
+}
+
+}  // namespace
+
+// Start-up, before anything else here: libc's functions into the shared
+// page (nothing in a statically linked program, where these are libc's).
+void exit_handlers_resolve() {
+  if (!dlsym(RTLD_NEXT, "__cxa_atexit")) return;
+  real_cxa();
+  real_on_exit();
+  real_finalize();
+}
+
+bool exit_handlers_arm(uintptr_t head_addr) {
+  void *next = dlsym(RTLD_NEXT, "__cxa_atexit");
+  if (!next || next == (void *)&__cxa_atexit) {
+    log_line("glibc's __cxa_atexit is not interposed (static libc?): exit handlers stay in glibc's list");
+    return false;
+  }
+  if (real_cxa()((void (*)(void *))(void *)runner, nullptr, nullptr) != 0) return false;
+  auto *head = *(GlibcExitList *const *)head_addr;
+  const GlibcExitFn &top = head->fns[head->idx - 1];
+  if (!head->idx || top.flavor != kEfCxa || top.fn != mangle((uintptr_t)&runner)) {
+    say("the runtime's exit handler is not on top of glibc's list: root's exit handlers stay there");
+    return false;
+  }
+  int n = 0;
+  for (GlibcExitList *l = head; l; l = l->next, ++n) {
+    if (n == kFrozen) {
+      say("more than %d exit handlers before the runtime started: root's exit handlers stay in glibc's list",
+          (int)(kFrozen * kExitFns));
+      return false;
+    }
+    g_frozen[n].at = l;
+    memcpy(&g_frozen[n].copy, l, sizeof(GlibcExitList));
+  }
+  g_n_frozen = n;
+  ExitGuard &g = g_exit_guard;
+  g.count_addr = &head->idx;
+  g.count = head->idx;
+  g.runner = &top;
+  g.runner_expect = top;
+  exit_words_guard(&g);
+  __atomic_store_n(&g.armed, true, __ATOMIC_RELEASE);
+  return true;
+}
+
+// The slow path of exit_handlers_ok: glibc's list changed during a domain's
+// call (root adds nothing to it once armed).
+bool exit_handlers_repair() {
+  GlibcExitList *head = g_frozen[0].at;
+  for (size_t i = g_frozen[0].copy.idx; i < kExitFns; ++i) head->fns[i].flavor = kEfFree;
+  frozen_restore(true);
+  log_line("a domain changed glibc's exit-handler list: put back");
+  return false;
+}
+
+}  // namespace sdrad
+
+using namespace sdrad;
+
+extern "C" {
+// Weak: in a statically linked program libc's own definitions stay.
+__attribute__((weak)) SDRAD_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
+  if (from_domain() && refuse("atexit/__cxa_atexit")) return -1;
+  if (!armed()) return real_cxa()(fn, arg, dso);
+  return add(kEfCxa, (void *)fn, arg, dso) ? 0 : -1;
+}
+__attribute__((weak)) SDRAD_EXPORT int on_exit(void (*fn)(int, void *), void *arg) noexcept {
+  if (from_domain() && refuse("on_exit")) return -1;
+  if (!armed()) return real_on_exit()(fn, arg);
+  return add(kEfOn, (void *)fn, arg, nullptr) ? 0 : -1;
+}
+// A library's dlclose (or its own fini at exit): root's handlers of that
+// library first, then glibc's, which frees glibc's entries of the library:
+// the frozen copy follows (root's change; the runner must not put back a
+// handler of an unmapped library).
+__attribute__((weak)) SDRAD_EXPORT void __cxa_finalize(void *dso) {
+  bool root = !from_domain();
+  if (root && g_exit_guard.armed) run_handlers(dso, 0);
+  real_finalize()(dso);
+  if (root && g_exit_guard.armed) frozen_refresh();
+}
+}
