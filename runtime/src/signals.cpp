@@ -206,7 +206,14 @@ void signals_install() {
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = sdrad_signal_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
+    // No asynchronous signal nests in the entry's copy of the frame (while
+    // the thread's record still says a domain's code runs, a nested
+    // handler would resume it with the domain's PKRU: a key violation in
+    // the copy, seen in the signal-storm test under PKU).  The handler's
+    // return restores the interrupted mask; a rewind sets it (below).
+    sigfillset(&sa.sa_mask);
+    for (int s : kSignals) sigdelset(&sa.sa_mask, s);
+    sigdelset(&sa.sa_mask, SIGSYS);
     real_sigaction(sig, &sa, &g_previous[sig]);
   }
   g_fault_signals_installed = true;
@@ -474,7 +481,14 @@ extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info,
       *pkru = ts->cur_pkru;
     }
   }
+  // The handler is runtime code (elevated): a signal nested in it must not
+  // be taken for one that interrupted the domain and resume it with the
+  // domain's PKRU.  Back to the record the interrupted context had.
+  ThreadState *marked = thread_state_quick();
+  uint32_t dom_code = marked ? marked->dom_code : 0;
+  if (marked) marked->dom_code = 0;
   handler(sig, info, ucv);
+  if (marked) marked->dom_code = dom_code;
   // What rt_sigreturn acts on besides the registers: the XSAVE area (ours,
   // whatever the handler set), the mask (never a fault signal blocked) and
   // the alternate stack (this block, as the runtime set it).

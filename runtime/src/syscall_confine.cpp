@@ -102,8 +102,16 @@ uint32_t *frame_pkru(void *ucv) {
   const uint32_t *sw = (const uint32_t *)(fx + 464);
   if (sw[0] != 0x46505853u || sw[4] < g_shared.xsave_pkru_off + 4) return nullptr;
   uint64_t *xstate_bv = (uint64_t *)(fx + 512);
-  *xstate_bv |= 1ull << 9;  // restore PKRU from the frame, never its init value (0)
-  return (uint32_t *)(fx + g_shared.xsave_pkru_off);
+  auto *pkru = (uint32_t *)(fx + g_shared.xsave_pkru_off);
+  // XSAVE writes nothing for a component in its init state: a context that
+  // ran at PKRU 0 (elevated runtime code) left the bit clear and whatever an
+  // earlier frame at this address held in the slot (often a domain's PKRU).
+  // Setting the bit without writing 0 made the frame restore that stale
+  // value: runtime code resumed with a domain's rights (a key violation in
+  // the signal entry's frame copy, seen in the signal-storm test under PKU).
+  if (!(*xstate_bv & (1ull << 9))) *pkru = 0;
+  *xstate_bv |= 1ull << 9;  // restore PKRU from the frame, never its init value
+  return pkru;
 }
 
 // A fork child has one thread and a private copy of nothing: the selector
