@@ -60,22 +60,6 @@ class ConfinementMsg : public testing::Test {
   }
 };
 
-int fd_count() {
-  int n = 0;
-  for (int fd = 0; fd < 1024; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) n++;
-  return n;
-}
-
-struct SocketPair {
-  int sv[2] = {-1, -1};
-  explicit SocketPair(int type = SOCK_STREAM) { EXPECT_EQ(socketpair(AF_UNIX, type, 0, sv), 0); }
-  ~SocketPair() {
-    close(sv[0]);
-    close(sv[1]);
-  }
-};
-
 // One message with one descriptor in its control buffer.
 struct SendMsg {
   struct msghdr m;

@@ -697,12 +697,6 @@ void open_then_close_twice(FdB *b) {
   b->r2 = raw1(SYS_close, b->fd, 0, 0);
 }
 void open_only(FdB *b) { b->fd = raw1(SYS_openat, AT_FDCWD, (long)"/dev/null", O_RDONLY); }
-int fd_count() {
-  int n = 0;
-  for (int fd = 0; fd < 1024; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) n++;
-  return n;
-}
 }  // namespace
 
 TEST_F(Confinement, DomainCannotCloseRootsDescriptor) {
@@ -832,14 +826,6 @@ void send_a_descriptor(int sock) {
   ASSERT_EQ(sendmsg(sock, &m, 0), 1);
   close(fd);
 }
-struct SocketPair {
-  int sv[2] = {-1, -1};
-  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0); }
-  ~SocketPair() {
-    close(sv[0]);
-    close(sv[1]);
-  }
-};
 }  // namespace
 
 TEST_F(Confinement, DomainCannotReceiveDescriptorsThatOutliveItsRewind) {

@@ -2,7 +2,10 @@
 // argument block that lives in the domain's heap (domain code must not
 // write root memory, so results come back through the block).
 #pragma once
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string>
 
 #include "sdrad/abi.h"
@@ -49,6 +52,24 @@ inline T opaque(T v) {
 }
 
 inline bool pku() { return sdrad_backend() == SDRAD_BACKEND_PKU; }
+
+// Open descriptors of this process (the first 1024 numbers).
+inline int fd_count() {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) n++;
+  return n;
+}
+
+// A unix socket pair, closed at the end of the scope.
+struct SocketPair {
+  int sv[2] = {-1, -1};
+  explicit SocketPair(int type = SOCK_STREAM) { EXPECT_EQ(socketpair(AF_UNIX, type, 0, sv), 0); }
+  ~SocketPair() {
+    close(sv[0]);
+    close(sv[1]);
+  }
+};
 
 }  // namespace sdrad_test
 
