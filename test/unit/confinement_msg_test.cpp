@@ -331,6 +331,16 @@ void recv_plain(RecvB *b) {
   b->m.msg_iovlen = 1;
   b->r = raw3(SYS_recvmsg, b->sock, (long)&b->m, b->flags);
 }
+// The same with room for one descriptor in a control buffer.
+void recv_with_control(RecvB *b) {
+  memset(&b->m, 0, sizeof(b->m));
+  b->v = {b->data, sizeof(b->data)};
+  b->m.msg_iov = &b->v;
+  b->m.msg_iovlen = 1;
+  b->m.msg_control = b->control;
+  b->m.msg_controllen = sizeof(b->control);
+  b->r = raw3(SYS_recvmsg, b->sock, (long)&b->m, b->flags);
+}
 // Root sends one byte with one descriptor (of /dev/null) over `sock`.
 void send_a_descriptor(int sock) {
   int fd = open("/dev/null", O_RDONLY);
@@ -342,6 +352,48 @@ void send_a_descriptor(int sock) {
 }
 char g_root_buffer[8];
 }  // namespace
+
+// A descriptor received in a control message would be one the instance
+// never recorded: the domain could not close it and a rewind would leave
+// it in root's table.  recvmsg with a control buffer is refused; without
+// one the domain gets the data and the kernel drops the descriptor
+// (DomainReceivesDataAndFlagsOnAUnixSocket).
+TEST_F(ConfinementMsg, DomainCannotReceiveDescriptorsThatOutliveItsRewind) {
+  SocketPair p;
+  int64_t h = domain("conf.fd.scm");
+  int before = fd_count();
+  for (int i = 0; i < 20; i++) {
+    send_a_descriptor(p.sv[0]);
+    InDomain<RecvB> d(h);
+    d.b->sock = p.sv[1];
+    // Without the refusal the domain receives the descriptor here, and the
+    // trap's rewind leaves it open in root's table.
+    int32_t r = d.run([](RecvB *b) {
+      recv_with_control(b);
+      __builtin_trap();
+    });
+    EXPECT_EQ(r, SDRAD_FAULT_SYSCALL) << "recvmsg with a control buffer was not refused (run " << i << ")";
+    if (r == SDRAD_FAULT_SYSCALL) {
+      sdrad_fault f;
+      ASSERT_TRUE(sdrad_last_fault(&f));
+      EXPECT_EQ(f.addr, (uintptr_t)SYS_recvmsg);
+    }
+  }
+  EXPECT_EQ(fd_count(), before) << "descriptors the domain received outlived its rewinds";
+}
+
+TEST_F(ConfinementMsg, DomainUnderEpermGetsEpermForAControlBuffer) {
+  SocketPair p;
+  send_a_descriptor(p.sv[0]);
+  int64_t h = domain("conf.fd.scm.eperm", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_EPERM);
+  int before = fd_count();
+  InDomain<RecvB> d(h);
+  d.b->sock = p.sv[1];
+  ASSERT_EQ(d.run(recv_with_control), 0);
+  EXPECT_EQ(d.b->r, -EPERM);
+  EXPECT_EQ(fd_count(), before);
+}
+
 
 // Another thread adds a control buffer between the policy's check (none)
 // and the kernel's read: before, the descriptor arrived in the domain,
