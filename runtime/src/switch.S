@@ -406,14 +406,27 @@ sdrad_call_on_stack:
         .cfi_startproc
         SKIP_IF_NO_PKU 9f
         mov     r10, rdx
-        /* No check of the PKRU here: the kernel usually starts a handler
-           with 0x55555554, but in the PKU lane's guest a handler that
-           interrupted a domain sometimes starts with that domain's PKRU
-           (0xaaaaaa88 seen, about 1 call in 1,000 of the signal-storm
-           test), so a domain that calls an entry directly cannot be told
-           from a delivery by its PKRU (known gap, row
-           rt7_signal_entry_frames_on_root_thread_stack). */
-        ELEVATE
+        /* Who may be here: the kernel (PKRU 0x55555554, its handler
+           value), root (0), or a domain's rights.  The last is a real
+           delivery too: a signal nested in this prologue before the
+           ELEVATE resumes it with the interrupted domain's PKRU
+           (sdrad_signal_on_copy; 0xaaaaaa88 seen in the lane's guest),
+           on the key-0 half of the alternate-stack block or on the
+           domain's stack.  It is also a domain calling an entry directly
+           with its stack pointer just above root memory, to have the
+           handler's frames written there with root rights (row
+           rt7_signal_entry_frames_on_root_thread_stack).  So with a
+           domain's rights, the stack below must be one the domain may
+           write itself: probed with those rights before elevating, as the
+           gates do (a page it may not write faults as the domain's). */
+        xor     ecx, ecx
+        RDPKRU
+        test    eax, eax
+        jz      2f
+        cmp     eax, 0x55555554
+        je      2f
+        PROBE_STACK
+2:      ELEVATE
         mov     rdx, r10
         /* On the key-0 part of a runtime alternate stack (signals.cpp):
            run the handler on the block's root-keyed part instead

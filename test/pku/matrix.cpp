@@ -1492,7 +1492,7 @@ static const Row kRows[] = {
     {"rt6_domain_counts_in_exit_handler_entry", BLOCKED, false, false, D_MAIN, r_rt6_domain_counts_in_exit_entry, 0},
     // Session 7's red-team rows (redteam7_rows.inc).
     {"rt7_gate_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_gate_frames_on_root_thread_stack, 0},
-    {"rt7_signal_entry_frames_on_root_thread_stack", BLOCKED, true, true, D_MAIN, r_rt7_signal_entry_frames_on_root_thread_stack, 0},
+    {"rt7_signal_entry_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_signal_entry_frames_on_root_thread_stack, 0},
     {"rt7_jump_to_domain_forged_context", BLOCKED, true, false, D_MAIN, r_rt7_jump_to_domain_forged_context, 0},
     {"rt7_alignment_check_flag_leaks_into_root", BLOCKED, false, false, D_MAIN, r_rt7_alignment_check_flag_leaks_into_root, 0},
     {"rt7_direction_flag_leaks_into_root", BLOCKED, false, false, D_MAIN, r_rt7_direction_flag_leaks_into_root, 0},
