@@ -23,6 +23,8 @@
 //   The entries under the runner are restored by the runner itself.
 // - __cxa_finalize (a library's dlclose) runs root's handlers of that
 //   library before glibc's own.
+// - quick_exit's list the same way: __cxa_at_quick_exit and quick_exit are
+//   interposed; root's handlers are the runtime's, glibc's list never runs.
 // In a statically linked program glibc's own __cxa_atexit wins over the
 // runtime's (weak) definitions: the guard is not armed, and SDRAD_LOG says
 // so (the list head is still compared, libc_state.cpp).
@@ -30,12 +32,14 @@
 
 #include <dlfcn.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 extern "C" int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
 extern "C" int on_exit(void (*fn)(int, void *), void *arg) noexcept;
 extern "C" void __cxa_finalize(void *dso);
+extern "C" int __cxa_at_quick_exit(void (*fn)(void *), void *dso);
 
 namespace sdrad {
 
@@ -49,9 +53,13 @@ struct Handler {
   uint64_t flavor;  // kEfCxa or kEfOn, kEfFree: already run
   void *fn, *arg, *dso;
 };
-// Root's list (the array is root-heap memory; these words are runtime data).
-Handler *g_list;
-size_t g_count, g_cap;
+// Root's lists (the arrays are root-heap memory; these words are runtime
+// data): exit handlers, and quick_exit handlers (at_quick_exit).
+struct List {
+  Handler *items;
+  size_t count, cap;
+};
+List g_exit_list, g_quick_list;
 std::atomic<int> g_lock;
 bool g_runner_done;
 
@@ -100,44 +108,46 @@ uintptr_t mangle(uintptr_t p) {
 }
 
 // false: no memory (the registration fails, as glibc's would).
-bool add(uint64_t flavor, void *fn, void *arg, void *dso) {
+bool add(List &list, uint64_t flavor, void *fn, void *arg, void *dso) {
   spin_lock(g_lock);
-  if (g_count == g_cap) {
-    size_t cap = g_cap ? 2 * g_cap : 64;
+  if (list.count == list.cap) {
+    size_t cap = list.cap ? 2 * list.cap : 64;
     auto *l = (Handler *)malloc(cap * sizeof(Handler));
     if (!l) {
       spin_unlock(g_lock);
       return false;
     }
-    if (g_count) memcpy(l, g_list, g_count * sizeof(Handler));
-    Handler *old = g_list;
-    g_list = l;
-    g_cap = cap;
+    if (list.count) memcpy(l, list.items, list.count * sizeof(Handler));
+    Handler *old = list.items;
+    list.items = l;
+    list.cap = cap;
     spin_unlock(g_lock);
     free(old);
     spin_lock(g_lock);
   }
-  g_list[g_count++] = Handler{flavor, fn, arg, dso};
+  list.items[list.count++] = Handler{flavor, fn, arg, dso};
   spin_unlock(g_lock);
   return true;
 }
 
-// Runs (and frees) root's handlers of `dso` (nullptr: all), newest first;
-// one registered by a handler runs next.
-void run_handlers(void *dso, int status) {
+// Runs (and frees) root's handlers of `dso` (nullptr: all) in `list`,
+// newest first; one registered by a handler runs next.  `run` false: only
+// frees them (a library's quick_exit handlers at its dlclose, as glibc).
+void run_handlers(List &list, void *dso, int status, bool run = true) {
   spin_lock(g_lock);
   for (;;) {
-    size_t i = g_count;
-    while (i > 0 && (g_list[i - 1].flavor == kEfFree || (dso && g_list[i - 1].dso != dso))) --i;
+    size_t i = list.count;
+    while (i > 0 && (list.items[i - 1].flavor == kEfFree || (dso && list.items[i - 1].dso != dso))) --i;
     if (i == 0) break;
-    Handler h = g_list[i - 1];
-    g_list[i - 1].flavor = kEfFree;
+    Handler h = list.items[i - 1];
+    list.items[i - 1].flavor = kEfFree;
+    if (!run) continue;
     spin_unlock(g_lock);
     if (h.flavor == kEfOn) ((void (*)(int, void *))h.fn)(status, h.arg);
     else ((void (*)(void *, int))h.fn)(h.arg, status);
     spin_lock(g_lock);
   }
-  while (g_count > 0 && g_list[g_count - 1].flavor == kEfFree) --g_count;
+  while (list.count > 0 && list.items[list.count - 1].flavor == kEfFree) --list.count;
   spin_unlock(g_lock);
 }
 
@@ -181,7 +191,7 @@ void runner(void *, int status) {
   __atomic_store_n(&g_exit_guard.armed, false, __ATOMIC_RELEASE);
   exit_words_unguard();
   frozen_restore(false);
-  run_handlers(nullptr, status);
+  run_handlers(g_exit_list, nullptr, status);
   __atomic_store_n(&g_runner_done, true, __ATOMIC_RELEASE);
 }
 
@@ -256,12 +266,12 @@ extern "C" {
 __attribute__((weak)) SDRAD_EXPORT int __cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
   if (from_domain() && refuse("atexit/__cxa_atexit")) return -1;
   if (!armed()) return real_cxa()(fn, arg, dso);
-  return add(kEfCxa, (void *)fn, arg, dso) ? 0 : -1;
+  return add(g_exit_list, kEfCxa, (void *)fn, arg, dso) ? 0 : -1;
 }
 __attribute__((weak)) SDRAD_EXPORT int on_exit(void (*fn)(int, void *), void *arg) noexcept {
   if (from_domain() && refuse("on_exit")) return -1;
   if (!armed()) return real_on_exit()(fn, arg);
-  return add(kEfOn, (void *)fn, arg, nullptr) ? 0 : -1;
+  return add(g_exit_list, kEfOn, (void *)fn, arg, nullptr) ? 0 : -1;
 }
 // A library's dlclose (or its own fini at exit): root's handlers of that
 // library first, then glibc's, which frees glibc's entries of the library:
@@ -269,8 +279,30 @@ __attribute__((weak)) SDRAD_EXPORT int on_exit(void (*fn)(int, void *), void *ar
 // handler of an unmapped library).
 __attribute__((weak)) SDRAD_EXPORT void __cxa_finalize(void *dso) {
   bool root = !from_domain();
-  if (root && g_exit_guard.armed) run_handlers(dso, 0);
+  if (root && g_exit_guard.armed) run_handlers(g_exit_list, dso, 0);
+  if (root && dso) run_handlers(g_quick_list, dso, 0, false);  // dropped, not run (as glibc)
   real_finalize()(dso);
   if (root && g_exit_guard.armed) frozen_refresh();
+}
+
+// quick_exit's handlers.  glibc keeps them in another key-0 list
+// (`__quick_exit_funcs`, not exported) and runs it with root rights at
+// quick_exit: a domain's at_quick_exit(f), or an entry it writes there
+// (memory writes only), would run f as root.  Root's registrations
+// (at_quick_exit, from libc_nonshared, calls __cxa_at_quick_exit; so does
+// std::at_quick_exit) go to the runtime's list from the first one, armed
+// or not, and quick_exit runs that list and never glibc's: whatever is in
+// glibc's list (only what a domain put there, or a direct call of libc's
+// own function) does not run.  From a domain: refused.
+__attribute__((weak)) SDRAD_EXPORT int __cxa_at_quick_exit(void (*fn)(void *), void *dso) {
+  if (from_domain() && refuse("at_quick_exit/__cxa_at_quick_exit")) return -1;
+  return add(g_quick_list, kEfCxa, (void *)fn, nullptr, dso) ? 0 : -1;
+}
+// What glibc's quick_exit does, but with root's list: the handlers, newest
+// first, then _exit (no stream flush).  From a domain, root's handlers are
+// not run with its rights (as for exit).
+__attribute__((weak, noreturn)) SDRAD_EXPORT void quick_exit(int status) noexcept {
+  if (!from_domain()) run_handlers(g_quick_list, nullptr, status);
+  _exit(status);
 }
 }

@@ -1391,6 +1391,7 @@ static const Row kRows[] = {
 #include "gaps_rows.inc"
 #include "redteam6_rows.inc"
 #include "redteam7_rows.inc"
+#include "redteam8_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1504,6 +1505,9 @@ static const Row kRows[] = {
     {"rt7_growsdown_mapping_outlives_discard", BLOCKED, false, false, D_MAIN, r_rt7_growsdown_mapping_outlives_discard, 0},
     {"rt7_pthread_exit_inside_domain", BLOCKED, false, false, D_MAIN, r_rt7_pthread_exit_inside_domain, 0},
     {"rt7_mmap_fixed_key0_page_in_own_heap", BLOCKED, true, false, D_MAIN, r_rt7_mmap_fixed_key0_page_in_own_heap, 0},
+    // Session 8's rows (redteam8_rows.inc).
+    {"rt8_domain_registers_quick_exit_handler", BLOCKED, false, false, D_MAIN, r_rt8_domain_registers_quick_exit_handler, 0},
+    {"rt8_domain_counts_in_quick_exit_entry", BLOCKED, false, false, D_MAIN, r_rt8_domain_counts_in_quick_exit_entry, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},

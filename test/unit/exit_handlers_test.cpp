@@ -108,3 +108,30 @@ TEST(ExitHandlers, IsolatedCallFromARootExitHandlerReturnsNormally) {
   });
   EXPECT_EQ(code, 21) << "22: the call was a fault; 12: atexit failed";
 }
+
+// quick_exit's list (exit_handlers.cpp): root's at_quick_exit handlers are
+// the runtime's, run newest first by quick_exit; a domain's is refused.
+namespace {
+int g_quick_order;
+void quick_first() { _exit(g_quick_order * 10 + 1); }  // registered first: runs last
+void quick_second() { g_quick_order = 2; }
+void register_quick_in_domain(void *p) { ((Reg *)p)->result = at_quick_exit(exit_landing); }
+}  // namespace
+
+TEST(ExitHandlers, RootQuickExitHandlersRunNewestFirstAtQuickExit) {
+  int code = in_child([] {
+    if (at_quick_exit(quick_first) != 0 || at_quick_exit(quick_second) != 0) _exit(5);
+    quick_exit(0);
+  });
+  EXPECT_EQ(code, 21) << "0: no handler ran; 1: the first ran without the second before it; 5: registration failed";
+}
+
+TEST(ExitHandlers, AtQuickExitInsideADomainIsRefusedAndDoesNotRunAtQuickExit) {
+  int code = in_child([] {
+    Reg r{0};
+    int32_t st = __sdrad_call_with(domain("exit.at_quick_exit"), register_quick_in_domain, &r, sizeof r);
+    if (st != 0 || r.result != -1) _exit(10 + (st != 0));
+    quick_exit(0);
+  });
+  EXPECT_EQ(code, 0) << "42: the domain's handler ran at quick_exit; 10: at_quick_exit was not refused; 11: the call faulted";
+}
