@@ -12,6 +12,7 @@
 //   up, and put back if changed (the exit is then a fault, kind
 //   root-state-tampered), so that a domain cannot aim root's next printf at
 //   root memory or at a function of its choice.
+#include <dlfcn.h>
 #include <immintrin.h>
 #include <link.h>
 #include <linux/futex.h>
@@ -41,6 +42,7 @@ const int *g_stdio_locks[4] = {kIdleLock, kIdleLock, kIdleLock, kIdleLock};
 alignas(32) uint8_t g_std_snapshot[3][kStdSnapshot];
 ExitWords g_exit_words;
 uintptr_t g_io_snapshot[4];
+FILE **g_io_list_all = &_IO_list_all;  // until stdio_prepare: a static libc's only one
 
 namespace {
 void take_snapshot() {
@@ -58,18 +60,18 @@ void take_snapshot() {
 enum : int { kWordVar = 0, kWordListHead = 3, kWordWideVtable = 4, kWordListHeadAgain = 7, kWordExitCount = 7 };
 void exit_words_expect() {
   g_exit_words.expect[kWordListHead] = g_io_snapshot[0];
-  if (g_exit_words.addr[kWordListHeadAgain] == (uintptr_t)&_IO_list_all)  // not the exit count (exit_words_guard)
+  if (g_exit_words.addr[kWordListHeadAgain] == (uintptr_t)g_io_list_all)  // not the exit count (exit_words_guard)
     g_exit_words.expect[kWordListHeadAgain] = g_io_snapshot[0];
 }
 // Under glibc's list lock.
 void io_snapshot_take() {
-  g_io_snapshot[0] = (uintptr_t)_IO_list_all;
+  g_io_snapshot[0] = (uintptr_t)*g_io_list_all;
   for (int k = 0; k < 3; ++k) g_io_snapshot[k + 1] = g_std_streams_ready ? (uintptr_t)g_std_streams[k].fp->_chain : 0;
   exit_words_expect();
 }
 void exit_words_prepare() {
   FILE **vars[3] = {&stdin, &stdout, &stderr};
-  g_exit_words.addr[kWordListHead] = g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  g_exit_words.addr[kWordListHead] = g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)g_io_list_all;
   g_exit_words.runner = &g_exit_words.runner_expect;
   for (int k = 0; k < 3; ++k) {
     const StdStream &s = g_std_streams[k];
@@ -248,9 +250,25 @@ const int *find_list_lock() {
 }
 }  // namespace
 
+namespace {
+// libc's own _IO_list_all (g_io_list_all): looked up in libc's scope, which
+// a copy relocated into the executable does not shadow.  A static libc has
+// only the one definition.
+void io_list_resolve() {
+  void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+  if (!libc) return;
+  if (void *p = dlsym(libc, "_IO_list_all")) {
+    if (p != (void *)&_IO_list_all) log_line("_IO_list_all: the executable holds a copy; glibc's own is used");
+    g_io_list_all = (FILE **)p;
+  }
+  dlclose(libc);
+}
+}  // namespace
+
 // Start-up, root: buffers for stdin and stdout in key-0 memory (stderr
 // stays unbuffered: its one-byte buffer is inside the FILE).
 void stdio_prepare() {
+  io_list_resolve();
   io_list_walk_prepare();
   void *mem = mmap(nullptr, 2 * kStreamBuf, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
@@ -305,7 +323,7 @@ void exit_words_guard(const ExitGuard *g) {
 
 void exit_words_unguard() {
   _IO_list_lock();
-  g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)&_IO_list_all;
+  g_exit_words.addr[kWordListHeadAgain] = (uintptr_t)g_io_list_all;
   g_exit_words.runner = &g_exit_words.runner_expect;
   exit_words_expect();
   _IO_list_unlock();
@@ -394,7 +412,7 @@ void io_list_walk_prepare() {
 namespace {
 bool on_io_list(const FILE *f) {
   int n = 0;
-  for (FILE *g = _IO_list_all; g && n < 65536; g = g->_chain, ++n)
+  for (FILE *g = *g_io_list_all; g && n < 65536; g = g->_chain, ++n)
     if (g == f) return true;
   return false;
 }
@@ -416,7 +434,7 @@ bool stdio_io_list_repair(const Instance *caller) {
   bool forged = false;
   int kept = 0, unrecorded = 0;
   _IO_list_lock();
-  FILE **link = &_IO_list_all;
+  FILE **link = g_io_list_all;
   while (FILE *f = *link) {
     bool keep = std_file(f) || (record ? file_recorded(f) || (file_record_opening() && root_heap_file(f)) : root_heap_file(f));
     if (keep && ++kept < 4096) {

@@ -10,9 +10,17 @@
 #include "exit_handlers.h"
 #include "shared_page.h"
 
-extern "C" FILE *_IO_list_all;  // glibc's (exported)
+extern "C" FILE *_IO_list_all;  // glibc's (exported): only through g_io_list_all
 
 namespace sdrad {
+
+// glibc's head of the stream list, the one glibc itself uses.  libc reaches
+// _IO_list_all through a hidden alias, not its GOT, so an executable that
+// takes a copy relocation of it (gcc's -fPIE code refers to extern data
+// directly) holds a copy that glibc never updates: checks on that copy saw
+// nothing of glibc's list, and the test that walks it found root's FILEs
+// gone.  Resolved at start-up from libc's own definition (stdio.cpp).
+extern FILE **g_io_list_all SDRAD_HIDDEN;
 
 // --- standard streams (stdio.cpp) -----------------------------------------
 void stdio_prepare();        // start-up: buffers in key-0 memory
@@ -158,7 +166,7 @@ void file_record_prune(bool (*on_list)(const FILE *));
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out
 __attribute__((always_inline)) inline bool stdio_io_list_ok(const Instance *caller) {
-  uintptr_t diff = g_io_snapshot[0] ^ (uintptr_t)_IO_list_all;
+  uintptr_t diff = g_io_snapshot[0] ^ (uintptr_t)*g_io_list_all;
   if (__builtin_expect(g_std_streams_ready, 1))
     for (int k = 0; k < 3; ++k) diff |= g_io_snapshot[k + 1] ^ (uintptr_t)g_std_streams[k].fp->_chain;
   return __builtin_expect(diff == 0, 1) || stdio_io_list_repair(caller);
