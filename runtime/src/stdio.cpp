@@ -376,8 +376,8 @@ bool stdio_streams_repair() {
 
 namespace {
 uintptr_t g_libc_relro_lo, g_libc_relro_hi;  // libc's RELRO segment (its jump tables)
-int find_relro(struct dl_phdr_info *info, size_t, void *) {
-  uintptr_t want = (uintptr_t)&_IO_wfile_jumps;
+int find_relro(struct dl_phdr_info *info, size_t, void *wfile_jumps) {
+  uintptr_t want = (uintptr_t)wfile_jumps;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr) &ph = info->dlpi_phdr[i];
     uintptr_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
@@ -404,7 +404,14 @@ bool wide_calls_plausible(const FILE *f) {
 }  // namespace
 
 void io_list_walk_prepare() {
-  dl_iterate_phdr(find_relro, nullptr);
+  // libc's own table, not a copy relocated into the executable (as for
+  // _IO_list_all: io_list_resolve).
+  const void *wfile_jumps = &_IO_wfile_jumps;
+  if (void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) {
+    if (void *p = dlsym(libc, "_IO_wfile_jumps")) wfile_jumps = p;
+    dlclose(libc);
+  }
+  dl_iterate_phdr(find_relro, (void *)wfile_jumps);
   if (!g_libc_relro_hi) say("libc's jump tables not found: a FILE with a wide jump table is taken for forged");
   file_record_start();
 }
