@@ -361,7 +361,7 @@ char g_root_buffer[8];
 TEST_F(ConfinementMsg, DomainCannotReceiveDescriptorsThatOutliveItsRewind) {
   SocketPair p;
   int64_t h = domain("conf.fd.scm");
-  int before = fd_count();
+  int before = dev_null_fds();
   for (int i = 0; i < 20; i++) {
     send_a_descriptor(p.sv[0]);
     InDomain<RecvB> d(h);
@@ -379,19 +379,19 @@ TEST_F(ConfinementMsg, DomainCannotReceiveDescriptorsThatOutliveItsRewind) {
       EXPECT_EQ(f.addr, (uintptr_t)SYS_recvmsg);
     }
   }
-  EXPECT_EQ(fd_count(), before) << "descriptors the domain received outlived its rewinds";
+  EXPECT_EQ(dev_null_fds(), before) << "descriptors the domain received outlived its rewinds";
 }
 
 TEST_F(ConfinementMsg, DomainUnderEpermGetsEpermForAControlBuffer) {
   SocketPair p;
   send_a_descriptor(p.sv[0]);
   int64_t h = domain("conf.fd.scm.eperm", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_EPERM);
-  int before = fd_count();
+  int before = dev_null_fds();
   InDomain<RecvB> d(h);
   d.b->sock = p.sv[1];
   ASSERT_EQ(d.run(recv_with_control), 0);
   EXPECT_EQ(d.b->r, -EPERM);
-  EXPECT_EQ(fd_count(), before);
+  EXPECT_EQ(dev_null_fds(), before);
 }
 
 
@@ -404,7 +404,7 @@ TEST_F(ConfinementMsg, AnotherThreadCannotAddAControlBufferAfterTheCheck) {
   InDomain<RecvB> d(h);
   d.b->sock = p.sv[1];
   d.b->flags = MSG_DONTWAIT;
-  int before = fd_count();
+  int before = dev_null_fds();
   struct msghdr *m = &d.b->m;
   void *control = d.b->control;
   std::atomic<bool> stop{false};
@@ -448,14 +448,14 @@ TEST_F(ConfinementMsg, AnotherThreadCannotAddAControlBufferAfterTheCheck) {
   flipper.join();
   EXPECT_GT(received, 0);
   EXPECT_EQ(with_descriptor, 0) << with_descriptor << " of " << received << " messages arrived with a descriptor";
-  EXPECT_EQ(fd_count(), before) << "descriptors received by the domain are in root's table";
+  EXPECT_EQ(dev_null_fds(), before) << "descriptors received by the domain are in root's table";
 }
 
 TEST_F(ConfinementMsg, DomainReceivesDataAndFlagsOnAUnixSocket) {
   SocketPair p;
   send_a_descriptor(p.sv[0]);
   int64_t h = domain("conf.msg.recv_plain");
-  int before = fd_count();
+  int before = dev_null_fds();
   InDomain<RecvB> d(h);
   d.b->sock = p.sv[1];
   ASSERT_EQ(d.run(recv_plain), 0);
@@ -463,7 +463,7 @@ TEST_F(ConfinementMsg, DomainReceivesDataAndFlagsOnAUnixSocket) {
   EXPECT_EQ(d.b->data[0], 'd');
   EXPECT_TRUE(d.b->m.msg_flags & MSG_CTRUNC) << "the kernel's report of the dropped descriptor is missing";
   EXPECT_EQ(d.b->m.msg_controllen, 0u);
-  EXPECT_EQ(fd_count(), before) << "a descriptor reached root's table";
+  EXPECT_EQ(dev_null_fds(), before) << "a descriptor reached root's table";
 }
 
 // The runtime makes the call, with its own rights: the buffers must be
