@@ -251,17 +251,18 @@ const int *find_list_lock() {
 }  // namespace
 
 namespace {
-// libc's own _IO_list_all (g_io_list_all): looked up in libc's scope, which
-// a copy relocated into the executable does not shadow.  A static libc has
-// only the one definition.
+// libc's own definition of a libc data symbol: the lookup starts after the
+// executable (which holds the runtime), so a copy relocated into it does
+// not shadow libc's.  Not dlopen: the runtime's dlopen hook would create
+// the thread's state before the signal-stack arena exists (seen: the main
+// thread then ran its handlers on a plain key-0 stack).  A static libc
+// has only the one definition (nullptr here).
+void *libc_own(const char *name) { return dlsym(RTLD_NEXT, name); }
 void io_list_resolve() {
-  void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-  if (!libc) return;
-  if (void *p = dlsym(libc, "_IO_list_all")) {
+  if (void *p = libc_own("_IO_list_all")) {
     if (p != (void *)&_IO_list_all) log_line("_IO_list_all: the executable holds a copy; glibc's own is used");
     g_io_list_all = (FILE **)p;
   }
-  dlclose(libc);
 }
 }  // namespace
 
@@ -407,10 +408,7 @@ void io_list_walk_prepare() {
   // libc's own table, not a copy relocated into the executable (as for
   // _IO_list_all: io_list_resolve).
   const void *wfile_jumps = &_IO_wfile_jumps;
-  if (void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) {
-    if (void *p = dlsym(libc, "_IO_wfile_jumps")) wfile_jumps = p;
-    dlclose(libc);
-  }
+  if (void *p = libc_own("_IO_wfile_jumps")) wfile_jumps = p;
   dl_iterate_phdr(find_relro, (void *)wfile_jumps);
   if (!g_libc_relro_hi) say("libc's jump tables not found: a FILE with a wide jump table is taken for forged");
   file_record_start();
