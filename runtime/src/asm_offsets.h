@@ -34,6 +34,7 @@
 #define TS_IN_USE       28
 #define TS_FRAMES       32
 #define TS_INST         2720
+#define TS_ALTSTACK     4872
 #define TS_SUD_ON       4912
 #define TS_DOM_CODE     5040
 #define TS_SUD_WANT     5044

@@ -451,6 +451,14 @@ uintptr_t elevation_restart(uintptr_t rip) {
 }  // namespace
 }  // namespace sdrad
 
+// SIGNAL_ENTRY, when t_ts does not name this thread's state (a domain
+// rewrote it): the thread's own alternate-stack block, by the slow lookup
+// (0 if none: the entry refuses to copy the frame).
+extern "C" SDRAD_HIDDEN uintptr_t sdrad_thread_altstack_slow() {
+  ThreadState *ts = thread_state_if_any();
+  return ts ? (uintptr_t)ts->altstack : 0;
+}
+
 // Returns the copy's frame (its pretcode) for signal_stack.S's rt_sigreturn.
 extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
                                                        void (*handler)(int, siginfo_t *, void *),

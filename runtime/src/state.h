@@ -217,7 +217,7 @@ extern __thread Heap *t_heap __attribute__((tls_model("initial-exec")));
 constexpr uint64_t kTsMagic = 0x5344526154687264ull;
 static_assert((sizeof(ThreadState) & (sizeof(ThreadState) - 1)) == 0, "power of two");
 static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) == TS_FS_BASE &&
-                  offsetof(ThreadState, dom_code) == TS_DOM_CODE && (1 << TS_SHIFT) == TS_SIZE &&
+                  offsetof(ThreadState, dom_code) == TS_DOM_CODE && offsetof(ThreadState, altstack) == TS_ALTSTACK && (1 << TS_SHIFT) == TS_SIZE &&
                   offsetof(ThreadState, sud_want) == TS_SUD_WANT &&
                   offsetof(ThreadState, depth) == TS_DEPTH && offsetof(ThreadState, cur_pkru) == TS_CUR_PKRU &&
                   offsetof(ThreadState, in_use) == TS_IN_USE && offsetof(ThreadState, frames) == TS_FRAMES &&

@@ -438,6 +438,41 @@ sdrad_call_on_stack:
         jae     6f
         test    eax, ALT_ROOT
         jz      6f                      /* already on the root part: nested */
+        /* The block must be this thread's: a domain that calls an entry
+           with its stack pointer in another thread's frame half would
+           have the copy below write that thread's root-keyed handler
+           stack (row rt8_signal_entry_on_other_threads_block).  The
+           thread's state as ELEVATE_MARKED validates it (bound to the FS
+           base; without FSGSBASE only its range is checked). */
+        mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
+        mov     rax, fs:[rax]
+        mov     rcx, rax
+        sub     rcx, [rip + sdrad_shared_page + SP_TS_BASE]
+        cmp     rcx, [rip + sdrad_shared_page + SP_TS_SIZE]
+        jae     8f
+        test    ecx, TS_SIZE - 1
+        jnz     8f
+        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
+        jne     3f
+        rdfsbase rcx
+        cmp     rcx, [rax + TS_FS_BASE]
+        jne     8f
+3:      mov     rax, [rax + TS_ALTSTACK]
+        jmp     7f
+        /* t_ts does not name this thread's state (a domain rewrote it):
+           the slow lookup (signals.cpp), pushing below the frame only. */
+8:      push    rdi
+        push    rsi
+        push    r10
+        call    sdrad_thread_altstack_slow
+        pop     r10
+        pop     rsi
+        pop     rdi
+        mov     rdx, r10
+7:      mov     rcx, rsp
+        and     rcx, -2 * ALT_ROOT      /* the block (aligned to its size) */
+        cmp     rcx, rax
+        jne     sdrad_gate_violation
         lea     r11, [rip + \handler]
         lea     r10, [rip + 5f]
         jmp     sdrad_signal_root_stack

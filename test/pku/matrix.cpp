@@ -1508,6 +1508,7 @@ static const Row kRows[] = {
     // Session 8's rows (redteam8_rows.inc).
     {"rt8_domain_registers_quick_exit_handler", BLOCKED, false, false, D_MAIN, r_rt8_domain_registers_quick_exit_handler, 0},
     {"rt8_domain_counts_in_quick_exit_entry", BLOCKED, false, false, D_MAIN, r_rt8_domain_counts_in_quick_exit_entry, 0},
+    {"rt8_signal_entry_on_other_threads_block", BLOCKED, true, false, D_MAIN, r_rt8_signal_entry_on_other_threads_block, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
