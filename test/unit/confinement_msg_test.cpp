@@ -324,23 +324,21 @@ struct RecvB {
   long got_control;
   uintptr_t target;
 };
-void recv_plain(RecvB *b) {
+// One recvmsg into the block's data (or `target`), with room for one
+// descriptor in a control buffer or without one.
+void recv_one(RecvB *b, bool with_control) {
   memset(&b->m, 0, sizeof(b->m));
   b->v = {b->target ? (void *)b->target : b->data, sizeof(b->data)};
   b->m.msg_iov = &b->v;
   b->m.msg_iovlen = 1;
+  if (with_control) {
+    b->m.msg_control = b->control;
+    b->m.msg_controllen = sizeof(b->control);
+  }
   b->r = raw3(SYS_recvmsg, b->sock, (long)&b->m, b->flags);
 }
-// The same with room for one descriptor in a control buffer.
-void recv_with_control(RecvB *b) {
-  memset(&b->m, 0, sizeof(b->m));
-  b->v = {b->data, sizeof(b->data)};
-  b->m.msg_iov = &b->v;
-  b->m.msg_iovlen = 1;
-  b->m.msg_control = b->control;
-  b->m.msg_controllen = sizeof(b->control);
-  b->r = raw3(SYS_recvmsg, b->sock, (long)&b->m, b->flags);
-}
+void recv_plain(RecvB *b) { recv_one(b, false); }
+void recv_with_control(RecvB *b) { recv_one(b, true); }
 // Root sends one byte with one descriptor (of /dev/null) over `sock`.
 void send_a_descriptor(int sock) {
   int fd = open("/dev/null", O_RDONLY);
