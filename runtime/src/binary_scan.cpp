@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "resident_pages.h"
 #include "unwind_ranges.h"
 
 extern "C" char __start_sdrad_gates[] __attribute__((visibility("hidden")));
@@ -73,64 +74,27 @@ int scan_bytes(uintptr_t lo, uintptr_t hi, uintptr_t end, const char *path, int 
 // that are neither in the page tables nor swapped out are noted first
 // (/proc/self/pagemap), and unmapped again as the scan passes them (in
 // 64-page windows) and once more at the end (the kernel maps neighbouring
-// pages on a fault).  Such a page holds the file's bytes (a written page
-// of a private mapping is present or swapped), so the next access maps
-// the same bytes.  Without pagemap: scanned as is.
-constexpr size_t kWindow = 64;              // pages
+// pages on a fault), each only if pagemap then shows a file page, never an
+// anonymous copy (resident_pages.h says why the next access maps the bytes
+// that were scanned).  Without pagemap: scanned as is.
+constexpr size_t kWindow = 64;                 // pages
 constexpr size_t kMaxNoted = (size_t)1 << 20;  // pages (4 GiB of code)
-uint64_t g_absent[kMaxNoted / 64];           // bit per page of the mapping being scanned
-constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;
-constexpr uintptr_t kPg = 4096;
-
-// Notes the absent pages of [lo, lo + n pages); false if pagemap is unreadable.
-bool note_absent(int pm, uintptr_t lo, size_t n) {
-  uint64_t e[512];
-  for (size_t i = 0; i < n; i += 512) {
-    size_t m = n - i < 512 ? n - i : 512;
-    if (pread(pm, e, m * 8, (off_t)((lo / kPg + i) * 8)) != (ssize_t)(m * 8)) return false;
-    for (size_t j = 0; j < m; ++j) {
-      uint64_t bit = 1ull << ((i + j) & 63);
-      if (e[j] & (kPresent | kSwapped)) g_absent[(i + j) / 64] &= ~bit;
-      else g_absent[(i + j) / 64] |= bit;
-    }
-  }
-  return true;
-}
-
-bool absent(size_t i) { return (g_absent[i / 64] >> (i & 63)) & 1; }
-
-// Unmaps the noted pages among pages [from, to) of the mapping at lo.
-void drop_absent(uintptr_t lo, size_t from, size_t to) {
-  for (size_t i = from; i < to;) {
-    if (!absent(i)) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < to && absent(j)) ++j;
-    madvise((void *)(lo + i * kPg), (j - i) * kPg, MADV_DONTNEED);
-    i = j;
-  }
-}
+uint64_t g_absent[kMaxNoted / 64];             // bit per page of the mapping being scanned
 
 int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
   int found = 0;
-  size_t n = (hi - lo) / kPg;
+  size_t n = (hi - lo) / kPage;
   bool noted = false;
-  if (file && n <= kMaxNoted) {
-    int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    if (pm >= 0) {
-      noted = note_absent(pm, lo, n);
-      close(pm);
-    }
-  }
+  int pm = file && n <= kMaxNoted ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
+  if (pm >= 0) noted = pages_note_absent(pm, lo, n, g_absent);
   for (size_t w = 0; w < n; w += kWindow) {
     size_t whi = w + kWindow < n ? w + kWindow : n;
-    found = scan_bytes(lo + w * kPg, lo + whi * kPg, hi, path, found);
+    found = scan_bytes(lo + w * kPage, lo + whi * kPage, hi, path, found);
     // The last encodings read into the next window's first page.
-    if (noted) drop_absent(lo, w, whi + 1 < n ? whi + 1 : n);
+    if (noted) pages_drop_file(pm, lo, w, whi + 1 < n ? whi + 1 : n, g_absent);
   }
-  if (noted) drop_absent(lo, 0, n);
+  if (noted) pages_drop_file(pm, lo, 0, n, g_absent);
+  if (pm >= 0) close(pm);
   if (found > 8) log_line("binary scan: ... %d in %s in all", found, path);
   return found;
 }
@@ -202,6 +166,11 @@ void scan(const char *when) {
 }  // namespace
 
 void binary_scan_startup() { scan("start-up"); }
+
+int binary_scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
+  SpinGuard lock(g_scan_lock);
+  return scan_range(lo, hi, path, file);
+}
 
 }  // namespace sdrad
 
