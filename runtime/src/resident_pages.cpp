@@ -92,17 +92,42 @@ int g_nnoted;
 uint64_t g_absent[kMaxPages / 64];  // .bss: resident only as far as used
 bool g_note_taken;
 
-// A line of /proc/self/maps: a readable, non-writable, private mapping of a file.
-bool private_readonly_file(const char *line, uintptr_t *lo, uintptr_t *hi) {
-  char *e;
-  *lo = strtoul(line, &e, 16);
-  if (*e != '-') return false;
-  *hi = strtoul(e + 1, &e, 16);
-  const char *perms = e + 1;
-  if (perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p') return false;
-  const char *path = strchr(perms, '/');  // offset, device and inode come first
-  return path && *hi > *lo;
+// Parsed by hand: a libc function called here for the first time would
+// make its page resident before libc's own mapping is noted (its line
+// comes after the executable's).
+uintptr_t hex(const char *&p) {
+  uintptr_t v = 0;
+  for (;; ++p) {
+    unsigned c = (unsigned char)*p;
+    if (c - '0' < 10) v = v * 16 + (c - '0');
+    else if (c - 'a' < 6) v = v * 16 + (c - 'a' + 10);
+    else return v;
+  }
 }
+
+// A line of /proc/self/maps: a readable, non-writable, private mapping of
+// a file (its path in *path).
+bool private_readonly_file(const char *line, uintptr_t *lo, uintptr_t *hi, const char **path) {
+  const char *p = line;
+  *lo = hex(p);
+  if (*p++ != '-') return false;
+  *hi = hex(p);
+  if (*p++ != ' ' || p[0] != 'r' || p[1] != '-' || p[3] != 'p') return false;
+  while (*p && *p != '/') ++p;  // offset, device and inode come first
+  *path = p;
+  return *p == '/' && *hi > *lo;
+}
+
+bool same(const char *a, const char *b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+
+// The file the runtime's code was mapped from (the executable, or
+// libsdrad.so): everything of it resident at start-up is there for the
+// runtime alone (the program's own code has not run yet), so all of its
+// file pages count as brought in by the runtime.
+char g_own_path[4096];
 
 bool keep() {
   const char *v = getenv("SDRAD_STARTUP_PAGES");
@@ -116,14 +141,30 @@ void startup_pages_note() {
   g_note_taken = true;
   int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (pm < 0) return;
+  uintptr_t own = (uintptr_t)&startup_pages_note;
+  for_each_maps_line([&](const char *line) {
+    uintptr_t lo, hi;
+    const char *path;
+    if (!private_readonly_file(line, &lo, &hi, &path) || own < lo || own >= hi) return true;
+    size_t i = 0;
+    for (; path[i] && i + 1 < sizeof(g_own_path); ++i) g_own_path[i] = path[i];
+    g_own_path[i] = 0;
+    return false;
+  });
   size_t used = 0;
   for_each_maps_line([&](const char *line) {
     uintptr_t lo, hi;
-    if (!private_readonly_file(line, &lo, &hi)) return true;
+    const char *path;
+    if (!private_readonly_file(line, &lo, &hi, &path)) return true;
     size_t n = (hi - lo) / kPage;
     used = align_up(used, 64);  // whole words per mapping
     if (g_nnoted == kMaxNoted || used + n > kMaxPages) return false;
-    if (!pages_note_absent(pm, lo, n, g_absent + used / 64)) return false;
+    uint64_t *bits = g_absent + used / 64;
+    if (g_own_path[0] && same(path, g_own_path)) {
+      for (size_t w = 0; w < (n + 63) / 64; ++w) bits[w] = ~0ull;
+    } else if (!pages_note_absent(pm, lo, n, bits)) {
+      return false;
+    }
     g_noted[g_nnoted++] = {lo, hi, used};
     used += n;
     return true;
@@ -135,17 +176,15 @@ void startup_pages_drop() {
   if (!g_nnoted) return;
   int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (pm < 0) return;
+  // The noted ranges as they are now: whatever mapping lies there, pagemap
+  // says which pages are file pages (a page-cache page unmapped from a
+  // private or shared file mapping, or from shared anonymous memory, stays
+  // where it was; an anonymous copy is never unmapped).  /proc/self/maps is
+  // not read again: that would bring back the libc pages it needs.
   size_t dropped = 0;
-  // Only mappings still there as they were noted (same range, still a
-  // private read-only file mapping); pagemap says which pages are file pages.
-  for_each_maps_line([&](const char *line) {
-    uintptr_t lo, hi;
-    if (!private_readonly_file(line, &lo, &hi)) return true;
-    for (int i = 0; i < g_nnoted; ++i)
-      if (g_noted[i].lo == lo && g_noted[i].hi == hi)
-        dropped += pages_drop_file(pm, lo, 0, (hi - lo) / kPage, g_absent + g_noted[i].first / 64);
-    return true;
-  });
+  for (int i = 0; i < g_nnoted; ++i)
+    dropped += pages_drop_file(pm, g_noted[i].lo, 0, (g_noted[i].hi - g_noted[i].lo) / kPage,
+                               g_absent + g_noted[i].first / 64);
   close(pm);
   g_nnoted = 0;
   log_line("start-up: unmapped %zu KiB of file pages the runtime's start-up made resident", dropped * 4);
