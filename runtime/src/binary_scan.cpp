@@ -73,13 +73,13 @@ int scan_bytes(uintptr_t lo, uintptr_t hi, uintptr_t end, const char *path, int 
 // 1.5 MiB for libc, libstdc++ and libm.  So for a file mapping the pages
 // that are neither in the page tables nor swapped out are noted first
 // (/proc/self/pagemap), and unmapped again as the scan passes them (in
-// 64-page windows) and once more at the end (the kernel maps neighbouring
+// 16-page windows) and once more at the end (the kernel maps neighbouring
 // pages on a fault), each only if pagemap then shows a file page, never an
 // anonymous copy (resident_pages.h says why the next access maps the bytes
 // that were scanned).  Without pagemap: scanned as is.
-constexpr size_t kWindow = 64;                 // pages
+constexpr size_t kWindow = 16;                 // pages: the kernel's fault-around
 constexpr size_t kMaxNoted = (size_t)1 << 20;  // pages (4 GiB of code)
-uint64_t g_absent[kMaxNoted / 64];             // bit per page of the mapping being scanned
+alignas(4096) uint64_t g_absent[kMaxNoted / 64];  // bit per page of the mapping being scanned
 
 int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
   int found = 0;
@@ -100,13 +100,16 @@ int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
 }
 
 // Reads /proc/self/maps and scans the executable mappings not seen yet.
+alignas(4096) char g_maps_text[1 << 17];
+
 int scan_new_mappings(const char **first_path) {
-  static char buf[1 << 17];
+  char *buf = g_maps_text;
+  constexpr size_t kBuf = sizeof(g_maps_text);
   int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   size_t n = 0;
   ssize_t r;
-  while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0) n += (size_t)r;
+  while (n < kBuf - 1 && (r = read(fd, buf + n, kBuf - 1 - n)) > 0) n += (size_t)r;
   close(fd);
   buf[n] = 0;
   int total = 0;
@@ -150,6 +153,9 @@ void scan(const char *when) {
   {
     SpinGuard lock(g_scan_lock);
     found = scan_new_mappings(&first);
+    // Scratch (private anonymous memory): not resident between scans.
+    madvise(g_maps_text, sizeof(g_maps_text), MADV_DONTNEED);
+    madvise(g_absent, sizeof(g_absent), MADV_DONTNEED);
   }
   if (found < 0) {
     if (strict()) fatal("SDRAD_BINARY_SCAN=strict: cannot read /proc/self/maps (%s)", when);

@@ -207,12 +207,13 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   signals_install();
   exit_list_locate();
   confine_init();
+  startup_pages_drop();  // before the scan: a lower start-up peak
   binary_scan_startup();
   unwind_ranges_refresh();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
            g_shared.heap_size, g_shared.stack_size);
-  startup_pages_drop();  // last: what the lines above brought in
+  startup_pages_done();  // last: what the lines above brought in
 }
 
 [[noreturn]] void fatal(const char *fmt, ...) {

@@ -87,10 +87,21 @@ struct Noted {
 };
 constexpr int kMaxNoted = 1024;
 constexpr size_t kMaxPages = (size_t)1 << 20;  // 4 GiB of mappings
-Noted g_noted[kMaxNoted];
+// Start-up scratch, in .bss (resident only as far as used) on whole pages
+// of its own, which startup_pages_done() gives back.
+struct alignas(4096) Scratch {
+  Noted noted[kMaxNoted];
+  uint64_t absent[kMaxPages / 64];
+  // The file the runtime's code was mapped from (the executable, or
+  // libsdrad.so): everything of it resident at start-up is there for the
+  // runtime alone (the program's own code has not run yet), so all of its
+  // file pages count as brought in by the runtime.
+  char own_path[4096];
+};
+Scratch g_s;
 int g_nnoted;
-uint64_t g_absent[kMaxPages / 64];  // .bss: resident only as far as used
 bool g_note_taken;
+size_t g_dropped;
 
 // Parsed by hand: a libc function called here for the first time would
 // make its page resident before libc's own mapping is noted (its line
@@ -123,11 +134,6 @@ bool same(const char *a, const char *b) {
   return *a == *b;
 }
 
-// The file the runtime's code was mapped from (the executable, or
-// libsdrad.so): everything of it resident at start-up is there for the
-// runtime alone (the program's own code has not run yet), so all of its
-// file pages count as brought in by the runtime.
-char g_own_path[4096];
 
 bool keep() {
   const char *v = getenv("SDRAD_STARTUP_PAGES");
@@ -147,8 +153,8 @@ void startup_pages_note() {
     const char *path;
     if (!private_readonly_file(line, &lo, &hi, &path) || own < lo || own >= hi) return true;
     size_t i = 0;
-    for (; path[i] && i + 1 < sizeof(g_own_path); ++i) g_own_path[i] = path[i];
-    g_own_path[i] = 0;
+    for (; path[i] && i + 1 < sizeof(g_s.own_path); ++i) g_s.own_path[i] = path[i];
+    g_s.own_path[i] = 0;
     return false;
   });
   size_t used = 0;
@@ -159,13 +165,13 @@ void startup_pages_note() {
     size_t n = (hi - lo) / kPage;
     used = align_up(used, 64);  // whole words per mapping
     if (g_nnoted == kMaxNoted || used + n > kMaxPages) return false;
-    uint64_t *bits = g_absent + used / 64;
-    if (g_own_path[0] && same(path, g_own_path)) {
+    uint64_t *bits = g_s.absent + used / 64;
+    if (g_s.own_path[0] && same(path, g_s.own_path)) {
       for (size_t w = 0; w < (n + 63) / 64; ++w) bits[w] = ~0ull;
     } else if (!pages_note_absent(pm, lo, n, bits)) {
       return false;
     }
-    g_noted[g_nnoted++] = {lo, hi, used};
+    g_s.noted[g_nnoted++] = {lo, hi, used};
     used += n;
     return true;
   });
@@ -183,11 +189,18 @@ void startup_pages_drop() {
   // not read again: that would bring back the libc pages it needs.
   size_t dropped = 0;
   for (int i = 0; i < g_nnoted; ++i)
-    dropped += pages_drop_file(pm, g_noted[i].lo, 0, (g_noted[i].hi - g_noted[i].lo) / kPage,
-                               g_absent + g_noted[i].first / 64);
+    dropped += pages_drop_file(pm, g_s.noted[i].lo, 0, (g_s.noted[i].hi - g_s.noted[i].lo) / kPage,
+                               g_s.absent + g_s.noted[i].first / 64);
   close(pm);
+  g_dropped += dropped;
+}
+
+void startup_pages_done() {
+  if (!g_nnoted) return;
+  startup_pages_drop();
   g_nnoted = 0;
-  log_line("start-up: unmapped %zu KiB of file pages the runtime's start-up made resident", dropped * 4);
+  madvise(&g_s, sizeof(g_s), MADV_DONTNEED);  // private anonymous: reads as zeros again
+  log_line("start-up: unmapped %zu KiB of file pages the runtime's start-up made resident", g_dropped * 4);
 }
 
 }  // namespace sdrad

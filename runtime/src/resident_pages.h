@@ -23,12 +23,14 @@ bool pages_note_absent(int pm, uintptr_t lo, size_t n, uint64_t *absent);
 // Returns how many were unmapped.
 size_t pages_drop_file(int pm, uintptr_t lo, size_t from, size_t to, const uint64_t *absent);
 
-// The start-up pair: notes the absent pages of every readable, non-writable,
-// private file mapping (first thing of the runtime's initialisation), and
-// unmaps those that became resident since (last thing of its constructor).
-// SDRAD_STARTUP_PAGES=keep skips both.
+// At start-up: notes the absent pages of every readable, non-writable,
+// private file mapping (first thing of the runtime's initialisation);
+// unmaps those that became resident since (during its constructor, and
+// once more at its end with startup_pages_done, which also gives back the
+// notes' memory).  SDRAD_STARTUP_PAGES=keep skips all three.
 void startup_pages_note();
 void startup_pages_drop();
+void startup_pages_done();
 
 // binary_scan.cpp: the scan of one mapping, [lo, hi) (what the start-up and
 // dlopen scans do for each), with the unmapping of the pages it brought in
