@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "resident_pages.h"
 #include "unwind_ranges.h"
 
 extern "C" char __start_sdrad_gates[] __attribute__((visibility("hidden")));
@@ -72,77 +73,43 @@ int scan_bytes(uintptr_t lo, uintptr_t hi, uintptr_t end, const char *path, int 
 // 1.5 MiB for libc, libstdc++ and libm.  So for a file mapping the pages
 // that are neither in the page tables nor swapped out are noted first
 // (/proc/self/pagemap), and unmapped again as the scan passes them (in
-// 64-page windows) and once more at the end (the kernel maps neighbouring
-// pages on a fault).  Such a page holds the file's bytes (a written page
-// of a private mapping is present or swapped), so the next access maps
-// the same bytes.  Without pagemap: scanned as is.
-constexpr size_t kWindow = 64;              // pages
+// 16-page windows) and once more at the end (the kernel maps neighbouring
+// pages on a fault), each only if pagemap then shows a file page, never an
+// anonymous copy (resident_pages.h says why the next access maps the bytes
+// that were scanned).  Without pagemap: scanned as is.
+constexpr size_t kWindow = 16;                 // pages: the kernel's fault-around
 constexpr size_t kMaxNoted = (size_t)1 << 20;  // pages (4 GiB of code)
-uint64_t g_absent[kMaxNoted / 64];           // bit per page of the mapping being scanned
-constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;
-constexpr uintptr_t kPg = 4096;
-
-// Notes the absent pages of [lo, lo + n pages); false if pagemap is unreadable.
-bool note_absent(int pm, uintptr_t lo, size_t n) {
-  uint64_t e[512];
-  for (size_t i = 0; i < n; i += 512) {
-    size_t m = n - i < 512 ? n - i : 512;
-    if (pread(pm, e, m * 8, (off_t)((lo / kPg + i) * 8)) != (ssize_t)(m * 8)) return false;
-    for (size_t j = 0; j < m; ++j) {
-      uint64_t bit = 1ull << ((i + j) & 63);
-      if (e[j] & (kPresent | kSwapped)) g_absent[(i + j) / 64] &= ~bit;
-      else g_absent[(i + j) / 64] |= bit;
-    }
-  }
-  return true;
-}
-
-bool absent(size_t i) { return (g_absent[i / 64] >> (i & 63)) & 1; }
-
-// Unmaps the noted pages among pages [from, to) of the mapping at lo.
-void drop_absent(uintptr_t lo, size_t from, size_t to) {
-  for (size_t i = from; i < to;) {
-    if (!absent(i)) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < to && absent(j)) ++j;
-    madvise((void *)(lo + i * kPg), (j - i) * kPg, MADV_DONTNEED);
-    i = j;
-  }
-}
+alignas(4096) uint64_t g_absent[kMaxNoted / 64];  // bit per page of the mapping being scanned
 
 int scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
   int found = 0;
-  size_t n = (hi - lo) / kPg;
+  size_t n = (hi - lo) / kPage;
   bool noted = false;
-  if (file && n <= kMaxNoted) {
-    int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    if (pm >= 0) {
-      noted = note_absent(pm, lo, n);
-      close(pm);
-    }
-  }
+  int pm = file && n <= kMaxNoted ? open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC) : -1;
+  if (pm >= 0) noted = pages_note_absent(pm, lo, n, g_absent);
   for (size_t w = 0; w < n; w += kWindow) {
     size_t whi = w + kWindow < n ? w + kWindow : n;
-    found = scan_bytes(lo + w * kPg, lo + whi * kPg, hi, path, found);
+    found = scan_bytes(lo + w * kPage, lo + whi * kPage, hi, path, found);
     // The last encodings read into the next window's first page.
-    if (noted) drop_absent(lo, w, whi + 1 < n ? whi + 1 : n);
+    if (noted) pages_drop_file(pm, lo, w, whi + 1 < n ? whi + 1 : n, g_absent);
   }
-  if (noted) drop_absent(lo, 0, n);
+  if (noted) pages_drop_file(pm, lo, 0, n, g_absent);
+  if (pm >= 0) close(pm);
   if (found > 8) log_line("binary scan: ... %d in %s in all", found, path);
   return found;
 }
 
 // Reads /proc/self/maps and scans the executable mappings not seen yet.
+alignas(4096) char g_maps_text[1 << 17];
+
 int scan_new_mappings(const char **first_path) {
-  static char buf[1 << 17];
+  char *buf = g_maps_text;
+  constexpr size_t kBuf = sizeof(g_maps_text);
   int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   size_t n = 0;
   ssize_t r;
-  while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0) n += (size_t)r;
+  while (n < kBuf - 1 && (r = read(fd, buf + n, kBuf - 1 - n)) > 0) n += (size_t)r;
   close(fd);
   buf[n] = 0;
   int total = 0;
@@ -186,6 +153,9 @@ void scan(const char *when) {
   {
     SpinGuard lock(g_scan_lock);
     found = scan_new_mappings(&first);
+    // Scratch (private anonymous memory): not resident between scans.
+    madvise(g_maps_text, sizeof(g_maps_text), MADV_DONTNEED);
+    madvise(g_absent, sizeof(g_absent), MADV_DONTNEED);
   }
   if (found < 0) {
     if (strict()) fatal("SDRAD_BINARY_SCAN=strict: cannot read /proc/self/maps (%s)", when);
@@ -202,6 +172,11 @@ void scan(const char *when) {
 }  // namespace
 
 void binary_scan_startup() { scan("start-up"); }
+
+int binary_scan_range(uintptr_t lo, uintptr_t hi, const char *path, bool file) {
+  SpinGuard lock(g_scan_lock);
+  return scan_range(lo, hi, path, file);
+}
 
 }  // namespace sdrad
 

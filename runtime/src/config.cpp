@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "resident_pages.h"
 #include "unwind_ranges.h"
 
 #ifndef HWCAP2_FSGSBASE
@@ -181,6 +182,7 @@ void ensure_initialized() {
     while (g_init_state.load(std::memory_order_acquire) != 2) __builtin_ia32_pause();
     return;
   }
+  startup_pages_note();  // before the runtime reads or runs anything of its own
   init_core();
   g_shared.initialized = 1;
   g_init_state.store(2, std::memory_order_release);
@@ -205,11 +207,13 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   signals_install();
   exit_list_locate();
   confine_init();
+  startup_pages_drop();  // before the scan: a lower start-up peak
   binary_scan_startup();
   unwind_ranges_refresh();
   mprotect(&g_shared, kPage, PROT_READ);
   log_line("backend %s, heap %zu, stack %zu bytes per domain", g_shared.pku ? "pku" : "unprotected",
            g_shared.heap_size, g_shared.stack_size);
+  startup_pages_done();  // last: what the lines above brought in
 }
 
 [[noreturn]] void fatal(const char *fmt, ...) {
