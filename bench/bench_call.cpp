@@ -14,9 +14,12 @@
 //                               canaries) + __sdrad_block_free of N bytes
 //   copy.out.N                  ns for __sdrad_copy_out of N bytes
 //
-// `--cg plain|iso|isoblk|iso4|buf64 N` runs only N calls (no arguments;
-// iso4: 4 scalars; buf64: 64-byte in and out buffers) inside cg_loop_<kind>
-// for callgrind (bench/run.sh counts instructions with it).
+// `--cg plain|iso|isoblk|iso4|buf64|str|mc N` runs only N calls (no
+// arguments; iso4: 4 scalars; buf64: 64-byte in and out buffers; str: a
+// 32-byte string; mc: memcached's tokenize_isolated, an INOUT command line
+// and an OUT array of 24 16-byte tokens, `returned` copied back) inside
+// cg_loop_<kind> for callgrind (bench/run.sh counts instructions with it).
+// strplain|mcplain: the same functions not isolated.
 #include <sys/mman.h>
 
 #include <functional>
@@ -46,6 +49,30 @@ extern "C" __attribute__((noinline)) int64_t fn_buf(const uint8_t *in, uint8_t *
   return (int64_t)n;
 }
 
+extern "C" __attribute__((noinline)) int64_t fn_str(const char *s) {
+  clobber();
+  return (int64_t)strlen(s);
+}
+// memcached's tokenizer, shaped like tokenize_command: splits `command`
+// (len bytes with its NUL) at spaces into at most 24 tokens of 16 bytes.
+struct Token {
+  char *value;
+  size_t length;
+};
+constexpr size_t kMaxTokens = 24;
+extern "C" __attribute__((noinline)) size_t fn_tokenize(char *command, size_t len, Token *tokens) {
+  size_t n = 0;
+  char *s = command, *e = command + len - 1;
+  for (char *p = command; p <= e && n < kMaxTokens - 1; p++)
+    if (p == e || *p == ' ') {
+      if (p > s) tokens[n++] = {s, (size_t)(p - s)};
+      if (p < e) *p = '\0';
+      s = p + 1;
+    }
+  tokens[n++] = {nullptr, 0};
+  return n;
+}
+
 // ---- their isolated versions (thunks per abi.h) -------------------------
 namespace {
 struct NoArgBlk {
@@ -71,6 +98,37 @@ void entry_buf(void *p) {
   auto *b = (BufBlk *)p;
   b->ret = fn_buf(b->in, b->out, b->n);
 }
+
+struct StrBlk {
+  const char *s;
+  int64_t ret;
+};
+void entry_str(void *p) {
+  auto *b = (StrBlk *)p;
+  b->ret = fn_str(b->s);
+}
+
+// as tokenize_isolated in examples/memcached/memcached-sdrad.patch: token
+// values come back as offset + 1 (0: NULL)
+struct TokBlk {
+  char *command;
+  size_t len;
+  Token *tokens;
+  size_t ret;
+};
+void entry_tokenize(void *p) {
+  auto *b = (TokBlk *)p;
+  size_t n = fn_tokenize(b->command, b->len, b->tokens);
+  for (size_t i = 0; i < n; i++)
+    b->tokens[i].value = b->tokens[i].value ? (char *)(uintptr_t)(b->tokens[i].value - b->command + 1) : nullptr;
+  b->ret = n;
+}
+// SDRAD_OUT(MAX_TOKENS, returned): `returned` elements copied back
+struct TokBack {
+  size_t operator()(const TokBlk &b, size_t i, const CopyArg &a) const {
+    return i == 1 ? (b.ret <= kMaxTokens ? b.ret : kMaxTokens) * sizeof(Token) : a.bytes;
+  }
+};
 }  // namespace
 
 extern "C" __attribute__((noinline)) int64_t iso_noarg() {
@@ -85,12 +143,30 @@ extern "C" __attribute__((noinline)) int64_t iso_scalars(int64_t a, int64_t b, i
 
 extern "C" __attribute__((noinline)) int64_t iso_buf(const uint8_t *in, uint8_t *out, size_t n) {
   BufBlk blk{nullptr, nullptr, n, 0};
-  int32_t st = isolated_call_copies(g_dom, entry_buf, blk, {CopyArg{in, nullptr, n}, CopyArg{nullptr, out, n}},
-                                    [](BufBlk &b, void *const *c) {
-                                      b.in = (const uint8_t *)c[0];
-                                      b.out = (uint8_t *)c[1];
-                                    });
+  auto place = [](BufBlk &b, void *const *c) {
+    b.in = (const uint8_t *)c[0];
+    b.out = (uint8_t *)c[1];
+  };
+  const CopyArg args[] = {CopyArg{in, nullptr, n}, CopyArg{nullptr, out, n}};
+  int32_t st = isolated_call_copies(g_dom, entry_buf, blk, args, place);
   return st == 0 ? blk.ret : -1;
+}
+extern "C" __attribute__((noinline)) int64_t iso_str(const char *s) {
+  StrBlk blk{nullptr, 0};
+  auto place = [](StrBlk &b, void *const *c) { b.s = (const char *)c[0]; };
+  const CopyArg args[] = {CopyArg{s, nullptr, 0, true}};
+  int32_t st = isolated_call_copies(g_dom, entry_str, blk, args, place);
+  return st == 0 ? blk.ret : -1;
+}
+extern "C" __attribute__((noinline)) size_t iso_tokenize(char *command, size_t len, Token *tokens) {
+  TokBlk blk{nullptr, len, nullptr, 0};
+  auto place = [](TokBlk &b, void *const *c) {
+    b.command = (char *)c[0];
+    b.tokens = (Token *)c[1];
+  };
+  const CopyArg args[] = {CopyArg{command, command, len}, CopyArg{nullptr, tokens, kMaxTokens * sizeof(Token)}};
+  int32_t st = isolated_call_copies(g_dom, entry_tokenize, blk, args, place, TokBack{});
+  return st == 0 ? blk.ret : 0;
 }
 
 extern "C" __attribute__((noinline)) int64_t iso_noarg_blk() {
@@ -142,6 +218,32 @@ extern "C" __attribute__((noinline)) int64_t cg_loop_buf64(long n) {
   for (long i = 0; i < n; i++) s += iso_buf(g_cg_in, g_cg_out, sizeof g_cg_in);
   return s;
 }
+static const char g_cg_str[] = "a string argument of 32 bytes..";
+extern "C" __attribute__((noinline)) int64_t cg_loop_str(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += iso_str(g_cg_str);
+  return s;
+}
+extern "C" __attribute__((noinline)) int64_t cg_loop_strplain(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += fn_str(g_cg_str);
+  return s;
+}
+// a memcached get: "get key:0123456789" (19 bytes with the NUL), 3 tokens
+static const char g_cg_cmd[] = "get key:0123456789";
+static char g_cg_line[sizeof g_cg_cmd];
+static Token g_cg_tokens[kMaxTokens];
+template <size_t (*Fn)(char *, size_t, Token *)>
+int64_t tokenize_loop(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) {
+    memcpy(g_cg_line, g_cg_cmd, sizeof g_cg_cmd);
+    s += (int64_t)Fn(g_cg_line, sizeof g_cg_cmd, g_cg_tokens);
+  }
+  return s;
+}
+extern "C" __attribute__((noinline)) int64_t cg_loop_mc(long n) { return tokenize_loop<iso_tokenize>(n); }
+extern "C" __attribute__((noinline)) int64_t cg_loop_mcplain(long n) { return tokenize_loop<fn_tokenize>(n); }
 extern "C" __attribute__((noinline)) int64_t cg_loop_isoblk(long n) {
   int64_t s = 0;
   for (long i = 0; i < n; i++) s += iso_noarg_blk();
@@ -167,6 +269,10 @@ static int callgrind_mode(const char *which, long n) {
   else if (!strcmp(which, "isoblk")) s += cg_loop_isoblk(n);
   else if (!strcmp(which, "iso4")) s += cg_loop_iso4(n);
   else if (!strcmp(which, "buf64")) s += cg_loop_buf64(n);
+  else if (!strcmp(which, "str")) s += cg_loop_str(n);
+  else if (!strcmp(which, "strplain")) s += cg_loop_strplain(n);
+  else if (!strcmp(which, "mc")) s += cg_loop_mc(n);
+  else if (!strcmp(which, "mcplain")) s += cg_loop_mcplain(n);
 #ifdef SDRAD_BENCH_PLUGIN
   else if (!strcmp(which, "plugin")) s += cg_loop_plugin(n);
 #endif
@@ -182,6 +288,15 @@ int main(int argc, char **argv) {
   if (iso_noarg() != 1 || iso_scalars(1, 2, 3, 4) != 3) {
     fprintf(stderr, "isolated call does not work\n");
     return 1;
+  }
+  {
+    char line[] = "get key:0123456789";
+    Token tok[kMaxTokens] = {};
+    if (iso_str("abc") != 3 || iso_tokenize(line, sizeof line, tok) != 3 ||
+        tok[1].value != (char *)(uintptr_t)5 || tok[1].length != 14) {
+      fprintf(stderr, "isolated string / tokenizer call does not work\n");
+      return 1;
+    }
   }
   // Everything compared in one row is timed in interleaved batches.
   using Fn = std::function<void(uint64_t)>;
