@@ -500,7 +500,7 @@ step_bench() {
       # load of other processes cancels within a round.  The target, as ratios:
       # throughput 0.97 (cpu_us_per_op 1/0.97: a server whose CPU is the
       # bottleneck), p99 1.05.
-      printf "%-14s %-11s %8s %19s %7s %s\n", "metric", "variant", "geomean", "95% CI (t, paired)", "worse", "target: CI includes it?"
+      printf "%-14s %-11s %8s %19s %7s %8s %s\n", "metric", "variant", "geomean", "95% CI (t, paired)", "worse", "n(+-1%)", "target: CI includes it?"
       split("ops_per_s p99_us cpu_us_per_op", cm, " "); split("0.97 1.05 1.0309", tg, " ")
       for (k = 1; k <= 3; k++) for (w = 1; w <= 3; w++) {
         v = vs[w]; if (!n[v]) continue
@@ -511,10 +511,11 @@ step_bench() {
         if (np < 2) continue
         mn = sm / np; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
         h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
-        printf "%-14s %-11s %7.3fx %8.3f..%-8.3f %3d/%-3d %s %.3f: %s\n", cm[k], v, exp(mn), lo, hi, worse, np, k == 1 ? ">=" : "<=", tg[k],
+        printf "%-14s %-11s %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], v, exp(mn), lo, hi, worse, np, int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1, k == 1 ? ">=" : "<=", tg[k],
           (tg[k] >= lo && tg[k] <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > tg[k] : hi < tg[k]) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
       }
-      print "geomean: exp(mean over rounds of ln(variant/plain)); 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs; worse: rounds where the variant was worse than plain"
+      print "geomean: exp(mean over rounds of ln(variant/plain)); 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs; worse: rounds where the variant was worse than plain;"
+      print "n(+-1%): rounds this spread (sd of those logs) would need for a 95% CI of +-1% (1.96 sd / 0.01, squared)"
       # The rounds of each variant alone: a bimodal variant shows here, and so does
       # how far the same binary moves from round to round on this machine.
       for (w = 0; w <= 3; w++) {
