@@ -528,7 +528,7 @@ step_bench() {
       sort(l, nl); sort(st, ns)
       printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
       print "plain/variant: medians over rounds; paired: median over rounds of variant / plain within the round; pairs: spread of those per-round ratios"
-      print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
+      if (n["isolated-nc"]) print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
       if (n["runtime"]) print "runtime: no isolated call (-DSDRAD_DISABLE) but the runtime linked (its malloc, thread start-up, confinement)"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
