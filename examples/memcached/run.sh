@@ -37,7 +37,9 @@
 #              of load against plain, isolated and isolated with
 #              SDRAD_CONFINEMENT=0 (MC_BENCH_NC=0: not that one), order
 #              alternating; prints the paired-ratio table with its spread,
-#              the load average and CPU steal during the rounds, and the
+#              the geometric mean of the per-round ratios with a 95 % t
+#              interval and whether it includes the target (throughput
+#              0.97, p99 1.05, CPU per request 1/0.97), the load average and CPU steal during the rounds, and the
 #              plain server's restart + re-warm time.
 #   path       pathbench (built by the build step): the tokenizer's
 #              isolated call timed in ns inside a request-like loop (a
@@ -476,6 +478,7 @@ step_bench() {
   echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
   awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" '
     function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+    function tq(df,   t) { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " "); return df <= 30 ? t[df] + 0 : (df <= 60 ? 2.000 : (df <= 120 ? 1.980 : 1.960)) }
     function q(a, n, f,   k) { k = 1 + f * (n - 1); return a[int(k)] + (k - int(k)) * (a[int(k) + 1] - a[int(k)]) }
     { split($1, rr, "="); r = rr[2]; v = $2; n[v] = r > n[v] ? r : n[v]
       for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
@@ -491,6 +494,28 @@ step_bench() {
         sort(p, np); sort(b, np); sort(rt, np)
         printf "%-14s %-11s %9.1f %9.1f %7.3fx %8.3f..%-8.3f %8.3f..%-8.3f\n", m[k], v, q(p, np, .5), q(b, np, .5), q(rt, np, .5), q(rt, np, .25), q(rt, np, .75), rt[1], rt[np]
       }
+      # The paired statistic: per round, ln(variant / plain); their mean with a
+      # 95 % t interval, back as ratios (geometric mean of the per-round
+      # ratios).  Rounds are paired and alternate the order, so a drift in the
+      # load of other processes cancels within a round.  The target, as ratios:
+      # throughput 0.97 (cpu_us_per_op 1/0.97: a server whose CPU is the
+      # bottleneck), p99 1.05.
+      printf "%-14s %-11s %8s %19s %7s %8s %s\n", "metric", "variant", "geomean", "95% CI (t, paired)", "worse", "n(+-1%)", "target: CI includes it?"
+      split("ops_per_s p99_us cpu_us_per_op", cm, " "); split("0.97 1.05 1.0309", tg, " ")
+      for (k = 1; k <= 3; k++) for (w = 1; w <= 3; w++) {
+        v = vs[w]; if (!n[v]) continue
+        np = 0; sm = 0; ss = 0; worse = 0
+        for (i = 1; i <= n[v]; i++) { if (x["plain", cm[k], i] <= 0 || x[v, cm[k], i] <= 0) continue
+          np++; d[np] = log(x[v, cm[k], i] / x["plain", cm[k], i]); sm += d[np]
+          worse += (k == 1) ? (d[np] < 0) : (d[np] > 0) }
+        if (np < 2) continue
+        mn = sm / np; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
+        h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
+        printf "%-14s %-11s %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], v, exp(mn), lo, hi, worse, np, int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1, k == 1 ? ">=" : "<=", tg[k],
+          (tg[k] >= lo && tg[k] <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > tg[k] : hi < tg[k]) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
+      }
+      print "geomean: exp(mean over rounds of ln(variant/plain)); 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs; worse: rounds where the variant was worse than plain;"
+      print "n(+-1%): rounds this spread (sd of those logs) would need for a 95% CI of +-1% (1.96 sd / 0.01, squared)"
       # The rounds of each variant alone: a bimodal variant shows here, and so does
       # how far the same binary moves from round to round on this machine.
       for (w = 0; w <= 3; w++) {
@@ -503,7 +528,7 @@ step_bench() {
       sort(l, nl); sort(st, ns)
       printf "background during the rounds: load average (1 min) %.2f..%.2f (median %.2f); CPU steal %.1f..%.1f %% (median %.1f %%)\n", l[1], l[nl], q(l, nl, .5), st[1], st[ns], q(st, ns, .5)
       print "plain/variant: medians over rounds; paired: median over rounds of variant / plain within the round; pairs: spread of those per-round ratios"
-      print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
+      if (n["isolated-nc"]) print "isolated-nc: the isolated binary with SDRAD_CONFINEMENT=0 (no Syscall User Dispatch)"
       if (n["runtime"]) print "runtime: no isolated call (-DSDRAD_DISABLE) but the runtime linked (its malloc, thread start-up, confinement)"
     }' "$WORK/bench.raw"
   # What a crash costs the plain server: restart, then re-warm a cache of
