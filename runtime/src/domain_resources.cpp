@@ -42,6 +42,13 @@ void map_remove(Instance *in, int i) {
   in->maps[i] = in->maps[--in->n_maps];
 }
 
+// The access an open file description was made with (F_SETFL cannot
+// change these bits), or -1.
+int32_t open_mode(int fd) {
+  long fl = raw_syscall6(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+  return fl < 0 ? -1 : (int32_t)(fl & (O_ACCMODE | O_PATH));
+}
+
 bool file_id(int fd, uint64_t *dev, uint64_t *ino) {
   struct stat st;
   if (raw_syscall6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0) return false;
@@ -149,21 +156,25 @@ long domain_mprotect(Instance *in, const long a[6]) {
 
 bool domain_fd_add(Instance *in, int fd) {
   uint64_t dev, ino;
-  if (in->n_fds >= (uint32_t)Instance::kMaxFds || !file_id(fd, &dev, &ino)) {
+  int32_t mode = open_mode(fd);
+  if (in->n_fds >= (uint32_t)Instance::kMaxFds || !file_id(fd, &dev, &ino) || mode < 0) {
     log_line("domain '%s': more than %d open descriptors: open refused (EMFILE)", in->dom->name, Instance::kMaxFds);
     return false;
   }
-  in->fds[in->n_fds++] = {fd, dev, ino};
+  in->fds[in->n_fds++] = {fd, mode, dev, ino};
   return true;
 }
 
-// A descriptor the instance opened that still names the file it opened
-// (root may have closed the number and opened another file into it).
+// A descriptor the instance opened that still names the file it opened,
+// with the access it opened it with (root may have closed the number and
+// opened another file, or the same file read-write, into it: row
+// rt8b_sendmsg_roots_descriptor_reusing_own_number).
 bool domain_fd_owned(const Instance *in, long fd) {
   for (uint32_t i = 0; i < in->n_fds; i++) {
     if (in->fds[i].fd != fd) continue;
     uint64_t dev, ino;
-    return file_id((int)fd, &dev, &ino) && dev == in->fds[i].dev && ino == in->fds[i].ino;
+    return file_id((int)fd, &dev, &ino) && dev == in->fds[i].dev && ino == in->fds[i].ino &&
+           open_mode((int)fd) == in->fds[i].mode;
   }
   return false;
 }

@@ -107,6 +107,7 @@ struct Instance {
   uint64_t map_bytes;
   struct OwnedFd {
     int32_t fd;
+    int32_t mode;          // O_ACCMODE | O_PATH when opened (F_SETFL cannot change them)
     uint64_t dev, ino;     // the file, so that a number reused by root is left alone
   };
   static constexpr int kMaxFds = 64;

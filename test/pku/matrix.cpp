@@ -1392,6 +1392,7 @@ static const Row kRows[] = {
 #include "redteam6_rows.inc"
 #include "redteam7_rows.inc"
 #include "redteam8_rows.inc"
+#include "redteam8b_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1509,6 +1510,9 @@ static const Row kRows[] = {
     {"rt8_domain_registers_quick_exit_handler", BLOCKED, false, false, D_MAIN, r_rt8_domain_registers_quick_exit_handler, 0},
     {"rt8_domain_counts_in_quick_exit_entry", BLOCKED, false, false, D_MAIN, r_rt8_domain_counts_in_quick_exit_entry, 0},
     {"rt8_signal_entry_on_other_threads_block", BLOCKED, true, false, D_MAIN, r_rt8_signal_entry_on_other_threads_block, 0},
+    {"rt8b_recvmsg_name_into_root", BLOCKED, false, false, D_MAIN, r_rt8b_recvmsg_name_into_root, 0},
+    {"rt8b_domain_finalizes_roots_exit_handlers", BLOCKED, false, false, D_MAIN, r_rt8b_domain_finalizes_roots_exit_handlers, 0},
+    {"rt8b_sendmsg_roots_descriptor_reusing_own_number", BLOCKED, false, false, D_MAIN, r_rt8b_sendmsg_roots_descriptor_reusing_own_number, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
