@@ -479,7 +479,8 @@ extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info,
   // frame's PKRU (0) is taken as it is: the window that remains
   // (docs/threat-model.md, "Signal frames").
   uint32_t *pkru = (uint32_t *)(x + g_shared.xsave_pkru_off);
-  if (ThreadState *ts = thread_state_quick(); ts && ts->depth > 0 && ts->dom_code) {
+  ThreadState *ts = thread_state_quick();  // both uses below: t_ts does not change between them
+  if (ts && ts->depth > 0 && ts->dom_code) {
     greg_t &rip = uc->uc_mcontext.gregs[REG_RIP];
     if (*pkru == 0) {
       if (uintptr_t start = elevation_restart((uintptr_t)rip)) rip = (greg_t)start;
@@ -492,11 +493,10 @@ extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info,
   // The handler is runtime code (elevated): a signal nested in it must not
   // be taken for one that interrupted the domain and resume it with the
   // domain's PKRU.  Back to the record the interrupted context had.
-  ThreadState *marked = thread_state_quick();
-  uint32_t dom_code = marked ? marked->dom_code : 0;
-  if (marked) marked->dom_code = 0;
+  uint32_t dom_code = ts ? ts->dom_code : 0;
+  if (ts) ts->dom_code = 0;
   handler(sig, info, ucv);
-  if (marked) marked->dom_code = dom_code;
+  if (ts) ts->dom_code = dom_code;
   // What rt_sigreturn acts on besides the registers: the XSAVE area (ours,
   // whatever the handler set), the mask (never a fault signal blocked) and
   // the alternate stack (this block, as the runtime set it).

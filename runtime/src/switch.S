@@ -62,22 +62,10 @@
  */
 .macro RETURN_FAST slow
         /* the thread state (state.h: thread_state_if_any, ts_valid) */
-        mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
-        mov     rax, fs:[rax]
-        mov     rcx, rax
-        sub     rcx, [rip + sdrad_shared_page + SP_TS_BASE]
-        cmp     rcx, [rip + sdrad_shared_page + SP_TS_SIZE]
-        jae     \slow
-        test    ecx, TS_SIZE - 1
-        jnz     \slow
-        cmp     dword ptr [rax + TS_IN_USE], 0
+        LOAD_BOUND_TS rax, rcx, \slow, 30f
+31:     cmp     dword ptr [rax + TS_IN_USE], 0
         je      \slow
-        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
-        jne     30f
-        rdfsbase rdx
-        cmp     rdx, [rax + TS_FS_BASE]
-        jne     \slow
-31:     cmp     dword ptr [rax + TS_DEPTH], 1
+        cmp     dword ptr [rax + TS_DEPTH], 1
         jne     \slow                  /* nested */
         lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
         mov     qword ptr [rdx + F_DEADLINE], 0 /* a late watchdog signal must not rewind it */
@@ -444,19 +432,7 @@ sdrad_call_on_stack:
            stack (row rt8_signal_entry_on_other_threads_block).  The
            thread's state as ELEVATE_MARKED validates it (bound to the FS
            base; without FSGSBASE only its range is checked). */
-        mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
-        mov     rax, fs:[rax]
-        mov     rcx, rax
-        sub     rcx, [rip + sdrad_shared_page + SP_TS_BASE]
-        cmp     rcx, [rip + sdrad_shared_page + SP_TS_SIZE]
-        jae     8f
-        test    ecx, TS_SIZE - 1
-        jnz     8f
-        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
-        jne     3f
-        rdfsbase rcx
-        cmp     rcx, [rax + TS_FS_BASE]
-        jne     8f
+        LOAD_BOUND_TS rax, rcx, 8f, 3f
 3:      mov     rax, [rax + TS_ALTSTACK]
         jmp     7f
         /* t_ts does not name this thread's state (a domain rewrote it):
@@ -602,22 +578,10 @@ __sdrad_call_with:
         cmp     byte ptr fs:[r11], 0
         jne     .Lcw_slow               /* from a confined domain */
         /* the thread state (state.h: thread_state, ts_valid) */
-2:      mov     rax, [rip + _ZN5sdrad4t_tsE@gottpoff]
-        mov     rax, fs:[rax]
-        mov     r8, rax
-        sub     r8, [rip + sdrad_shared_page + SP_TS_BASE]
-        cmp     r8, [rip + sdrad_shared_page + SP_TS_SIZE]
-        jae     .Lcw_slow
-        test    r8d, TS_SIZE - 1
-        jnz     .Lcw_slow
-        cmp     dword ptr [rax + TS_IN_USE], 0
+2:      LOAD_BOUND_TS rax, r8, .Lcw_slow, 3f    /* 3: out of line, below */
+4:      cmp     dword ptr [rax + TS_IN_USE], 0
         je      .Lcw_slow
-        cmp     dword ptr [rip + sdrad_shared_page + SP_BIND_THREADS], 1
-        jne     3f                      /* out of line, below */
-        rdfsbase r9
-        cmp     r9, [rax + TS_FS_BASE]
-        jne     .Lcw_slow
-4:      cmp     dword ptr [rax + TS_DEPTH], 0
+        cmp     dword ptr [rax + TS_DEPTH], 0
         jne     .Lcw_slow               /* nested: caller checks (call.cpp) */
         /* arguments: an entry; a block of 0 or 8..64 bytes */
         test    rsi, rsi
