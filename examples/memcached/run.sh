@@ -41,6 +41,11 @@
 #              interval and whether it includes the target (throughput
 #              0.97, p99 1.05, CPU per request 1/0.97), the load average and CPU steal during the rounds, and the
 #              plain server's restart + re-warm time.
+#   cobench    ROUNDS rounds of SECONDS_PER_ROUND s with plain and
+#              isolated serving at the same time on one CPU (each its own
+#              client on the other): the ratio of what each served in the
+#              same seconds, its 95 % t interval and the targets, as bench
+#              (both servers share every disturbance of the machine).
 #   path       pathbench (built by the build step): the tokenizer's
 #              isolated call timed in ns inside a request-like loop (a
 #              loopback TCP round trip per iteration) and without one,
@@ -79,13 +84,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --sdrad-build) SDRAD_BUILD=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
-    -h|--help) sed -n '2,63p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,68p' "$0"; exit 0 ;;
     all) steps+=(build suite cve); shift ;;
-    build|suite|cve|bench|path|cost|cache) steps+=("$1"); shift ;;
+    build|suite|cve|bench|cobench|path|cost|cache) steps+=("$1"); shift ;;
     *) fail "unknown argument '$1' (see --help)" ;;
   esac
 done
-[ ${#steps[@]} -gt 0 ] || { sed -n '2,63p' "$0"; exit 2; }
+[ ${#steps[@]} -gt 0 ] || { sed -n '2,68p' "$0"; exit 2; }
 SDRAD_BUILD=$(cd "$SDRAD_BUILD" && pwd) || fail "no SDRaD build tree at '$SDRAD_BUILD'"
 WORK=${WORK:-$SDRAD_BUILD/memcached}
 mkdir -p "$WORK"
@@ -542,6 +547,92 @@ step_bench() {
   stop_server
   awk -v a="$t0" -v b="$t1" -v k="$keys" 'BEGIN { mb = k * 4000 / 1e6; s = b - a
     printf "plain restart + re-warm of %.0f MB (%d x 4000 B, one connection): %.2f s = %.0f MB/s; at that rate 10 GB take %.0f s\n", mb, k, s, mb / s, 10000 / (mb / s) }'
+}
+
+# --- cobench -----------------------------------------------------------------
+# The plain and the isolated server at the same time, both on CPU 0 (each
+# with its own client, both clients on CPU 1), for ROUNDS rounds of
+# SECONDS_PER_ROUND s.  Sequential rounds compare two windows of time, and
+# on a VM the rounds move by +-20 % (CPU steal, other guests): the spread
+# hides a 3 % difference.  Run together, the two servers share every
+# disturbance, and the one CPU they share is the bottleneck (a server's
+# CPU is ~100 % busy in the sequential rounds already): the kernel's
+# scheduler gives runnable threads equal time, so the ratio of the
+# requests served in the same seconds is the ratio of their capacities.
+# Who starts and is warmed first alternates per round.
+cobench_round() {
+  local r=$1 first=$2 second=$3 v pid port
+  declare -A pids=() ports=() t0=() t1=() lines=()
+  for v in "$first" "$second"; do
+    # the variant's binary and environment (as bench_round's callers)
+    case $v in
+      isolated-nc) srv_env=(SDRAD_CONFINEMENT=0); start_server isolated ;;
+      *) srv_env=(); start_server "$v" ;;
+    esac
+    srv_env=()
+    pids[$v]=$srv_pid ports[$v]=$srv_port
+    [ "$pin" = 0 ] || taskset -a -p -c 0 "$srv_pid" >/dev/null
+  done
+  for v in "$first" "$second"; do
+    "$WORK/mcload" warm "${ports[$v]}" "$KEYS" >/dev/null || fail "cobench: warming $v failed"
+  done
+  for v in "$first" "$second"; do t0[$v]=$(cpu_ticks "${pids[$v]}"); done
+  local clients=() ok=1
+  for v in "$first" "$second"; do
+    "${pin_cli[@]}" "$WORK/mcload" load "${ports[$v]}" "$CONNS" "$secs" "$KEYS" >"$WORK/cobench.$v.out" &
+    clients+=($!)
+  done
+  for pid in "${clients[@]}"; do wait "$pid" || ok=0; done
+  for v in "$first" "$second"; do t1[$v]=$(cpu_ticks "${pids[$v]}"); done
+  for v in "$first" "$second"; do srv_pid=${pids[$v]}; stop_server; done
+  [ "$ok" = 1 ] || fail "cobench: wrong answers under load ($(cat "$WORK"/cobench.*.out))"
+  for v in "$first" "$second"; do
+    line=$(cat "$WORK/cobench.$v.out")
+    echo "round=$r $v ${line#LOAD } cpu_us_per_op=$(echo "$line" | awk -v d=$((t1[$v] - t0[$v])) -v hz="$(getconf CLK_TCK)" '{ split($2, o, "="); printf "%.2f", d / hz * 1e6 / o[2] }')" |
+      tee -a "$WORK/cobench.raw"
+  done
+}
+
+step_cobench() {
+  need_built
+  local rounds=${ROUNDS:-10} r
+  secs=${SECONDS_PER_ROUND:-5}
+  pin=0 pin_cli=()
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin=1 pin_cli=(taskset -c 1)
+  fi
+  : >"$WORK/cobench.raw"
+  local load0
+  load0=$(cut -d' ' -f1,2,3 /proc/loadavg)
+  # MC_COBENCH_VARIANT: what runs against plain (isolated, isolated-nc or runtime)
+  local cv=${MC_COBENCH_VARIANT:-isolated}
+  case $cv in isolated|isolated-nc|runtime) ;; *) fail "MC_COBENCH_VARIANT=$cv: isolated, isolated-nc or runtime" ;; esac
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then cobench_round "$r" plain "$cv"; else cobench_round "$r" "$cv" plain; fi
+  done
+  echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" -v cv="$cv" '
+    function tq(df,   t) { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " "); return df <= 30 ? t[df] + 0 : (df <= 60 ? 2.000 : (df <= 120 ? 1.980 : 1.960)) }
+    { split($1, rr, "="); r = rr[2]; v = $2; n = r > n ? r : n
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
+    END {
+      printf "concurrent: plain and %s at the same time, %d rounds x %d s; each %d connections, -t %d, %d keys of 32 B, 90/10 get/set; %s\n", cv, rounds, secs, conns, threads, keys, pin ? "both servers on CPU 0, both clients on CPU 1" : "not pinned"
+      printf "%-14s %10s %10s %8s %19s %7s %8s %s\n", "metric", "plain", cv, "geomean", "95% CI (t, paired)", "worse", "n(+-1%)", "target: CI includes it?"
+      split("ops_per_s p99_us cpu_us_per_op", cm, " "); split("0.97 1.05 1.0309", tg, " ")
+      for (k = 1; k <= 3; k++) {
+        np = 0; sm = 0; ss = 0; worse = 0; sp = 0; si = 0
+        for (i = 1; i <= n; i++) { if (x["plain", cm[k], i] <= 0 || x[cv, cm[k], i] <= 0) continue
+          np++; d[np] = log(x[cv, cm[k], i] / x["plain", cm[k], i]); sm += d[np]
+          sp += x["plain", cm[k], i]; si += x[cv, cm[k], i]
+          worse += (k == 1) ? (d[np] < 0) : (d[np] > 0) }
+        if (np < 2) continue
+        mn = sm / np; ss = 0; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
+        h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
+        printf "%-14s %10.1f %10.1f %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], sp / np, si / np, exp(mn), lo, hi, worse, np, int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1, k == 1 ? ">=" : "<=", tg[k],
+          (tg[k] >= lo && tg[k] <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > tg[k] : hi < tg[k]) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
+      }
+      print "plain, variant: means over rounds; geomean: exp(mean over rounds of ln(variant/plain)) of the two servers in the same seconds; 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs"
+    }' "$WORK/cobench.raw"
 }
 
 # --- path -------------------------------------------------------------------

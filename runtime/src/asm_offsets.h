@@ -26,6 +26,7 @@
 #define SP_SUD_RW       160
 #define SP_CANARY_SECRET 24
 #define SP_AVX2         208
+#define SP_LIBC_LAZY    376
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
@@ -49,6 +50,7 @@
 #define IN_HEAP         40
 #define IN_STACK_HI     72
 #define IN_ACTIVE       176
+#define IN_LIBC_WRITTEN 177
 #define IN_INIT_DONE    512
 #define IN_LIMIT_GEN    516
 #define D_LIVE          0

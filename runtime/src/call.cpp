@@ -125,19 +125,22 @@ __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) 
 // root's next function return (canary) or atexit/setjmp (guard) depends on
 // them; so does exit on libc's exit-handler list head (libc_state.cpp).
 // Put back on every exit; a change is a fault of the domain.
-__attribute__((always_inline)) inline bool root_state_restore_here(const Frame *f) {
+// libc's part only if `libc` (libc_check_needed: the domain may have
+// written libc's data; always on a fault's way out).
+__attribute__((always_inline)) inline bool root_state_restore_here(const Frame *f, bool libc) {
   bool same = tls_word(kTlsCanary) == f->tls_canary && tls_word(kTlsPointerGuard) == f->pointer_guard;
   if (!same) {
     tls_word_set(kTlsCanary, f->tls_canary);
     tls_word_set(kTlsPointerGuard, f->pointer_guard);
   }
+  if (!libc) return same;
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;
   if (!stdio_io_list_ok(f->inst)) same = false;
   if (!exit_handlers_ok()) same = false;
   return same;
 }
-bool root_state_restore(const Frame *f) { return root_state_restore_here(f); }
+bool root_state_restore(const Frame *f, bool libc) { return root_state_restore_here(f, libc); }
 
 namespace {
 
@@ -273,7 +276,9 @@ extern "C" SDRAD_HIDDEN [[noreturn]] SDRAD_NO_SAVES void sdrad_domain_returned(i
     if (!stack_canary_ok(f->inst)) domain_returned_fault(ts, SDRAD_FAULT_CANARY);
     // stdio.cpp: the standard streams only when the TLS words and the
     // exit-list head were intact
-    if (!root_state_restore_here(f) || !stdio_streams_ok()) domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
+    bool libc = libc_check_needed(f->inst);
+    if (!root_state_restore_here(f, libc) || (libc && !stdio_streams_ok()))
+      domain_returned_fault(ts, SDRAD_FAULT_ROOT_STATE);
     // Nothing to wipe: the block back to a fast-path caller (switch.S,
     // __sdrad_call_with), then pop and jump back from here (still on the
     // domain stack, elevated; the context is in the runtime's state region).

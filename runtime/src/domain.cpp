@@ -256,6 +256,12 @@ uint32_t instance_pkru_refresh(Instance *in) {
   uint32_t v = domain_pkru(in->key, d->policy, d->allow_rw, d->allow_ro);
   for (int k = 1; k < 16; ++k)
     if (d->deny >> k & 1) v |= pkru_bits(k, false, false);
+  // libc's data (libc_data_key.cpp): readable, writable once the instance
+  // wrote it (and then compared on its returns)
+  if (int k = g_shared.libc_key; k > 0) {
+    v &= ~(3u << (2 * k));
+    if (!in->libc_written) v |= g_shared.libc_wd_bits;
+  }
   in->pkru = v;
   in->pkru_gen = gen;
   return v;

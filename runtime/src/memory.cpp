@@ -628,6 +628,7 @@ void instance_free_memory(Instance *in) {
 // the canary, stays mapped.
 void instance_discard(Instance *in) {
   SelectorAllowed allowed;  // the system calls below are the runtime's (confine.h)
+  libc_write_revoke(in);  // a fresh run has not written libc's data
   instance_release_resources(in);  // mappings and descriptors it made (domain_resources.cpp)
   if (!in->heap) return;
   note_high_water(in);

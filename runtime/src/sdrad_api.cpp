@@ -241,7 +241,8 @@ SDRAD_HIDDEN int64_t sdrad_impl_exit(uintptr_t *ret_slot) {
     fault_fill(fl, SDRAD_FAULT_CANARY, ts);
     rewind_innermost(ts, fl);
   }
-  if (!root_state_restore(f) || !stdio_streams_ok()) {
+  bool libc = libc_check_needed(f->inst);
+  if (!root_state_restore(f, libc) || (libc && !stdio_streams_ok())) {
     sdrad_fault fl;
     fault_fill(fl, SDRAD_FAULT_ROOT_STATE, ts);
     rewind_innermost(ts, fl);

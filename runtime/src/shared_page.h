@@ -44,6 +44,14 @@ struct alignas(kPage) SharedPage {
   // (file_record.cpp, exit_handlers.cpp), resolved at start-up: a domain
   // calling those (any policy) reads them here.
   uintptr_t libc_fns[20];
+  // libc's writable data (libc_data_key.cpp): under PKU a key of its own
+  // that domains may read but not write until their first write marks the
+  // instance (Instance::libc_written).  libc_lazy: a domain's return
+  // compares libc's state only when its instance is marked.
+  uint32_t libc_lazy;
+  int32_t libc_key;            // -1: none
+  uint32_t libc_wd_bits;       // PKRU bits that deny writes to libc_key
+  uintptr_t libc_lo, libc_hi;  // the pages under it
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.
@@ -52,7 +60,8 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, state_base) == SP_STATE_BASE && offsetof(SharedPage, state_size) == SP_STATE_SIZE &&
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
-                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW,
+                  offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW &&
+                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 

@@ -246,6 +246,11 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void
     confine_signal_leave(ts, ucv);
     return;  // the domain's stack grew; retry the access
   }
+  if (sig == SIGSEGV && info->si_code == SEGV_PKUERR && g_shared.libc_key > 0 && pkey_of(info) == g_shared.libc_key &&
+      libc_write_grant(ts, cur, info, ucv)) {
+    confine_signal_leave(ts, ucv);
+    return;  // the domain's first write to libc's data; retry it (libc_data_key.cpp)
+  }
   confine_signal_abandon(ts);
   sdrad_fault f;
   fault_fill(f, kind_of(sig, info, ts, uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : 0), ts);

@@ -19,6 +19,11 @@ void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
 // PKRU of a signal's interrupted context (XSAVE area; 0 if not saved).
 uint32_t interrupted_pkru(const ucontext_t *uc);  // liveness.cpp
+// The PKRU a signal frame will restore, or null (syscall_confine.cpp).
+uint32_t *frame_pkru(void *ucv);
+// A domain's first write to libc's data (libc_data_key.cpp): true if it
+// may now write it (the frame's PKRU is opened; retry the access).
+bool libc_write_grant(ThreadState *ts, Instance *in, const siginfo_t *info, void *ucv);
 // libc's own sigaction (ours is interposed, and so is __sigaction).
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 // threads.cpp: glibc's stack bounds in the thread's descriptor, kept by the

@@ -77,6 +77,8 @@ struct Instance {
   bool has_init_ctx;
   int init_depth;          // compat: thread depth at sdrad_init
   bool active;             // on this thread's frame stack now
+  bool libc_written;       // wrote libc's data (libc_data_key.cpp): may write it
+                           // until discarded, and its returns compare libc's state
   Instance *next_free;
   // Argument arena: blocks and copies for thunks, bump-allocated and reset
   // when the last one is freed (calls free them before the next call).
@@ -155,8 +157,14 @@ inline void tls_word_set(unsigned off, uint64_t v) {
   __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
 }
 constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
-bool root_state_restore(const Frame *f);  // false (and repaired) if changed
+bool root_state_restore(const Frame *f, bool libc = true);  // false (and repaired) if changed
 void exit_list_locate();              // libc_state.cpp, at start-up
+// libc's writable data under its own key (libc_data_key.cpp).
+void libc_data_protect();             // start-up, after exit_list_locate
+// A return from `in` compares libc's state only if the instance may have
+// written it: always without the key (unless SDRAD_LIBC_CHECK=always).
+inline bool libc_check_needed(const Instance *in) { return !g_shared.libc_lazy || in->libc_written; }
+void libc_write_revoke(Instance *in);  // on discard: write-disabled again
 bool exit_head_ok(uintptr_t saved);   // false (and repaired) if changed
 
 struct RootCache;
@@ -228,7 +236,8 @@ static_assert(sizeof(ThreadState) == TS_SIZE && offsetof(ThreadState, fs_base) =
 static_assert(offsetof(Instance, dom) == IN_DOM && offsetof(Instance, dom_generation) == IN_DOM_GEN &&
                   offsetof(Instance, pkru) == IN_PKRU && offsetof(Instance, pkru_gen) == IN_PKRU_GEN &&
                   offsetof(Instance, heap) == IN_HEAP && offsetof(Instance, stack_hi) == IN_STACK_HI &&
-                  offsetof(Instance, active) == IN_ACTIVE && offsetof(Instance, init_done) == IN_INIT_DONE &&
+                  offsetof(Instance, active) == IN_ACTIVE && offsetof(Instance, libc_written) == IN_LIBC_WRITTEN &&
+                  offsetof(Instance, init_done) == IN_INIT_DONE &&
                   offsetof(Instance, limit_gen) == IN_LIMIT_GEN && sizeof(Instance::active) == 1 &&
                   sizeof(Instance::init_done) == 1 && sizeof(Instance::heap) == 8,
               "asm_offsets.h: Instance");

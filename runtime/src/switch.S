@@ -84,9 +84,23 @@
         xor     r10, r9
         cmp     r10, [r9 - 16]
         jne     \slow
+        /* libc's data not written by the instance (libc_data_key.cpp:
+           libc_check_needed): only the TLS canary and pointer guard, which
+           are no library's data */
+33:     cmp     dword ptr [rip + sdrad_shared_page + SP_LIBC_LAZY], 0
+        je      38f
+        cmp     byte ptr [r8 + IN_LIBC_WRITTEN], 0
+        jne     38f
+        mov     rcx, fs:[0x28]
+        cmp     rcx, [rdx + F_TLS_CANARY]
+        jne     \slow
+        mov     rcx, fs:[0x30]
+        cmp     rcx, [rdx + F_TLS_CANARY + 8]
+        jne     \slow
+        jmp     39f
         /* the rest with AVX2, with the streams prepared and the exit-list
            head found (stdio.cpp: stdio_return_arm), else the C++ path */
-33:     lea     r10, [rip + sdrad_exit_words]
+38:     lea     r10, [rip + sdrad_exit_words]
         cmp     dword ptr [r10 + EW_READY], 0
         je      \slow
         /* the streams' locks and the stream-list lock free (stdio_check.h:
@@ -157,7 +171,7 @@
         /* all as root left it.  A fast-path call's block back to its
            caller (call.cpp: frame_copy_back; the frame is root-owned: the
            size is 0 or the fast path's 8..64) */
-        movzx   ecx, byte ptr [rdx + F_COPY_SIZE]
+39:     movzx   ecx, byte ptr [rdx + F_COPY_SIZE]
         test    ecx, ecx
         jz      37f
         mov     rdi, [rdx + F_COPY_DST]

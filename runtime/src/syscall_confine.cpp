@@ -91,6 +91,8 @@ bool map_selectors() {
   return true;
 }
 
+}  // namespace
+
 // The PKRU a signal frame will restore (XSAVE standard format), or null.
 uint32_t *frame_pkru(void *ucv) {
   if (!g_shared.pku || !g_shared.xsave_pkru_off || !ucv) return nullptr;
@@ -113,6 +115,8 @@ uint32_t *frame_pkru(void *ucv) {
   *xstate_bv |= 1ull << 9;  // restore PKRU from the frame, never its init value
   return pkru;
 }
+
+namespace {
 
 // A fork child has one thread and a private copy of nothing: the selector
 // page is shared with the parent, so it gets its own.

@@ -506,7 +506,9 @@ struct Env {
 struct Row {
   const char *name;
   Expect expect;
-  bool needs_pku;   // can only be blocked with protection keys
+  bool needs_pku;   // can only be blocked with protection keys (libc's state
+                    // too: the unprotected backend does not compare it on
+                    // returns unless SDRAD_LIBC_CHECK=always, libc_data_key.cpp)
   bool known_gap;   // should be blocked, the runtime does not (yet): info only
   Dom dom;
   Outcome (*fn)(Env &);
@@ -1393,6 +1395,7 @@ static const Row kRows[] = {
 #include "redteam7_rows.inc"
 #include "redteam8_rows.inc"
 #include "redteam8b_rows.inc"
+#include "redteam9_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1423,7 +1426,7 @@ static const Row kRows[] = {
     {"stale_handle_gets_old_instance", BLOCKED, false, false, D_MAIN, r_stale_handle_instance, 0},
     {"overwrite_tls_canary", BLOCKED, false, false, D_MAIN, r_overwrite_tls_canary, SDRAD_FAULT_ROOT_STATE},
     {"overwrite_pointer_guard", BLOCKED, false, false, D_MAIN, r_overwrite_pointer_guard, SDRAD_FAULT_ROOT_STATE},
-    {"redirect_exit_handler_list", BLOCKED, false, false, D_MAIN, r_redirect_exit_handlers, SDRAD_FAULT_ROOT_STATE},
+    {"redirect_exit_handler_list", BLOCKED, true, false, D_MAIN, r_redirect_exit_handlers, SDRAD_FAULT_ROOT_STATE},
     {"block_segv_then_fault", BLOCKED, false, false, D_MAIN, r_block_segv_then_fault, SDRAD_FAULT_SEGV},
     {"disable_altstack_then_overflow", BLOCKED, false, false, D_MAIN, r_disable_altstack, SDRAD_FAULT_GATE},
     {"segv_default_via_syscall_then_fault", BLOCKED, false, false, D_MAIN, r_segv_default_via_syscall, SDRAD_FAULT_GATE},
@@ -1480,18 +1483,18 @@ static const Row kRows[] = {
     {"rt_gate_copy_string_unterminated_faults_caller", BLOCKED, false, false, D_MAIN, r_rt_copy_string_unterminated, SDRAD_FAULT_SEGV},
     {"rt_confidentiality_reads_other_domain_epoch", BLOCKED, false, false, D_CONF, r_rt_conf_epoch_of_other_domain, 0},
     {"rt_sibling_changes_ppoll_mask_after_check", BLOCKED, false, false, D_MAIN, r_rt_sibling_changes_ppoll_mask_after_check, 0},
-    {"rt_stdout_wide_jump_table_then_root_puts", BLOCKED, false, false, D_MAIN, r_rt_stdout_wide_jump_table, SDRAD_FAULT_ROOT_STATE},
-    {"rt_link_forged_file_into_io_list_then_exit", BLOCKED, false, false, D_MAIN, r_rt_link_forged_file, 0},
+    {"rt_stdout_wide_jump_table_then_root_puts", BLOCKED, true, false, D_MAIN, r_rt_stdout_wide_jump_table, SDRAD_FAULT_ROOT_STATE},
+    {"rt_link_forged_file_into_io_list_then_exit", BLOCKED, true, false, D_MAIN, r_rt_link_forged_file, 0},
     // Session 6's red-team rows (redteam6_rows.inc).
     {"rt6_open_fifo_without_writer_past_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_open_fifo_past_timeout, 0},
-    {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, false, false, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
-    {"rt6_flockfile_stdout_then_return", BLOCKED, false, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
-    {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, false, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
-    {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, false, false, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
+    {"rt6_forged_stdout_lock_then_root_flush", BLOCKED, true, false, D_MAIN, r_rt6_forged_stdout_lock, SDRAD_FAULT_ROOT_STATE},
+    {"rt6_flockfile_stdout_then_return", BLOCKED, true, false, D_MAIN, r_rt6_flockfile_stdout_returns, SDRAD_FAULT_ROOT_STATE},
+    {"rt6_stream_list_lock_held_at_thread_exit", BLOCKED, true, false, D_MAIN, r_rt6_list_lock_held_at_thread_exit, 0},
+    {"rt6_forged_file_in_root_heap_linked_into_io_list", BLOCKED, true, false, D_MAIN, r_rt6_forged_file_in_root_heap, 0},
     {"rt6_domain_lifts_its_own_time_limit", BLOCKED, false, false, D_MAIN, r_rt6_lift_own_timeout, SDRAD_FAULT_GATE},
     {"rt6_domain_installs_root_discard_hook", BLOCKED, false, false, D_MAIN, r_rt6_install_discard_hook, SDRAD_FAULT_GATE},
     {"rt6_domain_registers_exit_handler", BLOCKED, false, false, D_MAIN, r_rt6_domain_registers_exit_handler, 0},
-    {"rt6_domain_counts_in_exit_handler_entry", BLOCKED, false, false, D_MAIN, r_rt6_domain_counts_in_exit_entry, 0},
+    {"rt6_domain_counts_in_exit_handler_entry", BLOCKED, true, false, D_MAIN, r_rt6_domain_counts_in_exit_entry, 0},
     // Session 7's red-team rows (redteam7_rows.inc).
     {"rt7_gate_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_gate_frames_on_root_thread_stack, 0},
     {"rt7_signal_entry_frames_on_root_thread_stack", BLOCKED, true, false, D_MAIN, r_rt7_signal_entry_frames_on_root_thread_stack, 0},
@@ -1511,8 +1514,9 @@ static const Row kRows[] = {
     {"rt8_domain_counts_in_quick_exit_entry", BLOCKED, false, false, D_MAIN, r_rt8_domain_counts_in_quick_exit_entry, 0},
     {"rt8_signal_entry_on_other_threads_block", BLOCKED, true, false, D_MAIN, r_rt8_signal_entry_on_other_threads_block, 0},
     {"rt8b_recvmsg_name_into_root", BLOCKED, false, false, D_MAIN, r_rt8b_recvmsg_name_into_root, 0},
-    {"rt8b_domain_finalizes_roots_exit_handlers", BLOCKED, false, false, D_MAIN, r_rt8b_domain_finalizes_roots_exit_handlers, 0},
+    {"rt8b_domain_finalizes_roots_exit_handlers", BLOCKED, true, false, D_MAIN, r_rt8b_domain_finalizes_roots_exit_handlers, 0},
     {"rt8b_sendmsg_roots_descriptor_reusing_own_number", BLOCKED, false, false, D_MAIN, r_rt8b_sendmsg_roots_descriptor_reusing_own_number, 0},
+    {"rt9_syscall_writes_libc_data", BLOCKED, true, false, D_MAIN, r_rt9_syscall_writes_libc_data, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
