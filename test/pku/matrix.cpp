@@ -1528,6 +1528,7 @@ static const Row kRows[] = {
     {"rt9b_nested_outer_marked_inner_writes", BLOCKED, true, false, D_N1, r_rt9b_nested_outer_marked_inner_writes, 0},
     {"rt9b_tls_locale_toupper", BLOCKED, false, false, D_MAIN, r_rt9b_tls_locale_toupper, 0},
     {"rt9b_tls_dtor_list_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_list_runs_as_root, 0},
+    {"rt9b_tls_dtor_node_in_tls_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_node_in_tls_runs_as_root, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
