@@ -1396,6 +1396,7 @@ static const Row kRows[] = {
 #include "redteam8_rows.inc"
 #include "redteam8b_rows.inc"
 #include "redteam9_rows.inc"
+#include "redteam9b_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1517,6 +1518,17 @@ static const Row kRows[] = {
     {"rt8b_domain_finalizes_roots_exit_handlers", BLOCKED, true, false, D_MAIN, r_rt8b_domain_finalizes_roots_exit_handlers, 0},
     {"rt8b_sendmsg_roots_descriptor_reusing_own_number", BLOCKED, false, false, D_MAIN, r_rt8b_sendmsg_roots_descriptor_reusing_own_number, 0},
     {"rt9_syscall_writes_libc_data", BLOCKED, true, false, D_MAIN, r_rt9_syscall_writes_libc_data, 0},
+    {"rt9b_futex_wake_op_stdout_lock", BLOCKED, true, false, D_MAIN, r_rt9b_futex_wake_op_stdout_lock, 0},
+    {"rt9b_getrandom_into_stdout", BLOCKED, true, false, D_MAIN, r_rt9b_getrandom_into_stdout, 0},
+    {"rt9b_forged_pkuerr_opens_key", BLOCKED, true, false, D_MAIN, r_rt9b_forged_pkuerr_opens_key, 0},
+    {"rt9b_nested_inner_grant_outer_writes", BLOCKED, true, false, D_N1, r_rt9b_nested_inner_grant_outer_writes, 0},
+    {"rt9b_discard_then_unmarked_write", BLOCKED, true, false, D_MAIN, r_rt9b_discard_then_unmarked_write, 0},
+    {"rt9b_pooled_instance_mark", BLOCKED, true, false, D_MAIN, r_rt9b_pooled_instance_mark, 0},
+    {"rt9b_compat_exit_unmarked", BLOCKED, true, false, D_MAIN, r_rt9b_compat_exit_unmarked, 0},
+    {"rt9b_nested_outer_marked_inner_writes", BLOCKED, true, false, D_N1, r_rt9b_nested_outer_marked_inner_writes, 0},
+    {"rt9b_tls_locale_toupper", BLOCKED, false, false, D_MAIN, r_rt9b_tls_locale_toupper, 0},
+    {"rt9b_tls_dtor_list_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_list_runs_as_root, 0},
+    {"rt9b_tls_dtor_node_in_tls_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_node_in_tls_runs_as_root, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
