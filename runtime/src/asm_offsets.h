@@ -27,6 +27,7 @@
 #define SP_CANARY_SECRET 24
 #define SP_AVX2         208
 #define SP_LIBC_LAZY    376
+#define SP_TLS_DTOR_OFF 408
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
@@ -34,11 +35,11 @@
 #define TS_CUR_PKRU     24
 #define TS_IN_USE       28
 #define TS_FRAMES       32
-#define TS_INST         2720
-#define TS_ALTSTACK     4872
-#define TS_SUD_ON       4912
-#define TS_DOM_CODE     5040
-#define TS_SUD_WANT     5044
+#define TS_INST         2848
+#define TS_ALTSTACK     5000
+#define TS_SUD_ON       5040
+#define TS_DOM_CODE     5168
+#define TS_SUD_WANT     5172
 #define TS_SIZE         8192
 #define TS_SHIFT        13              /* log2(TS_SIZE) */
 
@@ -86,6 +87,7 @@
 #define F_DEADLINE      152
 #define F_PARENT_INSIDE 160
 #define F_COPY_SIZE     161             /* a byte */
+#define F_TLS_DTOR      168
 
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
    assembly return path compares with on every return from a domain */

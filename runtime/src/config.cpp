@@ -206,6 +206,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   heap_limit_install_hooks();
   signals_install();
   exit_list_locate();
+  tls_dtor_locate();
   libc_data_protect();  // after the state it covers is located
   confine_init();
   startup_pages_drop();  // before the scan: a lower start-up peak

@@ -14,6 +14,7 @@
 // so.
 #include <link.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -51,6 +52,60 @@ uintptr_t find_unique(uintptr_t want) {
 }
 
 }  // namespace
+
+// glibc's list of thread_local destructors (`tls_dtor_list`, a static
+// __thread pointer in libc, not exported) is key-0 TLS that glibc walks
+// with root rights when the thread ends, and exit() on the main thread: a
+// domain that aims it at a node of its own (in its thread_local storage,
+// say) gets its function run as root (row
+// rt9b_tls_dtor_node_in_tls_runs_as_root).  Its head is saved on entry
+// into a domain and compared on return like the TLS canary (call.cpp,
+// switch.S).  Finding it: one marker destructor registered at start-up;
+// the word of libc's TLS block that points at a node whose object is the
+// marker's is the head.  Not found: the offset stays 0 (the TCB's self
+// pointer, which is compared harmlessly) and SDRAD_LOG says so.
+namespace {
+char g_tls_dtor_marker_obj;
+void tls_dtor_marker(void *) {}
+struct TlsScan {
+  uintptr_t found;
+  int matches;
+};
+int scan_libc_tls(struct dl_phdr_info *info, size_t, void *data) {
+  auto *s = (TlsScan *)data;
+  if (!info->dlpi_tls_data || !info->dlpi_name || !strstr(info->dlpi_name, "libc.so")) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_TLS) continue;
+    uintptr_t lo = align_up((uintptr_t)info->dlpi_tls_data, 8), hi = (uintptr_t)info->dlpi_tls_data + ph.p_memsz;
+    for (uintptr_t a = lo; a + 8 <= hi; a += 8) {
+      uintptr_t node = *(const uintptr_t *)a;  // struct dtor_list { func, obj, map, next }
+      if (node - g_shared.root_heap_base < g_shared.root_heap_size && node % 8 == 0 &&
+          *(const uintptr_t *)(node + 8) == (uintptr_t)&g_tls_dtor_marker_obj) {
+        s->found = a;
+        s->matches++;
+      }
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+extern "C" int __cxa_thread_atexit_impl(void (*fn)(void *), void *obj, void *dso);
+
+void tls_dtor_locate() {
+  if (__cxa_thread_atexit_impl(tls_dtor_marker, &g_tls_dtor_marker_obj, (void *)&tls_dtor_marker) != 0) return;
+  TlsScan s{0, 0};
+  dl_iterate_phdr(scan_libc_tls, &s);
+  uintptr_t fs;
+  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs));
+  if (s.matches != 1) {
+    log_line("thread_local destructor list not found: it is not checked on leaving domains");
+    return;
+  }
+  g_shared.tls_dtor_off = (intptr_t)(s.found - fs);
+  log_line("thread_local destructor list head at fs%+ld: checked on leaving domains", (long)g_shared.tls_dtor_off);
+}
 
 void exit_list_locate() {
   exit_handlers_resolve();

@@ -52,6 +52,10 @@ struct alignas(kPage) SharedPage {
   int32_t libc_key;            // -1: none
   uint32_t libc_wd_bits;       // PKRU bits that deny writes to libc_key
   uintptr_t libc_lo, libc_hi;  // the pages under it
+  // glibc's thread_local destructor list head (tls_dtor_list, static TLS,
+  // not exported), fs-relative (libc_state.cpp: tls_dtor_locate); 0: not
+  // found (then the TCB's self pointer is compared, which never changes)
+  intptr_t tls_dtor_off;
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.
@@ -61,7 +65,7 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
                   offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW &&
-                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY,
+                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY && offsetof(SharedPage, tls_dtor_off) == SP_TLS_DTOR_OFF,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 

@@ -144,6 +144,7 @@ struct Frame {
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
   uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
   uint8_t copy_size;       // call frames: bytes to copy back, 0 or 8..64
+  uintptr_t tls_dtor_head; // glibc's thread_local destructor list head (TLS) at entry
 };
 
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
@@ -157,6 +158,19 @@ inline void tls_word_set(unsigned off, uint64_t v) {
   __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
 }
 constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
+// glibc's thread_local destructor list head: key-0 TLS that glibc runs with
+// root rights when the thread ends (and exit() on the main thread).
+// (fs-relative and negative: below the TCB, so not through tls_word's
+// unsigned offset)
+inline uintptr_t tls_dtor_head() {
+  uintptr_t v;
+  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"(g_shared.tls_dtor_off));
+  return v;
+}
+inline void tls_dtor_head_set(uintptr_t v) {
+  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"(g_shared.tls_dtor_off) : "memory");
+}
+void tls_dtor_locate();  // libc_state.cpp, at start-up
 bool root_state_restore(const Frame *f, bool libc = true);  // false (and repaired) if changed
 void exit_list_locate();              // libc_state.cpp, at start-up
 // libc's writable data under its own key (libc_data_key.cpp).
@@ -253,7 +267,7 @@ static_assert(offsetof(Frame, inst) == F_INST && offsetof(Frame, handle) == F_HA
                   offsetof(Frame, exit_head) == F_EXIT_HEAD && offsetof(Frame, deadline_ms) == F_DEADLINE &&
                   offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0 &&
                   offsetof(Frame, copy_dst) == F_COPY_DST && offsetof(Frame, copy_src) == F_COPY_SRC &&
-                  offsetof(Frame, copy_size) == F_COPY_SIZE,
+                  offsetof(Frame, copy_size) == F_COPY_SIZE && offsetof(Frame, tls_dtor_head) == F_TLS_DTOR,
               "asm_offsets.h: Frame");
 
 // The thread's FS base: set by the kernel, and not writable by a domain

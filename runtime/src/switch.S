@@ -87,7 +87,13 @@
         /* libc's data not written by the instance (libc_data_key.cpp:
            libc_check_needed): only the TLS canary and pointer guard, which
            are no library's data */
-33:     cmp     dword ptr [rip + sdrad_shared_page + SP_LIBC_LAZY], 0
+        /* glibc's thread_local destructor list head as on entry (key-0
+           TLS glibc runs with root rights at the thread's end) */
+33:     mov     rcx, [rip + sdrad_shared_page + SP_TLS_DTOR_OFF]
+        mov     rcx, fs:[rcx]
+        cmp     rcx, [rdx + F_TLS_DTOR]
+        jne     \slow
+        cmp     dword ptr [rip + sdrad_shared_page + SP_LIBC_LAZY], 0
         je      38f
         cmp     byte ptr [r8 + IN_LIBC_WRITTEN], 0
         jne     38f
@@ -691,6 +697,9 @@ __sdrad_call_with:
         mov     qword ptr [rdx + F_DEADLINE], 0
         movdqu  xmm0, fs:[0x28]         /* kTlsCanary, kTlsPointerGuard */
         movdqu  [rdx + F_TLS_CANARY], xmm0
+        mov     rdi, [rip + sdrad_shared_page + SP_TLS_DTOR_OFF]
+        mov     rdi, fs:[rdi]           /* glibc's thread_local destructor list */
+        mov     [rdx + F_TLS_DTOR], rdi
         mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    rdi, rdi
         jz      11f

@@ -63,6 +63,18 @@ TEST(ReturnCheck, PointerGuardChangedByTheDomainIsAFaultAndPutBack) {
   EXPECT_EQ(tls_word(0x30), before);
 }
 
+// glibc's thread_local destructor list head (static TLS, key 0): glibc runs
+// it with root rights when the thread ends.  A domain that aims it at a
+// node of its own gets its function run as root (row
+// rt9b_tls_dtor_node_in_tls_runs_as_root); the head is compared like the
+// canary.
+TEST(ReturnCheck, ThreadLocalDestructorListHeadChangedByTheDomainIsAFaultAndPutBack) {
+  if (sdrad::g_shared.tls_dtor_off == 0) GTEST_SKIP() << "glibc's thread_local destructor list not found";
+  uintptr_t off = (uintptr_t)sdrad::g_shared.tls_dtor_off, before = tls_word(off);
+  EXPECT_EQ(change_on_return("retcheck.tlsdtor", write_tls_word, (uintptr_t *)off, before ^ 0x4140), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(tls_word(off), before);
+}
+
 // Words of the standard streams the return compares: the stdin/stdout/
 // stderr variables and each stream's wide jump table (words outside the
 // FILEs), each stream's jump table and wide data (in its snapshot
