@@ -419,6 +419,24 @@ huge_kib() { awk '/^AnonHugePages:/ { print $2; exit }' "/proc/$1/smaps_rollup" 
 # /proc/stat's first line: total and steal ticks of all CPUs.
 stat_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat; }
 
+# The paired statistic both load steps print (bench, cobench), as awk
+# functions: over d[1..np] (per-round ln(variant/plain)), paired_ci sets the
+# mean mn, a 95 % t interval lo..hi of exp(mean) and nneed, the rounds this
+# spread would need for +-1 %; verdict says where target t lies (k 1: higher
+# is better).
+PAIRED_STATS_AWK='
+function tq(df,   t) { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " "); return df <= 30 ? t[df] + 0 : (df <= 60 ? 2.000 : (df <= 120 ? 1.980 : 1.960)) }
+function paired_ci(np,   i, sm, ss, h) {
+  sm = 0; ss = 0
+  for (i = 1; i <= np; i++) sm += d[i]
+  mn = sm / np; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
+  h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
+  nneed = int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1
+}
+function verdict(k, t) {
+  return (t >= lo && t <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > t : hi < t) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
+}'
+
 # bench_round <round> <variant> <label> [env...]: one round of load against a
 # fresh server; appends one line to bench.raw.
 bench_round() {
@@ -481,9 +499,8 @@ step_bench() {
   head="$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cpu $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); backend $(SDRAD_LOG=1 "$WORK/isolated/memcached" -h 2>&1 >/dev/null | sed -n 's/^sdrad: backend \([a-z]*\).*/\1/p' | head -1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "$head"
   echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
-  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" '
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" "$PAIRED_STATS_AWK"'
     function sort(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
-    function tq(df,   t) { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " "); return df <= 30 ? t[df] + 0 : (df <= 60 ? 2.000 : (df <= 120 ? 1.980 : 1.960)) }
     function q(a, n, f,   k) { k = 1 + f * (n - 1); return a[int(k)] + (k - int(k)) * (a[int(k) + 1] - a[int(k)]) }
     { split($1, rr, "="); r = rr[2]; v = $2; n[v] = r > n[v] ? r : n[v]
       for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
@@ -509,15 +526,13 @@ step_bench() {
       split("ops_per_s p99_us cpu_us_per_op", cm, " "); split("0.97 1.05 1.0309", tg, " ")
       for (k = 1; k <= 3; k++) for (w = 1; w <= 3; w++) {
         v = vs[w]; if (!n[v]) continue
-        np = 0; sm = 0; ss = 0; worse = 0
+        np = 0; worse = 0
         for (i = 1; i <= n[v]; i++) { if (x["plain", cm[k], i] <= 0 || x[v, cm[k], i] <= 0) continue
-          np++; d[np] = log(x[v, cm[k], i] / x["plain", cm[k], i]); sm += d[np]
+          np++; d[np] = log(x[v, cm[k], i] / x["plain", cm[k], i])
           worse += (k == 1) ? (d[np] < 0) : (d[np] > 0) }
         if (np < 2) continue
-        mn = sm / np; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
-        h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
-        printf "%-14s %-11s %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], v, exp(mn), lo, hi, worse, np, int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1, k == 1 ? ">=" : "<=", tg[k],
-          (tg[k] >= lo && tg[k] <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > tg[k] : hi < tg[k]) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
+        paired_ci(np)
+        printf "%-14s %-11s %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], v, exp(mn), lo, hi, worse, np, nneed, k == 1 ? ">=" : "<=", tg[k], verdict(k, tg[k])
       }
       print "geomean: exp(mean over rounds of ln(variant/plain)); 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs; worse: rounds where the variant was worse than plain;"
       print "n(+-1%): rounds this spread (sd of those logs) would need for a 95% CI of +-1% (1.96 sd / 0.01, squared)"
@@ -611,8 +626,7 @@ step_cobench() {
     if [ $((r % 2)) = 1 ]; then cobench_round "$r" plain "$cv"; else cobench_round "$r" "$cv" plain; fi
   done
   echo "load average (1/5/15 min) $load0 at start, $(cut -d' ' -f1,2,3 /proc/loadavg) at end"
-  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" -v cv="$cv" '
-    function tq(df,   t) { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " "); return df <= 30 ? t[df] + 0 : (df <= 60 ? 2.000 : (df <= 120 ? 1.980 : 1.960)) }
+  awk -v rounds="$rounds" -v secs="$secs" -v conns="$CONNS" -v threads="$THREADS" -v keys="$KEYS" -v pin="$pin" -v cv="$cv" "$PAIRED_STATS_AWK"'
     { split($1, rr, "="); r = rr[2]; v = $2; n = r > n ? r : n
       for (i = 3; i <= NF; i++) { split($i, kv, "="); x[v, kv[1], r] = kv[2] } }
     END {
@@ -620,16 +634,14 @@ step_cobench() {
       printf "%-14s %10s %10s %8s %19s %7s %8s %s\n", "metric", "plain", cv, "geomean", "95% CI (t, paired)", "worse", "n(+-1%)", "target: CI includes it?"
       split("ops_per_s p99_us cpu_us_per_op", cm, " "); split("0.97 1.05 1.0309", tg, " ")
       for (k = 1; k <= 3; k++) {
-        np = 0; sm = 0; ss = 0; worse = 0; sp = 0; si = 0
+        np = 0; worse = 0; sp = 0; si = 0
         for (i = 1; i <= n; i++) { if (x["plain", cm[k], i] <= 0 || x[cv, cm[k], i] <= 0) continue
-          np++; d[np] = log(x[cv, cm[k], i] / x["plain", cm[k], i]); sm += d[np]
+          np++; d[np] = log(x[cv, cm[k], i] / x["plain", cm[k], i])
           sp += x["plain", cm[k], i]; si += x[cv, cm[k], i]
           worse += (k == 1) ? (d[np] < 0) : (d[np] > 0) }
         if (np < 2) continue
-        mn = sm / np; ss = 0; for (i = 1; i <= np; i++) ss += (d[i] - mn) ^ 2
-        h = tq(np - 1) * sqrt(ss / (np - 1) / np); lo = exp(mn - h); hi = exp(mn + h)
-        printf "%-14s %10.1f %10.1f %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], sp / np, si / np, exp(mn), lo, hi, worse, np, int((1.96 * sqrt(ss / (np - 1)) / 0.01) ^ 2) + 1, k == 1 ? ">=" : "<=", tg[k],
-          (tg[k] >= lo && tg[k] <= hi) ? "inside the CI (undecided at this n)" : ((k == 1 ? lo > tg[k] : hi < tg[k]) ? "met (whole CI on the good side)" : "missed (whole CI on the bad side)")
+        paired_ci(np)
+        printf "%-14s %10.1f %10.1f %7.3fx %8.3f..%-8.3f %3d/%-3d %8d %s %.3f: %s\n", cm[k], sp / np, si / np, exp(mn), lo, hi, worse, np, nneed, k == 1 ? ">=" : "<=", tg[k], verdict(k, tg[k])
       }
       print "plain, variant: means over rounds; geomean: exp(mean over rounds of ln(variant/plain)) of the two servers in the same seconds; 95% CI: mean +- t(n-1) x sd/sqrt(n) of those logs"
     }' "$WORK/cobench.raw"

@@ -144,25 +144,28 @@ int scan_exe(struct dl_phdr_info *info, size_t, void *data) {
   auto *s = (ExeScan *)data;
   bool first = s->done++ == 0;
   if (!first && !object_contains(info, s->skip_lo)) return 0;
-  const ElfW(Phdr) *relro = nullptr;
+  uintptr_t lo, hi;
   for (int i = 0; i < info->dlpi_phnum; ++i)
-    if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO) relro = &info->dlpi_phdr[i];
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
-    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W)) continue;
-    uintptr_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
-    // RELRO pages are already read-only after relocation; leave them.
-    if (relro) {
-      uintptr_t rhi = info->dlpi_addr + relro->p_vaddr + relro->p_memsz;
-      rhi &= ~(kPage - 1);
-      if (rhi > lo && rhi < hi) lo = rhi;
-    }
-    tag_range_except(lo, hi, s->key, s->skip_lo, s->skip_hi);
-  }
+    if (writable_segment(info, i, &lo, &hi)) tag_range_except(lo, hi, s->key, s->skip_lo, s->skip_hi);
   return 0;
 }
 
 }  // namespace
+
+bool writable_segment(const struct dl_phdr_info *info, int i, uintptr_t *lo, uintptr_t *hi) {
+  const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+  if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W)) return false;
+  *lo = info->dlpi_addr + ph.p_vaddr;
+  *hi = *lo + ph.p_memsz;
+  // RELRO pages are already read-only after relocation; leave them.
+  for (int k = 0; k < info->dlpi_phnum; ++k) {
+    const ElfW(Phdr) &r = info->dlpi_phdr[k];
+    if (r.p_type != PT_GNU_RELRO) continue;
+    uintptr_t rhi = (info->dlpi_addr + r.p_vaddr + r.p_memsz) & ~(kPage - 1);
+    if (rhi > *lo && rhi < *hi) *lo = rhi;
+  }
+  return true;
+}
 
 // The executable's .data/.bss become root memory.  Programs must be linked
 // with -z now (the toolchain does): a lazily bound GOT would be written by

@@ -19,7 +19,6 @@
 // PKU the variable changes nothing.  Where the key cannot be had (none
 // left, libc linked statically, libc's state found outside libc's data),
 // every return compares, as before this file.
-#include <dlfcn.h>
 #include <link.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,15 +40,9 @@ struct LibcRange {
 int find_libc(struct dl_phdr_info *info, size_t, void *data) {
   auto *r = (LibcRange *)data;
   bool first = info->dlpi_name == nullptr || info->dlpi_name[0] == '\0';
-  uintptr_t relro_end = 0;
-  for (int i = 0; i < info->dlpi_phnum; ++i)
-    if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO)
-      relro_end = (info->dlpi_addr + info->dlpi_phdr[i].p_vaddr + info->dlpi_phdr[i].p_memsz) & ~(kPage - 1);
+  uintptr_t lo, hi;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
-    uintptr_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
-    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W) || r->inside < lo || r->inside >= hi) continue;
-    if (relro_end > lo && relro_end < hi) lo = relro_end;
+    if (!writable_segment(info, i, &lo, &hi) || r->inside < lo || r->inside >= hi) continue;
     r->lo = align_up(lo, kPage);
     r->hi = align_up(hi, kPage);
     r->exe = first;

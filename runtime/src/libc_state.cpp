@@ -97,8 +97,7 @@ void tls_dtor_locate() {
   if (__cxa_thread_atexit_impl(tls_dtor_marker, &g_tls_dtor_marker_obj, (void *)&tls_dtor_marker) != 0) return;
   TlsScan s{0, 0};
   dl_iterate_phdr(scan_libc_tls, &s);
-  uintptr_t fs;
-  __asm__ volatile("mov %%fs:0, %0" : "=r"(fs));
+  uintptr_t fs = tls_word(0);  // the TCB's self pointer: the FS base
   if (s.matches != 1) {
     log_line("thread_local destructor list not found: it is not checked on leaving domains");
     return;

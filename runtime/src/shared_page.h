@@ -115,6 +115,10 @@ uint32_t pkru_bits(int key, bool allow_read, bool allow_write);
 uint32_t domain_pkru(int own_key, uint32_t policy, uint64_t extra_allow_rw,
                      uint64_t extra_allow_ro);
 void protect_executable_data(int key);
+// The part of a loaded object's segment `i` that stays writable (a PT_LOAD
+// with PF_W, less its RELRO pages, read-only after relocation), unaligned;
+// false if segment `i` is not writable.
+bool writable_segment(const struct dl_phdr_info *info, int i, uintptr_t *lo, uintptr_t *hi);
 // Binds the executable's lazily bound PLT entries now (lazy_binding.cpp).
 void resolve_lazy_plt();
 void protect_main_stack(int key);

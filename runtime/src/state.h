@@ -147,29 +147,23 @@ struct Frame {
   uintptr_t tls_dtor_head; // glibc's thread_local destructor list head (TLS) at entry
 };
 
+// Words of the thread's TLS at `off` from the FS base: glibc's TCB above
+// it (offsets >= 0), modules' static TLS below it (negative offsets).
+inline uint64_t tls_word(intptr_t off) {
+  uint64_t v;
+  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"(off));
+  return v;
+}
+inline void tls_word_set(intptr_t off, uint64_t v) {
+  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"(off) : "memory");
+}
 // glibc's TCB words a domain can write (key-0 TLS) and root depends on:
 // the stack-protector canary and the pointer-mangling guard.
-inline uint64_t tls_word(unsigned off) {
-  uint64_t v;
-  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"((uintptr_t)off));
-  return v;
-}
-inline void tls_word_set(unsigned off, uint64_t v) {
-  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"((uintptr_t)off) : "memory");
-}
-constexpr unsigned kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
+constexpr intptr_t kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
 // glibc's thread_local destructor list head: key-0 TLS that glibc runs with
 // root rights when the thread ends (and exit() on the main thread).
-// (fs-relative and negative: below the TCB, so not through tls_word's
-// unsigned offset)
-inline uintptr_t tls_dtor_head() {
-  uintptr_t v;
-  __asm__ volatile("mov %%fs:(%1), %0" : "=r"(v) : "r"(g_shared.tls_dtor_off));
-  return v;
-}
-inline void tls_dtor_head_set(uintptr_t v) {
-  __asm__ volatile("mov %0, %%fs:(%1)" ::"r"(v), "r"(g_shared.tls_dtor_off) : "memory");
-}
+inline uintptr_t tls_dtor_head() { return tls_word(g_shared.tls_dtor_off); }
+inline void tls_dtor_head_set(uintptr_t v) { tls_word_set(g_shared.tls_dtor_off, v); }
 void tls_dtor_locate();  // libc_state.cpp, at start-up
 bool root_state_restore(const Frame *f, bool libc = true);  // false (and repaired) if changed
 void exit_list_locate();              // libc_state.cpp, at start-up
