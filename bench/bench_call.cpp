@@ -179,6 +179,8 @@ extern "C" __attribute__((noinline)) int64_t iso_noarg_blk() {
 extern "C" int64_t pl_call_noarg();
 extern "C" int64_t pl_call_scalars(int64_t a, int64_t b, int64_t c, int64_t d);
 extern "C" int64_t pl_call_buf(const uint8_t *in, uint8_t *out, size_t n);
+extern "C" int64_t pl_call_str(const char *s);
+extern "C" size_t pl_call_tokenize(char *command, size_t len, void *tokens);
 #endif
 
 struct Buf {
@@ -255,6 +257,18 @@ extern "C" __attribute__((noinline)) int64_t cg_loop_plugin(long n) {
   for (long i = 0; i < n; i++) s += pl_call_noarg();
   return s;
 }
+extern "C" __attribute__((noinline)) int64_t cg_loop_pluginbuf64(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += pl_call_buf(g_cg_in, g_cg_out, sizeof g_cg_in);
+  return s;
+}
+extern "C" __attribute__((noinline)) int64_t cg_loop_pluginstr(long n) {
+  int64_t s = 0;
+  for (long i = 0; i < n; i++) s += pl_call_str(g_cg_str);
+  return s;
+}
+static size_t pl_tokenize_fn(char *command, size_t len, Token *tokens) { return pl_call_tokenize(command, len, tokens); }
+extern "C" __attribute__((noinline)) int64_t cg_loop_pluginmc(long n) { return tokenize_loop<pl_tokenize_fn>(n); }
 #endif
 
 static int callgrind_mode(const char *which, long n) {
@@ -275,6 +289,9 @@ static int callgrind_mode(const char *which, long n) {
   else if (!strcmp(which, "mcplain")) s += cg_loop_mcplain(n);
 #ifdef SDRAD_BENCH_PLUGIN
   else if (!strcmp(which, "plugin")) s += cg_loop_plugin(n);
+  else if (!strcmp(which, "pluginbuf64")) s += cg_loop_pluginbuf64(n);
+  else if (!strcmp(which, "pluginstr")) s += cg_loop_pluginstr(n);
+  else if (!strcmp(which, "pluginmc")) s += cg_loop_pluginmc(n);
 #endif
   else return 2;
   printf("sum %lld\n", (long long)s);

@@ -63,6 +63,12 @@ constexpr unsigned AbiVersion = 1;  // SDRAD_ABI_VERSION
 constexpr unsigned MaxDomainName = 63; // the runtime keeps names < 64 bytes
 constexpr uint64_t BlockAlign = 16; // __sdrad_block_alloc's alignment
 constexpr uint64_t MaxInlineBlock = 4096; // SDRAD_MAX_INLINE_BLOCK (abi.h)
+/// SDRAD_CARRIED_CANARY (abi.h): the word after a buffer carried in the
+/// block.  Its low byte is NUL, so a string overflow cannot rewrite it.
+constexpr uint64_t CarriedCanary = 0x5d4ad0c0a75afe00ULL;
+/// Room past the largest block for the padding stores after the last
+/// carried buffer (see emitCarried).
+constexpr uint64_t CarrySlack = 32;
 
 //===----------------------------------------------------------------------===//
 // Step 1: annotations -> IR contract
@@ -487,6 +493,8 @@ struct ArgPlan {
   unsigned Field = 0;          // index in the block struct
   Value *Bytes = nullptr;      // thunk-side byte count (copies)
   Value *Copy = nullptr;       // thunk-side copy pointer (copies)
+  Value *Carried = nullptr;    // thunk: i1, the buffer travels in the block
+  Value *Off = nullptr, *Len = nullptr; // thunk: where, and its bytes
 
   bool isCopy() const {
     return Kind == ArgKind::In || Kind == ArgKind::Out ||
@@ -496,6 +504,8 @@ struct ArgPlan {
     return Kind == ArgKind::Out || Kind == ArgKind::InOut;
   }
   bool isDeep() const { return Deep[0] || OutDeep[0]; }
+  /// A buffer that may travel in the block (docs/abi.md, "Carried buffers").
+  bool isCarriable() const { return isCopy() && !isDeep(); }
 };
 
 /// The runtime entry points of sdrad/abi.h.
@@ -503,7 +513,7 @@ struct RuntimeABI {
   StructType *RefTy;
   StructType *SettingsTy;
   FunctionCallee DomainHandle, DomainHandleWith, BlockAlloc, BlockFree, CopyIn, CopyString,
-      Call, CallWith, CopiesEnd, RegisterEntries;
+      Call, CallWith, CopiesEnd, CopyFault, RegisterEntries, StrNLen;
   /// struct __sdrad_copy_end { ptr copy, dst; i64 bytes; }
   StructType *CopyEndTy;
 
@@ -536,6 +546,9 @@ struct RuntimeABI {
     Call = Decl("__sdrad_call", I32, {I64, Ptr, Ptr});
     CallWith = Decl("__sdrad_call_with", I32, {I64, Ptr, Ptr, I64});
     CopiesEnd = Decl("__sdrad_copies_end", I32, {I64, Ptr, I64});
+    CopyFault = Decl("__sdrad_copy_fault", Void, {});
+    cast<Function>(CopyFault.getCallee())->setDoesNotReturn();
+    StrNLen = M.getOrInsertFunction("strnlen", FunctionType::get(I64, {Ptr, I64}, false));
     CopyEndTy = StructType::getTypeByName(C, "struct.__sdrad_copy_end");
     if (!CopyEndTy)
       CopyEndTy = StructType::create(C, {Ptr, Ptr, I64},
@@ -620,6 +633,8 @@ class Isolator {
     Value *H = nullptr;   // the domain handle
     Value *Blk = nullptr; // the argument block
     bool Inline = false;  // in the frame, __sdrad_call_with
+    bool Carry = false;   // buffers may travel in the block (Inline)
+    Value *Tail = nullptr; // Carry: the block's bytes so far (i64)
     const ArgPlan *PlanBase = nullptr;
     Value *Result = nullptr; // the result slot, read after the call
     Value *Threw = nullptr;  // rethrow: an exception escaped the body (i1)
@@ -695,6 +710,9 @@ private:
                      MutableArrayRef<ArgPlan> Plan);
   /// One buffer's copy, stored in its field; returns "it was lost" (i1).
   Value *emitCopy(IRBuilder<> &B, Function &F, ArgPlan &P, Argument &A);
+  /// The same for a buffer that fits in the rest of the block: it travels
+  /// there (its field holds its offset, tagged), else as emitCopy.
+  Value *emitCarried(IRBuilder<> &B, Function &F, ArgPlan &P, Argument &A);
   /// count * element size, saturated to SIZE_MAX on overflow.
   Value *emitByteCount(IRBuilder<> &B, Function &F, ArgPlan &P);
   /// __sdrad_call(_with), then __sdrad_copies_end of the copies; any
@@ -703,7 +721,16 @@ private:
                 ArrayRef<ArgPlan> Plan, bool HasRetField);
   /// After a successful call: one __sdrad_copies_end for every copy (checks
   /// all canaries, copies out/inout back, frees), in one gate crossing.
-  void emitCopiesEnd(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan);
+  /// \p Back: copyBackTo of each parameter, if already computed.
+  void emitCopiesEnd(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan,
+                     ArrayRef<std::pair<Value *, Value *>> Back = {});
+  /// The same when buffers may be carried: __sdrad_copies_end of the
+  /// copies that were not carried (if any), then the carried ones back.
+  void emitCarriedEnd(IRBuilder<> &B, Function &F, ArrayRef<ArgPlan> Plan);
+  /// Where and how much an out / inout buffer goes back after success
+  /// ({NULL, 0} for in and strings; NULL too when it must not go back).
+  std::pair<Value *, Value *> copyBackTo(IRBuilder<> &B, Function &F,
+                                         const ArgPlan &P, Value *&Ok);
   /// rethrow: an exception that escaped the body is thrown in the caller.
   void emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan);
   /// Copies out/inout back, the sret result, frees, returns the result.
@@ -713,6 +740,11 @@ private:
   /// __sdrad_copies_end freed them) and of an allocated block.
   void emitFrees(IRBuilder<> &B, ArrayRef<ArgPlan> Plan, StringRef Name,
                  bool Copies = true);
+  /// The block is built in the thunk's frame (__sdrad_call_with), so
+  /// buffers may travel in it.
+  bool carries(StructType *BlockTy) const {
+    return DL.getTypeAllocSize(BlockTy) <= MaxInlineBlock && !Res.Drop;
+  }
   MDNode *likely() { return sdrad::compat::likelyBranchWeights(MDB); }
   MDNode *unlikely() { return sdrad::compat::unlikelyBranchWeights(MDB); }
   void emitAlternate(IRBuilder<> &B, Function &F);
@@ -1261,6 +1293,7 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
   SmallVector<std::pair<Value *, Value *>, 1> SRetCopies; // {tmp, slot}
   SmallVector<std::pair<const ArgPlan *, Value *>, 2> DeepObjs; // {P, given}
   DenseMap<unsigned, Value *> PartValues; // by value: the object's bytes
+  SmallVector<std::pair<Value *, Value *>, 2> Guards; // carried: {i1, canary}
   for (auto [P, A] : zip(Plan, F.args())) {
     Value *Slot = B.CreateStructGEP(BlockTy, Blk, P.Field, A.getName() + ".slot");
     if (P.IsPart) {
@@ -1327,6 +1360,22 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
       Args.push_back(PartValues.lookup(A.getArgNo()));
       if (!Args.back())
         Args.back() = PoisonValue::get(A.getType());
+    } else if (P.isCarriable() && carries(BlockTy)) {
+      // A carried buffer's field is (offset << 32 | bytes << 1 | 1); a
+      // copy's (16-aligned) or NULL is the pointer itself.
+      StringRef N = A.getName();
+      Value *V = B.CreateAlignedLoad(B.getPtrTy(), Slot, Align(8), N + ".field");
+      Value *I = B.CreatePtrToInt(V, B.getInt64Ty(), N + ".bits");
+      Value *Carried = B.CreateTrunc(I, B.getInt1Ty(), N + ".carried");
+      // (plain GEPs: for a copy these are meaningless and unused)
+      Value *InBlock = B.CreateGEP(B.getInt8Ty(), Blk,
+                                   B.CreateLShr(I, 32, N + ".at"),
+                                   N + ".inblock");
+      Value *Bytes = B.CreateAnd(B.CreateLShr(I, 1), B.getInt64(0x7fffffff),
+                                 N + ".size");
+      Guards.push_back(
+          {Carried, B.CreateGEP(B.getInt8Ty(), InBlock, Bytes, N + ".guard")});
+      Args.push_back(B.CreateSelect(Carried, InBlock, V, N));
     } else
       Args.push_back(B.CreateAlignedLoad(P.SlotTy, Slot,
                                          fieldAlign(DL, P.SlotTy),
@@ -1376,6 +1425,22 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
         TB.CreateCall(P->Deep[3],
                       {TB.CreateStructGEP(BlockTy, Blk, P->ObjField)});
       });
+  }
+  // The body returned: a carried buffer overrun is the domain's fault.
+  for (auto [Carried, Guard] : Guards) {
+    auto *CheckBB = BasicBlock::Create(C, "check.carried", Entry);
+    auto *FaultBB = BasicBlock::Create(C, "overrun", Entry);
+    auto *Next = BasicBlock::Create(C, "intact", Entry);
+    B.CreateCondBr(Carried, CheckBB, Next);
+    B.SetInsertPoint(CheckBB);
+    Value *Word = B.CreateAlignedLoad(B.getInt64Ty(), Guard, Align(1),
+                                      Guard->getName() + ".word");
+    B.CreateCondBr(B.CreateICmpNE(Word, B.getInt64(CarriedCanary), "broken"),
+                   FaultBB, Next, unlikely());
+    IRBuilder<> FB(FaultBB);
+    FB.CreateCall(RT.CopyFault)->setDoesNotReturn();
+    FB.CreateUnreachable();
+    B.SetInsertPoint(Next);
   }
   for (auto [Tmp, Slot] : SRetCopies) {
     auto *AI = cast<AllocaInst>(Tmp);
@@ -1494,6 +1559,9 @@ void Isolator::emitThunk(Function &F, GlobalVariable *Ref, Function &Entry,
   Th.BlockTy = BlockTy;
   Th.EntryBB = BasicBlock::Create(C, "entry", &F);
   Th.FailBB = BasicBlock::Create(C, "fail", &F);
+  Th.Carry = carries(BlockTy) && any_of(Plan, [](const ArgPlan &P) {
+               return P.isCarriable();
+             });
   IRBuilder<> B(Th.EntryBB);
   emitHandle(B);
   emitBlock(B);
@@ -1553,11 +1621,16 @@ void Isolator::emitBlock(IRBuilder<> &B) {
   Th.Inline = BlockSize <= MaxInlineBlock && !Res.Drop;
   if (Th.Inline) {
     IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
-    AllocaInst *Local = AB.CreateAlloca(Th.BlockTy, nullptr, "blk");
+    // With buffers: room for them after the block, up to the limit.
+    Type *Ty = Th.Carry ? ArrayType::get(AB.getInt8Ty(),
+                                         MaxInlineBlock + CarrySlack)
+                        : static_cast<Type *>(Th.BlockTy);
+    AllocaInst *Local = AB.CreateAlloca(Ty, nullptr, "blk");
     Local->setAlignment(Align(BlockAlign));
     Th.Blk = Local;
     // Zeroed: padding must not carry the caller's stack into the domain.
     B.CreateMemSet(Th.Blk, B.getInt8(0), BlockSize, Align(BlockAlign));
+    Th.Tail = B.getInt64(alignTo(BlockSize, BlockAlign));
     B.CreateBr(FillBB);
   } else {
     Th.Blk = B.CreateCall(RT.BlockAlloc, {Th.H, B.getInt64(BlockSize)}, "blk");
@@ -1632,7 +1705,8 @@ void Isolator::emitArguments(IRBuilder<> &B, Function &F,
       continue;
     }
     if (P.isCopy()) {
-      Value *LostThis = emitCopy(B, F, P, A);
+      Value *LostThis =
+          Th.Carry ? emitCarried(B, F, P, A) : emitCopy(B, F, P, A);
       Lost = Lost ? B.CreateOr(Lost, LostThis, "lost") : LostThis;
       continue;
     }
@@ -1676,7 +1750,8 @@ void Isolator::emitCall(IRBuilder<> &B, Function &F, Function &Entry,
   uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
   Value *St = Th.Inline ? B.CreateCall(RT.CallWith,
                                        {Th.H, &Entry, Th.Blk,
-                                        B.getInt64(BlockSize)},
+                                        Th.Carry ? Th.Tail
+                                                 : B.getInt64(BlockSize)},
                                        "status")
                         : B.CreateCall(RT.Call, {Th.H, &Entry, Th.Blk},
                                        "status");
@@ -1693,18 +1768,55 @@ void Isolator::emitCall(IRBuilder<> &B, Function &F, Function &Entry,
                             B.CreateStructGEP(Th.BlockTy, Th.Blk, Rt.ExcField),
                             Align(4), "exc"),
         "threw");
-  emitCopiesEnd(B, F, Plan);
+  if (Th.Carry)
+    emitCarriedEnd(B, F, Plan);
+  else
+    emitCopiesEnd(B, F, Plan);
   B.GetInsertBlock()->setName("success");
 }
 
+std::pair<Value *, Value *> Isolator::copyBackTo(IRBuilder<> &B, Function &F,
+                                                 const ArgPlan &P, Value *&Ok) {
+  if (!P.copiesBack() || P.OutDeep[0]) // deep out: assigned after
+    return {ConstantPointerNull::get(B.getPtrTy()), B.getInt64(0)};
+  Argument *A = F.getArg(&P - Th.PlanBase);
+  if (P.IfOk && !Ok)
+    Ok = okIf(B, F, Th.Result);
+  // Back to the caller's buffer (non-NULL: it has a copy) unless an
+  // exception escaped or, for if_ok, the result says failure.
+  Value *Back = Th.Threw ? B.CreateNot(Th.Threw) : nullptr;
+  if (P.IfOk)
+    Back = Back ? B.CreateAnd(Back, Ok) : Ok;
+  Value *Dst = Back ? B.CreateSelect(Back, A, ConstantPointerNull::get(B.getPtrTy()),
+                                     A->getName() + ".dst")
+                    : static_cast<Value *>(A);
+  Value *Bytes = P.Returned ? returnedBytes(B, P, Th.Result) : P.Bytes;
+  return {Dst, Bytes};
+}
+
 void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
-                             ArrayRef<ArgPlan> Plan) {
+                             ArrayRef<ArgPlan> Plan,
+                             ArrayRef<std::pair<Value *, Value *>> Back) {
   SmallVector<const ArgPlan *, 8> Copies;
   for (const ArgPlan &P : Plan)
     if (P.Copy)
       Copies.push_back(&P);
   if (Copies.empty())
     return;
+  // (in reading order: the gate crossing, then what follows)
+  auto *EndBB = Th.Carry ? BasicBlock::Create(C, "copies.end", &F) : nullptr;
+  BasicBlock *Next =
+      BasicBlock::Create(C, Th.Carry ? "copies.done" : "success", &F);
+  if (Th.Carry) {
+    // A carried buffer has no copy: no gate crossing when none was made.
+    Value *Any = nullptr;
+    for (const ArgPlan *P : Copies) {
+      Value *Made = B.CreateIsNotNull(P->Copy, P->Copy->getName() + ".made");
+      Any = Any ? B.CreateOr(Any, Made, "copies.any") : Made;
+    }
+    B.CreateCondBr(Any, EndBB, Next, unlikely());
+    B.SetInsertPoint(EndBB);
+  }
   ArrayType *ArrTy = ArrayType::get(RT.CopyEndTy, Copies.size());
   AllocaInst *Ends;
   {
@@ -1712,23 +1824,11 @@ void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
     Ends = AB.CreateAlloca(ArrTy, nullptr, "copies");
   }
   Value *Ok = nullptr;
-  Value *Null = ConstantPointerNull::get(B.getPtrTy());
   for (unsigned I = 0; I < Copies.size(); ++I) {
     const ArgPlan *P = Copies[I];
     Argument *A = F.getArg(P - Plan.data());
-    Value *Dst = Null, *Bytes = B.getInt64(0);
-    if (P->copiesBack() && !P->OutDeep[0]) { // deep out: assigned after
-      if (P->IfOk && !Ok)
-        Ok = okIf(B, F, Th.Result);
-      // Back to the caller's buffer (non-NULL: it has a copy) unless an
-      // exception escaped or, for if_ok, the result says failure.
-      Value *Back = Th.Threw ? B.CreateNot(Th.Threw) : nullptr;
-      if (P->IfOk)
-        Back = Back ? B.CreateAnd(Back, Ok) : Ok;
-      Dst = Back ? B.CreateSelect(Back, A, Null, A->getName() + ".dst")
-                 : static_cast<Value *>(A);
-      Bytes = P->Returned ? returnedBytes(B, *P, Th.Result) : P->Bytes;
-    }
+    auto [Dst, Bytes] =
+        Back.empty() ? copyBackTo(B, F, *P, Ok) : Back[P - Plan.data()];
     Value *E = B.CreateConstInBoundsGEP2_32(ArrTy, Ends, 0, I,
                                             A->getName() + ".end");
     StringRef N = A->getName();
@@ -1741,9 +1841,119 @@ void Isolator::emitCopiesEnd(IRBuilder<> &B, Function &F,
   }
   Value *St = B.CreateCall(RT.CopiesEnd,
                            {Th.H, Ends, B.getInt64(Copies.size())}, "canary");
-  auto *Next = BasicBlock::Create(C, "success", &F);
   B.CreateCondBr(B.CreateIsNull(St, "intact"), Next, Th.FailBB, likely());
   B.SetInsertPoint(Next);
+}
+
+Value *Isolator::emitCarried(IRBuilder<> &B, Function &F, ArgPlan &P,
+                             Argument &A) {
+  StringRef N = A.getName();
+  Type *I8 = B.getInt8Ty();
+  Value *Null = ConstantPointerNull::get(B.getPtrTy());
+  Value *Slot = B.CreateStructGEP(Th.BlockTy, Th.Blk, P.Field, N + ".slot");
+  Value *Tail = Th.Tail;
+  bool String = P.Kind == ArgKind::String;
+  Value *Bytes = P.Bytes = String ? nullptr : emitByteCount(B, F, P);
+  BasicBlock *Before = B.GetInsertBlock();
+  auto *SizeBB = BasicBlock::Create(C, N + ".measure", &F);
+  auto *CarryBB = BasicBlock::Create(C, N + ".carry", &F);
+  auto *CopyBB = BasicBlock::Create(C, N + ".copyin", &F);
+  auto *Done = BasicBlock::Create(C, N + ".placed", &F);
+  // NULL stays NULL.
+  B.CreateCondBr(B.CreateIsNotNull(&A, N + ".nonnull"), SizeBB, Done);
+  B.SetInsertPoint(SizeBB);
+  if (String) // at most the limit is read: a longer one is not carried
+    Bytes = B.CreateAdd(
+        B.CreateCall(RT.StrNLen, {&A, B.getInt64(MaxInlineBlock)},
+                     N + ".strlen"),
+        B.getInt64(1), N + ".bytes");
+  // buffer, canary word, padding to 16; never past the limit
+  Value *Small = B.CreateICmpULE(Bytes, B.getInt64(MaxInlineBlock), N + ".small");
+  Value *Span = B.CreateAnd(
+      B.CreateAdd(B.CreateSelect(Small, Bytes, B.getInt64(MaxInlineBlock),
+                                 N + ".clamped"),
+                  B.getInt64(8 + BlockAlign - 1)),
+      B.getInt64(~(BlockAlign - 1)), N + ".span");
+  Value *End = B.CreateAdd(Tail, Span, N + ".next");
+  Value *Fits = B.CreateAnd(
+      Small, B.CreateICmpULE(End, B.getInt64(MaxInlineBlock), N + ".room"),
+      N + ".fits");
+  B.CreateCondBr(Fits, CarryBB, CopyBB, likely());
+
+  B.SetInsertPoint(CarryBB);
+  Value *Dst = B.CreateInBoundsGEP(I8, Th.Blk, Tail, N + ".inblock");
+  if (P.Kind == ArgKind::Out)
+    B.CreateMemSet(Dst, B.getInt8(0), Bytes, Align(BlockAlign));
+  else
+    B.CreateMemCpy(Dst, Align(BlockAlign), &A, Align(1), Bytes);
+  Value *Guard = B.CreateInBoundsGEP(I8, Dst, Bytes, N + ".guard");
+  B.CreateAlignedStore(B.getInt64(CarriedCanary), Guard, Align(1));
+  // The padding after the canary: never the caller's stack.
+  B.CreateMemSet(B.CreateConstInBoundsGEP1_64(I8, Guard, 8, N + ".pad"),
+                 B.getInt8(0), BlockAlign, Align(1));
+  Value *Tag = B.CreateIntToPtr(
+      B.CreateOr(B.CreateOr(B.CreateShl(Tail, 32, N + ".at"),
+                            B.CreateShl(Bytes, 1, N + ".size"), N + ".where"),
+                 B.getInt64(1), N + ".carry.bits"),
+      B.getPtrTy(), N + ".tag");
+  B.CreateBr(Done);
+
+  B.SetInsertPoint(CopyBB);
+  Value *Copied =
+      String ? B.CreateCall(RT.CopyString, {Th.H, &A}, N + ".made")
+             : B.CreateCall(RT.CopyIn,
+                            {Th.H, P.Kind == ArgKind::Out ? Null : &A, Bytes},
+                            N + ".made");
+  B.CreateBr(Done);
+
+  B.SetInsertPoint(Done);
+  auto Phi = [&](Type *Ty, Value *None, Value *InBlock, Value *Copy,
+                 const Twine &Name) {
+    PHINode *V = B.CreatePHI(Ty, 3, Name);
+    V->addIncoming(None, Before);
+    V->addIncoming(InBlock, CarryBB);
+    V->addIncoming(Copy, CopyBB);
+    return V;
+  };
+  Value *Field = Phi(B.getPtrTy(), Null, Tag, Copied, N + ".field");
+  P.Copy = Phi(B.getPtrTy(), Null, Null, Copied, N + ".copy");
+  P.Carried = Phi(B.getInt1Ty(), B.getFalse(), B.getTrue(), B.getFalse(),
+                  N + ".carried");
+  P.Len = Phi(B.getInt64Ty(), B.getInt64(0), Bytes, Bytes, N + ".len");
+  if (String)
+    P.Bytes = P.Len;
+  P.Off = Tail;
+  Th.Tail = Phi(B.getInt64Ty(), Tail, End, Tail, "tail");
+  B.CreateAlignedStore(Field, Slot, Align(8));
+  // A non-NULL input neither carried nor copied: out of domain memory.
+  return B.CreateAnd(B.CreateIsNotNull(&A, N + ".given"),
+                     B.CreateIsNull(Field, N + ".none"), N + ".lost");
+}
+
+void Isolator::emitCarriedEnd(IRBuilder<> &B, Function &F,
+                              ArrayRef<ArgPlan> Plan) {
+  // (The entry checked the carried buffers' canaries, in the domain.)
+  Value *Ok = nullptr;
+  SmallVector<std::pair<Value *, Value *>, 8> Back;
+  for (const ArgPlan &P : Plan)
+    Back.push_back(P.Copy ? copyBackTo(B, F, P, Ok)
+                          : std::pair<Value *, Value *>{nullptr, nullptr});
+  emitCopiesEnd(B, F, Plan, Back);
+  for (const ArgPlan &P : Plan) {
+    if (!P.Carried || !P.copiesBack())
+      continue;
+    Argument *A = F.getArg(&P - Plan.data());
+    Value *Dst = Back[&P - Plan.data()].first;
+    Value *Bytes = Back[&P - Plan.data()].second;
+    Value *To = B.CreateAnd(P.Carried, B.CreateIsNotNull(Dst, A->getName() + ".to"),
+                            A->getName() + ".back");
+    ifTrue(B, To, (A->getName() + ".copyback").str(), [&](IRBuilder<> &TB) {
+      TB.CreateMemCpy(Dst, Align(1),
+                      TB.CreateInBoundsGEP(B.getInt8Ty(), Th.Blk, P.Off,
+                                           A->getName() + ".from"),
+                      Align(BlockAlign), Bytes);
+    });
+  }
 }
 
 void Isolator::emitRethrowCheck(IRBuilder<> &B, ArrayRef<ArgPlan> Plan) {

@@ -86,7 +86,7 @@
 #define F_EXIT_HEAD     144
 #define F_DEADLINE      152
 #define F_PARENT_INSIDE 160
-#define F_COPY_SIZE     161             /* a byte */
+#define F_COPY_SIZE     162             /* 16 bits */
 #define F_TLS_DTOR      168
 
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the

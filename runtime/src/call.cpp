@@ -448,11 +448,11 @@ __attribute__((always_inline)) inline void copy_block(void *dst, const void *src
 
 // A successful return of a frame switch.S's call fast path pushed: its
 // block from the top of the domain stack (ending at the canary) back to
-// the caller's (8..64 bytes there).  RETURN_FAST (switch.S) does the same: keep them in step.
+// the caller's (8..4096 bytes there).  RETURN_FAST (switch.S) does the same: keep them in step.
 static void frame_copy_back(const Frame *f) {
   size_t n = f->copy_size;
   if (f->kind != kFrameCall || !n) return;
-  if (n < 8 || n > 64) fatal("call frame with a block of %zu bytes to copy back", n);
+  if (n < 8 || n > SDRAD_MAX_INLINE_BLOCK) fatal("call frame with a block of %zu bytes to copy back", n);
   copy_block(f->copy_dst, f->copy_src, n);
 }
 

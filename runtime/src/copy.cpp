@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "switch.h"
 #include "sdrad/abi.h"
 
 namespace sdrad {
@@ -289,6 +290,11 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_copy_check(int64_t handle, const void
   fault_discard(in, SDRAD_FAULT_CANARY, (uintptr_t)copy);
   return SDRAD_FAULT_CANARY;
 }
+
+// An entry found a buffer carried in its block overrun (the canary after
+// it changed): a fault of the domain running it, rewound like a broken
+// stack protector.  Outside every domain: reported, then abort().
+extern "C" SDRAD_EXPORT void __sdrad_copy_fault(void) { sdrad_soft_fault_gate(SDRAD_FAULT_CANARY); }
 
 extern "C" SDRAD_HIDDEN void sdrad_impl_copy_out(int64_t handle, void *dst, const void *copy, size_t bytes) {
   ThreadState *ts;

@@ -143,7 +143,7 @@ struct Frame {
   uintptr_t exit_head;                 // libc's exit-handler list head at entry
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
   uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
-  uint8_t copy_size;       // call frames: bytes to copy back, 0 or 8..64
+  uint16_t copy_size;      // call frames: bytes to copy back, 0 or 8..4096
   uintptr_t tls_dtor_head; // glibc's thread_local destructor list head (TLS) at entry
 };
 

@@ -23,9 +23,14 @@
 
 #define ALT_ROOT        0x10000         /* signals.cpp: kAltRoot (block: 2x) */
 
-/* Copies \size bytes (8 <= size <= 64) from \src to \dst: the call fast
- * path's block, in and back out. */
-.macro COPY_BLOCK dst src size      /* 8 <= size <= 64; clobbers xmm0-xmm3 */
+/* Copies \size bytes (8 <= size <= SDRAD_MAX_INLINE_BLOCK) from \src to
+ * \dst: the call fast path's block, in and back out.  Up to 64 bytes
+ * (a few scalars) fixed moves that overlap; beyond (buffers carried in
+ * the block, docs/abi.md) 32 bytes at a time from the end, then the first
+ * 32. */
+.macro COPY_BLOCK dst src size tmp  /* clobbers xmm0-xmm3 and \tmp */
+        cmp     \size, 64
+        ja      84f
         cmp     \size, 16
         ja      81f
         movq    xmm0, [\src]           /* the first and the last 8 bytes */
@@ -48,6 +53,18 @@
         movups  [\dst + 16], xmm1
         movups  [\dst + \size - 32], xmm2
         movups  [\dst + \size - 16], xmm3
+        jmp     83f
+84:     lea     \tmp, [\size - 32]
+85:     movups  xmm0, [\src + \tmp]
+        movups  xmm1, [\src + \tmp + 16]
+        movups  [\dst + \tmp], xmm0
+        movups  [\dst + \tmp + 16], xmm1
+        sub     \tmp, 32
+        jg      85b
+        movups  xmm0, [\src]
+        movups  xmm1, [\src + 16]
+        movups  [\dst], xmm0
+        movups  [\dst + 16], xmm1
 83:
 .endm
 
@@ -176,13 +193,13 @@
         jnz     \slow
         /* all as root left it.  A fast-path call's block back to its
            caller (call.cpp: frame_copy_back; the frame is root-owned: the
-           size is 0 or the fast path's 8..64) */
-39:     movzx   ecx, byte ptr [rdx + F_COPY_SIZE]
+           size is 0 or the fast path's 8..4096) */
+39:     movzx   ecx, word ptr [rdx + F_COPY_SIZE]
         test    ecx, ecx
         jz      37f
         mov     rdi, [rdx + F_COPY_DST]
         mov     r9, [rdx + F_COPY_SRC]
-        COPY_BLOCK rdi, r9, rcx
+        COPY_BLOCK rdi, r9, rcx, r11
         /* pop the frame (call.cpp: pop_frame) */
 37:
         mov     byte ptr [r8 + IN_ACTIVE], 0
@@ -565,7 +582,7 @@ sdrad_gate_violation:
  * The fused call's common case in one routine: a call from root (PKRU 0
  * under PKU; depth 0 either way) into the thread's existing instance of a
  * live execution domain, with no time limit, no init function due, its
- * rights and heap limit current, a block of 0 or 8-64 bytes, and no
+ * rights and heap limit current, a block of 0 or 8-4096 bytes, and no
  * change of syscall dispatch needed (a prctl).  It does what
  * sdrad_impl_call_with, run_call and push_frame (call.cpp) do in that case,
  * with the same checks and the same frame, saves its caller's (the
@@ -603,7 +620,8 @@ __sdrad_call_with:
         je      .Lcw_slow
         cmp     dword ptr [rax + TS_DEPTH], 0
         jne     .Lcw_slow               /* nested: caller checks (call.cpp) */
-        /* arguments: an entry; a block of 0 or 8..64 bytes */
+        /* arguments: an entry; a block of 0 or 8..4096 bytes
+           (SDRAD_MAX_INLINE_BLOCK) */
         test    rsi, rsi
         jz      .Lcw_slow
         test    rcx, rcx
@@ -611,7 +629,7 @@ __sdrad_call_with:
         test    rdx, rdx
         jz      .Lcw_slow
         lea     r8, [rcx - 8]
-        cmp     r8, 56
+        cmp     r8, 4096 - 8
         ja      .Lcw_slow
         /* the instance (state.h: instance_cached; call.cpp: enterable) */
 5:      movzx   r8d, dil
@@ -674,7 +692,7 @@ __sdrad_call_with:
            canary (call.cpp); the return copies it back (RETURN_FAST or
            sdrad_domain_returned) to where the root-owned frame says */
         mov     [r8 + F_COPY_DST], rdx
-        mov     [r8 + F_COPY_SIZE], cl
+        mov     [r8 + F_COPY_SIZE], cx
         lea     r13, [rcx + 31]         /* 16 + the size rounded up to 16 */
         and     r13, -16
         neg     r13
@@ -682,7 +700,7 @@ __sdrad_call_with:
         mov     [r8 + F_COPY_SRC], r13
         test    rcx, rcx
         jz      10f
-        COPY_BLOCK r13, rdx, rcx
+        COPY_BLOCK r13, rdx, rcx, r14
         /* the frame (call.cpp: run_call, push_frame) */
 10:     mov     rdx, r8                 /* f */
         mov     [rdx + F_INST], r9

@@ -17,7 +17,14 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT:    %[[LT:[0-9]+]] = icmp ult i64 %[[N]], %[[CAP]]
 ; CHECK-NEXT:    %copy.count = select i1 %[[LT]], i64 %[[N]], i64 %[[CAP]]
 ; CHECK-NEXT:    %copy.bytes = mul i64 %copy.count, 4
+; Carried in the block: that many bytes copied back from it; a copy (the
+; buffer did not fit): the same count in its __sdrad_copies_end entry.
 ; CHECK:         store ptr %buf, ptr %buf.end.dst
 ; CHECK-NEXT:    %buf.end.bytes = getelementptr
 ; CHECK-NEXT:    store i64 %copy.bytes, ptr %buf.end.bytes
 ; CHECK-NEXT:    call i32 @__sdrad_copies_end(i64 %h, ptr %copies, i64 1)
+; CHECK:       copies.done:
+; CHECK:         %buf.back = and i1 %buf.carried, %buf.to
+; CHECK:       buf.copyback:
+; CHECK-NEXT:    %buf.from = getelementptr inbounds i8, ptr %blk, i64 32
+; CHECK-NEXT:    call void @llvm.memcpy.p0.p0.i64(ptr align 1 %buf, ptr align 16 %buf.from, i64 %copy.bytes, i1 false)

@@ -1,6 +1,8 @@
-; The argument block holds the return slot first, then every argument (or
-; its copy, for copied pointers), in order; its size is what the thunk
-; zeroes and hands to __sdrad_call_with.
+; The argument block holds the return slot first, then every argument (or,
+; for a buffer, where it is), in order; its size is what the thunk zeroes.
+; Buffers carried in the block follow from the next multiple of 16 (here
+; the 4-byte in buffer: 4 bytes, the canary word, padding to 16), and the
+; size handed to __sdrad_call_with is the block's with them.
 ; RUN: %opt_sdrad %s | FileCheck %s
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 
@@ -12,4 +14,6 @@ entry:
 attributes #0 = { "sdrad-domain"="d" }
 
 ; CHECK: call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 40, i1 false)
-; CHECK: call i32 @__sdrad_call_with(i64 %h, ptr @f.sdrad_entry, ptr %blk, i64 40)
+; CHECK: %p.inblock = getelementptr inbounds i8, ptr %blk, i64 48
+; CHECK: %tail = phi i64 [ 48, %fill ], [ 64, %p.carry ], [ 48, %p.copyin ]
+; CHECK: call i32 @__sdrad_call_with(i64 %h, ptr @f.sdrad_entry, ptr %blk, i64 %tail)

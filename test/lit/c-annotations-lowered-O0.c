@@ -10,7 +10,7 @@ int parse(SDRAD_IN(len) const char *buf, size_t len) { return buf[0] + (int)len;
 // CHECK-NOT: llvm.global.annotations
 // CHECK-NOT: call void @llvm.var.annotation
 // CHECK: define dso_local i32 @parse(ptr noundef "sdrad-elem-size"="1" "sdrad-in"="arg1" %0, i64 noundef %1) #[[THUNK:[0-9]+]]
-// CHECK: call i32 @__sdrad_call_with(i64 %{{.*}}, ptr @parse.sdrad_entry, ptr %{{.*}}, i64 {{[0-9]+}})
+// CHECK: call i32 @__sdrad_call_with(i64 %{{.*}}, ptr @parse.sdrad_entry, ptr %{{.*}}, i64 %{{.*}})
 // CHECK: ret i32 -1
 // CHECK: define internal i32 @parse.sdrad_body(ptr noundef %0, i64 noundef %1) unnamed_addr #[[BODY:[0-9]+]]
 // CHECK: attributes #[[THUNK]] = { noinline nounwind optnone {{.*}}"sdrad-thunk"="parser"

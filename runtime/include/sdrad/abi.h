@@ -39,8 +39,10 @@
  * block_alloc / call / reading blk / block_free with one call on a block in
  * the caller's own memory (at most SDRAD_MAX_INLINE_BLOCK bytes).  The
  * plugin's thunks use it for every block that fits (a zeroed block in the
- * thunk's frame), and the block form above only for larger blocks;
- * docs/abi.md shows the thunk step by step.
+ * thunk's frame), and the block form above only for larger blocks.  With
+ * the fused form a buffer that fits travels in the block itself instead of
+ * as a copy ("carried", see SDRAD_CARRIED_CANARY); docs/abi.md shows the
+ * thunk step by step.
  *
  * After any non-zero status from __sdrad_call or __sdrad_copy_check the
  * domain instance has been discarded: every block and copy of the call is
@@ -178,6 +180,18 @@ typedef struct __sdrad_copy_end {
  * discards the domain and returns that kind, with no buffer copied back --
  * then copies each entry with a dst back and frees every copy; returns 0. */
 int32_t __sdrad_copies_end(int64_t handle, const __sdrad_copy_end *v, size_t n);
+
+/* Carried buffers (docs/abi.md): a thunk that uses __sdrad_call_with may
+ * put an in / out / inout buffer or a string into the block itself, after
+ * the fields, each followed by this word.  The entry checks the words after
+ * the body returns and calls __sdrad_copy_fault if one changed. */
+#define SDRAD_CARRIED_CANARY 0x5d4ad0c0a75afe00ULL
+
+/* Called by an entry, inside the domain, that found a carried buffer's
+ * canary broken: a SDRAD_FAULT_CANARY fault of the domain (the call is
+ * rewound and the instance discarded, as for a broken copy).  Outside
+ * every domain it reports and aborts. */
+void __sdrad_copy_fault(void) __attribute__((noreturn));
 
 /* The entry functions a module's thunks pass to __sdrad_call/_call_with,
  * each with the domain it runs in.  The plugin emits one read-only table
