@@ -45,6 +45,6 @@ attributes #0 = { "sdrad-domain"="d" }
 ; CHECK-NEXT:    call void @__sdrad_copy_fault()
 ; CHECK-NEXT:    unreachable
 ; CHECK:       intact:
-; CHECK-NEXT:    %ret.slot = getelementptr inbounds %fill.sdrad_block, ptr %blk, i32 0, i32 0
+; CHECK-NEXT:    %ret.slot = [[STRUCT_GEP]] %fill.sdrad_block, ptr %blk, i32 0, i32 0
 ; CHECK-NEXT:    store i32 %[[R]], ptr %ret.slot
 ; CHECK:       attributes #[[NR]] = { noreturn nounwind }
