@@ -28,6 +28,7 @@
 #define SP_AVX2         208
 #define SP_LIBC_LAZY    376
 #define SP_TLS_DTOR_OFF 408
+#define SP_TLS_LOCALE_OFF 416         /* four words */
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
@@ -35,11 +36,11 @@
 #define TS_CUR_PKRU     24
 #define TS_IN_USE       28
 #define TS_FRAMES       32
-#define TS_INST         2848
-#define TS_ALTSTACK     5000
-#define TS_SUD_ON       5040
-#define TS_DOM_CODE     5168
-#define TS_SUD_WANT     5172
+#define TS_INST         3360
+#define TS_ALTSTACK     5512
+#define TS_SUD_ON       5552
+#define TS_DOM_CODE     5680
+#define TS_SUD_WANT     5684
 #define TS_SIZE         8192
 #define TS_SHIFT        13              /* log2(TS_SIZE) */
 
@@ -88,6 +89,7 @@
 #define F_PARENT_INSIDE 160
 #define F_COPY_SIZE     162             /* 16 bits */
 #define F_TLS_DTOR      168
+#define F_TLS_LOCALE    176             /* four words */
 
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
    assembly return path compares with on every return from a domain */

@@ -91,6 +91,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
   f->tls_dtor_head = tls_dtor_head();
+  tls_locale_save(f->tls_locale);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
   f->parent_inside = t_runtime.inside;
   t_runtime.inside = 0;  // the domain's own code runs next
@@ -124,7 +125,9 @@ __attribute__((always_inline)) inline void pop_frame(ThreadState *ts, Frame *f) 
 
 // The TLS canary and pointer guard are key-0 memory the domain can write;
 // root's next function return (canary) or atexit/setjmp (guard) depends on
-// them; so does exit on libc's exit-handler list head (libc_state.cpp).
+// them; so does exit on libc's exit-handler list head (libc_state.cpp),
+// the thread's end on glibc's thread_local destructor list head, and
+// toupper & co. on the thread's locale and ctype table pointers.
 // Put back on every exit; a change is a fault of the domain.
 // libc's part only if `libc` (libc_check_needed: the domain may have
 // written libc's data; always on a fault's way out).
@@ -138,6 +141,7 @@ __attribute__((always_inline)) inline bool root_state_restore_here(const Frame *
     tls_dtor_head_set(f->tls_dtor_head);
     same = false;
   }
+  if (!tls_locale_restore(f->tls_locale)) same = false;  // a locale of the domain's (row rt9b_tls_locale_toupper)
   if (!libc) return same;
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;

@@ -207,6 +207,7 @@ __attribute__((constructor(101))) static void sdrad_constructor() {
   signals_install();
   exit_list_locate();
   tls_dtor_locate();
+  tls_locale_locate();
   libc_data_protect();  // after the state it covers is located
   confine_init();
   startup_pages_drop();  // before the scan: a lower start-up peak

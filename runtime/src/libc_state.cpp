@@ -12,7 +12,9 @@
 // fn, arg, dso}), and the one word that points at that list is the head.
 // If anything does not match exactly, the check is off and SDRAD_LOG says
 // so.
+#include <ctype.h>
 #include <link.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +106,85 @@ void tls_dtor_locate() {
   }
   g_shared.tls_dtor_off = (intptr_t)(s.found - fs);
   log_line("thread_local destructor list head at fs%+ld: checked on leaving domains", (long)g_shared.tls_dtor_off);
+}
+
+// The thread's locale (`__libc_tsd_LOCALE`) and glibc's caches of its
+// ctype tables (`__libc_tsd_CTYPE_B`, `_TOLOWER`, `_TOUPPER`) are static
+// TLS of libc, key-0 memory: a domain that makes a locale object of its
+// own current (uselocale, or plain writes) has root's toupper, isalpha,
+// printf & co. read its tables afterwards (row rt9b_tls_locale_toupper).
+// They are saved on entry into a domain and compared on return like the
+// TLS canary (call.cpp, switch.S).  Finding them: glibc's __ctype_*_loc()
+// return the addresses of the three caches; the locale word is the one
+// word of that TLS block that holds a fresh locale object once it is made
+// current (and no longer does once the old one is back).  A word not found
+// stays at offset 0 (the TCB's self pointer, compared harmlessly) and
+// SDRAD_LOG says so; the others are still checked.
+namespace {
+struct TlsBlock {
+  uintptr_t addr;  // a word inside it
+  uintptr_t lo, hi;
+};
+int find_tls_block(struct dl_phdr_info *info, size_t, void *data) {
+  auto *b = (TlsBlock *)data;
+  if (!info->dlpi_tls_data) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+    uintptr_t lo = (uintptr_t)info->dlpi_tls_data, hi = lo + ph.p_memsz;
+    if (ph.p_type == PT_TLS && b->addr >= lo && b->addr + 8 <= hi) {
+      b->lo = lo;
+      b->hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+// The offset from the FS base of `addr` if it is an aligned word of a
+// loaded object's static TLS block (below the FS base), else 0.
+intptr_t static_tls_off(const void *addr, uintptr_t fs, TlsBlock *block) {
+  TlsBlock b{(uintptr_t)addr, 0, 0};
+  dl_iterate_phdr(find_tls_block, &b);
+  if (!b.lo || b.addr % 8 || b.addr >= fs) return 0;
+  if (block) *block = b;
+  return (intptr_t)(b.addr - fs);
+}
+}  // namespace
+
+void tls_locale_locate() {
+  static const char *const names[kTlsLocaleWords] = {"locale", "ctype_b", "ctype_tolower", "ctype_toupper"};
+  uintptr_t fs = tls_word(0);
+  intptr_t off[kTlsLocaleWords] = {};
+  TlsBlock block{};
+  off[1] = static_tls_off(__ctype_b_loc(), fs, &block);
+  off[2] = static_tls_off(__ctype_tolower_loc(), fs, nullptr);
+  off[3] = static_tls_off(__ctype_toupper_loc(), fs, nullptr);
+  // A copy of the global locale made current: its address in exactly one
+  // word of the block the ctype caches are in, which uselocale also set
+  // to its tables (the caches located above are the ones it writes).
+  locale_t fresh = block.lo ? duplocale(LC_GLOBAL_LOCALE) : (locale_t)0;
+  if (fresh) {
+    locale_t old = uselocale(fresh);
+    uintptr_t found = 0;
+    int matches = 0;
+    for (uintptr_t a = align_up(block.lo, 8); a + 8 <= block.hi; a += 8)
+      if (*(const uintptr_t *)a == (uintptr_t)fresh) {
+        found = a;
+        matches++;
+      }
+    const void *tables[kTlsLocaleWords] = {fresh, fresh->__ctype_b, fresh->__ctype_tolower, fresh->__ctype_toupper};
+    for (int i = 1; i < kTlsLocaleWords; ++i)
+      if (off[i] && tls_word(off[i]) != (uintptr_t)tables[i]) off[i] = 0;
+    if (old) uselocale(old);
+    if (matches == 1 && *(const uintptr_t *)found != (uintptr_t)fresh) off[0] = (intptr_t)(found - fs);
+    freelocale(fresh);
+  }
+  for (int i = 0; i < kTlsLocaleWords; ++i) {
+    g_shared.tls_locale_off[i] = off[i];
+    if (off[i])
+      log_line("thread's %s pointer at fs%+ld: checked on leaving domains", names[i], (long)off[i]);
+    else
+      log_line("thread's %s pointer not found: it is not checked on leaving domains", names[i]);
+  }
 }
 
 void exit_list_locate() {

@@ -110,6 +110,14 @@
         mov     rcx, fs:[rcx]
         cmp     rcx, [rdx + F_TLS_DTOR]
         jne     \slow
+        /* the thread's locale and glibc's ctype table caches as on entry
+           (key-0 TLS root's toupper & co. read: state.h, tls_locale_restore) */
+        .irp    k, 0, 1, 2, 3
+        mov     rcx, [rip + sdrad_shared_page + SP_TLS_LOCALE_OFF + 8 * \k]
+        mov     rcx, fs:[rcx]
+        cmp     rcx, [rdx + F_TLS_LOCALE + 8 * \k]
+        jne     \slow
+        .endr
         cmp     dword ptr [rip + sdrad_shared_page + SP_LIBC_LAZY], 0
         je      38f
         cmp     byte ptr [r8 + IN_LIBC_WRITTEN], 0
@@ -718,6 +726,11 @@ __sdrad_call_with:
         mov     rdi, [rip + sdrad_shared_page + SP_TLS_DTOR_OFF]
         mov     rdi, fs:[rdi]           /* glibc's thread_local destructor list */
         mov     [rdx + F_TLS_DTOR], rdi
+        .irp    k, 0, 1, 2, 3           /* the thread's locale, ctype tables */
+        mov     rdi, [rip + sdrad_shared_page + SP_TLS_LOCALE_OFF + 8 * \k]
+        mov     rdi, fs:[rdi]
+        mov     [rdx + F_TLS_LOCALE + 8 * \k], rdi
+        .endr
         mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    rdi, rdi
         jz      11f

@@ -1526,7 +1526,7 @@ static const Row kRows[] = {
     {"rt9b_pooled_instance_mark", BLOCKED, true, false, D_MAIN, r_rt9b_pooled_instance_mark, 0},
     {"rt9b_compat_exit_unmarked", BLOCKED, true, false, D_MAIN, r_rt9b_compat_exit_unmarked, 0},
     {"rt9b_nested_outer_marked_inner_writes", BLOCKED, true, false, D_N1, r_rt9b_nested_outer_marked_inner_writes, 0},
-    {"rt9b_tls_locale_toupper", BLOCKED, false, true, D_MAIN, r_rt9b_tls_locale_toupper, 0},
+    {"rt9b_tls_locale_toupper", BLOCKED, false, false, D_MAIN, r_rt9b_tls_locale_toupper, 0},
     {"rt9b_tls_dtor_list_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_list_runs_as_root, 0},
     {"rt9b_tls_dtor_node_in_tls_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_node_in_tls_runs_as_root, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},

@@ -4,7 +4,9 @@
 // (root-state-tampered) and are put back.  Each test makes one call first,
 // so that the runtime's last valid snapshots are current and the changing
 // call's return is decided by the assembly path's compares.
+#include <ctype.h>
 #include <dlfcn.h>
+#include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -73,6 +75,158 @@ TEST(ReturnCheck, ThreadLocalDestructorListHeadChangedByTheDomainIsAFaultAndPutB
   uintptr_t off = (uintptr_t)sdrad::g_shared.tls_dtor_off, before = tls_word(off);
   EXPECT_EQ(change_on_return("retcheck.tlsdtor", write_tls_word, (uintptr_t *)off, before ^ 0x4140), SDRAD_FAULT_ROOT_STATE);
   EXPECT_EQ(tls_word(off), before);
+}
+
+// The thread's locale and glibc's caches of its ctype tables
+// (__libc_tsd_LOCALE, __libc_tsd_CTYPE_B/_TOLOWER/_TOUPPER: static TLS, key
+// 0): a domain that makes a locale of its own current has root's toupper &
+// co. read its tables afterwards (row rt9b_tls_locale_toupper).  They are
+// compared like the canary; root's own uselocale/setlocale between calls
+// is root's business (saved afresh at every entry).
+namespace {
+locale_t g_locale_model;  // root's copy of the global locale: the domains read it
+// Makes a copy of the model whose toupper('a') is '!' the thread's locale.
+void domain_makes_its_locale_current(void *) {
+  auto *fake = (__locale_struct *)malloc(sizeof(__locale_struct));
+  auto *table = (int32_t *)malloc(384 * sizeof(int32_t));
+  if (!fake || !table) return;
+  memcpy(fake, g_locale_model, sizeof *fake);
+  for (int i = -128; i < 256; ++i) table[i + 128] = g_locale_model->__ctype_toupper[i];
+  table[128 + 'a'] = '!';
+  fake->__ctype_toupper = table + 128;
+  uselocale(fake);
+}
+// Uses a locale of root's for a while and puts the thread's back: allowed.
+struct Upper {
+  int in_model, after;
+};
+void domain_uses_a_locale_and_puts_it_back(void *p) {
+  auto *u = (Upper *)p;
+  locale_t old = uselocale(g_locale_model);
+  u->in_model = toupper('a');
+  uselocale(old);
+  u->after = toupper('b');
+}
+locale_t model() {
+  if (!g_locale_model) g_locale_model = duplocale(LC_GLOBAL_LOCALE);
+  return g_locale_model;
+}
+}  // namespace
+
+TEST(ReturnCheck, ThreadLocaleChangedByTheDomainIsAFaultAndPutBack) {
+  ASSERT_NE(model(), nullptr);
+  locale_t before = uselocale((locale_t)0);
+  ASSERT_EQ(toupper('a'), 'A');
+  sdrad_clear_fault();
+  int32_t st = call_after_a_clean_one("retcheck.locale", domain_makes_its_locale_current);
+  locale_t after = uselocale((locale_t)0);
+  int up = toupper('a');
+  if (after != before) uselocale(before);  // without the check: root's own again, before anything else runs
+  EXPECT_EQ(st, SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(last_fault_kind(), SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(after, before) << "root's thread locale is the domain's object";
+  EXPECT_EQ(up, 'A') << "root's toupper reads the domain's table";
+}
+
+// Each of the four words written directly (no uselocale): a fault, put back.
+TEST(ReturnCheck, EachThreadLocaleWordChangedByTheDomainIsAFaultAndPutBack) {
+  const char *names[4] = {"locale", "ctype_b", "ctype_tolower", "ctype_toupper"};
+  for (int i = 0; i < 4; ++i) {
+    uintptr_t off = (uintptr_t)sdrad::g_shared.tls_locale_off[i];
+    if (off == 0) {
+      ADD_FAILURE() << "the thread's " << names[i] << " pointer was not found at start-up";
+      continue;
+    }
+    uintptr_t before = tls_word(off);
+    int32_t st = change_on_return("retcheck.localeword", write_tls_word, (uintptr_t *)off, before + 0x100);
+    uintptr_t after = tls_word(off);
+    if (after != before) {  // without the check: root's own again first
+      __asm__ volatile("movq %0, %%fs:(%1)" ::"r"(before), "r"(off) : "memory");
+    }
+    EXPECT_EQ(st, SDRAD_FAULT_ROOT_STATE) << names[i];
+    EXPECT_EQ(after, before) << names[i];
+  }
+}
+
+// Root's own locale changes between isolated calls are not the domain's:
+// no fault, and root keeps the locale it chose; a domain that uses a locale
+// and puts the thread's back is not reported either.
+TEST(ReturnCheck, RootsOwnLocaleChangesBetweenCallsAreNotReported) {
+  ASSERT_NE(model(), nullptr);
+  int64_t h = domain("retcheck.rootlocale");
+  locale_t before = uselocale((locale_t)0);
+  sdrad_clear_fault();
+  ASSERT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  locale_t mine = duplocale(LC_GLOBAL_LOCALE);
+  ASSERT_NE(mine, nullptr);
+  uselocale(mine);
+  EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  EXPECT_EQ(uselocale((locale_t)0), mine);
+  Upper u{0, 0};
+  EXPECT_EQ(__sdrad_call_with(h, domain_uses_a_locale_and_puts_it_back, &u, sizeof u), 0);
+  EXPECT_EQ(u.in_model, 'A');
+  EXPECT_EQ(u.after, 'B');
+  EXPECT_EQ(uselocale((locale_t)0), mine);
+  uselocale(before);
+  EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  EXPECT_EQ(uselocale((locale_t)0), before);
+  freelocale(mine);
+  // setlocale on a thread that uses the global locale rewrites its ctype
+  // caches (glibc's _nl_postload_ctype); C.UTF-8 has tables of its own.
+  const char *old = setlocale(LC_CTYPE, nullptr);
+  std::string saved = old ? old : "C";
+  if (setlocale(LC_CTYPE, "C.UTF-8")) {
+    EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+    setlocale(LC_CTYPE, saved.c_str());
+    EXPECT_EQ(__sdrad_call_with(h, nothing, nullptr, 0), 0);
+  }
+  EXPECT_EQ(last_fault_kind(), -1) << "a fault was recorded";
+}
+
+// Nested calls: each entry saves what its caller had.  An inner domain's
+// change is the inner one's fault (its caller goes on with its own
+// locale); an outer domain that changes the locale and then calls an inner
+// one that changes nothing faults at its own return only.
+namespace {
+struct NestedLocale {
+  int64_t inner;
+  int inner_status;
+  int same_after_inner;
+};
+void outer_calls_a_changing_inner(void *p) {
+  auto *b = (NestedLocale *)p;
+  locale_t mine = uselocale((locale_t)0);
+  b->inner_status = __sdrad_call(b->inner, domain_makes_its_locale_current, nullptr);
+  b->same_after_inner = uselocale((locale_t)0) == mine && toupper('a') == 'A';
+}
+void outer_changes_then_calls_inner(void *p) {
+  auto *b = (NestedLocale *)p;
+  domain_makes_its_locale_current(nullptr);
+  locale_t mine = uselocale((locale_t)0);
+  b->inner_status = __sdrad_call(b->inner, nothing, nullptr);
+  b->same_after_inner = uselocale((locale_t)0) == mine && toupper('a') == '!';
+}
+}  // namespace
+
+TEST(ReturnCheck, ThreadLocaleChangedInANestedCallIsTheInnerDomainsFault) {
+  ASSERT_NE(model(), nullptr);
+  int64_t inner = domain("retcheck.locale.inner");
+  allow_nested_entry(domain_makes_its_locale_current, "retcheck.locale.inner");
+  allow_nested_entry(nothing, "retcheck.locale.inner");
+  locale_t before = uselocale((locale_t)0);
+  NestedLocale b{inner, -1, 0};
+  EXPECT_EQ(__sdrad_call_with(domain("retcheck.locale.outer"), outer_calls_a_changing_inner, &b, sizeof b), 0);
+  EXPECT_EQ(b.inner_status, SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(b.same_after_inner, 1) << "the outer domain's locale is the inner one's";
+  EXPECT_EQ(uselocale((locale_t)0), before);
+
+  NestedLocale c{inner, -1, 0};
+  int32_t st = __sdrad_call_with(domain("retcheck.locale.outer2"), outer_changes_then_calls_inner, &c, sizeof c);
+  locale_t after = uselocale((locale_t)0);
+  if (after != before) uselocale(before);
+  EXPECT_EQ(st, SDRAD_FAULT_ROOT_STATE);
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(toupper('a'), 'A');
 }
 
 // Words of the standard streams the return compares: the stdin/stdout/
