@@ -1397,6 +1397,7 @@ static const Row kRows[] = {
 #include "redteam8b_rows.inc"
 #include "redteam9_rows.inc"
 #include "redteam9b_rows.inc"
+#include "redteam10_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1529,6 +1530,21 @@ static const Row kRows[] = {
     {"rt9b_tls_locale_toupper", BLOCKED, false, false, D_MAIN, r_rt9b_tls_locale_toupper, 0},
     {"rt9b_tls_dtor_list_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_list_runs_as_root, 0},
     {"rt9b_tls_dtor_node_in_tls_runs_as_root", BLOCKED, false, false, D_MAIN, r_rt9b_tls_dtor_node_in_tls_runs_as_root, 0},
+    // Session 10: buffers carried in the block (redteam10_rows.inc).
+    {"rt10_copy_fault_from_domain", BLOCKED, false, false, D_MAIN, r_rt10_copy_fault_from_domain, SDRAD_FAULT_CANARY},
+    {"rt10_copy_fault_nested_inner", BLOCKED, false, false, D_N1, r_rt10_copy_fault_nested_inner, 0},
+    {"rt10_copy_fault_worker_vs_main_calls", BLOCKED, false, false, D_MAIN, r_rt10_copy_fault_worker_vs_main_calls, 0},
+    {"rt10_nested_call_with_4096_root_block", BLOCKED, false, false, D_MAIN, r_rt10_nested_call_with_4096_root_block, SDRAD_FAULT_GATE},
+    {"rt10_nested_call_with_4096_root_heap", BLOCKED, false, false, D_MAIN, r_rt10_nested_call_with_4096_root_heap, SDRAD_FAULT_GATE},
+    {"rt10_nested_call_with_4096_other_domain", BLOCKED, false, false, D_MAIN, r_rt10_nested_call_with_4096_other_domain, SDRAD_FAULT_GATE},
+    {"rt10_nested_block_past_own_stack_top", BLOCKED, false, false, D_MAIN, r_rt10_nested_block_past_own_stack_top, SDRAD_FAULT_GATE},
+    {"rt10_root_call_with_sizes", ALLOWED, false, false, D_MAIN, r_rt10_root_call_with_sizes, 0},
+    {"rt10_nested_call_with_sizes", ALLOWED, false, false, D_MAIN, r_rt10_nested_call_with_sizes, 0},
+    {"rt10_signal_storm_fast_path_copies", ALLOWED, false, false, D_MAIN, r_rt10_signal_storm_fast_path_copies, 0},
+    {"rt10_signal_storm_handler_calls_other_domain", ALLOWED, false, true, D_MAIN, r_rt10_signal_storm_handler_calls_other_domain, 0},
+    {"rt10_key0_page_after_pthread_create", BLOCKED, true, true, D_MAIN, r_rt10_key0_page_after_pthread_create, 0},
+    {"rt10_thread_stack_in_root_heap_untags_heap", BLOCKED, true, false, D_MAIN, r_rt10_thread_stack_in_root_heap_untags_heap, 0},
+    {"rt10_sibling_rewrites_block_copy_on_return", BLOCKED, false, false, D_MAIN, r_rt10_sibling_rewrites_block_copy_on_return, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
