@@ -1628,8 +1628,10 @@ void Isolator::emitBlock(IRBuilder<> &B) {
     AllocaInst *Local = AB.CreateAlloca(Ty, nullptr, "blk");
     Local->setAlignment(Align(BlockAlign));
     Th.Blk = Local;
-    // Zeroed: padding must not carry the caller's stack into the domain.
-    B.CreateMemSet(Th.Blk, B.getInt8(0), BlockSize, Align(BlockAlign));
+    // Zeroed: padding must not carry the caller's stack into the domain
+    // (with buffers, up to where the first one starts).
+    uint64_t Zeroed = Th.Carry ? alignTo(BlockSize, BlockAlign) : BlockSize;
+    B.CreateMemSet(Th.Blk, B.getInt8(0), Zeroed, Align(BlockAlign));
     Th.Tail = B.getInt64(alignTo(BlockSize, BlockAlign));
     B.CreateBr(FillBB);
   } else {

@@ -110,7 +110,7 @@ void note_descriptor_bounds(ThreadState *ts, uintptr_t low, uintptr_t top, uintp
   say("a thread descriptor's stack bounds were not found: glibc's thread exit uses them unchecked");
 }
 
-// The top of each interposed thread's stack mapping, by thread-state index
+// The top of each interposed thread's stack block, by thread-state index
 // (runtime data): the seal at thread exit gives the root key up to there.
 uintptr_t g_stack_map_hi[kMaxThreads];
 uintptr_t *stack_map_hi(const ThreadState *ts) {
@@ -131,24 +131,26 @@ bool tag_stack_below(uintptr_t boundary) {
   pthread_attr_getstack(&attr, &addr, &size);  // above the guard page
   pthread_attr_destroy(&attr);
   uintptr_t lo = align_up((uintptr_t)addr, kPage);
+  uintptr_t top = (uintptr_t)addr + size;  // the block's end: descriptor and TLS below it
   uintptr_t hi = boundary;
   // glibc derives the stack's bounds from struct pthread (key 0; a cached
   // stack keeps a dead thread's, which a domain can rewrite before the
-  // stack is reused): the range tagged now, and given back to key 0 at
-  // exit, must lie in the kernel's mapping of this very stack.
+  // stack is reused): the range tagged now, and sealed at exit, must lie
+  // in the kernel's mapping of this very stack.  And only the thread's own
+  // block is ever retagged, never the rest of that mapping: a stack the
+  // program placed in its heap or data (pthread_attr_setstack), or one the
+  // kernel merged with a neighbouring mapping, must not hand the
+  // neighbours key 0 (nor the root key at exit).  Anything else: left as
+  // it is, unprotected, with a message.
   uintptr_t vlo, vhi;
   if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) return false;
+  if ((top & (kPage - 1)) != 0 || lo < vlo || top > vhi || hi <= lo || hi > top) {
+    say("a thread's stack is not a page-aligned block inside its mapping (bounds from glibc's thread "
+        "descriptor, or a stack the program placed itself): not protected, its keys left as they are");
+    return false;
+  }
   constexpr int rw = PROT_READ | PROT_WRITE;
-  if (lo < vlo || hi > vhi) {
-    tag_memory((void *)vlo, vhi - vlo, rw, 0);
-    say("a thread's stack bounds (from glibc's thread descriptor) leave its mapping: not protected");
-    return false;
-  }
-  if (hi <= lo) {
-    tag_memory((void *)vlo, vhi - vlo, rw, 0);
-    return false;
-  }
-  if (tag_memory((void *)hi, vhi - hi, rw, 0) != 0) {
+  if (tag_memory((void *)hi, top - hi, rw, 0) != 0) {
     say("a thread's stack top could not be made key 0: not protected");
     return false;
   }
@@ -162,7 +164,7 @@ bool tag_stack_below(uintptr_t boundary) {
   if (tag_memory((void *)lo, hi - lo, rw, g_shared.root_key) != 0) return false;
   ts->tagged_stack_lo = lo;
   ts->tagged_stack_hi = hi;
-  if (uintptr_t *top = stack_map_hi(ts)) *top = vhi;
+  if (uintptr_t *map_hi = stack_map_hi(ts)) *map_hi = top;
   return true;
 }
 

@@ -1,5 +1,6 @@
 ; The argument block holds the return slot first, then every argument (or,
-; for a buffer, where it is), in order; its size is what the thunk zeroes.
+; for a buffer, where it is), in order; the thunk zeroes it up to the
+; first carried buffer.
 ; Buffers carried in the block follow from the next multiple of 16 (here
 ; the 4-byte in buffer: 4 bytes, the canary word, padding to 16), and the
 ; size handed to __sdrad_call_with is the block's with them.
@@ -13,7 +14,9 @@ entry:
 }
 attributes #0 = { "sdrad-domain"="d" }
 
-; CHECK: call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 40, i1 false)
+; The 40 bytes and the 8 up to the first carried buffer: never the caller's
+; stack in the domain.
+; CHECK: call void @llvm.memset.p0.i64(ptr align 16 %blk, i8 0, i64 48, i1 false)
 ; CHECK: %p.inblock = getelementptr inbounds i8, ptr %blk, i64 48
 ; CHECK: %tail = phi i64 [ 48, %fill ], [ 64, %p.carry ], [ 48, %p.copyin ]
 ; CHECK: call i32 @__sdrad_call_with(i64 %h, ptr @f.sdrad_entry, ptr %blk, i64 %tail)
