@@ -159,28 +159,27 @@ if [ $alloc_only = 0 ] && command -v valgrind >/dev/null && [ -x "$call_bin" ]; 
   # the runtime's up-front arena reservation is larger than valgrind allows
   vg_preload=""
   [ -f "$bin/vg_shrink.so" ] && vg_preload="$bin/vg_shrink.so"
+  # Per-call instructions of each kind: R cg.KIND.SUFFIX.
+  cg_calls() {
+    local suffix=$1 k a b
+    shift
+    for k in "$@"; do
+      a=$(cg_count $k 1000); b=$(cg_count $k 3000)
+      if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
+        echo "R cg.$k.$suffix $(( (b - a) / 2000 )).$(( ((b - a) % 2000) * 1000 / 2000 )) Ir" >>"$raw/results.txt"
+      else
+        echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
+      fi
+    done
+  }
   kinds="plain iso isoblk"
   "$call_bin" --cg plugin 1 >/dev/null 2>&1 && kinds="$kinds plugin"
-  for k in $kinds; do
-    a=$(cg_count $k 1000); b=$(cg_count $k 3000)
-    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
-      echo "R cg.$k.noarg $(( (b - a) / 2000 )).$(( ((b - a) % 2000) * 1000 / 2000 )) Ir" >>"$raw/results.txt"
-    else
-      echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
-    fi
-  done
+  cg_calls noarg $kinds
   # Calls with buffers: the hand thunks (bench/thunk.h) pass them as
   # copies in the argument arena; the plugin's carry them in the block.
   kinds="buf64 str mc mcplain"
   "$call_bin" --cg pluginmc 1 >/dev/null 2>&1 && kinds="$kinds pluginbuf64 pluginstr pluginmc"
-  for k in $kinds; do
-    a=$(cg_count $k 1000); b=$(cg_count $k 3000)
-    if [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then
-      echo "R cg.$k.call $(( (b - a) / 2000 )).$(( ((b - a) % 2000) * 1000 / 2000 )) Ir" >>"$raw/results.txt"
-    else
-      echo "run.sh: callgrind ($k) failed, see $raw/cg.$k.*.log" >&2
-    fi
-  done
+  cg_calls call $kinds
   # User-space instructions of one fault (fault, rewind, discard, error).
   if [ -x "$bin/bench_recovery" ]; then
     cg_rbin="$raw/bench_recovery.nodebug"

@@ -245,13 +245,13 @@ END {
   }
   # buffers: arena copies (hand thunks) against carried in the block (plugin)
   split("buf64 str mc", bk, " ")
-  split("64-byte in + out buffer|32-byte string|memcached get's tokenizer (inout line, 24 tokens out)", bn, "|")
+  split("64-byte in/out|32-byte string|tokenizer (mc)", bn, "|")
   for (i = 1; i <= 3; i++)
     if (has("cg." bk[i] ".call") && has("cg.plugin" bk[i] ".call"))
-      row("  " bn[i] ": copies / carried, instructions",
+      row("  " bn[i] ", Ir: copies / carried",
           sprintf("%.0f / %.0f", v["cg." bk[i] ".call"], v["cg.plugin" bk[i] ".call"]), "", "", "-", "-")
   if (has("cg.mc.call") && has("cg.mcplain.call") && has("cg.pluginmc.call"))
-    row("  tokenizer call - plain call, instructions (copies / carried)",
+    row("  tokenizer - plain, Ir: copies / carried",
         sprintf("%.0f / %.0f", v["cg.mc.call"] - v["cg.mcplain.call"], v["cg.pluginmc.call"] - v["cg.mcplain.call"]), "", "", "-", "-")
   if (has("cg.fault"))
     row("user-space Ir per fault (rewind+discard)", sprintf("%.0f", v["cg.fault"]), "", "", "-", "-")
