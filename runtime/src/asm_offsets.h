@@ -27,8 +27,7 @@
 #define SP_CANARY_SECRET 24
 #define SP_AVX2         208
 #define SP_LIBC_LAZY    376
-#define SP_TLS_DTOR_OFF 408
-#define SP_TLS_LOCALE_OFF 416         /* four words */
+#define SP_TLS_WATCHED_OFF 408        /* five words (state.h: kTlsWatched) */
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
@@ -88,8 +87,7 @@
 #define F_DEADLINE      152
 #define F_PARENT_INSIDE 160
 #define F_COPY_SIZE     162             /* 16 bits */
-#define F_TLS_DTOR      168
-#define F_TLS_LOCALE    176             /* four words */
+#define F_TLS_WATCHED   168             /* five words */
 
 /* struct ExitWords (stdio_check.h, symbol sdrad_exit_words): what the
    assembly return path compares with on every return from a domain */

@@ -90,8 +90,7 @@ __attribute__((always_inline)) inline void push_frame(ThreadState *ts, Frame *f,
   }
   f->tls_canary = tls_word(kTlsCanary);
   f->pointer_guard = tls_word(kTlsPointerGuard);
-  f->tls_dtor_head = tls_dtor_head();
-  tls_locale_save(f->tls_locale);
+  tls_watched_save(f->tls_watched);
   if (g_shared.exit_head_addr) f->exit_head = *(const uintptr_t *)g_shared.exit_head_addr;
   f->parent_inside = t_runtime.inside;
   t_runtime.inside = 0;  // the domain's own code runs next
@@ -137,11 +136,9 @@ __attribute__((always_inline)) inline bool root_state_restore_here(const Frame *
     tls_word_set(kTlsCanary, f->tls_canary);
     tls_word_set(kTlsPointerGuard, f->pointer_guard);
   }
-  if (tls_dtor_head() != f->tls_dtor_head) {  // a forged thread_local destructor (rows rt9b_tls_dtor_*)
-    tls_dtor_head_set(f->tls_dtor_head);
-    same = false;
-  }
-  if (!tls_locale_restore(f->tls_locale)) same = false;  // a locale of the domain's (row rt9b_tls_locale_toupper)
+  // a forged thread_local destructor (rows rt9b_tls_dtor_*), a locale of
+  // the domain's (row rt9b_tls_locale_toupper)
+  if (!tls_watched_restore(f->tls_watched)) same = false;
   if (!libc) return same;
   if (uintptr_t h = g_shared.exit_head_addr; h && *(const uintptr_t *)h != f->exit_head && !exit_head_ok(f->exit_head))
     same = false;

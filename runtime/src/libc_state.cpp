@@ -104,8 +104,8 @@ void tls_dtor_locate() {
     log_line("thread_local destructor list not found: it is not checked on leaving domains");
     return;
   }
-  g_shared.tls_dtor_off = (intptr_t)(s.found - fs);
-  log_line("thread_local destructor list head at fs%+ld: checked on leaving domains", (long)g_shared.tls_dtor_off);
+  g_shared.tls_watched_off[kTlsDtorHead] = (intptr_t)(s.found - fs);
+  log_line("thread_local destructor list head at fs%+ld: checked on leaving domains", (long)(s.found - fs));
 }
 
 // The thread's locale (`__libc_tsd_LOCALE`) and glibc's caches of its
@@ -179,7 +179,7 @@ void tls_locale_locate() {
     freelocale(fresh);
   }
   for (int i = 0; i < kTlsLocaleWords; ++i) {
-    g_shared.tls_locale_off[i] = off[i];
+    g_shared.tls_watched_off[kTlsLocale + i] = off[i];
     if (off[i])
       log_line("thread's %s pointer at fs%+ld: checked on leaving domains", names[i], (long)off[i]);
     else

@@ -52,16 +52,13 @@ struct alignas(kPage) SharedPage {
   int32_t libc_key;            // -1: none
   uint32_t libc_wd_bits;       // PKRU bits that deny writes to libc_key
   uintptr_t libc_lo, libc_hi;  // the pages under it
-  // glibc's thread_local destructor list head (tls_dtor_list, static TLS,
-  // not exported), fs-relative (libc_state.cpp: tls_dtor_locate); 0: not
-  // found (then the TCB's self pointer is compared, which never changes)
-  intptr_t tls_dtor_off;
-  // The thread's locale and glibc's ctype table caches, static TLS of libc
-  // (__libc_tsd_LOCALE, __libc_tsd_CTYPE_B, _TOLOWER, _TOUPPER), that
-  // uselocale writes and toupper & co. read, fs-relative (libc_state.cpp:
-  // tls_locale_locate; state.h: kTlsLocaleWords); 0 for a word not found
-  // (then the TCB's self pointer is compared, which never changes)
-  intptr_t tls_locale_off[4];
+  // The watched TLS words (state.h: kTlsWatched), fs-relative: glibc's
+  // thread_local destructor list head (tls_dtor_list, not exported;
+  // libc_state.cpp: tls_dtor_locate), then the thread's locale and
+  // glibc's ctype table caches (__libc_tsd_LOCALE, __libc_tsd_CTYPE_B,
+  // _TOLOWER, _TOUPPER; tls_locale_locate); 0 for a word not found (then
+  // the TCB's self pointer is compared, which never changes)
+  intptr_t tls_watched_off[5];
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.
@@ -71,8 +68,7 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
                   offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW &&
-                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY && offsetof(SharedPage, tls_dtor_off) == SP_TLS_DTOR_OFF &&
-                  offsetof(SharedPage, tls_locale_off) == SP_TLS_LOCALE_OFF,
+                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY && offsetof(SharedPage, tls_watched_off) == SP_TLS_WATCHED_OFF,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 

@@ -144,8 +144,7 @@ struct Frame {
   uint64_t deadline_ms;    // watchdog clock value at which it times out (0: none)
   uint8_t parent_inside;   // t_runtime.inside of the caller (switch.h)
   uint16_t copy_size;      // call frames: bytes to copy back, 0 or 8..4096
-  uintptr_t tls_dtor_head; // glibc's thread_local destructor list head (TLS) at entry
-  uintptr_t tls_locale[4]; // the thread's locale and ctype table caches (TLS) at entry
+  uintptr_t tls_watched[5]; // the watched TLS words at entry (kTlsWatched)
 };
 
 // Words of the thread's TLS at `off` from the FS base: glibc's TCB above
@@ -163,27 +162,30 @@ inline void tls_word_set(intptr_t off, uint64_t v) {
 constexpr intptr_t kTlsCanary = 0x28, kTlsPointerGuard = 0x30;
 // glibc's thread_local destructor list head: key-0 TLS that glibc runs with
 // root rights when the thread ends (and exit() on the main thread).
-inline uintptr_t tls_dtor_head() { return tls_word(g_shared.tls_dtor_off); }
-inline void tls_dtor_head_set(uintptr_t v) { tls_word_set(g_shared.tls_dtor_off, v); }
-void tls_dtor_locate();  // libc_state.cpp, at start-up
-// The thread's locale (__libc_tsd_LOCALE) and glibc's caches of its ctype
-// tables (__libc_tsd_CTYPE_B, _TOLOWER, _TOUPPER): key-0 TLS that uselocale
-// writes and root's toupper, isalpha, printf & co. read (row
-// rt9b_tls_locale_toupper).  Saved on entry, compared on return.
-constexpr int kTlsLocaleWords = 4;
-inline void tls_locale_save(uintptr_t *to) {
-  for (int i = 0; i < kTlsLocaleWords; ++i) to[i] = tls_word(g_shared.tls_locale_off[i]);
+// The watched TLS words: key-0 static TLS of libc that root depends on
+// and a domain can write, at offsets found at start-up (libc_state.cpp):
+// glibc's thread_local destructor list head, run with root rights at the
+// thread's end (rows rt9b_tls_dtor_*), then the thread's locale and
+// glibc's caches of its ctype tables, which root's toupper, isalpha,
+// printf & co. read (row rt9b_tls_locale_toupper).  Saved on entry into a
+// domain, compared and put back on return like the TLS canary (call.cpp,
+// switch.S).
+constexpr int kTlsDtorHead = 0, kTlsLocale = 1, kTlsLocaleWords = 4, kTlsWatched = 5;
+static_assert(sizeof(SharedPage::tls_watched_off) == kTlsWatched * sizeof(intptr_t), "shared_page.h");
+inline void tls_watched_save(uintptr_t *to) {
+  for (int i = 0; i < kTlsWatched; ++i) to[i] = tls_word(g_shared.tls_watched_off[i]);
 }
 // false (and put back) if any word differs from `saved`
-inline bool tls_locale_restore(const uintptr_t *saved) {
+inline bool tls_watched_restore(const uintptr_t *saved) {
   bool same = true;
-  for (int i = 0; i < kTlsLocaleWords; ++i)
-    if (tls_word(g_shared.tls_locale_off[i]) != saved[i]) {
-      tls_word_set(g_shared.tls_locale_off[i], saved[i]);
+  for (int i = 0; i < kTlsWatched; ++i)
+    if (tls_word(g_shared.tls_watched_off[i]) != saved[i]) {
+      tls_word_set(g_shared.tls_watched_off[i], saved[i]);
       same = false;
     }
   return same;
 }
+void tls_dtor_locate();    // libc_state.cpp, at start-up
 void tls_locale_locate();  // libc_state.cpp, at start-up
 bool root_state_restore(const Frame *f, bool libc = true);  // false (and repaired) if changed
 void exit_list_locate();              // libc_state.cpp, at start-up
@@ -281,8 +283,7 @@ static_assert(offsetof(Frame, inst) == F_INST && offsetof(Frame, handle) == F_HA
                   offsetof(Frame, exit_head) == F_EXIT_HEAD && offsetof(Frame, deadline_ms) == F_DEADLINE &&
                   offsetof(Frame, parent_inside) == F_PARENT_INSIDE && kFrameCall == 0 &&
                   offsetof(Frame, copy_dst) == F_COPY_DST && offsetof(Frame, copy_src) == F_COPY_SRC &&
-                  offsetof(Frame, copy_size) == F_COPY_SIZE && offsetof(Frame, tls_dtor_head) == F_TLS_DTOR &&
-                  offsetof(Frame, tls_locale) == F_TLS_LOCALE,
+                  offsetof(Frame, copy_size) == F_COPY_SIZE && offsetof(Frame, tls_watched) == F_TLS_WATCHED,
               "asm_offsets.h: Frame");
 
 // The thread's FS base: set by the kernel, and not writable by a domain

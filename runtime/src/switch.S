@@ -104,18 +104,14 @@
         /* libc's data not written by the instance (libc_data_key.cpp:
            libc_check_needed): only the TLS canary and pointer guard, which
            are no library's data */
-        /* glibc's thread_local destructor list head as on entry (key-0
-           TLS glibc runs with root rights at the thread's end) */
-33:     mov     rcx, [rip + sdrad_shared_page + SP_TLS_DTOR_OFF]
+        /* the watched TLS words as on entry (state.h, tls_watched_restore:
+           glibc's thread_local destructor list head, which glibc runs with
+           root rights at the thread's end; the thread's locale and ctype
+           table caches, which root's toupper & co. read) */
+33:     .irp    k, 0, 1, 2, 3, 4
+        mov     rcx, [rip + sdrad_shared_page + SP_TLS_WATCHED_OFF + 8 * \k]
         mov     rcx, fs:[rcx]
-        cmp     rcx, [rdx + F_TLS_DTOR]
-        jne     \slow
-        /* the thread's locale and glibc's ctype table caches as on entry
-           (key-0 TLS root's toupper & co. read: state.h, tls_locale_restore) */
-        .irp    k, 0, 1, 2, 3
-        mov     rcx, [rip + sdrad_shared_page + SP_TLS_LOCALE_OFF + 8 * \k]
-        mov     rcx, fs:[rcx]
-        cmp     rcx, [rdx + F_TLS_LOCALE + 8 * \k]
+        cmp     rcx, [rdx + F_TLS_WATCHED + 8 * \k]
         jne     \slow
         .endr
         cmp     dword ptr [rip + sdrad_shared_page + SP_LIBC_LAZY], 0
@@ -723,13 +719,10 @@ __sdrad_call_with:
         mov     qword ptr [rdx + F_DEADLINE], 0
         movdqu  xmm0, fs:[0x28]         /* kTlsCanary, kTlsPointerGuard */
         movdqu  [rdx + F_TLS_CANARY], xmm0
-        mov     rdi, [rip + sdrad_shared_page + SP_TLS_DTOR_OFF]
-        mov     rdi, fs:[rdi]           /* glibc's thread_local destructor list */
-        mov     [rdx + F_TLS_DTOR], rdi
-        .irp    k, 0, 1, 2, 3           /* the thread's locale, ctype tables */
-        mov     rdi, [rip + sdrad_shared_page + SP_TLS_LOCALE_OFF + 8 * \k]
+        .irp    k, 0, 1, 2, 3, 4        /* the watched TLS words (state.h) */
+        mov     rdi, [rip + sdrad_shared_page + SP_TLS_WATCHED_OFF + 8 * \k]
         mov     rdi, fs:[rdi]
-        mov     [rdx + F_TLS_LOCALE + 8 * \k], rdi
+        mov     [rdx + F_TLS_WATCHED + 8 * \k], rdi
         .endr
         mov     rdi, [rip + sdrad_shared_page + SP_EXIT_HEAD]
         test    rdi, rdi

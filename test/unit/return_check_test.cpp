@@ -71,8 +71,9 @@ TEST(ReturnCheck, PointerGuardChangedByTheDomainIsAFaultAndPutBack) {
 // rt9b_tls_dtor_node_in_tls_runs_as_root); the head is compared like the
 // canary.
 TEST(ReturnCheck, ThreadLocalDestructorListHeadChangedByTheDomainIsAFaultAndPutBack) {
-  if (sdrad::g_shared.tls_dtor_off == 0) GTEST_SKIP() << "glibc's thread_local destructor list not found";
-  uintptr_t off = (uintptr_t)sdrad::g_shared.tls_dtor_off, before = tls_word(off);
+  intptr_t dtor_off = sdrad::g_shared.tls_watched_off[sdrad::kTlsDtorHead];
+  if (dtor_off == 0) GTEST_SKIP() << "glibc's thread_local destructor list not found";
+  uintptr_t off = (uintptr_t)dtor_off, before = tls_word(off);
   EXPECT_EQ(change_on_return("retcheck.tlsdtor", write_tls_word, (uintptr_t *)off, before ^ 0x4140), SDRAD_FAULT_ROOT_STATE);
   EXPECT_EQ(tls_word(off), before);
 }
@@ -132,7 +133,7 @@ TEST(ReturnCheck, ThreadLocaleChangedByTheDomainIsAFaultAndPutBack) {
 TEST(ReturnCheck, EachThreadLocaleWordChangedByTheDomainIsAFaultAndPutBack) {
   const char *names[4] = {"locale", "ctype_b", "ctype_tolower", "ctype_toupper"};
   for (int i = 0; i < 4; ++i) {
-    uintptr_t off = (uintptr_t)sdrad::g_shared.tls_locale_off[i];
+    uintptr_t off = (uintptr_t)sdrad::g_shared.tls_watched_off[sdrad::kTlsLocale + i];
     if (off == 0) {
       ADD_FAILURE() << "the thread's " << names[i] << " pointer was not found at start-up";
       continue;
