@@ -742,7 +742,7 @@ private:
                  bool Copies = true);
   /// The block is built in the thunk's frame (__sdrad_call_with), so
   /// buffers may travel in it.
-  bool carries(StructType *BlockTy) const {
+  bool blockInFrame(StructType *BlockTy) const {
     return DL.getTypeAllocSize(BlockTy) <= MaxInlineBlock && !Res.Drop;
   }
   MDNode *likely() { return sdrad::compat::likelyBranchWeights(MDB); }
@@ -1360,7 +1360,7 @@ Function *Isolator::makeEntry(Function &F, Function &Body,
       Args.push_back(PartValues.lookup(A.getArgNo()));
       if (!Args.back())
         Args.back() = PoisonValue::get(A.getType());
-    } else if (P.isCarriable() && carries(BlockTy)) {
+    } else if (P.isCarriable() && blockInFrame(BlockTy)) {
       // A carried buffer's field is (offset << 32 | bytes << 1 | 1); a
       // copy's (16-aligned) or NULL is the pointer itself.
       StringRef N = A.getName();
@@ -1559,7 +1559,7 @@ void Isolator::emitThunk(Function &F, GlobalVariable *Ref, Function &Entry,
   Th.BlockTy = BlockTy;
   Th.EntryBB = BasicBlock::Create(C, "entry", &F);
   Th.FailBB = BasicBlock::Create(C, "fail", &F);
-  Th.Carry = carries(BlockTy) && any_of(Plan, [](const ArgPlan &P) {
+  Th.Carry = blockInFrame(BlockTy) && any_of(Plan, [](const ArgPlan &P) {
                return P.isCarriable();
              });
   IRBuilder<> B(Th.EntryBB);
@@ -1618,7 +1618,7 @@ void Isolator::emitBlock(IRBuilder<> &B) {
   Function *F = B.GetInsertBlock()->getParent();
   auto *FillBB = BasicBlock::Create(C, "fill", F);
   uint64_t BlockSize = DL.getTypeAllocSize(Th.BlockTy);
-  Th.Inline = BlockSize <= MaxInlineBlock && !Res.Drop;
+  Th.Inline = blockInFrame(Th.BlockTy);
   if (Th.Inline) {
     IRBuilder<> AB(Th.EntryBB, Th.EntryBB->begin());
     // With buffers: room for them after the block, up to the limit.

@@ -112,10 +112,10 @@ void note_descriptor_bounds(ThreadState *ts, uintptr_t low, uintptr_t top, uintp
 
 // The top of each interposed thread's stack block, by thread-state index
 // (runtime data): the seal at thread exit gives the root key up to there.
-uintptr_t g_stack_map_hi[kMaxThreads];
-uintptr_t *stack_map_hi(const ThreadState *ts) {
+uintptr_t g_stack_block_top[kMaxThreads];
+uintptr_t *stack_block_top(const ThreadState *ts) {
   size_t i = ((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState);
-  return i < (size_t)kMaxThreads ? &g_stack_map_hi[i] : nullptr;
+  return i < (size_t)kMaxThreads ? &g_stack_block_top[i] : nullptr;
 }
 
 // Tags [stack bottom, boundary) with the root key; returns false if the
@@ -160,11 +160,11 @@ bool tag_stack_below(uintptr_t boundary) {
   // retag root memory.
   ThreadState *ts = thread_state();
   if (!ts) return false;
-  note_descriptor_bounds(ts, (uintptr_t)addr, (uintptr_t)addr + size, vlo, vhi);
+  note_descriptor_bounds(ts, (uintptr_t)addr, top, vlo, vhi);
   if (tag_memory((void *)lo, hi - lo, rw, g_shared.root_key) != 0) return false;
   ts->tagged_stack_lo = lo;
   ts->tagged_stack_hi = hi;
-  if (uintptr_t *map_hi = stack_map_hi(ts)) *map_hi = top;
+  if (uintptr_t *block_top = stack_block_top(ts)) *block_top = top;
   return true;
 }
 
@@ -175,7 +175,7 @@ DescriptorBounds descriptor_bounds_saved() {
   if (ThreadState *ts = thread_state_if_any()) {
     b.off = ts->pd_bounds_off;
     memcpy(b.words, ts->pd_bounds, sizeof b.words);
-    const uintptr_t *top = stack_map_hi(ts);
+    const uintptr_t *top = stack_block_top(ts);
     if (ts->tagged_stack_hi && top && *top > ts->tagged_stack_lo) {
       b.seal_lo = ts->tagged_stack_lo;
       b.seal_hi = *top;
