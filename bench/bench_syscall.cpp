@@ -8,6 +8,13 @@
 //   syscall.domain_any     the same in a domain with SDRAD_POLICY_SYSCALLS_ANY
 //   call.noarg_confined / call.noarg_unconfined   the no-argument isolated
 //                          call into a confined / unconfined domain
+//   kernel.sud_off / kernel.sud_selector / kernel.sud_region   the kernel's
+//                          share, no runtime involved: getppid on a fresh
+//                          thread with dispatch off, on with a selector on
+//                          "allow", and on with the call inside the allowed
+//                          IP region (the kernel skips the selector read);
+//                          selector - region is what reading the selector
+//                          costs, region - off the slow system-call path
 //   msg.root / msg.domain  one byte sent with sendmsg and received with
 //                          recvmsg over a unix socket pair, from root / from
 //                          inside a confined domain (the policy checks a
@@ -20,6 +27,7 @@
 // pays two prctl calls).  The system calls inside a domain run in a loop inside one
 // isolated call, so the call's own cost is amortised away.
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +44,22 @@ using namespace bench;
 static __sdrad_domain_ref g_conf = {0, "bench.sys", SDRAD_POLICY_INTEGRITY, SDRAD_ABI_VERSION};
 static __sdrad_domain_ref g_any = {0, "bench.sys_any", SDRAD_POLICY_INTEGRITY | SDRAD_POLICY_SYSCALLS_ANY,
                                    SDRAD_ABI_VERSION};
+
+// The kernel-only rows: a call site at a known address (not inlined), so
+// the allowed region can cover exactly it.
+__attribute__((noinline)) static long probe_getppid() {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+  return r;
+}
+static volatile char g_probe_selector;  // 0: SYSCALL_DISPATCH_FILTER_ALLOW
+static void probe_loop(uint64_t n, int mode) {
+  // PR_SET_SYSCALL_USER_DISPATCH (59): ON = 1 (offset, len, selector), OFF = 0
+  if (mode == 1) prctl(59, 1, 0, 0, &g_probe_selector);
+  if (mode == 2) prctl(59, 1, (unsigned long)(uintptr_t)&probe_getppid, 64, &g_probe_selector);
+  for (uint64_t i = 0; i < n; i++) probe_getppid();
+  if (mode != 0) prctl(59, 0, 0, 0, 0);
+}
 
 static long raw_getppid() {
   long r;
@@ -116,6 +140,16 @@ int main(int argc, char **argv) {
       for (uint64_t i = 0; i < n; i++) raw_getppid();
     });
   }).join();
+  // The kernel's share of confinement, without the runtime (a thread that
+  // never enters a domain turns dispatch on and off itself).
+  std::vector<double> kern;
+  std::thread([&] {
+    kern = time_interleaved({
+        [](uint64_t n) { probe_loop(n, 0); },
+        [](uint64_t n) { probe_loop(n, 1); },
+        [](uint64_t n) { probe_loop(n, 2); },
+    });
+  }).join();
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, g_pair) != 0) {
     perror("bench_syscall: socketpair");
     return 1;
@@ -152,6 +186,11 @@ int main(int argc, char **argv) {
   result(("call.noarg_unconfined" + sfx).c_str(), v[4], "ns");
   result(("msg.root" + sfx).c_str(), v[5], "ns");
   result(("msg.domain" + sfx).c_str(), v[6], "ns");
+  result("kernel.sud_off", kern[0], "ns");
+  result("kernel.sud_selector", kern[1], "ns");
+  result("kernel.sud_region", kern[2], "ns");
+  printf("# kernel: dispatch on, selector read / off: +%.1f ns (slow path +%.1f, selector read +%.1f)\n",
+         kern[1] - kern[0], kern[2] - kern[0], kern[1] - kern[2]);
   printf("# confined domain syscall / root syscall: %.1fx\n", v[1] / v[0]);
   printf("# root syscall, thread used domains / fresh: %.2fx\n", v[0] / fresh);
   return 0;

@@ -99,6 +99,8 @@ END {
   cmp("  syscall from an unconfined domain / root", "syscall.domain_any", "syscall.root_after", "", 0, "-")
   cmp("  root syscall, thread used domains / fresh", "syscall.root_after", "syscall.root_fresh", "", 0, "-")
   cmp("  no-arg call, confined / unconfined domain", "call.noarg_confined", "call.noarg_unconfined", "", 0, "-")
+  cmp("  kernel alone: dispatch on (selector) / off", "kernel.sud_selector", "kernel.sud_off", "", 0, "-")
+  cmp("  kernel alone: dispatch on (allowed IP) / off", "kernel.sud_region", "kernel.sud_off", "", 0, "-")
   cmp("  sendmsg+recvmsg (unix), confined domain / root", "msg.domain", "msg.root", "", 0, "-")
   cmp("  per-call: syscall from a confined domain / root", "syscall.domain.per_call", "syscall.root_after.per_call", "", 0, "-")
   cmp("  per-call: root syscall, thread used domains / fresh", "syscall.root_after.per_call", "syscall.root_fresh.per_call", "", 0, "-")
