@@ -32,6 +32,9 @@
 #ifdef SDRAD_BENCH_RUNTIME
 #include "thunk.h"
 #endif
+#ifdef SDRAD_BENCH_PLUGIN
+#include <sdrad/isolate.h>
+#endif
 
 using namespace bench;
 
@@ -109,6 +112,15 @@ int parse_isolated(const char *req, size_t n, Parsed *out) {
   return st == 0 ? blk.ret : -2;  // -2: rewound and discarded
 }
 #define PARSE parse_isolated
+#elif defined(SDRAD_BENCH_PLUGIN)
+// bench_server_plugin: the parser isolated by the plugin itself, the way a
+// user writes it: the request `in`, the result `out` (both carried in the
+// call's block when they fit: docs/abi.md, "Carried buffers").
+SDRAD_ISOLATE("bench.server.parser", fallback_value(-2)) __attribute__((noinline))
+int parse_plugin(SDRAD_IN(n) const char *req, size_t n, SDRAD_OUT(1) Parsed *out) {
+  return parse_request(req, n, out);
+}
+#define PARSE parse_plugin
 #else
 #define PARSE parse_request
 #endif

@@ -54,11 +54,14 @@ if [ $do_build = 1 ]; then
   ninja -C "$build" bench_all >"$build/bench-run.ninja.log" 2>&1 ||
     { echo "run.sh: build failed, see $build/bench-run.ninja.log" >&2; tail -20 "$build/bench-run.ninja.log" >&2; exit 1; }
   # Optional: bench_call with plugin-generated thunks as well.
-  if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench_call_plugin:'; then
-    ninja -C "$build" bench_call_plugin >"$build/bench-run.plugin.log" 2>&1 ||
-      { echo "run.sh: bench_call_plugin did not build (see $build/bench-run.plugin.log); hand thunks only" >&2
-        rm -f "$build/bench/bench_call_plugin"; }
-  fi
+  # The same for the stand-in server (bench/server.sh's `pl` rows).
+  for t in bench_call_plugin bench_server_plugin; do
+    if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$t:"; then
+      ninja -C "$build" $t >"$build/bench-run.$t.log" 2>&1 ||
+        { echo "run.sh: $t did not build (see $build/bench-run.$t.log); hand thunks only" >&2
+          rm -f "$build/bench/$t"; }
+    fi
+  done
 fi
 bin="$build/bench"
 call_bin="$bin/bench_call"

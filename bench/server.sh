@@ -4,6 +4,8 @@
 #   server.plain.rps     stand-in server, not linked with the runtime
 #   server.rt.rps        linked with the runtime, parser not isolated
 #   server.iso.rps       parser isolated (domain thunk)
+#   server.pl.rps        parser isolated by the plugin (bench_server_plugin,
+#                        when run.sh could build it)
 #   server.iso_mal.rps   parser isolated, 1 % malicious requests
 #   server.iso_pc.rps    parser isolated, SDRAD_CONFINEMENT=per-call
 #   server.iso_nc.rps    parser isolated, SDRAD_CONFINEMENT=0 (no confinement)
@@ -61,7 +63,7 @@ one() {  # server-binary key permille [VAR=value]
   sed -n 's/^cpu_ns_per_req /R server.'"$2"'.cpu /p; s/^parse_ns_per_req /R server.'"$2"'.parse /p' "$out" >>"$tmp/lg.$2"
 }
 
-configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 iso_mal:bench_server_iso:10
+configs="plain:bench_server_plain:0 rt:bench_server_rt:0 iso:bench_server_iso:0 pl:bench_server_plugin:0 iso_mal:bench_server_iso:10
   iso_pc:bench_server_iso:0:SDRAD_CONFINEMENT=per-call iso_nc:bench_server_iso:0:SDRAD_CONFINEMENT=0"
 rc=0
 lastv() { grep "^R server.$1.$2 " "$tmp/lg.$1" 2>/dev/null | tail -1 | awk '{print $3}'; }
@@ -75,14 +77,14 @@ for r in $(seq $rounds); do
   # Paired ratios within the round (back-to-back runs see the same load):
   # capacity plain_cpu / x_cpu, throughput x_rps / plain_rps.
   if [ $okr = 1 ] && [ -s "$tmp/lg.plain" ]; then
-    for key in rt iso iso_mal iso_pc iso_nc; do
+    for key in rt iso pl iso_mal iso_pc iso_nc; do
       [ -s "$tmp/lg.$key" ] || continue
       awk -v a="$(lastv plain cpu)" -v b="$(lastv $key cpu)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.cpu"
       awk -v a="$(lastv $key rps)" -v b="$(lastv plain rps)" 'BEGIN { if (a > 0 && b > 0) print a / b }' >>"$tmp/pair.$key.rps"
     done
   fi
 done
-for key in rt iso iso_mal iso_pc iso_nc; do
+for key in rt iso pl iso_mal iso_pc iso_nc; do
   for m in cpu rps; do
     [ -s "$tmp/pair.$key.$m" ] || continue
     sort -g "$tmp/pair.$key.$m" | awk -v k="server.pair.$key.$m" \

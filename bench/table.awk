@@ -172,9 +172,9 @@ END {
   section("4. servers over loopback.  bench_server (epoll, keep-alive HTTP); ratio = median of per-round x / plain build")
   # Primary: the server's own CPU time per request (getrusage), which other
   # load on the machine disturbs far less than wall-clock throughput.
-  split("iso|rt|iso_mal|iso_pc|iso_nc", sk, "|")
-  split("isolated parser, capacity (CPU/request)|  runtime linked, parser not isolated|  isolated, 1% malicious requests|  isolated, SDRAD_CONFINEMENT=per-call|  isolated, SDRAD_CONFINEMENT=0", sn, "|")
-  for (i = 1; i <= 5; i++) {
+  split("iso|rt|pl|iso_mal|iso_pc|iso_nc", sk, "|")
+  split("isolated parser, capacity (CPU/request)|  runtime linked, parser not isolated|  isolated by the plugin (carried buffers)|  isolated, 1% malicious requests|  isolated, SDRAD_CONFINEMENT=per-call|  isolated, SDRAD_CONFINEMENT=0", sn, "|")
+  for (i = 1; i <= 6; i++) {
     if (!has("server." sk[i] ".cpu") || !has("server.plain.cpu")) { na(sn[i], i == 1 ? ">=0.97x" : "-"); continue }
     r = has("server.pair." sk[i] ".cpu") ? v["server.pair." sk[i] ".cpu"] : v["server.plain.cpu"] / v["server." sk[i] ".cpu"]
     row(sn[i], sprintf("%.2f us/req", v["server." sk[i] ".cpu"] / 1e3), sprintf("%.2f us/req", v["server.plain.cpu"] / 1e3), rat(r), i == 1 ? ">=0.97x" : "-", i == 1 ? verdict(r >= 0.97) : "-")
@@ -186,6 +186,8 @@ END {
     r = 1 - d / v["server.plain.cpu"]
     row("isolated parser, from parse-call time", sprintf("+%.0f ns/req", d), sprintf("%.2f us/req", v["server.plain.cpu"] / 1e3), rat(r), ">=0.97x", verdict(r >= 0.97))
     row("  parse call: isolated / plain", ns(v["server.iso.parse"]), ns(v["server.plain.parse"]), rat(v["server.iso.parse"] / v["server.plain.parse"]), "-", "-")
+    if (has("server.pl.parse"))
+      row("  parse call: plugin-isolated / plain", ns(v["server.pl.parse"]), ns(v["server.plain.parse"]), rat(v["server.pl.parse"] / v["server.plain.parse"]), "-", "-")
     if (has("server.iso_mal.parse")) {
       # mean parse time with 1 % faults = 0.99 * ok + 0.01 * faulting
       f = 100 * v["server.iso_mal.parse"] - 99 * v["server.iso.parse"]
