@@ -10,59 +10,62 @@
 #ifndef SDRAD_ASM_OFFSETS_H
 #define SDRAD_ASM_OFFSETS_H
 
-/* struct SharedPage (symbol sdrad_shared_page) */
+/* struct SharedPage (symbol sdrad_shared_page): what every call reads is in
+   its first two cache lines */
 #define SP_INITIALIZED  0
 #define SP_PKU          4
 #define SP_ROOT_KEY     12
 #define SP_ROOT_WD      16
 #define SP_STATE_BASE   32
 #define SP_STATE_SIZE   40
-#define SP_CONFINE      140
-#define SP_SUD_RO       152
-#define SP_EXIT_HEAD    168
+#define SP_CONFINE      68
+#define SP_SUD_RO       208
+#define SP_EXIT_HEAD    120
 #define SP_TS_BASE      48
 #define SP_TS_SIZE      56
-#define SP_BIND_THREADS 136
-#define SP_SUD_RW       160
+#define SP_BIND_THREADS 20
+#define SP_SUD_RW       112
 #define SP_CANARY_SECRET 24
-#define SP_AVX2         208
-#define SP_LIBC_LAZY    376
-#define SP_TLS_WATCHED_OFF 408        /* five words (state.h: kTlsWatched) */
+#define SP_AVX2         248
+#define SP_LIBC_LAZY    64
+#define SP_TLS_WATCHED_OFF 72         /* five words (state.h: kTlsWatched) */
 
 /* struct ThreadState (state.h) */
 #define TS_FS_BASE      8
 #define TS_DEPTH        20
 #define TS_CUR_PKRU     24
 #define TS_IN_USE       28
-#define TS_FRAMES       32
-#define TS_INST         3360
-#define TS_ALTSTACK     5512
-#define TS_SUD_ON       5552
-#define TS_DOM_CODE     5680
-#define TS_SUD_WANT     5684
+#define TS_FRAMES       48
+#define TS_INST         3376
+#define TS_ALTSTACK     5528
+#define TS_SUD_ON       32
+#define TS_DOM_CODE     36
+#define TS_SUD_WANT     40
 #define TS_SIZE         8192
 #define TS_SHIFT        13              /* log2(TS_SIZE) */
 
-/* struct Instance, struct Domain (state.h): switch.S's call fast path */
+/* struct Instance, struct Domain (state.h): switch.S's call fast path; all
+   of them in the first cache line of each (state.h: why), D_CALLS on the
+   second */
 #define IN_DOM          0
 #define IN_DOM_GEN      8
-#define IN_PKRU         20
-#define IN_PKRU_GEN     24
-#define IN_HEAP         40
-#define IN_STACK_HI     72
-#define IN_ACTIVE       176
-#define IN_LIBC_WRITTEN 177
-#define IN_INIT_DONE    512
-#define IN_LIMIT_GEN    516
+#define IN_PKRU         12
+#define IN_PKRU_GEN     16
+#define IN_HEAP         32
+#define IN_STACK_HI     48
+#define IN_ACTIVE       24
+#define IN_LIBC_WRITTEN 25
+#define IN_INIT_DONE    26
+#define IN_LIMIT_GEN    20
 #define D_LIVE          0
-#define D_IS_DATA       12
-#define D_GRANTS_GEN    120
-#define D_GENERATION    128
-#define D_LIMIT_GEN     132
-#define D_SYSCALLS      140
-#define D_CALLS         208
-#define D_TIMEOUT       256
-#define D_INIT_FN       288
+#define D_IS_DATA       4
+#define D_GRANTS_GEN    12
+#define D_GENERATION    8
+#define D_LIMIT_GEN     16
+#define D_SYSCALLS      20
+#define D_CALLS         64
+#define D_TIMEOUT       24
+#define D_INIT_FN       56
 #define MAX_DOMAINS_SHIFT 8             /* log2(kMaxDomains) */
 
 /* struct JmpCtx (a Frame starts with its JmpCtx) */

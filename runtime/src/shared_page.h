@@ -17,23 +17,39 @@ struct alignas(kPage) SharedPage {
   uint32_t root_pkru;        // PKRU of root code
   int32_t root_key;          // key of root-protected memory, -1 if none
   uint32_t root_wd_bits;     // PKRU bits that deny writes to root_key
-  uint32_t log;              // SDRAD_LOG set
+  uint32_t bind_threads;     // 1: RDFSBASE binds thread states, 2: arch_prctl (every gate reads it)
   uint64_t canary_secret;
   uintptr_t state_base, state_size;   // runtime state region (root key)
   uintptr_t ts_base, ts_size;         // thread-state array inside it
+  // Read by every call (switch.S's fast path): the cache line after the
+  // first, which holds the state and thread-state bounds.
+  // libc's writable data (libc_data_key.cpp): under PKU a key of its own
+  // that domains may read but not write until their first write marks the
+  // instance (Instance::libc_written).  libc_lazy: a domain's return
+  // compares libc's state only when its instance is marked.
+  uint32_t libc_lazy;
+  uint32_t confine;            // 1: Syscall User Dispatch confines domains
+  // The watched TLS words (state.h: kTlsWatched), fs-relative: glibc's
+  // thread_local destructor list head (tls_dtor_list, not exported;
+  // libc_state.cpp: tls_dtor_locate), then the thread's locale and
+  // glibc's ctype table caches (__libc_tsd_LOCALE, __libc_tsd_CTYPE_B,
+  // _TOLOWER, _TOUPPER; tls_locale_locate); 0 for a word not found (then
+  // the TCB's self pointer is compared, which never changes)
+  intptr_t tls_watched_off[5];
+  uintptr_t sud_rw;            // the selectors' writable view (sud_ro below)
+  uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
   uintptr_t slots_base, slots_size;   // the slot region: all domain instances
   uint32_t slot_shift;
   uint32_t max_slots;          // SDRAD_MAX_INSTANCES, <= kMaxSlots
   size_t heap_size, stack_size, data_size, args_size;
   uintptr_t root_heap_base, root_heap_size;
-  uint32_t bind_threads;       // 1: RDFSBASE binds thread states, 2: arch_prctl
+  uint32_t log;                // SDRAD_LOG set
+  uint32_t xsave_pkru_off;     // PKRU's offset in a signal frame's XSAVE area (0: no PKU)
   // Syscall confinement (syscall_confine.cpp): per-thread selector bytes,
   // one page mapped twice: read-only (key 0, what the kernel reads under
-  // any domain's PKRU) and writable (root key, what the runtime writes).
-  uint32_t confine;            // 1: Syscall User Dispatch confines domains
-  uint32_t xsave_pkru_off;     // PKRU's offset in a signal frame's XSAVE area (0: no PKU)
-  uintptr_t sud_ro, sud_rw;
-  uintptr_t exit_head_addr;    // glibc's exit-handler list head (0: not found)
+  // any domain's PKRU) and writable (sud_rw above: root key, what the
+  // runtime writes).
+  uintptr_t sud_ro;
   uint32_t share_keys;         // SDRAD_SHARE_KEYS: integrity instances may share a key
   size_t heap_limit;           // default domain heap limit (liveness.cpp)
   // Where each arena slot's heap may grow to (heap_limit.cpp): one table,
@@ -44,21 +60,10 @@ struct alignas(kPage) SharedPage {
   // (file_record.cpp, exit_handlers.cpp), resolved at start-up: a domain
   // calling those (any policy) reads them here.
   uintptr_t libc_fns[20];
-  // libc's writable data (libc_data_key.cpp): under PKU a key of its own
-  // that domains may read but not write until their first write marks the
-  // instance (Instance::libc_written).  libc_lazy: a domain's return
-  // compares libc's state only when its instance is marked.
-  uint32_t libc_lazy;
+  // (libc_lazy above)
   int32_t libc_key;            // -1: none
   uint32_t libc_wd_bits;       // PKRU bits that deny writes to libc_key
   uintptr_t libc_lo, libc_hi;  // the pages under it
-  // The watched TLS words (state.h: kTlsWatched), fs-relative: glibc's
-  // thread_local destructor list head (tls_dtor_list, not exported;
-  // libc_state.cpp: tls_dtor_locate), then the thread's locale and
-  // glibc's ctype table caches (__libc_tsd_LOCALE, __libc_tsd_CTYPE_B,
-  // _TOLOWER, _TOUPPER; tls_locale_locate); 0 for a word not found (then
-  // the TCB's self pointer is compared, which never changes)
-  intptr_t tls_watched_off[5];
 };
 static_assert(sizeof(SharedPage) == kPage, "the shared page is one page");
 // asm_offsets.h: what the assembly and two tests read of it.

@@ -27,28 +27,19 @@ static_assert(sizeof(JmpCtx) == CTX_SIZE && offsetof(JmpCtx, rsp) == CTX_RSP && 
 
 struct Instance;
 
-struct Domain {
+// Every call reads the first cache line of its Domain and of its Instance
+// (switch.S's fast path: the fields in asm_offsets.h), and a call that
+// follows a system call or another thread's work finds them cold: what a
+// call reads is packed there, and the counters every call writes are on
+// the next line, apart from what other threads' calls read.
+struct alignas(64) Domain {
+  // read by every call
   uint32_t live;
-  uint32_t policy;
-  int32_t key;             // protection key, -1 in the unprotected backend
   uint32_t is_data;        // SDRaD data domain (heap only)
-  uint64_t udi;            // compat udi; 0 for native-only
-  uint32_t compat_flags;
-  uint32_t isolated;       // SDRAD_ISOLATED_DOMAIN: closed to its parent
-  uint64_t allow_rw, allow_ro; // extra keys (dprotect), bit = key
-  uint64_t deny;               // keys closed outright (dprotect NO_ACCESS)
-  uint64_t grant_rw[kMaxDomains / 64], grant_ro[kMaxDomains / 64];  // by domain index
-  uint32_t grants_gen;         // bumped when the three above change
-  uint32_t key_taken;          // instances running with `key` (the others own theirs)
-  uint32_t generation;         // bumped each time the handle's slot is reused
-  uint32_t limit_gen;          // never 0; bumped when the heap limit may change (heap_limit.cpp)
-  uint32_t warned_shared_key;
-  uint32_t syscalls;           // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
-  char name[64];
-  std::atomic<uint64_t> calls, faults, high_water;
-  int64_t creator;         // compat: domain that created it (0: root)
-  Instance *pool;          // instances of exited threads, wiped, for reuse
-  uint32_t pooled;
+  uint32_t generation;     // bumped each time the handle's slot is reused
+  uint32_t grants_gen;     // bumped when allow_rw/allow_ro/deny or the grants change
+  uint32_t limit_gen;      // never 0; bumped when the heap limit may change (heap_limit.cpp)
+  uint32_t syscalls;       // SDRAD_POLICY_SYSCALLS_* >> 8 (syscall_policy.cpp)
   // liveness.cpp: set by root through the API, reset on registration.
   struct Liveness {
     uint32_t timeout_ms;     // per-call time limit (0: none)
@@ -57,28 +48,49 @@ struct Domain {
     void *on_discard_arg;
     void (*init_fn)(void);   // runs in the domain on an instance's first entry
   } liveness;
+  // written by every call
+  alignas(64) std::atomic<uint64_t> calls;
+  std::atomic<uint64_t> faults, high_water;
+  uint32_t policy;
+  int32_t key;             // protection key, -1 in the unprotected backend
+  uint64_t udi;            // compat udi; 0 for native-only
+  uint32_t compat_flags;
+  uint32_t isolated;       // SDRAD_ISOLATED_DOMAIN: closed to its parent
+  uint64_t allow_rw, allow_ro; // extra keys (dprotect), bit = key
+  uint64_t deny;               // keys closed outright (dprotect NO_ACCESS)
+  uint64_t grant_rw[kMaxDomains / 64], grant_ro[kMaxDomains / 64];  // by domain index
+  uint32_t key_taken;          // instances running with `key` (the others own theirs)
+  uint32_t warned_shared_key;
+  char name[64];
+  int64_t creator;         // compat: domain that created it (0: root)
+  Instance *pool;          // instances of exited threads, wiped, for reuse
+  uint32_t pooled;
   uint64_t epoch;            // discards so far (sdrad_domain_epoch)
 };
 
-struct Instance {
+struct alignas(64) Instance {
+  // read by every call (the first cache line: see Domain)
   Domain *dom;
   uint32_t dom_generation;  // Domain::generation when this instance was made
-  int key;                  // protection key of its memory (-1: none)
-  bool key_owned;           // allocated for this instance, freed with it
   uint32_t pkru;            // PKRU while running in it
   uint32_t pkru_gen;        // Domain::grants_gen that pkru reflects
+  uint32_t limit_gen;       // Domain::limit_gen its heap's limit was opened for; 0: closed
+                            // (every new or re-created heap: memory.cpp)
+  bool active;              // on this thread's frame stack now
+  bool libc_written;        // wrote libc's data (libc_data_key.cpp): may write it
+                            // until discarded, and its returns compare libc's state
+  bool init_done;           // Domain::Liveness::init_fn ran since the last discard
+  bool key_owned;           // allocated for this instance, freed with it
+  int key;                  // protection key of its memory (-1: none)
+  Heap *heap;
+  uintptr_t stack_lo, stack_hi;
   int slot;
   uintptr_t base;          // slot base
-  Heap *heap;
   uintptr_t heap_lo, heap_hi;
-  uintptr_t stack_lo, stack_hi;
   int compat_state;        // 0 none, 1 initialised (sdrad_init), 2 deinit'd
   JmpCtx init_ctx;         // compat: where a fault returns to (sdrad_init)
   bool has_init_ctx;
   int init_depth;          // compat: thread depth at sdrad_init
-  bool active;             // on this thread's frame stack now
-  bool libc_written;       // wrote libc's data (libc_data_key.cpp): may write it
-                           // until discarded, and its returns compare libc's state
   Instance *next_free;
   // Argument arena: blocks and copies for thunks, bump-allocated and reset
   // when the last one is freed (calls free them before the next call).
@@ -93,9 +105,6 @@ struct Instance {
   uint32_t n_copies;
   uintptr_t stack_committed; // stack is usable from here up; below it
                              // PROT_NONE until the domain grows into it
-  bool init_done;          // Domain::Liveness::init_fn ran since the last discard
-  uint32_t limit_gen;      // Domain::limit_gen its heap's limit was opened for; 0: closed
-                           // (every new or re-created heap: memory.cpp)
   // System resources the instance's code made through the syscall policy
   // (domain_resources.cpp): its mappings outside the slot and the
   // descriptors it opened.  Written only by the runtime (SIGSYS handler,
@@ -206,27 +215,9 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   int32_t depth;
   uint32_t cur_pkru;
   uint32_t in_use;
-  Frame frames[kMaxDepth];
-  Instance *inst[kMaxDomains];
-  sdrad_fault last_fault;
-  int has_fault;
-  int32_t last_error;
-  void *altstack;
-  size_t altstack_size;
-  RootCache *root_cache;   // root allocator's per-thread cache (root heap)
-  uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
+  // Read by every call, with the four words above and frames[0]'s start
+  // in the first cache line (as Domain's and Instance's: state.h above).
   uint32_t sud_on;         // Syscall User Dispatch is on for this thread
-  uint32_t sud_pending;    // a handler returned into a domain: re-arm due
-  uintptr_t sud_resume;    // ... where the domain continues after the re-arm
-  uint32_t sud_arg_slot;   // ... and a register the policy aimed at its copy (syscall_rearm.S slot, 0: none)
-  uintptr_t sud_arg_value; // ... which the re-arm puts back to the domain's value
-  uint32_t sig_depth;      // nesting of the runtime's signal handlers
-  uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
-  uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
-  uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
-  // glibc's stack bounds in this thread's descriptor, as checked at its
-  // start (threads.cpp): put back before glibc's exit path uses them.
-  uintptr_t pd_bounds_off, pd_bounds[3];
   // 1 while the code of the innermost domain runs (not a gate): written,
   // elevated, right before each drop to a domain's PKRU and right after
   // each elevation (gate_macros.inc: ELEVATE_MARKED); what a signal frame
@@ -238,6 +229,26 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   // since a signal handled just before it may have left "allow" (switch.S,
   // syscall_rearm.S, selector_check.inc).
   uint32_t sud_want;
+  Frame frames[kMaxDepth];
+  Instance *inst[kMaxDomains];
+  sdrad_fault last_fault;
+  int has_fault;
+  int32_t last_error;
+  void *altstack;
+  size_t altstack_size;
+  RootCache *root_cache;   // root allocator's per-thread cache (root heap)
+  uintptr_t tagged_stack_lo, tagged_stack_hi;  // root-keyed part of its stack
+  uint32_t sud_pending;    // a handler returned into a domain: re-arm due
+  uintptr_t sud_resume;    // ... where the domain continues after the re-arm
+  uint32_t sud_arg_slot;   // ... and a register the policy aimed at its copy (syscall_rearm.S slot, 0: none)
+  uintptr_t sud_arg_value; // ... which the re-arm puts back to the domain's value
+  uint32_t sig_depth;      // nesting of the runtime's signal handlers
+  uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
+  uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
+  uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
+  // glibc's stack bounds in this thread's descriptor, as checked at its
+  // start (threads.cpp): put back before glibc's exit path uses them.
+  uintptr_t pd_bounds_off, pd_bounds[3];
   uint32_t sig_pkru_forced;  // frames whose PKRU was set to the domain's (signals.cpp)
   ThreadState *next_free;
 };

@@ -27,16 +27,17 @@
 
 #include "e2e.h"
 #include "forged_file.h"
+#include "../../runtime/src/asm_offsets.h"
 
 /* glibc facts (2.36, x86-64): the pointer guard's TCB word and the
  * mangling rotation, exit-handler flavor ef_cxa (the FILE's: forged_file.h). */
 enum { kEfCxa = 4 };
 /* Where glibc's exit-handler list head is: the runtime found it (its shared
- * page, SharedPage::exit_head_addr at 168; an attacker finds it by the same
+ * page, SharedPage::exit_head_addr at SP_EXIT_HEAD; an attacker finds it by the same
  * scan the runtime does). */
 extern const char sdrad_shared_page_bytes[] __asm__("sdrad_shared_page");
 static uint64_t *exit_count(void) {
-  uintptr_t head = *(const uintptr_t *)(sdrad_shared_page_bytes + 168);
+  uintptr_t head = *(const uintptr_t *)(sdrad_shared_page_bytes + SP_EXIT_HEAD);
   return head ? (uint64_t *)(*(const uintptr_t *)head + 8) : NULL; /* the head block's idx */
 }
 
