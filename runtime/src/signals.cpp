@@ -297,9 +297,31 @@ void park_hold_in_use(Park *p, ThreadState *ts, const ucontext_t *uc) {
     if (on_stack || in == r9) park_hold(p, in);
   }
 }
+// Inside a domain (depth > 0) the handler runs where the kernel put it:
+// on the interrupted domain's stack, or on the root part of the thread's
+// alternate-stack block.  Anywhere else (the domain aimed its stack
+// pointer at other memory, or called the entry itself with it there) the
+// handler's frames are in memory some other domain may write while the
+// handler's isolated call runs: not parked, its calls are the domain's
+// (refused as before: the domain is faulted).
+bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
+  if (ts->depth == 0) return true;
+  uintptr_t alt = (uintptr_t)ts->altstack;
+  if (alt && in_arena(ts->altstack) && here - alt < kAltRoot) return true;
+  for (int i = 0; i < ts->depth && i < kMaxDepth; ++i) {
+    const Instance *in = ts->frames[i].inst;
+    if (in && in->stack_hi && here >= in->stack_lo && here < in->stack_hi) return true;
+  }
+  return false;
+}
 }  // namespace
 
 Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
+  if (!park_stack_ok(ts, (uintptr_t)__builtin_frame_address(0))) {
+    log_line("a signal handler runs on a stack that is not the interrupted domain's: its isolated calls are "
+             "that domain's");
+    return nullptr;
+  }
   Park *p = park_claim(ts);
   if (!p) {
     if (!g_park_warned.exchange(true))
