@@ -297,15 +297,18 @@ void park_hold_in_use(Park *p, ThreadState *ts, const ucontext_t *uc) {
     if (on_stack || in == r9) park_hold(p, in);
   }
 }
-// Inside a domain (depth > 0) the handler runs where the kernel put it:
-// on the interrupted domain's stack, or on the root part of the thread's
-// alternate-stack block.  Anywhere else (the domain aimed its stack
-// pointer at other memory, or called the entry itself with it there) the
-// handler's frames are in memory some other domain may write while the
-// handler's isolated call runs: not parked, its calls are the domain's
-// (refused as before: the domain is faulted).
+// While a domain's code runs (depth > 0 and, under PKU, dom_code: the
+// runtime's record, which no domain can write) the handler runs where the
+// kernel put it: on that domain's stack, or on the root part of the
+// thread's alternate-stack block.  Anywhere else (the domain aimed its
+// stack pointer at other memory, or called the entry itself with it there)
+// the handler's frames are in memory that the domain its call enters may
+// write (key 0) while root's handler runs: not parked, its calls are the
+// interrupted domain's (refused, as before: that domain is faulted).  The
+// runtime's own code (dom_code 0) runs on stacks the runtime chose.
+// Without PKU nothing is enforced anyway.
 bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
-  if (ts->depth == 0) return true;
+  if (!g_shared.pku || ts->depth == 0 || !ts->dom_code) return true;
   uintptr_t alt = (uintptr_t)ts->altstack;
   if (alt && in_arena(ts->altstack) && here - alt < kAltRoot) return true;
   for (int i = 0; i < ts->depth && i < kMaxDepth; ++i) {
