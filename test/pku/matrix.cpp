@@ -1543,6 +1543,7 @@ static const Row kRows[] = {
     {"rt10_signal_storm_fast_path_copies", ALLOWED, false, false, D_MAIN, r_rt10_signal_storm_fast_path_copies, 0},
     {"rt10_signal_storm_handler_calls_other_domain", ALLOWED, false, false, D_MAIN, r_rt10_signal_storm_handler_calls_other_domain, 0},
     {"rt11_signal_storm_handler_calls_interrupted_domain", ALLOWED, false, false, D_MAIN, r_rt11_signal_storm_handler_calls_interrupted_domain, 0},
+    {"rt11_forged_signal_entry_on_key0_stack_handler_calls", BLOCKED, true, false, D_MAIN, r_rt11_forged_signal_entry_on_key0_stack_handler_calls, 0},
     {"rt10_key0_page_after_pthread_create", BLOCKED, true, false, D_MAIN, r_rt10_key0_page_after_pthread_create, 0},
     {"rt10_thread_stack_in_root_heap_untags_heap", BLOCKED, true, false, D_MAIN, r_rt10_thread_stack_in_root_heap_untags_heap, 0},
     {"rt10_sibling_rewrites_block_copy_on_return", BLOCKED, false, false, D_MAIN, r_rt10_sibling_rewrites_block_copy_on_return, 0},
