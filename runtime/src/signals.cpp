@@ -247,6 +247,7 @@ void signals_install() {
 // handler run, as before; it controls the ucontext, which here can only
 // make instances refuse calls.
 namespace sdrad {
+namespace {
 struct Park {
   std::atomic<ThreadState *> owner;
   int32_t depth;
@@ -259,7 +260,6 @@ struct Park {
   Instance *held[kMaxDomains];
   Frame frames[kMaxDepth];
 };
-namespace {
 constexpr int kParkSlots = 64;  // handlers running at once (nested or on other threads)
 Park g_park[kParkSlots];
 std::atomic<bool> g_park_warned{false};
@@ -317,7 +317,6 @@ bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
   }
   return false;
 }
-}  // namespace
 
 Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
   if (!park_stack_ok(ts, (uintptr_t)__builtin_frame_address(0))) {
@@ -391,6 +390,7 @@ bool park_grow_stack(ThreadState *ts, uintptr_t addr) {
   }
   return false;
 }
+}  // namespace
 }  // namespace sdrad
 
 using namespace sdrad;
