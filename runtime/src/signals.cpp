@@ -464,7 +464,9 @@ extern "C" SDRAD_EXPORT void __wrap___stack_chk_fail(void) { sdrad_soft_fault_ga
 //    program handler that touches a global would itself fault.  Handlers
 //    are installed behind sdrad_user_signal_entry, which restores full
 //    rights first (and drops to key-0-only rights before returning to the
-//    kernel's sigreturn, which restores the interrupted PKRU).
+//    kernel's sigreturn, which restores the interrupted PKRU);
+//  - in every backend, a handler is root code whatever it interrupted: its
+//    isolated calls are root's (park_thread, above).
 
 extern "C" void sdrad_user_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
 
@@ -513,8 +515,9 @@ extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, stru
     if (old) *old = prev;
     return 0;
   }
-  // Trampolined under PKU (rights) and under confinement (the selector).
-  if (!g_shared.pku && !g_shared.confine) return real_sigaction(sig, act, old);
+  // Trampolined: under PKU for the rights, under confinement for the
+  // selector, and always for the thread's call state (parked while the
+  // handler runs, so that its isolated calls are root's: park_thread).
   if (sig == SIGSYS && g_shared.confine) {
     // SIGSYS carries the confinement: the program's handler is not installed.
     if (old) memset(old, 0, sizeof(*old));
