@@ -475,6 +475,9 @@ extern "C" SDRAD_HIDDEN int32_t sdrad_impl_call_with(int64_t handle, void (*entr
   // A nested call's block must be the calling domain's own memory: it is
   // read now and written back after the call with root rights.
   check_caller_write(ts, "__sdrad_call_with", blk, size);
+  // Active from the copy on (push_frame sets it again): a signal handler's
+  // call into it meanwhile would write over the copy (signals.cpp, park).
+  in->active = true;
   uintptr_t copy = in->stack_hi - 16 - align_up(size, 16);  // ends at the canary
   copy_block((void *)copy, blk, size);
   int32_t st = run_call(ts, in, handle, entry, (void *)copy, copy - 64);

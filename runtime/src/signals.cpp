@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sdrad/abi.h"
 
 extern "C" void sdrad_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
 // Root memory (runtime data), set once at start-up; read by the entries.
@@ -221,11 +222,187 @@ void signals_install() {
 
 }  // namespace sdrad
 
+// --- the program's handlers run as root code ------------------------------
+//
+// A program's handler is root code, whatever it interrupted: a domain's
+// code, root's, or the runtime's own call path in the middle of a call or
+// a return (switch.S: __sdrad_call_with before it sets the depth to 1,
+// RETURN_FAST after it set it to 0 and before it read the frame's saved
+// context; the same in call.cpp).  The runtime tells a call from root by
+// the depth (0) and, under PKU, the gate's PKRU (0, elevated).  So that an
+// isolated call the handler makes is root's call (row
+// rt10_signal_storm_handler_calls_other_domain) and leaves the interrupted
+// one as it was, the thread's call state is parked for the handler's
+// duration: the frames up to and including the one being pushed or popped,
+// the depth, the recorded PKRU, dom_code, the malloc target, the runtime
+// mark and the syscall selector the runtime wants are saved in root memory
+// (a pool of slots here: never on the handler's stack, which may be the
+// interrupted domain's), the thread is root at depth 0 while the handler
+// runs, and all of it is put back before the handler returns.  Instances
+// the interrupted context still uses without being marked active (the one
+// whose stack it runs on, in a return; the one the call fast path is
+// entering, r9 there) are marked active meanwhile: a handler's call into
+// them fails with SDRAD_E_NESTING, as one into an active instance does.
+// A domain that reaches the entry itself (a forged signal) gets root's
+// handler run, as before; it controls the ucontext, which here can only
+// make instances refuse calls.
+namespace sdrad {
+namespace {
+struct Park {
+  std::atomic<ThreadState *> owner;
+  int32_t depth;
+  uint32_t cur_pkru, dom_code, sud_want, sud_on;
+  Heap *heap;
+  RuntimeMark mark;
+  uint8_t sud_block;
+  uint8_t gate_open[kMaxDepth + 1];
+  int n_frames, n_held;
+  Instance *held[kMaxDomains];
+  Frame frames[kMaxDepth];
+};
+constexpr int kParkSlots = 64;  // handlers running at once (nested or on other threads)
+Park g_park[kParkSlots];
+std::atomic<bool> g_park_warned{false};
+
+Park *park_claim(ThreadState *ts) {
+  for (Park &p : g_park) {
+    ThreadState *none = nullptr;
+    if (p.owner.load(std::memory_order_relaxed) == nullptr &&
+        p.owner.compare_exchange_strong(none, ts, std::memory_order_acquire))
+      return &p;
+  }
+  return nullptr;
+}
+
+void park_hold(Park *p, Instance *in) {
+  if (!in || in->active) return;
+  for (int i = 0; i < p->n_held; ++i)
+    if (p->held[i] == in) return;
+  in->active = true;
+  p->held[p->n_held++] = in;
+}
+
+// The interrupted context's instances that are not marked active: the one
+// whose stack it (or this handler) runs on, and the one the call fast path
+// is entering.  Only this thread's instances are considered.
+void park_hold_in_use(Park *p, ThreadState *ts, const ucontext_t *uc) {
+  uintptr_t sp = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : 0;
+  uintptr_t rip = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  bool entering = rip >= (uintptr_t)&__sdrad_call_with && rip <= (uintptr_t)sdrad_fast_path_drop;
+  Instance *r9 = entering ? (Instance *)uc->uc_mcontext.gregs[REG_R9] : nullptr;
+  for (Instance *in : ts->inst) {
+    if (!in) continue;
+    bool on_stack = in->stack_hi && ((sp >= in->stack_lo && sp < in->stack_hi) || (here >= in->stack_lo && here < in->stack_hi));
+    if (on_stack || in == r9) park_hold(p, in);
+  }
+}
+// While a domain's code runs (depth > 0 and, under PKU, dom_code: the
+// runtime's record, which no domain can write) the handler runs where the
+// kernel put it: on that domain's stack, or on the root part of the
+// thread's alternate-stack block.  Anywhere else (the domain aimed its
+// stack pointer at other memory, or called the entry itself with it there)
+// the handler's frames are in memory that the domain its call enters may
+// write (key 0) while root's handler runs: not parked, its calls are the
+// interrupted domain's (refused, as before: that domain is faulted).  The
+// runtime's own code (dom_code 0) runs on stacks the runtime chose.
+// Without PKU nothing is enforced anyway.
+bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
+  if (!g_shared.pku || ts->depth == 0 || !ts->dom_code) return true;
+  uintptr_t alt = (uintptr_t)ts->altstack;
+  if (alt && in_arena(ts->altstack) && here - alt < kAltRoot) return true;
+  for (int i = 0; i < ts->depth && i < kMaxDepth; ++i) {
+    const Instance *in = ts->frames[i].inst;
+    if (in && in->stack_hi && here >= in->stack_lo && here < in->stack_hi) return true;
+  }
+  return false;
+}
+
+Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
+  if (!park_stack_ok(ts, (uintptr_t)__builtin_frame_address(0))) {
+    log_line("a signal handler runs on a stack that is not the interrupted domain's: its isolated calls are "
+             "that domain's");
+    return nullptr;
+  }
+  Park *p = park_claim(ts);
+  if (!p) {
+    if (!g_park_warned.exchange(true))
+      say("more than %d signal handlers at once: an isolated call from a handler that interrupted a domain is "
+          "taken for that domain's", kParkSlots);
+    return nullptr;
+  }
+  int32_t depth = ts->depth;
+  p->depth = depth;
+  p->n_frames = depth < kMaxDepth ? depth + 1 : kMaxDepth;  // the one being pushed or popped too
+  memcpy(p->frames, ts->frames, sizeof(Frame) * p->n_frames);
+  memcpy(p->gate_open, ts->gate_open, sizeof p->gate_open);
+  p->cur_pkru = ts->cur_pkru;
+  p->dom_code = ts->dom_code;
+  p->sud_want = ts->sud_want;
+  p->sud_on = ts->sud_on;
+  p->heap = t_heap;
+  p->mark = t_runtime;
+  p->sud_block = t_sud_block;
+  p->n_held = 0;
+  park_hold_in_use(p, ts, uc);
+  // Root at depth 0 from here (the order of pop_frame: depth last).
+  ts->dom_code = 0;
+  t_runtime = RuntimeMark{0, 0};
+  if (depth > 0) {
+    t_heap = ts->frames[0].parent_heap;
+    ts->cur_pkru = ts->frames[0].parent_pkru;
+  }
+  if (g_shared.confine) {
+    ts->sud_want = kSudAllow;  // confine_signal_enter set the selector
+    t_sud_block = kSudAllow;
+  }
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ts->depth = 0;
+  return p;
+}
+
+void unpark_thread(ThreadState *ts, Park *p) {
+  if (ts->depth != 0) fatal("a signal handler left %d isolated calls unfinished", ts->depth);
+  memcpy(ts->frames, p->frames, sizeof(Frame) * p->n_frames);
+  memcpy(ts->gate_open, p->gate_open, sizeof p->gate_open);
+  for (int i = 0; i < p->n_held; ++i) p->held[i]->active = false;
+  if (p->sud_on && !ts->sud_on) confine_thread_enable(ts);  // per-call confinement turned it off
+  t_heap = p->heap;
+  t_runtime = p->mark;
+  t_sud_block = p->sud_block;
+  ts->sud_want = p->sud_want;
+  ts->cur_pkru = p->cur_pkru;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ts->depth = p->depth;
+  ts->dom_code = p->dom_code;
+  p->owner.store(nullptr, std::memory_order_release);
+}
+
+// A domain stack that must grow while a handler runs on it parked (the
+// thread is at depth 0 for the runtime meanwhile).
+bool park_grow_stack(ThreadState *ts, uintptr_t addr) {
+  for (Park &p : g_park) {
+    if (p.owner.load(std::memory_order_acquire) != ts) continue;
+    for (int i = 0; i < p.depth && i < p.n_frames; ++i)
+      if (instance_grow_stack(p.frames[i].inst, addr)) return true;
+    for (int i = 0; i < p.n_held; ++i)
+      if (instance_grow_stack(p.held[i], addr)) return true;
+  }
+  return false;
+}
+}  // namespace
+}  // namespace sdrad
+
 using namespace sdrad;
 
 
 extern "C" SDRAD_HIDDEN void sdrad_signal_handler(int sig, siginfo_t *info, void *ucv) {
   ThreadState *ts = confine_signal_enter(ucv);
+  if (ts && ts->depth == 0 && sig == SIGSEGV && info->si_code == SEGV_ACCERR &&
+      park_grow_stack(ts, (uintptr_t)info->si_addr)) {
+    confine_signal_leave(ts, ucv);
+    return;  // a parked domain's stack that a program's handler runs on grew
+  }
   if (!ts || ts->depth == 0) {
     // A thread outside every domain but with a domain's rights (started
     // from inside a domain, around the runtime): nothing to rewind to, and
@@ -287,7 +464,9 @@ extern "C" SDRAD_EXPORT void __wrap___stack_chk_fail(void) { sdrad_soft_fault_ga
 //    program handler that touches a global would itself fault.  Handlers
 //    are installed behind sdrad_user_signal_entry, which restores full
 //    rights first (and drops to key-0-only rights before returning to the
-//    kernel's sigreturn, which restores the interrupted PKRU).
+//    kernel's sigreturn, which restores the interrupted PKRU);
+//  - in every backend, a handler is root code whatever it interrupted: its
+//    isolated calls are root's (park_thread, above).
 
 extern "C" void sdrad_user_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
 
@@ -312,12 +491,14 @@ bool has_function(const struct sigaction *a) {
 extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info, void *uc) {
   if (sig <= 0 || sig >= NSIG) return;
   ThreadState *ts = confine_signal_enter(uc);
+  Park *park = ts ? park_thread(ts, (const ucontext_t *)uc) : nullptr;
   const struct sigaction &a = g_user[sig];
   if (a.sa_flags & SA_SIGINFO) {
     if (a.sa_sigaction) a.sa_sigaction(sig, info, uc);
   } else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
     a.sa_handler(sig);
   }
+  if (park) unpark_thread(ts, park);
   confine_signal_leave(ts, uc);
 }
 
@@ -334,8 +515,9 @@ extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, stru
     if (old) *old = prev;
     return 0;
   }
-  // Trampolined under PKU (rights) and under confinement (the selector).
-  if (!g_shared.pku && !g_shared.confine) return real_sigaction(sig, act, old);
+  // Trampolined: under PKU for the rights, under confinement for the
+  // selector, and always for the thread's call state (parked while the
+  // handler runs, so that its isolated calls are root's: park_thread).
   if (sig == SIGSYS && g_shared.confine) {
     // SIGSYS carries the confinement: the program's handler is not installed.
     if (old) memset(old, 0, sizeof(*old));

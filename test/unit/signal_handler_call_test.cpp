@@ -1,0 +1,101 @@
+// A program's signal handler is root code: an isolated call it makes while
+// the thread is inside a domain is root's call, and the interrupted call
+// goes on as it was (signals.cpp: the thread's call state is parked while
+// the handler runs).  Row rt10_signal_storm_handler_calls_other_domain
+// does the same under a timer storm; these are the deterministic cases: the
+// domain raises the signal itself (its system calls are not confined).
+#include <signal.h>
+#include <string.h>
+
+#include "test_util.h"
+
+using namespace sdrad_test;
+
+namespace {
+struct Inner {
+  int in, out;
+};
+void twice(void *p) {
+  auto *b = (Inner *)p;
+  b->out = 2 * b->in;
+}
+void aborts(void *) { abort(); }
+
+int64_t g_target;                 // the domain the handler calls
+void (*g_target_entry)(void *);   // ... and what it runs there
+int32_t g_handler_status;
+int g_handler_out;
+int g_handler_depth;
+void on_usr1(int) {
+  Inner b{21, 0};
+  g_handler_depth = sdrad_depth();
+  g_handler_status = __sdrad_call_with(g_target, g_target_entry, &b, sizeof b);
+  g_handler_out = b.out;
+}
+
+struct Outer {
+  int before, after;
+};
+// The interrupted domain: raises the signal, then finishes its own work.
+void raise_then_work(Outer *b) {
+  b->before = 1;
+  raise(SIGUSR1);
+  b->after = b->before + 41;
+}
+
+struct Handler {
+  struct sigaction old;
+  Handler() {
+    struct sigaction sa {};
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, &old);
+    g_handler_status = -1;
+    g_handler_out = 0;
+    g_handler_depth = -1;
+  }
+  ~Handler() { sigaction(SIGUSR1, &old, nullptr); }
+};
+
+bool usr1_blocked() {
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, nullptr, &now);
+  return sigismember(&now, SIGUSR1);
+}
+}  // namespace
+
+TEST(SignalHandlerCall, HandlerInterruptingADomainCallsAnotherDomainAsRoot) {
+  Handler h;
+  g_target = domain("sighandler.other");
+  g_target_entry = twice;
+  InDomain<Outer> d(domain("sighandler.interrupted", SDRAD_POLICY_SYSCALLS_ANY));
+  ASSERT_EQ(d.run(raise_then_work), 0);  // not discarded
+  EXPECT_EQ(d.b->after, 42);
+  EXPECT_EQ(g_handler_depth, 0);         // root, for the handler
+  EXPECT_EQ(g_handler_status, 0);
+  EXPECT_EQ(g_handler_out, 42);
+  EXPECT_FALSE(usr1_blocked());
+  EXPECT_EQ(sdrad_depth(), 0);
+}
+
+TEST(SignalHandlerCall, FaultInTheHandlersCallLeavesTheInterruptedCall) {
+  Handler h;
+  g_target = domain("sighandler.faulting");
+  g_target_entry = aborts;
+  InDomain<Outer> d(domain("sighandler.interrupted2", SDRAD_POLICY_SYSCALLS_ANY));
+  ASSERT_EQ(d.run(raise_then_work), 0);
+  EXPECT_EQ(d.b->after, 42);
+  EXPECT_EQ(g_handler_status, SDRAD_FAULT_ABORT);
+  EXPECT_FALSE(usr1_blocked());
+}
+
+TEST(SignalHandlerCall, HandlerCallIntoTheInterruptedDomainIsRefusedAsNesting) {
+  Handler h;
+  int64_t self = domain("sighandler.self", SDRAD_POLICY_SYSCALLS_ANY);
+  g_target = self;
+  g_target_entry = twice;
+  InDomain<Outer> d(self);
+  ASSERT_EQ(d.run(raise_then_work), 0);
+  EXPECT_EQ(d.b->after, 42);
+  EXPECT_EQ(g_handler_status, SDRAD_E_NESTING);
+  EXPECT_FALSE(usr1_blocked());
+}
