@@ -28,6 +28,8 @@
 #define SP_CANARY_SECRET 24
 #define SP_AVX2         248
 #define SP_LIBC_LAZY    64
+#define SP_ROOT_HEAP_BASE 184          /* the pku matrix's checks only */
+#define SP_ROOT_HEAP_SIZE 192
 #define SP_TLS_WATCHED_OFF 72         /* five words (state.h: kTlsWatched) */
 
 /* struct ThreadState (state.h) */

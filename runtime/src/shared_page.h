@@ -73,7 +73,9 @@ static_assert(offsetof(SharedPage, initialized) == SP_INITIALIZED && offsetof(Sh
                   offsetof(SharedPage, confine) == SP_CONFINE && offsetof(SharedPage, sud_ro) == SP_SUD_RO && offsetof(SharedPage, exit_head_addr) == SP_EXIT_HEAD &&
                   offsetof(SharedPage, ts_base) == SP_TS_BASE && offsetof(SharedPage, ts_size) == SP_TS_SIZE &&
                   offsetof(SharedPage, bind_threads) == SP_BIND_THREADS && offsetof(SharedPage, sud_rw) == SP_SUD_RW &&
-                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY && offsetof(SharedPage, tls_watched_off) == SP_TLS_WATCHED_OFF,
+                  offsetof(SharedPage, libc_lazy) == SP_LIBC_LAZY && offsetof(SharedPage, tls_watched_off) == SP_TLS_WATCHED_OFF &&
+                  offsetof(SharedPage, root_heap_base) == SP_ROOT_HEAP_BASE &&
+                  offsetof(SharedPage, root_heap_size) == SP_ROOT_HEAP_SIZE,
               "asm_offsets.h: SharedPage");
 extern SharedPage g_shared __asm__("sdrad_shared_page") SDRAD_HIDDEN;
 
