@@ -1556,6 +1556,7 @@ static const Row kRows[] = {
     {"rt11_wrfsbase_domain_thread_then_fault", BLOCKED, true, true, D_MAIN, r_rt11_wrfsbase_domain_thread_then_fault, 0},
     {"rt11_forged_cookie_file_while_root_opens_fifo", BLOCKED, true, false, D_MAIN, r_rt11_forged_cookie_file_while_root_opens_fifo, 0},
     {"rt11_sibling_rewrites_exit_list_during_exit", BLOCKED, true, false, D_MAIN, r_rt11_sibling_rewrites_exit_list_during_exit, 0},
+    {"rt11_gate_depth_below_chosen_stack", BLOCKED, true, false, D_MAIN, r_rt11_gate_depth_below_chosen_stack, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
