@@ -75,6 +75,32 @@ ssize_t caller_strlen(const ThreadState *ts, const char *s, size_t max) {
   return (ssize_t)max;
 }
 
+// A gate elevated for a caller running with `caller` as its PKRU.  The
+// thread state was found by the FS base, which a domain with code execution
+// sets itself (WRFSBASE: no system call, nothing confinement sees).  With a
+// root thread's FS base, the state says depth 0 and the gate would act for
+// root: every caller check passes (row rt11_wrfsbase_root_thread_copy_out_to_root:
+// __sdrad_copy_out wrote a root global).  With the FS base of a thread inside
+// a domain, the gate would act with that domain's rights (row
+// rt11_wrfsbase_domain_thread_copy_out_to_its_domain: its heap written).  A
+// thread inside a domain calls gates with the PKRU the runtime installed for
+// it (cur_pkru: push_frame, pop_frame, the libc key's opening, the compat
+// API keep it with every WRPKRU; program signal handlers run elevated and
+// elevate no gate).  At depth 0, a caller that may not write root memory on
+// a state that may is not that state's thread (or a thread started inside a
+// domain, without confinement).  Either way the gate refuses (0).  Nothing
+// can be reported here: the thread's own state is unknown, and its system
+// calls meet its selector ("block") with a foreign state, so the refusal is
+// the gate's error, SDRAD_E_BAD_ARGUMENT.  Instances that share a key (keys
+// ran out) are not told apart.
+extern "C" SDRAD_HIDDEN int sdrad_gate_state_fits_caller(uint32_t caller) {
+  const ThreadState *ts = thread_state_if_any();
+  if (!ts) return 1;
+  if (ts->depth > 0) return caller == ts->cur_pkru;
+  uint32_t wd = g_shared.root_wd_bits;
+  return (caller & wd) != wd || (ts->cur_pkru & wd) == wd;
+}
+
 // The calling domain handed a gate something it may not use: rewind it.
 [[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p) {
   sdrad_fault f;

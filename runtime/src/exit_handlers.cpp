@@ -31,6 +31,8 @@
 #include "exit_handlers.h"
 
 #include <dlfcn.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,6 +64,7 @@ struct List {
 List g_exit_list, g_quick_list;
 std::atomic<int> g_lock;
 bool g_runner_done;
+bool g_in_runner;  // root's handlers running: registrations go to root's list
 
 // glibc's blocks as frozen (up to kFrozen of them: more than 32 * kFrozen
 // handlers before the runtime started leaves the guard off).
@@ -182,20 +185,53 @@ void frozen_refresh() {
   spin_unlock(g_lock);
 }
 
+// After root's handlers, glibc's exit loop goes on with its own list, which
+// it re-reads after each handler.  A domain still running on another thread
+// could write it meanwhile (key-0 or libc-key data): count an entry back in
+// at the runner's slot, or aim the list head elsewhere, and glibc ran it with
+// root rights (row rt11_sibling_rewrites_exit_list_during_exit).  So the
+// pages of glibc's blocks and of its list head get the root key (PKU; they
+// also hold libc data domains write, such as the standard streams' locks:
+// a domain on another thread that touches them from now on faults), then
+// the list is put back as glibc must find it after the runner: the frozen
+// entries below the runner's slot, that slot free, the count at it.
+void exit_list_seal() {
+  if (g_shared.pku && g_shared.root_key > 0) {
+    auto seal = [](uintptr_t a, size_t n) {
+      uintptr_t lo = a & ~(uintptr_t)4095, hi = (a + n + 4095) & ~(uintptr_t)4095;
+      if (raw_syscall6(SYS_pkey_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE, g_shared.root_key, 0, 0) != 0)
+        log_line("glibc's exit-handler list at %p could not be sealed at exit", (void *)a);
+    };
+    seal(g_shared.exit_head_addr, sizeof(uintptr_t));
+    for (int b = 0; b < g_n_frozen; ++b) seal((uintptr_t)g_frozen[b].at, sizeof(GlibcExitList));
+  }
+  GlibcExitList *head = g_frozen[0].at;
+  *(GlibcExitList **)g_shared.exit_head_addr = head;
+  head->fns[g_frozen[0].copy.idx - 1].flavor = kEfFree;  // the runner's slot (glibc took it)
+  head->idx = g_frozen[0].copy.idx - 1;
+  frozen_restore(false);
+}
+
 // glibc's handler, registered last: glibc runs it first at exit.
 void runner(void *, int status) {
   if (from_domain()) return;  // a domain called exit: root's handlers are not run with its rights
   // From here glibc counts its list down: no longer compared on returns (an
   // isolated call made by an exit handler is not a fault for it);
-  // registrations made meanwhile go to glibc's list, which runs them next.
+  // registrations made meanwhile go to root's list, which runs them next.
+  __atomic_store_n(&g_in_runner, true, __ATOMIC_RELEASE);
   __atomic_store_n(&g_exit_guard.armed, false, __ATOMIC_RELEASE);
   exit_words_unguard();
   frozen_restore(false);
   run_handlers(g_exit_list, nullptr, status);
+  __atomic_store_n(&g_in_runner, false, __ATOMIC_RELEASE);
+  exit_list_seal();
   __atomic_store_n(&g_runner_done, true, __ATOMIC_RELEASE);
 }
 
-bool armed() { return g_exit_guard.armed && !__atomic_load_n(&g_runner_done, __ATOMIC_ACQUIRE); }
+bool armed() {
+  return (g_exit_guard.armed || __atomic_load_n(&g_in_runner, __ATOMIC_ACQUIRE)) &&
+         !__atomic_load_n(&g_runner_done, __ATOMIC_ACQUIRE);
+}
 
 bool refuse(const char *what) {
   say("%s called inside a domain: refused (it would run with root rights at exit)", what);

@@ -22,12 +22,54 @@
 
 namespace sdrad {
 
+std::atomic<int> g_file_opening;  // root threads inside an interposed opener (malloc.cpp reads it)
+
 namespace {
 std::atomic<int> g_lock;
 FILE **g_files;  // root heap
 size_t g_n, g_cap;
 bool g_active;
-std::atomic<int> g_opening;  // root threads inside an interposed opener
+std::atomic<int> &g_opening = g_file_opening;
+
+// The blocks root's malloc gave each root thread inside an opener: the FILE
+// glibc links into its list before the opener returns (and before it is
+// recorded) is one of them.  Only these are kept by a walk meanwhile: any
+// other unrecorded FILE in the root heap may be bytes a domain chose
+// (its result, copied out into a root buffer), linked by the domain while
+// root waits in fopen (row rt11_forged_cookie_file_while_root_opens_fifo:
+// a FIFO without a writer keeps the window open).  Own lock: note() calls
+// malloc under g_lock.
+struct Opener {
+  const ThreadState *ts;
+  int n;
+  const void *blocks[8];
+};
+constexpr int kOpeners = 16;
+Opener g_openers[kOpeners];  // runtime data (root key)
+std::atomic<int> g_open_lock;
+
+Opener *opener_of(const ThreadState *ts) {
+  for (Opener &o : g_openers)
+    if (o.ts == ts) return &o;
+  return nullptr;
+}
+
+void opener_begin() {
+  const ThreadState *ts = thread_state();
+  spin_lock(g_open_lock);
+  Opener *o = ts ? opener_of(nullptr) : nullptr;
+  if (o) o->ts = ts, o->n = 0;
+  spin_unlock(g_open_lock);
+  if (!o) log_line("more than %d root threads inside fopen & co.: a stream-list walk meanwhile takes this FILE off", kOpeners);
+}
+
+void opener_end() {
+  const ThreadState *ts = thread_state_if_any();
+  if (!ts) return;
+  spin_lock(g_open_lock);
+  if (Opener *o = opener_of(ts)) o->ts = nullptr, o->n = 0;
+  spin_unlock(g_open_lock);
+}
 
 bool from_root() {
   if (g_shared.pku) return rdpkru_raw() == 0;
@@ -82,6 +124,26 @@ Fn next(const char *name) {
   return f;
 }
 }  // namespace
+
+// Root's malloc while some root thread is inside an opener (malloc.cpp).
+void file_record_alloc(const void *p, size_t n) {
+  if (!p || n < sizeof(FILE)) return;
+  const ThreadState *ts = thread_state_if_any();
+  if (!ts) return;
+  spin_lock(g_open_lock);
+  if (Opener *o = opener_of(ts))
+    if (o->n < (int)(sizeof o->blocks / sizeof o->blocks[0])) o->blocks[o->n++] = p;
+  spin_unlock(g_open_lock);
+}
+
+bool file_record_being_opened(const FILE *f) {
+  bool found = false;
+  spin_lock(g_open_lock);
+  for (const Opener &o : g_openers)
+    for (int i = 0; o.ts && i < o.n && !found; ++i) found = o.blocks[i] == f;
+  spin_unlock(g_open_lock);
+  return found;
+}
 
 bool file_record_active() { return g_active; }
 bool file_record_opening() { return g_opening.load() != 0; }
@@ -164,15 +226,18 @@ void file_record_resolve() {
 }  // namespace sdrad
 
 // The FILE is on glibc's list before it is recorded: a walk meanwhile
-// (file_record_opening) keeps plausible unrecorded root-heap FILEs.  A
+// (file_record_opening) keeps an unrecorded root-heap FILE only if it is
+// one of the blocks root's malloc gave this opener (opener_begin/end).  A
 // domain's call touches no runtime data (its FILE is not recorded).
 #define SDRAD_OPENER(ret, name, params, args)                          \
   extern "C" __attribute__((weak)) SDRAD_EXPORT ret name params {     \
     if (!from_root()) return real_##name() args;                       \
+    opener_begin();                                                    \
     g_opening.fetch_add(1);                                            \
     ret f = real_##name() args;                                        \
     note(f);                                                           \
     g_opening.fetch_sub(1);                                            \
+    opener_end();                                                      \
     return f;                                                          \
   }
 

@@ -13,6 +13,11 @@
 
 using namespace sdrad;
 
+namespace sdrad {
+extern std::atomic<int> g_file_opening;            // file_record.cpp
+void file_record_alloc(const void *p, size_t n);  // file_record.cpp
+}  // namespace sdrad
+
 namespace {
 
 struct RootLock {
@@ -127,7 +132,11 @@ inline Heap *domain_heap() {
 void *do_malloc(size_t n) {
   if (Heap *h = domain_heap()) return heap_malloc(h, n);
   if (shared_mode()) return shared_malloc(n);
-  return root_malloc(n);
+  void *p = root_malloc(n);
+  // A root thread inside fopen & co.: the FILE it opens is one of its
+  // blocks (file_record.cpp, the stream-list walk meanwhile).
+  if (__builtin_expect(g_file_opening.load(std::memory_order_relaxed) != 0, 0)) file_record_alloc(p, n);
+  return p;
 }
 
 void do_free(void *p, const char *what) {

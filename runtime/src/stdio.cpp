@@ -441,7 +441,9 @@ bool stdio_io_list_repair(const Instance *caller) {
   _IO_list_lock();
   FILE **link = g_io_list_all;
   while (FILE *f = *link) {
-    bool keep = std_file(f) || (record ? file_recorded(f) || (file_record_opening() && root_heap_file(f)) : root_heap_file(f));
+    bool keep = std_file(f) || (record ? file_recorded(f) || (file_record_opening() && root_heap_file(f) &&
+                                                               file_record_being_opened(f))
+                                       : root_heap_file(f));
     if (keep && ++kept < 4096) {
       link = &f->_chain;
       continue;

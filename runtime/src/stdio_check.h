@@ -162,6 +162,9 @@ void file_record_start();
 bool file_record_active();   // false: not interposed (static libc)
 bool file_record_opening();  // a root thread is inside fopen & co. now
 bool file_recorded(const FILE *f);
+// A block root's malloc gave a root thread inside fopen & co.: what the FILE
+// being opened may be (the walk keeps no other unrecorded FILE meanwhile).
+bool file_record_being_opened(const FILE *f);
 void file_record_prune(bool (*on_list)(const FILE *));
 struct Instance;
 bool stdio_io_list_repair(const Instance *caller);  // false: a forged link was taken out

@@ -1398,6 +1398,7 @@ static const Row kRows[] = {
 #include "redteam9_rows.inc"
 #include "redteam9b_rows.inc"
 #include "redteam10_rows.inc"
+#include "redteam11_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1547,6 +1548,17 @@ static const Row kRows[] = {
     {"rt10_key0_page_after_pthread_create", BLOCKED, true, false, D_MAIN, r_rt10_key0_page_after_pthread_create, 0},
     {"rt10_thread_stack_in_root_heap_untags_heap", BLOCKED, true, false, D_MAIN, r_rt10_thread_stack_in_root_heap_untags_heap, 0},
     {"rt10_sibling_rewrites_block_copy_on_return", BLOCKED, false, false, D_MAIN, r_rt10_sibling_rewrites_block_copy_on_return, 0},
+    // Session 11: thread identity (WRFSBASE), the fast path, memory calls (redteam11_rows.inc).
+    {"rt11_wrfsbase_root_thread_copy_out_to_root", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_copy_out_to_root, 0},
+    {"rt11_wrfsbase_root_thread_last_fault_to_root", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_last_fault_to_root, 0},
+    {"rt11_wrfsbase_root_thread_raw_mprotect_root", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_raw_mprotect_root, 0},
+    {"rt11_jump_into_call_with_past_rdpkru", BLOCKED, true, false, D_MAIN, r_rt11_jump_into_call_with_past_rdpkru, SDRAD_FAULT_GATE},
+    {"rt11_mremap_own_mapping_onto_root", BLOCKED, false, false, D_MAIN, r_rt11_mremap_own_mapping_onto_root, SDRAD_FAULT_SYSCALL},
+    {"rt11_wrfsbase_domain_thread_copy_out_to_its_domain", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_copy_out_to_its_domain, 0},
+    {"rt11_wrfsbase_domain_thread_then_fault", BLOCKED, true, true, D_MAIN, r_rt11_wrfsbase_domain_thread_then_fault, 0},
+    {"rt11_forged_cookie_file_while_root_opens_fifo", BLOCKED, true, false, D_MAIN, r_rt11_forged_cookie_file_while_root_opens_fifo, 0},
+    {"rt11_sibling_rewrites_exit_list_during_exit", BLOCKED, true, false, D_MAIN, r_rt11_sibling_rewrites_exit_list_during_exit, 0},
+    {"rt11_gate_depth_below_chosen_stack", BLOCKED, true, false, D_MAIN, r_rt11_gate_depth_below_chosen_stack, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
