@@ -20,9 +20,14 @@ namespace {
 // Object pages below this many bytes of the area get no huge pages.
 constexpr size_t kSmallHeap = (size_t)8 << 20;
 constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
-// Empty pages kept resident for reuse (512 KiB); the others go back to the
-// kernel when they empty.
-constexpr size_t kWarmPages = 8;
+// Empty pages kept resident for reuse (1 MiB); the others go back to the
+// kernel.  A trade of time for memory: on producer/consumer, where pages
+// empty and are taken again all the time, each page given back costs
+// ~60 us (the system call, its TLB shootdown and 16 page faults to use it
+// again); 8 pages: peak 1.01-1.03x glibc but time ~1.0-1.2x; 16: 1.03x
+// and 0.9-0.95x; 24: 1.05-1.1x and 0.75x (docs/performance.md, section
+// 3, "Session 11").
+constexpr size_t kWarmPages = 16;
 
 struct Area {  // at area_lo(), root key
   uint64_t magic;
