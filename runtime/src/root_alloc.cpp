@@ -20,14 +20,15 @@ namespace {
 // Object pages below this many bytes of the area get no huge pages.
 constexpr size_t kSmallHeap = (size_t)8 << 20;
 constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
-// Empty pages kept resident for reuse (1 MiB); the others go back to the
-// kernel.  A trade of time for memory: on producer/consumer, where pages
-// empty and are taken again all the time, each page given back costs
-// ~60 us (the system call, its TLB shootdown and 16 page faults to use it
-// again); 8 pages: peak 1.01-1.03x glibc but time ~1.0-1.2x; 16: 1.03x
-// and 0.9-0.95x; 24: 1.05-1.1x and 0.75x (docs/performance.md, section
-// 3, "Session 11").
-constexpr size_t kWarmPages = 16;
+// Empty pages kept resident for reuse (1.5 MiB); the others go back to
+// the kernel.  A trade of time for memory: on producer/consumer, where
+// pages empty and are taken again all the time, each page given back
+// costs ~60 us (the system call, its TLB shootdown and 16 page faults to
+// use it again).  Medians of 8 alternating runs, 2 pairs (1 pair), time
+// and peak / glibc: 16 pages 1.11x (0.89x) and 1.04x (1.06x); 20: 1.02x
+// (0.86x) and 1.03x (1.07x); 24: 0.96x (0.80x) and 1.05x (1.07x); 8 was
+// slower than glibc (docs/performance.md, section 3, "Session 11").
+constexpr size_t kWarmPages = 24;
 
 struct Area {  // at area_lo(), root key
   uint64_t magic;
