@@ -9,6 +9,7 @@
 
 #include <new>
 
+#include "confine.h"
 #include "root_alloc.h"
 
 namespace sdrad {
@@ -19,13 +20,25 @@ namespace {
 // Object pages below this many bytes of the area get no huge pages.
 constexpr size_t kSmallHeap = (size_t)8 << 20;
 constexpr uint64_t kAreaMagic = 0x53445261536d6c6cull;  // "SDRaSmll"
+// Empty pages kept resident for reuse (1.5 MiB); the others go back to
+// the kernel.  A trade of time for memory: on producer/consumer, where
+// pages empty and are taken again all the time, each page given back
+// costs ~60 us (the system call, its TLB shootdown and 16 page faults to
+// use it again).  Medians of 8 alternating runs, 2 pairs (1 pair), time
+// and peak / glibc: 16 pages 1.11x (0.89x) and 1.04x (1.06x); 20: 1.02x
+// (0.86x) and 1.03x (1.07x); 24: 0.96x (0.80x) and 1.05x (1.07x); 8 was
+// slower than glibc (docs/performance.md, section 3, "Session 11").
+constexpr size_t kWarmPages = 24;
 
 struct Area {  // at area_lo(), root key
   uint64_t magic;
   size_t first_page;     // pages below it hold this header and the descriptors
   size_t next_fresh;     // never-used pages start here
-  Page *free_pages;      // released pages (linked through Page::next)
+  Page *free_pages;      // released pages given back to the kernel (linked through Page::next)
   RootCache *abandoned;  // heaps of exited threads, adopted by new ones
+  Page *warm;            // released pages still resident, at most kWarmPages
+  size_t warm_count;     // written under the root lock, read without it
+  uintptr_t thp_from;    // object pages from here on have huge pages
 };
 
 inline Area *area() { return (Area *)area_lo(); }
@@ -43,6 +56,8 @@ Area *area_locked() {
   a->next_fresh = a->first_page;
   a->free_pages = nullptr;
   a->abandoned = nullptr;
+  a->warm = nullptr;
+  a->warm_count = 0;
   a->magic = kAreaMagic;
   heap_set_cap(root_heap(), area_lo() - g_shared.root_heap_base);
   // Transparent huge pages for the object pages past the first
@@ -52,11 +67,15 @@ Area *area_locked() {
   // touches a huge page, and a larger one has at most one partly used huge
   // page more resident.  SDRAD_ROOT_HEAP_THP=0: off.
   const char *thp = getenv("SDRAD_ROOT_HEAP_THP");
+  uintptr_t end = area_lo() + (n << kPageShift);
+  a->thp_from = end;
   if (!thp || strcmp(thp, "0") != 0) {
     uintptr_t objects = area_lo() + (a->first_page << kPageShift);
     uintptr_t hp = align_up(objects + kSmallHeap, (uintptr_t)2 << 20);
-    uintptr_t end = area_lo() + (n << kPageShift);
-    if (hp < end) madvise((void *)hp, end - hp, MADV_HUGEPAGE);
+    if (hp < end) {
+      madvise((void *)hp, end - hp, MADV_HUGEPAGE);
+      a->thp_from = hp;
+    }
   }
   return a;
 }
@@ -65,8 +84,11 @@ Area *area_locked() {
 Page *page_get(RootCache *c, int k) {
   root_lock();
   Area *a = area_locked();
-  Page *pg = a->free_pages;
+  Page *pg = a->warm;
   if (pg) {
+    a->warm = pg->next;
+    __atomic_store_n(&a->warm_count, a->warm_count - 1, __ATOMIC_RELAXED);
+  } else if ((pg = a->free_pages)) {
     a->free_pages = pg->next;
   } else if (a->next_fresh < area_pages()) {
     pg = (Page *)(area_lo() + kPage) + a->next_fresh++;
@@ -86,19 +108,46 @@ Page *page_get(RootCache *c, int k) {
   return pg;
 }
 
-void page_release_locked(Page *pg) {
+// Gives an empty page's memory back to the kernel: the next class to use
+// it touches only what it carves.  Without this, a page that some class
+// once filled stays resident for good, and as pages empty and are taken
+// again by other classes and threads, ever more of them are wholly
+// resident (docs/performance.md, section 3, "Session 11").
+// Not for pages in the huge-page part of the area: that would split the
+// huge pages that make large heaps fast, and a heap that large has a
+// larger peak than the 64 KiB steps this saves.
+void page_drop(const Page *pg) {
+  uintptr_t base = page_base(pg), top = align_up(pg->bump, (uintptr_t)4096);
+  if (top <= base || base >= area()->thp_from) return;
+  SelectorAllowed allow;  // may run in a gate with a confined domain's selector on "block"
+  madvise((void *)base, top - base, MADV_DONTNEED);
+}
+
+// An empty page back to the area: one of the kWarmPages kept resident (a
+// page that empties and is taken again soon costs no system call and no
+// page faults), or given back (page_drop) onto the cold list.  dropped:
+// page_drop was already done, outside the lock.
+void page_release_locked(Page *pg, bool dropped) {
+  Area *a = area_locked();
+  bool warm = !dropped && a->warm_count < kWarmPages;
+  if (!warm && !dropped) page_drop(pg);
   pg->cls = 0;
   pg->owner = nullptr;
   pg->free = nullptr;
   pg->bump = pg->end = 0;
-  Area *a = area_locked();
-  pg->next = a->free_pages;
-  a->free_pages = pg;
+  Page *&list = warm ? a->warm : a->free_pages;
+  pg->next = list;
+  list = pg;
+  if (warm) __atomic_store_n(&a->warm_count, a->warm_count + 1, __ATOMIC_RELAXED);
 }
 
 void page_release(Page *pg) {
+  // The system call outside the root lock when the warm pages are all
+  // there (read without the lock: at worst one page more or less is kept).
+  bool drop = __atomic_load_n(&area()->warm_count, __ATOMIC_RELAXED) >= kWarmPages;
+  if (drop) page_drop(pg);
   root_lock();
-  page_release_locked(pg);
+  page_release_locked(pg, drop);
   root_unlock();
 }
 
@@ -207,7 +256,7 @@ void free_slow(RootCache *c, Page *pg, bool locked) {
   }
   if (pg->used == 0 && pg != c->cur[k]) {
     list_remove(c, pg);
-    if (locked) page_release_locked(pg);
+    if (locked) page_release_locked(pg, false);
     else page_release(pg);
   }
 }
@@ -273,8 +322,17 @@ size_t pages_in_use() {
   Area *a = area_locked();
   size_t n = a->next_fresh - a->first_page;
   for (Page *pg = a->free_pages; pg; pg = pg->next) --n;
+  for (Page *pg = a->warm; pg; pg = pg->next) --n;
   root_unlock();
   return n;
+}
+
+uintptr_t huge_pages_from() {
+  if (!area_pages()) return 0;
+  root_lock();
+  uintptr_t from = area_locked()->thp_from;
+  root_unlock();
+  return from;
 }
 
 size_t usable_size(const void *p) { return class_size(checked_page(p)->cls); }

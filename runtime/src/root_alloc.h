@@ -112,6 +112,7 @@ RootCache *cache_create();                   // this thread's heap (adopted or n
 void area_init();                            // caps the boundary-tag heap below the area
 size_t usable_size(const void *p);           // validates p
 size_t pages_in_use();                       // pages held by threads' heaps (tests)
+uintptr_t huge_pages_from();                 // object pages from here on: huge pages, never given back (tests)
 
 // Validates a pointer into the area handed to free/realloc: a live object
 // of a small-object page.  Reports and aborts otherwise.

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <map>
 #include <random>
@@ -153,6 +154,44 @@ TEST(RootAlloc, ThreadExitReturnsItsEmptyPages) {
     for (void *p : v) free(p);
   }).join();
   EXPECT_EQ(small::pages_in_use(), before);
+}
+
+// A page that empties goes back to the kernel (MADV_DONTNEED), except a
+// few kept for reuse: a page some class once filled does not stay
+// resident for another class that needs less of it (docs/design.md).
+TEST(RootAlloc, EmptiedPagesGoBackToTheKernel) {
+  constexpr int kPages = 64;
+  const size_t kSize = small::class_size(small::class_of(4096));
+  const size_t kPerPage = small::kPageSize / kSize;
+  std::set<uintptr_t> pages;
+  std::thread([&] {
+    std::vector<void *> v;
+    for (size_t i = 0; i < kPages * kPerPage; ++i) {
+      void *p = malloc(kSize);
+      memset(p, 1, kSize);
+      v.push_back(p);
+      pages.insert(small::page_addr(p));
+    }
+    for (void *p : v) free(p);
+  }).join();
+  // Only pages below the huge-page part of the area are given back (a test
+  // run alone uses a few MiB of the area, below it).
+  int eligible = 0, resident = 0;
+  for (uintptr_t pg : pages) {
+    if (pg >= small::huge_pages_from()) continue;
+    ++eligible;
+    unsigned char vec[small::kPageSize / 4096];
+    ASSERT_EQ(mincore((void *)pg, small::kPageSize, vec), 0);
+    for (unsigned char r : vec)
+      if (r & 1) {
+        ++resident;
+        break;
+      }
+  }
+  // After other tests in the same process the area may be past that.
+  if (eligible < 48) GTEST_SKIP() << "only " << eligible << " pages below the huge pages: run alone (as ctest does)";
+  // At most 24 pages are kept warm (kWarmPages in root_alloc.cpp).
+  EXPECT_LE(resident, 24) << "of " << eligible << " emptied pages, " << resident << " are still resident";
 }
 
 TEST(RootAlloc, AnExitedThreadsHeapIsAdoptedByTheNextThread) {
