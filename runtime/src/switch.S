@@ -592,9 +592,36 @@ sdrad_soft_fault_gate:
         cld                             /* the rewind's memsets (ELEVATE: also without PKU) */
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
+        xor     ecx, ecx
+        RDPKRU
+        mov     r11d, eax               /* the caller's PKRU (0: the runtime's own) */
         ELEVATE_MARKED
-        mov     edi, r10d
+        /* From a domain, the state the FS base names must fit the caller's
+           PKRU, as at the gates: a domain that set another thread's FS base
+           (WRFSBASE) would have that thread's call rewound and run its root
+           code (row rt11_wrfsbase_domain_thread_then_copy_fault).  If not,
+           a real fault with the caller's rights: the kernel delivers it on
+           this thread's own alternate stack, by which SIGNAL_ENTRY finds
+           the thread (signals.cpp, sdrad_signal_foreign_block). */
+        test    r11d, r11d
+        jz      2f
+        push    r10
+        push    r11
+        sub     rsp, 8
+        mov     edi, r11d
+        call    sdrad_gate_state_fits_caller
+        add     rsp, 8
+        pop     r11
+        pop     r10
+        test    eax, eax
+        jz      3f
+2:      mov     edi, r10d
 1:      jmp     sdrad_soft_fault_impl
+3:      mov     eax, r11d
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        ud2
         .cfi_endproc
         .size   sdrad_soft_fault_gate, . - sdrad_soft_fault_gate
 
