@@ -694,3 +694,28 @@ extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info,
   uc->uc_stack.ss_flags = 0;
   return copy;
 }
+
+// SIGNAL_ENTRY, when the stack is a runtime alternate-stack block that is
+// not the one of the state the FS base names.  A domain can set the FS base
+// itself (WRFSBASE, no system call) to another thread's, so that a fault it
+// then raises would be charged to that thread (row
+// rt11_wrfsbase_domain_thread_then_fault).  A delivery the kernel made
+// (entered with its handler PKRU, `entry_pkru`) is on the alternate stack
+// the kernel keeps for this thread, which a domain cannot change without a
+// system call: the block names the thread.  Its FS base is put back, so the
+// gate violation that follows rewinds this thread's own domain.  Anything
+// else (a domain calling an entry with its stack in another thread's block:
+// row rt8_signal_entry_on_other_threads_block) is left as it is.
+extern "C" SDRAD_HIDDEN void sdrad_signal_foreign_block(uintptr_t block, uint32_t entry_pkru) {
+  using namespace sdrad;
+  if (entry_pkru != 0x55555554u || g_shared.bind_threads != 1) return;
+  uintptr_t fs = thread_fs_base();
+  size_t n = g_shared.ts_size / sizeof(ThreadState);
+  for (size_t i = 0; i < n; ++i) {
+    ThreadState *c = (ThreadState *)g_shared.ts_base + i;
+    if (!c->in_use || (uintptr_t)c->altstack != block || c->fs_base == fs) continue;
+    __asm__ volatile("wrfsbase %0" ::"r"(c->fs_base) : "memory");
+    log_line("signal on thread %d with another thread's FS base %p: its own put back", (int)c->tid, (void *)fs);
+    return;
+  }
+}

@@ -466,6 +466,7 @@ sdrad_call_on_stack:
            gates do (a page it may not write faults as the domain's). */
         xor     ecx, ecx
         RDPKRU
+        mov     r11d, eax               /* the entry PKRU, for 7: below */
         test    eax, eax
         jz      2f
         cmp     eax, 0x55555554
@@ -497,7 +498,11 @@ sdrad_call_on_stack:
 8:      push    rdi
         push    rsi
         push    r10
+        push    r11
+        sub     rsp, 8
         call    sdrad_thread_altstack_slow
+        add     rsp, 8
+        pop     r11
         pop     r10
         pop     rsi
         pop     rdi
@@ -505,10 +510,18 @@ sdrad_call_on_stack:
 7:      mov     rcx, rsp
         and     rcx, -2 * ALT_ROOT      /* the block (aligned to its size) */
         cmp     rcx, rax
-        jne     sdrad_gate_violation
+        jne     4f
         lea     r11, [rip + \handler]
         lea     r10, [rip + 5f]
         jmp     sdrad_signal_root_stack
+        /* Not the block of the state the FS base names: a domain may have
+           set another thread's FS base (WRFSBASE); a kernel delivery puts
+           this thread's back (signals.cpp) before the violation is charged. */
+4:      mov     rdi, rcx
+        mov     esi, r11d
+        sub     rsp, 8
+        call    sdrad_signal_foreign_block
+        jmp     sdrad_gate_violation
 6:      sub     rsp, 8
         .cfi_adjust_cfa_offset 8
         call    \handler
@@ -579,9 +592,36 @@ sdrad_soft_fault_gate:
         cld                             /* the rewind's memsets (ELEVATE: also without PKU) */
         SKIP_IF_NO_PKU 1f
         mov     r10d, edi
+        xor     ecx, ecx
+        RDPKRU
+        mov     r11d, eax               /* the caller's PKRU (0: the runtime's own) */
         ELEVATE_MARKED
-        mov     edi, r10d
+        /* From a domain, the state the FS base names must fit the caller's
+           PKRU, as at the gates: a domain that set another thread's FS base
+           (WRFSBASE) would have that thread's call rewound and run its root
+           code (row rt11_wrfsbase_domain_thread_then_copy_fault).  If not,
+           a real fault with the caller's rights: the kernel delivers it on
+           this thread's own alternate stack, by which SIGNAL_ENTRY finds
+           the thread (signals.cpp, sdrad_signal_foreign_block). */
+        test    r11d, r11d
+        jz      2f
+        push    r10
+        push    r11
+        sub     rsp, 8
+        mov     edi, r11d
+        call    sdrad_gate_state_fits_caller
+        add     rsp, 8
+        pop     r11
+        pop     r10
+        test    eax, eax
+        jz      3f
+2:      mov     edi, r10d
 1:      jmp     sdrad_soft_fault_impl
+3:      mov     eax, r11d
+        xor     ecx, ecx
+        xor     edx, edx
+        WRPKRU
+        ud2
         .cfi_endproc
         .size   sdrad_soft_fault_gate, . - sdrad_soft_fault_gate
 
