@@ -710,12 +710,8 @@ extern "C" SDRAD_HIDDEN void sdrad_signal_foreign_block(uintptr_t block, uint32_
   using namespace sdrad;
   if (entry_pkru != 0x55555554u || g_shared.bind_threads != 1) return;
   uintptr_t fs = thread_fs_base();
-  size_t n = g_shared.ts_size / sizeof(ThreadState);
-  for (size_t i = 0; i < n; ++i) {
-    ThreadState *c = (ThreadState *)g_shared.ts_base + i;
-    if (!c->in_use || (uintptr_t)c->altstack != block || c->fs_base == fs) continue;
-    __asm__ volatile("wrfsbase %0" ::"r"(c->fs_base) : "memory");
-    log_line("signal on thread %d with another thread's FS base %p: its own put back", (int)c->tid, (void *)fs);
-    return;
-  }
+  ThreadState *c = thread_state_find([&](const ThreadState *t) { return (uintptr_t)t->altstack == block; });
+  if (!c || c->fs_base == fs) return;
+  __asm__ volatile("wrfsbase %0" ::"r"(c->fs_base) : "memory");
+  log_line("signal on thread %d with another thread's FS base %p: its own put back", (int)c->tid, (void *)fs);
 }

@@ -339,6 +339,18 @@ inline ThreadState *thread_state() {  // validated; creates on first use
   if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;
   return thread_state_lookup(true);
 }
+// The first thread state in use that `match` accepts, nullptr if none: a
+// lock-free scan of the whole root-owned array (entries are handed out
+// under the state lock; a thread writes only its own entry).
+template <class Match>
+ThreadState *thread_state_find(Match match) {
+  size_t n = g_shared.ts_size / sizeof(ThreadState);
+  for (size_t i = 0; i < n; ++i) {
+    ThreadState *c = (ThreadState *)g_shared.ts_base + i;
+    if (__atomic_load_n(&c->in_use, __ATOMIC_RELAXED) && match(c)) return c;
+  }
+  return nullptr;
+}
 inline ThreadState *thread_state_if_any() {  // validated; nullptr if none
   ThreadState *ts = t_ts;
   if (__builtin_expect(ts && ts_valid(ts), 1)) return ts;

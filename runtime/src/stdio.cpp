@@ -123,12 +123,7 @@ bool lock_left_held(const void *lock) {
 uintptr_t g_main_tcb;
 bool known_thread(uintptr_t tcb) {
   if (tcb == g_main_tcb) return true;
-  size_t n = g_shared.ts_size / sizeof(ThreadState);
-  for (size_t i = 0; i < n; ++i) {
-    const ThreadState *c = (const ThreadState *)g_shared.ts_base + i;
-    if (c->magic == kTsMagic && c->in_use && c->fs_base == tcb) return true;
-  }
-  return false;
+  return thread_state_find([&](const ThreadState *c) { return c->magic == kTsMagic && c->fs_base == tcb; });
 }
 // Without keys root threads that never called a domain have no thread
 // state: there a made-up owner is recognised only when it cannot be a
