@@ -101,6 +101,17 @@ extern "C" SDRAD_HIDDEN int sdrad_gate_state_fits_caller(uint32_t caller) {
   return (caller & wd) != wd || (ts->cur_pkru & wd) == wd;
 }
 
+// DROP_AND_RUN's return (switch.S), elevated from `from`: the state the FS
+// base names must be inside a call whose domain runs with exactly that PKRU.
+// A domain that took another thread's FS base (WRFSBASE) would otherwise pop
+// that thread's frame and run its root code on this thread (rows
+// rt11_wrfsbase_domain_thread_then_return, ..._slow_return); at depth 0 (a
+// root thread's FS base) the return has no call to end.
+extern "C" SDRAD_HIDDEN int sdrad_domain_return_fits(uint32_t from) {
+  const ThreadState *ts = thread_state_if_any();
+  return ts && ts->depth > 0 && from == ts->cur_pkru;
+}
+
 // The calling domain handed a gate something it may not use: rewind it.
 [[noreturn]] void gate_refuse(ThreadState *ts, const char *what, const void *p) {
   sdrad_fault f;

@@ -84,7 +84,13 @@
         je      \slow
         cmp     dword ptr [rax + TS_DEPTH], 1
         jne     \slow                  /* nested */
-        lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
+        /* the PKRU the return elevated from (r13d, DROP_AND_RUN) is the
+           one the runtime installed for this state's call: else the FS
+           base names another thread's state, and \slow refuses it */
+        SKIP_IF_NO_PKU 26f
+        cmp     r13d, [rax + TS_CUR_PKRU]
+        jne     \slow
+26:     lea     rdx, [rax + TS_FRAMES]  /* f = &ts->frames[0] */
         mov     qword ptr [rdx + F_DEADLINE], 0 /* a late watchdog signal must not rewind it */
         /* syscall dispatch to turn off (per-call confinement): a prctl */
         mov     ecx, [rip + sdrad_shared_page + SP_CONFINE]
@@ -282,11 +288,29 @@
         popfq
 .Lflags_ok\@:
         SKIP_IF_NO_PKU 2f
+        xor     ecx, ecx
+        RDPKRU
+        mov     r13d, eax               /* the PKRU it returns from: the state's? */
         ELEVATE_MARKED
 2:      RETURN_FAST .Lret0\@
 .Lret0\@:
         xor     r12d, r12d              /* status 0, for the C++ path's checks */
 .Lret_cpp\@:
+        /* The thread state is found by the FS base, which the domain's code
+           sets itself (WRFSBASE): with that of a thread inside another
+           domain, this return would pop that thread's frame and run its
+           root code here (rows rt11_wrfsbase_domain_thread_then_return,
+           ..._slow_return).  The state must fit the PKRU the return came
+           from (caller.cpp); if not, a real fault with
+           those rights, which the kernel delivers on this thread's own
+           alternate stack (SIGNAL_ENTRY finds the thread by it). */
+        SKIP_IF_NO_PKU .Lret_fits\@
+        mov     edi, r13d
+        call    sdrad_domain_return_fits
+        test    eax, eax
+        mov     edi, r13d
+        jz      sdrad_fault_with_rights
+.Lret_fits\@:
         mov     edi, r12d               /* the status: edi, and r12d for preserve_none */
         call    sdrad_domain_returned   /* does not return */
         ud2
@@ -300,6 +324,9 @@
         call    __cxa_end_catch@PLT
         mov     r12d, 11                /* SDRAD_FAULT_EXCEPTION (sdrad.h) */
         SKIP_IF_NO_PKU .Lret_cpp\@
+        xor     ecx, ecx
+        RDPKRU
+        mov     r13d, eax
         ELEVATE_MARKED
         jmp     .Lret_cpp\@
         /* its LSDA (the Itanium C++ ABI's format, as a compiler writes it
@@ -613,17 +640,29 @@ sdrad_soft_fault_gate:
         add     rsp, 8
         pop     r11
         pop     r10
+        mov     edi, r11d
         test    eax, eax
-        jz      3f
+        jz      sdrad_fault_with_rights
 2:      mov     edi, r10d
 1:      jmp     sdrad_soft_fault_impl
-3:      mov     eax, r11d
+        .cfi_endproc
+        .size   sdrad_soft_fault_gate, . - sdrad_soft_fault_gate
+
+/* A real fault (ud2) with the rights in edi, a domain's PKRU that the
+ * caller read before elevating: the kernel delivers it on this thread's own
+ * alternate stack, by which SIGNAL_ENTRY finds the thread whatever its FS
+ * base (signals.cpp, sdrad_signal_foreign_block), and charges the domain.
+ * Nothing runs between the WRPKRU and the trap. */
+        .type   sdrad_fault_with_rights, @function
+sdrad_fault_with_rights:
+        .cfi_startproc
+        mov     eax, edi
         xor     ecx, ecx
         xor     edx, edx
         WRPKRU
         ud2
         .cfi_endproc
-        .size   sdrad_soft_fault_gate, . - sdrad_soft_fault_gate
+        .size   sdrad_fault_with_rights, . - sdrad_fault_with_rights
 
         .globl  sdrad_gate_violation
         .hidden sdrad_gate_violation

@@ -239,10 +239,9 @@ void confine_thread_exit(ThreadState *ts) {
   ts->sud_on = 0;
 }
 
-// Entry of every runtime signal handler.  Runs elevated, before any system
-// call: the selector is still "block" if a domain was interrupted.
-ThreadState *confine_signal_enter(void *uc) {
-  if (!g_shared.confine) return thread_state_if_any();
+// The selector to "allow" for the thread a runtime signal handler runs on,
+// before any system call; its state, or nullptr.
+static ThreadState *signal_selector_allow() {
   // t_ts is key-0 TLS: only a range check before the write, validation
   // after (which may need a system call).
   ThreadState *raw = t_ts;
@@ -255,6 +254,19 @@ ThreadState *confine_signal_enter(void *uc) {
     ((volatile uint8_t *)g_shared.sud_rw)[((uintptr_t)ts - g_shared.ts_base) / sizeof(ThreadState)] = kSudAllow;
     if (in_range && raw->in_use) confine_sync(raw);  // put back the other thread's selector
   }
+  return ts;
+}
+
+// Entry of every runtime signal handler.  Runs elevated, before any system
+// call: the selector is still "block" if a domain was interrupted.
+ThreadState *confine_signal_enter(void *uc) {
+  ThreadState *ts = g_shared.confine ? signal_selector_allow() : thread_state_if_any();
+  if (!ts) return nullptr;
+  // The interrupted PKRU, which confine_signal_leave puts back: kept with
+  // confinement off too (SDRAD_CONFINEMENT=0), else the leave compared the
+  // frame with a stale record and resumed the domain with it (PKRU 0 after
+  // a program's handler: test SignalHandlerCall.*, unit.signal_handler_call.
+  // unconfined, on a host with protection keys).
   if (uint32_t *p = frame_pkru(uc)) {
     if (ts->sig_depth < 8) ts->sig_pkru[ts->sig_depth] = *p;
   }

@@ -1557,6 +1557,8 @@ static const Row kRows[] = {
     {"rt11_wrfsbase_domain_thread_copy_out_to_its_domain", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_copy_out_to_its_domain, 0},
     {"rt11_wrfsbase_domain_thread_then_fault", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_then_fault, 0},
     {"rt11_wrfsbase_domain_thread_then_copy_fault", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_then_copy_fault, 0},
+    {"rt11_wrfsbase_domain_thread_then_return", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_then_return, 0},
+    {"rt11_wrfsbase_domain_thread_then_slow_return", BLOCKED, true, false, D_MAIN, r_rt11_wrfsbase_domain_thread_then_slow_return, 0},
     {"rt11_forged_cookie_file_while_root_opens_fifo", BLOCKED, true, false, D_MAIN, r_rt11_forged_cookie_file_while_root_opens_fifo, 0},
     {"rt11_sibling_rewrites_exit_list_during_exit", BLOCKED, true, false, D_MAIN, r_rt11_sibling_rewrites_exit_list_during_exit, 0},
     {"rt11_gate_depth_below_chosen_stack", BLOCKED, true, false, D_MAIN, r_rt11_gate_depth_below_chosen_stack, 0},

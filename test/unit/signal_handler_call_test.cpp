@@ -99,3 +99,36 @@ TEST(SignalHandlerCall, HandlerCallIntoTheInterruptedDomainIsRefusedAsNesting) {
   EXPECT_EQ(g_handler_status, SDRAD_E_NESTING);
   EXPECT_FALSE(usr1_blocked());
 }
+
+// The interrupted domain's rights after a program's handler returns: the
+// PKRU the signal interrupted, also with confinement off (ctest
+// unit.signal_handler_call.unconfined).  The handler's return once put back
+// a stale record there (PKRU 0: root's rights for the rest of the call).
+namespace {
+struct Rights {
+  uint32_t before, after;
+};
+uint32_t rdpkru() {
+  uint32_t eax, edx;
+  __asm__ volatile(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0));
+  return eax;
+}
+void rights_around_a_handler(Rights *b) {
+  b->before = rdpkru();
+  raise(SIGUSR1);
+  b->after = rdpkru();
+}
+void on_usr1_quiet(int) {}
+}  // namespace
+
+TEST(SignalHandlerCall, TheInterruptedDomainKeepsItsRightsAfterTheHandler) {
+  if (!pku()) GTEST_SKIP() << "needs protection keys (backend is " << sdrad_backend_name() << ")";
+  struct sigaction sa {}, old;
+  sa.sa_handler = on_usr1_quiet;
+  sigaction(SIGUSR1, &sa, &old);
+  InDomain<Rights> d(domain("sighandler.rights", SDRAD_POLICY_SYSCALLS_ANY));
+  EXPECT_EQ(d.run(rights_around_a_handler), 0);
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_NE(d.b->before, 0u);
+  EXPECT_EQ(d.b->after, d.b->before);
+}
