@@ -502,12 +502,58 @@ extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info
   confine_signal_leave(ts, uc);
 }
 
+// glibc's own signals, SIGCANCEL (32) and SIGSETXID (33), have handlers
+// glibc installs itself with rt_sigaction, not through sigaction():
+// SIGSETXID's when the process first starts a thread, SIGCANCEL's at
+// pthread_cancel.  Under PKU the kernel starts a handler with only key 0
+// open, and these read libc's data (the libc key) and the setxid caller's
+// command on its root-keyed stack: a setuid() in a threaded program (a
+// server dropping privileges) killed every other thread.  They go behind
+// the entry of the program's handlers, which elevates first.  Called after
+// glibc may have installed one (pthread_create, pthread_cancel: threads.cpp).
+namespace sdrad {
+namespace {
+struct KernelAction {  // the kernel's struct sigaction (rt_sigaction)
+  void *handler;
+  unsigned long flags;
+  void *restorer;
+  uint64_t mask;
+};
+constexpr int kLibcSignals[] = {32, 33};
+bool is_libc_signal(int sig) { return sig == 32 || sig == 33; }
+std::atomic_flag g_libc_wrap_lock = ATOMIC_FLAG_INIT;
+}  // namespace
+
+void signals_wrap_libc_handlers() {
+  if (!g_shared.pku) return;
+  while (g_libc_wrap_lock.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
+  for (int sig : kLibcSignals) {
+    KernelAction now{};
+    if (raw_syscall6(SYS_rt_sigaction, sig, 0, (long)&now, 8, 0, 0) != 0) continue;
+    if ((uintptr_t)now.handler <= 1 || now.handler == (void *)sdrad_user_signal_entry) continue;
+    struct sigaction user{};
+    user.sa_sigaction = (void (*)(int, siginfo_t *, void *))now.handler;
+    user.sa_flags = (int)now.flags;
+    memcpy(&user.sa_mask, &now.mask, sizeof now.mask);
+    g_user[sig] = user;
+    g_trampolined[sig] = true;
+    KernelAction k = now;
+    k.handler = (void *)sdrad_user_signal_entry;
+    k.flags |= SA_SIGINFO;
+    if (raw_syscall6(SYS_rt_sigaction, sig, (long)&k, 0, 8, 0, 0) != 0)
+      say("cannot put glibc's handler of signal %d behind the runtime's entry", sig);
+  }
+  g_libc_wrap_lock.clear(std::memory_order_release);
+}
+
+}  // namespace sdrad
+
 extern "C" SDRAD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   ensure_initialized();
   // A handler set from inside a domain would run with root rights (on a
   // root fault, or for any other signal): only root sets actions.
   if (act && in_domain()) refuse_in_domain("sigaction");
-  if (sig <= 0 || sig >= NSIG) return real_sigaction(sig, act, old);
+  if (sig <= 0 || sig >= NSIG || is_libc_signal(sig)) return real_sigaction(sig, act, old);  // glibc: EINVAL
   if (is_fault_signal(sig) && g_fault_signals_installed) {
     // The runtime keeps the signal; the program's handler is chained to.
     struct sigaction prev = g_previous[sig];

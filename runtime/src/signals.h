@@ -15,6 +15,9 @@ void malloc_install_hooks();
 void threads_install_hooks();
 void memory_install_hooks();
 void thread_altstack_ensure(ThreadState *ts);
+// glibc's SIGCANCEL and SIGSETXID handlers behind the runtime's entry,
+// once glibc installed them (PKU only; signals.cpp).
+void signals_wrap_libc_handlers();
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
 // PKRU of a signal's interrupted context (XSAVE area; 0 if not saved).

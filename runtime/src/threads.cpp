@@ -307,5 +307,20 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
     pending_take(a);
     free(a);
   }
+  signals_wrap_libc_handlers();  // the first thread: glibc installed SIGSETXID's
+  return r;
+}
+
+// glibc installs its SIGCANCEL handler at the first pthread_cancel, then
+// signals the thread: the handler goes behind the runtime's entry after
+// that (signals_wrap_libc_handlers).  The first cancellation's signal can
+// reach its thread before that; a thread that is blocked in a
+// cancellation point gets it then (docs/threat-model.md).
+extern "C" SDRAD_EXPORT int pthread_cancel(pthread_t t) {
+  using CancelFn = int (*)(pthread_t);
+  static CancelFn real = (CancelFn)dlsym(RTLD_NEXT, "pthread_cancel");
+  if (!real) return ESRCH;
+  int r = real(t);
+  if (g_shared.pku && rdpkru_raw() == 0) signals_wrap_libc_handlers();  // root only: it sets actions
   return r;
 }
