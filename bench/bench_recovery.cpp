@@ -100,7 +100,15 @@ __attribute__((noinline)) int64_t iso_fault(size_t grow, int fault) {
 }
 
 sigjmp_buf g_env;
-void floor_handler(int, siginfo_t *, void *) { siglongjmp(g_env, 1); }
+bool g_floor_pku;  // the PKU backend: the kernel starts handlers with only key 0 open
+extern "C" void floor_handler(int, siginfo_t *, void *) { siglongjmp(g_env, 1); }
+// Under PKU the handler's own stack (root-keyed) and g_env need full rights
+// before its first push: this entry restores them, as the runtime's entry
+// does (so the floor has one WRPKRU too).
+extern "C" void floor_entry_pku(int, siginfo_t *, void *);
+__asm__(".text\n.globl floor_entry_pku\n.type floor_entry_pku,@function\n"
+        "floor_entry_pku:\n  mov %rdx, %r8\n  xor %eax, %eax\n  xor %ecx, %ecx\n  xor %edx, %edx\n"
+        "  .byte 0x0f,0x01,0xef\n  mov %r8, %rdx\n  jmp floor_handler\n");
 
 // The runtime interposes sigaction() (fault signals stay with it and are
 // chained to the program's handler), so the bare handler is installed with
@@ -119,7 +127,7 @@ __asm__(".text\n.globl bench_sigreturn\n.type bench_sigreturn,@function\n"
 template <class F>
 void with_bare_handler(F fn) {
   KernelSigaction sa{}, old{};
-  sa.handler = floor_handler;
+  sa.handler = g_floor_pku ? floor_entry_pku : floor_handler;
   sa.flags = SA_SIGINFO | 0x04000000 /* SA_RESTORER */;
   sa.restorer = bench_sigreturn;
   sa.mask = 0;
@@ -325,6 +333,7 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) iso_fault(grow, 1);
     return 0;
   }
+  g_floor_pku = sdrad_backend() == SDRAD_BACKEND_PKU;
   if (argc >= 2 && !strcmp(argv[1], "--floor-study")) return floor_study(argc >= 3 ? atoi(argv[2]) : 21);
   parse_common(argc, argv);
   g_can_stamp = sdrad_backend() == SDRAD_BACKEND_UNPROTECTED;
