@@ -186,11 +186,7 @@ extern "C" SDRAD_EXPORT void pthread_exit(void *value) {
   static Fn real = next<Fn>("pthread_exit", __pthread_exit);
   // Before glibc's unwind (cleanup handlers then run after the
   // destructors, unlike in glibc); only root decides the calls.
-  if (!from_domain()) {
-    DescriptorBounds bounds = descriptor_bounds_saved();
-    pthread_keys_thread_exit();  // may release the thread state
-    descriptor_bounds_restore(bounds);
-  }
+  if (!from_domain()) thread_exit_runtime_part();
   need(real, "pthread_exit")(value);
   __builtin_unreachable();
 }

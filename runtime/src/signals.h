@@ -38,6 +38,7 @@ struct DescriptorBounds {
 };
 DescriptorBounds descriptor_bounds_saved();
 void descriptor_bounds_restore(const DescriptorBounds &b);
+void thread_exit_runtime_part();  // threads.cpp: before glibc's exit path
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 

@@ -62,9 +62,9 @@ sdrad_thread_run_below:
         rep movsb
         mov     rdi, r12
         call    free@PLT                /* nothing left to leak at pthread_exit */
-        mov     rax, [rsp]
-        mov     rdi, [rsp + 8]
-        call    rax
+        mov     rdi, [rsp]
+        mov     rsi, [rsp + 8]
+        call    sdrad_thread_call_start /* start(arg), and the exit on a cancellation */
         mov     rdi, rsp
         mov     rsi, rax
         call    sdrad_thread_finish     /* does not return */

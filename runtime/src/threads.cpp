@@ -17,9 +17,13 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <atomic>
 
 #include "internal.h"
 #include "pthread_keys.h"
@@ -201,6 +205,15 @@ static void thread_stack_seal(const DescriptorBounds &b) {
     say("thread exit: the stack could not be given the root key: glibc's exit path trusts a descriptor domains can write");
 }
 
+// The runtime's part of a thread's exit, before glibc's: thread-specific
+// data destructors (pthread_keys.cpp), the stack sealed, glibc's stack
+// bounds put back.  Again at a second call: nothing left to do.
+void thread_exit_runtime_part() {
+  DescriptorBounds bounds = descriptor_bounds_saved();
+  pthread_keys_thread_exit();  // may release the thread state
+  descriptor_bounds_restore(bounds);
+}
+
 // From root-keyed memory, as the last thing before glibc's exit path (the
 // stack, descriptor included, is root-keyed by then: thread_stack_seal).
 void descriptor_bounds_restore(const DescriptorBounds &b) {
@@ -239,14 +252,31 @@ void *sdrad_thread_entry(void *) SDRAD_HIDDEN;
   sdrad_thread_run_below(a, boundary - 64);
 }
 
+// The program's start routine, below the boundary.  A cancellation
+// (glibc's forced unwind from a cancellation point, on its way to
+// start_thread) passes through here: the runtime's part of the thread's
+// exit runs then, as after a return and at pthread_exit (else the next
+// thread given this stack from glibc's cache found it half root-keyed and
+// stayed unprotected, and the cached stack's descriptor stayed key 0: test
+// LibcSignals.ACancelledThreadsCachedStackIsSealed).
+SDRAD_HIDDEN void *sdrad_thread_call_start(void *(*start)(void *), void *arg) {
+  struct ExitOnForcedUnwind {
+    bool returned = false;
+    ~ExitOnForcedUnwind() {
+      if (!returned) thread_exit_runtime_part();
+    }
+  } guard;
+  void *result = start(arg);
+  guard.returned = true;
+  return result;
+}
+
 // Below the boundary, in root-keyed memory: the program's start routine
 // returned.  Thread-specific data destructors run here (pthread_keys.cpp),
 // then control goes straight back to glibc's start_thread.
 [[noreturn]] SDRAD_HIDDEN void sdrad_thread_finish(const StartArgs *copy, void *result) {
   JmpCtx ctx = copy->ctx;
-  DescriptorBounds bounds = descriptor_bounds_saved();
-  pthread_keys_thread_exit();  // may release the thread state
-  descriptor_bounds_restore(bounds);
+  thread_exit_runtime_part();
   uintptr_t pd = thread_fs_base();
   for (uint32_t i = 0; i < copy->pd_count && i < kPdSlots; ++i) *(uintptr_t *)(ctx.rsp + copy->pd_off[i]) = pd;
   sdrad_jump(&ctx, (int64_t)(uintptr_t)result);
@@ -311,16 +341,54 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
   return r;
 }
 
-// glibc installs its SIGCANCEL handler at the first pthread_cancel, then
-// signals the thread: the handler goes behind the runtime's entry after
-// that (signals_wrap_libc_handlers).  The first cancellation's signal can
-// reach its thread before that; a thread that is blocked in a
-// cancellation point gets it then (docs/threat-model.md).
+// glibc installs its SIGCANCEL handler at the first pthread_cancel and
+// signals the thread right after: the wrap (signals_wrap_libc_handlers)
+// would come too late for that first signal.  So the first cancellation is
+// a primer's: a thread of the runtime's that blocks SIGCANCEL (a raw mask:
+// glibc's own calls never block it) is cancelled first; glibc installs its
+// handler and the primer's signal stays pending until the handler is
+// wrapped; then the primer unblocks it, takes it through the runtime's
+// entry, and leaves at its next cancellation point (usleep).
+namespace {
+using CancelFn = int (*)(pthread_t);
+std::atomic<int> g_primer_ready, g_primer_go;
+std::atomic<bool> g_sigcancel_primed;
+
+void *cancel_primer(void *) {
+  uint64_t sigcancel = 1ull << (32 - 1);
+  raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigcancel, 0, 8, 0, 0);
+  g_primer_ready = 1;
+  while (!g_primer_go) sched_yield();  // not a cancellation point
+  raw_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigcancel, 0, 8, 0, 0);
+  for (;;) usleep(1000);
+  return nullptr;
+}
+
+void prime_sigcancel(CancelFn real) {
+  static std::atomic_flag lock = ATOMIC_FLAG_INIT;
+  while (lock.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
+  if (!g_sigcancel_primed.load()) {
+    g_primer_ready = 0, g_primer_go = 0;
+    pthread_t p;
+    if (pthread_create(&p, nullptr, cancel_primer, nullptr) == 0) {
+      while (!g_primer_ready) usleep(50);
+      real(p);
+      signals_wrap_libc_handlers();
+      g_primer_go = 1;
+      pthread_join(p, nullptr);
+    }
+    g_sigcancel_primed = true;
+  }
+  lock.clear(std::memory_order_release);
+}
+}  // namespace
+
 extern "C" SDRAD_EXPORT int pthread_cancel(pthread_t t) {
-  using CancelFn = int (*)(pthread_t);
   static CancelFn real = (CancelFn)dlsym(RTLD_NEXT, "pthread_cancel");
   if (!real) return ESRCH;
+  bool root = !g_shared.pku || rdpkru_raw() == 0;  // only root sets actions
+  if (g_shared.pku && root && !g_sigcancel_primed.load()) prime_sigcancel(real);
   int r = real(t);
-  if (g_shared.pku && rdpkru_raw() == 0) signals_wrap_libc_handlers();  // root only: it sets actions
+  if (g_shared.pku && root) signals_wrap_libc_handlers();
   return r;
 }

@@ -83,3 +83,31 @@ TEST(LibcSignals, PthreadCancelOfAThreadInACancellationPoint) {
     EXPECT_EQ(r, PTHREAD_CANCELED);
   }
 }
+
+// A cancelled thread's exit seals its stack as any exit does (threads.cpp,
+// sdrad_thread_call_start): in glibc's cache, its descriptor (whose stack
+// bounds glibc's exit path and the cache trust) is root-keyed, so a domain
+// cannot rewrite them before the stack is unmapped or reused.
+namespace {
+struct Target {
+  volatile char *p;
+};
+void rewrites_target(Target *b) { *b->p = *b->p; }
+}  // namespace
+
+TEST(LibcSignals, ACancelledThreadsCachedStackIsSealed) {
+  if (!pku()) GTEST_SKIP() << "needs protection keys (backend is " << sdrad_backend_name() << ")";
+  int64_t h = domain("libcsig.stackwrite");
+  for (int i = 0; i < 3; ++i) {
+    g_ready = 0;
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, nullptr, root_sleeps, nullptr), 0);
+    while (!g_ready) usleep(100);
+    usleep(2000);
+    ASSERT_EQ(pthread_cancel(t), 0);
+    ASSERT_EQ(pthread_join(t, nullptr), 0);
+    InDomain<Target> d(h);
+    d.b->p = (volatile char *)t;  // glibc's struct pthread, at the stack's top
+    EXPECT_NE(d.run(rewrites_target), 0) << "round " << i << ": a domain wrote a cancelled thread's descriptor";
+  }
+}
