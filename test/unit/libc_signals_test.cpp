@@ -99,6 +99,9 @@ TEST(LibcSignals, ACancelledThreadsCachedStackIsSealed) {
   if (!pku()) GTEST_SKIP() << "needs protection keys (backend is " << sdrad_backend_name() << ")";
   int64_t h = domain("libcsig.stackwrite");
   for (int i = 0; i < 3; ++i) {
+    // The instance first: its creation may start a runtime thread, which
+    // glibc would give the cached stack (a live thread's top is key 0).
+    InDomain<Target> d(h);
     g_ready = 0;
     pthread_t t;
     ASSERT_EQ(pthread_create(&t, nullptr, root_sleeps, nullptr), 0);
@@ -106,7 +109,6 @@ TEST(LibcSignals, ACancelledThreadsCachedStackIsSealed) {
     usleep(2000);
     ASSERT_EQ(pthread_cancel(t), 0);
     ASSERT_EQ(pthread_join(t, nullptr), 0);
-    InDomain<Target> d(h);
     d.b->p = (volatile char *)t;  // glibc's struct pthread, at the stack's top
     EXPECT_NE(d.run(rewrites_target), 0) << "round " << i << ": a domain wrote a cancelled thread's descriptor";
   }
