@@ -35,6 +35,12 @@ struct DescriptorBounds {
 };
 DescriptorBounds descriptor_bounds_saved();
 void descriptor_bounds_restore(const DescriptorBounds &b);
+// A call from root found `in` active: ends the calls of signal handlers
+// left by a jump (signals.cpp); true if any ended.
+bool park_reap_left(ThreadState *ts, uintptr_t sp);
+// A thread ends: park slots it still owns (handlers left by a jump) are
+// freed, so that a thread that gets its state next does not own them.
+void park_release_thread(ThreadState *ts);
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 
