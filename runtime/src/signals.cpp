@@ -753,22 +753,29 @@ uintptr_t elevation_restart(uintptr_t rip) {
 }  // namespace sdrad
 
 // SIGNAL_ENTRY, when t_ts does not name this thread's state (a domain
-// rewrote it): the thread's own alternate-stack block, by the slow lookup
-// (0 if none: the entry refuses to copy the frame).
-extern "C" SDRAD_HIDDEN uintptr_t sdrad_thread_altstack_slow() {
-  ThreadState *ts = thread_state_if_any();
-  return ts ? (uintptr_t)ts->altstack : 0;
+// rewrote it): the thread's own state, by the slow lookup, for its
+// alternate-stack block and the copy's place (0 if none: the entry
+// refuses to copy the frame).
+extern "C" SDRAD_HIDDEN ThreadState *sdrad_thread_state_slow() { return thread_state_if_any(); }
+
+// signal_stack.S: no room left on the alternate stack's root part below a
+// handler's running call for a signal's copy.
+extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_signal_stack_full() {
+  fatal("a signal arrived while a handler on the alternate stack made an isolated call, and the stack has no "
+        "room left below that handler");
 }
 
 // Returns the copy's frame (its pretcode) for signal_stack.S's rt_sigreturn.
+// `shift`: how far below the kernel's frame the copy is (kAltRoot, or
+// more below a running call of a handler on the root part: signal_stack.S).
 extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
                                                        void (*handler)(int, siginfo_t *, void *),
-                                                       uintptr_t frame) {
+                                                       uintptr_t frame, uintptr_t shift) {
   auto *uc = (ucontext_t *)ucv;
   uintptr_t top = (frame | (kAltBlock - 1)) + 1;
-  uintptr_t copy = frame - kAltRoot, copy_top = top - kAltRoot;
+  uintptr_t copy = frame - shift, copy_top = top - shift;
   uintptr_t fp = (uintptr_t)uc->uc_mcontext.fpregs;
-  uint8_t *x = fp >= frame ? checked_xsave(copy, copy_top, fp - kAltRoot) : nullptr;
+  uint8_t *x = fp >= frame ? checked_xsave(copy, copy_top, fp - shift) : nullptr;
   if (!x) tampered_frame(sig, uc);
   uc->uc_mcontext.fpregs = (fpregset_t)x;
   // The interrupted PKRU, from the runtime's own record rather than the
