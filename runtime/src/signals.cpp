@@ -482,6 +482,39 @@ bool park_reap_left(ThreadState *ts, uintptr_t sp) {
   return park_reap(ts, &sp, 1, false) > 0;
 }
 
+void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf) {
+  // Root's TLS words at the outermost call a handler of this thread
+  // interrupted (root memory; the same for every such call).
+  const Park *first = nullptr;
+  bool any = false;
+  for (Park &p : g_park) {
+    if (p.owner.load(std::memory_order_acquire) != ts) continue;
+    any = true;
+    if (p.depth > 0 && (!first || p.seq < first->seq)) first = &p;
+  }
+  if (!any) return;
+  const Frame *root = first ? &first->frames[0] : nullptr;
+  // The guard first: glibc demangles the target with it (and so do we).
+  if (root && tls_word(kTlsPointerGuard) != root->pointer_guard) {
+    tls_word_set(kTlsPointerGuard, root->pointer_guard);
+    log_line("a jump out of a signal handler found a domain's pointer guard: root's put back");
+  }
+  uint64_t m = jmpbuf[6];  // JB_RSP, mangled: rol 17 of (sp ^ guard)
+  uintptr_t sp = ((m >> 17) | (m << 47)) ^ tls_word(kTlsPointerGuard);
+  uint64_t live = park_newest_live(ts, &sp, 1);
+  // The oldest park left with calls holds root's state at its outermost one.
+  Park *oldest = nullptr;
+  for (Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts && p.seq > live && p.depth > 0 &&
+        (!oldest || p.seq < oldest->seq))
+      oldest = &p;
+  if (oldest && !root_state_restore(&oldest->frames[0]))
+    log_line("a jump out of a signal handler found root's TLS or libc state changed by the abandoned domain: put back");
+  // The parks themselves are ended later (park_reap_left, park_claim): the
+  // handler may be running on the abandoned instance's stack, which ending
+  // the call wipes.
+}
+
 void park_release_thread(ThreadState *ts) {
   for (Park &p : g_park)
     if (p.owner.load(std::memory_order_acquire) == ts) {
