@@ -1567,6 +1567,7 @@ static const Row kRows[] = {
     {"rt12_handler_gives_back_root_pages_while_domain_interrupted", BLOCKED, false, false, D_MAIN, r_rt12_handler_gives_back_root_pages_while_domain_interrupted, SDRAD_FAULT_SYSCALL},
     {"rt12_domain_frees_whole_root_page", BLOCKED, false, false, D_MAIN, r_rt12_domain_frees_whole_root_page, 0},
     {"rt12_siglongjmp_with_domains_pointer_guard", BLOCKED, false, false, D_MAIN, r_rt12_siglongjmp_with_domains_pointer_guard, 0},
+    {"rt12_handler_runs_with_domains_locale", BLOCKED, false, false, D_MAIN, r_rt12_handler_runs_with_domains_locale, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},
