@@ -257,6 +257,10 @@ struct Park {
   Heap *heap;
   RuntimeMark mark;
   uint8_t sud_block;
+  // The interrupted context's TLS words root depends on (canary, pointer
+  // guard, the watched words), put back when the handler returns.
+  uint64_t tls_canary, pointer_guard;
+  uintptr_t tls_watched[kTlsWatched];
   uint8_t gate_open[kMaxDepth + 1];
   int n_frames, n_held;
   Instance *held[kMaxDomains];
@@ -410,6 +414,22 @@ bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
   return false;
 }
 
+// Inside a domain the thread's key-0 TLS words are the domain's to write:
+// a handler (root code) must not run with a pointer guard, canary or
+// locale the domain chose (row rt12_handler_runs_with_domains_locale:
+// root's toupper('a') was '!').  Root's, as its outermost call saved them
+// (root memory), while the handler runs; the interrupted ones after.
+void park_root_tls(Park *p, ThreadState *ts) {
+  p->tls_canary = tls_word(kTlsCanary);
+  p->pointer_guard = tls_word(kTlsPointerGuard);
+  tls_watched_save(p->tls_watched);
+  if (ts->depth <= 0) return;
+  const Frame &root = ts->frames[0];
+  tls_word_set(kTlsCanary, root.tls_canary);
+  tls_word_set(kTlsPointerGuard, root.pointer_guard);
+  tls_watched_restore(root.tls_watched);
+}
+
 Park *park_thread(ThreadState *ts, const ucontext_t *uc, uintptr_t here) {
   if (!park_stack_ok(ts, here)) {
     log_line("a signal handler runs on a stack that is not the interrupted domain's: its isolated calls are "
@@ -437,6 +457,7 @@ Park *park_thread(ThreadState *ts, const ucontext_t *uc, uintptr_t here) {
   p->sud_block = t_sud_block;
   p->n_held = 0;
   park_hold_in_use(p, ts, uc);
+  park_root_tls(p, ts);
   // Root at depth 0 from here (the order of pop_frame: depth last).
   ts->dom_code = 0;
   t_runtime = RuntimeMark{0, 0};
@@ -459,6 +480,11 @@ void unpark_thread(ThreadState *ts, Park *p, uint64_t seq) {
     fatal("a signal handler's parked call state was taken for left while it ran");
   memcpy(ts->frames, p->frames, sizeof(Frame) * p->n_frames);
   memcpy(ts->gate_open, p->gate_open, sizeof p->gate_open);
+  if (p->depth > 0) {  // the interrupted context's words (park_root_tls)
+    tls_word_set(kTlsCanary, p->tls_canary);
+    tls_word_set(kTlsPointerGuard, p->pointer_guard);
+    tls_watched_restore(p->tls_watched);
+  }
   for (int i = 0; i < p->n_held; ++i) p->held[i]->active = false;
   if (p->sud_on && !ts->sud_on) confine_thread_enable(ts);  // per-call confinement turned it off
   t_heap = p->heap;
