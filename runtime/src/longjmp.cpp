@@ -44,7 +44,9 @@ void before_root_jump(struct __jmp_buf_tag *env) {
   park_leave_to(ts, (const uint64_t *)env->__jmpbuf);
 }
 
-[[noreturn]] void jump(Jump real, struct __jmp_buf_tag *env, int val) {
+[[noreturn]] void jump(Jump &which, struct __jmp_buf_tag *env, int val) {
+  if (__builtin_expect(!which, 0)) resolve_jumps();  // a jump before the constructors ran
+  Jump real = which;
   if (!real) fatal("cannot find libc's longjmp (dlsym RTLD_NEXT failed)");
   before_root_jump(env);
   real(env, val);
