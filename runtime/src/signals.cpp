@@ -349,7 +349,7 @@ int park_reap(ThreadState *ts, const uintptr_t *pos, int n_pos, bool in_handler)
   for (Park &p : g_park)
     if (p.owner.load(std::memory_order_acquire) == ts && p.seq > live) {
       park_abandon(p);
-      if (g_shared.confine) sig_level_drop(ts, in_handler);
+      sig_level_drop(ts, in_handler);  // 0 when nothing counts levels
       ++reaped;
     }
   if (reaped && !in_handler) ts->sud_pending = 0;  // as a rewind does (call.cpp): no re-arm of theirs runs
