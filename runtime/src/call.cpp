@@ -387,6 +387,10 @@ Instance *enterable(ThreadState *ts, int64_t handle, int32_t *err) {
   int e = 0;
   Instance *in = instance_lookup(ts, handle, &e);  // checks the domain is live
   if (__builtin_expect(in != nullptr, 1) && __builtin_expect(!in->active & !in->dom->is_data, 1)) return in;
+  // Active at depth 0: maybe a call a signal handler left (siglongjmp) abandoned.
+  if (in && in->active && park_reap_left(ts, (uintptr_t)__builtin_frame_address(0)) && !in->active &&
+      !in->dom->is_data)
+    return in;
   *err = !in ? e : in->active ? SDRAD_E_NESTING : SDRAD_E_BAD_HANDLE;
   return nullptr;
 }

@@ -43,6 +43,8 @@ uint64_t canary_at(const void *data) { return g_shared.canary_secret ^ (uintptr_
   ThreadState *ts = *tsp = thread_state();
   int err;
   Instance *in = ts ? instance_get(ts, handle, &err) : nullptr;
+  // Active at depth 0: maybe a call a signal handler left (siglongjmp) abandoned.
+  if (in && in->active) park_reap_left(ts, (uintptr_t)__builtin_frame_address(0));
   return in && !in->active && !in->dom->is_data ? in : nullptr;
 }
 __attribute__((always_inline)) inline Instance *instance_for(int64_t handle, ThreadState **tsp) {

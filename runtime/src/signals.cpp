@@ -250,11 +250,17 @@ namespace sdrad {
 namespace {
 struct Park {
   std::atomic<ThreadState *> owner;
+  uint64_t seq;          // park order (g_park_seq): a thread's parks nest in this order
+  uintptr_t handler_sp;  // the dispatcher's frame: the handler runs below it
   int32_t depth;
   uint32_t cur_pkru, dom_code, sud_want, sud_on;
   Heap *heap;
   RuntimeMark mark;
   uint8_t sud_block;
+  // The interrupted context's TLS words root depends on (canary, pointer
+  // guard, the watched words), put back when the handler returns.
+  uint64_t tls_canary, pointer_guard;
+  uintptr_t tls_watched[kTlsWatched];
   uint8_t gate_open[kMaxDepth + 1];
   int n_frames, n_held;
   Instance *held[kMaxDomains];
@@ -263,8 +269,9 @@ struct Park {
 constexpr int kParkSlots = 64;  // handlers running at once (nested or on other threads)
 Park g_park[kParkSlots];
 std::atomic<bool> g_park_warned{false};
+std::atomic<uint64_t> g_park_seq{1};
 
-Park *park_claim(ThreadState *ts) {
+Park *park_claim_free(ThreadState *ts) {
   for (Park &p : g_park) {
     ThreadState *none = nullptr;
     if (p.owner.load(std::memory_order_relaxed) == nullptr &&
@@ -272,6 +279,95 @@ Park *park_claim(ThreadState *ts) {
       return &p;
   }
   return nullptr;
+}
+
+// --- parks whose handler was left without returning (siglongjmp) ----------
+// Such a handler never unparks: its slot stays claimed and the calls it
+// interrupted stay "active" (every later call into those instances is
+// refused as nesting).  A park is live while the thread runs inside its
+// handler, i.e. somewhere below the handler's frame on the same stack.
+// The stacks are told apart by what the runtime knows of the thread: its
+// alternate-stack block, its instances' stacks, or else its own stack.
+uintptr_t stack_region(const ThreadState *ts, uintptr_t a) {
+  uintptr_t alt = (uintptr_t)ts->altstack;
+  if (alt && a - alt < ts->altstack_size) return alt;
+  for (const Instance *in : ts->inst)
+    if (in && in->stack_hi && a >= in->stack_lo && a < in->stack_hi) return in->stack_lo;
+  return 1;  // the thread's own stack (or one the runtime does not know)
+}
+
+bool park_encloses(const ThreadState *ts, const Park &p, uintptr_t pos) {
+  return pos && pos < p.handler_sp && stack_region(ts, pos) == stack_region(ts, p.handler_sp);
+}
+
+// The parks of `ts` that no position of the running thread lies inside,
+// newer than the newest one some position does (parks nest: a handler
+// left by a jump leaves all newer ones too).  Erring towards "live": a
+// live park taken for a left one would be given to another handler, a
+// left one taken for live only keeps its slot.
+uint64_t park_newest_live(const ThreadState *ts, const uintptr_t *pos, int n_pos) {
+  uint64_t newest = 0;
+  for (const Park &p : g_park) {
+    if (p.owner.load(std::memory_order_acquire) != ts || p.seq <= newest) continue;
+    for (int i = 0; i < n_pos; ++i)
+      if (park_encloses(ts, p, pos[i])) newest = p.seq;
+  }
+  return newest;
+}
+
+// The signal level (confine_signal_enter's count) the left handler took
+// is given back.  `own_level`: a handler that is running now counted its
+// own level last; its recorded PKRU moves down with it.
+void sig_level_drop(ThreadState *ts, bool own_level) {
+  uint32_t d = ts->sig_depth;
+  if (d == 0 || (own_level && d == 1)) return;
+  if (own_level && d <= 8) ts->sig_pkru[d - 2] = ts->sig_pkru[d - 1];
+  ts->sig_depth = d - 1;
+}
+
+// A left park: the calls it interrupted were abandoned by the jump; they
+// end as a fault would end them (instance wiped, no longer active), and so
+// does the hold on the instances the interrupted context used.
+void park_abandon(Park &p) {
+  for (int i = 0; i < p.n_held; ++i) p.held[i]->active = false;
+  int calls = p.depth < p.n_frames ? p.depth : p.n_frames;
+  for (int i = calls - 1; i >= 0; --i) {
+    Instance *in = p.frames[i].inst;
+    if (!in) continue;
+    in->active = false;
+    in->dom->faults.fetch_add(1, std::memory_order_relaxed);
+    instance_discard(in);
+  }
+  log_line("a signal handler that interrupted %d isolated calls was left without returning: the calls are "
+           "abandoned, their instances wiped", calls);
+  p.owner.store(nullptr, std::memory_order_release);
+}
+
+int park_reap(ThreadState *ts, const uintptr_t *pos, int n_pos, bool in_handler) {
+  uint64_t live = park_newest_live(ts, pos, n_pos);
+  int reaped = 0;
+  for (Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts && p.seq > live) {
+      park_abandon(p);
+      sig_level_drop(ts, in_handler);  // 0 when nothing counts levels
+      ++reaped;
+    }
+  if (reaped && !in_handler) ts->sud_pending = 0;  // as a rewind does (call.cpp): no re-arm of theirs runs
+  return reaped;
+}
+
+Park *park_claim(ThreadState *ts, const ucontext_t *uc, uintptr_t here) {
+  Park *p = park_claim_free(ts);
+  if (!p) {
+    uintptr_t pos[3] = {here, uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] : 0,
+                        ts->depth > 0 ? ts->frames[0].ctx.rsp : 0};
+    if (park_reap(ts, pos, 3, true)) p = park_claim_free(ts);
+  }
+  if (p) {
+    p->seq = g_park_seq.fetch_add(1, std::memory_order_relaxed);
+    p->handler_sp = here;
+  }
+  return p;
 }
 
 void park_hold(Park *p, Instance *in) {
@@ -318,13 +414,29 @@ bool park_stack_ok(const ThreadState *ts, uintptr_t here) {
   return false;
 }
 
-Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
-  if (!park_stack_ok(ts, (uintptr_t)__builtin_frame_address(0))) {
+// Inside a domain the thread's key-0 TLS words are the domain's to write:
+// a handler (root code) must not run with a pointer guard, canary or
+// locale the domain chose (row rt12_handler_runs_with_domains_locale:
+// root's toupper('a') was '!').  Root's, as its outermost call saved them
+// (root memory), while the handler runs; the interrupted ones after.
+void park_root_tls(Park *p, ThreadState *ts) {
+  p->tls_canary = tls_word(kTlsCanary);
+  p->pointer_guard = tls_word(kTlsPointerGuard);
+  tls_watched_save(p->tls_watched);
+  if (ts->depth <= 0) return;
+  const Frame &root = ts->frames[0];
+  tls_word_set(kTlsCanary, root.tls_canary);
+  tls_word_set(kTlsPointerGuard, root.pointer_guard);
+  tls_watched_restore(root.tls_watched);
+}
+
+Park *park_thread(ThreadState *ts, const ucontext_t *uc, uintptr_t here) {
+  if (!park_stack_ok(ts, here)) {
     log_line("a signal handler runs on a stack that is not the interrupted domain's: its isolated calls are "
              "that domain's");
     return nullptr;
   }
-  Park *p = park_claim(ts);
+  Park *p = park_claim(ts, uc, here);
   if (!p) {
     if (!g_park_warned.exchange(true))
       say("more than %d signal handlers at once: an isolated call from a handler that interrupted a domain is "
@@ -345,6 +457,7 @@ Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
   p->sud_block = t_sud_block;
   p->n_held = 0;
   park_hold_in_use(p, ts, uc);
+  park_root_tls(p, ts);
   // Root at depth 0 from here (the order of pop_frame: depth last).
   ts->dom_code = 0;
   t_runtime = RuntimeMark{0, 0};
@@ -361,10 +474,17 @@ Park *park_thread(ThreadState *ts, const ucontext_t *uc) {
   return p;
 }
 
-void unpark_thread(ThreadState *ts, Park *p) {
+void unpark_thread(ThreadState *ts, Park *p, uint64_t seq) {
   if (ts->depth != 0) fatal("a signal handler left %d isolated calls unfinished", ts->depth);
+  if (p->owner.load(std::memory_order_acquire) != ts || p->seq != seq)
+    fatal("a signal handler's parked call state was taken for left while it ran");
   memcpy(ts->frames, p->frames, sizeof(Frame) * p->n_frames);
   memcpy(ts->gate_open, p->gate_open, sizeof p->gate_open);
+  if (p->depth > 0) {  // the interrupted context's words (park_root_tls)
+    tls_word_set(kTlsCanary, p->tls_canary);
+    tls_word_set(kTlsPointerGuard, p->pointer_guard);
+    tls_watched_restore(p->tls_watched);
+  }
   for (int i = 0; i < p->n_held; ++i) p->held[i]->active = false;
   if (p->sud_on && !ts->sud_on) confine_thread_enable(ts);  // per-call confinement turned it off
   t_heap = p->heap;
@@ -378,6 +498,58 @@ void unpark_thread(ThreadState *ts, Park *p) {
   p->owner.store(nullptr, std::memory_order_release);
 }
 
+}  // namespace
+
+// call.cpp: a call from root into an instance still marked active.  If a
+// signal handler that interrupted calls was left by a jump (siglongjmp)
+// and root runs outside it, those calls are abandoned: true if any ended.
+bool park_reap_left(ThreadState *ts, uintptr_t sp) {
+  if (ts->depth != 0) return false;
+  return park_reap(ts, &sp, 1, false) > 0;
+}
+
+void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf) {
+  // Root's TLS words at the outermost call a handler of this thread
+  // interrupted (root memory; the same for every such call).
+  const Park *first = nullptr;
+  bool any = false;
+  for (Park &p : g_park) {
+    if (p.owner.load(std::memory_order_acquire) != ts) continue;
+    any = true;
+    if (p.depth > 0 && (!first || p.seq < first->seq)) first = &p;
+  }
+  if (!any) return;
+  const Frame *root = first ? &first->frames[0] : nullptr;
+  // The guard first: glibc demangles the target with it (and so do we).
+  if (root && tls_word(kTlsPointerGuard) != root->pointer_guard) {
+    tls_word_set(kTlsPointerGuard, root->pointer_guard);
+    log_line("a jump out of a signal handler found a domain's pointer guard: root's put back");
+  }
+  uint64_t m = jmpbuf[6];  // JB_RSP, mangled: rol 17 of (sp ^ guard)
+  uintptr_t sp = ((m >> 17) | (m << 47)) ^ tls_word(kTlsPointerGuard);
+  uint64_t live = park_newest_live(ts, &sp, 1);
+  // The oldest park left with calls holds root's state at its outermost one.
+  Park *oldest = nullptr;
+  for (Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts && p.seq > live && p.depth > 0 &&
+        (!oldest || p.seq < oldest->seq))
+      oldest = &p;
+  if (oldest && !root_state_restore(&oldest->frames[0]))
+    log_line("a jump out of a signal handler found root's TLS or libc state changed by the abandoned domain: put back");
+  // The parks themselves are ended later (park_reap_left, park_claim): the
+  // handler may be running on the abandoned instance's stack, which ending
+  // the call wipes.
+}
+
+void park_release_thread(ThreadState *ts) {
+  for (Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts) {
+      for (int i = 0; i < p.n_held; ++i) p.held[i]->active = false;
+      p.owner.store(nullptr, std::memory_order_release);
+    }
+}
+
+namespace {
 // A domain stack that must grow while a handler runs on it parked (the
 // thread is at depth 0 for the runtime meanwhile).
 bool park_grow_stack(ThreadState *ts, uintptr_t addr) {
@@ -491,14 +663,15 @@ bool has_function(const struct sigaction *a) {
 extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info, void *uc) {
   if (sig <= 0 || sig >= NSIG) return;
   ThreadState *ts = confine_signal_enter(uc);
-  Park *park = ts ? park_thread(ts, (const ucontext_t *)uc) : nullptr;
+  Park *park = ts ? park_thread(ts, (const ucontext_t *)uc, (uintptr_t)__builtin_frame_address(0)) : nullptr;
+  uint64_t seq = park ? park->seq : 0;
   const struct sigaction &a = g_user[sig];
   if (a.sa_flags & SA_SIGINFO) {
     if (a.sa_sigaction) a.sa_sigaction(sig, info, uc);
   } else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
     a.sa_handler(sig);
   }
-  if (park) unpark_thread(ts, park);
+  if (park) unpark_thread(ts, park, seq);
   confine_signal_leave(ts, uc);
 }
 
@@ -685,22 +858,29 @@ uintptr_t elevation_restart(uintptr_t rip) {
 }  // namespace sdrad
 
 // SIGNAL_ENTRY, when t_ts does not name this thread's state (a domain
-// rewrote it): the thread's own alternate-stack block, by the slow lookup
-// (0 if none: the entry refuses to copy the frame).
-extern "C" SDRAD_HIDDEN uintptr_t sdrad_thread_altstack_slow() {
-  ThreadState *ts = thread_state_if_any();
-  return ts ? (uintptr_t)ts->altstack : 0;
+// rewrote it): the thread's own state, by the slow lookup, for its
+// alternate-stack block and the copy's place (0 if none: the entry
+// refuses to copy the frame).
+extern "C" SDRAD_HIDDEN ThreadState *sdrad_thread_state_slow() { return thread_state_if_any(); }
+
+// signal_stack.S: no room left on the alternate stack's root part below a
+// handler's running call for a signal's copy.
+extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_signal_stack_full() {
+  fatal("a signal arrived while a handler on the alternate stack made an isolated call, and the stack has no "
+        "room left below that handler");
 }
 
 // Returns the copy's frame (its pretcode) for signal_stack.S's rt_sigreturn.
+// `shift`: how far below the kernel's frame the copy is (kAltRoot, or
+// more below a running call of a handler on the root part: signal_stack.S).
 extern "C" SDRAD_HIDDEN uintptr_t sdrad_signal_on_copy(int sig, siginfo_t *info, void *ucv,
                                                        void (*handler)(int, siginfo_t *, void *),
-                                                       uintptr_t frame) {
+                                                       uintptr_t frame, uintptr_t shift) {
   auto *uc = (ucontext_t *)ucv;
   uintptr_t top = (frame | (kAltBlock - 1)) + 1;
-  uintptr_t copy = frame - kAltRoot, copy_top = top - kAltRoot;
+  uintptr_t copy = frame - shift, copy_top = top - shift;
   uintptr_t fp = (uintptr_t)uc->uc_mcontext.fpregs;
-  uint8_t *x = fp >= frame ? checked_xsave(copy, copy_top, fp - kAltRoot) : nullptr;
+  uint8_t *x = fp >= frame ? checked_xsave(copy, copy_top, fp - shift) : nullptr;
   if (!x) tampered_frame(sig, uc);
   uc->uc_mcontext.fpregs = (fpregset_t)x;
   // The interrupted PKRU, from the runtime's own record rather than the

@@ -39,6 +39,16 @@ struct DescriptorBounds {
 DescriptorBounds descriptor_bounds_saved();
 void descriptor_bounds_restore(const DescriptorBounds &b);
 void thread_exit_runtime_part();  // threads.cpp: before glibc's exit path
+// A call from root found `in` active: ends the calls of signal handlers
+// left by a jump (signals.cpp); true if any ended.
+bool park_reap_left(ThreadState *ts, uintptr_t sp);
+// A thread ends: park slots it still owns (handlers left by a jump) are
+// freed, so that a thread that gets its state next does not own them.
+void park_release_thread(ThreadState *ts);
+// Root jumps (longjmp.cpp) to the context `jmpbuf` (glibc's __jmpbuf
+// words, mangled): the parks of handlers it leaves are ended, root's
+// pointer guard and TLS words put back first.
+void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf);
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 

@@ -41,6 +41,7 @@ struct StateLock {
 void thread_exit(void *p) {
   ThreadState *ts = (ThreadState *)p;
   if (!ts_valid(ts)) return;
+  park_release_thread(ts);  // handlers it left by a jump: their slots, before the instances go
   for (int i = 1; i < kMaxDomains; ++i)
     if (ts->inst[i]) instance_retire(ts, i);
   if (ts->altstack) {

@@ -518,7 +518,8 @@ sdrad_call_on_stack:
            thread's state as ELEVATE_MARKED validates it (bound to the FS
            base; without FSGSBASE only its range is checked). */
         LOAD_BOUND_TS rax, rcx, 8f, 3f
-3:      mov     rax, [rax + TS_ALTSTACK]
+3:      mov     r12, rax                /* the state, for the copy's place (signal_stack.S) */
+        mov     rax, [rax + TS_ALTSTACK]
         jmp     7f
         /* t_ts does not name this thread's state (a domain rewrote it):
            the slow lookup (signals.cpp), pushing below the frame only. */
@@ -527,13 +528,17 @@ sdrad_call_on_stack:
         push    r10
         push    r11
         sub     rsp, 8
-        call    sdrad_thread_altstack_slow
+        call    sdrad_thread_state_slow
         add     rsp, 8
         pop     r11
         pop     r10
         pop     rsi
         pop     rdi
         mov     rdx, r10
+        mov     r12, rax
+        test    rax, rax
+        jz      7f                      /* none: no block matches below */
+        mov     rax, [rax + TS_ALTSTACK]
 7:      mov     rcx, rsp
         and     rcx, -2 * ALT_ROOT      /* the block (aligned to its size) */
         cmp     rcx, rax

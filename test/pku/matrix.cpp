@@ -1399,6 +1399,7 @@ static const Row kRows[] = {
 #include "redteam9b_rows.inc"
 #include "redteam10_rows.inc"
 #include "redteam11_rows.inc"
+#include "redteam12_rows.inc"
 static const Row kRows[] = {
     // name                       expect       pku    gap    domain   fn
     {"write_global", BLOCKED, true, false, D_MAIN, r_write_global, SDRAD_FAULT_KEY_VIOLATION},
@@ -1562,6 +1563,13 @@ static const Row kRows[] = {
     {"rt11_forged_cookie_file_while_root_opens_fifo", BLOCKED, true, false, D_MAIN, r_rt11_forged_cookie_file_while_root_opens_fifo, 0},
     {"rt11_sibling_rewrites_exit_list_during_exit", BLOCKED, true, false, D_MAIN, r_rt11_sibling_rewrites_exit_list_during_exit, 0},
     {"rt11_gate_depth_below_chosen_stack", BLOCKED, true, false, D_MAIN, r_rt11_gate_depth_below_chosen_stack, 0},
+    // Session 12: signal-handler parking, the root heap's page give-back (redteam12_rows.inc).
+    {"rt12_onstack_handler_call_traps", BLOCKED, true, false, D_OTHER, r_rt12_onstack_handler_call_traps, SDRAD_FAULT_TRAP},
+    {"rt12_siglongjmp_out_of_handler_70_times", ALLOWED, false, false, D_MAIN, r_rt12_siglongjmp_out_of_handler_70_times, 0},
+    {"rt12_handler_gives_back_root_pages_while_domain_interrupted", BLOCKED, false, false, D_MAIN, r_rt12_handler_gives_back_root_pages_while_domain_interrupted, SDRAD_FAULT_SYSCALL},
+    {"rt12_domain_frees_whole_root_page", BLOCKED, false, false, D_MAIN, r_rt12_domain_frees_whole_root_page, 0},
+    {"rt12_siglongjmp_with_domains_pointer_guard", BLOCKED, false, false, D_MAIN, r_rt12_siglongjmp_with_domains_pointer_guard, 0},
+    {"rt12_handler_runs_with_domains_locale", BLOCKED, false, false, D_MAIN, r_rt12_handler_runs_with_domains_locale, 0},
     {"integrity_read_global", ALLOWED, false, false, D_MAIN, r_read_global, 0},
     {"domain_ppoll_keeps_argument_registers", ALLOWED, false, false, D_MAIN, r_domain_ppoll_keeps_argument_registers, 0},
     {"domain_sigprocmask_takes_effect", ALLOWED, false, false, D_MAIN, r_domain_sigprocmask_takes_effect, 0},

@@ -4,6 +4,7 @@
 // the handler runs).  Row rt10_signal_storm_handler_calls_other_domain
 // does the same under a timer storm; these are the deterministic cases: the
 // domain raises the signal itself (its system calls are not confined).
+#include <setjmp.h>
 #include <signal.h>
 #include <string.h>
 
@@ -131,4 +132,55 @@ TEST(SignalHandlerCall, TheInterruptedDomainKeepsItsRightsAfterTheHandler) {
   sigaction(SIGUSR1, &old, nullptr);
   EXPECT_NE(d.b->before, 0u);
   EXPECT_EQ(d.b->after, d.b->before);
+}
+
+// A handler that interrupted a domain and leaves by siglongjmp never
+// returns to have the thread's call state put back: the interrupted call
+// is abandoned.  Its park slot (64 in the pool) and its instance must not
+// stay taken: the next call into the instance works, and after more jumps
+// than there are slots a handler's call is still root's.
+namespace {
+sigjmp_buf g_jump_out;
+int g_jumps;
+void on_usr1_jumps_out(int) {
+  ++g_jumps;
+  siglongjmp(g_jump_out, 1);
+}
+void raises(void *) { raise(SIGUSR1); }
+}  // namespace
+
+TEST(SignalHandlerCall, HandlersLeftBySiglongjmpDoNotUseUpTheParkSlots) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = on_usr1_jumps_out;
+  sigaction(SIGUSR1, &sa, &old);
+  int64_t jumpy = domain("sighandler.longjmp", SDRAD_POLICY_SYSCALLS_ANY);
+  constexpr int kRounds = 70;  // more than the 64 slots
+  g_jumps = 0;
+  int refused = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    long blk = 0;
+    if (sigsetjmp(g_jump_out, 1) == 0) {
+      int32_t st = __sdrad_call_with(jumpy, raises, &blk, sizeof blk);
+      if (st != 0) ++refused;  // the call never got in: no jump
+    }
+    ASSERT_EQ(sdrad_depth(), 0);
+  }
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(g_jumps, kRounds);
+  // The abandoned instance is usable again.
+  Inner b{4, 0};
+  EXPECT_EQ(__sdrad_call_with(jumpy, twice, &b, sizeof b), 0);
+  EXPECT_EQ(b.out, 8);
+  // A handler that returns is still parked: its call is root's.
+  Handler h;
+  g_target = domain("sighandler.after_jumps");
+  g_target_entry = twice;
+  InDomain<Outer> d(domain("sighandler.after_jumps.interrupted", SDRAD_POLICY_SYSCALLS_ANY));
+  ASSERT_EQ(d.run(raise_then_work), 0);
+  EXPECT_EQ(d.b->after, 42);
+  EXPECT_EQ(g_handler_depth, 0);
+  EXPECT_EQ(g_handler_status, 0);
+  EXPECT_EQ(g_handler_out, 42);
+  EXPECT_FALSE(usr1_blocked());
 }
