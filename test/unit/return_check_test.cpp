@@ -247,6 +247,10 @@ TEST(ReturnCheck, EachStandardStreamWordChangedByTheDomainIsAFaultAndPutBack) {
     for (int i = 0; i < 4; ++i) {
       uintptr_t before = *words[i];
       int32_t st = change_on_return("retcheck.stream", write_word, words[i], before + 0x40);
+      // Under PKU a word in root-keyed memory is not written at all: the
+      // program's own copy of stdin & co. when the compiler made one (a
+      // copy relocation: gcc), where clang's code reads libc's.
+      if (pku() && st == SDRAD_FAULT_KEY_VIOLATION) st = SDRAD_FAULT_ROOT_STATE;
       EXPECT_EQ(st, SDRAD_FAULT_ROOT_STATE) << "stream " << k << ", word " << i;
       EXPECT_EQ(*words[i], before) << "stream " << k << ", word " << i;
     }
