@@ -29,16 +29,10 @@ __attribute__((constructor)) void resolve_jumps() {
   g_real_longjmp_chk = (Jump)dlsym(RTLD_NEXT, "__longjmp_chk");
 }
 
-inline uint32_t rdpkru() {
-  uint32_t eax, edx;
-  __asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(eax), "=d"(edx) : "c"(0));
-  return eax;
-}
-
 // Root code at depth 0 (a handler runs so, parked): its jump may leave parks.
 void before_root_jump(struct __jmp_buf_tag *env) {
   if (!g_shared.initialized) return;
-  if (g_shared.pku && rdpkru() != 0) return;  // a domain's jump (its rights)
+  if (g_shared.pku && rdpkru_raw() != 0) return;  // a domain's jump (its rights)
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth != 0) return;
   park_leave_to(ts, (const uint64_t *)env->__jmpbuf);

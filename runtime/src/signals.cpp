@@ -692,28 +692,28 @@ struct KernelAction {  // the kernel's struct sigaction (rt_sigaction)
   void *restorer;
   uint64_t mask;
 };
-constexpr int kLibcSignals[] = {32, 33};
-bool is_libc_signal(int sig) { return sig == 32 || sig == 33; }
+bool is_libc_signal(int sig) { return sig == kSigCancel || sig == kSigSetxid; }
 std::atomic_flag g_libc_wrap_lock = ATOMIC_FLAG_INIT;
 }  // namespace
 
-void signals_wrap_libc_handlers() {
+void signals_wrap_libc_handler(int sig) {
   if (!g_shared.pku) return;
   while (g_libc_wrap_lock.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
-  for (int sig : kLibcSignals) {
-    KernelAction now{};
-    if (raw_syscall6(SYS_rt_sigaction, sig, 0, (long)&now, 8, 0, 0) != 0) continue;
-    if ((uintptr_t)now.handler <= 1 || now.handler == (void *)sdrad_user_signal_entry) continue;
+  KernelAction now{};
+  // Once wrapped, nothing to read again: glibc installs each handler once.
+  if (!g_trampolined[sig] && raw_syscall6(SYS_rt_sigaction, sig, 0, (long)&now, 8, 0, 0) == 0 &&
+      (uintptr_t)now.handler > 1 && now.handler != (void *)sdrad_user_signal_entry) {
     struct sigaction user{};
     user.sa_sigaction = (void (*)(int, siginfo_t *, void *))now.handler;
     user.sa_flags = (int)now.flags;
     memcpy(&user.sa_mask, &now.mask, sizeof now.mask);
     g_user[sig] = user;
-    g_trampolined[sig] = true;
     KernelAction k = now;
     k.handler = (void *)sdrad_user_signal_entry;
     k.flags |= SA_SIGINFO;
-    if (raw_syscall6(SYS_rt_sigaction, sig, (long)&k, 0, 8, 0, 0) != 0)
+    if (raw_syscall6(SYS_rt_sigaction, sig, (long)&k, 0, 8, 0, 0) == 0)
+      g_trampolined[sig] = true;
+    else
       say("cannot put glibc's handler of signal %d behind the runtime's entry", sig);
   }
   g_libc_wrap_lock.clear(std::memory_order_release);

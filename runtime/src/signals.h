@@ -15,9 +15,11 @@ void malloc_install_hooks();
 void threads_install_hooks();
 void memory_install_hooks();
 void thread_altstack_ensure(ThreadState *ts);
-// glibc's SIGCANCEL and SIGSETXID handlers behind the runtime's entry,
-// once glibc installed them (PKU only; signals.cpp).
-void signals_wrap_libc_handlers();
+// glibc's own signals (its SIGCANCEL and SIGSETXID, not in <signal.h>):
+// the handler glibc installed for one goes behind the runtime's entry
+// (PKU only; signals.cpp).
+constexpr int kSigCancel = 32, kSigSetxid = 33;
+void signals_wrap_libc_handler(int sig);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse
 void unblock_fault_signals(sigset_t *mask);  // signal_state.cpp
 // PKRU of a signal's interrupted context (XSAVE area; 0 if not saved).

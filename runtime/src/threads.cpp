@@ -337,12 +337,12 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
     pending_take(a);
     free(a);
   }
-  signals_wrap_libc_handlers();  // the first thread: glibc installed SIGSETXID's
+  signals_wrap_libc_handler(kSigSetxid);  // the first thread: glibc installed its handler
   return r;
 }
 
 // glibc installs its SIGCANCEL handler at the first pthread_cancel and
-// signals the thread right after: the wrap (signals_wrap_libc_handlers)
+// signals the thread right after: the wrap (signals_wrap_libc_handler)
 // would come too late for that first signal.  So the first cancellation is
 // a primer's: a thread of the runtime's that blocks SIGCANCEL (a raw mask:
 // glibc's own calls never block it) is cancelled first; glibc installs its
@@ -355,7 +355,7 @@ std::atomic<int> g_primer_ready, g_primer_go;
 std::atomic<bool> g_sigcancel_primed;
 
 void *cancel_primer(void *) {
-  uint64_t sigcancel = 1ull << (32 - 1);
+  uint64_t sigcancel = 1ull << (kSigCancel - 1);
   raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigcancel, 0, 8, 0, 0);
   g_primer_ready = 1;
   while (!g_primer_go) sched_yield();  // not a cancellation point
@@ -373,7 +373,7 @@ void prime_sigcancel(CancelFn real) {
     if (pthread_create(&p, nullptr, cancel_primer, nullptr) == 0) {
       while (!g_primer_ready) usleep(50);
       real(p);
-      signals_wrap_libc_handlers();
+      signals_wrap_libc_handler(kSigCancel);
       g_primer_go = 1;
       pthread_join(p, nullptr);
     }
@@ -389,6 +389,6 @@ extern "C" SDRAD_EXPORT int pthread_cancel(pthread_t t) {
   bool root = !g_shared.pku || rdpkru_raw() == 0;  // only root sets actions
   if (g_shared.pku && root && !g_sigcancel_primed.load()) prime_sigcancel(real);
   int r = real(t);
-  if (g_shared.pku && root) signals_wrap_libc_handlers();
+  if (g_shared.pku && root) signals_wrap_libc_handler(kSigCancel);  // if the primer could not
   return r;
 }
