@@ -7,7 +7,9 @@
 // interrupted domain may have set: it could choose where root's jump lands
 // (row rt12_siglongjmp_with_domains_pointer_guard).  So root's jumps pass
 // here first: root's TLS words (the guard first) are put back from the
-// abandoned call's frame (signals.cpp, park_leave_to) before glibc's jump.
+// abandoned call's frame, and the signal levels of the handlers the jump
+// leaves are given back (signals.cpp, signal_handlers_left_by_jump), before
+// glibc's jump.
 // A domain's own jumps (libpng's error handling, say) go straight through.
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -29,13 +31,14 @@ __attribute__((constructor)) void resolve_jumps() {
   g_real_longjmp_chk = (Jump)dlsym(RTLD_NEXT, "__longjmp_chk");
 }
 
-// Root code at depth 0 (a handler runs so, parked): its jump may leave parks.
+// Root code at depth 0 (a handler runs so, parked or chained to): its jump
+// may leave handlers.
 void before_root_jump(struct __jmp_buf_tag *env) {
   if (!g_shared.initialized) return;
   if (g_shared.pku && rdpkru_raw() != 0) return;  // a domain's jump (its rights)
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->depth != 0) return;
-  park_leave_to(ts, (const uint64_t *)env->__jmpbuf);
+  signal_handlers_left_by_jump(ts, (const uint64_t *)env->__jmpbuf);
 }
 
 [[noreturn]] void jump(Jump &which, struct __jmp_buf_tag *env, int val) {

@@ -252,6 +252,10 @@ struct Park {
   std::atomic<ThreadState *> owner;
   uint64_t seq;          // park order (g_park_seq): a thread's parks nest in this order
   uintptr_t handler_sp;  // the dispatcher's frame: the handler runs below it
+  // The handler's signal level (ThreadState::sig_depth when it parked),
+  // and whether the jump that left it gave that level back already.
+  uint32_t sig_level;
+  bool level_given;
   int32_t depth;
   uint32_t cur_pkru, dom_code, sud_want, sud_on;
   Heap *heap;
@@ -321,7 +325,10 @@ uint64_t park_newest_live(const ThreadState *ts, const uintptr_t *pos, int n_pos
 void sig_level_drop(ThreadState *ts, bool own_level) {
   uint32_t d = ts->sig_depth;
   if (d == 0 || (own_level && d == 1)) return;
-  if (own_level && d <= 8) ts->sig_pkru[d - 2] = ts->sig_pkru[d - 1];
+  if (own_level && d <= 8) {
+    ts->sig_pkru[d - 2] = ts->sig_pkru[d - 1];
+    ts->sig_frame[d - 2] = ts->sig_frame[d - 1];
+  }
   ts->sig_depth = d - 1;
 }
 
@@ -348,8 +355,9 @@ int park_reap(ThreadState *ts, const uintptr_t *pos, int n_pos, bool in_handler)
   int reaped = 0;
   for (Park &p : g_park)
     if (p.owner.load(std::memory_order_acquire) == ts && p.seq > live) {
+      bool given = p.level_given;
       park_abandon(p);
-      sig_level_drop(ts, in_handler);  // 0 when nothing counts levels
+      if (!given) sig_level_drop(ts, in_handler);  // 0 when nothing counts levels
       ++reaped;
     }
   if (reaped && !in_handler) ts->sud_pending = 0;  // as a rewind does (call.cpp): no re-arm of theirs runs
@@ -366,6 +374,8 @@ Park *park_claim(ThreadState *ts, const ucontext_t *uc, uintptr_t here) {
   if (p) {
     p->seq = g_park_seq.fetch_add(1, std::memory_order_relaxed);
     p->handler_sp = here;
+    p->sig_level = ts->sig_depth;
+    p->level_given = false;
   }
   return p;
 }
@@ -508,7 +518,16 @@ bool park_reap_left(ThreadState *ts, uintptr_t sp) {
   return park_reap(ts, &sp, 1, false) > 0;
 }
 
-void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf) {
+namespace {
+// Where a jmp_buf sends the stack pointer (glibc mangles it: rol 17 of
+// sp ^ the thread's pointer guard).
+uintptr_t jump_target_sp(const uint64_t *jmpbuf) {
+  uint64_t m = jmpbuf[6];  // JB_RSP
+  return ((m >> 17) | (m << 47)) ^ tls_word(kTlsPointerGuard);
+}
+
+// Root's TLS words put back for the parks the jump leaves.
+void parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
   // Root's TLS words at the outermost call a handler of this thread
   // interrupted (root memory; the same for every such call).
   const Park *first = nullptr;
@@ -525,8 +544,7 @@ void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf) {
     tls_word_set(kTlsPointerGuard, root->pointer_guard);
     log_line("a jump out of a signal handler found a domain's pointer guard: root's put back");
   }
-  uint64_t m = jmpbuf[6];  // JB_RSP, mangled: rol 17 of (sp ^ guard)
-  uintptr_t sp = ((m >> 17) | (m << 47)) ^ tls_word(kTlsPointerGuard);
+  uintptr_t sp = jump_target_sp(jmpbuf);
   uint64_t live = park_newest_live(ts, &sp, 1);
   // The oldest park left with calls holds root's state at its outermost one.
   Park *oldest = nullptr;
@@ -539,6 +557,31 @@ void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf) {
   // The parks themselves are ended later (park_reap_left, park_claim): the
   // handler may be running on the abandoned instance's stack, which ending
   // the call wipes.
+}
+}  // namespace
+
+// The signal levels (confine_signal_enter's count) of the handlers a root
+// jump leaves are given back now: a handler the runtime chains a root
+// fault to has no park to give its level back later, and every level left
+// counted made the next ones unrecorded (after 8: no PKRU check on a
+// handler's way out, no libc-key write grant; without PKU, timeouts
+// deferred as if the runtime's own handler ran).  Levels nest: the newest
+// go first, while the jump lands outside their frames.  Erring towards
+// "live", as parks do (a level without a record stays).
+void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
+  parks_left_by_jump(ts, jmpbuf);
+  uint32_t d = ts->sig_depth;
+  if (d == 0) return;
+  uintptr_t sp = jump_target_sp(jmpbuf);
+  while (d > 0 && d <= 8) {
+    uintptr_t frame = ts->sig_frame[d - 1];
+    if (sp < frame && stack_region(ts, sp) == stack_region(ts, frame)) break;  // lands inside it
+    --d;
+  }
+  if (d == ts->sig_depth) return;
+  ts->sig_depth = d;
+  for (Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts && p.sig_level > d) p.level_given = true;
 }
 
 void park_release_thread(ThreadState *ts) {

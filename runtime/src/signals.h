@@ -48,9 +48,10 @@ bool park_reap_left(ThreadState *ts, uintptr_t sp);
 // freed, so that a thread that gets its state next does not own them.
 void park_release_thread(ThreadState *ts);
 // Root jumps (longjmp.cpp) to the context `jmpbuf` (glibc's __jmpbuf
-// words, mangled): the parks of handlers it leaves are ended, root's
-// pointer guard and TLS words put back first.
-void park_leave_to(ThreadState *ts, const uint64_t *jmpbuf);
+// words, mangled): root's pointer guard and TLS words are put back for the
+// parks of the handlers it leaves (ended later), and those handlers'
+// signal levels given back.
+void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf);
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 

@@ -244,6 +244,9 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   uintptr_t sud_arg_value; // ... which the re-arm puts back to the domain's value
   uint32_t sig_depth;      // nesting of the runtime's signal handlers
   uint32_t sig_pkru[8];    // frame PKRU at each handler's entry
+  // Each handler's signal frame: a root jump (longjmp.cpp) that lands
+  // outside it leaves that handler, and its level is given back.
+  uintptr_t sig_frame[8];
   uint8_t gate_open[kMaxDepth + 1];  // no PKU: runtime gates running, by depth
   uint32_t shared_alloc;   // root's malloc serves the shared heap (shared_heap.cpp)
   // glibc's stack bounds in this thread's descriptor, as checked at its

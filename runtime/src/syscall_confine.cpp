@@ -267,8 +267,9 @@ ThreadState *confine_signal_enter(void *uc) {
   // frame with a stale record and resumed the domain with it (PKRU 0 after
   // a program's handler: test SignalHandlerCall.*, unit.signal_handler_call.
   // unconfined, on a host with protection keys).
-  if (uint32_t *p = frame_pkru(uc)) {
-    if (ts->sig_depth < 8) ts->sig_pkru[ts->sig_depth] = *p;
+  if (ts->sig_depth < 8) {
+    if (uint32_t *p = frame_pkru(uc)) ts->sig_pkru[ts->sig_depth] = *p;
+    ts->sig_frame[ts->sig_depth] = (uintptr_t)uc;
   }
   ts->sig_depth++;
   return ts;

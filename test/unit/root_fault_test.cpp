@@ -2,7 +2,10 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "internal.h"
 #include "test_util.h"
 
 using namespace sdrad_test;
@@ -81,4 +84,66 @@ TEST(RootFault, ProgramSegvHandlerIsChainedAndRecoveryStaysOn) {
   struct sigaction back {};
   ASSERT_EQ(sigaction(SIGSEGV, &old, &back), 0);
   EXPECT_EQ(back.sa_handler, program_segv_handler) << "sigaction reports the program's handler";
+}
+
+// A program's handler that leaves by siglongjmp gives back the signal
+// level the runtime's handler took (longjmp.cpp, signals.cpp
+// signal_handlers_left_by_jump).  Kept, the levels made the next handlers
+// unrecorded after 8 (no PKRU check on their way out, no libc-key write
+// grant) and, without PKU, deferred every timeout of the thread's domains.
+namespace {
+sigjmp_buf g_out;
+void jumps_out(int) { siglongjmp(g_out, 1); }
+
+// `n` times: `sig` (a root fault, or raised) reaches the program's
+// handler, which jumps out of it.
+void handlers_left_by_jump(int sig, int n, int flags = 0) {
+  struct sigaction mine {}, old{};
+  mine.sa_handler = jumps_out;
+  mine.sa_flags = flags;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(sig, &mine, &old), 0);
+  for (int i = 0; i < n; ++i)
+    if (sigsetjmp(g_out, 1) == 0) {
+      if (sig == SIGSEGV)
+        *opaque((volatile int *)nullptr) = 1;
+      else
+        raise(sig);
+      ADD_FAILURE() << "the handler returned";
+    }
+  ASSERT_EQ(sigaction(sig, &old, nullptr), 0);
+}
+uint32_t signal_levels() { return sdrad::thread_state()->sig_depth; }
+}  // namespace
+
+TEST(RootFault, AHandlerLeftBySiglongjmpGivesItsSignalLevelBack) {
+  (void)domain("rootfault.levels");  // the runtime and this thread's state are up
+  ASSERT_EQ(signal_levels(), 0u);
+  handlers_left_by_jump(SIGSEGV, 12);
+  EXPECT_EQ(signal_levels(), 0u) << "root faults chained to the program's handler";
+  handlers_left_by_jump(SIGUSR1, 12);
+  EXPECT_EQ(signal_levels(), 0u) << "a program's handler of another signal";
+  handlers_left_by_jump(SIGUSR1, 12, SA_ONSTACK);
+  EXPECT_EQ(signal_levels(), 0u) << "... on the alternate stack";
+}
+
+TEST(RootFault, ADomainStillTimesOutAfterRootFaultHandlersLeftBySiglongjmp) {
+  int64_t h = domain("rootfault.timeout");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    alarm(10);  // a timeout deferred for ever ends the child here
+    handlers_left_by_jump(SIGSEGV, 3);
+    if (sdrad_set_timeout(h, 50) != 0) _exit(5);
+    InDomain<int> d(h);
+    int st = d.run([](int *) {
+      for (volatile int spin = 1; spin;) {
+      }
+    });
+    _exit(st == SDRAD_FAULT_TIMEOUT ? 0 : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the domain's call never timed out (signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
