@@ -167,6 +167,18 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 // non-zero status discards the instance: its heap and stack are wiped.
 [[noreturn]] static void finish_frame_here(void *tsv, int32_t status) {
   ThreadState *ts = (ThreadState *)tsv;
+  // An asynchronous cancellation ends every call of the thread, innermost
+  // first; the outermost lands in root below (cancel.cpp).
+  bool cancelled = ts->cancel_due == kCancelWaiting && status != 0;
+  if (cancelled)
+    while (ts->depth > 1) {
+      Frame *g = &ts->frames[ts->depth - 1];
+      Instance *gi = g->inst;
+      gi->dom->faults.fetch_add(1, std::memory_order_relaxed);
+      instance_discard(gi);
+      pop_frame(ts, g);
+      liveness_after_discard(gi);
+    }
   Frame *f = &ts->frames[ts->depth - 1];
   Instance *in = f->inst;
   int64_t value = status;
@@ -185,9 +197,14 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
   // A re-arm a handler left due in the abandoned context never runs: the
   // next one must not take it for in flight (syscall_confine.cpp).
   ts->sud_pending = 0;
+  // Before depth 0: from here the landing acts, not the watchdog.
+  if (cancelled) ts->cancel_due = kCancelLanding;
   pop_frame(ts, f);
   // A compat rewind lands in sdrad_init's caller, outside every gate.
   if (ctx != &f->ctx) t_runtime.inside = 0;
+  // An asynchronous cancellation waited for this: it acts from root's
+  // frames (cancel.cpp).  The popped frame's context is dead: changed in place.
+  if (cancelled) ctx = cancel_landing_arm(ts, &f->ctx, ctx);
   if (status != 0) liveness_after_discard(in);  // epoch, after-discard hook
   // Into a confined domain's code (a compat rewind into its parent): the
   // drop checks the selector pop_frame blocked (syscall_rearm.S).
@@ -202,7 +219,8 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 // nothing live remains, since the discard wipes the domain stack.
 [[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
   ts->frames[ts->depth - 1].deadline_ms = 0;  // leaving: no time limit applies any more
-  const Frame *f = &ts->frames[ts->depth - 1];
+  // A cancellation leaves every call (finish_frame_here): root's stack.
+  const Frame *f = &ts->frames[ts->cancel_due == kCancelWaiting && status != 0 ? 0 : ts->depth - 1];
   uintptr_t sp = f->kind == kFrameCompat ? f->compat_root_rsp : f->ctx.rsp;
   if (f->kind == kFrameCompat && f->inst->init_ctx.rsp < sp) sp = f->inst->init_ctx.rsp;
   sp = (sp - 1024) & ~(uintptr_t)15;

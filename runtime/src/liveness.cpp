@@ -58,7 +58,8 @@ void *watchdog_main(void *) {
       auto *ts = (const ThreadState *)(g_shared.ts_base + i * sizeof(ThreadState));
       if (!__atomic_load_n(&ts->in_use, __ATOMIC_RELAXED)) continue;
       uint64_t dl = frame_deadline(ts);
-      if (dl && now >= dl) syscall(SYS_tgkill, pid, ts->tid, g_timeout_signal);
+      bool cancel = __atomic_load_n(&ts->cancel_due, __ATOMIC_RELAXED) == kCancelWaiting;  // cancel.cpp
+      if ((dl && now >= dl) || cancel) syscall(SYS_tgkill, pid, ts->tid, g_timeout_signal);
     }
     uint32_t p = g_period_ms.load(std::memory_order_relaxed);
     timespec ts{(time_t)(p / 1000), (long)(p % 1000) * 1000000};
@@ -155,6 +156,11 @@ void liveness_on_entry(ThreadState *ts, Frame *f, Instance *in) {
 // rights, the caller's PKRU not yet restored).
 int liveness_timeout_signal() { return g_timeout_signal; }
 
+// Asynchronous cancellation inside a domain is carried out by the
+// watchdog's signal (cancel.cpp); started by the interposed pthread_cancel,
+// at its longest period.
+bool liveness_watch_cancellation() { return watchdog_ensure(400); }
+
 void liveness_after_discard(Instance *in) {
   Domain *d = in->dom;
   in->init_done = false;
@@ -184,6 +190,7 @@ extern "C" SDRAD_HIDDEN void sdrad_timeout_signal_handler(int sig, siginfo_t *in
   // syscall_confine.cpp); leave or abandon on every way out.
   ThreadState *ts = confine_signal_enter(ucv);
   auto *uc = (ucontext_t *)ucv;
+  if (ts && ts->depth == 0) cancel_act_at_root(ts);  // the calls it waited for ended meanwhile
   if (!ts || ts->depth == 0) return confine_signal_leave(ts, ucv);
   Frame *f = &ts->frames[ts->depth - 1];
   if (!f->deadline_ms || g_clock_ms.load(std::memory_order_relaxed) < f->deadline_ms)
@@ -195,7 +202,7 @@ extern "C" SDRAD_HIDDEN void sdrad_timeout_signal_handler(int sig, siginfo_t *in
   // restored, must find nothing to do.
   f->deadline_ms = 0;
   sdrad_fault fl;
-  fault_fill(fl, SDRAD_FAULT_TIMEOUT, ts);
+  fault_fill(fl, ts->cancel_due ? SDRAD_FAULT_CANCELLED : SDRAD_FAULT_TIMEOUT, ts);
   fl.signo = sig;
   fl.si_code = info ? info->si_code : 0;
   if (uc) {

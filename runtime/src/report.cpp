@@ -27,6 +27,7 @@ SDRAD_EXPORT const char *sdrad_fault_kind_name(int32_t kind) {
     case SDRAD_FAULT_ROOT_STATE: return "root-state-tampered";
     case SDRAD_FAULT_SYSCALL: return "syscall";
     case SDRAD_FAULT_TIMEOUT: return "timeout";
+    case SDRAD_FAULT_CANCELLED: return "cancelled";
   }
   return "unknown";
 }

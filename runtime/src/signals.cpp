@@ -706,6 +706,8 @@ bool has_function(const struct sigaction *a) {
 extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info, void *uc) {
   if (sig <= 0 || sig >= NSIG) return;
   ThreadState *ts = confine_signal_enter(uc);
+  // glibc's handler would unwind into the domain's frames as root.
+  if (sig == kSigCancel && ts && ts->depth > 0 && cancel_defer(ts)) return confine_signal_leave(ts, uc);
   Park *park = ts ? park_thread(ts, (const ucontext_t *)uc, (uintptr_t)__builtin_frame_address(0)) : nullptr;
   uint64_t seq = park ? park->seq : 0;
   const struct sigaction &a = g_user[sig];
@@ -724,8 +726,10 @@ extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info
 // pthread_cancel.  Under PKU the kernel starts a handler with only key 0
 // open, and these read libc's data (the libc key) and the setxid caller's
 // command on its root-keyed stack: a setuid() in a threaded program (a
-// server dropping privileges) killed every other thread.  They go behind
-// the entry of the program's handlers, which elevates first.  Called after
+// server dropping privileges) killed every other thread.  Without PKU,
+// under syscall confinement, a confined domain's thread ran SIGSETXID's
+// handler with its selector on "block".  They go behind the entry of the
+// program's handlers, which elevates and allows system calls first.  Called after
 // glibc may have installed one (pthread_create, pthread_cancel: threads.cpp).
 namespace sdrad {
 namespace {
@@ -740,7 +744,10 @@ std::atomic_flag g_libc_wrap_lock = ATOMIC_FLAG_INIT;
 }  // namespace
 
 void signals_wrap_libc_handler(int sig) {
-  if (!g_shared.pku) return;
+  // Also without PKU: the entry sets the confinement's selector to "allow"
+  // (a setxid's system call from a confined domain's thread was refused,
+  // and setuid() waited for that thread for ever), and SIGCANCEL inside a
+  // domain is deferred (cancel.cpp).
   while (g_libc_wrap_lock.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause();
   KernelAction now{};
   // Once wrapped, nothing to read again: glibc installs each handler once.

@@ -41,6 +41,7 @@ struct DescriptorBounds {
 DescriptorBounds descriptor_bounds_saved();
 void descriptor_bounds_restore(const DescriptorBounds &b);
 void thread_exit_runtime_part();  // threads.cpp: before glibc's exit path
+void thread_stack_seal_gone(const ThreadState *ts);  // threads.cpp: fork's child, another thread's stack
 // A call from root found `in` active: ends the calls of signal handlers
 // left by a jump (signals.cpp); true if any ended.
 bool park_reap_left(ThreadState *ts, uintptr_t sp);
@@ -52,6 +53,16 @@ void park_release_thread(ThreadState *ts);
 // parks of the handlers it leaves (ended later), and those handlers'
 // signal levels given back.
 void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf);
+// Asynchronous cancellation inside a domain (cancel.cpp): SIGCANCEL's
+// handler deferred until the thread's calls are rewound; the outermost
+// rewind's context aimed at the landing; the deferred cancellation acted
+// on from a handler that runs at depth 0.
+// ThreadState::cancel_due: waiting for the calls to be rewound (the
+// watchdog's signal does it), then the landing armed (it acts).
+constexpr uint32_t kCancelWaiting = 1, kCancelLanding = 2;
+bool cancel_defer(ThreadState *ts);
+const JmpCtx *cancel_landing_arm(ThreadState *ts, JmpCtx *popped, const JmpCtx *target);
+void cancel_act_at_root(ThreadState *ts);
 bool in_domain();                                  // called from domain code (not a gate)?
 [[noreturn]] void refuse_in_domain(const char *what);  // a fault of that domain
 

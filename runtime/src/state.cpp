@@ -75,6 +75,7 @@ void atfork_child() {
   for (int i = 0; i < h->next_ts; ++i) {
     ThreadState *c = (ThreadState *)g_shared.ts_base + i;
     if (!c->in_use || c == me) continue;
+    thread_stack_seal_gone(c);
     c->in_use = 0;
     c->fs_base = 0;
     c->next_free = h->free_ts;

@@ -253,6 +253,7 @@ struct alignas(4096) ThreadState {  // power-of-two size: cheap validation
   // start (threads.cpp): put back before glibc's exit path uses them.
   uintptr_t pd_bounds_off, pd_bounds[3];
   uint32_t sig_pkru_forced;  // frames whose PKRU was set to the domain's (signals.cpp)
+  uint32_t cancel_due;       // an asynchronous cancellation waits for root (cancel.cpp)
   ThreadState *next_free;
 };
 

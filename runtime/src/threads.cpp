@@ -122,6 +122,35 @@ uintptr_t *stack_block_top(const ThreadState *ts) {
   return i < (size_t)kMaxThreads ? &g_stack_block_top[i] : nullptr;
 }
 
+// Stack blocks of the threads a fork left behind (thread_stack_seal_gone),
+// as the runtime tagged them: in the child each stays two kernel mappings
+// (each has its own anon_vma after the fork, so they never merge again),
+// which the one-mapping check below would refuse for good.  The runtime's
+// record of the exact block (root memory; the cached block itself,
+// descriptor included, is sealed) stands in for the kernel's mapping.
+struct ForkedBlock {
+  uintptr_t lo, top;
+};
+ForkedBlock g_forked_blocks[kMaxThreads];
+std::atomic<int> g_forked_lock{0};
+
+void forked_block_note(uintptr_t lo, uintptr_t top) {
+  SpinGuard g(g_forked_lock);
+  ForkedBlock *free_slot = nullptr;
+  for (ForkedBlock &b : g_forked_blocks) {
+    if (b.lo == lo && b.top == top) return;
+    if (!b.top && !free_slot) free_slot = &b;
+  }
+  if (free_slot) *free_slot = ForkedBlock{lo, top};
+}
+
+bool forked_block_known(uintptr_t lo, uintptr_t top) {
+  SpinGuard g(g_forked_lock);
+  for (const ForkedBlock &b : g_forked_blocks)
+    if (b.top && b.lo == lo && b.top == top) return true;
+  return false;
+}
+
 // Tags [stack bottom, boundary) with the root key; returns false if the
 // thread's stack could not be found.  The stack may be one glibc cached
 // from a thread that ended (sealed: all root-keyed), so the part above the
@@ -147,7 +176,11 @@ bool tag_stack_below(uintptr_t boundary) {
   // neighbours key 0 (nor the root key at exit).  Anything else: left as
   // it is, unprotected, with a message.
   uintptr_t vlo, vhi;
-  if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) return false;
+  if (forked_block_known(lo, top)) {
+    vlo = lo, vhi = top;  // split in fork's child for good, sealed there
+  } else if (!kernel_mapping_of(boundary - 1, &vlo, &vhi)) {
+    return false;
+  }
   if ((top & (kPage - 1)) != 0 || lo < vlo || top > vhi || hi <= lo || hi > top) {
     say("a thread's stack is not a page-aligned block inside its mapping (bounds from glibc's thread "
         "descriptor, or a stack the program placed itself): not protected, its keys left as they are");
@@ -203,6 +236,21 @@ static void thread_stack_seal(const DescriptorBounds &b) {
   log_line("thread exit: stack %#lx-%#lx gets the root key", (unsigned long)b.seal_lo, (unsigned long)b.seal_hi);
   if (tag_memory((void *)b.seal_lo, b.seal_hi - b.seal_lo, PROT_READ | PROT_WRITE, g_shared.root_key) != 0)
     say("thread exit: the stack could not be given the root key: glibc's exit path trusts a descriptor domains can write");
+}
+
+// fork's child: the other threads are gone and glibc moved their stacks to
+// its cache, tagged as they ran (root-keyed below the boundary, key 0
+// above).  Sealed as an exit would have sealed them: the next thread glibc
+// gives one of them finds the block it expects (tag_stack_below; else that
+// thread's stack stayed unprotected, "not a page-aligned block").
+void thread_stack_seal_gone(const ThreadState *ts) {
+  const uintptr_t *top = stack_block_top(ts);
+  if (!ts->tagged_stack_hi || !top || *top <= ts->tagged_stack_lo) return;
+  DescriptorBounds b{};
+  b.seal_lo = ts->tagged_stack_lo;
+  b.seal_hi = *top;
+  thread_stack_seal(b);
+  forked_block_note(ts->tagged_stack_lo, *top);
 }
 
 // The runtime's part of a thread's exit, before glibc's: thread-specific
@@ -317,7 +365,11 @@ extern "C" SDRAD_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *a
                                            void *(*start)(void *), void *arg) {
   CreateFn create = real_create();
   if (!create) return EAGAIN;
-  if (!g_shared.pku) return create(t, attr, start, arg);
+  if (!g_shared.pku) {
+    int r = create(t, attr, start, arg);
+    signals_wrap_libc_handler(kSigSetxid);  // confinement: signals.cpp
+    return r;
+  }
   // A thread started from inside a domain would run with the domain's
   // rights but outside any domain (no rewind for its faults).
   if (rdpkru_raw() != 0) {
@@ -387,8 +439,9 @@ extern "C" SDRAD_EXPORT int pthread_cancel(pthread_t t) {
   static CancelFn real = (CancelFn)dlsym(RTLD_NEXT, "pthread_cancel");
   if (!real) return ESRCH;
   bool root = !g_shared.pku || rdpkru_raw() == 0;  // only root sets actions
-  if (g_shared.pku && root && !g_sigcancel_primed.load()) prime_sigcancel(real);
+  if (root && !g_sigcancel_primed.load()) prime_sigcancel(real);
+  if (root) liveness_watch_cancellation();  // a target inside a domain (cancel.cpp)
   int r = real(t);
-  if (g_shared.pku && root) signals_wrap_libc_handler(kSigCancel);  // if the primer could not
+  if (root) signals_wrap_libc_handler(kSigCancel);  // if the primer could not
   return r;
 }

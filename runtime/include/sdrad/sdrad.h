@@ -40,6 +40,10 @@ enum sdrad_fault_kind {
                                      (addr holds the system call number) */
   SDRAD_FAULT_TIMEOUT = 16,       /* the call ran past its time limit
                                      (sdrad_set_timeout) */
+  SDRAD_FAULT_CANCELLED = 21,     /* the thread was cancelled
+                                     asynchronously (pthread_cancel) while
+                                     the call ran: the call is abandoned and
+                                     the cancellation acts in its caller */
 };
 
 /* Errors (negative) returned instead of running a domain. */
