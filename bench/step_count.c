@@ -37,6 +37,25 @@ static uintptr_t exe_base(pid_t pid, const char *exe) {
   return base;
 }
 
+// Resumes the program (`how`: PTRACE_CONT or PTRACE_SINGLESTEP) until its
+// next SIGTRAP stop.  The program's own signals are delivered on the way
+// (a delivery executes none of its instructions) and counted in *passed.
+static void resume_to_trap(pid_t pid, int how, const char *where, unsigned long *passed) {
+  int sig = 0;
+  for (;;) {
+    ptrace(how, pid, 0, sig);
+    int st;
+    waitpid(pid, &st, 0);
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      fprintf(stderr, "step_count: the program ended %s\n", where);
+      exit(1);
+    }
+    sig = WSTOPSIG(st);
+    if (sig == SIGTRAP) return;
+    ++*passed;
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s FUNC_OFFSET PROGRAM [ARGS...]\n", argv[0]);
@@ -60,43 +79,21 @@ int main(int argc, char **argv) {
   long orig = ptrace(PTRACE_PEEKTEXT, pid, fn, 0);
   ptrace(PTRACE_POKETEXT, pid, fn, (orig & ~0xffL) | 0xcc);
   struct user_regs_struct r;
-  for (;;) {
-    ptrace(PTRACE_CONT, pid, 0, 0);
-    waitpid(pid, &st, 0);
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      fprintf(stderr, "step_count: the program ended before the function ran\n");
-      return 1;
-    }
-    int sig = WSTOPSIG(st);
+  unsigned long n = 0, passed = 0;
+  do {
+    resume_to_trap(pid, PTRACE_CONT, "before the function ran", &passed);
     ptrace(PTRACE_GETREGS, pid, 0, &r);
-    if (sig == SIGTRAP && r.rip == fn + 1) break;
-    if (sig != SIGTRAP) {  // pass the program's own signals on
-      ptrace(PTRACE_CONT, pid, 0, sig);
-      waitpid(pid, &st, 0);
-    }
-  }
+  } while (r.rip != fn + 1);
   ptrace(PTRACE_POKETEXT, pid, fn, orig);
   r.rip = fn;
   ptrace(PTRACE_SETREGS, pid, 0, &r);
   uintptr_t ret = ptrace(PTRACE_PEEKDATA, pid, r.rsp, 0), sp = r.rsp + 8;
-  unsigned long n = 0, passed = 0;
-  for (;;) {
-    ptrace(PTRACE_SINGLESTEP, pid, 0, 0);
-    waitpid(pid, &st, 0);
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      fprintf(stderr, "step_count: the program ended inside the function\n");
-      return 1;
-    }
-    int sig = WSTOPSIG(st);
-    if (sig != SIGTRAP) {  // a signal for the program: delivered, its handler counted
-      ptrace(PTRACE_SINGLESTEP, pid, 0, sig);
-      waitpid(pid, &st, 0);
-      ++passed;
-    }
+  passed = 0;
+  do {
+    resume_to_trap(pid, PTRACE_SINGLESTEP, "inside the function", &passed);
     ++n;
     ptrace(PTRACE_GETREGS, pid, 0, &r);
-    if (r.rip == ret && r.rsp == sp) break;
-  }
+  } while (r.rip != ret || r.rsp != sp);
   printf("%lu\n", n);
   if (passed) fprintf(stderr, "step_count: %lu signals delivered inside the function\n", passed);
   kill(pid, SIGKILL);
