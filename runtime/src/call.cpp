@@ -165,11 +165,15 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 
 // Pops the innermost frame and jumps back to where it was entered.  A
 // non-zero status discards the instance: its heap and stack are wiped.
+// An asynchronous cancellation that waits for this rewind ends every call
+// of the thread, innermost first; the outermost lands in root (cancel.cpp).
+static bool rewind_ends_every_call(const ThreadState *ts, int32_t status) {
+  return ts->cancel_due == kCancelWaiting && status != 0;
+}
+
 [[noreturn]] static void finish_frame_here(void *tsv, int32_t status) {
   ThreadState *ts = (ThreadState *)tsv;
-  // An asynchronous cancellation ends every call of the thread, innermost
-  // first; the outermost lands in root below (cancel.cpp).
-  bool cancelled = ts->cancel_due == kCancelWaiting && status != 0;
+  bool cancelled = rewind_ends_every_call(ts, status);
   if (cancelled)
     while (ts->depth > 1) {
       Frame *g = &ts->frames[ts->depth - 1];
@@ -220,7 +224,7 @@ extern "C" [[noreturn]] void sdrad_call_on_stack(void (*fn)(void *, int32_t), vo
 [[noreturn]] static void finish_frame(ThreadState *ts, int32_t status) {
   ts->frames[ts->depth - 1].deadline_ms = 0;  // leaving: no time limit applies any more
   // A cancellation leaves every call (finish_frame_here): root's stack.
-  const Frame *f = &ts->frames[ts->cancel_due == kCancelWaiting && status != 0 ? 0 : ts->depth - 1];
+  const Frame *f = &ts->frames[rewind_ends_every_call(ts, status) ? 0 : ts->depth - 1];
   uintptr_t sp = f->kind == kFrameCompat ? f->compat_root_rsp : f->ctx.rsp;
   if (f->kind == kFrameCompat && f->inst->init_ctx.rsp < sp) sp = f->inst->init_ctx.rsp;
   sp = (sp - 1024) & ~(uintptr_t)15;

@@ -25,10 +25,10 @@ namespace sdrad {
 
 namespace {
 // Raw: the runtime's syscall() is noexcept, and the cancellation's unwind
-// starts inside this call (sdrad_cancel_landed).
-void signal_self(int sig) {
-  raw_syscall6(SYS_tgkill, raw_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0), raw_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0), sig,
-               0, 0, 0);
+// starts inside this call (sdrad_cancel_landed).  The thread's id is its
+// state's (kept right in fork's child too: state.cpp).
+void signal_self(const ThreadState *ts, int sig) {
+  raw_syscall6(SYS_tgkill, raw_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0), ts->tid, sig, 0, 0, 0);
 }
 }  // namespace
 
@@ -49,7 +49,7 @@ bool cancel_defer(ThreadState *ts) {
   sigemptyset(&s);
   sigaddset(&s, t);
   raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&s, 0, _NSIG / 8, 0, 0);
-  signal_self(t);
+  signal_self(ts, t);
   log_line("asynchronous cancellation inside a domain: its calls are abandoned, the cancellation acts in root");
   return true;
 }
@@ -79,7 +79,7 @@ const JmpCtx *cancel_landing_arm(ThreadState *ts, JmpCtx *popped, const JmpCtx *
 void cancel_act_at_root(ThreadState *ts) {
   if (ts->cancel_due != kCancelWaiting || ts->depth != 0) return;
   ts->cancel_due = 0;
-  signal_self(kSigCancel);  // pending until the running handler returns
+  signal_self(ts, kSigCancel);  // pending until the running handler returns
 }
 
 }  // namespace sdrad
@@ -90,5 +90,5 @@ extern "C" SDRAD_HIDDEN void sdrad_cancel_landed() {
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->cancel_due != kCancelLanding || ts->depth != 0) return;
   ts->cancel_due = 0;
-  signal_self(kSigCancel);  // delivered now: glibc's handler, from root's frames
+  signal_self(ts, kSigCancel);  // delivered now: glibc's handler, from root's frames
 }

@@ -190,8 +190,10 @@ extern "C" SDRAD_HIDDEN void sdrad_timeout_signal_handler(int sig, siginfo_t *in
   // syscall_confine.cpp); leave or abandon on every way out.
   ThreadState *ts = confine_signal_enter(ucv);
   auto *uc = (ucontext_t *)ucv;
-  if (ts && ts->depth == 0) cancel_act_at_root(ts);  // the calls it waited for ended meanwhile
-  if (!ts || ts->depth == 0) return confine_signal_leave(ts, ucv);
+  if (!ts || ts->depth == 0) {
+    if (ts) cancel_act_at_root(ts);  // the calls it waited for ended meanwhile
+    return confine_signal_leave(ts, ucv);
+  }
   Frame *f = &ts->frames[ts->depth - 1];
   if (!f->deadline_ms || g_clock_ms.load(std::memory_order_relaxed) < f->deadline_ms)
     return confine_signal_leave(ts, ucv);  // late signal

@@ -526,8 +526,9 @@ uintptr_t jump_target_sp(const uint64_t *jmpbuf) {
   return ((m >> 17) | (m << 47)) ^ tls_word(kTlsPointerGuard);
 }
 
-// Root's TLS words put back for the parks the jump leaves.
-void parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
+// Root's TLS words put back for the parks the jump leaves.  Returns where
+// the jump lands, decoded with root's pointer guard (put back first).
+uintptr_t parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
   // Root's TLS words at the outermost call a handler of this thread
   // interrupted (root memory; the same for every such call).
   const Park *first = nullptr;
@@ -537,7 +538,7 @@ void parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
     any = true;
     if (p.depth > 0 && (!first || p.seq < first->seq)) first = &p;
   }
-  if (!any) return;
+  if (!any) return jump_target_sp(jmpbuf);
   const Frame *root = first ? &first->frames[0] : nullptr;
   // The guard first: glibc demangles the target with it (and so do we).
   if (root && tls_word(kTlsPointerGuard) != root->pointer_guard) {
@@ -557,6 +558,7 @@ void parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
   // The parks themselves are ended later (park_reap_left, park_claim): the
   // handler may be running on the abandoned instance's stack, which ending
   // the call wipes.
+  return sp;
 }
 }  // namespace
 
@@ -569,10 +571,8 @@ void parks_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
 // go first, while the jump lands outside their frames.  Erring towards
 // "live", as parks do (a level without a record stays).
 void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
-  parks_left_by_jump(ts, jmpbuf);
+  uintptr_t sp = parks_left_by_jump(ts, jmpbuf);
   uint32_t d = ts->sig_depth;
-  if (d == 0) return;
-  uintptr_t sp = jump_target_sp(jmpbuf);
   while (d > 0 && d <= 8) {
     uintptr_t frame = ts->sig_frame[d - 1];
     if (sp < frame && stack_region(ts, sp) == stack_region(ts, frame)) break;  // lands inside it

@@ -17,7 +17,7 @@ void memory_install_hooks();
 void thread_altstack_ensure(ThreadState *ts);
 // glibc's own signals (its SIGCANCEL and SIGSETXID, not in <signal.h>):
 // the handler glibc installed for one goes behind the runtime's entry
-// (PKU only; signals.cpp).
+// (both backends; signals.cpp).
 constexpr int kSigCancel = 32, kSigSetxid = 33;
 void signals_wrap_libc_handler(int sig);
 void altstack_put(void *p);  // a thread's alt stack, back for reuse

@@ -207,16 +207,24 @@ bool tag_stack_below(uintptr_t boundary) {
 
 }  // namespace
 
+namespace {
+// The stack block a thread's exit seals: from the tagged bottom to the
+// block's top (0, 0: the runtime did not tag this thread's stack).
+void stack_seal_range(const ThreadState *ts, DescriptorBounds &b) {
+  const uintptr_t *top = stack_block_top(ts);
+  if (ts->tagged_stack_hi && top && *top > ts->tagged_stack_lo) {
+    b.seal_lo = ts->tagged_stack_lo;
+    b.seal_hi = *top;
+  }
+}
+}  // namespace
+
 DescriptorBounds descriptor_bounds_saved() {
   DescriptorBounds b{};
   if (ThreadState *ts = thread_state_if_any()) {
     b.off = ts->pd_bounds_off;
     memcpy(b.words, ts->pd_bounds, sizeof b.words);
-    const uintptr_t *top = stack_block_top(ts);
-    if (ts->tagged_stack_hi && top && *top > ts->tagged_stack_lo) {
-      b.seal_lo = ts->tagged_stack_lo;
-      b.seal_hi = *top;
-    }
+    stack_seal_range(ts, b);
   }
   return b;
 }
@@ -244,13 +252,11 @@ static void thread_stack_seal(const DescriptorBounds &b) {
 // gives one of them finds the block it expects (tag_stack_below; else that
 // thread's stack stayed unprotected, "not a page-aligned block").
 void thread_stack_seal_gone(const ThreadState *ts) {
-  const uintptr_t *top = stack_block_top(ts);
-  if (!ts->tagged_stack_hi || !top || *top <= ts->tagged_stack_lo) return;
   DescriptorBounds b{};
-  b.seal_lo = ts->tagged_stack_lo;
-  b.seal_hi = *top;
+  stack_seal_range(ts, b);
+  if (!b.seal_hi) return;
   thread_stack_seal(b);
-  forked_block_note(ts->tagged_stack_lo, *top);
+  forked_block_note(b.seal_lo, b.seal_hi);
 }
 
 // The runtime's part of a thread's exit, before glibc's: thread-specific

@@ -4,8 +4,6 @@
 // libc's state from then on (ReturnCheck.* run that way in the PKU lane),
 // and a discard takes the mark and the write right back.  Without PKU
 // (or without the key) these tests skip: there is no key to tell a write.
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "internal.h"
@@ -66,11 +64,6 @@ TEST(LibcDataKey, DiscardTakesTheMarkAndTheWriteRightBack) {
   EXPECT_NE(in->pkru & sdrad::g_shared.libc_wd_bits, 0u);
 }
 
-namespace {
-sigjmp_buf g_out;
-void jumps_out(int) { siglongjmp(g_out, 1); }
-}  // namespace
-
 // Root faults whose program handler jumps out (signals.cpp,
 // signal_handlers_left_by_jump): each gave its signal level back only
 // lazily, if ever; past 8 levels the grant of a first write was refused
@@ -78,13 +71,7 @@ void jumps_out(int) { siglongjmp(g_out, 1); }
 TEST(LibcDataKey, FirstWriteIsGrantedAfterRootFaultHandlersLeftBySiglongjmp) {
   if (!libc_keyed()) GTEST_SKIP() << "needs PKU and the key for libc's data";
   int64_t h = domain("libckey.after-jumps");
-  struct sigaction mine {}, old{};
-  mine.sa_handler = jumps_out;
-  sigemptyset(&mine.sa_mask);
-  ASSERT_EQ(sigaction(SIGSEGV, &mine, &old), 0);
-  for (int i = 0; i < 10; ++i)
-    if (sigsetjmp(g_out, 1) == 0) *opaque((volatile int *)nullptr) = 1;
-  ASSERT_EQ(sigaction(SIGSEGV, &old, nullptr), 0);
+  handlers_left_by_jump(SIGSEGV, 10);
   sdrad_clear_fault();
   EXPECT_EQ(__sdrad_call_with(h, rewrites_stdout_flags, nullptr, 0), 0);
   EXPECT_TRUE(instance_of(h)->libc_written);

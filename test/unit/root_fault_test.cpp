@@ -92,27 +92,6 @@ TEST(RootFault, ProgramSegvHandlerIsChainedAndRecoveryStaysOn) {
 // unrecorded after 8 (no PKRU check on their way out, no libc-key write
 // grant) and, without PKU, deferred every timeout of the thread's domains.
 namespace {
-sigjmp_buf g_out;
-void jumps_out(int) { siglongjmp(g_out, 1); }
-
-// `n` times: `sig` (a root fault, or raised) reaches the program's
-// handler, which jumps out of it.
-void handlers_left_by_jump(int sig, int n, int flags = 0) {
-  struct sigaction mine {}, old{};
-  mine.sa_handler = jumps_out;
-  mine.sa_flags = flags;
-  sigemptyset(&mine.sa_mask);
-  ASSERT_EQ(sigaction(sig, &mine, &old), 0);
-  for (int i = 0; i < n; ++i)
-    if (sigsetjmp(g_out, 1) == 0) {
-      if (sig == SIGSEGV)
-        *opaque((volatile int *)nullptr) = 1;
-      else
-        raise(sig);
-      ADD_FAILURE() << "the handler returned";
-    }
-  ASSERT_EQ(sigaction(sig, &old, nullptr), 0);
-}
 uint32_t signal_levels() { return sdrad::thread_state()->sig_depth; }
 }  // namespace
 

@@ -3,6 +3,8 @@
 // write root memory, so results come back through the block).
 #pragma once
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <gtest/gtest.h>
@@ -54,6 +56,27 @@ inline T opaque(T v) {
 }
 
 inline bool pku() { return sdrad_backend() == SDRAD_BACKEND_PKU; }
+
+// `n` times: `sig` (a root fault for SIGSEGV, else raised) reaches a
+// program handler that leaves by siglongjmp.
+inline sigjmp_buf g_handler_exit;
+inline void handler_jumps_out(int) { siglongjmp(g_handler_exit, 1); }
+inline void handlers_left_by_jump(int sig, int n, int flags = 0) {
+  struct sigaction mine {}, old{};
+  mine.sa_handler = handler_jumps_out;
+  mine.sa_flags = flags;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(sig, &mine, &old), 0);
+  for (int i = 0; i < n; ++i)
+    if (sigsetjmp(g_handler_exit, 1) == 0) {
+      if (sig == SIGSEGV)
+        *opaque((volatile int *)nullptr) = 1;
+      else
+        raise(sig);
+      ADD_FAILURE() << "the handler returned";
+    }
+  ASSERT_EQ(sigaction(sig, &old, nullptr), 0);
+}
 
 // Open descriptors of this process (the first 1024 numbers).
 inline int fd_count() {

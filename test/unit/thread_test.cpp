@@ -186,8 +186,9 @@ TEST(Threads, MainAndWorkerThreadsHandleSignalsOnArenaStacksUnderPku) {
 // mapping"): its root frames writable by domains (threads.cpp,
 // thread_stack_seal_gone and forked_block_known).
 namespace {
-std::atomic<int> g_fork_hold{1};
+std::atomic<int> g_fork_hold{1}, g_fork_running{0};
 void *held_at_fork(void *) {
+  ++g_fork_running;
   while (g_fork_hold.load()) usleep(1000);
   return nullptr;
 }
@@ -199,9 +200,10 @@ void *reports_its_stack_tagged(void *) {
 
 TEST(Threads, AForkedChildsThreadsOnStacksOfThreadsThatRanAtTheForkAreProtected) {
   if (!pku()) GTEST_SKIP() << "thread stacks are tagged under PKU only";
-  g_fork_hold = 1;
+  g_fork_hold = 1, g_fork_running = 0;
   pthread_t held[3];
   for (pthread_t &t : held) ASSERT_EQ(pthread_create(&t, nullptr, held_at_fork, nullptr), 0);
+  while (g_fork_running.load() < 3) usleep(1000);  // in their loops, out of thread start-up
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
