@@ -14,13 +14,34 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 scripts/install-deps.sh
 scripts/build.sh
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 900 "$@"
+
+# A failing lane does not stop the others; what failed is printed again at
+# the very end, where a truncated CI log still shows it.
+FAILED=()
+report() {
+  [ ${#FAILED[@]} -gt 0 ] || return 0
+  echo
+  echo "==== failed ===="
+  local d
+  for d in "${FAILED[@]}"; do
+    echo "-- $d:"
+    sed 's/^/   /' "$d/Testing/Temporary/LastTestsFailed.log" 2>/dev/null || true
+    # The lanes' own summaries (written only by a failing run, removed by
+    # the next run), when a lane is among the failed tests.
+    grep -q 'pku_lane' "$d/Testing/Temporary/LastTestsFailed.log" 2>/dev/null || continue
+    for f in "$d"/test/pku/lane*/failures.txt; do
+      [ -s "$f" ] && { echo "   $f:"; cat "$f"; }
+    done
+  done
+  exit 1
+}
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 900 "$@" || FAILED+=("$BUILD_DIR")
 
 lane() { # name build-dir ctest-labels; the build's settings in the environment
   local name=$1 dir=$2 labels=$3
   echo "== lane $name: $dir, ctest -L '$labels' =="
   BUILD_DIR=$dir scripts/build.sh
-  ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 -L "$labels"
+  ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 -L "$labels" || FAILED+=("$dir")
 }
 for l in ${SDRAD_LANES-gcc llvm22 llvm16}; do
   case $l in
@@ -37,3 +58,4 @@ for l in ${SDRAD_LANES-gcc llvm22 llvm16}; do
     *) echo "test.sh: unknown lane '$l' (gcc, llvm22, llvm16)" >&2; exit 2 ;;
   esac
 done
+report

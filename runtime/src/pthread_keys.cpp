@@ -186,7 +186,13 @@ extern "C" SDRAD_EXPORT void pthread_exit(void *value) {
   static Fn real = next<Fn>("pthread_exit", __pthread_exit);
   // Before glibc's unwind (cleanup handlers then run after the
   // destructors, unlike in glibc); only root decides the calls.
-  if (!from_domain()) thread_exit_runtime_part();
+  if (!from_domain()) {
+    // From a handler that interrupted an isolated call: glibc's unwind
+    // would start on top of the domain's frames (signals.cpp).
+    ThreadState *ts = thread_state_if_any();
+    if (ts && ts->depth == 0 && handler_over_domain(ts)) handler_left_by_unwind("pthread_exit");
+    thread_exit_runtime_part();
+  }
   need(real, "pthread_exit")(value);
   __builtin_unreachable();
 }

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include "internal.h"
 #include "sdrad/abi.h"
@@ -506,6 +507,8 @@ void unpark_thread(ThreadState *ts, Park *p, uint64_t seq) {
   ts->depth = p->depth;
   ts->dom_code = p->dom_code;
   p->owner.store(nullptr, std::memory_order_release);
+  // A SIGCANCEL that came while the handler ran (sdrad_dispatch_user_signal)
+  if (ts->cancel_due == kCancelAfterHandler && ts->depth > 0) cancel_defer(ts);
 }
 
 }  // namespace
@@ -582,6 +585,20 @@ void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf) {
   ts->sig_depth = d;
   for (Park &p : g_park)
     if (p.owner.load(std::memory_order_acquire) == ts && p.sig_level > d) p.level_given = true;
+}
+
+bool handler_over_domain(ThreadState *ts) {
+  park_reap_left(ts, (uintptr_t)__builtin_frame_address(0));  // not handlers left by a jump
+  for (const Park &p : g_park)
+    if (p.owner.load(std::memory_order_acquire) == ts && p.depth > 0) return true;
+  return false;
+}
+
+void handler_left_by_unwind(const char *how) {
+  fatal("%s left a signal handler that had interrupted an isolated call: unwinding it would run the domain's "
+        "frames with root's rights, so the process ends (docs/threat-model.md, \"An exception or a thread "
+        "exit out of a signal handler\")",
+        how);
 }
 
 void park_release_thread(ThreadState *ts) {
@@ -684,6 +701,19 @@ extern "C" SDRAD_EXPORT void __wrap___stack_chk_fail(void) { sdrad_soft_fault_ga
 //    isolated calls are root's (park_thread, above).
 
 extern "C" void sdrad_user_signal_entry(int, siginfo_t *, void *) SDRAD_HIDDEN;
+extern "C" void sdrad_call_handler_fenced(void (*)(int, siginfo_t *, void *), int, siginfo_t *, void *) SDRAD_HIDDEN;
+
+// handler_fence.S: an exception or a thread exit left a program's handler
+// that interrupted an isolated call.  Its unwind would go on into the
+// domain's frames with root's rights; it cannot be carried to root's
+// frames below the call either (they are reached only through the
+// domain's).  Ended here, loudly: docs/threat-model.md.
+extern "C" SDRAD_HIDDEN [[noreturn]] void sdrad_handler_unwound(_Unwind_Exception *e) {
+  // "GNUCC++" and a last byte 0 or 1: a C++ exception (a dependent one for
+  // std::rethrow_exception); anything else here is a forced unwind.
+  bool cxx = e && (e->exception_class >> 8) == (0x474e5543432b2b00ULL >> 8);
+  sdrad::handler_left_by_unwind(cxx ? "an exception" : "a thread exit (a cancellation)");
+}
 
 namespace sdrad {
 namespace {
@@ -708,14 +738,25 @@ extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info
   ThreadState *ts = confine_signal_enter(uc);
   // glibc's handler would unwind into the domain's frames as root.
   if (sig == kSigCancel && ts && ts->depth > 0 && cancel_defer(ts)) return confine_signal_leave(ts, uc);
+  if (sig == kSigCancel && ts && ts->depth == 0 && handler_over_domain(ts)) {
+    ts->cancel_due = kCancelAfterHandler;  // unpark_thread: deferred as inside the domain
+    return confine_signal_leave(ts, uc);
+  }
+  // A handler that interrupted an isolated call: no unwind out of it may
+  // walk on into the domain's frames (handler_fence.S).
+  bool fenced = ts && ts->depth > 0;
   Park *park = ts ? park_thread(ts, (const ucontext_t *)uc, (uintptr_t)__builtin_frame_address(0)) : nullptr;
   uint64_t seq = park ? park->seq : 0;
   const struct sigaction &a = g_user[sig];
-  if (a.sa_flags & SA_SIGINFO) {
-    if (a.sa_sigaction) a.sa_sigaction(sig, info, uc);
-  } else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
-    a.sa_handler(sig);
-  }
+  void (*fn)(int, siginfo_t *, void *) = nullptr;
+  if (a.sa_flags & SA_SIGINFO)
+    fn = a.sa_sigaction;
+  else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN)
+    fn = (void (*)(int, siginfo_t *, void *))(void (*)(void))a.sa_handler;  // extra arguments ignored (SysV ABI)
+  if (fn && fenced)
+    sdrad_call_handler_fenced(fn, sig, info, uc);
+  else if (fn)
+    fn(sig, info, uc);
   if (park) unpark_thread(ts, park, seq);
   confine_signal_leave(ts, uc);
 }

@@ -48,6 +48,11 @@ bool park_reap_left(ThreadState *ts, uintptr_t sp);
 // A thread ends: park slots it still owns (handlers left by a jump) are
 // freed, so that a thread that gets its state next does not own them.
 void park_release_thread(ThreadState *ts);
+// A program's signal handler of this thread runs on top of an isolated call
+// it interrupted (its frames below are a domain's): no unwind or thread exit
+// may start there (handler_fence.S).
+bool handler_over_domain(ThreadState *ts);
+[[noreturn]] void handler_left_by_unwind(const char *how);
 // Root jumps (longjmp.cpp) to the context `jmpbuf` (glibc's __jmpbuf
 // words, mangled): root's pointer guard and TLS words are put back for the
 // parks of the handlers it leaves (ended later), and those handlers'
@@ -59,7 +64,9 @@ void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf);
 // on from a handler that runs at depth 0.
 // ThreadState::cancel_due: waiting for the calls to be rewound (the
 // watchdog's signal does it), then the landing armed (it acts).
-constexpr uint32_t kCancelWaiting = 1, kCancelLanding = 2;
+// A SIGCANCEL that came while a program's handler ran on top of a domain
+// waits for that handler to return (then as inside the domain).
+constexpr uint32_t kCancelWaiting = 1, kCancelLanding = 2, kCancelAfterHandler = 3;
 bool cancel_defer(ThreadState *ts);
 const JmpCtx *cancel_landing_arm(ThreadState *ts, JmpCtx *popped, const JmpCtx *target);
 void cancel_act_at_root(ThreadState *ts);

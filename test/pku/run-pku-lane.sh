@@ -70,6 +70,7 @@ fi
 [ -n "$MANIFEST" ] && [ -r "$MANIFEST" ] || die "--manifest '$MANIFEST' is not readable"
 [ -n "$WORK" ] || die "--work is required"
 mkdir -p "$WORK" || die "cannot create $WORK"
+rm -f "$WORK/failures.txt"
 WORK=$(cd "$WORK" && pwd)
 T_START=$(date +%s.%N)
 elapsed() { awk -v a="$T_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -435,6 +436,15 @@ done
 echo "guest: ${T_GUEST}s; lane total: $(elapsed)s; logs in $WORK (console.log, guest/, host/)"
 if [ ${#FAILS[@]} -gt 0 ]; then
   for f in "${FAILS[@]}"; do echo "PKU-LANE FAIL: $f"; done
+  # For whoever sees only the end of a long run (CI): each failure with the
+  # end of its guest output; scripts/test.sh prints this file last.
+  { for f in "${FAILS[@]}"; do
+      echo "PKU-LANE FAIL: $f"
+      n=${f%%: *}
+      if [ -s "$WORK/guest/$n.log" ]; then tail -n 25 "$WORK/guest/$n.log" | sed 's/^/    | /'; fi
+    done
+    echo "guest: ${T_GUEST}s (budget ${BUDGET}s); last test started: $(grep -a "^SDRAD-PKU-START" "$CONSOLE" | tail -1 | cut -d" " -f2)"
+  } >"$WORK/failures.txt"
   exit 1
 fi
 echo "PKU-LANE PASS: ${#T_NAME[@]} tests passed under protection keys"

@@ -372,7 +372,7 @@ namespace {
 // never updates.  The runtime's checks must watch glibc's own (before,
 // in the gcc lane they watched the copy and saw no change at all).
 extern "C" FILE *_IO_list_all;
-FILE *const volatile *g_list_head_as_the_program_sees_it = &_IO_list_all;
+[[maybe_unused]] FILE *const volatile *g_list_head_as_the_program_sees_it = &_IO_list_all;
 // glibc's own head, found independently of the runtime: in libc's scope.
 FILE **glibc_list_head() {
   static FILE **head = [] {
