@@ -7,6 +7,7 @@
 // that comes then waits for the handler.  A handler that interrupted root
 // code is not affected.  Each test runs in a child.
 #include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -25,6 +26,18 @@ int64_t g_dom;
 // cleaned up, [3] about to enter, [4] in the handler, [5] the handler may return
 volatile int *g_shared;
 pthread_t g_target;
+// Shared-heap memory: the domain says it runs.  The pointer is volatile:
+// clang's GlobalOpt otherwise turns the one malloc stored in an internal
+// global into a static variable (root memory) - docs/libraries.md.
+volatile int *volatile g_inside;
+
+// Memory a domain may write, from root's shared heap (in each child).
+void make_inside_flag() {
+  int was = sdrad_shared_allocations(1);
+  g_inside = (volatile int *)malloc(sizeof(int));
+  sdrad_shared_allocations(was);
+  *g_inside = 0;
+}
 
 [[gnu::noinline]] void spin() {
   for (volatile int s = 1; s;) {
@@ -38,6 +51,7 @@ struct MarksWhenDestroyed {
 };
 void spins_with_a_cleanup(void *) {
   MarksWhenDestroyed m;
+  *g_inside = 1;
   spin();
 }
 
@@ -45,8 +59,8 @@ void throws(int) { throw std::runtime_error("from a signal handler"); }
 void exits(int) { pthread_exit(nullptr); }
 
 void *signaller(void *) {
-  while (!g_shared[3]) usleep(1000);
-  usleep(50 * 1000);  // inside the domain by now
+  while (!*g_inside) usleep(1000);
+  usleep(5 * 1000);  // in spin()
   pthread_kill(g_target, SIGUSR1);
   return nullptr;
 }
@@ -92,6 +106,7 @@ Outcome in_child(void (*handler)(int), bool on_worker) {
   if (pid == 0) {
     alarm(10);
     dup2(err[1], 2);
+    make_inside_flag();
     install(handler);
     pthread_t s, w;
     if (on_worker) {
@@ -144,7 +159,7 @@ TEST(HandlerUnwind, AThreadExitOutOfAHandlerThatInterruptedADomainEndsTheProcess
 
 namespace {
 void *root_spins(void *) {
-  g_shared[3] = 1;
+  *g_inside = 1;
   spin();
   return nullptr;
 }
@@ -159,6 +174,7 @@ TEST(HandlerUnwind, APthreadExitOutOfAHandlerThatInterruptedRootEndsTheThread) {
   pid_t pid = fork();
   if (pid == 0) {
     alarm(10);
+    make_inside_flag();
     install(exits);
     pthread_t w, s;
     pthread_create(&w, nullptr, root_spins, nullptr);
@@ -205,11 +221,12 @@ TEST(HandlerUnwind, ACancellationWhileAHandlerRunsOnTopOfADomainWaitsForTheHandl
   pid_t pid = fork();
   if (pid == 0) {
     alarm(10);
+    make_inside_flag();
     install(waits_in_handler);
     pthread_t w;
     pthread_create(&w, nullptr, cancellable_worker, nullptr);
-    while (!g_shared[3]) usleep(1000);
-    usleep(50 * 1000);  // inside the domain
+    while (!*g_inside) usleep(1000);
+    usleep(5 * 1000);  // in spin()
     pthread_kill(w, SIGUSR1);
     while (!g_shared[4]) usleep(1000);
     if (pthread_cancel(w) != 0) _exit(11);
