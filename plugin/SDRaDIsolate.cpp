@@ -2304,11 +2304,40 @@ bool Isolator::isolate(Function &F) {
   return true;
 }
 
+/// Internal pointer globals that code stores a computed value into stay
+/// globals the optimiser cannot see through (llvm.compiler.used).  Else
+/// GlobalOpt turns one allocation stored once in such a global (a lazily
+/// made library state: `static S *g; ... g = malloc(sizeof *g);`) into a
+/// static variable: root memory, where sdrad_shared_allocations(1) was to
+/// give memory domains may write, so the domain's first write faults.
+/// Only GlobalOpt's analysis of those globals is given up.
+static bool keepStoredPointerGlobals(Module &M) {
+  SmallVector<GlobalValue *, 8> Keep;
+  for (GlobalVariable &GV : M.globals()) {
+    if (!GV.hasLocalLinkage() || !GV.getValueType()->isPointerTy())
+      continue;
+    bool Computed = any_of(GV.users(), [&](const User *U) {
+      const auto *S = dyn_cast<StoreInst>(U);
+      return S && S->getPointerOperand() == &GV &&
+             !isa<Constant>(S->getValueOperand());
+    });
+    if (Computed)
+      Keep.push_back(&GV);
+  }
+  if (Keep.empty())
+    return false;
+  LLVM_DEBUG(dbgs() << "sdrad-isolate: " << Keep.size()
+                    << " internal pointer globals kept from GlobalOpt\n");
+  appendToCompilerUsed(M, Keep);
+  return true;
+}
+
 } // namespace
 
 PreservedAnalyses sdrad::IsolatePass::run(Module &M,
                                           ModuleAnalysisManager &) {
   bool Changed = lowerGlobalAnnotations(M);
+  Changed |= keepStoredPointerGlobals(M);
   SmallVector<Function *, 8> Todo;
   for (Function &F : M) {
     if (!F.isDeclaration())
