@@ -441,7 +441,12 @@ if [ ${#FAILS[@]} -gt 0 ]; then
   { for f in "${FAILS[@]}"; do
       echo "PKU-LANE FAIL: $f"
       n=${f%%: *}
-      if [ -s "$WORK/guest/$n.log" ]; then tail -n 25 "$WORK/guest/$n.log" | sed 's/^/    | /'; fi
+      if [ -s "$WORK/guest/$n.log" ]; then
+        # the lines that say what failed (a matrix row, a gtest failure),
+        # then the end of the output
+        grep -a -m 20 -E 'verdict=FAIL|^\[  FAILED|Failure$|HANG|CRASHED' "$WORK/guest/$n.log" | sed 's/^/    ! /'
+        tail -n 25 "$WORK/guest/$n.log" | sed 's/^/    | /'
+      fi
     done
     echo "guest: ${T_GUEST}s (budget ${BUDGET}s); last test started: $(grep -a "^SDRAD-PKU-START" "$CONSOLE" | tail -1 | cut -d" " -f2)"
   } >"$WORK/failures.txt"
