@@ -90,5 +90,13 @@ extern "C" SDRAD_HIDDEN void sdrad_cancel_landed() {
   ThreadState *ts = thread_state_if_any();
   if (!ts || ts->cancel_due != kCancelLanding || ts->depth != 0) return;
   ts->cancel_due = 0;
+  // The rewind restored the mask of the context it interrupted, which may
+  // have been inside a SIGCANCEL handler's entry or exit (SIGCANCEL
+  // blocked there): the signal below would then stay pending, the call
+  // return its status and the thread go on uncancelled (seen about once in
+  // a hundred guest runs of Cancel.*).  Out of every handler here, and
+  // glibc never lets a program block SIGCANCEL: unblocked.
+  uint64_t sigcancel = 1ull << (kSigCancel - 1);
+  raw_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigcancel, 0, 8, 0, 0);
   signal_self(ts, kSigCancel);  // delivered now: glibc's handler, from root's frames
 }

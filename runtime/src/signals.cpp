@@ -743,8 +743,9 @@ extern "C" SDRAD_HIDDEN void sdrad_dispatch_user_signal(int sig, siginfo_t *info
     return confine_signal_leave(ts, uc);
   }
   // A handler that interrupted an isolated call: no unwind out of it may
-  // walk on into the domain's frames (handler_fence.S).
-  bool fenced = ts && ts->depth > 0;
+  // walk on into the domain's frames (handler_fence.S).  glibc's SIGSETXID
+  // handler never unwinds (and SIGCANCEL does not get here inside one).
+  bool fenced = ts && ts->depth > 0 && sig != kSigSetxid;
   Park *park = ts ? park_thread(ts, (const ucontext_t *)uc, (uintptr_t)__builtin_frame_address(0)) : nullptr;
   uint64_t seq = park ? park->seq : 0;
   const struct sigaction &a = g_user[sig];
