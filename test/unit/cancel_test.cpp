@@ -6,8 +6,6 @@
 // the cancellation acts from root's frames.  Each test runs in a child: a
 // wrong unwind ends the process.
 #include <pthread.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -73,23 +71,14 @@ struct Outcome {
   int exit_code = -1, signal = 0, status_plus_1000 = 0, landing_pad_as_root = 0, root_cleanup = 0;
 };
 Outcome in_child(void (*entry)(void *)) {
+  g_shared = shared_page();
+  ChildEnd e = run_in_child([entry] { return cancel_inside(entry); });
   Outcome o;
-  void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  EXPECT_NE(page, MAP_FAILED);
-  g_shared = (volatile int *)page;
-  pid_t pid = fork();
-  if (pid == 0) {
-    alarm(10);
-    _exit(cancel_inside(entry));
-  }
-  int st = 0;
-  EXPECT_EQ(waitpid(pid, &st, 0), pid);
-  if (WIFEXITED(st)) o.exit_code = WEXITSTATUS(st);
-  if (WIFSIGNALED(st)) o.signal = WTERMSIG(st);
+  o.exit_code = e.exit_code;
+  o.signal = e.signal;
   o.status_plus_1000 = g_shared[0];
   o.landing_pad_as_root = g_shared[1];
   o.root_cleanup = g_shared[2];
-  munmap(page, 4096);
   return o;
 }
 }  // namespace

@@ -9,8 +9,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -96,42 +94,31 @@ struct Outcome {
 };
 constexpr const char *kStopped = "left a signal handler that had interrupted an isolated call";
 Outcome in_child(void (*handler)(int), bool on_worker) {
+  g_shared = shared_page();
+  ChildEnd e = run_in_child(
+      [=] {
+        make_inside_flag();
+        install(handler);
+        pthread_t s, w;
+        if (on_worker) {
+          pthread_create(&w, nullptr, worker, nullptr);
+          g_target = w;
+          pthread_create(&s, nullptr, signaller, nullptr);
+          pthread_join(w, nullptr);
+          return 0;
+        }
+        g_target = pthread_self();
+        pthread_create(&s, nullptr, signaller, nullptr);
+        return call_then_catch();
+      },
+      true);
   Outcome o;
-  void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  EXPECT_NE(page, MAP_FAILED);
-  g_shared = (volatile int *)page;
-  int err[2];
-  EXPECT_EQ(pipe(err), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    alarm(10);
-    dup2(err[1], 2);
-    make_inside_flag();
-    install(handler);
-    pthread_t s, w;
-    if (on_worker) {
-      pthread_create(&w, nullptr, worker, nullptr);
-      g_target = w;
-      pthread_create(&s, nullptr, signaller, nullptr);
-      pthread_join(w, nullptr);
-      _exit(0);
-    }
-    g_target = pthread_self();
-    pthread_create(&s, nullptr, signaller, nullptr);
-    _exit(call_then_catch());
-  }
-  close(err[1]);
-  int st = 0;
-  EXPECT_EQ(waitpid(pid, &st, 0), pid);
-  char buf[4096];
-  for (ssize_t n; (n = read(err[0], buf, sizeof buf)) > 0;) o.err.append(buf, (size_t)n);
-  close(err[0]);
-  if (WIFEXITED(st)) o.exit_code = WEXITSTATUS(st);
-  if (WIFSIGNALED(st)) o.signal = WTERMSIG(st);
+  o.exit_code = e.exit_code;
+  o.signal = e.signal;
+  o.err = e.err;
   o.returned = g_shared[0];
   o.pad_ran = g_shared[1];
   o.root_caught = g_shared[2];
-  munmap(page, 4096);
   return o;
 }
 }  // namespace
@@ -168,12 +155,8 @@ void *root_spins(void *) {
 // Not the runtime's to stop: the handler's frames sit on root's.
 TEST(HandlerUnwind, APthreadExitOutOfAHandlerThatInterruptedRootEndsTheThread) {
   domain("handler_unwind.root");  // the runtime in use
-  void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(page, MAP_FAILED);
-  g_shared = (volatile int *)page;
-  pid_t pid = fork();
-  if (pid == 0) {
-    alarm(10);
+  g_shared = shared_page();
+  ChildEnd e = run_in_child([] {
     make_inside_flag();
     install(exits);
     pthread_t w, s;
@@ -182,12 +165,10 @@ TEST(HandlerUnwind, APthreadExitOutOfAHandlerThatInterruptedRootEndsTheThread) {
     pthread_create(&s, nullptr, signaller, nullptr);
     void *r = (void *)1;
     pthread_join(w, &r);
-    _exit(r == nullptr ? 0 : 1);
-  }
-  int st = 0;
-  ASSERT_EQ(waitpid(pid, &st, 0), pid);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
-  munmap(page, 4096);
+    return r == nullptr ? 0 : 1;
+  });
+  EXPECT_EQ(e.signal, 0);
+  EXPECT_EQ(e.exit_code, 0);
 }
 
 // A SIGCANCEL (asynchronous cancellation) that comes while a program's
@@ -206,8 +187,8 @@ void *cancellable_worker(void *) {
   pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, nullptr);
   pthread_cleanup_push(root_cleanup, nullptr);
   g_shared[3] = 1;
-  if (__sdrad_call_with(g_dom, spins_with_a_cleanup, nullptr, 0) == 0) g_shared[0] = 1;
-  g_shared[0] = 2;  // returned with a status
+  __sdrad_call_with(g_dom, spins_with_a_cleanup, nullptr, 0);
+  g_shared[0] = 1;  // the call returned
   pthread_cleanup_pop(0);
   return nullptr;
 }
@@ -215,12 +196,8 @@ void *cancellable_worker(void *) {
 
 TEST(HandlerUnwind, ACancellationWhileAHandlerRunsOnTopOfADomainWaitsForTheHandler) {
   g_dom = domain("handler_unwind.cancel");
-  void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(page, MAP_FAILED);
-  g_shared = (volatile int *)page;
-  pid_t pid = fork();
-  if (pid == 0) {
-    alarm(10);
+  g_shared = shared_page();
+  ChildEnd e = run_in_child([] {
     make_inside_flag();
     install(waits_in_handler);
     pthread_t w;
@@ -229,22 +206,18 @@ TEST(HandlerUnwind, ACancellationWhileAHandlerRunsOnTopOfADomainWaitsForTheHandl
     usleep(5 * 1000);  // in spin()
     pthread_kill(w, SIGUSR1);
     while (!g_shared[4]) usleep(1000);
-    if (pthread_cancel(w) != 0) _exit(11);
+    if (pthread_cancel(w) != 0) return 11;
     usleep(50 * 1000);  // SIGCANCEL delivered while the handler waits
     g_shared[5] = 1;
     void *r = nullptr;
-    if (pthread_join(w, &r) != 0) _exit(12);
-    if (r != PTHREAD_CANCELED) _exit(13);
-    if (__sdrad_call_with(g_dom, [](void *) {}, nullptr, 0) != 0) _exit(14);
-    _exit(0);
-  }
-  int st = 0;
-  ASSERT_EQ(waitpid(pid, &st, 0), pid);
-  EXPECT_FALSE(WIFSIGNALED(st)) << "signal " << WTERMSIG(st);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-      << "exit " << WEXITSTATUS(st) << " (11-14: cancel, join, not cancelled, later call; 70: the runtime ended it)";
+    if (pthread_join(w, &r) != 0) return 12;
+    if (r != PTHREAD_CANCELED) return 13;
+    if (__sdrad_call_with(g_dom, [](void *) {}, nullptr, 0) != 0) return 14;
+    return 0;
+  });
+  EXPECT_EQ(e.signal, 0) << "signal " << e.signal;
+  EXPECT_EQ(e.exit_code, 0) << "11-14: cancel, join, not cancelled, later call; 70: the runtime ended it";
   EXPECT_EQ(g_shared[0], 0) << "the call returned to the worker";
   EXPECT_EQ(g_shared[1], 0) << "a domain landing pad ran";
   EXPECT_EQ(g_shared[2], 1) << "root's cleanup handler did not run";
-  munmap(page, 4096);
 }

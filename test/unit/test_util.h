@@ -8,14 +8,57 @@
 #include <stdio.h>
 #include <string.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <functional>
 #include <string>
 
 #include "sdrad/abi.h"
 #include "sdrad/sdrad.h"
 
 namespace sdrad_test {
+
+// A page the test process and the children it forks all see (root
+// memory: a domain's write to it is a key violation under PKU).
+inline volatile int *shared_page() {
+  static void *page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return page == MAP_FAILED ? nullptr : (volatile int *)page;
+}
+
+// How a child of run_in_child ended.
+struct ChildEnd {
+  int exit_code = -1, signal = 0;
+  std::string err;  // its standard error, when asked for
+};
+// Runs body() in a forked child (its alarm ends it after 10 s), whose exit
+// code is body's result; shared_page() is zeroed first.
+inline ChildEnd run_in_child(const std::function<int()> &body, bool capture_err = false) {
+  ChildEnd e;
+  volatile int *shared = shared_page();
+  EXPECT_NE(shared, nullptr);
+  for (int i = 0; shared && i < 1024; ++i) shared[i] = 0;
+  int err[2] = {-1, -1};
+  if (capture_err) EXPECT_EQ(pipe(err), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    alarm(10);
+    if (capture_err) dup2(err[1], 2);
+    _exit(body());
+  }
+  if (capture_err) close(err[1]);
+  int st = 0;
+  EXPECT_EQ(waitpid(pid, &st, 0), pid);
+  if (capture_err) {
+    char buf[4096];
+    for (ssize_t n; (n = read(err[0], buf, sizeof buf)) > 0;) e.err.append(buf, (size_t)n);
+    close(err[0]);
+  }
+  if (WIFEXITED(st)) e.exit_code = WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) e.signal = WTERMSIG(st);
+  return e;
+}
 
 inline int64_t domain(const std::string &name, uint32_t policy = SDRAD_POLICY_INTEGRITY) {
   int64_t h = sdrad_domain_by_name(name.c_str(), policy);
