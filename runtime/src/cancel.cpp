@@ -32,6 +32,12 @@ void signal_self(const ThreadState *ts, int sig) {
 }
 }  // namespace
 
+// Raw: glibc's sigprocmask never blocks or unblocks SIGCANCEL.
+void sigcancel_mask(int how) {
+  uint64_t sigcancel = 1ull << (kSigCancel - 1);
+  raw_syscall6(SYS_rt_sigprocmask, how, (long)&sigcancel, 0, 8, 0, 0);
+}
+
 bool cancel_defer(ThreadState *ts) {
   int t = liveness_timeout_signal();
   if (!t) {
@@ -96,7 +102,6 @@ extern "C" SDRAD_HIDDEN void sdrad_cancel_landed() {
   // return its status and the thread go on uncancelled (seen about once in
   // a hundred guest runs of Cancel.*).  Out of every handler here, and
   // glibc never lets a program block SIGCANCEL: unblocked.
-  uint64_t sigcancel = 1ull << (kSigCancel - 1);
-  raw_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigcancel, 0, 8, 0, 0);
+  sigcancel_mask(SIG_UNBLOCK);
   signal_self(ts, kSigCancel);  // delivered now: glibc's handler, from root's frames
 }

@@ -68,6 +68,7 @@ void signal_handlers_left_by_jump(ThreadState *ts, const uint64_t *jmpbuf);
 // waits for that handler to return (then as inside the domain).
 constexpr uint32_t kCancelWaiting = 1, kCancelLanding = 2, kCancelAfterHandler = 3;
 bool cancel_defer(ThreadState *ts);
+void sigcancel_mask(int how);  // SIG_BLOCK / SIG_UNBLOCK SIGCANCEL for this thread (raw)
 const JmpCtx *cancel_landing_arm(ThreadState *ts, JmpCtx *popped, const JmpCtx *target);
 void cancel_act_at_root(ThreadState *ts);
 bool in_domain();                                  // called from domain code (not a gate)?

@@ -413,11 +413,10 @@ std::atomic<int> g_primer_ready, g_primer_go;
 std::atomic<bool> g_sigcancel_primed;
 
 void *cancel_primer(void *) {
-  uint64_t sigcancel = 1ull << (kSigCancel - 1);
-  raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&sigcancel, 0, 8, 0, 0);
+  sigcancel_mask(SIG_BLOCK);
   g_primer_ready = 1;
   while (!g_primer_go) sched_yield();  // not a cancellation point
-  raw_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&sigcancel, 0, 8, 0, 0);
+  sigcancel_mask(SIG_UNBLOCK);
   for (;;) usleep(1000);
   return nullptr;
 }
